@@ -1,0 +1,215 @@
+/**
+ * The whole local stack in one place: a real WordPress (scripts/wp-runtime.sh), the sidecar as a child process
+ * and the IGNY8 simulator in-process. Used by `npm start`, the test suites' global setup and the benchmarks.
+ */
+import { type ChildProcess, spawn, execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+import { startSimulator, type Simulator } from '../simulator/src/server.js';
+
+const run = promisify( execFile );
+export const ROOT = path.resolve( import.meta.dirname, '..' );
+
+export interface StackOptions {
+	wpVersion?: string;
+	wpDb?: 'sqlite' | 'mariadb';
+	wpPort?: number;
+	sidecarPort?: number;
+	simulatorPort?: number;
+	/** Fresh site (CI) instead of reusing the existing one (npm start). */
+	fresh?: boolean;
+	apiKey?: string;
+	imageAllowlist?: string;
+	extraPluginDirs?: string[];
+	sidecarEnv?: Record< string, string >;
+	log?: ( message: string ) => void;
+}
+
+export interface Stack {
+	wpUrl: string;
+	sidecarUrl: string;
+	simulator: Simulator;
+	apiKey: string;
+	admin: { user: string; password: string };
+	stateDir: string;
+	sidecarLog: string;
+	debugLog: string;
+	wpVersion: string;
+	wpDb: string;
+	startSidecar(): Promise< void >;
+	stopSidecar( signal?: NodeJS.Signals ): Promise< void >;
+	wpEval( php: string ): Promise< string >;
+	stop(): Promise< void >;
+}
+
+const sleep = ( ms: number ) => new Promise( ( resolve ) => setTimeout( resolve, ms ) );
+
+async function waitForOk( url: string, timeoutMs: number ): Promise< void > {
+	const deadline = Date.now() + timeoutMs;
+	let last = '';
+	while ( Date.now() < deadline ) {
+		try {
+			const res = await fetch( url, { signal: AbortSignal.timeout( 1000 ) } );
+			if ( res.ok ) {
+				return;
+			}
+			last = `HTTP ${ res.status }`;
+		} catch ( error ) {
+			last = ( error as Error ).message;
+		}
+		await sleep( 50 );
+	}
+	throw new Error( `${ url } not ready after ${ timeoutMs } ms (${ last })` );
+}
+
+/** Kills a child's whole process group (it was spawned detached) and waits for it to exit. */
+async function killGroup( child: ChildProcess | undefined, signal: NodeJS.Signals ): Promise< void > {
+	if ( ! child?.pid || child.exitCode !== null || child.signalCode !== null ) {
+		return;
+	}
+	const exited = new Promise( ( resolve ) => child.once( 'exit', resolve ) );
+	try {
+		process.kill( -child.pid, signal );
+	} catch {
+		return;
+	}
+	await Promise.race( [ exited, sleep( 5000 ) ] );
+	if ( child.exitCode === null && child.signalCode === null ) {
+		process.kill( -child.pid, 'SIGKILL' );
+		await exited;
+	}
+}
+
+export async function startStack( options: StackOptions = {} ): Promise< Stack > {
+	const log = options.log ?? ( ( m: string ) => process.stdout.write( m + '\n' ) );
+	const wpVersion = options.wpVersion ?? process.env.WP_VERSION ?? '6.1';
+	const wpDb = options.wpDb ?? ( process.env.WP_DB === 'mariadb' ? 'mariadb' : 'sqlite' );
+	const wpPort = options.wpPort ?? Number( process.env.WP_PORT ?? 8888 );
+	const sidecarPort = options.sidecarPort ?? Number( process.env.SIDECAR_PORT ?? 8787 );
+	const simulatorPort = options.simulatorPort ?? Number( process.env.SIMULATOR_PORT ?? 8790 );
+	const home = process.env.IGNY8_HOME ?? path.join( ROOT, '.igny8' );
+	const stateDir = process.env.WP_STATE_DIR ?? path.join( home, `wp-${ wpVersion }-${ wpDb }` );
+	const wpUrl = `http://127.0.0.1:${ wpPort }`;
+	const sidecarUrl = `http://127.0.0.1:${ sidecarPort }`;
+	const runtimeEnv = {
+		...process.env,
+		IGNY8_HOME: home,
+		WP_VERSION: wpVersion,
+		WP_DB: wpDb,
+		WP_PORT: String( wpPort ),
+		WP_STATE_DIR: stateDir,
+		SIDECAR_PORT: String( sidecarPort ),
+		IGNY8_IMAGE_HOST_ALLOWLIST: options.imageAllowlist ?? process.env.IGNY8_IMAGE_HOST_ALLOWLIST ?? '',
+		EXTRA_PLUGIN_DIRS: ( options.extraPluginDirs ?? [] ).join( ' ' ),
+	};
+	const runtime = async ( ...args: string[] ) => {
+		const { stdout } = await run( 'bash', [ path.join( ROOT, 'scripts/wp-runtime.sh' ), ...args ], {
+			env: runtimeEnv,
+			maxBuffer: 16 * 1024 * 1024,
+		} );
+		return stdout;
+	};
+
+	let t = Date.now();
+	log( `Starting WordPress ${ wpVersion } (${ wpDb }) on ${ wpUrl }…` );
+	log( ( await runtime( options.fresh ? 'up' : 'ensure' ) ).trim() );
+	log( `WordPress ready in ${ ( ( Date.now() - t ) / 1000 ).toFixed( 1 ) } s` );
+
+	const keyFile = path.join( stateDir, 'igny8-api-key' );
+	const apiKey =
+		options.apiKey ??
+		process.env.IGNY8_API_KEY ??
+		( fs.existsSync( keyFile ) ? fs.readFileSync( keyFile, 'utf8' ).trim() : randomBytes( 32 ).toString( 'base64url' ) );
+	fs.writeFileSync( keyFile, apiKey, { mode: 0o600 } );
+
+	const simulator = await startSimulator( { port: simulatorPort, apiKey } );
+	const wpEval = ( php: string ) => runtime( 'eval', php );
+	// Provision the dev site: the API key IGNY8 uses to call it, and the IGNY8 base URL (the simulator).
+	await wpEval(
+		`if ( ! Igny8\\Bridge\\Security\\Api_Key::verify( ${ JSON.stringify( apiKey ) } ) ) { Igny8\\Bridge\\Security\\Api_Key::set( ${ JSON.stringify( apiKey ) } ); }` +
+			`update_option( 'igny8_api_base_url', ${ JSON.stringify( simulator.url ) } );`
+	);
+
+	const sidecarLog = path.join( stateDir, 'sidecar.log' );
+	let sidecar: ChildProcess | undefined;
+	const startSidecar = async () => {
+		const out = fs.openSync( sidecarLog, 'a' );
+		sidecar = spawn( path.join( ROOT, 'node_modules/.bin/tsx' ), [ path.join( ROOT, 'sidecar/src/server.ts' ) ], {
+			cwd: ROOT,
+			detached: true,
+			stdio: [ 'ignore', out, out ],
+			env: {
+				...process.env,
+				SIDECAR_PORT: String( sidecarPort ),
+				IGNY8_SIDECAR_SECRET_FILE: path.join( stateDir, 'sidecar.secret' ),
+				WP_URL: wpUrl,
+				SIDECAR_DATA_DIR: path.join( stateDir, 'sidecar' ),
+				IGNY8_API_BASE_URL: simulator.url,
+				LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+				...options.sidecarEnv,
+			},
+		} );
+		fs.closeSync( out );
+		await waitForOk( `${ sidecarUrl }/healthz`, 20_000 );
+	};
+	const stopSidecar = ( signal: NodeJS.Signals = 'SIGTERM' ) => killGroup( sidecar, signal );
+
+	t = Date.now();
+	await startSidecar();
+	log( `Sidecar ready in ${ ( ( Date.now() - t ) / 1000 ).toFixed( 1 ) } s (log: ${ path.relative( ROOT, sidecarLog ) })` );
+
+	return {
+		wpUrl,
+		sidecarUrl,
+		simulator,
+		apiKey,
+		admin: { user: 'admin', password: 'password' },
+		stateDir,
+		sidecarLog,
+		debugLog: path.join( stateDir, 'site/wp-content/debug.log' ),
+		wpVersion,
+		wpDb,
+		startSidecar,
+		stopSidecar,
+		wpEval,
+		stop: async () => {
+			await stopSidecar();
+			await simulator.close();
+			await runtime( 'stop' );
+		},
+	};
+}
+
+/**
+ * A loopback-only control port so test workers (other processes) can stop and restart the sidecar of the
+ * stack that the global setup owns.
+ */
+export function serveStackControl( stack: Stack, port: number ): http.Server {
+	const server = http.createServer( ( req, res ) => {
+		const url = new URL( req.url ?? '/', 'http://127.0.0.1' );
+		const reply = ( status: number, body: unknown ) => {
+			res.writeHead( status, { 'Content-Type': 'application/json' } );
+			res.end( JSON.stringify( body ) );
+		};
+		const action =
+			req.method === 'POST' && url.pathname === '/sidecar/stop'
+				? stack.stopSidecar( ( url.searchParams.get( 'signal' ) as NodeJS.Signals | null ) ?? 'SIGTERM' )
+				: req.method === 'POST' && url.pathname === '/sidecar/start'
+				? stack.startSidecar()
+				: undefined;
+		if ( ! action ) {
+			reply( 404, { ok: false } );
+			return;
+		}
+		action.then(
+			() => reply( 200, { ok: true } ),
+			( error: Error ) => reply( 500, { ok: false, error: error.message } )
+		);
+	} );
+	server.listen( port, '127.0.0.1' );
+	return server;
+}
