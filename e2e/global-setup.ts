@@ -1,0 +1,45 @@
+/**
+ * Starts a fresh stack for the run, logs the admin in once (saved storage state for the editor project),
+ * and hands the workers what they need through environment variables.
+ */
+import path from 'node:path';
+import type { FullConfig } from '@playwright/test';
+import { RequestUtils } from '@wordpress/e2e-test-utils-playwright';
+
+import { serveStackControl, startStack } from '../scripts/stack.js';
+
+export default async function globalSetup( _config: FullConfig ) {
+	const stack = await startStack( {
+		fresh: true,
+		wpPort: Number( process.env.WP_PORT ?? 8900 ),
+		sidecarPort: Number( process.env.SIDECAR_PORT ?? 9000 ),
+		simulatorPort: Number( process.env.SIMULATOR_PORT ?? 9100 ),
+		extraPluginDirs: [ path.join( import.meta.dirname, 'fixtures/plugins/igny8-test-bootstrap-counter' ) ],
+		log: ( m ) => process.stdout.write( `[stack] ${ m }\n` ),
+	} );
+	const controlPort = Number( process.env.STACK_CONTROL_PORT ?? 9200 );
+	const control = serveStackControl( stack, controlPort );
+
+	Object.assign( process.env, {
+		IGNY8_API_KEY: stack.apiKey,
+		IGNY8_SIMULATOR_URL: stack.simulator.url,
+		IGNY8_SIDECAR_URL: stack.sidecarUrl,
+		IGNY8_STATE_DIR: stack.stateDir,
+		IGNY8_SIDECAR_LOG: stack.sidecarLog,
+		IGNY8_DEBUG_LOG: stack.debugLog,
+		IGNY8_WP_VERSION: stack.wpVersion,
+		IGNY8_WP_DB: stack.wpDb,
+		STACK_CONTROL_URL: `http://127.0.0.1:${ controlPort }`,
+	} );
+
+	await RequestUtils.setup( {
+		baseURL: stack.wpUrl,
+		user: stack.admin && { username: stack.admin.user, password: stack.admin.password },
+		storageStatePath: process.env.STORAGE_STATE_PATH,
+	} );
+
+	return async () => {
+		control.close();
+		await stack.stop();
+	};
+}

@@ -1,0 +1,159 @@
+/**
+ * SPEC §3 rule 3 and §9: shim ⇄ sidecar messages are signed both ways, and each side refuses forged,
+ * expired, replayed, mis-addressed or body-swapped messages. Also: what IGNY8 sees when the sidecar is down.
+ */
+import http from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { expect, test } from '@playwright/test';
+
+import { bodyHash, newJti, now, signTransportJwt, stack, wp } from '../support/stack';
+
+const INTERNAL = '/wp-json/igny8/v1/internal/ops';
+
+function internalClaims( body: string, overrides: Record< string, unknown > = {} ) {
+	return {
+		iss: 'igny8-sidecar',
+		aud: 'igny8-shim-internal',
+		iat: now(),
+		exp: now() + 30,
+		jti: newJti(),
+		sid: 'test',
+		htm: 'POST',
+		htu: '/igny8/v1/internal/ops',
+		bh: bodyHash( body ),
+		...overrides,
+	};
+}
+
+const callInternal = ( body: string, token?: string ) =>
+	wp( INTERNAL, {
+		method: 'POST',
+		apiKey: false,
+		body,
+		headers: token ? { Authorization: `Bearer ${ token }` } : {},
+	} );
+
+test.describe( 'internal route (sidecar → shim)', () => {
+	const body = JSON.stringify( { ops: [ { op: 'list_pending', limit: 5 } ] } );
+
+	test( 'a valid sidecar JWT opens it, once', async () => {
+		const token = signTransportJwt( 'sidecar->shim', internalClaims( body ) );
+		const first = await callInternal( body, token );
+		expect( first.status ).toBe( 200 );
+		expect( first.body.success ).toBe( true );
+		const replay = await callInternal( body, token );
+		expect( replay.status ).toBe( 401 );
+		expect( replay.body.code ).toBe( 'SIGNATURE_INVALID' );
+	} );
+
+	const refused: Array< [ string, () => string | undefined, string? ] > = [
+		[ 'no JWT', () => undefined ],
+		[ 'a JWT signed with another secret', () => signTransportJwt( 'sidecar->shim', internalClaims( body ), { secret: randomBytes( 32 ), kid: undefined } ) ],
+		[ 'a JWT signed with the wrong direction key', () => signTransportJwt( 'shim->sidecar', internalClaims( body ) ) ],
+		[ 'an expired JWT', () => signTransportJwt( 'sidecar->shim', internalClaims( body, { iat: now() - 300, exp: now() - 240 } ) ) ],
+		[ 'a JWT living longer than 60 s', () => signTransportJwt( 'sidecar->shim', internalClaims( body, { exp: now() + 600 } ) ) ],
+		[ 'a JWT for another audience', () => signTransportJwt( 'sidecar->shim', internalClaims( body, { aud: 'igny8-shim' } ) ) ],
+		[ 'a JWT for another route', () => signTransportJwt( 'sidecar->shim', internalClaims( body, { htu: '/igny8/v1/publish-content/' } ) ) ],
+		[ 'a body swapped under a valid JWT', () => signTransportJwt( 'sidecar->shim', internalClaims( JSON.stringify( { ops: [] } ) ) ) ],
+		[ 'alg none', () => {
+			const b64 = ( v: unknown ) => Buffer.from( JSON.stringify( v ) ).toString( 'base64url' );
+			return `${ b64( { alg: 'none', typ: 'JWT' } ) }.${ b64( internalClaims( body ) ) }.`;
+		} ],
+	];
+	for ( const [ name, token ] of refused ) {
+		test( `refuses ${ name }`, async () => {
+			const r = await callInternal( body, token() );
+			expect( [ 401, 503 ] ).toContain( r.status );
+			expect( r.body.success ).toBe( false );
+			expect( [ 'SIGNATURE_INVALID', 'SIDECAR_AUTH_MISMATCH' ] ).toContain( r.body.code );
+		} );
+	}
+} );
+
+test.describe( 'sidecar (shim → sidecar)', () => {
+	const route = '/igny8/v1/site-metadata/';
+	const claims = ( overrides: Record< string, unknown > = {} ) => ( {
+		iss: 'igny8-shim',
+		aud: 'igny8-sidecar',
+		iat: now(),
+		exp: now() + 30,
+		jti: newJti(),
+		sid: 'test',
+		htm: 'GET',
+		htu: route,
+		bh: bodyHash( '' ),
+		ctx: {
+			request_id: '6f1c1e2a-0000-4000-8000-000000000009',
+			route_id: 'site_metadata',
+			params: {},
+			query: {},
+			user_id: 0,
+			site: { home_url: stack.wpUrl, timezone: 'UTC', gmt_offset: 0, locale: 'en_US', wp_version: '6.1.9', plugin_version: '0.1.0', structure_rev: 999999 },
+			settings: {},
+			facts: { api_key_present: true, connection_enabled: true, woocommerce: false, aioseo_table: false },
+		},
+		...overrides,
+	} );
+	const call = ( token?: string ) =>
+		fetch( stack.sidecarUrl + route, { headers: token ? { Authorization: `Bearer ${ token }` } : {} } );
+
+	test( 'answers a valid shim JWT with a signed reply, and refuses its replay', async () => {
+		const token = signTransportJwt( 'shim->sidecar', claims() );
+		const first = await call( token );
+		expect( first.status ).toBe( 200 );
+		expect( first.headers.get( 'x-igny8-signature' ) ).toMatch( /^[\w-]+\.[\w-]+\.[\w-]+$/ );
+		expect( ( await call( token ) ).status ).toBe( 401 );
+	} );
+
+	for ( const [ name, token ] of [
+		[ 'no JWT', () => undefined ],
+		[ 'a forged JWT', () => signTransportJwt( 'shim->sidecar', claims(), { secret: randomBytes( 32 ) } ) ],
+		[ 'an expired JWT', () => signTransportJwt( 'shim->sidecar', claims( { iat: now() - 300, exp: now() - 240 } ) ) ],
+		[ 'a JWT for another audience', () => signTransportJwt( 'shim->sidecar', claims( { aud: 'igny8-shim' } ) ) ],
+		[ 'a JWT for another method', () => signTransportJwt( 'shim->sidecar', claims( { htm: 'POST' } ) ) ],
+	] as Array< [ string, () => string | undefined ] > ) {
+		test( `refuses ${ name }`, async () => {
+			const r = await call( token() );
+			expect( [ 401, 503 ] ).toContain( r.status );
+			const body = ( await r.json() ) as { success: boolean };
+			expect( body.success ).toBe( false );
+		} );
+	}
+} );
+
+test.describe( 'sidecar unavailable or impersonated', () => {
+	test.afterEach( async () => {
+		await stack.sidecar( 'start' ).catch( () => undefined );
+	} );
+
+	test( 'a stopped sidecar gives 503 SIDECAR_UNAVAILABLE within 2 s, and /status degrades', async () => {
+		await stack.sidecar( 'stop' );
+		const t = Date.now();
+		const r = await wp( '/wp-json/igny8/v1/site-metadata/' );
+		expect( Date.now() - t ).toBeLessThan( 2000 );
+		expect( r.status ).toBe( 503 );
+		expect( r.body ).toMatchObject( { success: false, code: 'SIDECAR_UNAVAILABLE' } );
+		// /status caches the sidecar's health for ~10 s so anonymous traffic never fans out to it.
+		await expect
+			.poll( async () => ( await wp< { data: { sidecar: { reachable: boolean } } } >( '/wp-json/igny8/v1/status', { apiKey: false } ) ).body.data?.sidecar?.reachable, { timeout: 15_000 } )
+			.toBe( false );
+	} );
+
+	test( 'an unsigned reply from whoever answers on the sidecar port is refused and nothing runs', async () => {
+		await stack.sidecar( 'stop' );
+		const port = Number( new URL( stack.sidecarUrl ).port );
+		const rogue = http.createServer( ( _req, res ) => {
+			res.writeHead( 200, { 'Content-Type': 'application/json' } );
+			res.end( JSON.stringify( { kind: 'respond', status: 200, body: { success: true, data: { pwned: true } } } ) );
+		} );
+		await new Promise< void >( ( resolve ) => rogue.listen( port, '127.0.0.1', resolve ) );
+		try {
+			const r = await wp( '/wp-json/igny8/v1/site-metadata/' );
+			expect( r.status ).toBe( 502 );
+			expect( r.body ).toMatchObject( { success: false, code: 'SIDECAR_BAD_RESPONSE' } );
+			expect( r.text ).not.toContain( 'pwned' );
+		} finally {
+			await new Promise( ( resolve ) => rogue.close( resolve ) );
+		}
+	} );
+} );

@@ -1,0 +1,57 @@
+/**
+ * End-to-end tests against a real WordPress (native PHP), the real sidecar and the IGNY8 simulator.
+ * The global setup starts one fresh stack per run; WP_VERSION / WP_DB / WP_PORT choose the instance.
+ *
+ * Projects: `integration` drives the public and internal HTTP APIs; `editor` drives the block editor in
+ * Debian's headless Chromium (Playwright cannot download browsers here).
+ */
+import path from 'node:path';
+import { defineConfig } from '@playwright/test';
+
+const wpPort = Number( process.env.WP_PORT ?? 8900 );
+// Read at import time by @wordpress/e2e-test-utils-playwright, in the runner and in every worker.
+process.env.WP_BASE_URL ??= `http://127.0.0.1:${ wpPort }`;
+process.env.STORAGE_STATE_PATH ??= path.join( import.meta.dirname, '../.igny8/test-results/storage-states/admin.json' );
+
+export default defineConfig( {
+	testDir: '.',
+	outputDir: '../.igny8/test-results/artifacts',
+	globalSetup: './global-setup.ts',
+	// One shared stack; some tests stop the sidecar, so they must not overlap with others.
+	workers: 1,
+	fullyParallel: false,
+	forbidOnly: !! process.env.CI,
+	retries: 0,
+	timeout: 60_000,
+	expect: { timeout: 10_000 },
+	reporter: [ [ 'list' ], [ 'json' ] ],
+	use: {
+		baseURL: process.env.WP_BASE_URL,
+		trace: 'retain-on-failure',
+		screenshot: 'only-on-failure',
+	},
+	projects: [
+		{ name: 'integration', testDir: './integration' },
+		{
+			name: 'editor',
+			testDir: './specs',
+			use: {
+				browserName: 'chromium',
+				storageState: process.env.STORAGE_STATE_PATH,
+				viewport: { width: 1440, height: 900 },
+				launchOptions: {
+					executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+					args: [
+						'--no-sandbox',
+						'--disable-gpu',
+						'--disable-quic',
+						'--no-first-run',
+						'--disable-background-networking',
+						'--disable-component-update',
+						'--disable-sync',
+					],
+				},
+			},
+		},
+	],
+} );

@@ -1,0 +1,118 @@
+/**
+ * What a test needs from the stack that the global setup started: URLs, the API key, the sidecar switch,
+ * the site secret (to forge or sign transport JWTs) and the logs.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const env = ( name: string ): string => {
+	const value = process.env[ name ];
+	if ( ! value ) {
+		throw new Error( `${ name } is not set: run the tests through e2e/playwright.config.ts` );
+	}
+	return value;
+};
+
+export const stack = {
+	get wpUrl() {
+		return env( 'WP_BASE_URL' );
+	},
+	get apiKey() {
+		return env( 'IGNY8_API_KEY' );
+	},
+	get simulatorUrl() {
+		return env( 'IGNY8_SIMULATOR_URL' );
+	},
+	get sidecarUrl() {
+		return env( 'IGNY8_SIDECAR_URL' );
+	},
+	get stateDir() {
+		return env( 'IGNY8_STATE_DIR' );
+	},
+	secret(): Buffer {
+		return Buffer.from( fs.readFileSync( path.join( this.stateDir, 'sidecar.secret' ), 'utf8' ).trim(), 'base64url' );
+	},
+	readLog( name: 'sidecar' | 'debug' | 'bootstrap' ): string {
+		const file = {
+			sidecar: env( 'IGNY8_SIDECAR_LOG' ),
+			debug: env( 'IGNY8_DEBUG_LOG' ),
+			bootstrap: path.join( this.stateDir, 'site/wp-content/igny8-bootstrap.log' ),
+		}[ name ];
+		return fs.existsSync( file ) ? fs.readFileSync( file, 'utf8' ) : '';
+	},
+	async sidecar( action: 'stop' | 'start' | 'kill' ): Promise< void > {
+		const url =
+			action === 'start' ? '/sidecar/start' : `/sidecar/stop?signal=${ action === 'kill' ? 'SIGKILL' : 'SIGTERM' }`;
+		const res = await fetch( env( 'STACK_CONTROL_URL' ) + url, { method: 'POST' } );
+		if ( ! res.ok ) {
+			throw new Error( `sidecar ${ action } failed: ${ await res.text() }` );
+		}
+	},
+};
+
+export interface Reply< T = Record< string, unknown > > {
+	status: number;
+	headers: Headers;
+	body: T;
+	text: string;
+}
+
+/** One HTTP call to WordPress; the body is parsed as JSON when it is JSON. */
+export async function wp< T = Record< string, unknown > >(
+	route: string,
+	init: RequestInit & { apiKey?: string | false } = {}
+): Promise< Reply< T > > {
+	const headers = new Headers( init.headers );
+	const key = init.apiKey === undefined ? stack.apiKey : init.apiKey;
+	if ( key ) {
+		headers.set( 'X-IGNY8-API-KEY', key );
+	}
+	if ( init.body && ! headers.has( 'Content-Type' ) ) {
+		headers.set( 'Content-Type', 'application/json' );
+	}
+	const res = await fetch( stack.wpUrl + route, { ...init, headers, signal: AbortSignal.timeout( 30_000 ) } );
+	const text = await res.text();
+	let body: unknown = {};
+	try {
+		body = JSON.parse( text );
+	} catch {
+		body = { __not_json: text.slice( 0, 500 ) };
+	}
+	return { status: res.status, headers: res.headers, body: body as T, text };
+}
+
+/**
+ * An independent HS256 signer for transport JWTs (deliberately not the sidecar's code), so the tests also
+ * prove that both sides agree with a third implementation of docs/architecture.md §1-2.
+ */
+export function signTransportJwt(
+	direction: 'shim->sidecar' | 'sidecar->shim',
+	claims: Record< string, unknown >,
+	options: { secret?: Buffer; kid?: string } = {}
+): string {
+	const secret = options.secret ?? stack.secret();
+	const key = createHmac( 'sha256', secret ).update( direction ).digest();
+	const kid = options.kid ?? createHash( 'sha256' ).update( secret ).digest( 'hex' ).slice( 0, 16 );
+	const b64 = ( value: unknown ) => Buffer.from( JSON.stringify( value ) ).toString( 'base64url' );
+	const input = `${ b64( { alg: 'HS256', typ: 'JWT', kid } ) }.${ b64( claims ) }`;
+	return `${ input }.${ createHmac( 'sha256', key ).update( input ).digest( 'base64url' ) }`;
+}
+
+export const bodyHash = ( body: string ) => createHash( 'sha256' ).update( body ).digest( 'base64url' );
+export const newJti = () => randomBytes( 16 ).toString( 'hex' );
+export const now = () => Math.floor( Date.now() / 1000 );
+
+/** Runs PHP inside the stack's WordPress (php-cli, a separate bootstrap that tests never count). */
+export function wpEval( php: string ): string {
+	return execFileSync( 'bash', [ path.join( import.meta.dirname, '../../scripts/wp-runtime.sh' ), 'eval', php ], {
+		encoding: 'utf8',
+		env: {
+			...process.env,
+			WP_STATE_DIR: stack.stateDir,
+			WP_VERSION: env( 'IGNY8_WP_VERSION' ),
+			WP_DB: env( 'IGNY8_WP_DB' ),
+		},
+	} );
+}
