@@ -1,0 +1,628 @@
+#!/usr/bin/env bash
+# IGNY8 Bridge: embedded WordPress runtime. Real WordPress on Debian's PHP, served by `php -S` with workers,
+# on SQLite (default) or a private MariaDB server per instance. Works offline on a fresh Debian 12 machine
+# (only the Debian and npm registries are needed, and only for `deps` / the first `build`).
+#
+#   bash scripts/wp-runtime.sh deps     apt-get install what is missing (PHP + extensions, unzip, curl;
+#                                       chromium when E2E=1; mariadb-server when WP_DB=mariadb)
+#   bash scripts/wp-runtime.sh build    WordPress core + SQLite drop-in into the shared cache $IGNY8_HOME/dist
+#   bash scripts/wp-runtime.sh setup    fresh site in the instance dir: install, plugin symlinked and activated
+#   bash scripts/wp-runtime.sh start    php -S on 127.0.0.1:$WP_PORT (and the instance's MariaDB), waits for /wp-json/
+#   bash scripts/wp-runtime.sh stop     stops the instance's servers (whole process groups)
+#   bash scripts/wp-runtime.sh reset    stop + delete the instance dir
+#   bash scripts/wp-runtime.sh ensure   deps + build + setup (only if there is no site yet) + start   (npm start)
+#   bash scripts/wp-runtime.sh up       deps + build + fresh setup + start                            (CI)
+#   bash scripts/wp-runtime.sh eval 'echo get_option("siteurl");'   PHP inside the installed WordPress ('-': stdin)
+#   bash scripts/wp-runtime.sh info     key=value lines (WP_URL, WP_VERSION, WP_DB, STATE_DIR, SECRET_FILE, ...)
+#
+# Environment (see scripts/wp/README.md):
+#   IGNY8_HOME (<repo>/.igny8)   WP_VERSION (6.1 | 6.5 | 6.6)   WP_DB (sqlite | mariadb)   WP_PORT (8888)
+#   WP_WORKERS (8)   WP_STATE_DIR ($IGNY8_HOME/wp-$WP_VERSION-$WP_DB)   MARIADB_PORT (WP_PORT + 1000)
+#   PLUGIN_DIR (<repo>/plugin-php-shim; "none" = no plugin)   EXTRA_PLUGIN_DIRS (space separated)
+#   SIDECAR_PORT (8787)   IGNY8_SIDECAR_URL (http://127.0.0.1:$SIDECAR_PORT)   IGNY8_IMAGE_HOST_ALLOWLIST ('')
+#   E2E=1 (deps: chromium)
+set -euo pipefail
+umask 022
+
+T0=$(date +%s%N)
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/.." && pwd)"
+ASSETS="$HERE/wp"
+
+IGNY8_HOME="${IGNY8_HOME:-$ROOT/.igny8}"
+WP_VERSION="${WP_VERSION:-6.1}"
+WP_DB="${WP_DB:-sqlite}"
+WP_PORT_SET="${WP_PORT:+1}"
+WP_PORT="${WP_PORT:-8888}"
+WP_WORKERS="${WP_WORKERS:-8}"
+STATE="${WP_STATE_DIR:-$IGNY8_HOME/wp-$WP_VERSION-$WP_DB}"
+SIDECAR_PORT="${SIDECAR_PORT:-8787}"
+IGNY8_SIDECAR_URL="${IGNY8_SIDECAR_URL:-http://127.0.0.1:$SIDECAR_PORT}"
+IGNY8_IMAGE_HOST_ALLOWLIST="${IGNY8_IMAGE_HOST_ALLOWLIST:-}"
+PLUGIN_DIR="${PLUGIN_DIR:-$ROOT/plugin-php-shim}"
+PLUGIN_SLUG="igny8-bridge"
+EXTRA_PLUGIN_DIRS="${EXTRA_PLUGIN_DIRS:-}"
+
+DIST="$IGNY8_HOME/dist"
+WP_BUILDS_PKG="@wp-playground/wordpress-builds@0.9.19"   # WordPress 6.2.6 ... 6.5.5, 6.6-RC3 ("beta")
+SQLITE_PKG="@wp-playground/cli@3.1.56"                   # ships sqlite-database-integration.zip (plugin 3.0.2)
+SQLITE_ZIP="$DIST/sqlite-database-integration-cli-3.1.56.zip"
+
+SITE="$STATE/site"
+PHP_LOG="$STATE/php-server.log"
+PHP_PGID="$STATE/php.pgid"
+SECRET_FILE="$STATE/sidecar.secret"
+ENV_PHP="$STATE/igny8-env.php"
+DEBUG_LOG="$SITE/wp-content/debug.log"
+MYSQL_DATA="$STATE/mysql"
+MYSQL_PGID="$STATE/mysqld.pgid"
+MYSQL_LOG="$STATE/mysqld.log"
+
+say() { printf '[wp] %s\n' "$*"; }
+die() { printf '[wp] ERROR: %s\n' "$*" >&2; exit 1; }
+now_ns() { date +%s%N; }
+secs_since() { awk -v a="$1" -v b="$(now_ns)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }'; }
+php_str() { local s=${1//\\/\\\\}; printf "'%s'" "${s//\'/\\\'}"; }   # PHP single-quoted literal
+is_uint() { [[ "$1" =~ ^[0-9]+$ ]]; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo -n "$@"; else die "need root (or sudo) for: $*"; fi; }
+
+case "$WP_VERSION" in
+  6.1) CORE_SRC=debian ;;
+  6.5) CORE_SRC=npm; NPM_WP_NAME=wp-6.5 ;;
+  6.6) CORE_SRC=npm; NPM_WP_NAME=wp-beta ;;   # 6.6-RC3, the newest build obtainable offline
+  *) die "WP_VERSION must be 6.1, 6.5 or 6.6 (got '$WP_VERSION')" ;;
+esac
+CORE="$DIST/wordpress-$WP_VERSION"
+case "$WP_DB" in sqlite|mariadb) ;; *) die "WP_DB must be sqlite or mariadb (got '$WP_DB')" ;; esac
+is_uint "$WP_PORT" || die "WP_PORT must be a number (got '$WP_PORT')"
+is_uint "$WP_WORKERS" && [ "$WP_WORKERS" -ge 1 ] || die "WP_WORKERS must be a number >= 1 (got '$WP_WORKERS')"
+MARIADB_PORT="${MARIADB_PORT:-$((WP_PORT + 1000))}"
+is_uint "$MARIADB_PORT" || die "MARIADB_PORT must be a number (got '$MARIADB_PORT')"
+WP_URL="http://127.0.0.1:$WP_PORT"
+case "$STATE" in /*) ;; *) STATE="$(pwd)/$STATE" ;; esac
+
+# A unix socket path must stay under ~108 bytes; deep state dirs get one in /tmp instead.
+MYSQL_SOCK="$STATE/mysql.sock"
+if [ ${#MYSQL_SOCK} -gt 100 ]; then
+  MYSQL_SOCK="${TMPDIR:-/tmp}/igny8-mysql-$(printf %s "$STATE" | md5sum | cut -c1-16).sock"
+fi
+
+# ---------------------------------------------------------------------------------------------------- locks
+
+# fd 9: the instance lock (setup/start/stop/reset never run twice at once on one instance). Servers started
+# in the background close it (9>&-), or they would hold it for their whole life.
+lock_instance() {
+  mkdir -p "$STATE"
+  exec 9>"$STATE/.lock"
+  flock -w 300 9 || die "another wp-runtime command holds $STATE/.lock for more than 300 s"
+}
+
+# ----------------------------------------------------------------------------------------------------- deps
+
+deps() {
+  local pkgs=() missing_mods=() mods pv="" m t
+  t=$(now_ns)
+  if command -v php >/dev/null; then
+    pv=$(php -r 'echo PHP_MAJOR_VERSION, ".", PHP_MINOR_VERSION;')
+    mods=" $(php -m 2>/dev/null | tr 'A-Z\n' 'a-z ') "
+    for m in sqlite3 pdo_sqlite curl xml dom mbstring gd intl zip mysqli "zend opcache"; do
+      [[ "$mods" == *" $m "* ]] || missing_mods+=("$m")
+    done
+    for m in "${missing_mods[@]}"; do
+      case "$m" in
+        sqlite3|pdo_sqlite) pkgs+=("php$pv-sqlite3") ;;
+        xml|dom) pkgs+=("php$pv-xml") ;;
+        mysqli) pkgs+=("php$pv-mysql") ;;
+        "zend opcache") pkgs+=("php$pv-opcache") ;;
+        *) pkgs+=("php$pv-$m") ;;
+      esac
+    done
+  else
+    pkgs+=(php-cli php-sqlite3 php-curl php-xml php-mbstring php-gd php-intl php-zip php-mysql)
+  fi
+  command -v unzip >/dev/null || pkgs+=(unzip)
+  command -v curl >/dev/null || pkgs+=(curl)
+  [ -f /etc/ssl/certs/ca-certificates.crt ] || pkgs+=(ca-certificates)
+  command -v flock >/dev/null && command -v setsid >/dev/null || pkgs+=(util-linux)
+  if [ "${E2E:-}" = 1 ]; then command -v chromium >/dev/null || pkgs+=(chromium); fi
+  local want_mariadb=""
+  if [ "$WP_DB" = mariadb ] && ! mariadbd_bin >/dev/null; then pkgs+=(mariadb-server mariadb-client); want_mariadb=1; fi
+  # shellcheck disable=SC2207
+  pkgs=($(printf '%s\n' "${pkgs[@]}" | awk 'NF && !seen[$0]++'))
+  if [ ${#pkgs[@]} -eq 0 ]; then [ "${1:-}" = quiet ] || say "deps: all present"; return 0; fi
+
+  say "deps: installing ${pkgs[*]} (apt-get)"
+  mkdir -p "$IGNY8_HOME"
+  local log="$IGNY8_HOME/apt.log"
+  exec 8>"$IGNY8_HOME/.deps.lock"; flock -w 900 8 || die "deps: another install holds $IGNY8_HOME/.deps.lock"
+  export DEBIAN_FRONTEND=noninteractive
+  local apt=(apt-get -q -y -o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
+  # The system's own MariaDB service must not be started by the package's postinst: we run private servers.
+  local policy_created=""
+  if [ -n "$want_mariadb" ] && [ ! -e /usr/sbin/policy-rc.d ]; then
+    as_root sh -c 'printf "#!/bin/sh\nexit 101\n" > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d'
+    policy_created=1
+  fi
+  local rc=0
+  { as_root "${apt[@]}" update && as_root "${apt[@]}" install --no-install-recommends "${pkgs[@]}"; } >"$log" 2>&1 || rc=$?
+  [ -z "$policy_created" ] || as_root rm -f /usr/sbin/policy-rc.d
+  if [ $rc -ne 0 ]; then
+    tail -n 25 "$log" >&2
+    die "deps: apt-get failed (exit $rc) installing: ${pkgs[*]} (full log: $log)"
+  fi
+  if [ -z "$pv" ]; then   # PHP was just installed: opcache is a separate package of the same version
+    pv=$(php -r 'echo PHP_MAJOR_VERSION, ".", PHP_MINOR_VERSION;')
+    if ! php -m | grep -qi '^zend opcache$'; then
+      as_root "${apt[@]}" install --no-install-recommends "php$pv-opcache" >>"$log" 2>&1 \
+        || say "deps: php$pv-opcache not installed (optional; see $log)"
+    fi
+  fi
+  flock -u 8
+  say "deps: installed in $(secs_since "$t") s"
+}
+
+mariadbd_bin() {
+  local b
+  for b in "$(command -v mariadbd || true)" /usr/sbin/mariadbd "$(command -v mysqld || true)" /usr/sbin/mysqld; do
+    [ -n "$b" ] && [ -x "$b" ] && { echo "$b"; return 0; }
+  done
+  return 1
+}
+need_cmd() { command -v "$1" >/dev/null || die "'$1' is missing; run: bash scripts/wp-runtime.sh deps"; }
+
+# ---------------------------------------------------------------------------------------------------- build
+
+core_ready() { [ -f "$CORE/wp-includes/version.php" ]; }
+wp_version_of() { sed -n "s/^\$wp_version = '\([^']*\)';.*/\1/p" "$1/wp-includes/version.php" 2>/dev/null | head -n1; }
+
+# npm pack SPEC into DEST_FILE (atomically), run outside the repo so no workspace config is involved.
+npm_pack_to() {
+  local spec=$1 dest=$2 tmp f
+  need_cmd npm
+  tmp=$(mktemp -d)
+  ( cd "$tmp" && npm pack --silent --ignore-scripts --no-audit --no-fund --loglevel=error "$spec" >/dev/null ) \
+    || { rm -rf "$tmp"; die "build: 'npm pack $spec' failed (is the npm registry reachable?)"; }
+  f=$(ls "$tmp"/*.tgz 2>/dev/null | head -n1)
+  [ -n "$f" ] || { rm -rf "$tmp"; die "build: 'npm pack $spec' produced no tarball"; }
+  mkdir -p "$(dirname "$dest")"
+  cp "$f" "$dest.part.$$" && mv -f "$dest.part.$$" "$dest"
+  rm -rf "$tmp"
+}
+
+build_core_debian() {   # $1 = work dir; WordPress 6.1.x from Debian's .debs (no apache, no dpkg -i)
+  local w=$1 debs=(wordpress wordpress-theme-twentytwentythree wordpress-theme-twentytwentyone libjs-underscore libjs-cropper php-getid3)
+  if ! apt-cache show wordpress >/dev/null 2>&1; then
+    say "build: apt lists have no 'wordpress' package; running apt-get update"
+    as_root apt-get -q -o DPkg::Lock::Timeout=300 update >/dev/null || die "build: apt-get update failed"
+  fi
+  mkdir -p "$w/debs"
+  ( cd "$w/debs" && apt-get download -q -o APT::Sandbox::User="$(id -un)" "${debs[@]}" >"$w/apt-download.log" 2>&1 ) \
+    || { tail -n 20 "$w/apt-download.log" >&2; die "build: apt-get download ${debs[*]} failed"; }
+  local d; for d in "$w"/debs/*.deb; do dpkg-deb -x "$d" "$w/root"; done
+  # Debian's own config loader, .htaccess and CA bundle are symlinks into /etc: drop them before copying.
+  rm -f "$w/root/usr/share/wordpress/wp-config.php" "$w/root/usr/share/wordpress/.htaccess" \
+        "$w/root/usr/share/wordpress/wp-includes/certificates/ca-bundle.crt"
+  mkdir -p "$w/core"
+  cp -rL "$w/root/usr/share/wordpress/." "$w/core/"   # the other symlinks are relative, into the extracted debs
+  if [ -f /etc/ssl/certs/ca-certificates.crt ]; then
+    cp /etc/ssl/certs/ca-certificates.crt "$w/core/wp-includes/certificates/ca-bundle.crt"
+  fi
+}
+
+build_core_npm() {   # $1 = work dir; Playground's builds: comment-stripped PHP in a zip + static assets in public/
+  local w=$1 tgz="$DIST/npm/wp-playground-wordpress-builds-0.9.19.tgz"
+  if [ ! -f "$tgz" ]; then
+    say "build: fetching $WP_BUILDS_PKG (about 160 MB, once)"
+    npm_pack_to "$WP_BUILDS_PKG" "$tgz"
+  fi
+  tar -xzf "$tgz" -C "$w" "package/src/wordpress/$NPM_WP_NAME.zip" "package/public/$NPM_WP_NAME" \
+    || die "build: $tgz has no $NPM_WP_NAME.zip / public/$NPM_WP_NAME (corrupt download? delete it and retry)"
+  unzip -q "$w/package/src/wordpress/$NPM_WP_NAME.zip" -d "$w/core"
+  cp -rn "$w/package/public/$NPM_WP_NAME/." "$w/core/"   # JS/CSS/images stripped from the zip
+  rm -rf "$w/core/wp-config.php" "$w/core/wordpress-remote-asset-paths" "$w/core/wp-content/database"
+}
+
+build() {
+  local t; t=$(now_ns)
+  if core_ready && [ -f "$SQLITE_ZIP" ]; then return 0; fi
+  mkdir -p "$DIST"
+  exec 7>"$DIST/.build.lock"
+  flock -w 900 7 || die "build: another build holds $DIST/.build.lock for more than 900 s"
+  if core_ready && [ -f "$SQLITE_ZIP" ]; then flock -u 7; return 0; fi   # built meanwhile by someone else
+  rm -rf "$DIST"/.tmp.*
+  if [ ! -f "$SQLITE_ZIP" ]; then
+    local w; w=$(mktemp -d "$DIST/.tmp.XXXXXX")
+    npm_pack_to "$SQLITE_PKG" "$w/cli.tgz"
+    tar -xzf "$w/cli.tgz" -C "$w" package/sqlite-database-integration.zip \
+      || die "build: $SQLITE_PKG has no sqlite-database-integration.zip"
+    mv -f "$w/package/sqlite-database-integration.zip" "$SQLITE_ZIP"
+    rm -rf "$w"
+  fi
+  if ! core_ready; then
+    need_cmd unzip
+    local w; w=$(mktemp -d "$DIST/.tmp.XXXXXX"); chmod 755 "$w"
+    if [ "$CORE_SRC" = debian ]; then build_core_debian "$w"; else build_core_npm "$w"; fi
+    [ -f "$w/core/wp-includes/version.php" ] || die "build: no wp-includes/version.php in the built core"
+    rm -rf "$CORE"; mv "$w/core" "$CORE"; rm -rf "$w"
+    say "build: WordPress $(wp_version_of "$CORE") core cached in $CORE ($(secs_since "$t") s)"
+  fi
+  flock -u 7
+}
+
+# ---------------------------------------------------------------------------------------------------- setup
+
+ensure_secret() {   # 32 random bytes, base64url without padding, 0600; kept across setups of the instance
+  [ -s "$SECRET_FILE" ] && return 0
+  ( umask 077
+    head -c 32 /dev/urandom | base64 -w0 | tr '+/' '-_' | tr -d '=\n' > "$SECRET_FILE.tmp.$$"
+    mv -f "$SECRET_FILE.tmp.$$" "$SECRET_FILE" )
+  chmod 600 "$SECRET_FILE"
+}
+
+# The port-dependent constants, rewritten by setup and on every start (wp-config.php require_once's it).
+write_env_php() {
+  local tmp="$ENV_PHP.tmp.$$"
+  {
+    echo "<?php"
+    echo "// Generated by scripts/wp-runtime.sh on every start: do not edit (your changes would be overwritten)."
+    echo "define( 'WP_HOME', $(php_str "$WP_URL") );"
+    echo "define( 'WP_SITEURL', $(php_str "$WP_URL") );"
+    echo "define( 'IGNY8_SIDECAR_URL', $(php_str "$IGNY8_SIDECAR_URL") );"
+    echo "define( 'IGNY8_IMAGE_HOST_ALLOWLIST', $(php_str "$IGNY8_IMAGE_HOST_ALLOWLIST") );"
+    [ "$WP_DB" != mariadb ] || echo "define( 'DB_HOST', $(php_str "127.0.0.1:$MARIADB_PORT") );"
+  } > "$tmp"
+  mv -f "$tmp" "$ENV_PHP"
+}
+
+write_wp_config() {   # $1 = DB settings (PHP)
+  local salts
+  salts=$(php -r 'foreach (["AUTH_KEY","SECURE_AUTH_KEY","LOGGED_IN_KEY","NONCE_KEY","AUTH_SALT","SECURE_AUTH_SALT","LOGGED_IN_SALT","NONCE_SALT"] as $k) { echo "define( \x27$k\x27, \x27" . bin2hex(random_bytes(32)) . "\x27 );\n"; }')
+  cat > "$SITE/wp-config.php" <<EOF
+<?php
+/**
+ * Generated by scripts/wp-runtime.sh setup. Instance dir: dirname( __DIR__ ).
+ * WP_HOME / WP_SITEURL / IGNY8_SIDECAR_URL / IGNY8_IMAGE_HOST_ALLOWLIST (and DB_HOST for MariaDB) live in
+ * ../igny8-env.php, rewritten on every start from WP_PORT, SIDECAR_PORT, IGNY8_SIDECAR_URL, ...
+ */
+require_once dirname( __DIR__ ) . '/igny8-env.php';
+
+$1
+define( 'DB_CHARSET', 'utf8mb4' );
+define( 'DB_COLLATE', '' );
+\$table_prefix = 'wp_';
+
+$salts
+
+define( 'WP_ENVIRONMENT_TYPE', 'local' );
+define( 'WP_DEBUG', true );
+define( 'WP_DEBUG_LOG', true );
+define( 'WP_DEBUG_DISPLAY', false );
+define( 'DISABLE_WP_CRON', true );
+define( 'AUTOMATIC_UPDATER_DISABLED', true );
+define( 'WP_HTTP_BLOCK_EXTERNAL', true );
+define( 'WP_ACCESSIBLE_HOSTS', 'localhost,127.0.0.1' );
+
+// Shim <-> sidecar secret: read at runtime from the 0600 file the sidecar also reads (IGNY8_SIDECAR_SECRET_FILE).
+if ( ! defined( 'IGNY8_SIDECAR_SECRET' ) && is_readable( dirname( __DIR__ ) . '/sidecar.secret' ) ) {
+	define( 'IGNY8_SIDECAR_SECRET', trim( (string) file_get_contents( dirname( __DIR__ ) . '/sidecar.secret' ) ) );
+}
+
+if ( ! defined( 'ABSPATH' ) ) {
+	define( 'ABSPATH', __DIR__ . '/' );
+}
+require_once ABSPATH . 'wp-settings.php';
+EOF
+}
+
+wp_cli() { php -d memory_limit=256M -d max_execution_time=0 "$ASSETS/cli.php" "$SITE" "$@"; }
+
+link_plugin() {   # $1 = source dir, $2 = name under wp-content/plugins
+  local src=$1 name=$2
+  [ -d "$src" ] || die "setup: plugin dir '$src' does not exist"
+  src="$(cd "$src" && pwd -P)"
+  [ ! -e "$SITE/wp-content/plugins/$name" ] || die "setup: wp-content/plugins/$name already exists (duplicate plugin name?)"
+  ln -s "$src" "$SITE/wp-content/plugins/$name"
+}
+
+setup() {
+  local t; t=$(now_ns)
+  core_ready && [ -f "$SQLITE_ZIP" ] || build
+  need_cmd php
+  stop_servers quiet
+  rm -rf "$SITE" "$STATE/.installed"
+  mkdir -p "$STATE"
+  touch "$STATE/.igny8-instance"
+  cp -a "$CORE" "$SITE"
+  mkdir -p "$SITE/wp-content/mu-plugins" "$SITE/wp-content/uploads"
+  cp "$ASSETS/mu-dev-env.php" "$SITE/wp-content/mu-plugins/00-igny8-dev-env.php"
+  cp "$ASSETS/router.php" "$STATE/router.php"
+  ensure_secret
+
+  local db_php
+  if [ "$WP_DB" = sqlite ]; then
+    local plug="$SITE/wp-content/plugins/sqlite-database-integration"
+    unzip -q "$SQLITE_ZIP" -d "$SITE/wp-content/plugins"
+    mv "$SITE/wp-content/plugins/plugin-sqlite-database-integration" "$plug"
+    # Plugin 3.x needs WP 6.4+. Cores without wpdb::$allow_unsafe_unquoted_parameters (6.1) read the
+    # plugin's private copy through wpdb::__get() and die; WordPress Playground applies the same patch.
+    if ! grep -qsE '^\s*(private|protected|public) \$allow_unsafe_unquoted_parameters' "$SITE"/wp-includes/*wpdb*.php; then
+      sed -i 's/private \$allow_unsafe_unquoted_parameters/protected $allow_unsafe_unquoted_parameters/' \
+        "$plug/wp-includes/sqlite/class-wp-sqlite-db.php"
+    fi
+    sed -e "s#{SQLITE_IMPLEMENTATION_FOLDER_PATH}#$plug#" -e "s#{SQLITE_PLUGIN}#sqlite-database-integration/load.php#" \
+      "$plug/db.copy" > "$SITE/wp-content/db.php"
+    db_php="define( 'DB_DIR', __DIR__ . '/wp-content/database/' );
+define( 'DB_FILE', '.ht.sqlite' );
+define( 'DB_NAME', 'wordpress' );
+define( 'DB_USER', '' );
+define( 'DB_PASSWORD', '' );
+if ( ! defined( 'DB_HOST' ) ) {
+	define( 'DB_HOST', '' );
+}"
+  else
+    local pw; pw=$(head -c 18 /dev/urandom | base64 | tr '+/' '-_')
+    mariadb_init
+    mariadb_start
+    mariadb_sql "CREATE DATABASE wordpress CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+      CREATE USER 'wordpress'@'127.0.0.1' IDENTIFIED BY '$pw';
+      CREATE USER 'wordpress'@'localhost' IDENTIFIED BY '$pw';
+      GRANT ALL PRIVILEGES ON wordpress.* TO 'wordpress'@'127.0.0.1';
+      GRANT ALL PRIVILEGES ON wordpress.* TO 'wordpress'@'localhost';"
+    db_php="define( 'DB_NAME', 'wordpress' );
+define( 'DB_USER', 'wordpress' );
+define( 'DB_PASSWORD', '$pw' );"
+  fi
+  write_env_php
+  write_wp_config "$db_php"
+
+  wp_cli install || die "setup: the WordPress install failed (debug log: $DEBUG_LOG)"
+
+  local activate=() d name
+  if [ "$PLUGIN_DIR" != none ]; then
+    [ -f "$PLUGIN_DIR/$PLUGIN_SLUG.php" ] || die "setup: $PLUGIN_DIR/$PLUGIN_SLUG.php not found (PLUGIN_DIR=$PLUGIN_DIR); cannot activate the plugin"
+    link_plugin "$PLUGIN_DIR" "$PLUGIN_SLUG"; activate+=("$PLUGIN_SLUG")
+  fi
+  for d in $EXTRA_PLUGIN_DIRS; do
+    name=$(basename "$d")
+    link_plugin "$d" "$name"; activate+=("$name")
+  done
+  if [ ${#activate[@]} -gt 0 ]; then
+    wp_cli activate "${activate[@]}" || die "setup: plugin activation failed (see above; debug log: $DEBUG_LOG)"
+  fi
+  touch "$STATE/.installed"
+  say "setup: fresh site in $SITE ($(secs_since "$t") s)"
+}
+
+site_ready() { [ -f "$STATE/.installed" ] && [ -f "$SITE/wp-config.php" ]; }
+
+# ------------------------------------------------------------------------------------------- process groups
+
+# The pids whose process group is $1 (pure bash over /proc: no procps needed, and no child processes).
+group_pids() {
+  local f line a
+  for f in /proc/[0-9]*/stat; do
+    { read -r line < "$f"; } 2>/dev/null || continue
+    read -r -a a <<< "${line##*) }"          # state ppid pgrp ...
+    [ "${a[2]:-}" = "$1" ] && [ "${a[0]}" != Z ] && { f=${f#/proc/}; echo "${f%/stat}"; }
+  done
+  return 0
+}
+# Sets REPLY to the command line of pid $1, arguments joined by spaces (with a trailing space).
+read_cmdline() {
+  local -a a=()
+  { mapfile -d '' -t a < "/proc/$1/cmdline"; } 2>/dev/null || return 1
+  [ ${#a[@]} -gt 0 ] || return 1
+  printf -v REPLY '%s ' "${a[@]}"
+}
+cmdline_has() { read_cmdline "$1" && [[ "$REPLY" == *"$2"* ]]; }
+# The pids whose command line contains $1 (finds an instance's servers even without a pgid file).
+pids_matching() {
+  local f pid
+  for f in /proc/[0-9]*/cmdline; do
+    pid=${f#/proc/}; pid=${pid%/cmdline}
+    [ "$pid" = $$ ] || [ "$pid" = "$BASHPID" ] && continue
+    cmdline_has "$pid" "$1" && echo "$pid"
+  done
+  return 0
+}
+
+# kill_instance_procs PGID_FILE MARKER TIMEOUT_S: TERM the recorded group (if its processes carry MARKER in
+# their command line) and any stray process carrying MARKER, wait, then KILL what is left.
+kill_instance_procs() {
+  local pgid_file=$1 marker=$2 timeout=$3 pids=() p pgid i
+  if [ -f "$pgid_file" ]; then
+    pgid=$(cat "$pgid_file" 2>/dev/null || true)
+    if is_uint "${pgid:-}"; then
+      for p in $(group_pids "$pgid"); do cmdline_has "$p" "$marker" && pids+=("$p"); done
+    fi
+  fi
+  for p in $(pids_matching "$marker"); do pids+=("$p"); done
+  if [ ${#pids[@]} -gt 0 ]; then
+    kill -TERM "${pids[@]}" 2>/dev/null || true
+    for ((i = 0; i < timeout * 10; i++)); do
+      local alive=()
+      for p in "${pids[@]}"; do proc_alive "$p" && alive+=("$p"); done
+      [ ${#alive[@]} -eq 0 ] && break
+      sleep 0.1
+    done
+    for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+  fi
+  rm -f "$pgid_file"
+}
+
+proc_alive() { local line a; { read -r line < "/proc/$1/stat"; } 2>/dev/null || return 1; read -r -a a <<< "${line##*) }"; [ "${a[0]}" != Z ]; }
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Run "$@" detached in its own session / process group (setsid), recording the group id in $1.
+spawn_group() {
+  local pgid_file=$1 log=$2; shift 2
+  rm -f "$pgid_file"
+  setsid bash -c 'echo $$ > "$0"; exec "$@"' "$pgid_file" "$@" </dev/null >>"$log" 2>&1 7>&- 8>&- 9>&- &
+  local i; for ((i = 0; i < 50; i++)); do [ -s "$pgid_file" ] && return 0; sleep 0.02; done
+  die "could not start $1"
+}
+
+# ---------------------------------------------------------------------------------------------------- MariaDB
+
+php_marker() { echo "-t $SITE "; }            # unique to this instance's php -S command line
+mysql_marker() { echo "--datadir=$MYSQL_DATA "; }
+
+mariadb_sql() { mariadb --no-defaults --socket="$MYSQL_SOCK" -u "$(id -un)" -e "$1"; }
+
+mariadb_init() {
+  need_cmd mariadb-install-db
+  mariadbd_bin >/dev/null || die "mariadbd is missing; run: WP_DB=mariadb bash scripts/wp-runtime.sh deps"
+  rm -rf "$MYSQL_DATA"; mkdir -p "$MYSQL_DATA"
+  local user_opt=(); [ "$(id -u)" != 0 ] || user_opt=(--user=root)
+  mariadb-install-db --no-defaults "${user_opt[@]}" --datadir="$MYSQL_DATA" \
+      --auth-root-authentication-method=socket --auth-root-socket-user="$(id -un)" \
+      --skip-test-db --skip-name-resolve >"$STATE/mysql-install.log" 2>&1 \
+    || { tail -n 20 "$STATE/mysql-install.log" >&2; die "mariadb-install-db failed (log: $STATE/mysql-install.log)"; }
+}
+
+mariadb_running() { [ -n "$(pids_matching "$(mysql_marker)")" ]; }
+
+mariadb_start() {
+  [ -d "$MYSQL_DATA/mysql" ] || die "no MariaDB data dir in $MYSQL_DATA; run setup first"
+  if mariadb_running; then
+    if [ "$(cat "$STATE/mysqld.port" 2>/dev/null || true)" = "$MARIADB_PORT" ] \
+       && mariadb-admin --no-defaults --socket="$MYSQL_SOCK" -u "$(id -un)" ping >/dev/null 2>&1; then
+      return 0
+    fi
+    mariadb_stop
+  fi
+  ! port_in_use "$MARIADB_PORT" || die "MariaDB port $MARIADB_PORT is already in use (set MARIADB_PORT)"
+  local t bin user_opt=(); t=$(now_ns); bin=$(mariadbd_bin)
+  [ "$(id -u)" != 0 ] || user_opt=(--user=root)
+  : > "$MYSQL_LOG"
+  echo "$MARIADB_PORT" > "$STATE/mysqld.port"
+  spawn_group "$MYSQL_PGID" "$MYSQL_LOG" "$bin" --no-defaults "${user_opt[@]}" --datadir="$MYSQL_DATA" \
+    --socket="$MYSQL_SOCK" --port="$MARIADB_PORT" --bind-address=127.0.0.1 --skip-networking=0 \
+    --pid-file="$STATE/mysqld.pid" --log-error="$MYSQL_LOG" --tmpdir="${TMPDIR:-/tmp}" \
+    --default-storage-engine=InnoDB --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
+    --skip-name-resolve --skip-log-bin --performance-schema=OFF --innodb-buffer-pool-size=128M \
+    --innodb-flush-log-at-trx-commit=2 --max-connections=200
+  local i
+  for ((i = 0; i < 300; i++)); do
+    if mariadb-admin --no-defaults --socket="$MYSQL_SOCK" -u "$(id -un)" ping >/dev/null 2>&1; then
+      say "MariaDB on 127.0.0.1:$MARIADB_PORT ($(secs_since "$t") s)"
+      return 0
+    fi
+    [ -n "$(group_pids "$(cat "$MYSQL_PGID")")" ] || break
+    sleep 0.1
+  done
+  tail -n 20 "$MYSQL_LOG" >&2
+  mariadb_stop
+  die "MariaDB did not start on port $MARIADB_PORT (log: $MYSQL_LOG)"
+}
+
+mariadb_stop() { kill_instance_procs "$MYSQL_PGID" "$(mysql_marker)" 60; rm -f "$STATE/mysqld.port"; }
+
+# ------------------------------------------------------------------------------------------ start / stop
+
+php_server_stop() { kill_instance_procs "$PHP_PGID" "$(php_marker)" 5; }
+
+stop_servers() {
+  [ -d "$STATE" ] || return 0
+  php_server_stop
+  mariadb_stop
+  [ "${1:-}" = quiet ] || say "stopped $STATE"
+}
+
+start() {
+  site_ready || die "no installed site in $STATE; run: bash scripts/wp-runtime.sh ensure (or setup)"
+  need_cmd php; need_cmd curl
+  php_server_stop
+  ! port_in_use "$WP_PORT" || die "port $WP_PORT is already in use by another process (set WP_PORT)"
+  [ "$WP_DB" != mariadb ] || mariadb_start
+  ensure_secret
+  write_env_php
+  cp "$ASSETS/router.php" "$STATE/router.php"
+  echo "$WP_PORT" > "$STATE/wp.port"
+
+  local t opts=(-d memory_limit=256M -d upload_max_filesize=64M -d post_max_size=64M -d max_execution_time=120
+                -d max_input_time=120 -d display_errors=0 -d log_errors=1)
+  t=$(now_ns)
+  if php -m | grep -qi '^zend opcache$'; then
+    opts+=(-d opcache.enable=1 -d opcache.enable_cli=1 -d opcache.validate_timestamps=1 -d opcache.revalidate_freq=0
+           -d opcache.memory_consumption=128 -d opcache.max_accelerated_files=20000)
+  fi
+  : > "$PHP_LOG"
+  # setsid: own process group, so stop kills the master *and* its forked workers.
+  PHP_CLI_SERVER_WORKERS="$WP_WORKERS" spawn_group "$PHP_PGID" "$PHP_LOG" \
+    php "${opts[@]}" -S "127.0.0.1:$WP_PORT" -t "$SITE" "$STATE/router.php"
+  local i code=000 pgid; pgid=$(cat "$PHP_PGID")
+  for ((i = 0; i < 150; i++)); do
+    code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' "$WP_URL/wp-json/" || true)
+    [ "$code" = 200 ] && break
+    [ -n "$(group_pids "$pgid")" ] || break
+    sleep 0.1
+  done
+  if [ "$code" != 200 ]; then
+    tail -n 20 "$PHP_LOG" >&2
+    [ ! -s "$DEBUG_LOG" ] || { echo "--- $DEBUG_LOG (tail) ---" >&2; tail -n 10 "$DEBUG_LOG" >&2; }
+    php_server_stop
+    die "WordPress did not answer 200 on $WP_URL/wp-json/ (last HTTP status $code; log: $PHP_LOG)"
+  fi
+  say "php -S 127.0.0.1:$WP_PORT up, $WP_WORKERS workers, pgid $pgid ($(secs_since "$t") s)"
+}
+
+ready_line() {
+  say "WordPress $(wp_version_of "$SITE") ($WP_DB) ready at $WP_URL in $(secs_since "$T0") s"
+  say "  admin: $WP_URL/wp-admin/ (login admin, password \"password\")   state: $STATE"
+}
+
+# ----------------------------------------------------------------------------------------------- commands
+
+info() {
+  local url=$WP_URL running=no
+  if [ -z "$WP_PORT_SET" ] && [ -f "$STATE/wp.port" ]; then url="http://127.0.0.1:$(cat "$STATE/wp.port")"; fi
+  [ -z "$(pids_matching "$(php_marker)")" ] || running=yes
+  local ver; ver=$(wp_version_of "$SITE"); [ -n "$ver" ] || ver=$(wp_version_of "$CORE")
+  cat <<EOF
+WP_URL=$url
+WP_VERSION=$ver
+WP_DB=$WP_DB
+STATE_DIR=$STATE
+SITE_DIR=$SITE
+SECRET_FILE=$SECRET_FILE
+DEBUG_LOG=$DEBUG_LOG
+PHP_LOG=$PHP_LOG
+WP_ADMIN_USER=admin
+WP_ADMIN_PASSWORD=password
+IGNY8_SIDECAR_URL=$IGNY8_SIDECAR_URL
+RUNNING=$running
+EOF
+  [ "$WP_DB" != mariadb ] || printf 'MARIADB_PORT=%s\nMARIADB_SOCKET=%s\nMARIADB_LOG=%s\n' \
+    "$(cat "$STATE/mysqld.port" 2>/dev/null || echo "$MARIADB_PORT")" "$MYSQL_SOCK" "$MYSQL_LOG"
+}
+
+reset() {
+  if [ -e "$STATE" ] && [ ! -e "$STATE/.igny8-instance" ] && [ -n "$(ls -A "$STATE" 2>/dev/null | grep -v '^\.lock$' || true)" ]; then
+    die "reset: $STATE does not look like a wp-runtime instance dir; not deleting it"
+  fi
+  stop_servers quiet
+  rm -rf "$STATE"
+  say "reset: deleted $STATE"
+}
+
+cmd="${1:-}"
+[ $# -gt 0 ] && shift
+case "$cmd" in
+  deps) deps ;;
+  build) build; say "build: WordPress $(wp_version_of "$CORE") + SQLite drop-in cached in $DIST" ;;
+  setup) lock_instance; setup ;;
+  start) lock_instance; start; ready_line ;;
+  stop) if [ -d "$STATE" ]; then lock_instance; stop_servers; else say "nothing to stop: no $STATE"; fi ;;
+  reset) lock_instance; reset ;;
+  ensure) deps quiet; build; lock_instance; site_ready || setup; start; ready_line ;;
+  up) deps quiet; build; lock_instance; setup; start; ready_line ;;
+  eval)
+    [ $# -ge 1 ] || die "usage: bash scripts/wp-runtime.sh eval '<php code>'  (or - to read stdin)"
+    site_ready || die "no installed site in $STATE; run setup / ensure first"
+    [ -f "$ENV_PHP" ] || write_env_php
+    exec php -d memory_limit=256M "$ASSETS/cli.php" "$SITE" eval "$1" ;;
+  info) info ;;
+  ""|-h|--help|help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' ;;
+  *) die "unknown command '$cmd' (deps|build|setup|start|stop|reset|ensure|up|eval|info)" ;;
+esac
