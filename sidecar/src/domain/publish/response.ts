@@ -1,0 +1,82 @@
+/**
+ * The publish response IGNY8 reads (SPEC §5, as the status-sync document defines it), from the result of the
+ * `upsert_post` operation.
+ */
+import { z } from 'zod';
+
+import { siteTime, type SiteClock } from '../site-time.ts';
+import { wpToIgny8, type StatusMap } from '../status-map.ts';
+import type { PublishRequest, PublishWarning } from './payload.ts';
+
+const Ids = z.array(z.int().positive());
+
+export const UpsertPostResult = z.object({
+  ok: z.literal(true),
+  post_id: z.int().positive(),
+  created: z.boolean(),
+  post_type: z.string(),
+  post_status: z.string(),
+  permalink: z.string(),
+  term_ids: z.object({
+    category: Ids.default([]),
+    post_tag: Ids.default([]),
+    igny8_clusters: Ids.default([]),
+    igny8_sectors: Ids.default([]),
+  }),
+  featured_image_id: z.int().positive().nullable().default(null),
+  gallery_ids: Ids.default([]),
+  warnings: z.array(z.looseObject({ code: z.string(), message: z.string(), field: z.string().optional() })).default([]),
+});
+export type UpsertPostResult = z.infer<typeof UpsertPostResult>;
+
+export interface PublishResponse {
+  httpStatus: 200 | 201;
+  data: {
+    assigned_post_id: number;
+    post_id: number;
+    post_url: string;
+    wordpress_status: string;
+    post_status: string;
+    status: string;
+    synced_at: string;
+    post_type: string;
+    content_type: string;
+    content_id: number;
+    task_id: number | null;
+    term_ids: UpsertPostResult['term_ids'];
+    featured_image_id: number | null;
+    gallery_image_ids: number[];
+    warnings: PublishWarning[];
+  };
+}
+
+export function shapePublishResponse(
+  result: UpsertPostResult,
+  req: PublishRequest,
+  planWarnings: PublishWarning[],
+  statusMap: StatusMap,
+  clock: SiteClock,
+  now: Date,
+): PublishResponse {
+  return {
+    httpStatus: result.created ? 201 : 200,
+    data: {
+      assigned_post_id: result.post_id,
+      post_id: result.post_id,
+      post_url: result.permalink,
+      wordpress_status: result.post_status,
+      // The backend reads data.post_status: it repeats wordpress_status on purpose.
+      post_status: result.post_status,
+      status: wpToIgny8(statusMap, result.post_status),
+      synced_at: siteTime(clock, now),
+      post_type: result.post_type,
+      content_type: req.contentType,
+      content_id: req.contentId,
+      task_id: req.taskId ?? null,
+      term_ids: result.term_ids,
+      featured_image_id: result.featured_image_id,
+      gallery_image_ids: result.gallery_ids,
+      warnings: [...planWarnings, ...result.warnings],
+    },
+  };
+}
