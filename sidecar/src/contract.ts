@@ -30,6 +30,13 @@ const JwtTestVector = z.object({
   token: z.string(),
 });
 
+const RegisteredTaxonomy = z.looseObject({
+  label: z.string(),
+  singular: z.string(),
+  hierarchical: z.boolean(),
+  id_meta_key: z.string(),
+});
+
 const ContractSchema = z.looseObject({
   contract_version: z.literal(1),
   plugin_version: z.string().min(1),
@@ -63,6 +70,10 @@ const ContractSchema = z.looseObject({
     }),
   }),
   post_types: z.array(z.string()),
+  taxonomies: z.looseObject({
+    writable: z.array(z.string()),
+    registered: z.object({ igny8_clusters: RegisteredTaxonomy, igny8_sectors: RegisteredTaxonomy }),
+  }),
   plugins_detected: z.record(z.string(), z.string()),
   status_maps: z.looseObject({
     igny8_to_wp: z.record(z.string(), z.string()),

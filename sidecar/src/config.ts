@@ -1,0 +1,182 @@
+/**
+ * Environment → validated Config. Bad configuration fails at start-up with one clear message listing every
+ * problem; secrets are read here, decoded to bytes, and never appear in a message.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { isIP } from 'node:net';
+
+import { z } from 'zod';
+
+import { decodeSecret } from './shim-protocol/keys.ts';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  host: string;
+  port: number;
+  tls: { cert: Buffer; key: Buffer } | undefined;
+  secret: Uint8Array;
+  previousSecret: Uint8Array | undefined;
+  /** WordPress base URL for asynchronous internal calls (sync write-backs); optional until the queue lands. */
+  wpUrl: string | undefined;
+  dataDir: string;
+  logLevel: LogLevel;
+  /** Explicit `host:port` allow-list; undefined = loopback names on the bound port. */
+  allowedHosts: string[] | undefined;
+  rateLimitPerMin: number;
+}
+
+export class ConfigError extends Error {
+  constructor(problems: string[]) {
+    super(`invalid sidecar configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+
+const EnvSchema = z.object({
+  SIDECAR_HOST: optionalText.transform((v) => v ?? '127.0.0.1'),
+  SIDECAR_PORT: optionalText
+    .transform((v) => v ?? '8787')
+    .pipe(z.string().regex(/^\d{1,5}$/, 'must be a port number').transform(Number))
+    .pipe(z.int().min(0).max(65535)),
+  IGNY8_SIDECAR_SECRET: optionalText,
+  IGNY8_SIDECAR_SECRET_FILE: optionalText,
+  IGNY8_SIDECAR_SECRET_PREVIOUS: optionalText,
+  WP_URL: optionalText.pipe(
+    z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+      .optional(),
+  ),
+  SIDECAR_DATA_DIR: optionalText.transform((v) => v ?? '.igny8/sidecar'),
+  LOG_LEVEL: optionalText.transform((v) => v ?? 'info').pipe(z.enum(LOG_LEVELS)),
+  SIDECAR_ALLOWED_HOSTS: optionalText.transform((v) =>
+    v === undefined
+      ? undefined
+      : v
+          .split(',')
+          .map((entry) => entry.trim().toLowerCase())
+          .filter((entry) => entry !== ''),
+  ),
+  SIDECAR_RATE_LIMIT_PER_MIN: optionalText
+    .transform((v) => v ?? '600')
+    .pipe(z.string().regex(/^\d+$/, 'must be a positive integer').transform(Number))
+    .pipe(z.int().min(1)),
+  SIDECAR_TLS_CERT: optionalText,
+  SIDECAR_TLS_KEY: optionalText,
+});
+
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  if (bare === 'localhost') {
+    return true;
+  }
+  if (isIP(bare) === 4) {
+    return bare.startsWith('127.');
+  }
+  return bare === '::1' || /^::ffff:127\./.test(bare);
+}
+
+/** Reads a secret file, refusing one that group or others may read (mode must be 0600 or stricter). */
+function readSecretFile(path: string, problems: string[]): string | undefined {
+  try {
+    const stat = statSync(path);
+    if (!stat.isFile()) {
+      problems.push(`IGNY8_SIDECAR_SECRET_FILE ${path} is not a regular file`);
+      return undefined;
+    }
+    if ((stat.mode & 0o077) !== 0) {
+      const mode = (stat.mode & 0o777).toString(8).padStart(4, '0');
+      problems.push(`IGNY8_SIDECAR_SECRET_FILE ${path} has mode ${mode}; it must be 0600 or stricter (chmod 600 ${path})`);
+      return undefined;
+    }
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    problems.push(`IGNY8_SIDECAR_SECRET_FILE ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    return undefined;
+  }
+}
+
+function decodeInto(text: string, name: string, problems: string[]): Uint8Array | undefined {
+  try {
+    return decodeSecret(text, name);
+  } catch (error) {
+    problems.push((error as Error).message);
+    return undefined;
+  }
+}
+
+function readTlsFile(name: string, path: string, problems: string[]): Buffer | undefined {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    problems.push(`${name} ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    return undefined;
+  }
+}
+
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+
+  let secretText: string | undefined;
+  if (e.IGNY8_SIDECAR_SECRET !== undefined && e.IGNY8_SIDECAR_SECRET_FILE !== undefined) {
+    problems.push('set either IGNY8_SIDECAR_SECRET or IGNY8_SIDECAR_SECRET_FILE, not both');
+  } else if (e.IGNY8_SIDECAR_SECRET_FILE !== undefined) {
+    secretText = readSecretFile(e.IGNY8_SIDECAR_SECRET_FILE, problems);
+  } else if (e.IGNY8_SIDECAR_SECRET !== undefined) {
+    secretText = e.IGNY8_SIDECAR_SECRET;
+  } else {
+    problems.push('IGNY8_SIDECAR_SECRET or IGNY8_SIDECAR_SECRET_FILE is required (the site secret shared with the plugin)');
+  }
+  const secret = secretText === undefined ? undefined : decodeInto(secretText, 'the site secret', problems);
+  const previousSecret =
+    e.IGNY8_SIDECAR_SECRET_PREVIOUS === undefined
+      ? undefined
+      : decodeInto(e.IGNY8_SIDECAR_SECRET_PREVIOUS, 'IGNY8_SIDECAR_SECRET_PREVIOUS', problems);
+
+  let tls: Config['tls'];
+  const wantsTls = e.SIDECAR_TLS_CERT !== undefined || e.SIDECAR_TLS_KEY !== undefined;
+  if (wantsTls) {
+    if (e.SIDECAR_TLS_CERT === undefined || e.SIDECAR_TLS_KEY === undefined) {
+      problems.push('SIDECAR_TLS_CERT and SIDECAR_TLS_KEY must be set together');
+    } else {
+      const cert = readTlsFile('SIDECAR_TLS_CERT', e.SIDECAR_TLS_CERT, problems);
+      const key = readTlsFile('SIDECAR_TLS_KEY', e.SIDECAR_TLS_KEY, problems);
+      tls = cert !== undefined && key !== undefined ? { cert, key } : undefined;
+    }
+  }
+  if (!isLoopbackHost(e.SIDECAR_HOST) && !wantsTls) {
+    problems.push(`SIDECAR_HOST ${e.SIDECAR_HOST} is not loopback: a remote sidecar must serve https (set SIDECAR_TLS_CERT and SIDECAR_TLS_KEY)`);
+  }
+  for (const entry of e.SIDECAR_ALLOWED_HOSTS ?? []) {
+    if (!/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/.test(entry)) {
+      problems.push(`SIDECAR_ALLOWED_HOSTS entry "${entry}" is not host[:port]`);
+    }
+  }
+
+  if (problems.length > 0 || secret === undefined) {
+    throw new ConfigError(problems);
+  }
+  return {
+    host: e.SIDECAR_HOST,
+    port: e.SIDECAR_PORT,
+    tls,
+    secret,
+    previousSecret,
+    wpUrl: e.WP_URL,
+    dataDir: e.SIDECAR_DATA_DIR,
+    logLevel: e.LOG_LEVEL,
+    allowedHosts: e.SIDECAR_ALLOWED_HOSTS,
+    rateLimitPerMin: e.SIDECAR_RATE_LIMIT_PER_MIN,
+  };
+}

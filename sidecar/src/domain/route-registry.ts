@@ -1,0 +1,42 @@
+/**
+ * Route id → conversation handler. Adding a route: write `domain/<route>.ts` exporting a factory that returns a
+ * RouteHandler, and add it to the list below. Contract routes without a handler yet answer ROUTE_NOT_FOUND.
+ */
+import { contractRouteIds } from '../contract.ts';
+import { AppError } from '../errors.ts';
+import type { RouteHandler } from './conversation.ts';
+import { createSiteMetadataRoute, type SiteMetadataStore } from './site-metadata.ts';
+import { createStatusRoute, type ConnectionState, type SyncQueueStats } from './status.ts';
+
+export interface RouteDeps {
+  sidecarVersion: string;
+  syncQueue: SyncQueueStats;
+  connection: ConnectionState;
+  siteMetadataStore: SiteMetadataStore;
+}
+
+export function notYetAvailable(id: string): RouteHandler {
+  const refuse = (): never => {
+    throw new AppError('ROUTE_NOT_FOUND', `Route ${id} is not available in this sidecar version.`);
+  };
+  return { id, start: refuse, resume: refuse };
+}
+
+export function buildRouteRegistry(deps: RouteDeps, overrides: readonly RouteHandler[] = []): Map<string, RouteHandler> {
+  const handlers: RouteHandler[] = [
+    createStatusRoute(deps),
+    createSiteMetadataRoute({ store: deps.siteMetadataStore }),
+    ...overrides,
+  ];
+  const registry = new Map<string, RouteHandler>();
+  for (const id of contractRouteIds) {
+    registry.set(id, notYetAvailable(id));
+  }
+  for (const handler of handlers) {
+    if (!contractRouteIds.includes(handler.id)) {
+      throw new Error(`route handler ${handler.id} is not a route in the contract`);
+    }
+    registry.set(handler.id, handler);
+  }
+  return registry;
+}

@@ -1,0 +1,78 @@
+/**
+ * Raw body capture and JSON parsing. The body is read as bytes for every content type (the `bh` claim hashes
+ * exactly those bytes), capped at `limits.max_body_bytes`, checked for nesting depth by scanning the bytes, and
+ * only then parsed.
+ */
+import express, { type RequestHandler } from 'express';
+
+import { limits } from '../contract.ts';
+import { AppError } from '../errors.ts';
+
+export function captureRawBody(): RequestHandler[] {
+  return [
+    // inflate:false — the shim forwards bytes unchanged and never sets Content-Encoding; hashing inflated bytes
+    // would not match its bh.
+    express.raw({ type: () => true, limit: limits.max_body_bytes, inflate: false }),
+    (req, res, next) => {
+      res.locals.rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      next();
+    },
+  ];
+}
+
+const OPEN_OBJECT = 0x7b; // {
+const OPEN_ARRAY = 0x5b; // [
+const CLOSE_OBJECT = 0x7d; // }
+const CLOSE_ARRAY = 0x5d; // ]
+const QUOTE = 0x22; // "
+const BACKSLASH = 0x5c; // \
+
+/**
+ * True when objects/arrays nest deeper than `maxDepth` (`[]` is depth 1; PHP json_decode's depth counts the
+ * same way). Brackets inside strings do not count; escapes inside strings are honoured. UTF-8 continuation
+ * bytes are all ≥ 0x80, so scanning bytes is safe.
+ */
+export function jsonNestingExceeds(bytes: Uint8Array, maxDepth: number): boolean {
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i];
+    if (inString) {
+      if (escaped) {
+        escaped = false;
+      } else if (byte === BACKSLASH) {
+        escaped = true;
+      } else if (byte === QUOTE) {
+        inString = false;
+      }
+    } else if (byte === QUOTE) {
+      inString = true;
+    } else if (byte === OPEN_OBJECT || byte === OPEN_ARRAY) {
+      depth += 1;
+      if (depth > maxDepth) {
+        return true;
+      }
+    } else if ((byte === CLOSE_OBJECT || byte === CLOSE_ARRAY) && depth > 0) {
+      depth -= 1;
+    }
+  }
+  return false;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Parsed JSON, or undefined for an empty body. Throws JSON_TOO_DEEP or INVALID_JSON. */
+export function parseJsonBody(raw: Uint8Array, maxDepth: number = limits.max_json_depth): unknown {
+  if (raw.byteLength === 0) {
+    return undefined;
+  }
+  if (jsonNestingExceeds(raw, maxDepth)) {
+    throw new AppError('JSON_TOO_DEEP', `JSON nested deeper than ${maxDepth} levels.`);
+  }
+  try {
+    return JSON.parse(strictUtf8.decode(raw));
+  } catch {
+    throw new AppError('INVALID_JSON', 'Request body is not valid JSON.');
+  }
+}

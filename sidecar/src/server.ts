@@ -1,0 +1,73 @@
+/**
+ * Process entry: `tsx src/server.ts`. Loads config (fails fast), starts the sidecar, and owns the process:
+ * SIGTERM/SIGINT close gracefully; an uncaught error or a catastrophic AppError is logged and ends the process
+ * (a supervisor restarts it; in-memory state is only caches).
+ */
+import { ConfigError, loadConfig } from './config.ts';
+import type { AppError } from './errors.ts';
+import { startSidecar, type RunningSidecar } from './listen.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { SIDECAR_VERSION } from './version.ts';
+
+function installProcessHandlers(logger: Logger, shutdown: (code: number) => void): void {
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception');
+    shutdown(1);
+  });
+  process.on('unhandledRejection', (reason) => {
+    logger.fatal({ err: reason }, 'unhandled promise rejection');
+    shutdown(1);
+  });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      logger.info({ signal }, 'shutting down');
+      shutdown(0);
+    });
+  }
+}
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`igny8-sidecar: ${error.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+  const logger = createLogger({ level: config.logLevel });
+  let running: RunningSidecar | undefined;
+  let stopping = false;
+  const shutdown = (code: number): void => {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    const exit = () => {
+      logger.flush();
+      process.exit(code);
+    };
+    if (running === undefined) {
+      exit();
+      return;
+    }
+    running.close().then(exit, exit);
+  };
+  installProcessHandlers(logger, shutdown);
+
+  running = await startSidecar(config, {
+    logger,
+    onCatastrophic: (error: AppError) => {
+      logger.fatal({ code: error.code }, 'catastrophic error, stopping');
+      shutdown(1);
+    },
+  });
+  logger.info({ url: running.url, version: SIDECAR_VERSION }, 'igny8 sidecar listening');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`igny8-sidecar: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,106 @@
+/**
+ * Compact HS256 JWS for both directions (architecture.md §2), on top of jose.
+ *
+ * Tokens are built from an exact claims object (JSON.stringify keeps insertion order and escapes neither `/` nor
+ * non-ASCII, like PHP's JSON_UNESCAPED_SLASHES|JSON_UNESCAPED_UNICODE), so the contract's test vectors can be
+ * reproduced byte for byte.
+ */
+import { CompactSign, compactVerify } from 'jose';
+
+import { decodeBase64url } from './keys.ts';
+
+const encoder = new TextEncoder();
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+const KID = /^[0-9a-f]{16}$/;
+const HEADER_MEMBERS = ['alg', 'kid', 'typ'];
+
+/** Why a token was refused. `unknownKid` is the one failure the shim reports as SIDECAR_AUTH_MISMATCH. */
+export class JwtError extends Error {
+  readonly unknownKid: boolean;
+
+  constructor(reason: string, unknownKid = false) {
+    super(reason);
+    this.name = 'JwtError';
+    this.unknownKid = unknownKid;
+  }
+}
+
+export async function signJwt(claims: Readonly<Record<string, unknown>>, key: Uint8Array, kid: string): Promise<string> {
+  return new CompactSign(encoder.encode(JSON.stringify(claims)))
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid })
+    .sign(key);
+}
+
+function decodeJsonSegment(segment: string, what: string): unknown {
+  const bytes = decodeBase64url(segment);
+  if (bytes === undefined) {
+    throw new JwtError(`${what} is not base64url`);
+  }
+  try {
+    return JSON.parse(strictUtf8.decode(bytes));
+  } catch {
+    throw new JwtError(`${what} is not JSON`);
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Reads the protected header and enforces exactly `{"alg":"HS256","typ":"JWT","kid":"<16 hex>"}`. */
+export function readPinnedHeader(token: string): { kid: string } {
+  const parts = token.split('.');
+  if (parts.length !== 3) {
+    throw new JwtError('token is not a compact JWS');
+  }
+  const header = decodeJsonSegment(parts[0] ?? '', 'header');
+  if (!isPlainObject(header)) {
+    throw new JwtError('header is not an object');
+  }
+  const members = Object.keys(header).sort();
+  if (members.length !== HEADER_MEMBERS.length || members.some((name, i) => name !== HEADER_MEMBERS[i])) {
+    throw new JwtError('header must have exactly alg, typ and kid');
+  }
+  if (header.alg !== 'HS256') {
+    throw new JwtError('alg must be HS256');
+  }
+  if (header.typ !== 'JWT') {
+    throw new JwtError('typ must be JWT');
+  }
+  if (typeof header.kid !== 'string' || !KID.test(header.kid)) {
+    throw new JwtError('kid must be 16 lowercase hex characters');
+  }
+  return { kid: header.kid };
+}
+
+/**
+ * Verifies header and signature, and only then decodes the claims. `keyFor` picks the key by kid; returning
+ * undefined means the kid is unknown.
+ */
+export async function verifyJwt<K extends { readonly kid: string }>(
+  token: string,
+  keyFor: (kid: string) => { keys: K; key: Uint8Array } | undefined,
+): Promise<{ keys: K; claims: Record<string, unknown> }> {
+  const { kid } = readPinnedHeader(token);
+  const found = keyFor(kid);
+  if (found === undefined) {
+    throw new JwtError(`unknown kid ${kid}`, true);
+  }
+  let payload: Uint8Array;
+  try {
+    ({ payload } = await compactVerify(token, found.key, { algorithms: ['HS256'] }));
+  } catch {
+    throw new JwtError('signature does not verify');
+  }
+  let claims: unknown;
+  try {
+    claims = JSON.parse(strictUtf8.decode(payload));
+  } catch {
+    throw new JwtError('claims are not JSON');
+  }
+  if (!isPlainObject(claims)) {
+    throw new JwtError('claims are not an object');
+  }
+  return { keys: found.keys, claims };
+}
