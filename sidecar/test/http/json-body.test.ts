@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+
+import { AppError } from '../../src/errors.ts';
+import { jsonNestingExceeds, parseJsonBody } from '../../src/http/json-body.ts';
+
+const bytes = (text: string) => Buffer.from(text, 'utf8');
+const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
+
+function codeOf(run: () => unknown): string | undefined {
+  try {
+    run();
+    return undefined;
+  } catch (error) {
+    expect(error).toBeInstanceOf(AppError);
+    return (error as AppError).code;
+  }
+}
+
+describe('JSON depth scan (before parsing)', () => {
+  it('allows exactly the contract depth and refuses one more', () => {
+    expect(jsonNestingExceeds(bytes(nested(32)), 32)).toBe(false);
+    expect(jsonNestingExceeds(bytes(nested(33)), 32)).toBe(true);
+    expect(jsonNestingExceeds(bytes(`${'{"a":'.repeat(33)}1${'}'.repeat(33)}`), 32)).toBe(true);
+  });
+
+  it('counts depth, not the total number of containers', () => {
+    const wide = `[${Array.from({ length: 1000 }, () => '[{}]').join(',')}]`;
+    expect(jsonNestingExceeds(bytes(wide), 3)).toBe(false);
+  });
+
+  it('ignores brackets inside strings, honouring escapes', () => {
+    expect(jsonNestingExceeds(bytes(JSON.stringify({ a: '['.repeat(100) })), 32)).toBe(false);
+    expect(jsonNestingExceeds(bytes(JSON.stringify({ a: `\\"${'{'.repeat(100)}` })), 32)).toBe(false);
+    expect(jsonNestingExceeds(bytes(`["\\\\", ${nested(32)}]`), 32)).toBe(true);
+    expect(jsonNestingExceeds(bytes(JSON.stringify({ a: 'Ünïcødé ["' })), 1)).toBe(false);
+  });
+
+  it('refuses deep input that is also invalid JSON as too deep (checked first)', () => {
+    expect(codeOf(() => parseJsonBody(bytes('['.repeat(10_000))))).toBe('JSON_TOO_DEEP');
+  });
+});
+
+describe('parseJsonBody', () => {
+  it('returns undefined for an empty body and the value otherwise', () => {
+    expect(parseJsonBody(new Uint8Array())).toBeUndefined();
+    expect(parseJsonBody(bytes('{"content_id":42}'))).toEqual({ content_id: 42 });
+  });
+
+  it.each([
+    ['truncated JSON', bytes('{"a":')],
+    ['a form body', bytes('a=1&b=2')],
+    ['invalid UTF-8', Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d])],
+    ['a BOM', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), bytes('{}')])],
+  ])('answers %s with INVALID_JSON', (_name, raw) => {
+    expect(codeOf(() => parseJsonBody(raw))).toBe('INVALID_JSON');
+  });
+});
