@@ -117,7 +117,9 @@ export interface SendOptions {
 const exactBytes = (body: unknown): string => body as string;
 
 /** superagent parser that keeps the exact reply bytes (the signature covers them). */
-function keepBytes(res: NodeJS.ReadableStream, callback: (error: Error | null, body: Buffer) => void): void {
+function keepBytes(response: request.Response, callback: (error: Error | null, body: Buffer) => void): void {
+  // In Node, superagent hands the parser the IncomingMessage stream.
+  const res = response as unknown as NodeJS.ReadableStream;
   const chunks: Buffer[] = [];
   res.on('data', (chunk: Buffer) => chunks.push(chunk));
   res.on('end', () => callback(null, Buffer.concat(chunks)));
