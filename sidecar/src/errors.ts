@@ -2,7 +2,7 @@
  * The one error type of the sidecar. Its `status` always comes from the contract's `error_codes`, so the shim and
  * the sidecar can never disagree about which HTTP status a code carries.
  */
-import { isErrorCode, statusForErrorCode, type ErrorCode } from './contract.ts';
+import { statusForErrorCode, type ErrorCode } from './contract.ts';
 
 export interface AppErrorOptions {
   /** Name of the offending input field, echoed as `field` in the envelope. */
@@ -58,8 +58,4 @@ export function toAppError(error: unknown): AppError {
     }
   }
   return new AppError('INTERNAL_ERROR', 'Internal sidecar error.', { cause: error });
-}
-
-export function appErrorFromCode(code: string, message: string): AppError {
-  return new AppError(isErrorCode(code) ? code : 'INTERNAL_ERROR', message);
 }

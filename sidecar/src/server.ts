@@ -46,8 +46,10 @@ async function main(): Promise<void> {
     }
     stopping = true;
     const exit = () => {
-      logger.flush();
-      process.exit(code);
+      // The pino destination is asynchronous: write out what is buffered before leaving.
+      const leave = setTimeout(() => process.exit(code), 1000);
+      leave.unref();
+      logger.flush(() => process.exit(code));
     };
     if (running === undefined) {
       exit();

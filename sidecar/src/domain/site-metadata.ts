@@ -21,7 +21,7 @@ export interface SiteMetadataTerm {
 export interface SiteMetadata {
   site_info: { name: string; url: string; description: string; language: string; timezone: string };
   post_types: Array<{ name: string; label: string; count: number; supports: string[] }>;
-  taxonomies: Array<{ name: string; label: string; count: number; terms?: SiteMetadataTerm[] }>;
+  taxonomies: Array<{ name: string; label: string; count: number; terms?: SiteMetadataTerm[]; terms_truncated?: boolean }>;
   /** Exactly the keys of `plugins_detected` in the contract; absent ones are false. */
   plugins: Record<string, boolean>;
 }
@@ -61,6 +61,7 @@ export function toSiteMetadata(result: SiteInfoResult): SiteMetadata {
               ...(typeof term.igny8_id === 'number' ? { igny8_id: term.igny8_id } : {}),
             })),
           }),
+      ...(taxonomy.terms_truncated === true ? { terms_truncated: true } : {}),
     })),
     plugins,
   };

@@ -168,6 +168,8 @@ const TaxonomyInfo = z.object({
   label: z.string(),
   count: phpInt,
   terms: z.array(TermInfo).optional(),
+  /** Set by the shim when it listed fewer terms than `count` (it caps the list). */
+  terms_truncated: z.boolean().optional(),
 });
 
 /** Result of `site_info {}` (architecture.md §4). */

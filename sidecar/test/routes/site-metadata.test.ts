@@ -6,6 +6,7 @@ import { shimContext, startHarness, type Harness } from '../helpers/harness.ts';
 /** What the PHP `site_info` op returns, including the PHP-isms (numeric strings, supports as a map). */
 function siteInfoResult(overrides: Record<string, unknown> = {}) {
   return {
+    op: 'site_info',
     ok: true,
     site_info: {
       name: 'Demo Site',
@@ -34,7 +35,7 @@ function siteInfoResult(overrides: Record<string, unknown> = {}) {
         count: 1,
         terms: [{ id: 9, name: 'Coffee', slug: 'coffee', count: 2, parent: 0, igny8_id: '45' }],
       },
-      { name: 'post_tag', label: 'Tags', count: 0, terms: [] },
+      { name: 'post_tag', label: 'Tags', count: 1200, terms: [], terms_truncated: true },
     ],
     plugins: { woocommerce: false, yoast_seo: true, unknown_plugin: true },
     ...overrides,
@@ -69,7 +70,7 @@ const expectedData = {
       count: 1,
       terms: [{ id: 9, name: 'Coffee', slug: 'coffee', count: 2, parent: 0, igny8_id: 45 }],
     },
-    { name: 'post_tag', label: 'Tags', count: 0, terms: [] },
+    { name: 'post_tag', label: 'Tags', count: 1200, terms: [], terms_truncated: true },
   ],
   plugins: {
     woocommerce: false,
