@@ -1,0 +1,213 @@
+<?php
+/**
+ * The one contract file shared with the sidecar (contract/igny8-contract.json).
+ *
+ * @package Igny8\Bridge
+ */
+
+declare( strict_types=1 );
+
+namespace Igny8\Bridge;
+
+if ( ! defined( 'ABSPATH' ) ) {
+	exit;
+}
+
+/**
+ * Read-only access to the contract, decoded once per request.
+ */
+final class Contract {
+
+	/**
+	 * Decoded contract (associative arrays).
+	 *
+	 * @var array<string,mixed>|null
+	 */
+	private static ?array $data = null;
+
+	/**
+	 * Absolute path of the contract file.
+	 */
+	public static function path(): string {
+		return dirname( __DIR__ ) . '/contract/igny8-contract.json';
+	}
+
+	/**
+	 * The whole contract.
+	 *
+	 * @return array<string,mixed>
+	 * @throws \RuntimeException When the file is missing or not valid JSON.
+	 */
+	public static function get(): array {
+		if ( null === self::$data ) {
+			$raw = is_readable( self::path() ) ? file_get_contents( self::path() ) : false; // phpcs:ignore WordPress.WP.AlternativeFunctions.file_get_contents_file_get_contents -- local file.
+			if ( false === $raw ) {
+				throw new \RuntimeException( 'The contract file is missing: ' . self::path() );
+			}
+			$data = json_decode( $raw, true, 64 );
+			if ( ! is_array( $data ) || ! isset( $data['routes'], $data['error_codes'], $data['meta'], $data['options'] ) ) {
+				throw new \RuntimeException( 'The contract file is not valid: ' . json_last_error_msg() );
+			}
+			self::$data = $data;
+		}
+		return self::$data;
+	}
+
+	/**
+	 * REST namespace, e.g. "igny8/v1".
+	 */
+	public static function rest_namespace(): string {
+		return (string) self::get()['rest_namespace'];
+	}
+
+	/**
+	 * Plugin version the contract was written for.
+	 */
+	public static function plugin_version(): string {
+		return (string) self::get()['plugin_version'];
+	}
+
+	/**
+	 * Public routes: id, methods, path, auth, optional cache_seconds / degraded_when_unavailable.
+	 *
+	 * @return array<int,array<string,mixed>>
+	 */
+	public static function routes(): array {
+		return self::get()['routes'];
+	}
+
+	/**
+	 * One numeric limit from `limits`.
+	 *
+	 * @param string $name Limit name, e.g. "max_body_bytes".
+	 */
+	public static function limit( string $name ): int {
+		return (int) ( self::get()['limits'][ $name ] ?? 0 );
+	}
+
+	/**
+	 * Whether a code is one of the contract's error codes.
+	 *
+	 * @param string $code UPPER_SNAKE code.
+	 */
+	public static function is_error_code( string $code ): bool {
+		return isset( self::get()['error_codes'][ $code ] );
+	}
+
+	/**
+	 * HTTP status of an error code (500 for an unknown code).
+	 *
+	 * @param string $code UPPER_SNAKE code.
+	 */
+	public static function error_status( string $code ): int {
+		return (int) ( self::get()['error_codes'][ $code ] ?? 500 );
+	}
+
+	/**
+	 * Post types the plugin may ever touch.
+	 *
+	 * @return string[]
+	 */
+	public static function post_types(): array {
+		return self::get()['post_types'];
+	}
+
+	/**
+	 * Post meta keys with their flags (type, rest, json, seo, attachment).
+	 *
+	 * @return array<string,array<string,mixed>>
+	 */
+	public static function post_meta(): array {
+		return self::get()['meta']['post'];
+	}
+
+	/**
+	 * A named entry of `meta`, e.g. "pending_marker_key" or "lookup_keys".
+	 *
+	 * @param string $name Entry name.
+	 * @return mixed
+	 */
+	public static function meta( string $name ) {
+		return self::get()['meta'][ $name ] ?? null;
+	}
+
+	/**
+	 * Options (settings) with type, default and optional enum.
+	 *
+	 * @return array<string,array<string,mixed>>
+	 */
+	public static function options(): array {
+		return self::get()['options'];
+	}
+
+	/**
+	 * Taxonomies the plugin registers itself.
+	 *
+	 * @return array<string,array<string,mixed>>
+	 */
+	public static function registered_taxonomies(): array {
+		return self::get()['taxonomies']['registered'];
+	}
+
+	/**
+	 * Taxonomies operations may write.
+	 *
+	 * @return string[]
+	 */
+	public static function writable_taxonomies(): array {
+		return self::get()['taxonomies']['writable'];
+	}
+
+	/**
+	 * Operation names allowed in a context ("proxy" or "internal").
+	 *
+	 * @param string $context Context name.
+	 * @return string[]
+	 */
+	public static function operations( string $context ): array {
+		return self::get()['operations'][ $context ] ?? array();
+	}
+
+	/**
+	 * JWT parameters.
+	 *
+	 * @return array<string,mixed>
+	 */
+	public static function jwt(): array {
+		return self::get()['jwt'];
+	}
+
+	/**
+	 * Plugin detection map: key => plugin file.
+	 *
+	 * @return array<string,string>
+	 */
+	public static function plugins_detected(): array {
+		return self::get()['plugins_detected'];
+	}
+
+	/**
+	 * Status maps and WordPress status list.
+	 *
+	 * @return array<string,mixed>
+	 */
+	public static function status_maps(): array {
+		return self::get()['status_maps'];
+	}
+
+	/**
+	 * A path on the sidecar ("continue", "events", "health").
+	 *
+	 * @param string $name Path name.
+	 */
+	public static function sidecar_path( string $name ): string {
+		return (string) self::get()['sidecar_paths'][ $name ];
+	}
+
+	/**
+	 * Path of the internal route inside the namespace, e.g. "/internal/ops".
+	 */
+	public static function internal_route_path(): string {
+		return (string) self::get()['internal_route']['path'];
+	}
+}

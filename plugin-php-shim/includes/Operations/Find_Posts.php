@@ -1,0 +1,99 @@
+<?php
+/**
+ * Operation `find_posts`.
+ *
+ * @package Igny8\Bridge
+ */
+
+declare( strict_types=1 );
+
+namespace Igny8\Bridge\Operations;
+
+use Igny8\Bridge\Bridge_Error;
+use Igny8\Bridge\Contract;
+use Igny8\Bridge\Registration\Settings;
+
+if ( ! defined( 'ABSPATH' ) ) {
+	exit;
+}
+
+/**
+ * `{op:"find_posts", meta_key, meta_value?, post_id?, limit?}` → `{posts:[POST]}`.
+ * `meta_key` is one of the contract's lookup keys; without `meta_value` it matches posts that have the key.
+ * Searches every status (trash included) of every allowed post type, and returns managed posts only.
+ */
+final class Find_Posts implements Operation {
+
+	public const MAX_LIMIT = 50;
+
+	/**
+	 * {@inheritDoc}
+	 */
+	public function check( array $args ): void {
+		$key = $args['meta_key'] ?? null;
+		if ( ! is_string( $key ) || ! in_array( $key, (array) Contract::meta( 'lookup_keys' ), true ) ) {
+			throw new Bridge_Error( 'OPERATION_REFUSED', 'meta_key must be one of: ' . implode( ', ', (array) Contract::meta( 'lookup_keys' ) ) . '.', 'meta_key' );
+		}
+		Args::optional_scalar_string( $args, 'meta_value', 191 );
+		if ( isset( $args['post_id'] ) ) {
+			Args::post_id( $args );
+		}
+		Args::int( $args, 'limit', 10, 1, self::MAX_LIMIT );
+	}
+
+	/**
+	 * {@inheritDoc}
+	 */
+	public function run( array $args ): array {
+		$types = Settings::allowed_post_types();
+		if ( ! $types ) {
+			return array( 'posts' => array() );
+		}
+		$key        = (string) $args['meta_key'];
+		$value      = Args::optional_scalar_string( $args, 'meta_value', 191 );
+		$marker     = Managed_Posts::marker_key();
+		$meta_query = array(
+			'relation' => 'AND',
+			null === $value
+				? array(
+					'key'     => $key,
+					'compare' => 'EXISTS',
+				)
+				: array(
+					'key'     => $key,
+					'value'   => $value,
+					'compare' => '=',
+				),
+		);
+		if ( $key !== $marker ) {
+			$meta_query[] = array(
+				'key'     => $marker,
+				'compare' => 'EXISTS',
+			);
+		}
+		$query = array(
+			'post_type'              => $types,
+			'post_status'            => Managed_Posts::all_statuses(),
+			'meta_query'             => $meta_query, // phpcs:ignore WordPress.DB.SlowDBQuery -- the lookup the contract defines.
+			'posts_per_page'         => Args::int( $args, 'limit', 10, 1, self::MAX_LIMIT ),
+			'orderby'                => 'ID',
+			'order'                  => 'ASC',
+			'no_found_rows'          => true,
+			'ignore_sticky_posts'    => true,
+			'suppress_filters'       => true,
+			'update_post_meta_cache' => true,
+			'update_post_term_cache' => true,
+		);
+		if ( isset( $args['post_id'] ) ) {
+			$query['p'] = Args::post_id( $args );
+		}
+
+		$posts = array();
+		foreach ( get_posts( $query ) as $post ) {
+			if ( $post instanceof \WP_Post && Managed_Posts::is_managed( $post ) ) {
+				$posts[] = Post_Reader::read( $post );
+			}
+		}
+		return array( 'posts' => $posts );
+	}
+}

@@ -1,0 +1,138 @@
+<?php
+/**
+ * The POST shape operations return.
+ *
+ * @package Igny8\Bridge
+ */
+
+declare( strict_types=1 );
+
+namespace Igny8\Bridge\Operations;
+
+use Igny8\Bridge\Contract;
+
+if ( ! defined( 'ABSPATH' ) ) {
+	exit;
+}
+
+/**
+ * `{id, post_type, status, title, url, date_gmt, modified_gmt, author, meta:{_igny8_*}, terms:{tax:[...]}}`.
+ * Meta values are returned raw (strings; contract integer keys as integers), nothing is JSON-decoded: the
+ * sidecar owns the meaning of every field. Dates are the stored GMT "Y-m-d H:i:s", or null when unset.
+ */
+final class Post_Reader {
+
+	/**
+	 * Reads a post.
+	 *
+	 * @param \WP_Post $post Post.
+	 * @return array<string,mixed>
+	 */
+	public static function read( \WP_Post $post ): array {
+		return array(
+			'id'           => (int) $post->ID,
+			'post_type'    => $post->post_type,
+			'status'       => $post->post_status,
+			'title'        => $post->post_title,
+			'url'          => (string) get_permalink( $post ),
+			'date_gmt'     => self::date( $post->post_date_gmt ),
+			'modified_gmt' => self::date( $post->post_modified_gmt ),
+			'author'       => (int) $post->post_author,
+			'meta'         => (object) self::meta( $post ),
+			'terms'        => (object) self::terms( $post ),
+		);
+	}
+
+	/**
+	 * The post's `_igny8_*` meta among the contract keys.
+	 *
+	 * @param \WP_Post $post Post.
+	 * @return array<string,int|string>
+	 */
+	public static function meta( \WP_Post $post ): array {
+		$all  = get_post_meta( $post->ID );
+		$meta = array();
+		foreach ( Contract::post_meta() as $key => $flags ) {
+			if ( 0 !== strpos( $key, '_igny8_' ) || ! empty( $flags['attachment'] ) || ! isset( $all[ $key ][0] ) ) {
+				continue;
+			}
+			$value = (string) $all[ $key ][0];
+			if ( 'integer' === ( $flags['type'] ?? '' ) && preg_match( '/^-?\d{1,18}$/', $value ) ) {
+				$meta[ $key ] = (int) $value;
+			} else {
+				$meta[ $key ] = $value;
+			}
+		}
+		return $meta;
+	}
+
+	/**
+	 * Terms of the writable taxonomies (every writable taxonomy is a key; empty when not attached).
+	 *
+	 * @param \WP_Post $post Post.
+	 * @return array<string,array<int,array<string,mixed>>>
+	 */
+	public static function terms( \WP_Post $post ): array {
+		$terms = array();
+		foreach ( Contract::writable_taxonomies() as $taxonomy ) {
+			$terms[ $taxonomy ] = array();
+			if ( ! taxonomy_exists( $taxonomy ) || ! is_object_in_taxonomy( $post->post_type, $taxonomy ) ) {
+				continue;
+			}
+			$assigned = get_the_terms( $post, $taxonomy );
+			if ( ! is_array( $assigned ) ) {
+				continue;
+			}
+			foreach ( $assigned as $term ) {
+				$terms[ $taxonomy ][] = self::term( $term );
+			}
+		}
+		return $terms;
+	}
+
+	/**
+	 * One term: {id, name, slug[, igny8_id]}.
+	 *
+	 * @param \WP_Term $term Term.
+	 * @return array<string,mixed>
+	 */
+	public static function term( \WP_Term $term ): array {
+		$item = array(
+			'id'   => (int) $term->term_id,
+			'name' => $term->name,
+			'slug' => $term->slug,
+		);
+		$igny8_id = self::igny8_term_id( $term );
+		if ( null !== $igny8_id ) {
+			$item['igny8_id'] = $igny8_id;
+		}
+		return $item;
+	}
+
+	/**
+	 * The IGNY8 id stored in term meta, for the plugin's own taxonomies.
+	 *
+	 * @param \WP_Term $term Term.
+	 * @return int|string|null
+	 */
+	public static function igny8_term_id( \WP_Term $term ) {
+		$definition = Contract::registered_taxonomies()[ $term->taxonomy ] ?? null;
+		if ( null === $definition ) {
+			return null;
+		}
+		$value = (string) get_term_meta( $term->term_id, (string) $definition['id_meta_key'], true );
+		if ( '' === $value ) {
+			return null;
+		}
+		return preg_match( '/^-?\d{1,18}$/', $value ) ? (int) $value : $value;
+	}
+
+	/**
+	 * A stored GMT date, or null for the zero date.
+	 *
+	 * @param string $value Stored date.
+	 */
+	private static function date( string $value ): ?string {
+		return ( '' === $value || '0000-00-00 00:00:00' === $value ) ? null : $value;
+	}
+}

@@ -1,0 +1,70 @@
+<?php
+/**
+ * Internal operation `write_sync_meta`.
+ *
+ * @package Igny8\Bridge
+ */
+
+declare( strict_types=1 );
+
+namespace Igny8\Bridge\Operations;
+
+use Igny8\Bridge\Bridge_Error;
+
+if ( ! defined( 'ABSPATH' ) ) {
+	exit;
+}
+
+/**
+ * `{op:"write_sync_meta", post_id, meta:{_igny8_wordpress_status?, _igny8_last_synced?, _igny8_sync_state?,
+ * _igny8_sync_error?}}` → `{post_id, written:[keys]}`. Managed posts only, these four keys only; a null value
+ * deletes the key. Values are slashed because update_post_meta() unslashes.
+ */
+final class Write_Sync_Meta implements Operation {
+
+	public const KEYS = array( '_igny8_wordpress_status', '_igny8_last_synced', '_igny8_sync_state', '_igny8_sync_error' );
+
+	private const MAX_VALUE_LENGTH = 4000;
+
+	/**
+	 * {@inheritDoc}
+	 */
+	public function check( array $args ): void {
+		Args::post_id( $args );
+		$meta = Args::map( $args, 'meta' );
+		if ( ! $meta ) {
+			throw new Bridge_Error( 'OPERATION_REFUSED', 'meta must name at least one sync key.', 'meta' );
+		}
+		foreach ( $meta as $key => $value ) {
+			if ( ! in_array( $key, self::KEYS, true ) ) {
+				throw new Bridge_Error( 'OPERATION_REFUSED', 'write_sync_meta writes only: ' . implode( ', ', self::KEYS ) . '.', 'meta.' . $key );
+			}
+			if ( null !== $value && ! is_string( $value ) && ! is_int( $value ) ) {
+				throw new Bridge_Error( 'OPERATION_REFUSED', 'Sync meta values are strings.', 'meta.' . $key );
+			}
+			if ( is_string( $value ) && strlen( $value ) > self::MAX_VALUE_LENGTH ) {
+				throw new Bridge_Error( 'OPERATION_REFUSED', 'Sync meta value too long.', 'meta.' . $key );
+			}
+		}
+	}
+
+	/**
+	 * {@inheritDoc}
+	 */
+	public function run( array $args ): array {
+		$post    = Managed_Posts::get( Args::post_id( $args ) );
+		$written = array();
+		foreach ( Args::map( $args, 'meta' ) as $key => $value ) {
+			if ( null === $value ) {
+				delete_post_meta( $post->ID, $key );
+			} else {
+				update_post_meta( $post->ID, $key, wp_slash( (string) $value ) );
+			}
+			$written[] = $key;
+		}
+		return array(
+			'post_id' => (int) $post->ID,
+			'written' => $written,
+		);
+	}
+}

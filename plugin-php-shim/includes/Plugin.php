@@ -1,0 +1,61 @@
+<?php
+/**
+ * Plugin wiring.
+ *
+ * @package Igny8\Bridge
+ */
+
+declare( strict_types=1 );
+
+namespace Igny8\Bridge;
+
+if ( ! defined( 'ABSPATH' ) ) {
+	exit;
+}
+
+/**
+ * Loads the contract and registers every feature's hooks. Called once on `plugins_loaded`.
+ */
+final class Plugin {
+
+	/**
+	 * Whether load() already ran.
+	 *
+	 * @var bool
+	 */
+	private static bool $loaded = false;
+
+	/**
+	 * Registers all features.
+	 *
+	 * @throws \RuntimeException When the contract cannot be read.
+	 */
+	public static function load(): void {
+		if ( self::$loaded ) {
+			return;
+		}
+		self::$loaded = true;
+
+		Contract::get();
+		Install\Activator::maybe_upgrade();
+
+		$features = array(
+			new Registration\Meta(),
+			new Registration\Taxonomies(),
+			new Registration\Settings(),
+			new Registration\Structure_Revision(),
+			new Install\Integration_User(),
+			new Rest\Proxy_Controller(),
+			new Rest\Internal_Controller(),
+			new Rest\Core_Meta_Query(),
+		);
+		foreach ( $features as $feature ) {
+			$feature->register();
+		}
+
+		/**
+		 * Fires once the IGNY8 Bridge registered its hooks.
+		 */
+		do_action( 'igny8_bridge_loaded' );
+	}
+}

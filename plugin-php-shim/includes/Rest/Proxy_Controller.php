@@ -1,0 +1,285 @@
+<?php
+/**
+ * The one generic handler behind every public IGNY8 route.
+ *
+ * @package Igny8\Bridge
+ */
+
+declare( strict_types=1 );
+
+namespace Igny8\Bridge\Rest;
+
+use Igny8\Bridge\Bridge_Error;
+use Igny8\Bridge\Contract;
+use Igny8\Bridge\Feature;
+use Igny8\Bridge\Registration\Settings;
+use Igny8\Bridge\Security\Api_Key;
+use Igny8\Bridge\Security\Api_Key_Guard;
+use Igny8\Bridge\Sidecar\Client;
+use Igny8\Bridge\Sidecar\Context;
+
+if ( ! defined( 'ABSPATH' ) ) {
+	exit;
+}
+
+/**
+ * Registers each contract route (with and without trailing slash) and handles all of them the same way
+ * (docs/architecture.md §3): body-size cap, credential-in-query refusal, authentication by the route's `auth`
+ * kind, connection switch, then the signed round trip through the sidecar. Authentication happens inside the
+ * callback, not in permission_callback, so every failure is answered with this plugin's envelope.
+ */
+final class Proxy_Controller implements Feature {
+
+	/**
+	 * Endpoint attribute carrying the contract route definition.
+	 */
+	public const ROUTE_ATTRIBUTE = 'igny8_route';
+
+	/**
+	 * Failures that /status turns into a degraded 200.
+	 */
+	private const DEGRADABLE = array( 'SIDECAR_UNAVAILABLE', 'SIDECAR_BAD_RESPONSE', 'SIDECAR_AUTH_MISMATCH' );
+
+	/**
+	 * {@inheritDoc}
+	 */
+	public function register(): void {
+		add_action( 'rest_api_init', array( $this, 'register_routes' ) );
+	}
+
+	/**
+	 * Registers every contract route.
+	 */
+	public function register_routes(): void {
+		foreach ( Contract::routes() as $route ) {
+			register_rest_route(
+				Contract::rest_namespace(),
+				$route['path'] . '/?',
+				array(
+					'methods'             => $route['methods'],
+					'callback'            => array( $this, 'handle' ),
+					'permission_callback' => array( $this, 'authenticate_in_handler' ),
+					'args'                => array(),
+					self::ROUTE_ATTRIBUTE => $route,
+				)
+			);
+		}
+	}
+
+	/**
+	 * Lets every request reach handle(), which authenticates by the route's kind and answers failures with the
+	 * plugin's envelope (core's permission errors have another shape).
+	 */
+	public function authenticate_in_handler(): bool {
+		return true;
+	}
+
+	/**
+	 * Handles any contract route.
+	 *
+	 * @param \WP_REST_Request $request Request.
+	 */
+	public function handle( \WP_REST_Request $request ): \WP_REST_Response {
+		$route      = (array) ( $request->get_attributes()[ self::ROUTE_ATTRIBUTE ] ?? array() );
+		$route_id   = (string) ( $route['id'] ?? '' );
+		$request_id = Request_Id::for_request( $request );
+		try {
+			$response = $this->respond( $request, $route, $request_id );
+		} catch ( Bridge_Error $error ) {
+			$response = $this->failure( $error, $request, $route, $request_id );
+		} catch ( \Throwable $error ) {
+			// phpcs:ignore WordPress.PHP.DevelopmentFunctions.error_log_error_log -- an unexpected failure must be findable.
+			error_log( sprintf( 'IGNY8 Bridge: %s on %s: %s in %s:%d', get_class( $error ), $route_id, $error->getMessage(), $error->getFile(), $error->getLine() ) );
+			$response = Envelope::error( new Bridge_Error( 'INTERNAL_ERROR', 'The WordPress side of the IGNY8 Bridge failed while handling this request.' ), $request_id );
+		}
+
+		/**
+		 * Fires after a proxied IGNY8 route answered.
+		 *
+		 * @param string $route_id Contract route id.
+		 * @param int    $status   HTTP status sent.
+		 */
+		do_action( 'igny8_bridge_proxied', $route_id, $response->get_status() );
+		return $response;
+	}
+
+	/**
+	 * The successful path.
+	 *
+	 * @param \WP_REST_Request     $request    Request.
+	 * @param array<string,mixed>  $route      Contract route.
+	 * @param string               $request_id Request id.
+	 * @throws Bridge_Error On any refusal or sidecar failure.
+	 */
+	private function respond( \WP_REST_Request $request, array $route, string $request_id ): \WP_REST_Response {
+		self::enforce_body_limit( $request );
+		Api_Key_Guard::refuse_query_keys( $request );
+		$this->authorize( $request, $route );
+
+		$cache_key = $this->cache_key( $request, $route );
+		if ( null !== $cache_key ) {
+			$cached = get_transient( $cache_key );
+			if ( is_array( $cached ) && isset( $cached['status'], $cached['body'] ) ) {
+				return Envelope::reply( self::with_request_id( json_decode( (string) $cached['body'] ), $request_id, true ), (int) $cached['status'], $request_id );
+			}
+		}
+
+		$method = $request->get_method();
+		$result = Client::for_context( Context::build( $request, (string) $route['id'], $request_id ) )->proxy(
+			'HEAD' === $method ? 'GET' : $method,
+			$request->get_route(),
+			http_build_query( Context::query( $request ), '', '&', PHP_QUERY_RFC3986 ),
+			(string) $request->get_body(),
+			(string) $request->get_header( 'content_type' )
+		);
+		$body = self::with_request_id( $result['body'], $request_id, false );
+		if ( null !== $cache_key && $result['status'] >= 200 && $result['status'] < 300 ) {
+			$this->store( $cache_key, $result['status'], $body, $route );
+		}
+		return Envelope::reply( $body, $result['status'], $request_id );
+	}
+
+	/**
+	 * Turns a failure into the envelope, or into the degraded /status answer.
+	 *
+	 * @param Bridge_Error        $error      Failure.
+	 * @param \WP_REST_Request    $request    Request.
+	 * @param array<string,mixed> $route      Contract route.
+	 * @param string              $request_id Request id.
+	 */
+	private function failure( Bridge_Error $error, \WP_REST_Request $request, array $route, string $request_id ): \WP_REST_Response {
+		if ( empty( $route['degraded_when_unavailable'] ) || ! in_array( $error->error_code(), self::DEGRADABLE, true ) ) {
+			return Envelope::error( $error, $request_id );
+		}
+		$facts   = Context::facts();
+		$sidecar = array( 'reachable' => 'SIDECAR_UNAVAILABLE' !== $error->error_code() );
+		if ( $sidecar['reachable'] ) {
+			$sidecar['error'] = $error->error_code();
+		}
+		$data     = array(
+			'plugin_version'     => IGNY8_BRIDGE_VERSION,
+			'wordpress_version'  => (string) get_bloginfo( 'version' ),
+			'connected'          => false,
+			'api_key_present'    => $facts['api_key_present'],
+			'token_present'      => false,
+			'connection_enabled' => $facts['connection_enabled'],
+			'sidecar'            => $sidecar,
+		);
+		$response = Envelope::success( $data, $request_id );
+		$key      = $this->cache_key( $request, $route );
+		if ( null !== $key ) {
+			// A dead sidecar is cached too, so anonymous traffic does not keep knocking on it.
+			$this->store( $key, 200, $response->get_data(), $route );
+		}
+		return $response;
+	}
+
+	/**
+	 * Authenticates by the route's `auth` kind.
+	 *
+	 * @param \WP_REST_Request    $request Request.
+	 * @param array<string,mixed> $route   Contract route.
+	 * @throws Bridge_Error When refused.
+	 */
+	private function authorize( \WP_REST_Request $request, array $route ): void {
+		switch ( $route['auth'] ?? '' ) {
+			case 'public':
+				return;
+			case 'api_key':
+				Api_Key_Guard::authenticate( $request );
+				if ( ! Settings::get( 'igny8_connection_enabled' ) ) {
+					throw new Bridge_Error( 'CONNECTION_DISABLED', 'The IGNY8 connection is disabled in this site\'s settings.' );
+				}
+				return;
+			case 'edit_post':
+				$post_id = (int) ( $request->get_url_params()['post_id'] ?? 0 );
+				if ( ! is_user_logged_in() ) {
+					throw new Bridge_Error( 'FORBIDDEN', 'Log in to WordPress (cookie and REST nonce) to use this route.' );
+				}
+				if ( $post_id <= 0 || ! get_post( $post_id ) ) {
+					if ( current_user_can( 'edit_posts' ) ) {
+						throw new Bridge_Error( 'POST_NOT_FOUND', 'No post has this id.', 'post_id' );
+					}
+					throw new Bridge_Error( 'FORBIDDEN', 'You are not allowed to edit this post.' );
+				}
+				if ( ! current_user_can( 'edit_post', $post_id ) ) {
+					throw new Bridge_Error( 'FORBIDDEN', 'You are not allowed to edit this post.' );
+				}
+				return;
+			case 'manage_options':
+				if ( ! current_user_can( 'manage_options' ) ) {
+					throw new Bridge_Error( 'FORBIDDEN', 'Only administrators can change the IGNY8 settings.' );
+				}
+				return;
+			default:
+				throw new Bridge_Error( 'FORBIDDEN', 'This route has no known authentication.' );
+		}
+	}
+
+	/**
+	 * Refuses bodies over `limits.max_body_bytes`, by declared length and by actual length.
+	 *
+	 * @param \WP_REST_Request $request Request.
+	 * @throws Bridge_Error PAYLOAD_TOO_LARGE.
+	 */
+	public static function enforce_body_limit( \WP_REST_Request $request ): void {
+		$max = Contract::limit( 'max_body_bytes' );
+		// phpcs:ignore WordPress.Security.ValidatedSanitizedInput -- only compared as a number.
+		$declared = $_SERVER['CONTENT_LENGTH'] ?? ( $_SERVER['HTTP_CONTENT_LENGTH'] ?? null );
+		if ( ( is_numeric( $declared ) && (int) $declared > $max ) || strlen( (string) $request->get_body() ) > $max ) {
+			throw new Bridge_Error( 'PAYLOAD_TOO_LARGE', sprintf( 'The request body is larger than %d bytes.', $max ) );
+		}
+	}
+
+	/**
+	 * Transient key for routes with `cache_seconds`, keyed by route (not by query: a query must not be a way to
+	 * bypass the cache or fill the options table). Null when the route is not cached.
+	 *
+	 * @param \WP_REST_Request    $request Request.
+	 * @param array<string,mixed> $route   Contract route.
+	 */
+	private function cache_key( \WP_REST_Request $request, array $route ): ?string {
+		if ( (int) ( $route['cache_seconds'] ?? 0 ) <= 0 || ! in_array( $request->get_method(), array( 'GET', 'HEAD' ), true ) ) {
+			return null;
+		}
+		$params = (array) $request->get_url_params();
+		ksort( $params );
+		return 'igny8_route_' . md5( (string) $route['id'] . '|' . wp_json_encode( $params ) );
+	}
+
+	/**
+	 * Caches a final reply for the route's `cache_seconds`.
+	 *
+	 * @param string              $key    Transient key.
+	 * @param int                 $status HTTP status.
+	 * @param mixed               $body   Body.
+	 * @param array<string,mixed> $route  Contract route.
+	 */
+	private function store( string $key, int $status, $body, array $route ): void {
+		set_transient(
+			$key,
+			array(
+				'status' => $status,
+				'body'   => (string) wp_json_encode( $body ),
+			),
+			(int) $route['cache_seconds']
+		);
+	}
+
+	/**
+	 * Puts the request id on an envelope body (keeping one the sidecar set, unless $replace).
+	 *
+	 * @param mixed  $body       Body (object or array).
+	 * @param string $request_id Request id.
+	 * @param bool   $replace    Replace an existing id (cached replies).
+	 * @return mixed
+	 */
+	private static function with_request_id( $body, string $request_id, bool $replace ) {
+		if ( $body instanceof \stdClass && ( $replace || ! isset( $body->request_id ) ) ) {
+			$body->request_id = $request_id;
+		} elseif ( is_array( $body ) && $body && array_keys( $body ) !== range( 0, count( $body ) - 1 ) && ( $replace || ! isset( $body['request_id'] ) ) ) {
+			$body['request_id'] = $request_id;
+		}
+		return $body;
+	}
+}

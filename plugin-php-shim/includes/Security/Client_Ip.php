@@ -1,0 +1,108 @@
+<?php
+/**
+ * The client address used for rate limiting.
+ *
+ * @package Igny8\Bridge
+ */
+
+declare( strict_types=1 );
+
+namespace Igny8\Bridge\Security;
+
+if ( ! defined( 'ABSPATH' ) ) {
+	exit;
+}
+
+/**
+ * REMOTE_ADDR, or the first X-Forwarded-For hop only when REMOTE_ADDR is a proxy listed in the
+ * IGNY8_TRUSTED_PROXIES constant (array or comma-separated string of IPs or CIDR ranges). Never an option:
+ * whoever can write options must not be able to choose whose failures count.
+ */
+final class Client_Ip {
+
+	/**
+	 * The client IP in canonical text form ("0.0.0.0" when unknown).
+	 *
+	 * @param array<string,mixed>|null $server Server variables (defaults to $_SERVER).
+	 */
+	public static function detect( ?array $server = null ): string {
+		$server = $server ?? $_SERVER;
+		$remote = self::normalize( (string) ( $server['REMOTE_ADDR'] ?? '' ) ) ?? '0.0.0.0';
+		if ( isset( $server['HTTP_X_FORWARDED_FOR'] ) && self::is_trusted_proxy( $remote ) ) {
+			$first   = trim( explode( ',', (string) $server['HTTP_X_FORWARDED_FOR'] )[0] );
+			$forward = self::normalize( $first );
+			if ( null !== $forward ) {
+				return $forward;
+			}
+		}
+		return $remote;
+	}
+
+	/**
+	 * Whether an address is in IGNY8_TRUSTED_PROXIES.
+	 *
+	 * @param string $ip Canonical IP.
+	 */
+	public static function is_trusted_proxy( string $ip ): bool {
+		if ( ! defined( 'IGNY8_TRUSTED_PROXIES' ) ) {
+			return false;
+		}
+		$list = is_array( IGNY8_TRUSTED_PROXIES ) ? IGNY8_TRUSTED_PROXIES : explode( ',', (string) IGNY8_TRUSTED_PROXIES );
+		foreach ( $list as $entry ) {
+			if ( self::matches( $ip, trim( (string) $entry ) ) ) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/**
+	 * Whether an IP equals an address or lies in a CIDR range.
+	 *
+	 * @param string $ip    Canonical IP.
+	 * @param string $entry Address or CIDR.
+	 */
+	public static function matches( string $ip, string $entry ): bool {
+		$bits = null;
+		if ( str_contains( $entry, '/' ) ) {
+			list( $entry, $bits ) = explode( '/', $entry, 2 );
+			if ( ! ctype_digit( $bits ) ) {
+				return false;
+			}
+			$bits = (int) $bits;
+		}
+		$a = @inet_pton( $ip ); // phpcs:ignore WordPress.PHP.NoSilencedErrors -- invalid input is an expected case.
+		$b = @inet_pton( $entry ); // phpcs:ignore WordPress.PHP.NoSilencedErrors
+		if ( false === $a || false === $b || strlen( $a ) !== strlen( $b ) ) {
+			return false;
+		}
+		if ( null === $bits ) {
+			return $a === $b;
+		}
+		$bits = min( $bits, strlen( $a ) * 8 );
+		$full = intdiv( $bits, 8 );
+		if ( substr( $a, 0, $full ) !== substr( $b, 0, $full ) ) {
+			return false;
+		}
+		$rest = $bits % 8;
+		if ( 0 === $rest ) {
+			return true;
+		}
+		$mask = ( 0xFF << ( 8 - $rest ) ) & 0xFF;
+		return ( ord( $a[ $full ] ) & $mask ) === ( ord( $b[ $full ] ) & $mask );
+	}
+
+	/**
+	 * Canonical form of an IP, or null when the text is not an IP.
+	 *
+	 * @param string $text Candidate.
+	 */
+	private static function normalize( string $text ): ?string {
+		$text = trim( $text, " \t[]" );
+		if ( false === filter_var( $text, FILTER_VALIDATE_IP ) ) {
+			return null;
+		}
+		$packed = inet_pton( $text );
+		return false === $packed ? null : (string) inet_ntop( $packed );
+	}
+}

@@ -1,0 +1,182 @@
+<?php
+/**
+ * Signed calls to the sidecar and the execute/continue loop.
+ *
+ * @package Igny8\Bridge
+ */
+
+declare( strict_types=1 );
+
+namespace Igny8\Bridge\Sidecar;
+
+use Igny8\Bridge\Bridge_Error;
+use Igny8\Bridge\Contract;
+use Igny8\Bridge\Install\Activator;
+use Igny8\Bridge\Operations\Executor;
+use Igny8\Bridge\Security\Jwt;
+use Igny8\Bridge\Security\Keys;
+
+if ( ! defined( 'ABSPATH' ) ) {
+	exit;
+}
+
+/**
+ * One proxied request (docs/architecture.md §3): send the same method, route, query and raw body to the sidecar
+ * with a request JWT; while it answers `execute`, run the operations in this PHP process and POST the results
+ * to /_shim/continue; return its final `respond`. The sidecar never calls WordPress while we wait.
+ */
+final class Client {
+
+	/**
+	 * HTTP transport.
+	 *
+	 * @var Transport
+	 */
+	private Transport $transport;
+
+	/**
+	 * The `ctx` claim, identical on every call of this request.
+	 *
+	 * @var array<string,mixed>
+	 */
+	private array $ctx;
+
+	/**
+	 * This site's id (the `sid` claim).
+	 *
+	 * @var string
+	 */
+	private string $sid;
+
+	/**
+	 * Constructor.
+	 *
+	 * @param Transport           $transport Transport.
+	 * @param array<string,mixed> $ctx       Request context.
+	 * @param string              $sid       Site id.
+	 */
+	public function __construct( Transport $transport, array $ctx, string $sid ) {
+		$this->transport = $transport;
+		$this->ctx       = $ctx;
+		$this->sid       = $sid;
+	}
+
+	/**
+	 * A client for the configured sidecar.
+	 *
+	 * @param array<string,mixed> $ctx Request context.
+	 * @throws Bridge_Error SIDECAR_UNAVAILABLE when the sidecar URL is unusable.
+	 */
+	public static function for_context( array $ctx ): self {
+		return new self( Transport::configured(), $ctx, Activator::site_uuid() );
+	}
+
+	/**
+	 * Proxies one request and returns the final reply to send to the caller.
+	 *
+	 * @param string $method       Effective HTTP method.
+	 * @param string $route        REST route from get_route(), e.g. "/igny8/v1/site-metadata/".
+	 * @param string $query        Query string without "?" ('' for none).
+	 * @param string $body         Raw request body.
+	 * @param string $content_type Content-Type of the request ('' for none).
+	 * @return array{status:int,body:mixed}
+	 * @throws Bridge_Error On any transport, signature or protocol failure.
+	 */
+	public function proxy( string $method, string $route, string $query, string $body, string $content_type ): array {
+		$path  = self::encode_path( $route ) . ( '' !== $query ? '?' . $query : '' );
+		$reply = $this->exchange( $method, $path, $route, $body, $content_type );
+
+		$continue   = Contract::sidecar_path( 'continue' );
+		$max_rounds = max( 1, Contract::limit( 'max_rounds' ) );
+		$rounds     = 0;
+		while ( Reply::KIND_EXECUTE === $reply->kind ) {
+			++$rounds;
+			if ( $rounds > $max_rounds ) {
+				throw new Bridge_Error( 'SIDECAR_BAD_RESPONSE', 'The IGNY8 sidecar asked for more operation rounds than allowed.' );
+			}
+			$results = Executor::for_context( Executor::PROXY )->run( $reply->ops );
+			$payload = wp_json_encode(
+				array(
+					'route_id' => (string) $this->ctx['route_id'],
+					'state'    => $reply->state,
+					'results'  => $results,
+				),
+				JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_INVALID_UTF8_SUBSTITUTE
+			);
+			if ( ! is_string( $payload ) ) {
+				throw new Bridge_Error( 'INTERNAL_ERROR', 'Operation results could not be encoded.' );
+			}
+			$reply = $this->exchange( 'POST', $continue, $continue, $payload, 'application/json' );
+		}
+		return array(
+			'status' => $reply->status,
+			'body'   => $reply->body,
+		);
+	}
+
+	/**
+	 * One signed request and its verified reply.
+	 *
+	 * @param string $method       HTTP method.
+	 * @param string $path         Path plus query, as sent.
+	 * @param string $htu          The `htu` claim.
+	 * @param string $body         Raw body.
+	 * @param string $content_type Content-Type ('' for none).
+	 * @throws Bridge_Error On failure.
+	 */
+	private function exchange( string $method, string $path, string $htu, string $body, string $content_type ): Reply {
+		$jwt    = Contract::jwt();
+		$keys   = Keys::current();
+		$jti    = Jwt::new_jti();
+		$now    = time();
+		$claims = array(
+			'iss' => (string) $jwt['shim']['iss'],
+			'aud' => (string) $jwt['audiences']['sidecar'],
+			'iat' => $now,
+			'exp' => $now + 30,
+			'jti' => $jti,
+			'sid' => $this->sid,
+			'htm' => $method,
+			'htu' => $htu,
+			'bh'  => Jwt::body_hash( $body ),
+			'ctx' => $this->ctx,
+		);
+		try {
+			$token = Jwt::sign( $claims, $keys['shim'], $keys['kid'] );
+		} catch ( \JsonException $error ) {
+			throw new Bridge_Error( 'BAD_REQUEST', 'The request could not be encoded for the sidecar.', null, array(), $error );
+		}
+		$headers = array(
+			'Authorization' => 'Bearer ' . $token,
+			'Accept'        => 'application/json',
+			'X-Request-ID'  => (string) $this->ctx['request_id'],
+		);
+		if ( '' !== $content_type ) {
+			$headers['Content-Type'] = $content_type;
+		}
+		$raw = $this->transport->send(
+			$method,
+			$path,
+			$body,
+			$headers,
+			max( 1, Contract::limit( 'sidecar_connect_timeout_seconds' ) ),
+			max( 1, Contract::limit( 'sidecar_timeout_seconds' ) )
+		);
+		return Reply::verify( $raw, $jti );
+	}
+
+	/**
+	 * Percent-encodes what may not appear raw in a URL path (plain routes are left byte-identical).
+	 *
+	 * @param string $route Route.
+	 */
+	private static function encode_path( string $route ): string {
+		return (string) preg_replace_callback(
+			'~[^A-Za-z0-9\-._\~!$&\'()*+,;=:@/%]~',
+			static function ( array $match ): string {
+				return rawurlencode( $match[0] );
+			},
+			$route
+		);
+	}
+}
