@@ -5,6 +5,8 @@
 import { contractRouteIds } from '../contract.ts';
 import { AppError } from '../errors.ts';
 import type { RouteHandler } from './conversation.ts';
+import { createLookupRoutes } from './lookups.ts';
+import { createPublishRoute } from './publish/route.ts';
 import { createSiteMetadataRoute, type SiteMetadataStore } from './site-metadata.ts';
 import { createStatusRoute, type ConnectionState, type SyncQueueStats } from './status.ts';
 
@@ -26,6 +28,8 @@ export function buildRouteRegistry(deps: RouteDeps, overrides: readonly RouteHan
   const handlers: RouteHandler[] = [
     createStatusRoute(deps),
     createSiteMetadataRoute({ store: deps.siteMetadataStore }),
+    createPublishRoute(),
+    ...createLookupRoutes(),
     ...overrides,
   ];
   const registry = new Map<string, RouteHandler>();

@@ -123,7 +123,15 @@ export type Envelope = z.infer<typeof Envelope>;
 
 export const SiteInfoOp = z.object({ op: z.literal('site_info') });
 /** Every operation the sidecar may ask the shim to run; grows with the publish/settings tasks. */
-export const Operation = z.discriminatedUnion('op', [SiteInfoOp]);
+export const FindPostsOp = z.object({
+  op: z.literal('find_posts'),
+  meta_key: z.string(),
+  meta_value: z.string().optional(),
+  limit: z.int().positive().optional(),
+});
+/** The write plan of a publish; its full TypeScript type is `UpsertPostOp` in domain/publish/plan.ts. */
+export const UpsertPostOp = z.looseObject({ op: z.literal('upsert_post'), content_id: z.int().positive() });
+export const Operation = z.discriminatedUnion('op', [SiteInfoOp, FindPostsOp, UpsertPostOp]);
 export type Operation = z.infer<typeof Operation>;
 
 export const OpError = z.looseObject({ code: z.string(), message: z.string() });

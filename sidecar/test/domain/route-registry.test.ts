@@ -22,11 +22,11 @@ describe('route registry', () => {
   });
 
   it('answers routes that later tasks implement with ROUTE_NOT_FOUND', async () => {
-    const handler = buildRouteRegistry(deps).get('publish_content');
-    const ctx = ShimContext.parse(shimContext({ route_id: 'publish_content' }));
+    const handler = buildRouteRegistry(deps).get('editor_sync_state');
+    const ctx = ShimContext.parse(shimContext({ route_id: 'editor_sync_state', params: { post_id: '5' } }));
     let error: unknown;
     try {
-      await handler?.start({ sid: 's', ctx, method: 'POST', params: {}, query: {}, body: {} });
+      await handler?.start({ sid: 's', ctx, method: 'GET', params: { post_id: '5' }, query: {}, body: undefined });
     } catch (e) {
       error = e;
     }

@@ -149,8 +149,8 @@ describe('after authentication, errors are signed respond replies', () => {
   it('answers contract routes that are not implemented yet with ROUTE_NOT_FOUND', async () => {
     const { res, bytes, signed } = await h.send({
       method: 'GET',
-      path: '/igny8/v1/post-by-content-id/42',
-      ctx: shimContext({ route_id: 'post_by_content_id', params: { content_id: '42' } }),
+      path: '/igny8/v1/editor/posts/42/sync',
+      ctx: shimContext({ route_id: 'editor_sync_state', params: { post_id: '42' } }),
     });
     expect(await h.verify(res, bytes, signed)).toMatchObject({ status: 404, body: { code: 'ROUTE_NOT_FOUND' } });
   });

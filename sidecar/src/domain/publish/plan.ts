@@ -30,7 +30,7 @@ export interface TermInput {
 
 export type MetaValue = string | number | null;
 
-export interface UpsertPostOp {
+export type UpsertPostOp = {
   op: 'upsert_post';
   content_id: number;
   post_type: string;
@@ -46,7 +46,7 @@ export interface UpsertPostOp {
   terms: Partial<Record<WritableTaxonomy, TermInput[]>>;
   featured_image?: ImageRef;
   gallery?: ImageRef[];
-}
+};
 
 export interface PublishPlan {
   op: UpsertPostOp;

@@ -6,7 +6,7 @@ import { z } from 'zod';
 
 import { siteTime, type SiteClock } from '../site-time.ts';
 import { wpToIgny8, type StatusMap } from '../status-map.ts';
-import type { PublishRequest, PublishWarning } from './payload.ts';
+import type { PublishWarning } from './payload.ts';
 
 const Ids = z.array(z.int().positive());
 
@@ -28,6 +28,15 @@ export const UpsertPostResult = z.object({
   warnings: z.array(z.looseObject({ code: z.string(), message: z.string(), field: z.string().optional() })).default([]),
 });
 export type UpsertPostResult = z.infer<typeof UpsertPostResult>;
+
+/** What the response needs from the request, carried from the first round to the second. */
+export const PublishSummary = z.object({
+  contentId: z.int().positive(),
+  taskId: z.int().positive().nullable(),
+  contentType: z.string(),
+  warnings: z.array(z.object({ code: z.string(), message: z.string(), field: z.string().optional() })),
+});
+export type PublishSummary = z.infer<typeof PublishSummary>;
 
 export interface PublishResponse {
   httpStatus: 200 | 201;
@@ -52,8 +61,7 @@ export interface PublishResponse {
 
 export function shapePublishResponse(
   result: UpsertPostResult,
-  req: PublishRequest,
-  planWarnings: PublishWarning[],
+  summary: PublishSummary,
   statusMap: StatusMap,
   clock: SiteClock,
   now: Date,
@@ -70,13 +78,13 @@ export function shapePublishResponse(
       status: wpToIgny8(statusMap, result.post_status),
       synced_at: siteTime(clock, now),
       post_type: result.post_type,
-      content_type: req.contentType,
-      content_id: req.contentId,
-      task_id: req.taskId ?? null,
+      content_type: summary.contentType,
+      content_id: summary.contentId,
+      task_id: summary.taskId,
       term_ids: result.term_ids,
       featured_image_id: result.featured_image_id,
       gallery_image_ids: result.gallery_ids,
-      warnings: [...planWarnings, ...result.warnings],
+      warnings: [...summary.warnings, ...result.warnings],
     },
   };
 }
