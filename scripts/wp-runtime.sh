@@ -173,7 +173,7 @@ need_cmd() { command -v "$1" >/dev/null || die "'$1' is missing; run: bash scrip
 # ---------------------------------------------------------------------------------------------------- build
 
 core_ready() { [ -f "$CORE/wp-includes/version.php" ]; }
-wp_version_of() { sed -n "s/^\$wp_version = '\([^']*\)';.*/\1/p" "$1/wp-includes/version.php" 2>/dev/null | head -n1; }
+wp_version_of() { sed -n "s/.*\$wp_version = '\([^']*\)'.*/\1/p" "$1/wp-includes/version.php" 2>/dev/null | head -n1; }
 
 # npm pack SPEC into DEST_FILE (atomically), run outside the repo so no workspace config is involved.
 npm_pack_to() {
@@ -550,7 +550,7 @@ start() {
   : > "$PHP_LOG"
   # setsid: own process group, so stop kills the master *and* its forked workers.
   PHP_CLI_SERVER_WORKERS="$WP_WORKERS" spawn_group "$PHP_PGID" "$PHP_LOG" \
-    php "${opts[@]}" -S "127.0.0.1:$WP_PORT" -t "$SITE" "$STATE/router.php"
+    php -S "127.0.0.1:$WP_PORT" "${opts[@]}" -t "$SITE" "$STATE/router.php"
   local i code=000 pgid; pgid=$(cat "$PHP_PGID")
   for ((i = 0; i < 150; i++)); do
     code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' "$WP_URL/wp-json/" || true)
