@@ -41,6 +41,13 @@ class Bridge_Error extends \RuntimeException {
 	private array $headers;
 
 	/**
+	 * Extra, non-secret envelope members (e.g. key fingerprints).
+	 *
+	 * @var array<string,string|int|bool>
+	 */
+	private array $details = array();
+
+	/**
 	 * Constructor.
 	 *
 	 * @param string               $error_code Contract error code; an unknown code becomes INTERNAL_ERROR.
@@ -84,6 +91,25 @@ class Bridge_Error extends \RuntimeException {
 	 */
 	public function headers(): array {
 		return $this->headers;
+	}
+
+	/**
+	 * Adds extra, non-secret envelope members.
+	 *
+	 * @param array<string,string|int|bool> $details Members.
+	 */
+	public function with_details( array $details ): self {
+		$this->details = array_merge( $this->details, $details );
+		return $this;
+	}
+
+	/**
+	 * Extra envelope members.
+	 *
+	 * @return array<string,string|int|bool>
+	 */
+	public function details(): array {
+		return $this->details;
 	}
 
 	/**

@@ -47,6 +47,7 @@ final class Plugin {
 			new Install\Integration_User(),
 			new Rest\Proxy_Controller(),
 			new Rest\Internal_Controller(),
+			new Rest\Namespace_Errors(),
 			new Rest\Core_Meta_Query(),
 		);
 		foreach ( $features as $feature ) {

@@ -37,6 +37,7 @@ final class Envelope {
 		if ( null !== $error->field() ) {
 			$body['field'] = $error->field();
 		}
+		$body += $error->details();
 		$response = self::reply( $body, $error->status(), $request_id );
 		foreach ( $error->headers() as $name => $value ) {
 			$response->header( $name, $value );

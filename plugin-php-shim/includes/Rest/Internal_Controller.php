@@ -50,6 +50,7 @@ final class Internal_Controller implements Feature {
 				'callback'            => array( $this, 'handle' ),
 				'permission_callback' => array( $this, 'authenticate_in_handler' ),
 				'args'                => array(),
+				Namespace_Errors::HANDLER_ATTRIBUTE => true,
 			)
 		);
 	}

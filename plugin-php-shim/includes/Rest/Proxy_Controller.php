@@ -61,6 +61,7 @@ final class Proxy_Controller implements Feature {
 					'permission_callback' => array( $this, 'authenticate_in_handler' ),
 					'args'                => array(),
 					self::ROUTE_ATTRIBUTE => $route,
+					Namespace_Errors::HANDLER_ATTRIBUTE => true,
 				)
 			);
 		}
@@ -136,7 +137,13 @@ final class Proxy_Controller implements Feature {
 		if ( null !== $cache_key && $result['status'] >= 200 && $result['status'] < 300 ) {
 			$this->store( $cache_key, $result['status'], $body, $route );
 		}
-		return Envelope::reply( $body, $result['status'], $request_id );
+		$response    = Envelope::reply( $body, $result['status'], $request_id );
+		$retry_after = $body instanceof \stdClass ? ( $body->retry_after ?? null ) : null;
+		if ( in_array( $result['status'], array( 429, 503 ), true ) && is_int( $retry_after ) && $retry_after > 0 ) {
+			// The sidecar's own rate limit: pass its wait on to IGNY8.
+			$response->header( 'Retry-After', (string) $retry_after );
+		}
+		return $response;
 	}
 
 	/**

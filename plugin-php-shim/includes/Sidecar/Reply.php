@@ -110,7 +110,7 @@ final class Reply {
 			}
 		} catch ( Jwt_Error $error ) {
 			if ( Jwt_Error::UNKNOWN_KID === $error->reason() || self::says_auth_mismatch( $body ) ) {
-				throw new Bridge_Error( 'SIDECAR_AUTH_MISMATCH', 'WordPress and the IGNY8 sidecar do not share the same secret; compare the key fingerprints in the IGNY8 settings.' );
+				throw self::auth_mismatch( $body, $token );
 			}
 			self::log( 'refused a sidecar reply: ' . $error->getMessage() . ' (HTTP ' . $raw['status'] . ')' );
 			throw new Bridge_Error( 'SIDECAR_BAD_RESPONSE', 'The IGNY8 sidecar sent a reply that failed verification.' );
@@ -152,6 +152,32 @@ final class Reply {
 			return $reply;
 		}
 		throw new Bridge_Error( 'SIDECAR_BAD_RESPONSE', 'The IGNY8 sidecar reply has an unknown kind.' );
+	}
+
+	/**
+	 * The 503 for a secret mismatch, with both key fingerprints (public values) for the settings screen.
+	 *
+	 * @param string $body  Raw (unverified) reply body.
+	 * @param string $token Reply token, if any.
+	 */
+	private static function auth_mismatch( string $body, string $token ): Bridge_Error {
+		$error   = new Bridge_Error( 'SIDECAR_AUTH_MISMATCH', 'WordPress and the IGNY8 sidecar do not share the same secret; compare the key fingerprints in the IGNY8 settings.' );
+		$details = array();
+		$shim    = Keys::fingerprint();
+		if ( null !== $shim ) {
+			$details['shim_kid'] = $shim;
+		}
+		// The sidecar's fingerprint comes from an unverified body or header: used only if it is 16 hex digits.
+		$data    = json_decode( $body, true, 8 );
+		$sidecar = is_array( $data ) ? ( $data['sidecar_kid'] ?? null ) : null;
+		if ( null === $sidecar && '' !== $token ) {
+			$header  = json_decode( (string) Jwt::base64url_decode( explode( '.', $token )[0] ), true, 4 );
+			$sidecar = is_array( $header ) ? ( $header['kid'] ?? null ) : null;
+		}
+		if ( is_string( $sidecar ) && preg_match( '/^[0-9a-f]{16}$/', $sidecar ) ) {
+			$details['sidecar_kid'] = $sidecar;
+		}
+		return $error->with_details( $details );
 	}
 
 	/**
