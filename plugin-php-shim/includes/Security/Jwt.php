@@ -170,4 +170,3 @@ final class Jwt {
 		return false === $decoded ? null : $decoded;
 	}
 }
-
