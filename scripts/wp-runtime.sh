@@ -484,11 +484,12 @@ mariadb_running() { [ -n "$(pids_matching "$(mysql_marker)")" ]; }
 
 mariadb_start() {
   [ -d "$MYSQL_DATA/mysql" ] || die "no MariaDB data dir in $MYSQL_DATA; run setup first"
+  local same_port=""; [ "$(cat "$STATE/mysqld.port" 2>/dev/null || true)" != "$MARIADB_PORT" ] || same_port=1
   if mariadb_running; then
-    if [ "$(cat "$STATE/mysqld.port" 2>/dev/null || true)" = "$MARIADB_PORT" ] \
-       && mariadb-admin --no-defaults --socket="$MYSQL_SOCK" -u "$(id -un)" ping >/dev/null 2>&1; then
+    if [ -n "$same_port" ] && mariadb-admin --no-defaults --socket="$MYSQL_SOCK" -u "$(id -un)" ping >/dev/null 2>&1; then
       return 0
     fi
+    [ -n "$same_port" ] || ! port_in_use "$MARIADB_PORT" || die "MariaDB port $MARIADB_PORT is already in use (set MARIADB_PORT)"
     mariadb_stop
   fi
   ! port_in_use "$MARIADB_PORT" || die "MariaDB port $MARIADB_PORT is already in use (set MARIADB_PORT)"
@@ -520,6 +521,7 @@ mariadb_stop() { kill_instance_procs "$MYSQL_PGID" "$(mysql_marker)" 60; rm -f "
 
 # ------------------------------------------------------------------------------------------ start / stop
 
+php_server_running() { [ -n "$(pids_matching "$(php_marker)")" ]; }
 php_server_stop() { kill_instance_procs "$PHP_PGID" "$(php_marker)" 5; }
 
 stop_servers() {
@@ -532,8 +534,11 @@ stop_servers() {
 start() {
   site_ready || die "no installed site in $STATE; run: bash scripts/wp-runtime.sh ensure (or setup)"
   need_cmd php; need_cmd curl
+  if port_in_use "$WP_PORT" && ! { [ "$(cat "$STATE/wp.port" 2>/dev/null || true)" = "$WP_PORT" ] && php_server_running; }; then
+    die "port $WP_PORT is already in use by another process (set WP_PORT)"
+  fi
   php_server_stop
-  ! port_in_use "$WP_PORT" || die "port $WP_PORT is already in use by another process (set WP_PORT)"
+  ! port_in_use "$WP_PORT" || die "port $WP_PORT is still in use after stopping this instance's server"
   [ "$WP_DB" != mariadb ] || mariadb_start
   ensure_secret
   write_env_php
@@ -577,7 +582,7 @@ ready_line() {
 info() {
   local url=$WP_URL running=no
   if [ -z "$WP_PORT_SET" ] && [ -f "$STATE/wp.port" ]; then url="http://127.0.0.1:$(cat "$STATE/wp.port")"; fi
-  [ -z "$(pids_matching "$(php_marker)")" ] || running=yes
+  ! php_server_running || running=yes
   local ver; ver=$(wp_version_of "$SITE"); [ -n "$ver" ] || ver=$(wp_version_of "$CORE")
   cat <<EOF
 WP_URL=$url
@@ -597,10 +602,13 @@ EOF
     "$(cat "$STATE/mysqld.port" 2>/dev/null || echo "$MARIADB_PORT")" "$MYSQL_SOCK" "$MYSQL_LOG"
 }
 
-reset() {
+reset_guard() {   # never rm -rf a directory that is not an instance dir (WP_STATE_DIR=/ ...)
   if [ -e "$STATE" ] && [ ! -e "$STATE/.igny8-instance" ] && [ -n "$(ls -A "$STATE" 2>/dev/null | grep -v '^\.lock$' || true)" ]; then
     die "reset: $STATE does not look like a wp-runtime instance dir; not deleting it"
   fi
+}
+
+reset() {
   stop_servers quiet
   rm -rf "$STATE"
   say "reset: deleted $STATE"
@@ -614,7 +622,7 @@ case "$cmd" in
   setup) lock_instance; setup ;;
   start) lock_instance; start; ready_line ;;
   stop) if [ -d "$STATE" ]; then lock_instance; stop_servers; else say "nothing to stop: no $STATE"; fi ;;
-  reset) lock_instance; reset ;;
+  reset) reset_guard; lock_instance; reset ;;
   ensure) deps quiet; build; lock_instance; site_ready || setup; start; ready_line ;;
   up) deps quiet; build; lock_instance; setup; start; ready_line ;;
   eval)
