@@ -393,6 +393,28 @@ define( 'DB_PASSWORD', '$pw' );"
   say "setup: fresh site in $SITE ($(secs_since "$t") s)"
 }
 
+# ensure on an existing site: link (and activate) plugins that are not there yet, re-point moved ones.
+sync_plugins() {
+  local activate=() d name src cur
+  local pairs=()
+  [ "$PLUGIN_DIR" = none ] || pairs+=("$PLUGIN_DIR|$PLUGIN_SLUG")
+  for d in $EXTRA_PLUGIN_DIRS; do pairs+=("$d|$(basename "$d")"); done
+  for d in "${pairs[@]}"; do
+    src=${d%|*}; name=${d##*|}
+    [ -d "$src" ] || die "plugin dir '$src' does not exist"
+    src="$(cd "$src" && pwd -P)"
+    if [ -L "$SITE/wp-content/plugins/$name" ]; then
+      cur=$(readlink "$SITE/wp-content/plugins/$name")
+      [ "$cur" = "$src" ] || ln -sfn "$src" "$SITE/wp-content/plugins/$name"
+    elif [ ! -e "$SITE/wp-content/plugins/$name" ]; then
+      link_plugin "$src" "$name"; activate+=("$name")
+    fi
+  done
+  if [ ${#activate[@]} -gt 0 ]; then
+    wp_cli activate "${activate[@]}" || die "plugin activation failed (see above; debug log: $DEBUG_LOG)"
+  fi
+}
+
 site_ready() { [ -f "$STATE/.installed" ] && [ -f "$SITE/wp-config.php" ]; }
 
 # ------------------------------------------------------------------------------------------- process groups
@@ -623,7 +645,7 @@ case "$cmd" in
   start) lock_instance; start; ready_line ;;
   stop) if [ -d "$STATE" ]; then lock_instance; stop_servers; else say "nothing to stop: no $STATE"; fi ;;
   reset) reset_guard; lock_instance; reset ;;
-  ensure) deps quiet; build; lock_instance; site_ready || setup; start; ready_line ;;
+  ensure) deps quiet; build; lock_instance; if site_ready; then sync_plugins; else setup; fi; start; ready_line ;;
   up) deps quiet; build; lock_instance; setup; start; ready_line ;;
   eval)
     [ $# -ge 1 ] || die "usage: bash scripts/wp-runtime.sh eval '<php code>'  (or - to read stdin)"
