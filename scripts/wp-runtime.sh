@@ -625,9 +625,12 @@ EOF
 }
 
 reset_guard() {   # never rm -rf a directory that is not an instance dir (WP_STATE_DIR=/ ...)
-  if [ -e "$STATE" ] && [ ! -e "$STATE/.igny8-instance" ] && [ -n "$(ls -A "$STATE" 2>/dev/null | grep -v '^\.lock$' || true)" ]; then
-    die "reset: $STATE does not look like a wp-runtime instance dir; not deleting it"
-  fi
+  [ -e "$STATE" ] && [ ! -e "$STATE/.igny8-instance" ] || return 0
+  local f
+  for f in "$STATE"/* "$STATE"/.[!.]* "$STATE"/..?*; do
+    [ -e "$f" ] || [ -L "$f" ] || continue
+    [ "$f" = "$STATE/.lock" ] || die "reset: $STATE does not look like a wp-runtime instance dir; not deleting it"
+  done
 }
 
 reset() {
@@ -651,6 +654,7 @@ case "$cmd" in
     [ $# -ge 1 ] || die "usage: bash scripts/wp-runtime.sh eval '<php code>'  (or - to read stdin)"
     site_ready || die "no installed site in $STATE; run setup / ensure first"
     [ -f "$ENV_PHP" ] || write_env_php
+    [ "$WP_DB" != mariadb ] || mariadb_running || die "the MariaDB server of $STATE is not running; run: WP_DB=mariadb bash scripts/wp-runtime.sh start"
     exec php -d memory_limit=256M "$ASSETS/cli.php" "$SITE" eval "$1" ;;
   info) info ;;
   ""|-h|--help|help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' ;;
