@@ -6,6 +6,7 @@ import { type ChildProcess, spawn, execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -64,6 +65,20 @@ async function waitForOk( url: string, timeoutMs: number ): Promise< void > {
 		await sleep( 50 );
 	}
 	throw new Error( `${ url } not ready after ${ timeoutMs } ms (${ last })` );
+}
+
+async function assertPortFree( port: number, what: string, envName: string ): Promise< void > {
+	const inUse = await new Promise< boolean >( ( resolve ) => {
+		const probe = net.connect( port, '127.0.0.1' );
+		probe.once( 'connect', () => {
+			probe.destroy();
+			resolve( true );
+		} );
+		probe.once( 'error', () => resolve( false ) );
+	} );
+	if ( inUse ) {
+		throw new Error( `Port ${ port } for the ${ what } is already in use: stop whatever listens there, or set ${ envName }.` );
+	}
 }
 
 /** Kills a child's whole process group (it was spawned detached) and waits for it to exit. */
@@ -126,19 +141,15 @@ export async function startStack( options: StackOptions = {} ): Promise< Stack >
 		( fs.existsSync( keyFile ) ? fs.readFileSync( keyFile, 'utf8' ).trim() : randomBytes( 32 ).toString( 'base64url' ) );
 	fs.writeFileSync( keyFile, apiKey, { mode: 0o600 } );
 
-	const simulator = await startSimulator( { port: simulatorPort, apiKey } );
-	const wpEval = ( php: string ) => runtime( 'eval', php );
-	// Provision the dev site: the API key IGNY8 uses to call it, and the IGNY8 base URL (the simulator).
-	await wpEval(
-		`if ( ! Igny8\\Bridge\\Security\\Api_Key::verify( ${ JSON.stringify( apiKey ) } ) ) { Igny8\\Bridge\\Security\\Api_Key::set( ${ JSON.stringify( apiKey ) } ); }` +
-			`update_option( 'igny8_api_base_url', ${ JSON.stringify( simulator.url ) } );`
-	);
-
 	const sidecarLog = path.join( stateDir, 'sidecar.log' );
+	const wpEval = ( php: string ) => runtime( 'eval', php );
+	let simulator: Simulator | undefined;
 	let sidecar: ChildProcess | undefined;
+
 	const startSidecar = async () => {
+		await assertPortFree( sidecarPort, 'sidecar', 'SIDECAR_PORT' );
 		const out = fs.openSync( sidecarLog, 'a' );
-		sidecar = spawn( path.join( ROOT, 'node_modules/.bin/tsx' ), [ path.join( ROOT, 'sidecar/src/server.ts' ) ], {
+		const child = spawn( path.join( ROOT, 'node_modules/.bin/tsx' ), [ path.join( ROOT, 'sidecar/src/server.ts' ) ], {
 			cwd: ROOT,
 			detached: true,
 			stdio: [ 'ignore', out, out ],
@@ -148,19 +159,43 @@ export async function startStack( options: StackOptions = {} ): Promise< Stack >
 				IGNY8_SIDECAR_SECRET_FILE: path.join( stateDir, 'sidecar.secret' ),
 				WP_URL: wpUrl,
 				SIDECAR_DATA_DIR: path.join( stateDir, 'sidecar' ),
-				IGNY8_API_BASE_URL: simulator.url,
+				IGNY8_API_BASE_URL: simulator?.url ?? '',
 				LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
 				...options.sidecarEnv,
 			},
 		} );
+		sidecar = child;
 		fs.closeSync( out );
-		await waitForOk( `${ sidecarUrl }/healthz`, 20_000 );
+		const exited = new Promise< never >( ( _resolve, reject ) =>
+			child.once( 'exit', ( code ) => {
+				const tail = fs.readFileSync( sidecarLog, 'utf8' ).split( '\n' ).slice( -15 ).join( '\n' );
+				reject( new Error( `The sidecar exited (code ${ code }) before it was ready:\n${ tail }` ) );
+			} )
+		);
+		exited.catch( () => undefined );
+		await Promise.race( [ waitForOk( `${ sidecarUrl }/healthz`, 20_000 ), exited ] );
 	};
 	const stopSidecar = ( signal: NodeJS.Signals = 'SIGTERM' ) => killGroup( sidecar, signal );
+	const stopAll = async () => {
+		await stopSidecar();
+		await simulator?.close();
+		await runtime( 'stop' );
+	};
 
-	t = Date.now();
-	await startSidecar();
-	log( `Sidecar ready in ${ ( ( Date.now() - t ) / 1000 ).toFixed( 1 ) } s (log: ${ path.relative( ROOT, sidecarLog ) })` );
+	try {
+		simulator = await startSimulator( { port: simulatorPort, apiKey } );
+		// Provision the dev site: the API key IGNY8 uses to call it, and the IGNY8 base URL (the simulator).
+		await wpEval(
+			`if ( ! Igny8\\Bridge\\Security\\Api_Key::verify( ${ JSON.stringify( apiKey ) } ) ) { Igny8\\Bridge\\Security\\Api_Key::set( ${ JSON.stringify( apiKey ) } ); }` +
+				`update_option( 'igny8_api_base_url', ${ JSON.stringify( simulator.url ) } );`
+		);
+		t = Date.now();
+		await startSidecar();
+		log( `Sidecar ready in ${ ( ( Date.now() - t ) / 1000 ).toFixed( 1 ) } s (log: ${ path.relative( ROOT, sidecarLog ) })` );
+	} catch ( error ) {
+		await stopAll();
+		throw error;
+	}
 
 	return {
 		wpUrl,
@@ -176,11 +211,7 @@ export async function startStack( options: StackOptions = {} ): Promise< Stack >
 		startSidecar,
 		stopSidecar,
 		wpEval,
-		stop: async () => {
-			await stopSidecar();
-			await simulator.close();
-			await runtime( 'stop' );
-		},
+		stop: stopAll,
 	};
 }
 

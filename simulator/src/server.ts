@@ -199,8 +199,9 @@ export function createSimulatorApp( options: SimulatorOptions = {} ) {
 
 export async function startSimulator( options: SimulatorOptions = {} ): Promise< Simulator > {
 	const parts = createSimulatorApp( options );
-	const server: Server = await new Promise( ( resolve ) => {
+	const server: Server = await new Promise( ( resolve, reject ) => {
 		const s = parts.app.listen( options.port ?? 0, options.host ?? '127.0.0.1', () => resolve( s ) );
+		s.once( 'error', reject );
 	} );
 	const { port } = server.address() as AddressInfo;
 	return {
