@@ -2,6 +2,7 @@
  * Starts a fresh stack for the run, logs the admin in once (saved storage state for the editor project),
  * and hands the workers what they need through environment variables.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import type { FullConfig } from '@playwright/test';
 import { RequestUtils } from '@wordpress/e2e-test-utils-playwright';
@@ -32,11 +33,15 @@ export default async function globalSetup( _config: FullConfig ) {
 		STACK_CONTROL_URL: `http://127.0.0.1:${ controlPort }`,
 	} );
 
-	await RequestUtils.setup( {
+	// A fresh site each run: yesterday's cookies are worthless, log in again and save the state.
+	const storageStatePath = process.env.STORAGE_STATE_PATH as string;
+	fs.rmSync( storageStatePath, { force: true } );
+	const requestUtils = await RequestUtils.setup( {
 		baseURL: stack.wpUrl,
-		user: stack.admin && { username: stack.admin.user, password: stack.admin.password },
-		storageStatePath: process.env.STORAGE_STATE_PATH,
+		user: { username: stack.admin.user, password: stack.admin.password },
+		storageStatePath,
 	} );
+	await requestUtils.setupRest();
 
 	return async () => {
 		control.close();

@@ -11,6 +11,11 @@ import { defineConfig } from '@playwright/test';
 const wpPort = Number( process.env.WP_PORT ?? 8900 );
 // Read at import time by @wordpress/e2e-test-utils-playwright, in the runner and in every worker.
 process.env.WP_BASE_URL ??= `http://127.0.0.1:${ wpPort }`;
+// Tests get their own WordPress instance: a fresh one per run must never wipe the `npm start` dev site.
+process.env.WP_STATE_DIR ??= path.join(
+	import.meta.dirname,
+	`../.igny8/test-wp-${ process.env.WP_VERSION ?? '6.1' }-${ process.env.WP_DB ?? 'sqlite' }`
+);
 process.env.STORAGE_STATE_PATH ??= path.join( import.meta.dirname, '../.igny8/test-results/storage-states/admin.json' );
 
 export default defineConfig( {

@@ -49,6 +49,7 @@ final class Plugin {
 			new Rest\Internal_Controller(),
 			new Rest\Namespace_Errors(),
 			new Rest\Core_Meta_Query(),
+			new Admin\Editor_Assets(),
 		);
 		foreach ( $features as $feature ) {
 			$feature->register();

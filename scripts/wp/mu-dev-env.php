@@ -24,3 +24,6 @@ add_filter( 'pre_site_transient_update_plugins', '__return_null' );
 add_filter( 'pre_site_transient_update_themes', '__return_null' );
 add_filter( 'should_load_remote_block_patterns', '__return_false' );
 add_filter( 'automatic_updater_disabled', '__return_true' );
+
+// The machine is offline: no Gravatar images (each one is a failed request and a console error in the browser).
+add_filter( 'pre_option_show_avatars', '__return_zero' );

@@ -2,7 +2,7 @@
  * The plugin is active and its editor bundle loads in the real block editor without console errors
  * (the @wordpress/e2e-test-utils-playwright fixture fails a test on any console error or warning).
  */
-import { expect, test } from '@wordpress/e2e-test-utils-playwright';
+import { expect, test } from '../../support/editor-test';
 
 test( 'the block editor opens with the IGNY8 sidebar available', async ( { admin, page }, testInfo ) => {
 	await admin.createNewPost();
