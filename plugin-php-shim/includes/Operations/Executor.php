@@ -38,7 +38,7 @@ final class Executor {
 	public const PROXY_OPERATIONS = array(
 		'site_info'     => Site_Info::class,
 		'find_posts'    => Find_Posts::class,
-		// 'upsert_post' => Upsert_Post::class, — next: it is in the contract, and answers OPERATION_REFUSED until added here.
+		'upsert_post'   => Upsert_Post::class,
 		'save_settings' => Save_Settings::class,
 		'set_api_key'   => Set_Api_Key::class,
 	);
