@@ -3,6 +3,13 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 E2E=1 bash "$ROOT/scripts/bootstrap.sh"
+# phpcs (Debian's php-codesniffer) lints the PHP shim as part of the suite.
+if ! command -v phpcs >/dev/null; then
+  echo "Installing php-codesniffer…"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends php-codesniffer >/dev/null \
+    || { $SUDO apt-get update -q >/dev/null && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends php-codesniffer >/dev/null; }
+fi
 [ "${IGNY8_TEST_MATRIX:-}" = "" ] || echo "Test matrix: $IGNY8_TEST_MATRIX"
 case "${IGNY8_TEST_MATRIX:-}" in *mariadb*|"") WP_DB=mariadb bash "$ROOT/scripts/wp-runtime.sh" deps ;; esac
 exec "$ROOT/node_modules/.bin/tsx" "$ROOT/scripts/test.ts" "$@"

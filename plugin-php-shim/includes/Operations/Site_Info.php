@@ -46,7 +46,7 @@ final class Site_Info implements Operation {
 				'name'        => (string) get_bloginfo( 'name' ),
 				'url'         => home_url(),
 				'description' => (string) get_bloginfo( 'description' ),
-				'language'    => (string) get_bloginfo( 'language' ),
+				'language'    => get_locale(),
 				'timezone'    => wp_timezone_string(),
 			),
 			'post_types' => $this->post_types( $types ),
