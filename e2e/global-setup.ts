@@ -8,17 +8,22 @@ import type { FullConfig } from '@playwright/test';
 import { RequestUtils } from '@wordpress/e2e-test-utils-playwright';
 
 import { serveStackControl, startStack } from '../scripts/stack.js';
+import { startImageServer } from './support/image-server.js';
 
 export default async function globalSetup( _config: FullConfig ) {
+	const controlPort = Number( process.env.STACK_CONTROL_PORT ?? 9200 );
+	const imagePort = controlPort + 50;
+	const images = startImageServer( imagePort );
 	const stack = await startStack( {
+		// Only this exact host:port is exempt from the SSRF refusals, and only because the site is `local`.
+		imageAllowlist: `127.0.0.1:${ imagePort }`,
 		fresh: true,
 		wpPort: Number( process.env.WP_PORT ?? 8900 ),
 		sidecarPort: Number( process.env.SIDECAR_PORT ?? 9000 ),
 		simulatorPort: Number( process.env.SIMULATOR_PORT ?? 9100 ),
-		extraPluginDirs: [ path.join( import.meta.dirname, 'fixtures/plugins/igny8-test-bootstrap-counter' ) ],
+		extraPluginDirs: [ 'igny8-test-bootstrap-counter', 'igny8-test-faults' ].map( ( p ) => path.join( import.meta.dirname, 'fixtures/plugins', p ) ),
 		log: ( m ) => process.stdout.write( `[stack] ${ m }\n` ),
 	} );
-	const controlPort = Number( process.env.STACK_CONTROL_PORT ?? 9200 );
 	const control = serveStackControl( stack, controlPort );
 
 	Object.assign( process.env, {
@@ -31,6 +36,7 @@ export default async function globalSetup( _config: FullConfig ) {
 		IGNY8_WP_VERSION: stack.wpVersion,
 		IGNY8_WP_DB: stack.wpDb,
 		STACK_CONTROL_URL: `http://127.0.0.1:${ controlPort }`,
+		IGNY8_IMAGE_SERVER_URL: `http://127.0.0.1:${ imagePort }`,
 	} );
 
 	// A fresh site each run: yesterday's cookies are worthless, log in again and save the state.
@@ -45,6 +51,7 @@ export default async function globalSetup( _config: FullConfig ) {
 
 	return async () => {
 		control.close();
+		images.close();
 		await stack.stop();
 	};
 }

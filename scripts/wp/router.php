@@ -5,7 +5,9 @@
  * (wp-content/database/.ht.sqlite) are never served.
  */
 $igny8_path = urldecode( (string) parse_url( $_SERVER['REQUEST_URI'], PHP_URL_PATH ) );
-if ( preg_match( '#/\.#', $igny8_path ) ) {
+// Refuse dot-files and dot-segments that reach something on disk; a virtual path (e.g. a REST route with a
+// hostile id) still goes to WordPress, which answers it the way it would behind nginx or Apache.
+if ( preg_match( '#/\.#', $igny8_path ) && file_exists( $_SERVER['DOCUMENT_ROOT'] . $igny8_path ) ) {
 	http_response_code( 403 );
 	header( 'Content-Type: text/plain' );
 	echo "Forbidden\n";
