@@ -2,15 +2,18 @@
  * Starts a fresh stack for the run, logs the admin in once (saved storage state for the editor project),
  * and hands the workers what they need through environment variables.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FullConfig } from '@playwright/test';
 import { RequestUtils } from '@wordpress/e2e-test-utils-playwright';
 
-import { serveStackControl, startStack } from '../scripts/stack.js';
+import { ROOT, serveStackControl, startStack } from '../scripts/stack.js';
 import { startImageServer } from './support/image-server.js';
 
 export default async function globalSetup( _config: FullConfig ) {
+	// The editor bundle is a build artefact (git-ignored): the browser tests need the current one.
+	execFileSync( 'npm', [ 'run', '--silent', 'build', '-w', 'editor-ui' ], { cwd: ROOT, stdio: [ 'ignore', 'ignore', 'inherit' ] } );
 	const controlPort = Number( process.env.STACK_CONTROL_PORT ?? 9200 );
 	const imagePort = controlPort + 50;
 	const images = startImageServer( imagePort );
