@@ -20,6 +20,9 @@ export default async function globalSetup( _config: FullConfig ) {
 	const stack = await startStack( {
 		// Only this exact host:port is exempt from the SSRF refusals, and only because the site is `local`.
 		imageAllowlist: `127.0.0.1:${ imagePort }`,
+		// The client is loopback: trusting it as a proxy lets each rate-limit test pick its own client IP
+		// (X-Forwarded-For), so no test locks the rest of the suite out.
+		trustedProxies: '127.0.0.1',
 		fresh: true,
 		wpPort: Number( process.env.WP_PORT ?? 8900 ),
 		sidecarPort: Number( process.env.SIDECAR_PORT ?? 9000 ),

@@ -25,6 +25,8 @@ export interface StackOptions {
 	fresh?: boolean;
 	apiKey?: string;
 	imageAllowlist?: string;
+	/** IGNY8_TRUSTED_PROXIES for the site (tests: '127.0.0.1', so X-Forwarded-For chooses the rate-limited IP). */
+	trustedProxies?: string;
 	extraPluginDirs?: string[];
 	sidecarEnv?: Record< string, string >;
 	log?: ( message: string ) => void;
@@ -43,6 +45,8 @@ export interface Stack {
 	wpDb: string;
 	startSidecar(): Promise< void >;
 	stopSidecar( signal?: NodeJS.Signals ): Promise< void >;
+	/** Process group of the running sidecar (the tsx launcher and the node process serving it), or undefined. */
+	sidecarPid(): number | undefined;
 	wpEval( php: string ): Promise< string >;
 	stop(): Promise< void >;
 }
@@ -119,6 +123,7 @@ export async function startStack( options: StackOptions = {} ): Promise< Stack >
 		WP_STATE_DIR: stateDir,
 		SIDECAR_PORT: String( sidecarPort ),
 		IGNY8_IMAGE_HOST_ALLOWLIST: options.imageAllowlist ?? process.env.IGNY8_IMAGE_HOST_ALLOWLIST ?? '',
+		IGNY8_TRUSTED_PROXIES: options.trustedProxies ?? process.env.IGNY8_TRUSTED_PROXIES ?? '',
 		EXTRA_PLUGIN_DIRS: ( options.extraPluginDirs ?? [] ).join( ' ' ),
 	};
 	const runtime = async ( ...args: string[] ) => {
@@ -210,6 +215,7 @@ export async function startStack( options: StackOptions = {} ): Promise< Stack >
 		wpDb,
 		startSidecar,
 		stopSidecar,
+		sidecarPid: () => ( sidecar?.exitCode === null && sidecar.signalCode === null ? sidecar.pid : undefined ),
 		wpEval,
 		stop: stopAll,
 	};

@@ -20,6 +20,7 @@
 #   WP_WORKERS (8)   WP_STATE_DIR ($IGNY8_HOME/wp-$WP_VERSION-$WP_DB)   MARIADB_PORT (WP_PORT + 1000)
 #   PLUGIN_DIR (<repo>/plugin-php-shim; "none" = no plugin)   EXTRA_PLUGIN_DIRS (space separated)
 #   SIDECAR_PORT (8787)   IGNY8_SIDECAR_URL (http://127.0.0.1:$SIDECAR_PORT)   IGNY8_IMAGE_HOST_ALLOWLIST ('')
+#   IGNY8_TRUSTED_PROXIES ('' = constant not defined; tests: 127.0.0.1 so X-Forwarded-For picks the rate-limit IP)
 #   E2E=1 (deps: chromium)
 set -euo pipefail
 umask 022
@@ -269,6 +270,7 @@ write_env_php() {
     echo "define( 'WP_SITEURL', $(php_str "$WP_URL") );"
     echo "define( 'IGNY8_SIDECAR_URL', $(php_str "$IGNY8_SIDECAR_URL") );"
     echo "define( 'IGNY8_IMAGE_HOST_ALLOWLIST', $(php_str "$IGNY8_IMAGE_HOST_ALLOWLIST") );"
+    [ -z "${IGNY8_TRUSTED_PROXIES:-}" ] || echo "define( 'IGNY8_TRUSTED_PROXIES', $(php_str "$IGNY8_TRUSTED_PROXIES") );"
     [ "$WP_DB" != mariadb ] || echo "define( 'DB_HOST', $(php_str "127.0.0.1:$MARIADB_PORT") );"
   } > "$tmp"
   mv -f "$tmp" "$ENV_PHP"
