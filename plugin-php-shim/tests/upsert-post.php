@@ -540,6 +540,41 @@ remove_action( 'added_post_meta', $thrower2, 10 );
 clean_post_cache( (int) $ru1['post_id'] );
 igny8t_check( 'rollback of an update: the post keeps its previous title', false === $ru2['ok'] && 'Before failure' === get_post( (int) $ru1['post_id'] )->post_title, array( $ru2, get_post( (int) $ru1['post_id'] )->post_title ) );
 
+// ---------------------------------------------------------------------------------- transaction guard
+
+// After a deadlock MySQL has already rolled the whole transaction back; later statements would autocommit.
+// The guard must block them, refuse the commit, and upsert_post must retry the whole attempt.
+global $wpdb;
+$tx = new Igny8\Bridge\Operations\Transaction();
+$tx->begin();
+$gid = wp_insert_post( array( 'post_title' => "tx guard {$run}", 'post_status' => 'draft', 'post_type' => 'post' ) );
+$wpdb->last_error = 'Deadlock found when trying to get lock; try restarting transaction';
+$blocked_query    = $wpdb->query( $wpdb->prepare( "UPDATE {$wpdb->posts} SET post_title = %s WHERE ID = %d", "changed {$run}", (int) $gid ) );
+$commit_refused   = false;
+try {
+	$tx->commit();
+} catch ( RuntimeException $e ) {
+	$commit_refused = true;
+}
+$tx->rollback();
+clean_post_cache( (int) $gid );
+igny8t_check( 'transaction guard: after a deadlock error the next statement is blocked and commit refused', false === $blocked_query && null !== $tx->aborted() && $commit_refused, array( $blocked_query, $tx->aborted() ) );
+igny8t_check( 'transaction: rollback removes the row inserted in the transaction', (int) $gid > 0 && null === $wpdb->get_var( $wpdb->prepare( "SELECT ID FROM {$wpdb->posts} WHERE ID = %d", (int) $gid ) ) );
+igny8t_check( 'transaction guard: removed after rollback (queries run again)', 1 === (int) $wpdb->get_var( 'SELECT 1' ) );
+
+$cdl       = $base + 33;
+$deadlocks = 0;
+$deadlock  = static function ( $meta_id, $object_id, $key ) use ( &$deadlocks ) {
+	global $wpdb;
+	if ( '_igny8_incomplete' === $key && 0 === $deadlocks++ ) {
+		$wpdb->last_error = 'Deadlock found when trying to get lock; try restarting transaction';
+	}
+};
+add_action( 'added_post_meta', $deadlock, 10, 3 );
+$rdl = igny8t_run( igny8t_op( $cdl, array( 'terms' => array( 'post_tag' => array( array( 'name' => "Deadlock tag {$run}" ) ) ) ) ) );
+remove_action( 'added_post_meta', $deadlock, 10 );
+igny8t_check( 'deadlock in the first attempt: upsert_post retries and succeeds with one post and one term', true === $rdl['ok'] && true === $rdl['created'] && 2 === $deadlocks && array( $rdl['post_id'] ) === igny8t_posts_for( $cdl ) && 1 === count( igny8t_terms_named( 'post_tag', "Deadlock tag {$run}" ) ), array( $rdl, $deadlocks, igny8t_posts_for( $cdl ) ) );
+
 // ------------------------------------------------------------------------------------------------- fatal
 
 $cf     = $base + 32;
