@@ -585,6 +585,17 @@ $t0 = microtime( true );
 $rf2 = igny8t_run( igny8t_op( $cf ) );
 igny8t_check( 'fatal midway: the retry succeeds at once (no stale lock)', true === $rf2['ok'] && true === $rf2['created'] && microtime( true ) - $t0 < 3, $rf2 );
 
+$cw    = $base + 34;
+$fatal = igny8t_wait( array( igny8t_spawn( igny8t_op( $cw ), array( 'IGNY8_TEST_FATAL' => 'wp-handler' ) ) ) )[0];
+igny8t_check( "fatal under WordPress's fatal error handler (dies before shutdown actions): no post, no lock rows", 0 !== $fatal[0] && null === $fatal[1] && array() === igny8t_posts_for( $cw ) && array() === igny8t_locks(), array( $fatal[0], igny8t_posts_for( $cw ), igny8t_locks() ) );
+
+$ck    = $base + 35;
+$fatal = igny8t_wait( array( igny8t_spawn( igny8t_op( $ck ), array( 'IGNY8_TEST_FATAL' => 'kill' ) ) ) )[0];
+igny8t_check( 'kill -9 midway: the database discarded the uncommitted post; only the lock row stays (until it expires)', array() === igny8t_posts_for( $ck ) && array( "content:{$ck}" ) === igny8t_locks(), array( $fatal[0], igny8t_posts_for( $ck ), igny8t_locks() ) );
+$wpdb->delete( $wpdb->prefix . 'igny8_locks', array( 'name' => "content:{$ck}" ) ); // As if it had expired.
+$rk = igny8t_run( igny8t_op( $ck ) );
+igny8t_check( 'kill -9 midway: once the lock row is gone the retry creates the post', true === $rk['ok'] && true === $rk['created'] && array( $rk['post_id'] ) === igny8t_posts_for( $ck ), $rk );
+
 // ------------------------------------------------------------------------------------------------- images
 
 if ( $port > 0 && igny8t_start_server( $port ) && igny8t_start_server( $other ) ) {

@@ -44,11 +44,12 @@ if ( ! defined( 'ABSPATH' ) ) {
  *    cleaned, files of attachments created here deleted. A deadlock (MySQL rolls back by itself) is retried.
  * 4. Commit, release the locks, fire `igny8_bridge_post_upserted`.
  *
- * Crash guarantees: a PHP fatal error inside the transaction runs a shutdown handler that rolls back and deletes
- * the post this request created (needed only on non-transactional tables; InnoDB and SQLite also discard an
- * uncommitted transaction when the connection dies). After a kill -9 on a non-transactional table a draft marked
- * `_igny8_incomplete` may remain; the retry finds it by its content id and completes it. Lock rows left by a
- * killed process expire after LOCK_TTL seconds.
+ * Crash guarantees: a PHP fatal error (or exit) inside the transaction runs a handler that rolls back, deletes the
+ * files of attachments created so far and the post this request created if its row survived (non-transactional
+ * tables), and releases the lock rows. InnoDB and SQLite also discard an uncommitted transaction when the
+ * connection dies, so after a kill -9 nothing of the attempt remains there; on non-transactional (MyISAM)
+ * tables a draft marked `_igny8_incomplete` may remain, and the retry finds it by its content id and completes
+ * it. Lock rows of a killed process stay until they expire (LOCK_TTL seconds); a retry meanwhile gets CONFLICT.
  */
 final class Upsert_Post implements Operation {
 
@@ -73,7 +74,7 @@ final class Upsert_Post implements Operation {
 
 	private const MAX_TERMS_PER_TAXONOMY = 50;
 
-	private const LOCK_TTL = 300;
+	private const LOCK_TTL = 120;
 
 	private const CONTENT_LOCK_WAIT = 20.0;
 
@@ -285,9 +286,19 @@ final class Upsert_Post implements Operation {
 			$crash->armed = false;
 			$crash->tx->rollback();
 			self::after_rollback( $crash );
+			Named_Lock::release_all(); // The request is dying: free its lock rows now, not after LOCK_TTL.
+		};
+		// A fatal error or exit inside the transaction. Order matters: the `shutdown` action at the earliest
+		// priority runs before Named_Lock releases its rows (otherwise their DELETE would be rolled back with
+		// the transaction); WordPress's fatal error handler runs before any shutdown action and exits, so it
+		// is met through the filter it applies just before dying; the plain shutdown function covers the rest.
+		$on_fatal_page = static function ( $message ) use ( $on_crash ) {
+			$on_crash();
+			return $message;
 		};
 		register_shutdown_function( $on_crash );
 		add_action( 'shutdown', $on_crash, PHP_INT_MIN );
+		add_filter( 'wp_php_error_message', $on_fatal_page, PHP_INT_MIN );
 
 		$wanted = (string) $post['post_status'];
 		$tx->begin();
@@ -397,6 +408,7 @@ final class Upsert_Post implements Operation {
 			throw $error;
 		} finally {
 			remove_action( 'shutdown', $on_crash, PHP_INT_MIN );
+			remove_filter( 'wp_php_error_message', $on_fatal_page, PHP_INT_MIN );
 		}
 
 		clean_post_cache( $post_id );
