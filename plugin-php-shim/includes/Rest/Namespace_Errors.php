@@ -80,7 +80,7 @@ final class Namespace_Errors implements Feature {
 		}
 		$namespace = '/' . trim( Contract::rest_namespace(), '/' );
 		$route     = $request->get_route();
-		if ( $route !== $namespace && 0 !== strpos( $route, $namespace . '/' ) ) {
+		if ( $route !== $namespace && 0 !== strpos( $route, $namespace . '/' ) && ! self::addressed_to( $namespace ) ) {
 			return $response;
 		}
 		$data = $response->get_data();
@@ -90,6 +90,26 @@ final class Namespace_Errors implements Feature {
 		$code = self::CODE_MAP[ (string) $data['code'] ] ?? self::code_for_status( $response->get_status() );
 		$error = new Bridge_Error( $code, self::message( $code ) );
 		return Envelope::error( $error, Request_Id::for_request( $request ) );
+	}
+
+	/**
+	 * Whether the URL as sent named the namespace, even if the web server resolved dot segments out of the route
+	 * (`/wp-json/igny8/v1/post-by-content-id/../../x` reaches WordPress as `/igny8/x`).
+	 *
+	 * @param string $namespace Namespace route, e.g. `/igny8/v1`.
+	 */
+	private static function addressed_to( string $namespace ): bool {
+		// phpcs:ignore WordPress.Security.ValidatedSanitizedInput -- only compared.
+		$uri  = rawurldecode( (string) ( $_SERVER['REQUEST_URI'] ?? '' ) );
+		$path = (string) wp_parse_url( $uri, PHP_URL_PATH );
+		$rest = '/' . trim( rest_get_url_prefix(), '/' ) . $namespace;
+		// phpcs:ignore WordPress.Security.NonceVerification -- routing parameter, only compared.
+		$query_route = isset( $_GET['rest_route'] ) && is_string( $_GET['rest_route'] ) ? (string) $_GET['rest_route'] : '';
+		// The site may live in a subfolder: the REST prefix may come after its path.
+		if ( str_ends_with( $path, $rest ) || str_contains( $path, $rest . '/' ) ) {
+			return true;
+		}
+		return $query_route === $namespace || 0 === strpos( $query_route, $namespace . '/' );
 	}
 
 	/**

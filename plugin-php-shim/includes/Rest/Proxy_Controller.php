@@ -41,6 +41,12 @@ final class Proxy_Controller implements Feature {
 	private const DEGRADABLE = array( 'SIDECAR_UNAVAILABLE', 'SIDECAR_BAD_RESPONSE', 'SIDECAR_AUTH_MISMATCH' );
 
 	/**
+	 * Longest route + query string forwarded. The path, and the params and query again inside the JWT's `ctx`,
+	 * travel in the request line and headers, which Node caps at 16 KB (HTTP 431, unsigned: a 502 here).
+	 */
+	public const MAX_URL_BYTES = 2048;
+
+	/**
 	 * {@inheritDoc}
 	 */
 	public function register(): void {
@@ -114,6 +120,7 @@ final class Proxy_Controller implements Feature {
 	 */
 	private function respond( \WP_REST_Request $request, array $route, string $request_id ): \WP_REST_Response {
 		self::enforce_body_limit( $request );
+		self::enforce_url_rules( $request );
 		Api_Key_Guard::refuse_query_keys( $request );
 		$this->authorize( $request, $route );
 
@@ -236,6 +243,46 @@ final class Proxy_Controller implements Feature {
 		if ( ( is_numeric( $declared ) && (int) $declared > $max ) || strlen( (string) $request->get_body() ) > $max ) {
 			throw new Bridge_Error( 'PAYLOAD_TOO_LARGE', sprintf( 'The request body is larger than %d bytes.', $max ) );
 		}
+	}
+
+	/**
+	 * Refuses a URL the sidecar could not verify: longer than MAX_URL_BYTES, or with bytes that are not UTF-8 in
+	 * the route or query (JSON, hence the JWT's `ctx` and `htu`, cannot carry them unchanged).
+	 *
+	 * @param \WP_REST_Request $request Request.
+	 * @throws Bridge_Error BAD_REQUEST.
+	 */
+	public static function enforce_url_rules( \WP_REST_Request $request ): void {
+		$route = (string) $request->get_route();
+		$query = (array) $request->get_query_params();
+		if ( strlen( $route ) + strlen( http_build_query( $query ) ) > self::MAX_URL_BYTES ) {
+			throw new Bridge_Error( 'BAD_REQUEST', sprintf( 'The URL is longer than %d bytes.', self::MAX_URL_BYTES ) );
+		}
+		foreach ( (array) $request->get_url_params() as $name => $value ) {
+			if ( ! self::is_utf8( array( $name => $value ) ) ) {
+				throw new Bridge_Error( 'BAD_REQUEST', 'The URL holds bytes that are not valid UTF-8.', (string) $name );
+			}
+		}
+		if ( ! self::is_utf8( $route ) || ! self::is_utf8( $query ) ) {
+			throw new Bridge_Error( 'BAD_REQUEST', 'The URL holds bytes that are not valid UTF-8.' );
+		}
+	}
+
+	/**
+	 * Whether a value (keys included, nested arrays too) is valid UTF-8.
+	 *
+	 * @param mixed $value Value.
+	 */
+	private static function is_utf8( $value ): bool {
+		if ( is_array( $value ) ) {
+			foreach ( $value as $key => $item ) {
+				if ( ! self::is_utf8( (string) $key ) || ! self::is_utf8( $item ) ) {
+					return false;
+				}
+			}
+			return true;
+		}
+		return ! is_string( $value ) || 1 === preg_match( '//u', $value );
 	}
 
 	/**

@@ -62,6 +62,43 @@ export function jsonNestingExceeds(bytes: Uint8Array, maxDepth: number): boolean
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const hasLoneSurrogate = (text: string): boolean => text.search(LONE_SURROGATE) !== -1;
+
+/**
+ * The path of the first string (key or value) holding an unpaired UTF-16 surrogate (`"\ud800"` is valid JSON
+ * syntax), or undefined. Such a string cannot be sent on: PHP's json_decode refuses it, so a plan carrying it
+ * would fail in the shim as a bad sidecar reply (5xx) instead of being refused here as bad input.
+ */
+export function findLoneSurrogate(value: unknown, path = ''): string | undefined {
+  if (typeof value === 'string') {
+    return hasLoneSurrogate(value) ? path : undefined;
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findLoneSurrogate(value[i], path === '' ? String(i) : `${path}.${i}`);
+      if (found !== undefined) {
+        return found;
+      }
+    }
+    return undefined;
+  }
+  if (typeof value === 'object' && value !== null) {
+    for (const [key, item] of Object.entries(value)) {
+      // The path is echoed as `field`: it must not carry the surrogate on to PHP itself.
+      const here = (path === '' ? key : `${path}.${key}`).replace(LONE_SURROGATE, '\uFFFD');
+      if (hasLoneSurrogate(key)) {
+        return here;
+      }
+      const found = findLoneSurrogate(item, here);
+      if (found !== undefined) {
+        return found;
+      }
+    }
+  }
+  return undefined;
+}
+
 /** Parsed JSON, or undefined for an empty body. Throws JSON_TOO_DEEP or INVALID_JSON. */
 export function parseJsonBody(raw: Uint8Array, maxDepth: number = limits.max_json_depth): unknown {
   if (raw.byteLength === 0) {
@@ -70,9 +107,17 @@ export function parseJsonBody(raw: Uint8Array, maxDepth: number = limits.max_jso
   if (jsonNestingExceeds(raw, maxDepth)) {
     throw new AppError('JSON_TOO_DEEP', `JSON nested deeper than ${maxDepth} levels.`);
   }
+  let parsed: unknown;
   try {
-    return JSON.parse(strictUtf8.decode(raw));
+    parsed = JSON.parse(strictUtf8.decode(raw));
   } catch {
     throw new AppError('INVALID_JSON', 'Request body is not valid JSON.');
   }
+  const lone = findLoneSurrogate(parsed);
+  if (lone !== undefined) {
+    throw new AppError('INVALID_JSON', 'Request body holds a string with an unpaired UTF-16 surrogate (\\uD800-\\uDFFF).', {
+      field: lone === '' ? undefined : lone,
+    });
+  }
+  return parsed;
 }

@@ -54,4 +54,22 @@ describe('parseJsonBody', () => {
   ])('answers %s with INVALID_JSON', (_name, raw) => {
     expect(codeOf(() => parseJsonBody(raw))).toBe('INVALID_JSON');
   });
+
+  it.each([
+    ['a lone high surrogate in a value', '{"title":"a\\ud800b"}', 'title'],
+    ['a lone low surrogate deep in a list', '{"tags":["ok","\\udc00"]}', 'tags.1'],
+    ['a lone surrogate in a key', '{"x":{"\\ud83d":1}}', 'x.\ufffd'],
+  ])('refuses %s (PHP could not decode it) with INVALID_JSON naming the field', (_name, text, field) => {
+    let error: unknown;
+    try {
+      parseJsonBody(bytes(text));
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toMatchObject({ code: 'INVALID_JSON', field });
+  });
+
+  it('keeps paired surrogates (emoji) and other unicode', () => {
+    expect(parseJsonBody(bytes('{"t":"\\ud83d\\ude00 \\u202e \\u0000 é"}'))).toEqual({ t: '\u{1F600} \u202e \u0000 é' });
+  });
 });
