@@ -50,6 +50,8 @@ final class Plugin {
 			new Rest\Namespace_Errors(),
 			new Rest\Core_Meta_Query(),
 			new Admin\Editor_Assets(),
+			new Admin\Settings_Page(),
+			new Admin\Posts_List_Column(),
 		);
 		foreach ( $features as $feature ) {
 			$feature->register();

@@ -1,44 +1,189 @@
 /**
  * WordPress dependencies
  */
+import { PanelBody } from '@wordpress/components';
 import { createElement, Fragment } from '@wordpress/element';
-import { useSelect } from '@wordpress/data';
-import { __ } from '@wordpress/i18n';
+import { __, sprintf } from '@wordpress/i18n';
 
 /**
  * Internal dependencies
  */
-import { PluginDocumentSettingPanel, PluginSidebar } from './slots';
+import { igny8StatusFor } from '../shared/contract';
+import { DetailList, Missing } from './details';
+import { igny8StatusLabel, wordpressStatusLabel } from './labels';
+import { SyncBadge, SyncSection } from './sync-status';
+import type { Igny8Post, SyncController, TermSummary } from './types';
 
-interface EditorSelectors {
-	getEditedPostAttribute( name: 'meta' ): Record< string, unknown > | undefined;
+interface Props {
+	post: Igny8Post;
+	controller: SyncController;
 }
 
-export function Igny8Sidebar() {
-	const { contentId } = useSelect( ( select ) => {
-		const editorStore = select( 'core/editor' ) as unknown as EditorSelectors;
-		const meta = editorStore.getEditedPostAttribute( 'meta' ) ?? {};
-		return { contentId: Number( meta._igny8_content_id ?? 0 ) };
-	}, [] );
-
-	const summary = contentId
-		? `${ __( 'IGNY8 content', 'igny8-bridge' ) } #${ contentId }`
-		: __( 'Not managed by IGNY8', 'igny8-bridge' );
-
+function TermValue( { term }: { term: TermSummary } ) {
+	if ( ! term.names.length && term.igny8Id === null ) {
+		return <Missing />;
+	}
 	return (
 		<Fragment>
-			{ PluginDocumentSettingPanel && (
-				<PluginDocumentSettingPanel name="igny8-summary" title={ __( 'IGNY8', 'igny8-bridge' ) }>
-					<p>{ summary }</p>
-				</PluginDocumentSettingPanel>
+			{ term.names.length > 0 && (
+				<span className="igny8-term-name">
+					{ term.names.join( ', ' ) }
+				</span>
 			) }
-			{ PluginSidebar && (
-				<PluginSidebar name="igny8-sidebar" title={ __( 'IGNY8', 'igny8-bridge' ) }>
-					<div className="igny8-sidebar">
-						<p>{ summary }</p>
-					</div>
-				</PluginSidebar>
+			{ term.igny8Id !== null && (
+				<span className="igny8-id">
+					{
+						/* translators: %d: IGNY8 id. */
+						sprintf( __( 'ID %d', 'igny8-bridge' ), term.igny8Id )
+					}
+				</span>
 			) }
+		</Fragment>
+	);
+}
+
+const idValue = ( id: number | null ) =>
+	id === null ? (
+		<Missing />
+	) : (
+		<span className="igny8-id">{ String( id ) }</span>
+	);
+
+export function NotManaged() {
+	return (
+		<div className="igny8-not-managed">
+			<p className="igny8-not-managed__title">
+				{ __( 'Not managed by IGNY8', 'igny8-bridge' ) }
+			</p>
+			<p className="igny8-note">
+				{ __(
+					'This post has no IGNY8 content or task id, so nothing is synced to IGNY8.',
+					'igny8-bridge'
+				) }
+			</p>
+		</div>
+	);
+}
+
+/**
+ * The full sidebar: content, keywords, and status with sync.
+ * @param root0
+ * @param root0.post
+ * @param root0.controller
+ */
+export function Igny8SidebarContent( { post, controller }: Props ) {
+	if ( ! post.isManaged ) {
+		return (
+			<PanelBody>
+				<NotManaged />
+			</PanelBody>
+		);
+	}
+	const igny8Status =
+		controller.sync?.igny8Status ?? igny8StatusFor( post.wordpressStatus );
+	return (
+		<Fragment>
+			<PanelBody title={ __( 'Content', 'igny8-bridge' ) }>
+				<DetailList
+					items={ [
+						{
+							key: 'cluster',
+							label: __( 'Cluster', 'igny8-bridge' ),
+							value: <TermValue term={ post.cluster } />,
+						},
+						{
+							key: 'sector',
+							label: __( 'Sector', 'igny8-bridge' ),
+							value: <TermValue term={ post.sector } />,
+						},
+						{
+							key: 'content-id',
+							label: __( 'Content ID', 'igny8-bridge' ),
+							value: idValue( post.contentId ),
+						},
+						{
+							key: 'task-id',
+							label: __( 'Task ID', 'igny8-bridge' ),
+							value: idValue( post.taskId ),
+						},
+					] }
+				/>
+			</PanelBody>
+			<PanelBody title={ __( 'Keywords', 'igny8-bridge' ) }>
+				<DetailList
+					items={ [
+						{
+							key: 'primary',
+							label: __( 'Primary', 'igny8-bridge' ),
+							value: post.primaryKeyword ?? <Missing />,
+						},
+						{
+							key: 'secondary',
+							label: __( 'Secondary', 'igny8-bridge' ),
+							value: post.secondaryKeywords.length ? (
+								<ul className="igny8-keywords">
+									{ post.secondaryKeywords.map(
+										( keyword ) => (
+											<li key={ keyword }>{ keyword }</li>
+										)
+									) }
+								</ul>
+							) : (
+								<Missing />
+							),
+						},
+					] }
+				/>
+			</PanelBody>
+			<PanelBody title={ __( 'Status and sync', 'igny8-bridge' ) }>
+				<DetailList
+					items={ [
+						{
+							key: 'wp-status',
+							label: __( 'WordPress status', 'igny8-bridge' ),
+							value: wordpressStatusLabel( post.wordpressStatus ),
+						},
+						{
+							key: 'igny8-status',
+							label: __( 'IGNY8 status', 'igny8-bridge' ),
+							value: igny8StatusLabel( igny8Status ),
+						},
+					] }
+				/>
+				<SyncSection controller={ controller } />
+			</PanelBody>
+		</Fragment>
+	);
+}
+
+/**
+ * The short version in the document settings panel.
+ * @param root0
+ * @param root0.post
+ * @param root0.controller
+ */
+export function Igny8Summary( { post, controller }: Props ) {
+	if ( ! post.isManaged ) {
+		return <NotManaged />;
+	}
+	return (
+		<Fragment>
+			<SyncBadge controller={ controller } />
+			<DetailList
+				className="is-compact"
+				items={ [
+					{
+						key: 'cluster',
+						label: __( 'Cluster', 'igny8-bridge' ),
+						value: <TermValue term={ post.cluster } />,
+					},
+					{
+						key: 'content-id',
+						label: __( 'Content ID', 'igny8-bridge' ),
+						value: idValue( post.contentId ),
+					},
+				] }
+			/>
 		</Fragment>
 	);
 }

@@ -9,4 +9,5 @@ import * as editPost from '@wordpress/edit-post';
  * Pick whichever exists at run time so the same bundle works on 6.1, 6.5 and 6.6+.
  */
 export const PluginSidebar = editor.PluginSidebar ?? editPost.PluginSidebar;
-export const PluginDocumentSettingPanel = editor.PluginDocumentSettingPanel ?? editPost.PluginDocumentSettingPanel;
+export const PluginDocumentSettingPanel =
+	editor.PluginDocumentSettingPanel ?? editPost.PluginDocumentSettingPanel;

@@ -17,8 +17,9 @@ if ( ! defined( 'ABSPATH' ) ) {
 }
 
 /**
- * Enqueues build/sidebar.js (dependencies and version from the generated sidebar.asset.php) on the post editor
- * screens of the post types IGNY8 may manage, and nowhere else: not in the site editor, not in the widgets screen.
+ * Enqueues build/sidebar.js (dependencies and version from the generated sidebar.asset.php) and its styles on
+ * the post editor screens of the post types IGNY8 may manage, and nowhere else: not in the site editor, not in
+ * the widgets screen.
  */
 final class Editor_Assets implements Feature {
 
@@ -32,26 +33,15 @@ final class Editor_Assets implements Feature {
 	}
 
 	/**
-	 * Enqueues the sidebar bundle on post editor screens.
+	 * Enqueues the sidebar bundle on post editor screens. Its styles only style the sidebar (outside the
+	 * editor canvas), so they load in the admin document, not in the 6.5+ canvas iframe.
 	 */
 	public function enqueue(): void {
 		$screen = function_exists( 'get_current_screen' ) ? get_current_screen() : null;
 		if ( ! $screen || 'post' !== $screen->base || ! in_array( $screen->post_type, Settings::allowed_post_types(), true ) ) {
 			return;
 		}
-		$asset_file = IGNY8_BRIDGE_DIR . 'build/sidebar.asset.php';
-		if ( ! is_readable( $asset_file ) ) {
-			// The bundle is built by `npm run build`; without it the editor simply has no IGNY8 panel.
-			return;
-		}
-		$asset = require $asset_file;
-		wp_enqueue_script(
-			self::HANDLE,
-			plugins_url( 'build/sidebar.js', IGNY8_BRIDGE_FILE ),
-			$asset['dependencies'],
-			$asset['version'],
-			true
-		);
-		wp_set_script_translations( self::HANDLE, 'igny8-bridge', IGNY8_BRIDGE_DIR . 'languages' );
+		// Without a build (`npm run build`) the editor simply has no IGNY8 panel.
+		Asset::enqueue( 'sidebar', self::HANDLE );
 	}
 }

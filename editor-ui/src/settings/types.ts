@@ -1,0 +1,61 @@
+/**
+ * Types of the Settings → IGNY8 screen. Shapes of `/igny8/v1/settings` (GET/POST) and
+ * `/igny8/v1/settings/test-connection` as agreed with the sidecar.
+ */
+
+export type SyncTarget = 'tasks' | 'webhook';
+export type SyncMode = 'auto' | 'manual';
+
+/** What the screen can change. Secrets are not in here: they are write-only (see SettingsSecrets). */
+export interface EditableSettings {
+	api_base_url: string;
+	email: string;
+	sync_target: SyncTarget;
+	connection_enabled: boolean;
+	allowed_post_types: string[];
+	default_post_status: string;
+	default_author: number;
+	sync_mode: SyncMode;
+}
+
+export interface ConnectionInfo {
+	state: string;
+	last_error: string | null;
+	checked_at: string | null;
+}
+
+export interface SettingsReply extends EditableSettings {
+	site_id: string;
+	api_key_present: boolean;
+	password_present: boolean;
+	token_present: boolean;
+	connection: ConnectionInfo | null;
+	fingerprints: { shim: string | null; sidecar: string | null } | null;
+}
+
+/** Entered in the form, sent once with the save, then forgotten: never read back from the server. */
+export interface SettingsSecrets {
+	api_key: string;
+	password: string;
+}
+
+export type FieldName = keyof EditableSettings | keyof SettingsSecrets;
+
+/** Validation messages by field, from the browser checks and from a 422 envelope's `field`. */
+export type FieldErrors = Partial< Record< FieldName, string > >;
+
+export interface TestConnectionReply {
+	ok: boolean;
+	message: string;
+	sites?: Array< { id: number | string; name?: string } >;
+}
+
+export interface ConnectionTestResult {
+	ok: boolean;
+	message: string;
+}
+
+export interface AuthorOption {
+	id: number;
+	name: string;
+}

@@ -1,0 +1,88 @@
+/**
+ * WordPress dependencies
+ */
+import apiFetch from '@wordpress/api-fetch';
+import { useCallback, useEffect, useRef, useState } from '@wordpress/element';
+import { __, _n, sprintf } from '@wordpress/i18n';
+
+/**
+ * Internal dependencies
+ */
+import { envelopeData, toApiError } from '../shared/api-error';
+import { routes } from '../shared/contract';
+import type { ConnectionTestResult, TestConnectionReply } from './types';
+
+/**
+ * **Test connection** (`POST /igny8/v1/settings/test-connection`) with the saved settings. A refusal by IGNY8
+ * (`ok:false`) and a failed request both become a failed result with the reason.
+ * @param onDone
+ */
+export function useConnectionTest( onDone: () => void ) {
+	const [ result, setResult ] = useState< ConnectionTestResult | null >(
+		null
+	);
+	const [ isTesting, setIsTesting ] = useState( false );
+	const mounted = useRef( true );
+	useEffect(
+		() => () => {
+			mounted.current = false;
+		},
+		[]
+	);
+
+	const test = useCallback( async () => {
+		setIsTesting( true );
+		setResult( null );
+		let next: ConnectionTestResult;
+		try {
+			const reply = envelopeData< TestConnectionReply >(
+				await apiFetch( {
+					path: routes.testConnection,
+					method: 'POST',
+				} )
+			);
+			let message =
+				reply.message ||
+				( reply.ok ? __( 'Connected to IGNY8.', 'igny8-bridge' ) : '' );
+			if (
+				reply.ok &&
+				Array.isArray( reply.sites ) &&
+				reply.sites.length
+			) {
+				message +=
+					' ' +
+					sprintf(
+						/* translators: %d: number of IGNY8 sites the account can see. */
+						_n(
+							'%d site available.',
+							'%d sites available.',
+							reply.sites.length,
+							'igny8-bridge'
+						),
+						reply.sites.length
+					);
+			}
+			next = {
+				ok: reply.ok === true,
+				message:
+					message ||
+					__( 'IGNY8 refused the connection.', 'igny8-bridge' ),
+			};
+		} catch ( error ) {
+			next = {
+				ok: false,
+				message: toApiError(
+					error,
+					__( 'The request did not reach WordPress.', 'igny8-bridge' )
+				).message,
+			};
+		}
+		if ( mounted.current ) {
+			setResult( next );
+			setIsTesting( false );
+		}
+		onDone();
+	}, [ onDone ] );
+
+	return { result, isTesting, test };
+}
