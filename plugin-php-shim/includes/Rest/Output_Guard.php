@@ -38,6 +38,9 @@ final class Output_Guard {
 			return;
 		}
 		ini_set( 'display_errors', '0' ); // phpcs:ignore WordPress.PHP.IniSet -- JSON endpoints must never print notices.
+		// Core's JSONP (`_jsonp`, JavaScript instead of JSON) and `_envelope` (every status turned into 200) would
+		// change the wire contract; IGNY8 never uses them, so this namespace ignores them.
+		unset( $_GET['_jsonp'], $_GET['_envelope'] );
 		ob_start();
 		self::$level = ob_get_level();
 		add_filter( 'rest_pre_serve_request', array( self::class, 'discard_stray_output' ), 0 );
