@@ -6,11 +6,12 @@
  *
  * Run inside the embedded WordPress (scripts/wp-runtime.sh), with the image fixture port allow-listed:
  *
- *   IGNY8_IMAGE_HOST_ALLOWLIST=127.0.0.1:8897 WP_PORT=8895 bash scripts/wp-runtime.sh up
+ *   IGNY8_IMAGE_HOST_ALLOWLIST=127.0.0.1:8897,localhost:8897 WP_PORT=8895 bash scripts/wp-runtime.sh up
  *   WP_PORT=8895 bash scripts/wp-runtime.sh eval 'require "plugin-php-shim/tests/upsert-post.php";'
  *
  * The first 127.0.0.1:PORT entry of IGNY8_IMAGE_HOST_ALLOWLIST serves the fixtures (tests/fixtures/image-server.php);
- * PORT+1 serves the same fixtures without being allow-listed. Exit status 0 = all passed. Content ids and term
+ * PORT+1 serves the same fixtures without being allow-listed. With `localhost:PORT` allow-listed too, the
+ * host-name path (resolve, pin with CURLOPT_RESOLVE) is tested as well; otherwise that test is skipped. Exit status 0 = all passed. Content ids and term
  * names are new on every run, so the test can run again on the same site.
  *
  * @package Igny8\Bridge
@@ -613,6 +614,13 @@ if ( $port > 0 && igny8t_start_server( $port ) && igny8t_start_server( $other ) 
 	igny8t_check( 'attachment file exists in uploads', is_file( (string) get_attached_file( $att ) ) );
 	$ri2 = igny8t_run( igny8t_op( $ci, array( 'featured_image' => array( 'url' => $a, 'alt' => 'Alt' ) ) ) );
 	igny8t_check( 'republish reuses the attachment (no second download, no second attachment)', true === $ri2['ok'] && $att === $ri2['featured_image_id'] && array( $att ) === igny8t_attachments_for( $a ) && 1 === igny8t_hits( $port, "/img/a-{$run}.png" ), array( $ri2, igny8t_attachments_for( $a ), igny8t_hits( $port, "/img/a-{$run}.png" ) ) );
+	if ( Url_Guard::is_allow_listed( "localhost:{$port}" ) ) {
+		$by_name = Url_Guard::check( "http://localhost:{$port}/img/host-{$run}.png" );
+		$rh      = igny8t_run( igny8t_op( $base + 45, array( 'featured_image' => array( 'url' => "http://localhost:{$port}/img/host-{$run}.png" ) ) ) );
+		igny8t_check( 'allow-listed host name: resolved, pinned to the checked address, fetched', '127.0.0.1' === $by_name['address'] && ! $by_name['ip_literal'] && true === $rh['ok'] && $rh['featured_image_id'] > 0 && array() === $rh['warnings'], array( $by_name, $rh ) );
+	} else {
+		echo "skip allow-listed host name (add localhost:{$port} to IGNY8_IMAGE_HOST_ALLOWLIST)\n";
+	}
 	$ri3 = igny8t_run( igny8t_op( $base + 41, array( 'featured_image' => array( 'url' => $a ) ) ) );
 	igny8t_check( 'another post with the same image URL reuses the attachment', true === $ri3['ok'] && $att === $ri3['featured_image_id'] && 1 === count( igny8t_attachments_for( $a ) ), $ri3 );
 
