@@ -301,8 +301,8 @@ final class Upsert_Post implements Operation {
 		add_filter( 'wp_php_error_message', $on_fatal_page, PHP_INT_MIN );
 
 		$wanted = (string) $post['post_status'];
-		$tx->begin();
 		try {
+			$tx->begin();
 			$author = $this->author( $post, $post_type, $existing, $warnings );
 			$fields = self::post_fields( $post );
 
