@@ -3,7 +3,8 @@
  * instances of the test matrix) and prints the total as the last line: `N passed, N failed[, N skipped]`.
  *
  * IGNY8_TEST_MATRIX selects the WordPress instances: comma-separated `version:db:projects`, where projects is
- * `all` (integration + editor) or `integration`. Default: 6.1:sqlite:all,6.5:sqlite:all,6.1:mariadb:integration.
+ * `all` (integration + editor), `integration` or `editor`. Default:
+ * 6.1:sqlite:all, 6.5:sqlite:all, 6.6:sqlite:editor (6.6-RC3: the slots moved to wp.editor), 6.1:mariadb:integration.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -117,7 +118,7 @@ function playwright( version: string, db: string, projects: string, port: number
 	};
 }
 
-const matrix = ( process.env.IGNY8_TEST_MATRIX ?? '6.1:sqlite:all,6.5:sqlite:all,6.1:mariadb:integration' )
+const matrix = ( process.env.IGNY8_TEST_MATRIX ?? '6.1:sqlite:all,6.5:sqlite:all,6.6:sqlite:editor,6.1:mariadb:integration' )
 	.split( ',' )
 	.filter( Boolean )
 	.map( ( entry ) => entry.split( ':' ) as [ string, string, string ] );
