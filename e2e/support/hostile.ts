@@ -1,0 +1,177 @@
+/**
+ * Helpers of the hostile-input suites (e2e/integration/hostile-*.spec.ts): one call per corpus entry, the checks
+ * every entry must pass (a 4xx envelope, never a 5xx, no new PHP fatal, nothing written), and raw-socket requests
+ * for what fetch refuses to send (CRLF in headers, duplicate Content-Length, conflicting Transfer-Encoding).
+ */
+import net from 'node:net';
+import { expect } from '@playwright/test';
+
+import { stack, wpEval, type Reply } from './stack';
+
+/** The public routes of the contract, as IGNY8 calls them. */
+export const PUBLIC_ROUTES = {
+	status: { method: 'GET', path: '/wp-json/igny8/v1/status' },
+	site_metadata: { method: 'GET', path: '/wp-json/igny8/v1/site-metadata/' },
+	publish_content: { method: 'POST', path: '/wp-json/igny8/v1/publish-content/' },
+	publish: { method: 'POST', path: '/wp-json/igny8/v1/publish' },
+	post_by_content_id: { method: 'GET', path: '/wp-json/igny8/v1/post-by-content-id/' },
+	post_by_task_id: { method: 'GET', path: '/wp-json/igny8/v1/post-by-task-id/' },
+	post_status: { method: 'GET', path: '/wp-json/igny8/v1/post-status/' },
+} as const;
+export type PublicRoute = keyof typeof PUBLIC_ROUTES;
+
+export interface Envelope {
+	success: boolean;
+	error?: string;
+	code?: string;
+	field?: string;
+	request_id?: string;
+}
+
+/**
+ * One request, sent as is: no API key unless given, no Content-Type unless given, redirects not followed.
+ * The path may hold raw percent-escapes; fetch keeps them (it does not re-encode `%`).
+ */
+export async function send( method: string, path: string, init: { headers?: Record< string, string >; body?: string | Buffer } = {} ): Promise< Reply< Envelope > > {
+	const res = await fetch( stack.wpUrl + path, {
+		method,
+		headers: init.headers ?? {},
+		body: init.body,
+		redirect: 'manual',
+		signal: AbortSignal.timeout( 30_000 ),
+	} );
+	const text = await res.text();
+	let body: unknown;
+	try {
+		body = JSON.parse( text );
+	} catch {
+		body = { __not_json: text.slice( 0, 300 ) };
+	}
+	return { status: res.status, headers: res.headers, body: body as Envelope, text };
+}
+
+/** The one shape every refusal must have: a real 4xx status and the unified error envelope as JSON. */
+export function expectErrorEnvelope( reply: { status: number; headers: Headers; body: Envelope; text: string }, codes?: readonly string[] ): void {
+	const summary = `HTTP ${ reply.status }: ${ reply.text.slice( 0, 300 ) }`;
+	expect( reply.status, summary ).toBeGreaterThanOrEqual( 400 );
+	expect( reply.status, summary ).toBeLessThan( 500 );
+	expect( reply.headers.get( 'content-type' ) ?? '', summary ).toMatch( /^application\/json/ );
+	expect( reply.body, summary ).toMatchObject( { success: false, code: expect.stringMatching( /^[A-Z][A-Z0-9_]+$/ ), error: expect.any( String ) } );
+	expect( reply.body.request_id, summary ).toMatch( /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/ );
+	if ( codes ) {
+		expect( codes, summary ).toContain( reply.body.code );
+	}
+}
+
+/**
+ * Rows that a partial write would leave: posts of every type and status (attachments, revisions and drafts
+ * marked incomplete included) and terms. Not meta: sync write-backs of earlier publishes may add meta at any time.
+ */
+export interface SiteCounts {
+	posts: number;
+	terms: number;
+}
+
+export function siteCounts(): SiteCounts {
+	const out = wpEval(
+		`global $wpdb; echo wp_json_encode( array( 'posts' => (int) $wpdb->get_var( "SELECT COUNT(*) FROM {$wpdb->posts}" ), 'terms' => (int) $wpdb->get_var( "SELECT COUNT(*) FROM {$wpdb->terms}" ) ) );`
+	);
+	return JSON.parse( out.trim().split( '\n' ).pop() ?? '{}' ) as SiteCounts;
+}
+
+/** Lines of wp-content/debug.log that report a PHP fatal error. */
+export function fatalLines(): string[] {
+	return stack
+		.readLog( 'debug' )
+		.split( '\n' )
+		.filter( ( line ) => /PHP Fatal/i.test( line ) );
+}
+
+/** Fails when debug.log gained a "PHP Fatal" line since `before` (the result of fatalLines()). */
+export function expectNoNewFatal( before: string[] ): void {
+	const added = fatalLines().slice( before.length );
+	expect( added, `new PHP fatal errors in debug.log:\n${ added.join( '\n' ) }` ).toEqual( [] );
+}
+
+export interface RawReply {
+	/** Every HTTP status line the server sent (a smuggled second request would add one). */
+	statuses: number[];
+	/** Content-Type of the first response. */
+	contentType: string;
+	/** Body of the first response (chunked encoding not decoded: php -S sends Content-Length). */
+	body: string;
+	text: string;
+	/** The server closed the connection without answering. */
+	closedWithoutReply: boolean;
+}
+
+/** Sends bytes over a plain TCP socket to the WordPress port and collects everything until the server closes. */
+export function rawRequest( bytes: string | Buffer, timeoutMs = 15_000 ): Promise< RawReply > {
+	const { hostname, port } = new URL( stack.wpUrl );
+	return new Promise( ( resolve ) => {
+		const socket = net.connect( Number( port ), hostname );
+		const chunks: Buffer[] = [];
+		let settled = false;
+		const finish = () => {
+			if ( settled ) {
+				return;
+			}
+			settled = true;
+			socket.destroy();
+			const text = Buffer.concat( chunks ).toString( 'latin1' );
+			const statuses = [ ...text.matchAll( /(?:^|\r\n)HTTP\/\d(?:\.\d)? (\d{3})/g ) ].map( ( m ) => Number( m[ 1 ] ) );
+			const [ head = '', ...rest ] = text.split( '\r\n\r\n' );
+			resolve( {
+				statuses,
+				contentType: /\r\ncontent-type:\s*([^\r\n]*)/i.exec( head )?.[ 1 ] ?? '',
+				body: rest.join( '\r\n\r\n' ),
+				text,
+				closedWithoutReply: text.length === 0,
+			} );
+		};
+		socket.setTimeout( timeoutMs, finish );
+		socket.on( 'data', ( chunk ) => chunks.push( chunk ) );
+		socket.on( 'end', finish );
+		socket.on( 'close', finish );
+		socket.on( 'error', finish );
+		socket.write( bytes );
+	} );
+}
+
+/**
+ * What a malformed HTTP message may get: refused by the HTTP server itself (a 400 from it, or the connection
+ * closed without a reply), or WordPress's 4xx envelope. Never a 5xx, never a second response.
+ */
+export function expectRawRefusal( reply: RawReply ): void {
+	const summary = reply.text.slice( 0, 400 );
+	expect( reply.statuses.length, `more than one response: ${ summary }` ).toBeLessThanOrEqual( 1 );
+	if ( reply.closedWithoutReply ) {
+		return;
+	}
+	const [ status ] = reply.statuses;
+	expect( status, summary ).toBeGreaterThanOrEqual( 400 );
+	expect( status, summary ).toBeLessThan( 500 );
+	if ( /^application\/json/.test( reply.contentType ) ) {
+		const body = JSON.parse( reply.body ) as Envelope;
+		expect( body, summary ).toMatchObject( { success: false, code: expect.stringMatching( /^[A-Z_]+$/ ) } );
+	} else {
+		// Only the HTTP server's own refusal is allowed to be something else, and only as a 400.
+		expect( status, summary ).toBe( 400 );
+	}
+}
+
+/** A client IP for X-Forwarded-For that no other test uses (the test site trusts 127.0.0.1 as a proxy). */
+export function uniqueClientIp(): string {
+	const r = () => Math.floor( Math.random() * 254 ) + 1;
+	return `198.51.${ r() }.${ r() }`;
+}
+
+/** Forgets the recorded API-key failures of these client IPs (the rate limiter's table). */
+export function clearAuthFailures( ips: string[] ): void {
+	if ( ips.length === 0 ) {
+		return;
+	}
+	wpEval(
+		`global $wpdb; foreach ( json_decode( ${ JSON.stringify( JSON.stringify( ips ) ) }, true ) as $ip ) { $wpdb->delete( Igny8\\Bridge\\Install\\Schema::table( 'auth_failures' ), array( 'ip' => $ip ) ); }`
+	);
+}
