@@ -10,7 +10,7 @@ declare( strict_types=1 );
 namespace Igny8\Bridge\Operations;
 
 use Igny8\Bridge\Bridge_Error;
-use Igny8\Bridge\Contract;
+use Igny8\Bridge\Sync\Sync_Posts;
 
 if ( ! defined( 'ABSPATH' ) ) {
 	exit;
@@ -19,6 +19,7 @@ if ( ! defined( 'ABSPATH' ) ) {
 /**
  * `{op:"clear_pending_marker", post_id, seq}` → `{post_id, cleared:bool}`. Compare-and-clear: the marker is
  * deleted only while it still holds `seq`, so a change recorded after the sidecar read the marker is not lost.
+ * For a permanently deleted post, the same compare-and-clear applies to its outbox entry.
  */
 final class Clear_Pending_Marker implements Operation {
 
@@ -36,9 +37,16 @@ final class Clear_Pending_Marker implements Operation {
 	 * {@inheritDoc}
 	 */
 	public function run( array $args ): array {
-		$post    = Managed_Posts::get( Args::post_id( $args ) );
+		$post_id = Args::post_id( $args );
 		$seq     = (string) Args::optional_scalar_string( $args, 'seq', 191 );
-		$cleared = delete_post_meta( $post->ID, (string) Contract::meta( 'pending_marker_key' ), wp_slash( $seq ) );
+		if ( ! get_post( $post_id ) instanceof \WP_Post ) {
+			return array(
+				'post_id' => $post_id,
+				'cleared' => Sync_Posts::clear_deleted( $post_id, $seq ),
+			);
+		}
+		$post    = Sync_Posts::get( $post_id );
+		$cleared = delete_post_meta( $post->ID, Sync_Posts::marker_key(), wp_slash( $seq ) );
 		return array(
 			'post_id' => (int) $post->ID,
 			'cleared' => (bool) $cleared,

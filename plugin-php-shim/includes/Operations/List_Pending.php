@@ -10,15 +10,25 @@ declare( strict_types=1 );
 namespace Igny8\Bridge\Operations;
 
 use Igny8\Bridge\Contract;
+use Igny8\Bridge\Install\Activator;
+use Igny8\Bridge\Registration\Settings;
+use Igny8\Bridge\Sidecar\Context;
+use Igny8\Bridge\Sync\Sync_Posts;
 
 if ( ! defined( 'ABSPATH' ) ) {
 	exit;
 }
 
 /**
- * `{op:"list_pending", limit?<=500, after_id?}` → `{pending:[{post_id, seq}], next_after_id:int|null}`.
- * Managed posts (of the contract post types, any status) that carry the pending marker, by ascending id;
- * `next_after_id` is set when there may be more (pass it as `after_id`). `seq` is the raw marker value.
+ * `{op:"list_pending", limit?<=500, after_id?}` →
+ * `{pending:[snapshot], deleted:[snapshot], next_after_id:int|null, site_uuid, site:{…}, settings:{…}}`.
+ *
+ * `pending`: synced posts (contract post types, any status, carrying `_igny8_content_id` or `_igny8_task_id`) that
+ * carry the pending marker, by ascending id, each as the same snapshot the shutdown notify sends
+ * (`{post_id, seq, wordpress_status, post_url, post_type, title, content_id, task_id, keyword_ids}`), so the
+ * sidecar's reconciler needs no other read. `next_after_id` is set when there may be more (pass it as `after_id`).
+ * `deleted`: outbox entries of permanently deleted posts (first page only). `site` and `settings` are what a proxied
+ * request's ctx carries, so the sidecar's worker knows the site's settings even if no request came in yet.
  */
 final class List_Pending implements Operation {
 
@@ -41,43 +51,52 @@ final class List_Pending implements Operation {
 		$after_id = Args::int( $args, 'after_id', 0, 0, PHP_INT_MAX );
 		$types    = Contract::post_types();
 		$in_types = implode( ', ', array_fill( 0, count( $types ), '%s' ) );
+		$managed  = Sync_Posts::managed_keys();
+		$in_keys  = implode( ', ', array_fill( 0, count( $managed ), '%s' ) );
 
 		// phpcs:disable WordPress.DB -- one bounded, prepared read over core tables.
-		$rows = $wpdb->get_results(
+		$ids = $wpdb->get_col(
 			$wpdb->prepare(
-				"SELECT p.ID AS post_id, pm.meta_value AS seq
+				"SELECT DISTINCT p.ID
 				FROM {$wpdb->posts} p
-				INNER JOIN {$wpdb->postmeta} pm ON pm.post_id = p.ID AND pm.meta_key = %s
+				INNER JOIN {$wpdb->postmeta} pm ON pm.post_id = p.ID AND pm.meta_key = %s AND pm.meta_value <> ''
 				WHERE p.ID > %d
 				AND p.post_type IN ({$in_types})
-				AND EXISTS ( SELECT 1 FROM {$wpdb->postmeta} m WHERE m.post_id = p.ID AND m.meta_key = %s AND m.meta_value <> '' )
-				ORDER BY p.ID ASC, pm.meta_id ASC
+				AND EXISTS ( SELECT 1 FROM {$wpdb->postmeta} m WHERE m.post_id = p.ID AND m.meta_key IN ({$in_keys}) AND m.meta_value <> '' )
+				ORDER BY p.ID ASC
 				LIMIT %d",
 				array_merge(
-					array( (string) Contract::meta( 'pending_marker_key' ), $after_id ),
+					array( Sync_Posts::marker_key(), $after_id ),
 					$types,
-					array( Managed_Posts::marker_key(), $limit )
+					$managed,
+					array( $limit )
 				)
-			),
-			ARRAY_A
+			)
 		);
 		// phpcs:enable
 
-		$pending = array();
-		foreach ( is_array( $rows ) ? $rows : array() as $row ) {
-			// A post with two marker rows (should not happen) is listed once, with its newest value.
-			$pending[ (int) $row['post_id'] ] = (string) $row['seq'];
+		$ids = array_map( 'intval', is_array( $ids ) ? $ids : array() );
+		if ( $ids ) {
+			update_meta_cache( 'post', $ids );
+			_prime_post_caches( $ids, false, false );
 		}
-		$list = array();
-		foreach ( $pending as $post_id => $seq ) {
-			$list[] = array(
-				'post_id' => $post_id,
-				'seq'     => $seq,
-			);
+		$pending = array();
+		foreach ( $ids as $post_id ) {
+			$post = get_post( $post_id );
+			if ( $post instanceof \WP_Post ) {
+				$snapshot = Sync_Posts::snapshot( $post );
+				if ( null !== $snapshot ) {
+					$pending[] = $snapshot;
+				}
+			}
 		}
 		return array(
-			'pending'       => $list,
-			'next_after_id' => count( (array) $rows ) >= $limit && $list ? (int) end( $list )['post_id'] : null,
+			'pending'       => $pending,
+			'deleted'       => 0 === $after_id ? Sync_Posts::deleted( self::MAX_LIMIT ) : array(),
+			'next_after_id' => count( $ids ) >= $limit ? (int) end( $ids ) : null,
+			'site_uuid'     => Activator::site_uuid(),
+			'site'          => Context::site(),
+			'settings'      => (object) Settings::for_wire(),
 		);
 	}
 }

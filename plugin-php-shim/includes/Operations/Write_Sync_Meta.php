@@ -10,19 +10,25 @@ declare( strict_types=1 );
 namespace Igny8\Bridge\Operations;
 
 use Igny8\Bridge\Bridge_Error;
+use Igny8\Bridge\Sync\Sync_Posts;
 
 if ( ! defined( 'ABSPATH' ) ) {
 	exit;
 }
 
 /**
- * `{op:"write_sync_meta", post_id, meta:{_igny8_wordpress_status?, _igny8_last_synced?, _igny8_sync_state?,
- * _igny8_sync_error?}}` → `{post_id, written:[keys]}`. Managed posts only, these four keys only; a null value
- * deletes the key. Values are slashed because update_post_meta() unslashes.
+ * `{op:"write_sync_meta", post_id, seq?, meta:{_igny8_wordpress_status?, _igny8_last_synced?, _igny8_sync_state?,
+ * _igny8_sync_error?}}` → `{post_id, written:[keys], skipped:[keys]}`. Synced posts only, these four keys only; a
+ * null value deletes the key. Values are slashed because update_post_meta() unslashes.
+ *
+ * With `seq`, the state keys (`_igny8_sync_state`, `_igny8_sync_error`) are written only while the pending marker
+ * is absent or still equals `seq`: a change recorded since then keeps its `pending` mirror.
  */
 final class Write_Sync_Meta implements Operation {
 
 	public const KEYS = array( '_igny8_wordpress_status', '_igny8_last_synced', '_igny8_sync_state', '_igny8_sync_error' );
+
+	private const STATE_KEYS = array( '_igny8_sync_state', '_igny8_sync_error' );
 
 	private const MAX_VALUE_LENGTH = 4000;
 
@@ -31,6 +37,7 @@ final class Write_Sync_Meta implements Operation {
 	 */
 	public function check( array $args ): void {
 		Args::post_id( $args );
+		Args::optional_scalar_string( $args, 'seq', 191 );
 		$meta = Args::map( $args, 'meta' );
 		if ( ! $meta ) {
 			throw new Bridge_Error( 'OPERATION_REFUSED', 'meta must name at least one sync key.', 'meta' );
@@ -52,9 +59,17 @@ final class Write_Sync_Meta implements Operation {
 	 * {@inheritDoc}
 	 */
 	public function run( array $args ): array {
-		$post    = Managed_Posts::get( Args::post_id( $args ) );
+		$post    = Sync_Posts::get( Args::post_id( $args ) );
+		$seq     = Args::optional_scalar_string( $args, 'seq', 191 );
+		$marker  = (string) get_post_meta( $post->ID, Sync_Posts::marker_key(), true );
+		$stale   = null !== $seq && '' !== $marker && $marker !== $seq;
 		$written = array();
+		$skipped = array();
 		foreach ( Args::map( $args, 'meta' ) as $key => $value ) {
+			if ( $stale && in_array( $key, self::STATE_KEYS, true ) ) {
+				$skipped[] = $key;
+				continue;
+			}
 			if ( null === $value ) {
 				delete_post_meta( $post->ID, $key );
 			} else {
@@ -65,6 +80,7 @@ final class Write_Sync_Meta implements Operation {
 		return array(
 			'post_id' => (int) $post->ID,
 			'written' => $written,
+			'skipped' => $skipped,
 		);
 	}
 }

@@ -87,6 +87,20 @@ final class Transport {
 	}
 
 	/**
+	 * The sidecar base URL (no trailing slash), for callers that send fire-and-forget requests themselves.
+	 */
+	public function base_url(): string {
+		return $this->base_url;
+	}
+
+	/**
+	 * Whether the sidecar is on this machine (no proxy applies).
+	 */
+	public function is_loopback(): bool {
+		return $this->loopback;
+	}
+
+	/**
 	 * Whether a host name or address is loopback (localhost, 127.0.0.0/8, ::1).
 	 *
 	 * @param string $host Host without brackets.

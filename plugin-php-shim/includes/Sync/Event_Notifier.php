@@ -1,0 +1,163 @@
+<?php
+/**
+ * Tells the sidecar that sync changes were recorded.
+ *
+ * @package Igny8\Bridge
+ */
+
+declare( strict_types=1 );
+
+namespace Igny8\Bridge\Sync;
+
+use Igny8\Bridge\Bridge_Error;
+use Igny8\Bridge\Contract;
+use Igny8\Bridge\Install\Activator;
+use Igny8\Bridge\Registration\Settings;
+use Igny8\Bridge\Security\Jwt;
+use Igny8\Bridge\Security\Keys;
+use Igny8\Bridge\Sidecar\Context;
+use Igny8\Bridge\Sidecar\Transport;
+
+if ( ! defined( 'ABSPATH' ) ) {
+	exit;
+}
+
+/**
+ * A signed `POST {sidecar}/_shim/events` with `{events:[snapshot…]}`, sent after the changes are already durable
+ * in post meta. It is only a wake-up call: the sidecar answers 202 at once, and if this request is lost (sidecar
+ * down, timeout) the sidecar's reconciler finds the markers later. So the save never waits on the network for
+ * long: with fastcgi_finish_request / litespeed_finish_request the client already has its response; otherwise the
+ * timeout is contract `sync.notify_timeout_ms` (250 ms) on loopback.
+ */
+final class Event_Notifier {
+
+	/**
+	 * Sends the events (chunked by `sync.max_events_per_notify`). Returns how many chunks the sidecar accepted.
+	 *
+	 * @param array<int,array<string,mixed>> $events Snapshots.
+	 */
+	public static function send( array $events ): int {
+		if ( ! $events ) {
+			return 0;
+		}
+		$sync     = (array) ( Contract::get()['sync'] ?? array() );
+		$finished = self::finish_response();
+		$timeout  = (int) ( $finished ? ( $sync['notify_timeout_after_finish_ms'] ?? 2000 ) : ( $sync['notify_timeout_ms'] ?? 250 ) );
+		$chunk    = max( 1, (int) ( $sync['max_events_per_notify'] ?? 250 ) );
+		try {
+			$transport = Transport::configured();
+			$keys      = Keys::current();
+		} catch ( Bridge_Error $error ) {
+			return 0;
+		}
+		$ctx      = self::context();
+		$sid      = Activator::site_uuid();
+		$accepted = 0;
+		// Beyond a few chunks the reconciler is the better tool; never hold a worker for a bulk edit of thousands.
+		foreach ( array_slice( array_chunk( $events, $chunk ), 0, 4 ) as $batch ) {
+			if ( self::post( $transport, $keys, $sid, $ctx, $batch, $timeout ) ) {
+				++$accepted;
+			}
+		}
+		return $accepted;
+	}
+
+	/**
+	 * Ends the HTTP response first when the SAPI allows it, so the notify never delays the client.
+	 */
+	private static function finish_response(): bool {
+		if ( 'cli' === PHP_SAPI ) {
+			return false;
+		}
+		if ( function_exists( 'fastcgi_finish_request' ) ) {
+			return (bool) fastcgi_finish_request();
+		}
+		if ( function_exists( 'litespeed_finish_request' ) ) {
+			return (bool) litespeed_finish_request();
+		}
+		return false;
+	}
+
+	/**
+	 * The `ctx` claim of an events request: the site facts and settings the sidecar's worker needs later.
+	 *
+	 * @return array<string,mixed>
+	 */
+	private static function context(): array {
+		return array(
+			'request_id' => wp_generate_uuid4(),
+			'route_id'   => 'sync_events',
+			'params'     => (object) array(),
+			'query'      => (object) array(),
+			'user_id'    => get_current_user_id(),
+			'site'       => Context::site(),
+			'settings'   => (object) Settings::for_wire(),
+			'facts'      => Context::facts(),
+		);
+	}
+
+	/**
+	 * One signed POST.
+	 *
+	 * @param Transport                      $transport  Sidecar address.
+	 * @param array<string,string>           $keys       Current keys.
+	 * @param string                         $sid        Site id.
+	 * @param array<string,mixed>            $ctx        Context claim.
+	 * @param array<int,array<string,mixed>> $events     Snapshots.
+	 * @param int                            $timeout_ms Total timeout.
+	 */
+	private static function post( Transport $transport, array $keys, string $sid, array $ctx, array $events, int $timeout_ms ): bool {
+		$body = wp_json_encode( array( 'events' => $events ), JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_INVALID_UTF8_SUBSTITUTE );
+		if ( ! is_string( $body ) ) {
+			return false;
+		}
+		$jwt  = Contract::jwt();
+		$path = Contract::sidecar_path( 'events' );
+		$now  = time();
+		try {
+			$token = Jwt::sign(
+				array(
+					'iss' => (string) $jwt['shim']['iss'],
+					'aud' => (string) $jwt['audiences']['sidecar'],
+					'iat' => $now,
+					'exp' => $now + 30,
+					'jti' => Jwt::new_jti(),
+					'sid' => $sid,
+					'htm' => 'POST',
+					'htu' => $path,
+					'bh'  => Jwt::body_hash( $body ),
+					'ctx' => $ctx,
+				),
+				$keys['shim'],
+				$keys['kid']
+			);
+		} catch ( \JsonException $error ) {
+			return false;
+		}
+
+		$handle  = curl_init();
+		$options = array(
+			CURLOPT_URL               => $transport->base_url() . $path,
+			CURLOPT_POST              => true,
+			CURLOPT_POSTFIELDS        => $body,
+			CURLOPT_HTTPHEADER        => array( 'Expect:', 'Content-Type: application/json', 'Authorization: Bearer ' . $token ),
+			CURLOPT_RETURNTRANSFER    => true,
+			CURLOPT_CONNECTTIMEOUT_MS => $timeout_ms,
+			CURLOPT_TIMEOUT_MS        => $timeout_ms,
+			CURLOPT_NOSIGNAL          => true,
+			CURLOPT_FOLLOWLOCATION    => false,
+			CURLOPT_PROTOCOLS         => CURLPROTO_HTTP | CURLPROTO_HTTPS,
+			CURLOPT_SSL_VERIFYPEER    => true,
+			CURLOPT_SSL_VERIFYHOST    => 2,
+			CURLOPT_USERAGENT         => 'igny8-bridge/' . IGNY8_BRIDGE_VERSION,
+		);
+		if ( $transport->is_loopback() ) {
+			$options[ CURLOPT_NOPROXY ] = '*';
+		}
+		curl_setopt_array( $handle, $options );
+		$ok     = curl_exec( $handle );
+		$status = (int) curl_getinfo( $handle, CURLINFO_RESPONSE_CODE );
+		curl_close( $handle );
+		return false !== $ok && $status >= 200 && $status < 300;
+	}
+}

@@ -1,0 +1,263 @@
+<?php
+/**
+ * The posts the WordPress → IGNY8 sync covers, their pending marker and the snapshot sent to the sidecar.
+ *
+ * @package Igny8\Bridge
+ */
+
+declare( strict_types=1 );
+
+namespace Igny8\Bridge\Sync;
+
+use Igny8\Bridge\Bridge_Error;
+use Igny8\Bridge\Contract;
+
+if ( ! defined( 'ABSPATH' ) ) {
+	exit;
+}
+
+/**
+ * A post is synced when it is of a contract post type and carries `_igny8_content_id` or `_igny8_task_id`
+ * (SPEC §6: the original plugin marked its posts with the task id only). A recorded change is the pending
+ * marker `_igny8_sync_pending` = seq, a decimal string that only grows per post; the sidecar clears it with
+ * compare-and-clear once IGNY8 has the state. Permanently deleted posts leave an outbox option instead.
+ */
+final class Sync_Posts {
+
+	public const STATE_KEY = '_igny8_sync_state';
+
+	public const DELETED_STATUS = 'deleted';
+
+	/**
+	 * The pending marker meta key.
+	 */
+	public static function marker_key(): string {
+		return (string) Contract::meta( 'pending_marker_key' );
+	}
+
+	/**
+	 * The meta key holding the fingerprint of the last recorded change.
+	 */
+	public static function fingerprint_key(): string {
+		return (string) Contract::meta( 'sync_fingerprint_key' );
+	}
+
+	/**
+	 * Meta keys that make a post synced.
+	 *
+	 * @return string[]
+	 */
+	public static function managed_keys(): array {
+		return array_map( 'strval', (array) Contract::meta( 'sync_managed_keys' ) );
+	}
+
+	/**
+	 * Whether the sync covers this post.
+	 *
+	 * @param \WP_Post $post Post.
+	 */
+	public static function is_managed( \WP_Post $post ): bool {
+		if ( ! in_array( $post->post_type, Contract::post_types(), true ) ) {
+			return false;
+		}
+		foreach ( self::managed_keys() as $key ) {
+			if ( '' !== (string) get_post_meta( $post->ID, $key, true ) ) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/**
+	 * The synced post with this id.
+	 *
+	 * @param int $post_id Post id.
+	 * @throws Bridge_Error POST_NOT_FOUND.
+	 */
+	public static function get( int $post_id ): \WP_Post {
+		$post = get_post( $post_id );
+		if ( ! $post instanceof \WP_Post || ! self::is_managed( $post ) ) {
+			throw new Bridge_Error( 'POST_NOT_FOUND', 'No IGNY8-managed post has this id.', 'post_id' );
+		}
+		return $post;
+	}
+
+	/**
+	 * A new sequence value for a post: microseconds since the epoch × 1000 plus a random tail, and always above
+	 * the post's current marker, so the sidecar can order changes of one post whatever process recorded them.
+	 *
+	 * @param string $current The current marker ('' for none).
+	 */
+	public static function next_seq( string $current = '' ): string {
+		list( $fraction, $seconds ) = explode( ' ', microtime() );
+		$seq = ( (int) $seconds * 1000000 + (int) round( (float) $fraction * 1000000 ) ) * 1000 + random_int( 0, 999 );
+		if ( preg_match( '/^\d{1,18}$/', $current ) && (int) $current >= $seq ) {
+			$seq = (int) $current + 1;
+		}
+		return (string) $seq;
+	}
+
+	/**
+	 * What a change looks like to IGNY8: status, permalink and title. Equal fingerprints are one change (the
+	 * block editor's double save, a content-only edit).
+	 *
+	 * @param \WP_Post $post Post.
+	 */
+	public static function fingerprint( \WP_Post $post ): string {
+		return md5( $post->post_status . "\n" . (string) get_permalink( $post ) . "\n" . $post->post_title );
+	}
+
+	/**
+	 * Records a change durably (marker first, then the mirrored state) unless it repeats what is already recorded
+	 * or already known to IGNY8. Returns whether a change was recorded.
+	 *
+	 * @param \WP_Post $post Post.
+	 */
+	public static function record_change( \WP_Post $post ): bool {
+		$marker      = (string) get_post_meta( $post->ID, self::marker_key(), true );
+		$fingerprint = self::fingerprint( $post );
+		$same        = hash_equals( (string) get_post_meta( $post->ID, self::fingerprint_key(), true ), $fingerprint );
+		$known       = '' !== $marker || (string) get_post_meta( $post->ID, '_igny8_wordpress_status', true ) === $post->post_status;
+		if ( $same && $known ) {
+			return false;
+		}
+		update_post_meta( $post->ID, self::marker_key(), wp_slash( self::next_seq( $marker ) ) );
+		update_post_meta( $post->ID, self::fingerprint_key(), $fingerprint );
+		update_post_meta( $post->ID, self::STATE_KEY, 'pending' );
+		return true;
+	}
+
+	/**
+	 * The snapshot the sidecar delivers, read now: `{post_id, seq, wordpress_status, post_url, post_type, title,
+	 * content_id, task_id, keyword_ids}`. Null when the post carries no marker.
+	 *
+	 * @param \WP_Post $post Post.
+	 * @return array<string,mixed>|null
+	 */
+	public static function snapshot( \WP_Post $post ): ?array {
+		$seq = (string) get_post_meta( $post->ID, self::marker_key(), true );
+		if ( '' === $seq ) {
+			return null;
+		}
+		return array(
+			'post_id'          => (int) $post->ID,
+			'seq'              => $seq,
+			'wordpress_status' => $post->post_status,
+			'post_url'         => (string) get_permalink( $post ),
+			'post_type'        => $post->post_type,
+			'title'            => $post->post_title,
+			'content_id'       => self::int_meta( $post->ID, '_igny8_content_id' ),
+			'task_id'          => self::int_meta( $post->ID, '_igny8_task_id' ),
+			'keyword_ids'      => self::keyword_ids( $post->ID ),
+		);
+	}
+
+	/**
+	 * Records the permanent deletion of a synced post in an outbox option (one per post, so concurrent deletes
+	 * never overwrite each other) and returns its snapshot.
+	 *
+	 * @param \WP_Post $post Post about to be deleted.
+	 * @return array<string,mixed>
+	 */
+	public static function record_deletion( \WP_Post $post ): array {
+		$option   = self::outbox_option( (int) $post->ID );
+		$previous     = get_option( $option );
+		$previous_seq = is_array( $previous ) ? (string) ( $previous['seq'] ?? '' ) : '';
+		$snapshot     = array(
+			'post_id'          => (int) $post->ID,
+			'seq'              => self::next_seq( max( $previous_seq, (string) get_post_meta( $post->ID, self::marker_key(), true ) ) ),
+			'wordpress_status' => self::DELETED_STATUS,
+			'post_url'         => (string) get_permalink( $post ),
+			'post_type'        => $post->post_type,
+			'title'            => $post->post_title,
+			'content_id'       => self::int_meta( $post->ID, '_igny8_content_id' ),
+			'task_id'          => self::int_meta( $post->ID, '_igny8_task_id' ),
+			'keyword_ids'      => self::keyword_ids( $post->ID ),
+		);
+		update_option( $option, $snapshot, false );
+		return $snapshot;
+	}
+
+	/**
+	 * Outbox snapshots of deleted posts (at most $limit).
+	 *
+	 * @param int $limit Most entries.
+	 * @return array<int,array<string,mixed>>
+	 */
+	public static function deleted( int $limit ): array {
+		global $wpdb;
+		$like = $wpdb->esc_like( self::outbox_prefix() ) . '%';
+		// phpcs:ignore WordPress.DB -- a bounded, prepared read of the plugin's own options.
+		$names = $wpdb->get_col( $wpdb->prepare( "SELECT option_name FROM {$wpdb->options} WHERE option_name LIKE %s ORDER BY option_id ASC LIMIT %d", $like, $limit ) );
+		$list  = array();
+		foreach ( (array) $names as $name ) {
+			$value = get_option( (string) $name );
+			if ( is_array( $value ) && isset( $value['post_id'], $value['seq'] ) ) {
+				$list[] = $value;
+			}
+		}
+		return $list;
+	}
+
+	/**
+	 * Compare-and-clear of a deleted post's outbox entry.
+	 *
+	 * @param int    $post_id Post id.
+	 * @param string $seq     Seq the sidecar delivered.
+	 */
+	public static function clear_deleted( int $post_id, string $seq ): bool {
+		$option = self::outbox_option( $post_id );
+		$value  = get_option( $option );
+		if ( ! is_array( $value ) || (string) ( $value['seq'] ?? '' ) !== $seq ) {
+			return false;
+		}
+		return delete_option( $option );
+	}
+
+	/**
+	 * The outbox option name of a post.
+	 *
+	 * @param int $post_id Post id.
+	 */
+	public static function outbox_option( int $post_id ): string {
+		return self::outbox_prefix() . $post_id;
+	}
+
+	/**
+	 * The outbox option prefix.
+	 */
+	private static function outbox_prefix(): string {
+		return (string) Contract::meta( 'deleted_outbox_option_prefix' );
+	}
+
+	/**
+	 * An integer meta value, or null.
+	 *
+	 * @param int    $post_id Post id.
+	 * @param string $key     Meta key.
+	 */
+	private static function int_meta( int $post_id, string $key ): ?int {
+		$value = (string) get_post_meta( $post_id, $key, true );
+		return preg_match( '/^\d{1,18}$/', $value ) ? (int) $value : null;
+	}
+
+	/**
+	 * The keyword ids (stored as a JSON array), as integers.
+	 *
+	 * @param int $post_id Post id.
+	 * @return int[]
+	 */
+	private static function keyword_ids( int $post_id ): array {
+		$decoded = json_decode( (string) get_post_meta( $post_id, '_igny8_keyword_ids', true ), true );
+		if ( ! is_array( $decoded ) ) {
+			return array();
+		}
+		$ids = array();
+		foreach ( $decoded as $id ) {
+			if ( is_int( $id ) || ( is_string( $id ) && preg_match( '/^\d{1,18}$/', $id ) ) ) {
+				$ids[] = (int) $id;
+			}
+		}
+		return $ids;
+	}
+}
