@@ -151,6 +151,12 @@ export async function startStack( options: StackOptions = {} ): Promise< Stack >
 	let simulator: Simulator | undefined;
 	let sidecar: ChildProcess | undefined;
 
+	// The key that seals the sidecar's IGNY8 credentials: a 0600 file outside the sidecar's data folder.
+	const credentialsKeyFile = path.join( stateDir, 'sidecar-credentials.key' );
+	if ( ! fs.existsSync( credentialsKeyFile ) ) {
+		fs.writeFileSync( credentialsKeyFile, randomBytes( 32 ).toString( 'base64url' ), { mode: 0o600 } );
+	}
+
 	const startSidecar = async () => {
 		await assertPortFree( sidecarPort, 'sidecar', 'SIDECAR_PORT' );
 		const out = fs.openSync( sidecarLog, 'a' );
@@ -165,6 +171,11 @@ export async function startStack( options: StackOptions = {} ): Promise< Stack >
 				WP_URL: wpUrl,
 				SIDECAR_DATA_DIR: path.join( stateDir, 'sidecar' ),
 				IGNY8_API_BASE_URL: simulator?.url ?? '',
+				IGNY8_SIDECAR_CREDENTIALS_KEY_FILE: credentialsKeyFile,
+				// Development credentials of the simulator, used until credentials are saved in settings.
+				IGNY8_EMAIL: simulator?.auth.user.email ?? '',
+				IGNY8_PASSWORD: simulator?.auth.user.password ?? '',
+				IGNY8_API_KEY: apiKey,
 				LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
 				...options.sidecarEnv,
 			},

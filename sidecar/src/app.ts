@@ -16,6 +16,7 @@ import { ConversationRunner, type RouteHandler } from './domain/conversation.ts'
 import { buildRouteRegistry } from './domain/route-registry.ts';
 import type { SiteMetadataStore } from './domain/site-metadata.ts';
 import type { ConnectionState, SyncQueueStats } from './domain/status.ts';
+import type { SyncFacade } from './domain/sync/ports.ts';
 import type { AppError } from './errors.ts';
 import { handleErrors } from './http/error-middleware.ts';
 import { captureRawBody } from './http/json-body.ts';
@@ -26,6 +27,7 @@ import { createReplyWriter } from './http/signed-reply.ts';
 import type { Logger } from './logger.ts';
 import { healthCheck } from './routes/health.ts';
 import { shimRoutes } from './routes/shim-routes.ts';
+import { syncEventsRoute } from './routes/sync-events.ts';
 import type { KeyRing } from './shim-protocol/keys.ts';
 import { ReplayCache } from './shim-protocol/replay-cache.ts';
 import { ShimRequestVerifier, type Clock } from './shim-protocol/shim-requests.ts';
@@ -44,6 +46,8 @@ export interface AppDeps {
   siteMetadataStore?: SiteMetadataStore;
   syncQueue?: SyncQueueStats;
   connection?: ConnectionState;
+  /** The sync service (queue, worker, credentials): sync events, editor sync routes, settings routes, /status counters. */
+  sync?: SyncFacade;
   /** Extra or replacement route handlers (later tasks, tests). */
   routeHandlers?: readonly RouteHandler[];
   /** Called after answering a catastrophic error; server.ts shuts the process down. */
@@ -62,9 +66,10 @@ export function createApp(deps: AppDeps): Express {
   const registry = buildRouteRegistry(
     {
       sidecarVersion: version,
-      syncQueue: deps.syncQueue ?? emptySyncQueue,
-      connection: deps.connection ?? notConnected,
+      syncQueue: deps.syncQueue ?? deps.sync ?? emptySyncQueue,
+      connection: deps.connection ?? deps.sync ?? notConnected,
       siteMetadataStore: deps.siteMetadataStore ?? new SiteMetadataCache({ clock }),
+      sync: deps.sync,
     },
     deps.routeHandlers,
   );
@@ -80,6 +85,18 @@ export function createApp(deps: AppDeps): Express {
   app.get(contract.sidecar_paths.health, healthCheck(version));
   app.use(captureRawBody());
   app.use(authenticateShim(verifier));
+  const sync = deps.sync;
+  if (sync !== undefined) {
+    // Every verified shim message carries the site's current settings; the asynchronous worker needs them.
+    app.use((_req, res, next) => {
+      const { shimAuth, shimContext } = res.locals;
+      if (shimAuth !== undefined && shimContext !== undefined) {
+        sync.observe(shimAuth.sid, shimContext);
+      }
+      next();
+    });
+  }
+  app.use(syncEventsRoute(sync));
   app.use(
     shimRoutes({
       runner: new ConversationRunner(registry),

@@ -4,6 +4,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { relative, resolve } from 'node:path';
 
 import { z } from 'zod';
 
@@ -25,6 +26,27 @@ export interface Config {
   /** Explicit `host:port` allow-list; undefined = loopback names on the bound port. */
   allowedHosts: string[] | undefined;
   rateLimitPerMin: number;
+  sync: SyncConfig;
+}
+
+/** The WordPress → IGNY8 sync (queue timing, IGNY8 paths, credentials key, development credentials). */
+export interface SyncConfig {
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  retryAfterCapMs: number;
+  maxAttempts: number;
+  concurrency: number;
+  reconcileIntervalMs: number;
+  httpTimeoutMs: number;
+  /** Overrides of the IGNY8 path candidates per endpoint (IGNY8_API_PATHS, JSON). */
+  paths: Record<string, string[]>;
+  /** 32 bytes sealing the IGNY8 credentials at rest; undefined = nothing secret is written to disk. */
+  credentialsKey: Uint8Array | undefined;
+  /** Development defaults: used while no credentials were saved in settings. Never written to the store. */
+  apiBaseUrl: string | undefined;
+  email: string | undefined;
+  password: string | undefined;
+  apiKey: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -69,7 +91,85 @@ const EnvSchema = z.object({
     .pipe(z.int().min(1)),
   SIDECAR_TLS_CERT: optionalText,
   SIDECAR_TLS_KEY: optionalText,
+  SIDECAR_SYNC_BACKOFF_BASE_MS: positiveInt('2000'),
+  SIDECAR_SYNC_BACKOFF_MAX_MS: positiveInt('600000'),
+  SIDECAR_SYNC_RETRY_AFTER_CAP_MS: positiveInt('900000'),
+  SIDECAR_SYNC_MAX_ATTEMPTS: positiveInt('15'),
+  SIDECAR_SYNC_CONCURRENCY: positiveInt('4'),
+  SIDECAR_RECONCILE_INTERVAL_MS: positiveInt('60000'),
+  IGNY8_HTTP_TIMEOUT_MS: positiveInt('15000'),
+  IGNY8_API_PATHS: optionalText,
+  IGNY8_SIDECAR_CREDENTIALS_KEY: optionalText,
+  IGNY8_SIDECAR_CREDENTIALS_KEY_FILE: optionalText,
+  IGNY8_API_BASE_URL: optionalText.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()),
+  IGNY8_EMAIL: optionalText,
+  IGNY8_PASSWORD: z.string().optional().transform((v) => (v === undefined || v === '' ? undefined : v)),
+  IGNY8_API_KEY: optionalText,
 });
+
+function positiveInt(fallback: string) {
+  return optionalText
+    .transform((v) => v ?? fallback)
+    .pipe(z.string().regex(/^\d+$/, 'must be a positive integer').transform(Number))
+    .pipe(z.int().min(1));
+}
+
+const PATH_CANDIDATE = /^(GET|POST|PUT|PATCH) \/[A-Za-z0-9_\-./{}]*$/;
+
+function parsePaths(text: string | undefined, problems: string[]): Record<string, string[]> {
+  if (text === undefined) {
+    return {};
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    const paths: Record<string, string[]> = {};
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new Error('not an object');
+    }
+    for (const [endpoint, value] of Object.entries(parsed)) {
+      const list = Array.isArray(value) ? value : [value];
+      if (list.length === 0 || !list.every((entry) => typeof entry === 'string' && PATH_CANDIDATE.test(entry))) {
+        throw new Error(`${endpoint} must be "METHOD /path/" or a list of them`);
+      }
+      paths[endpoint] = list as string[];
+    }
+    return paths;
+  } catch (error) {
+    problems.push(`IGNY8_API_PATHS must be JSON like {"webhook":["POST /api/v1/integration/webhook/wordpress/"]} (${(error as Error).message})`);
+    return {};
+  }
+}
+
+/** The credentials key: base64url 32 bytes, from the env or a 0600 file that is not inside the data folder. */
+function readCredentialsKey(e: { IGNY8_SIDECAR_CREDENTIALS_KEY?: string | undefined; IGNY8_SIDECAR_CREDENTIALS_KEY_FILE?: string | undefined }, dataDir: string, problems: string[]): Uint8Array | undefined {
+  let text: string | undefined;
+  if (e.IGNY8_SIDECAR_CREDENTIALS_KEY !== undefined && e.IGNY8_SIDECAR_CREDENTIALS_KEY_FILE !== undefined) {
+    problems.push('set either IGNY8_SIDECAR_CREDENTIALS_KEY or IGNY8_SIDECAR_CREDENTIALS_KEY_FILE, not both');
+    return undefined;
+  }
+  if (e.IGNY8_SIDECAR_CREDENTIALS_KEY_FILE !== undefined) {
+    const file = resolve(e.IGNY8_SIDECAR_CREDENTIALS_KEY_FILE);
+    const inside = relative(resolve(dataDir), file);
+    if (!inside.startsWith('..') && !inside.startsWith('/')) {
+      problems.push(`IGNY8_SIDECAR_CREDENTIALS_KEY_FILE ${file} is inside SIDECAR_DATA_DIR: keep the key away from the store it protects`);
+      return undefined;
+    }
+    try {
+      const stat = statSync(file);
+      if ((stat.mode & 0o077) !== 0) {
+        problems.push(`IGNY8_SIDECAR_CREDENTIALS_KEY_FILE ${file} must be mode 0600 or stricter (chmod 600 ${file})`);
+        return undefined;
+      }
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      problems.push(`IGNY8_SIDECAR_CREDENTIALS_KEY_FILE ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      return undefined;
+    }
+  } else {
+    text = e.IGNY8_SIDECAR_CREDENTIALS_KEY;
+  }
+  return text === undefined ? undefined : decodeInto(text, 'the credentials key', problems);
+}
 
 export function isLoopbackHost(host: string): boolean {
   const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
@@ -164,6 +264,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     }
   }
 
+  const paths = parsePaths(e.IGNY8_API_PATHS, problems);
+  const credentialsKey = readCredentialsKey(e, e.SIDECAR_DATA_DIR, problems);
+
   if (problems.length > 0 || secret === undefined) {
     throw new ConfigError(problems);
   }
@@ -178,5 +281,20 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     logLevel: e.LOG_LEVEL,
     allowedHosts: e.SIDECAR_ALLOWED_HOSTS,
     rateLimitPerMin: e.SIDECAR_RATE_LIMIT_PER_MIN,
+    sync: {
+      backoffBaseMs: e.SIDECAR_SYNC_BACKOFF_BASE_MS,
+      backoffMaxMs: e.SIDECAR_SYNC_BACKOFF_MAX_MS,
+      retryAfterCapMs: e.SIDECAR_SYNC_RETRY_AFTER_CAP_MS,
+      maxAttempts: e.SIDECAR_SYNC_MAX_ATTEMPTS,
+      concurrency: e.SIDECAR_SYNC_CONCURRENCY,
+      reconcileIntervalMs: e.SIDECAR_RECONCILE_INTERVAL_MS,
+      httpTimeoutMs: e.IGNY8_HTTP_TIMEOUT_MS,
+      paths,
+      credentialsKey,
+      apiBaseUrl: e.IGNY8_API_BASE_URL,
+      email: e.IGNY8_EMAIL,
+      password: e.IGNY8_PASSWORD,
+      apiKey: e.IGNY8_API_KEY,
+    },
   };
 }

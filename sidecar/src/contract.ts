@@ -85,6 +85,11 @@ const ContractSchema = z.looseObject({
   meta: z.looseObject({
     post: z.record(z.string(), z.looseObject({ type: z.string(), rest: z.boolean() })),
     lookup_keys: z.array(z.string()),
+    pending_marker_key: z.string(),
+  }),
+  sync: z.looseObject({
+    deleted_status: z.string(),
+    states: z.array(z.string()),
   }),
   options: z.record(z.string(), z.looseObject({ type: z.string() })),
   operations: z.object({ proxy: z.array(z.string()).min(1), internal: z.array(z.string()) }),

@@ -5,8 +5,10 @@
  */
 import { ConfigError, loadConfig } from './config.ts';
 import type { AppError } from './errors.ts';
-import { startSidecar, type RunningSidecar } from './listen.ts';
+import { StoreLockedError } from './adapters/sync-store.ts';
+import { keyRingFromConfig, startSidecar, type RunningSidecar } from './listen.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { createSync, type SyncRuntime } from './sync/create-sync.ts';
 import { SIDECAR_VERSION } from './version.ts';
 
 function installProcessHandlers(logger: Logger, shutdown: (code: number) => void): void {
@@ -38,6 +40,17 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger({ level: config.logLevel });
+  const keyRing = keyRingFromConfig(config);
+  let sync: SyncRuntime;
+  try {
+    sync = createSync({ config, keyRing, logger });
+  } catch (error) {
+    if (error instanceof StoreLockedError) {
+      process.stderr.write(`igny8-sidecar: ${error.message}\n`);
+      process.exit(75); // EX_TEMPFAIL
+    }
+    throw error;
+  }
   let running: RunningSidecar | undefined;
   let stopping = false;
   const shutdown = (code: number): void => {
@@ -51,21 +64,25 @@ async function main(): Promise<void> {
       leave.unref();
       logger.flush(() => process.exit(code));
     };
+    const closeSync = () => sync.close().then(exit, exit);
     if (running === undefined) {
-      exit();
+      closeSync();
       return;
     }
-    running.close().then(exit, exit);
+    running.close().then(closeSync, closeSync);
   };
   installProcessHandlers(logger, shutdown);
 
   running = await startSidecar(config, {
     logger,
+    keyRing,
+    sync: sync.service,
     onCatastrophic: (error: AppError) => {
       logger.fatal({ code: error.code }, 'catastrophic error, stopping');
       shutdown(1);
     },
   });
+  sync.service.start();
   logger.info({ url: running.url, version: SIDECAR_VERSION }, 'igny8 sidecar listening');
 }
 

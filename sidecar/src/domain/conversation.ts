@@ -59,6 +59,8 @@ export interface StartInput extends ConversationInput {
   readonly query: Readonly<Record<string, unknown>>;
   /** Parsed JSON body, or undefined when the body was empty. */
   readonly body: unknown;
+  /** Key id the shim signed with (the shim's key fingerprint, shown in settings). */
+  readonly kid?: string;
 }
 
 export interface RouteHandler {

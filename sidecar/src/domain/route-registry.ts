@@ -7,14 +7,19 @@ import { AppError } from '../errors.ts';
 import type { RouteHandler } from './conversation.ts';
 import { createLookupRoutes } from './lookups.ts';
 import { createPublishRoute } from './publish/route.ts';
+import { createSettingsRoutes } from './settings-routes.ts';
 import { createSiteMetadataRoute, type SiteMetadataStore } from './site-metadata.ts';
 import { createStatusRoute, type ConnectionState, type SyncQueueStats } from './status.ts';
+import { createSyncRoutes } from './sync-routes.ts';
+import type { SettingsPort, SyncPort } from './sync/ports.ts';
 
 export interface RouteDeps {
   sidecarVersion: string;
   syncQueue: SyncQueueStats;
   connection: ConnectionState;
   siteMetadataStore: SiteMetadataStore;
+  /** The sync service; without it the sync and settings routes answer ROUTE_NOT_FOUND. */
+  sync?: (SyncPort & SettingsPort) | undefined;
 }
 
 export function notYetAvailable(id: string): RouteHandler {
@@ -30,6 +35,7 @@ export function buildRouteRegistry(deps: RouteDeps, overrides: readonly RouteHan
     createSiteMetadataRoute({ store: deps.siteMetadataStore }),
     createPublishRoute(),
     ...createLookupRoutes(),
+    ...(deps.sync === undefined ? [] : [...createSyncRoutes(deps.sync), ...createSettingsRoutes(deps.sync)]),
     ...overrides,
   ];
   const registry = new Map<string, RouteHandler>();

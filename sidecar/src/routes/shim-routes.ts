@@ -49,6 +49,7 @@ export function shimRoutes(deps: {
           params: ctx.params,
           query: ctx.query,
           body,
+          kid: auth.keys.kid,
         });
         await deps.writeReply(res, reply, auth);
       });

@@ -127,11 +127,15 @@ export const FindPostsOp = z.object({
   op: z.literal('find_posts'),
   meta_key: z.string(),
   meta_value: z.string().optional(),
+  post_id: z.int().positive().optional(),
   limit: z.int().positive().optional(),
 });
+export const SaveSettingsOp = z.object({ op: z.literal('save_settings'), settings: z.record(z.string(), z.unknown()) });
+/** The key itself travels to PHP (which keeps only its HMAC); it is never logged or echoed. */
+export const SetApiKeyOp = z.object({ op: z.literal('set_api_key'), key: z.string().optional(), keep_previous: z.boolean().optional(), clear: z.boolean().optional() });
 /** The write plan of a publish; its full TypeScript type is `UpsertPostOp` in domain/publish/plan.ts. */
 export const UpsertPostOp = z.looseObject({ op: z.literal('upsert_post'), content_id: z.int().positive() });
-export const Operation = z.discriminatedUnion('op', [SiteInfoOp, FindPostsOp, UpsertPostOp]);
+export const Operation = z.discriminatedUnion('op', [SiteInfoOp, FindPostsOp, UpsertPostOp, SaveSettingsOp, SetApiKeyOp]);
 export type Operation = z.infer<typeof Operation>;
 
 export const OpError = z.looseObject({ code: z.string(), message: z.string() });

@@ -1,0 +1,480 @@
+/**
+ * The IGNY8 API client for the sync (SPEC §6, §10): JWT auth for the `tasks` target and `ApiKey` auth for the
+ * `webhook` target.
+ *
+ * Auth rules:
+ * - Log in with `POST /api/v1/auth/login/ {email,password}` → `data.access`, `data.refresh`.
+ * - Refresh before the access token expires (its `exp`, read with jose `decodeJwt`) and after any 401, with
+ *   `POST /api/v1/auth/token/refresh/ {refresh}`, falling back to `/api/v1/auth/refresh/` on 404. The rotated
+ *   refresh token is persisted before the new access token is used. Refreshes run one at a time (single flight).
+ * - A refused refresh token → a fresh login when the password is kept, else `reauth_required`.
+ * - After a 401, the request is retried once; a 401 on that retry (after a refresh or login succeeded) is an
+ *   `auth` failure, which pauses the whole target (the worker's circuit breaker) instead of failing job by job.
+ * - One global limiter for auth calls (IGNY8 allows 20 a minute).
+ *
+ * Every path is configurable and may list fallbacks, tried in order on 404; the one that answered is remembered.
+ * Nothing here logs a credential, token or body.
+ */
+import { decodeJwt } from 'jose';
+
+import type { Logger } from '../logger.ts';
+
+export type Igny8Endpoint = 'login' | 'refresh' | 'task' | 'keywords' | 'webhook' | 'sites';
+
+/** Each candidate is `"METHOD /path/"`; `{task_id}` is filled in. */
+export type Igny8Paths = Record<Igny8Endpoint, readonly string[]>;
+
+export const DEFAULT_IGNY8_PATHS: Igny8Paths = {
+  login: ['POST /api/v1/auth/login/'],
+  refresh: ['POST /api/v1/auth/token/refresh/', 'POST /api/v1/auth/refresh/'],
+  task: ['PUT /api/v1/writer/tasks/{task_id}/'],
+  keywords: ['PUT /api/v1/planner/keywords/bulk-update/', 'POST /api/v1/planner/keywords/bulk_status/'],
+  webhook: ['POST /api/v1/integration/webhook/wordpress/', 'POST /api/v1/integration/webhooks/wordpress/status/'],
+  sites: ['GET /api/v1/auth/sites/'],
+};
+
+export type Igny8FailureKind = 'retry' | 'park' | 'auth';
+
+/** A failed IGNY8 call, classified for the queue. Its message is shown to editors: no secrets in it. */
+export class Igny8Error extends Error {
+  readonly kind: Igny8FailureKind;
+  readonly status: number | undefined;
+  readonly retryAfterMs: number | undefined;
+  /** `reauth_required` when only new credentials can help. */
+  readonly code: string;
+
+  constructor(kind: Igny8FailureKind, code: string, message: string, options: { status?: number; retryAfterMs?: number } = {}) {
+    super(message);
+    this.name = 'Igny8Error';
+    this.kind = kind;
+    this.code = code;
+    this.status = options.status;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+export interface StoredTokens {
+  access?: string | undefined;
+  refresh?: string | undefined;
+}
+
+/** Where tokens live (sealed in the store). `save` must be durable when it returns. */
+export interface TokenStore {
+  load(): StoredTokens;
+  save(tokens: StoredTokens): void;
+}
+
+export interface Igny8Credentials {
+  email?: string | undefined;
+  password?: string | undefined;
+  apiKey?: string | undefined;
+}
+
+export type ConnectionStateName = 'connected' | 'disconnected' | 'error' | 'reauth_required';
+
+export interface ConnectionReport {
+  state: ConnectionStateName;
+  last_error: string | null;
+  checked_at: string | null;
+}
+
+/** Sliding window: at most `limit` auth calls per `windowMs`, for the whole process. */
+export class AuthRateLimiter {
+  private readonly calls: number[] = [];
+  private readonly limit: number;
+  private readonly windowMs: number;
+  private readonly clock: () => number;
+
+  constructor(limit = 20, windowMs = 60_000, clock: () => number = Date.now) {
+    this.limit = limit;
+    this.windowMs = windowMs;
+    this.clock = clock;
+  }
+
+  /** Takes a slot, or returns how long to wait for one. */
+  take(): { ok: true } | { ok: false; waitMs: number } {
+    const now = this.clock();
+    while (this.calls.length > 0 && (this.calls[0] ?? 0) <= now - this.windowMs) {
+      this.calls.shift();
+    }
+    if (this.calls.length >= this.limit) {
+      return { ok: false, waitMs: (this.calls[0] ?? now) + this.windowMs - now };
+    }
+    this.calls.push(now);
+    return { ok: true };
+  }
+}
+
+export interface Igny8ClientOptions {
+  tokens: TokenStore;
+  logger: Logger;
+  fetch?: typeof fetch;
+  clock?: () => number;
+  paths?: Partial<Igny8Paths>;
+  timeoutMs?: number;
+  authLimiter?: AuthRateLimiter;
+  /** Cap for Retry-After values (ms). */
+  retryAfterCapMs?: number;
+  onConnection?: (report: ConnectionReport) => void;
+}
+
+interface RawResponse {
+  status: number;
+  retryAfterMs: number | undefined;
+  json: unknown;
+}
+
+const NETWORK = 'NETWORK_ERROR';
+
+function parseRetryAfter(value: string | null, now: number): number | undefined {
+  if (value === null || value.trim() === '') {
+    return undefined;
+  }
+  if (/^\d+$/.test(value.trim())) {
+    return Number(value.trim()) * 1000;
+  }
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function errorText(json: unknown): string | undefined {
+  if (typeof json !== 'object' || json === null) {
+    return undefined;
+  }
+  const record = json as Record<string, unknown>;
+  for (const key of ['error', 'detail', 'message']) {
+    const value = record[key];
+    if (typeof value === 'string' && value.trim() !== '') {
+      return value.trim().slice(0, 300);
+    }
+  }
+  return undefined;
+}
+
+function dataOf(json: unknown): Record<string, unknown> {
+  if (typeof json !== 'object' || json === null) {
+    return {};
+  }
+  const record = json as Record<string, unknown>;
+  const data = record.data;
+  return typeof data === 'object' && data !== null && !Array.isArray(data) ? (data as Record<string, unknown>) : record;
+}
+
+function tokensFrom(json: unknown): { access: string; refresh: string | undefined } | undefined {
+  const data = dataOf(json);
+  const nested = typeof data.tokens === 'object' && data.tokens !== null ? (data.tokens as Record<string, unknown>) : data;
+  const access = nested.access ?? nested.access_token;
+  const refresh = nested.refresh ?? nested.refresh_token;
+  if (typeof access !== 'string' || access === '') {
+    return undefined;
+  }
+  return { access, refresh: typeof refresh === 'string' && refresh !== '' ? refresh : undefined };
+}
+
+/** ms until this access token should be replaced, or undefined when its expiry cannot be read. */
+function refreshDueIn(access: string, now: number): number | undefined {
+  try {
+    const claims = decodeJwt(access);
+    if (typeof claims.exp !== 'number') {
+      return undefined;
+    }
+    const ttlMs = typeof claims.iat === 'number' ? (claims.exp - claims.iat) * 1000 : 120_000;
+    const margin = Math.min(30_000, Math.max(250, ttlMs / 4));
+    return claims.exp * 1000 - margin - now;
+  } catch {
+    return undefined;
+  }
+}
+
+export class Igny8Client {
+  private readonly tokens: TokenStore;
+  private readonly logger: Logger;
+  private readonly fetchImpl: typeof fetch;
+  private readonly clock: () => number;
+  private readonly paths: Igny8Paths;
+  private readonly timeoutMs: number;
+  private readonly authLimiter: AuthRateLimiter;
+  private readonly retryAfterCapMs: number;
+  private readonly onConnection: (report: ConnectionReport) => void;
+  /** Index of the path candidate that last answered with something other than 404, per endpoint. */
+  private readonly working = new Map<Igny8Endpoint, number>();
+  private renewal: Promise<string> | undefined;
+
+  constructor(options: Igny8ClientOptions) {
+    this.tokens = options.tokens;
+    this.logger = options.logger;
+    this.fetchImpl = options.fetch ?? fetch;
+    this.clock = options.clock ?? Date.now;
+    this.paths = { ...DEFAULT_IGNY8_PATHS, ...options.paths };
+    this.timeoutMs = options.timeoutMs ?? 15_000;
+    this.authLimiter = options.authLimiter ?? new AuthRateLimiter(20, 60_000, this.clock);
+    this.retryAfterCapMs = options.retryAfterCapMs ?? 15 * 60_000;
+    this.onConnection = options.onConnection ?? (() => undefined);
+  }
+
+  // ------------------------------------------------------------------ deliveries
+
+  /** `tasks` target: `PUT /api/v1/writer/tasks/{task_id}/` with a Bearer access token. */
+  async updateTask(baseUrl: string, credentials: Igny8Credentials, taskId: number, payload: Record<string, unknown>): Promise<void> {
+    const res = await this.withAccess(baseUrl, credentials, (token) => this.call(baseUrl, 'task', { task_id: String(taskId) }, payload, `Bearer ${token}`));
+    this.expectSuccess(res, `IGNY8 task ${taskId}`);
+  }
+
+  /** On publish: `PUT /api/v1/planner/keywords/bulk-update/ {keyword_ids, status}`. */
+  async updateKeywords(baseUrl: string, credentials: Igny8Credentials, keywordIds: readonly number[], status: string): Promise<void> {
+    const res = await this.withAccess(baseUrl, credentials, (token) =>
+      this.call(baseUrl, 'keywords', {}, { keyword_ids: keywordIds, status }, `Bearer ${token}`),
+    );
+    this.expectSuccess(res, 'IGNY8 keyword status update');
+  }
+
+  /** `webhook` target: `POST /api/v1/integration/webhook/wordpress/` with `Authorization: ApiKey <key>`. */
+  async sendWebhook(baseUrl: string, credentials: Igny8Credentials, payload: Record<string, unknown>): Promise<void> {
+    const apiKey = this.requireApiKey(credentials);
+    const res = await this.call(baseUrl, 'webhook', {}, payload, `ApiKey ${apiKey}`);
+    if (res.status === 401 || res.status === 403) {
+      this.report('reauth_required', 'IGNY8 refused the API key.');
+      throw new Igny8Error('auth', 'reauth_required', 'IGNY8 refused the API key (HTTP ' + res.status + '): enter the current key in Settings → IGNY8.', { status: res.status });
+    }
+    this.expectSuccess(res, 'IGNY8 webhook');
+    this.report('connected', null);
+  }
+
+  /** Test connection: `GET /api/v1/auth/sites/` (after login for `tasks`, with the API key for `webhook`). */
+  async listSites(baseUrl: string, credentials: Igny8Credentials, target: 'tasks' | 'webhook'): Promise<unknown[]> {
+    let res: RawResponse;
+    if (target === 'webhook') {
+      res = await this.call(baseUrl, 'sites', {}, undefined, `ApiKey ${this.requireApiKey(credentials)}`);
+      if (res.status === 401 || res.status === 403) {
+        this.report('reauth_required', 'IGNY8 refused the API key.');
+        throw new Igny8Error('auth', 'reauth_required', 'IGNY8 refused the API key.', { status: res.status });
+      }
+    } else {
+      // A test must prove the credentials, not a cached token: log in afresh.
+      await this.login(baseUrl, credentials);
+      res = await this.withAccess(baseUrl, credentials, (token) => this.call(baseUrl, 'sites', {}, undefined, `Bearer ${token}`));
+    }
+    this.expectSuccess(res, 'IGNY8 site list');
+    this.report('connected', null);
+    const data = dataOf(res.json);
+    const results = Array.isArray(data.results) ? data.results : Array.isArray(res.json) ? res.json : Array.isArray(data.sites) ? data.sites : [];
+    return results;
+  }
+
+  /** Forget tokens (new credentials, a changed base URL). */
+  forgetTokens(): void {
+    this.tokens.save({});
+  }
+
+  hasTokens(): boolean {
+    const stored = this.tokens.load();
+    return stored.access !== undefined || stored.refresh !== undefined;
+  }
+
+  // ------------------------------------------------------------------ auth
+
+  /** Runs `request` with a fresh access token; on 401 renews once and retries once. */
+  private async withAccess(baseUrl: string, credentials: Igny8Credentials, request: (token: string) => Promise<RawResponse>): Promise<RawResponse> {
+    const token = await this.accessToken(baseUrl, credentials);
+    const first = await request(token);
+    if (first.status !== 401) {
+      if (first.status < 500) {
+        this.report('connected', null);
+      }
+      return first;
+    }
+    const renewed = await this.renew(baseUrl, credentials, token);
+    const second = await request(renewed);
+    if (second.status === 401) {
+      this.report('error', 'IGNY8 answered 401 even with a new access token.');
+      throw new Igny8Error('auth', 'unauthorized', 'IGNY8 refused a freshly issued access token (401 after re-login); the sync is paused until the credentials are saved again.', {
+        status: 401,
+      });
+    }
+    this.report('connected', null);
+    return second;
+  }
+
+  private async accessToken(baseUrl: string, credentials: Igny8Credentials): Promise<string> {
+    const stored = this.tokens.load();
+    if (stored.access !== undefined) {
+      const dueIn = refreshDueIn(stored.access, this.clock());
+      if (dueIn === undefined || dueIn > 0) {
+        return stored.access;
+      }
+    }
+    return this.renew(baseUrl, credentials, stored.access);
+  }
+
+  /**
+   * Replaces the access token `stale` (single flight: concurrent callers share one renewal, and a caller whose
+   * stale token was already replaced just takes the new one).
+   */
+  private renew(baseUrl: string, credentials: Igny8Credentials, stale: string | undefined): Promise<string> {
+    const current = this.tokens.load().access;
+    if (current !== undefined && current !== stale) {
+      const dueIn = refreshDueIn(current, this.clock());
+      if (dueIn === undefined || dueIn > 0) {
+        return Promise.resolve(current);
+      }
+    }
+    if (this.renewal === undefined) {
+      this.renewal = this.refreshOrLogin(baseUrl, credentials).finally(() => {
+        this.renewal = undefined;
+      });
+    }
+    return this.renewal;
+  }
+
+  private async refreshOrLogin(baseUrl: string, credentials: Igny8Credentials): Promise<string> {
+    const refresh = this.tokens.load().refresh;
+    if (refresh !== undefined) {
+      this.takeAuthSlot();
+      const res = await this.call(baseUrl, 'refresh', {}, { refresh }, undefined);
+      const tokens = res.status >= 200 && res.status < 300 ? tokensFrom(res.json) : undefined;
+      if (tokens !== undefined) {
+        // Persist the rotated refresh token before anything uses the new access token.
+        this.tokens.save({ access: tokens.access, refresh: tokens.refresh ?? refresh });
+        this.logger.info({ endpoint: 'refresh' }, 'igny8 access token refreshed');
+        return tokens.access;
+      }
+      this.throwIfRetryable(res, 'IGNY8 token refresh');
+      // The refresh token is revoked or expired.
+      this.tokens.save({});
+      if (credentials.password === undefined || credentials.email === undefined) {
+        this.report('reauth_required', 'IGNY8 no longer accepts the saved session.');
+        throw new Igny8Error('auth', 'reauth_required', 'IGNY8 no longer accepts the saved session (refresh token refused) and no password is kept: enter the credentials again in Settings → IGNY8.', {
+          status: res.status,
+        });
+      }
+      this.logger.info({ endpoint: 'refresh', status: res.status }, 'igny8 refresh token refused; logging in again');
+    }
+    return this.login(baseUrl, credentials);
+  }
+
+  private async login(baseUrl: string, credentials: Igny8Credentials): Promise<string> {
+    if (credentials.email === undefined || credentials.password === undefined) {
+      this.report('reauth_required', 'No IGNY8 email and password are saved.');
+      throw new Igny8Error('auth', 'reauth_required', 'No IGNY8 email and password are saved: enter them in Settings → IGNY8.');
+    }
+    this.takeAuthSlot();
+    const res = await this.call(baseUrl, 'login', {}, { email: credentials.email, password: credentials.password }, undefined);
+    const tokens = res.status >= 200 && res.status < 300 ? tokensFrom(res.json) : undefined;
+    if (tokens !== undefined) {
+      this.tokens.save({ access: tokens.access, refresh: tokens.refresh });
+      this.logger.info({ endpoint: 'login' }, 'igny8 login succeeded');
+      return tokens.access;
+    }
+    this.throwIfRetryable(res, 'IGNY8 login');
+    const detail = errorText(res.json);
+    const message = `IGNY8 login failed (HTTP ${res.status}${detail ? `: ${detail}` : ''}): check the email and password in Settings → IGNY8.`;
+    this.report('error', message);
+    throw new Igny8Error('auth', 'invalid_credentials', message, { status: res.status });
+  }
+
+  private takeAuthSlot(): void {
+    const slot = this.authLimiter.take();
+    if (!slot.ok) {
+      throw new Igny8Error('retry', 'auth_rate_limited', 'Waiting for the IGNY8 auth rate limit (20 calls a minute).', { retryAfterMs: slot.waitMs });
+    }
+  }
+
+  private requireApiKey(credentials: Igny8Credentials): string {
+    if (credentials.apiKey === undefined || credentials.apiKey === '') {
+      this.report('reauth_required', 'No IGNY8 API key is saved for the webhook target.');
+      throw new Igny8Error('auth', 'reauth_required', 'No IGNY8 API key is saved for the webhook target: enter it in Settings → IGNY8.');
+    }
+    return credentials.apiKey;
+  }
+
+  // ------------------------------------------------------------------ HTTP
+
+  private throwIfRetryable(res: RawResponse, what: string): void {
+    if (res.status === 0 || res.status === 408 || res.status === 429 || res.status >= 500) {
+      const retryAfterMs = res.retryAfterMs === undefined ? undefined : Math.min(res.retryAfterMs, this.retryAfterCapMs);
+      const detail = res.status === 0 ? 'IGNY8 is not reachable' : `HTTP ${res.status}`;
+      if (res.status === 0) {
+        this.report('error', `${what}: IGNY8 is not reachable.`);
+      }
+      throw new Igny8Error('retry', res.status === 0 ? NETWORK : `HTTP_${res.status}`, `${what} failed (${detail}); retrying.`, {
+        status: res.status,
+        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      });
+    }
+  }
+
+  private expectSuccess(res: RawResponse, what: string): void {
+    if (res.status >= 200 && res.status < 300) {
+      return;
+    }
+    this.throwIfRetryable(res, what);
+    const detail = errorText(res.json);
+    throw new Igny8Error('park', res.status === 404 ? 'not_found' : `HTTP_${res.status}`, `${what} was refused (HTTP ${res.status}${detail ? `: ${detail}` : ''}).`, {
+      status: res.status,
+    });
+  }
+
+  /** One call, trying the endpoint's path candidates in order on 404. Network failures come back as status 0. */
+  private async call(
+    baseUrl: string,
+    endpoint: Igny8Endpoint,
+    vars: Record<string, string>,
+    body: unknown,
+    authorization: string | undefined,
+  ): Promise<RawResponse> {
+    const candidates = this.paths[endpoint];
+    const start = this.working.get(endpoint) ?? 0;
+    const order = [...candidates.keys()].map((offset) => (start + offset) % candidates.length);
+    let last: RawResponse = { status: 0, retryAfterMs: undefined, json: undefined };
+    for (const [position, index] of order.entries()) {
+      const [method = 'GET', template = '/'] = (candidates[index] ?? '').split(' ', 2);
+      const path = template.replace(/\{(\w+)\}/g, (_match, name: string) => encodeURIComponent(vars[name] ?? ''));
+      last = await this.send(baseUrl, endpoint, method, path, body, authorization);
+      if (last.status === 404 && position < order.length - 1) {
+        this.logger.warn({ endpoint, path: template }, 'igny8 path answered 404; trying the fallback path');
+        continue;
+      }
+      if (last.status !== 404 && last.status !== 0) {
+        this.working.set(endpoint, index);
+      }
+      return last;
+    }
+    return last;
+  }
+
+  private async send(baseUrl: string, endpoint: Igny8Endpoint, method: string, path: string, body: unknown, authorization: string | undefined): Promise<RawResponse> {
+    const started = this.clock();
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (authorization !== undefined) {
+      headers.Authorization = authorization;
+    }
+    if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+    }
+    try {
+      const res = await this.fetchImpl(baseUrl.replace(/\/+$/, '') + path, {
+        method,
+        headers,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.timeoutMs),
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await res.text();
+      let json: unknown;
+      try {
+        json = text === '' ? undefined : JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      this.logger.debug({ endpoint, method, status: res.status, ms: this.clock() - started }, 'igny8 call');
+      return { status: res.status, retryAfterMs: parseRetryAfter(res.headers.get('retry-after'), this.clock()), json };
+    } catch (error) {
+      this.logger.warn({ endpoint, method, ms: this.clock() - started, reason: (error as Error).name }, 'igny8 call failed (network)');
+      return { status: 0, retryAfterMs: undefined, json: undefined };
+    }
+  }
+
+  private report(state: ConnectionStateName, lastError: string | null): void {
+    this.onConnection({ state, last_error: lastError, checked_at: new Date(this.clock()).toISOString() });
+  }
+}

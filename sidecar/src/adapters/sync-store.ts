@@ -1,0 +1,489 @@
+/**
+ * The durable sync queue (SPEC §3 rule 5, §10 "Queue semantics") in an embedded SQLite store (better-sqlite3 12,
+ * WAL, synchronous=NORMAL, files 0600, a lock file so a second sidecar on the same store refuses to start).
+ *
+ * One row per post: `seq_wanted` (the newest change WordPress reported), `seq_sent` (the newest IGNY8 has),
+ * `seq_inflight` (what the delivery in flight sends), the latest snapshot (coalescing: the latest wins), state,
+ * attempts, last error, next attempt time and a lease. One delivery is in flight per post because only a
+ * `pending` row can be claimed and claiming makes it `in_flight`. A crash leaves `in_flight` rows, which go back to
+ * `pending` when the store opens again (the lock guarantees nobody else holds them) or when their lease ends.
+ *
+ * `writeback` marks a result still owed to WordPress (sync meta + compare-and-clear of the marker), so that a
+ * WordPress outage after a delivery costs a later write, never a second delivery.
+ *
+ * A small key/value table holds the rest of the sidecar's durable state (settings snapshot, sealed credentials,
+ * connection state).
+ */
+import { closeSync, chmodSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+import Database from 'better-sqlite3';
+
+import { compareSeq, SyncSnapshot } from '../domain/sync/snapshot.ts';
+
+export type SyncState = 'pending' | 'pending_manual' | 'in_flight' | 'synced' | 'failed' | 'dead';
+export type Writeback = 'synced' | 'failed';
+
+export interface SyncJob {
+  postId: number;
+  seqWanted: string;
+  seqSent: string | null;
+  seqInflight: string | null;
+  snapshot: SyncSnapshot;
+  state: SyncState;
+  attempts: number;
+  lastError: string | null;
+  /** Why a job is parked: `auth` (target paused), `http_4xx`, `config`, `not_found`, `dead`… */
+  errorKind: string | null;
+  nextAttemptAt: number | null;
+  leaseUntil: number | null;
+  writeback: Writeback | null;
+  writebackSeq: string | null;
+  lastSyncedAt: number | null;
+  lastSyncedSiteTime: string | null;
+  /** The WordPress status IGNY8 last received (written back as `_igny8_wordpress_status`). */
+  sentWordpressStatus: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type RecordOutcome = 'new' | 'updated' | 'duplicate' | 'stale';
+
+export interface QueueCounts {
+  pending: number;
+  pending_manual: number;
+  in_flight: number;
+  synced: number;
+  failed: number;
+  dead: number;
+}
+
+export class StoreLockedError extends Error {
+  constructor(path: string, pid: number) {
+    super(`another sidecar (pid ${pid}) is using the sync store ${path}; refusing to start a second one`);
+    this.name = 'StoreLockedError';
+  }
+}
+
+interface JobRow {
+  post_id: number;
+  seq_wanted: string;
+  seq_sent: string | null;
+  seq_inflight: string | null;
+  snapshot: string;
+  state: SyncState;
+  attempts: number;
+  last_error: string | null;
+  error_kind: string | null;
+  next_attempt_at: number | null;
+  lease_until: number | null;
+  writeback: Writeback | null;
+  writeback_seq: string | null;
+  last_synced_at: number | null;
+  last_synced_site_time: string | null;
+  sent_wordpress_status: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS sync_jobs (
+  post_id INTEGER PRIMARY KEY,
+  seq_wanted TEXT NOT NULL,
+  seq_sent TEXT,
+  seq_inflight TEXT,
+  snapshot TEXT NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT,
+  error_kind TEXT,
+  next_attempt_at INTEGER,
+  lease_until INTEGER,
+  writeback TEXT,
+  writeback_seq TEXT,
+  last_synced_at INTEGER,
+  last_synced_site_time TEXT,
+  sent_wordpress_status TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sync_jobs_due ON sync_jobs (state, next_attempt_at);
+CREATE INDEX IF NOT EXISTS sync_jobs_writeback ON sync_jobs (writeback) WHERE writeback IS NOT NULL;
+CREATE TABLE IF NOT EXISTS kv (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+`;
+
+/** Store paths held by this process (a second open in the same process is refused too). */
+const heldLocks = new Set<string>();
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function acquireLock(lockPath: string): void {
+  const key = resolve(lockPath);
+  if (heldLocks.has(key)) {
+    throw new StoreLockedError(lockPath, process.pid);
+  }
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lockPath, 'wx', 0o600);
+      writeFileSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      heldLocks.add(key);
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw error;
+      }
+      const pid = Number.parseInt(readFileSync(lockPath, 'utf8').trim(), 10);
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) {
+        throw new StoreLockedError(lockPath, pid);
+      }
+      // A stale lock (kill -9, crash): its owner is gone, take it over.
+      rmSync(lockPath, { force: true });
+    }
+  }
+  throw new StoreLockedError(lockPath, -1);
+}
+
+function toJob(row: JobRow): SyncJob {
+  return {
+    postId: row.post_id,
+    seqWanted: row.seq_wanted,
+    seqSent: row.seq_sent,
+    seqInflight: row.seq_inflight,
+    snapshot: SyncSnapshot.parse(JSON.parse(row.snapshot)),
+    state: row.state,
+    attempts: row.attempts,
+    lastError: row.last_error,
+    errorKind: row.error_kind,
+    nextAttemptAt: row.next_attempt_at,
+    leaseUntil: row.lease_until,
+    writeback: row.writeback,
+    writebackSeq: row.writeback_seq,
+    lastSyncedAt: row.last_synced_at,
+    lastSyncedSiteTime: row.last_synced_site_time,
+    sentWordpressStatus: row.sent_wordpress_status,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+const MAX_ERROR_LENGTH = 1000;
+const clip = (text: string) => (text.length > MAX_ERROR_LENGTH ? `${text.slice(0, MAX_ERROR_LENGTH - 1)}…` : text);
+
+export interface SyncStoreOptions {
+  dir: string;
+  clock?: () => number;
+  fileName?: string;
+}
+
+export class SyncStore {
+  readonly path: string;
+  private readonly db: Database.Database;
+  private readonly lockPath: string;
+  private readonly clock: () => number;
+  private closed = false;
+
+  private constructor(db: Database.Database, path: string, lockPath: string, clock: () => number) {
+    this.db = db;
+    this.path = path;
+    this.lockPath = lockPath;
+    this.clock = clock;
+  }
+
+  static open(options: SyncStoreOptions): SyncStore {
+    const clock = options.clock ?? Date.now;
+    mkdirSync(options.dir, { recursive: true, mode: 0o700 });
+    const path = join(options.dir, options.fileName ?? 'sync.db');
+    const lockPath = `${path}.lock`;
+    acquireLock(lockPath);
+    try {
+      // Create the file 0600 before SQLite does; SQLite gives -wal and -shm the main file's mode.
+      closeSync(openSync(path, 'a', 0o600));
+      chmodSync(path, 0o600);
+      const db = new Database(path);
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('busy_timeout = 5000');
+      db.exec(SCHEMA);
+      for (const suffix of ['-wal', '-shm']) {
+        if (existsSync(path + suffix)) {
+          chmodSync(path + suffix, 0o600);
+        }
+      }
+      const store = new SyncStore(db, path, lockPath, clock);
+      // Nobody else can hold a lease on this store: whatever was in flight when the last process died is pending again.
+      store.recoverLeases(true);
+      return store;
+    } catch (error) {
+      heldLocks.delete(resolve(lockPath));
+      rmSync(lockPath, { force: true });
+      throw error;
+    }
+  }
+
+  close(): void {
+    if (this.closed) {
+      return;
+    }
+    this.closed = true;
+    this.db.close();
+    heldLocks.delete(resolve(this.lockPath));
+    rmSync(this.lockPath, { force: true });
+  }
+
+  // ------------------------------------------------------------------ jobs
+
+  get(postId: number): SyncJob | undefined {
+    const row = this.db.prepare('SELECT * FROM sync_jobs WHERE post_id = ?').get(postId) as JobRow | undefined;
+    return row === undefined ? undefined : toJob(row);
+  }
+
+  /**
+   * Records a change. The newest seq wins (coalescing); an equal seq is a duplicate notify, an older one is stale.
+   * `manual` (sync mode) records it without making it deliverable; `force` (Sync now) makes it deliverable even
+   * when it is not newer, and resets a parked or dead job.
+   */
+  record(snapshot: SyncSnapshot, options: { manual?: boolean; force?: boolean } = {}): RecordOutcome {
+    const now = this.clock();
+    const deliverable: SyncState = options.manual && !options.force ? 'pending_manual' : 'pending';
+    return this.db.transaction((): RecordOutcome => {
+      const existing = this.db.prepare('SELECT * FROM sync_jobs WHERE post_id = ?').get(snapshot.post_id) as JobRow | undefined;
+      if (existing === undefined) {
+        this.db
+          .prepare(
+            `INSERT INTO sync_jobs (post_id, seq_wanted, snapshot, state, attempts, next_attempt_at, created_at, updated_at)
+             VALUES (?, ?, ?, ?, 0, ?, ?, ?)`,
+          )
+          .run(snapshot.post_id, snapshot.seq, JSON.stringify(snapshot), deliverable, now, now, now);
+        return 'new';
+      }
+      const order = compareSeq(snapshot.seq, existing.seq_wanted);
+      if (order < 0 || (order === 0 && !options.force)) {
+        return order < 0 ? 'stale' : 'duplicate';
+      }
+      const seq = order > 0 ? snapshot.seq : existing.seq_wanted;
+      // In flight: the worker sees seq_wanted > seq_inflight when the delivery ends and sends again.
+      const state: SyncState = existing.state === 'in_flight' ? 'in_flight' : deliverable;
+      this.db
+        .prepare(
+          `UPDATE sync_jobs SET seq_wanted = ?, snapshot = ?, state = ?, attempts = CASE WHEN ? = 'in_flight' THEN attempts ELSE 0 END,
+             next_attempt_at = ?, error_kind = NULL, updated_at = ? WHERE post_id = ?`,
+        )
+        .run(seq, JSON.stringify({ ...snapshot, seq }), state, state, now, now, snapshot.post_id);
+      return 'updated';
+    })();
+  }
+
+  /** Claims the next due job for delivery: pending → in_flight with a lease. */
+  claimNext(leaseMs: number, exclude: (job: SyncJob) => boolean = () => false): SyncJob | undefined {
+    const now = this.clock();
+    return this.db.transaction((): SyncJob | undefined => {
+      const rows = this.db
+        .prepare(`SELECT * FROM sync_jobs WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, post_id LIMIT 20`)
+        .all(now) as JobRow[];
+      for (const row of rows) {
+        const job = toJob(row);
+        if (exclude(job)) {
+          continue;
+        }
+        this.db
+          .prepare(`UPDATE sync_jobs SET state = 'in_flight', seq_inflight = seq_wanted, lease_until = ?, updated_at = ? WHERE post_id = ?`)
+          .run(now + leaseMs, now, row.post_id);
+        return { ...job, state: 'in_flight', seqInflight: job.seqWanted, leaseUntil: now + leaseMs };
+      }
+      return undefined;
+    })();
+  }
+
+  /** The delivery of `seqInflight` succeeded. A newer change recorded meanwhile makes the job pending again. */
+  complete(postId: number, siteTime: string, sentWordpressStatus: string): SyncJob | undefined {
+    const now = this.clock();
+    return this.db.transaction(() => {
+      const row = this.db.prepare('SELECT * FROM sync_jobs WHERE post_id = ?').get(postId) as JobRow | undefined;
+      if (row === undefined || row.seq_inflight === null) {
+        return undefined;
+      }
+      const newer = compareSeq(row.seq_wanted, row.seq_inflight) > 0;
+      this.db
+        .prepare(
+          `UPDATE sync_jobs SET seq_sent = seq_inflight, state = ?, attempts = 0, last_error = NULL, error_kind = NULL,
+             next_attempt_at = ?, lease_until = NULL, writeback = 'synced', writeback_seq = seq_inflight, seq_inflight = NULL,
+             last_synced_at = ?, last_synced_site_time = ?, sent_wordpress_status = ?, updated_at = ? WHERE post_id = ?`,
+        )
+        .run(newer ? 'pending' : 'synced', newer ? now : null, now, siteTime, sentWordpressStatus, now, postId);
+      return this.get(postId);
+    })();
+  }
+
+  /** A retryable failure: back to pending at `nextAttemptAt`, or `dead` once `maxAttempts` failed. */
+  retryLater(postId: number, error: string, nextAttemptAt: number, maxAttempts: number): SyncState {
+    const now = this.clock();
+    return this.db.transaction((): SyncState => {
+      const row = this.db.prepare('SELECT attempts FROM sync_jobs WHERE post_id = ?').get(postId) as { attempts: number } | undefined;
+      if (row === undefined) {
+        return 'pending';
+      }
+      const attempts = row.attempts + 1;
+      const dead = attempts >= maxAttempts;
+      this.db
+        .prepare(
+          `UPDATE sync_jobs SET state = ?, attempts = ?, last_error = ?, error_kind = ?, next_attempt_at = ?, lease_until = NULL,
+             seq_inflight = NULL, writeback = CASE WHEN ? THEN 'failed' ELSE writeback END, writeback_seq = CASE WHEN ? THEN seq_wanted ELSE writeback_seq END,
+             updated_at = ? WHERE post_id = ?`,
+        )
+        .run(dead ? 'dead' : 'pending', attempts, clip(error), dead ? 'dead' : 'retry', dead ? null : nextAttemptAt, dead ? 1 : 0, dead ? 1 : 0, now, postId);
+      return dead ? 'dead' : 'pending';
+    })();
+  }
+
+  /** Gives a job back without counting an attempt (shutdown, target paused before sending). */
+  release(postId: number, nextAttemptAt?: number): void {
+    const now = this.clock();
+    this.db
+      .prepare(`UPDATE sync_jobs SET state = 'pending', lease_until = NULL, seq_inflight = NULL, next_attempt_at = ?, updated_at = ? WHERE post_id = ? AND state = 'in_flight'`)
+      .run(nextAttemptAt ?? now, now, postId);
+  }
+
+  /** A failure retrying cannot fix: parked as `failed` with the error, until a new change, Sync now or new credentials. */
+  park(postId: number, error: string, kind: string): void {
+    const now = this.clock();
+    this.db
+      .prepare(
+        `UPDATE sync_jobs SET state = 'failed', attempts = attempts + 1, last_error = ?, error_kind = ?, next_attempt_at = NULL, lease_until = NULL,
+           seq_inflight = NULL, writeback = 'failed', writeback_seq = seq_wanted, updated_at = ? WHERE post_id = ?`,
+      )
+      .run(clip(error), kind, now, postId);
+  }
+
+  /** Parks every deliverable job at once (the target is paused: circuit breaker). Returns their post ids. */
+  parkAllPending(error: string, kind: string): number[] {
+    const now = this.clock();
+    return this.db.transaction(() => {
+      const ids = (this.db.prepare(`SELECT post_id FROM sync_jobs WHERE state = 'pending'`).all() as Array<{ post_id: number }>).map((r) => r.post_id);
+      this.db
+        .prepare(
+          `UPDATE sync_jobs SET state = 'failed', last_error = ?, error_kind = ?, next_attempt_at = NULL, lease_until = NULL, seq_inflight = NULL,
+             writeback = 'failed', writeback_seq = seq_wanted, updated_at = ? WHERE state = 'pending'`,
+        )
+        .run(clip(error), kind, now);
+      return ids;
+    })();
+  }
+
+  /** Makes parked jobs of one kind deliverable again (new credentials close the breaker). */
+  requeueParked(kind: string): number {
+    const now = this.clock();
+    return this.db
+      .prepare(`UPDATE sync_jobs SET state = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ? WHERE state = 'failed' AND error_kind = ?`)
+      .run(now, now, kind).changes;
+  }
+
+  /** Manual sync mode: "Sync all pending" (no ids) or one post. */
+  releaseManual(postIds?: readonly number[]): number {
+    const now = this.clock();
+    if (postIds === undefined) {
+      return this.db
+        .prepare(`UPDATE sync_jobs SET state = 'pending', next_attempt_at = ?, updated_at = ? WHERE state = 'pending_manual'`)
+        .run(now, now).changes;
+    }
+    let changed = 0;
+    const update = this.db.prepare(`UPDATE sync_jobs SET state = 'pending', next_attempt_at = ?, updated_at = ? WHERE state = 'pending_manual' AND post_id = ?`);
+    for (const id of postIds) {
+      changed += update.run(now, now, id).changes;
+    }
+    return changed;
+  }
+
+  /** Sync mode switched to manual: what is waiting stays recorded but is no longer delivered by itself. */
+  holdPending(): number {
+    const now = this.clock();
+    return this.db.prepare(`UPDATE sync_jobs SET state = 'pending_manual', updated_at = ? WHERE state = 'pending'`).run(now).changes;
+  }
+
+  /** Earliest `next_attempt_at` of a pending job (the worker's only timer). */
+  nextDueAt(): number | undefined {
+    const row = this.db.prepare(`SELECT MIN(next_attempt_at) AS due FROM sync_jobs WHERE state = 'pending'`).get() as { due: number | null };
+    return row.due ?? undefined;
+  }
+
+  /** In-flight jobs whose lease ended (or all of them, at open) go back to pending. */
+  recoverLeases(all = false): number {
+    const now = this.clock();
+    const sql = all
+      ? `UPDATE sync_jobs SET state = 'pending', seq_inflight = NULL, lease_until = NULL, next_attempt_at = ?, updated_at = ? WHERE state = 'in_flight'`
+      : `UPDATE sync_jobs SET state = 'pending', seq_inflight = NULL, lease_until = NULL, next_attempt_at = ?, updated_at = ? WHERE state = 'in_flight' AND lease_until < ?`;
+    return all ? this.db.prepare(sql).run(now, now).changes : this.db.prepare(sql).run(now, now, now).changes;
+  }
+
+  counts(): QueueCounts {
+    const counts: QueueCounts = { pending: 0, pending_manual: 0, in_flight: 0, synced: 0, failed: 0, dead: 0 };
+    for (const row of this.db.prepare('SELECT state, COUNT(*) AS n FROM sync_jobs GROUP BY state').all() as Array<{ state: SyncState; n: number }>) {
+      counts[row.state] = row.n;
+    }
+    return counts;
+  }
+
+  /** Jobs whose result is still owed to WordPress. */
+  owedWritebacks(limit: number): SyncJob[] {
+    return (this.db.prepare('SELECT * FROM sync_jobs WHERE writeback IS NOT NULL ORDER BY updated_at LIMIT ?').all(limit) as JobRow[]).map(toJob);
+  }
+
+  /** WordPress has the result for `seq` (unless something newer is owed meanwhile). */
+  writebackDone(postId: number, writeback: Writeback, seq: string): void {
+    this.db.prepare('UPDATE sync_jobs SET writeback = NULL, writeback_seq = NULL WHERE post_id = ? AND writeback = ? AND writeback_seq = ?').run(postId, writeback, seq);
+  }
+
+  /** Owe WordPress the write-back of a synced job again (the reconciler found its marker still set). */
+  oweWriteback(postId: number, seq: string): void {
+    this.db.prepare(`UPDATE sync_jobs SET writeback = 'synced', writeback_seq = ? WHERE post_id = ? AND state = 'synced'`).run(seq, postId);
+  }
+
+  /** Forgets a job (a deleted post whose report reached IGNY8 and WordPress). */
+  remove(postId: number): void {
+    this.db.prepare('DELETE FROM sync_jobs WHERE post_id = ?').run(postId);
+  }
+
+  // ------------------------------------------------------------------ key/value
+
+  getValue(key: string): string | undefined {
+    const row = this.db.prepare('SELECT value FROM kv WHERE key = ?').get(key) as { value: string } | undefined;
+    return row?.value;
+  }
+
+  setValue(key: string, value: string): void {
+    this.db
+      .prepare('INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at')
+      .run(key, value, this.clock());
+  }
+
+  deleteValue(key: string): void {
+    this.db.prepare('DELETE FROM kv WHERE key = ?').run(key);
+  }
+
+  getJson<T>(key: string): T | undefined {
+    const value = this.getValue(key);
+    if (value === undefined) {
+      return undefined;
+    }
+    try {
+      return JSON.parse(value) as T;
+    } catch {
+      return undefined;
+    }
+  }
+
+  setJson(key: string, value: unknown): void {
+    this.setValue(key, JSON.stringify(value));
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * Composition root of the sync: store → credentials → IGNY8 client → worker → reconciler → service.
+ */
+import { join } from 'node:path';
+
+import { CredentialCipher } from '../adapters/credential-cipher.ts';
+import { Igny8Client, type Igny8Paths } from '../adapters/igny8-client.ts';
+import { SyncStore } from '../adapters/sync-store.ts';
+import { WordPressInternalClient, WordPressUnavailableError, type WordPressOps } from '../adapters/wp-internal-client.ts';
+import type { Config } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import type { KeyRing } from '../shim-protocol/keys.ts';
+import { CredentialVault } from './credential-vault.ts';
+import { Reconciler } from './reconciler.ts';
+import { SyncService } from './service.ts';
+import { SiteState } from './site-state.ts';
+import { SyncWorker } from './worker.ts';
+
+export interface SyncRuntime {
+  service: SyncService;
+  store: SyncStore;
+  worker: SyncWorker;
+  reconciler: Reconciler;
+  /** Stops the worker and the reconciler, then closes the store (releases its lock). */
+  close(): Promise<void>;
+}
+
+export interface CreateSyncOptions {
+  config: Pick<Config, 'dataDir' | 'wpUrl' | 'sync'>;
+  keyRing: KeyRing;
+  logger: Logger;
+  fetch?: typeof fetch;
+  clock?: () => number;
+  /** WordPress internal ops (tests inject a fake); defaults to the signed HTTP client for WP_URL. */
+  wordpress?: WordPressOps;
+}
+
+const noWordPress: WordPressOps = {
+  run: () => Promise.reject(new WordPressUnavailableError('WP_URL is not configured: the sidecar cannot write sync results back.')),
+};
+
+export function createSync(options: CreateSyncOptions): SyncRuntime {
+  const { config, logger } = options;
+  const clock = options.clock ?? Date.now;
+  const store = SyncStore.open({ dir: join(config.dataDir, 'sync'), clock });
+  try {
+    const site = new SiteState(store, config.sync.apiBaseUrl, clock);
+    const cipher = config.sync.credentialsKey === undefined ? undefined : new CredentialCipher(config.sync.credentialsKey);
+    if (cipher === undefined) {
+      logger.warn('no credentials key configured: IGNY8 credentials cannot be saved, tokens are kept in memory only');
+    }
+    const vault = new CredentialVault(
+      store,
+      cipher,
+      { email: config.sync.email, password: config.sync.password, apiKey: config.sync.apiKey },
+      () => site.sid(),
+      logger,
+    );
+    const client = new Igny8Client({
+      tokens: vault.tokenStore(),
+      logger,
+      clock,
+      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+      paths: config.sync.paths as Partial<Igny8Paths>,
+      timeoutMs: config.sync.httpTimeoutMs,
+      retryAfterCapMs: config.sync.retryAfterCapMs,
+      onConnection: SyncService.connectionSink(store),
+    });
+    const wordpress =
+      options.wordpress ??
+      (config.wpUrl === undefined
+        ? noWordPress
+        : new WordPressInternalClient({ wpUrl: config.wpUrl, keyRing: options.keyRing, sid: () => site.sid() ?? 'unknown', logger }));
+    const worker = new SyncWorker({
+      store,
+      client,
+      wordpress,
+      site,
+      vault,
+      logger,
+      clock,
+      policy: {
+        baseMs: config.sync.backoffBaseMs,
+        maxMs: config.sync.backoffMaxMs,
+        retryAfterCapMs: config.sync.retryAfterCapMs,
+        maxAttempts: config.sync.maxAttempts,
+        concurrency: config.sync.concurrency,
+      },
+    });
+    const reconciler = new Reconciler({ store, wordpress, site, worker, logger, intervalMs: config.sync.reconcileIntervalMs });
+    const service = new SyncService({ store, site, vault, worker, reconciler, client, logger, sidecarKid: options.keyRing.current.kid, clock });
+    return {
+      service,
+      store,
+      worker,
+      reconciler,
+      close: async () => {
+        await service.stop();
+        store.close();
+      },
+    };
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * The reconciler (SPEC §3 rule 5, §10): at start and every ~60 s it asks WordPress for every post that still
+ * carries a pending marker (`list_pending`, through the internal route: allowed because no PHP worker waits on
+ * it), and enqueues what the queue is missing — changes saved while the sidecar was down, notifies that were
+ * lost — or re-sends the write-back of a delivery whose marker WordPress still holds.
+ */
+import { z } from 'zod';
+
+import type { SyncStore } from '../adapters/sync-store.ts';
+import type { WordPressOps } from '../adapters/wp-internal-client.ts';
+import { compareSeq, parseSnapshots, type SyncSnapshot } from '../domain/sync/snapshot.ts';
+import type { Logger } from '../logger.ts';
+import { JsonObject, phpInt, phpNumber } from '../shim-protocol/messages.ts';
+import type { SiteState } from './site-state.ts';
+import type { SyncWorker } from './worker.ts';
+
+const PAGE = 200;
+const MAX_PAGES = 500;
+
+const ListPendingResult = z.object({
+  ok: z.literal(true),
+  pending: z.array(z.unknown()),
+  deleted: z.array(z.unknown()).optional().default([]),
+  next_after_id: phpInt.nullable().optional(),
+  site_uuid: z.string().min(1).max(100).optional(),
+  site: z.looseObject({ home_url: z.string().optional(), timezone: z.string().optional(), gmt_offset: phpNumber.optional() }).optional(),
+  settings: JsonObject.optional(),
+});
+
+export interface ReconcileReport {
+  listed: number;
+  enqueued: number;
+  writebacks: number;
+}
+
+export interface ReconcilerOptions {
+  store: SyncStore;
+  wordpress: WordPressOps;
+  site: SiteState;
+  worker: SyncWorker;
+  logger: Logger;
+  intervalMs?: number;
+}
+
+export class Reconciler {
+  private readonly options: ReconcilerOptions;
+  private interval: NodeJS.Timeout | undefined;
+  private retry: NodeJS.Timeout | undefined;
+  private running: Promise<ReconcileReport | undefined> | undefined;
+  private succeededOnce = false;
+  private startupFailures = 0;
+
+  constructor(options: ReconcilerOptions) {
+    this.options = options;
+  }
+
+  /** Runs now and then every `intervalMs`; until the first run succeeds, retries sooner (WordPress starting). */
+  start(): void {
+    void this.runGuarded();
+    this.interval = setInterval(() => void this.runGuarded(), this.options.intervalMs ?? 60_000);
+    this.interval.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.interval);
+    clearTimeout(this.retry);
+  }
+
+  private async runGuarded(): Promise<void> {
+    const report = await this.run();
+    if (report === undefined && !this.succeededOnce) {
+      this.startupFailures += 1;
+      clearTimeout(this.retry);
+      this.retry = setTimeout(() => void this.runGuarded(), Math.min(30_000, 1_000 * 2 ** Math.min(this.startupFailures, 5)));
+      this.retry.unref();
+    }
+  }
+
+  /** One full pass; concurrent callers share it. Undefined when WordPress could not be asked. */
+  run(): Promise<ReconcileReport | undefined> {
+    if (this.running === undefined) {
+      this.running = this.pass().finally(() => {
+        this.running = undefined;
+      });
+    }
+    return this.running;
+  }
+
+  private async pass(): Promise<ReconcileReport | undefined> {
+    const { store, wordpress, site, worker, logger } = this.options;
+    const report: ReconcileReport = { listed: 0, enqueued: 0, writebacks: 0 };
+    let afterId = 0;
+    try {
+      for (let page = 0; page < MAX_PAGES; page++) {
+        const [raw] = await wordpress.run([{ op: 'list_pending', limit: PAGE, after_id: afterId }]);
+        const parsed = ListPendingResult.safeParse(raw);
+        if (!parsed.success) {
+          logger.warn('list_pending returned an unexpected shape');
+          return undefined;
+        }
+        const result = parsed.data;
+        if (result.site_uuid !== undefined) {
+          const { modeChanged } = site.update(result.site_uuid, result.settings ?? site.settings(), {
+            home_url: result.site?.home_url,
+            timezone: result.site?.timezone,
+            gmt_offset: result.site?.gmt_offset,
+          });
+          if (modeChanged === 'auto') {
+            store.releaseManual();
+          }
+        }
+        const { snapshots } = parseSnapshots([...result.pending, ...result.deleted]);
+        for (const snapshot of snapshots) {
+          report.listed += 1;
+          const outcome = this.reconcileOne(snapshot);
+          if (outcome === 'enqueued') {
+            report.enqueued += 1;
+          } else if (outcome === 'writeback') {
+            report.writebacks += 1;
+          }
+        }
+        if (result.next_after_id === null || result.next_after_id === undefined || result.next_after_id <= afterId) {
+          break;
+        }
+        afterId = result.next_after_id;
+      }
+    } catch (error) {
+      logger.info({ reason: (error as Error).message }, 'reconcile: WordPress not reachable; will try again');
+      return undefined;
+    }
+    this.succeededOnce = true;
+    if (report.enqueued > 0 || report.writebacks > 0) {
+      logger.info(report, 'reconciled pending markers');
+    }
+    worker.kick();
+    if (report.writebacks > 0) {
+      worker.kickWriteback();
+    }
+    return report;
+  }
+
+  private reconcileOne(snapshot: SyncSnapshot): 'enqueued' | 'writeback' | 'known' {
+    const { store, site } = this.options;
+    const job = store.get(snapshot.post_id);
+    if (job === undefined || compareSeq(snapshot.seq, job.seqWanted) > 0) {
+      store.record(snapshot, { manual: site.syncMode() === 'manual' });
+      return 'enqueued';
+    }
+    if (job.state === 'synced' && job.seqSent !== null && compareSeq(snapshot.seq, job.seqSent) <= 0 && job.writeback === null) {
+      store.oweWriteback(snapshot.post_id, snapshot.seq);
+      return 'writeback';
+    }
+    return 'known';
+  }
+}

@@ -1,0 +1,293 @@
+/**
+ * The sync service: one object that owns the queue, the worker, the reconciler, the credentials and the IGNY8
+ * client, and offers what the HTTP layer and the route handlers need (record events, state per post, Sync now,
+ * settings secrets, connection test, /status counters).
+ */
+import { Igny8Error, type ConnectionReport, type Igny8Client } from '../adapters/igny8-client.ts';
+import type { SyncJob, SyncStore } from '../adapters/sync-store.ts';
+import { maxSeq, nextSeq, parseSnapshots, type SyncSnapshot } from '../domain/sync/snapshot.ts';
+import type {
+  ConnectionTestResult,
+  ConnectionView,
+  SettingsPort,
+  SettingsSecrets,
+  StoredCredentialFacts,
+  SyncPort,
+  SyncStateView,
+} from '../domain/sync/ports.ts';
+import type { ConnectionState, SyncQueueStats } from '../domain/status.ts';
+import type { Logger } from '../logger.ts';
+import type { ShimContext } from '../shim-protocol/messages.ts';
+import type { CredentialVault } from './credential-vault.ts';
+import type { Reconciler } from './reconciler.ts';
+import type { SiteState } from './site-state.ts';
+import type { SyncWorker } from './worker.ts';
+
+const CONNECTION_KEY = 'connection';
+const STAGE_TTL_MS = 120_000;
+
+export interface SyncServiceOptions {
+  store: SyncStore;
+  site: SiteState;
+  vault: CredentialVault;
+  worker: SyncWorker;
+  reconciler: Reconciler;
+  client: Igny8Client;
+  logger: Logger;
+  sidecarKid: string;
+  clock?: () => number;
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+export class SyncService implements SyncPort, SettingsPort, SyncQueueStats, ConnectionState {
+  private readonly options: SyncServiceOptions;
+  private readonly clock: () => number;
+  private readonly staged = new Map<string, { secrets: SettingsSecrets; at: number }>();
+
+  constructor(options: SyncServiceOptions) {
+    this.options = options;
+    this.clock = options.clock ?? Date.now;
+  }
+
+  /** Connection reports from the IGNY8 client land here (wired by the composition root). */
+  static connectionSink(store: SyncStore): (report: ConnectionReport) => void {
+    return (report) => {
+      const previous = store.getJson<ConnectionReport>(CONNECTION_KEY);
+      // Success reports come with every delivery: persist only when something changes (or hourly).
+      if (previous?.state !== report.state || previous.last_error !== report.last_error || Date.parse(report.checked_at ?? '') - Date.parse(previous.checked_at ?? '') > 3_600_000) {
+        store.setJson(CONNECTION_KEY, report);
+      }
+    };
+  }
+
+  start(): void {
+    this.options.reconciler.start();
+    this.options.worker.kick();
+    this.options.worker.kickWriteback();
+  }
+
+  async stop(): Promise<void> {
+    this.options.reconciler.stop();
+    await this.options.worker.stop();
+  }
+
+  // ------------------------------------------------------------------ shim traffic
+
+  /** Every verified shim message carries the site's settings: keep them for the worker. */
+  observe(sid: string, ctx: ShimContext): void {
+    const { modeChanged } = this.options.site.update(sid, ctx.settings, {
+      home_url: ctx.site.home_url,
+      timezone: ctx.site.timezone,
+      gmt_offset: ctx.site.gmt_offset,
+    });
+    if (modeChanged === 'auto') {
+      const released = this.options.store.releaseManual();
+      if (released > 0) {
+        this.options.worker.kick();
+      }
+    } else if (modeChanged === 'manual') {
+      this.options.store.holdPending();
+    }
+  }
+
+  /** `POST /_shim/events`: record each snapshot (coalesced) and wake the worker. */
+  recordEvents(events: readonly unknown[]): { accepted: number; rejected: number } {
+    const { snapshots, rejected } = parseSnapshots(events);
+    const manual = this.options.site.syncMode() === 'manual';
+    let accepted = 0;
+    for (const snapshot of snapshots) {
+      const outcome = this.options.store.record(snapshot, { manual });
+      if (outcome === 'new' || outcome === 'updated') {
+        accepted += 1;
+      }
+    }
+    if (accepted > 0) {
+      this.options.worker.kick();
+    }
+    if (rejected > 0) {
+      this.options.logger.warn({ rejected }, 'sync events with an unexpected shape were ignored');
+    }
+    return { accepted, rejected };
+  }
+
+  // ------------------------------------------------------------------ SyncPort
+
+  syncMode(): 'auto' | 'manual' {
+    return this.options.site.syncMode();
+  }
+
+  private view(job: SyncJob): SyncStateView {
+    return {
+      post_id: job.postId,
+      state: job.state,
+      attempts: job.attempts,
+      last_error: job.lastError,
+      next_retry_at: job.state === 'pending' && job.attempts > 0 ? iso(job.nextAttemptAt) : null,
+      last_synced_at: iso(job.lastSyncedAt),
+      updated_at: iso(job.updatedAt),
+      sync_mode: this.syncMode(),
+    };
+  }
+
+  state(postId: number): SyncStateView | undefined {
+    const job = this.options.store.get(postId);
+    return job === undefined ? undefined : this.view(job);
+  }
+
+  notice(snapshot: SyncSnapshot): void {
+    const outcome = this.options.store.record(snapshot, { manual: this.syncMode() === 'manual' });
+    if (outcome === 'new' || outcome === 'updated') {
+      this.options.worker.kick();
+    }
+  }
+
+  syncNow(snapshot: Omit<SyncSnapshot, 'seq'>, marker: string | undefined): SyncStateView {
+    const job = this.options.store.get(snapshot.post_id);
+    // Above everything known, so it is delivered even when WordPress recorded nothing new.
+    const base = job === undefined ? (marker ?? '0') : maxSeq(job.seqWanted, marker ?? '0');
+    const seq = marker !== undefined && (job === undefined || BigInt(marker) > BigInt(job.seqWanted)) ? marker : nextSeq(base);
+    this.options.store.record({ ...snapshot, seq }, { force: true });
+    this.options.worker.kick();
+    return this.state(snapshot.post_id) as SyncStateView;
+  }
+
+  retryStored(postId: number): SyncStateView | undefined {
+    const job = this.options.store.get(postId);
+    if (job === undefined) {
+      return undefined;
+    }
+    return this.syncNow(job.snapshot, undefined);
+  }
+
+  releaseAllPending(): number {
+    const released = this.options.store.releaseManual();
+    this.options.worker.kick();
+    return released;
+  }
+
+  // ------------------------------------------------------------------ /status
+
+  counts(): { pending: number; failed: number } {
+    const c = this.options.store.counts();
+    return { pending: c.pending + c.pending_manual + c.in_flight, failed: c.failed + c.dead };
+  }
+
+  current(): { connected: boolean; tokenPresent: boolean } {
+    const connection = this.connection(this.options.site.baseUrl() !== undefined);
+    return { connected: connection.state === 'connected', tokenPresent: this.options.client.hasTokens() };
+  }
+
+  // ------------------------------------------------------------------ SettingsPort
+
+  credentials(): StoredCredentialFacts {
+    const { vault } = this.options;
+    return {
+      email: vault.get('email') ?? null,
+      password_present: vault.present('password'),
+      token_present: this.options.client.hasTokens(),
+      webhook_key_present: vault.present('api_key'),
+      relogin: vault.relogin(),
+      credentials_storable: vault.canStore,
+    };
+  }
+
+  connection(hasBaseUrl: boolean): ConnectionView {
+    const paused = this.options.worker.paused();
+    const stored = this.options.store.getJson<ConnectionReport>(CONNECTION_KEY);
+    if (!hasBaseUrl) {
+      return { state: 'disconnected', last_error: null, checked_at: stored?.checked_at ?? null };
+    }
+    if (paused !== undefined) {
+      return {
+        state: stored?.state === 'reauth_required' ? 'reauth_required' : 'error',
+        last_error: paused.reason,
+        checked_at: stored?.checked_at ?? iso(paused.since),
+      };
+    }
+    if (stored === undefined) {
+      return { state: 'disconnected', last_error: null, checked_at: null };
+    }
+    return { state: stored.state, last_error: stored.last_error, checked_at: stored.checked_at };
+  }
+
+  sidecarKid(): string {
+    return this.options.sidecarKid;
+  }
+
+  stage(requestId: string, secrets: SettingsSecrets): void {
+    const now = this.clock();
+    for (const [id, entry] of this.staged) {
+      if (now - entry.at > STAGE_TTL_MS) {
+        this.staged.delete(id);
+      }
+    }
+    this.staged.set(requestId, { secrets, at: now });
+  }
+
+  discard(requestId: string): void {
+    this.staged.delete(requestId);
+  }
+
+  commit(requestId: string, sid: string, ctx: ShimContext, settings: Record<string, unknown>): void {
+    const entry = this.staged.get(requestId);
+    this.staged.delete(requestId);
+    this.observe(sid, { ...ctx, settings });
+    if (entry === undefined) {
+      return;
+    }
+    const { vault, client, worker, store } = this.options;
+    const secrets = entry.secrets;
+    let credentialsChanged = false;
+    if (secrets.clear === true || secrets.baseUrlChanged === true) {
+      for (const field of ['password', 'api_key', 'access_token', 'refresh_token'] as const) {
+        vault.set(field, undefined);
+      }
+      if (secrets.clear === true) {
+        vault.set('email', undefined);
+      }
+      credentialsChanged = true;
+    }
+    if (secrets.relogin !== undefined) {
+      vault.setRelogin(secrets.relogin);
+    }
+    if (secrets.email !== undefined) {
+      credentialsChanged ||= secrets.email !== vault.get('email');
+      vault.set('email', secrets.email);
+    }
+    if (secrets.password !== undefined) {
+      vault.set('password', secrets.password);
+      credentialsChanged = true;
+    }
+    if (secrets.api_key !== undefined) {
+      vault.set('api_key', secrets.api_key);
+      credentialsChanged = true;
+    }
+    if (credentialsChanged) {
+      client.forgetTokens();
+      store.deleteValue(CONNECTION_KEY);
+      this.options.logger.info('IGNY8 credentials saved; resuming the sync target');
+      worker.resume();
+    }
+  }
+
+  async testConnection(sid: string, ctx: ShimContext): Promise<ConnectionTestResult> {
+    this.observe(sid, ctx);
+    const { site, client, vault, worker } = this.options;
+    const baseUrl = site.baseUrl();
+    if (baseUrl === undefined) {
+      return { ok: false, message: 'Enter the IGNY8 API base URL first.', sites: [], code: 'not_configured' };
+    }
+    try {
+      const sites = await client.listSites(baseUrl, vault.credentials(), site.target());
+      worker.resume();
+      return { ok: true, message: `Connected to IGNY8 (${sites.length} site${sites.length === 1 ? '' : 's'}).`, sites };
+    } catch (error) {
+      if (error instanceof Igny8Error) {
+        return { ok: false, message: error.message, sites: [], code: error.code };
+      }
+      this.options.logger.error({ err: error }, 'connection test failed unexpectedly');
+      return { ok: false, message: 'The connection test failed unexpectedly; see the sidecar log.', sites: [], code: 'internal' };
+    }
+  }
+}

@@ -1,0 +1,416 @@
+/**
+ * The delivery worker. It is woken by events (a recorded change, a finished delivery, the reconciler, new
+ * credentials) and never polls: its only timer is set for the next due retry.
+ *
+ * - Up to `concurrency` deliveries run at once, at most one per post (the store's claim makes that so).
+ * - Network errors, 5xx and 429 retry with exponential backoff and jitter (Retry-After honoured, capped); a job
+ *   becomes `dead` after `maxAttempts`.
+ * - Other 4xx park the job as `failed` with the error, visible in the editor.
+ * - An auth failure that survives a re-login pauses the whole target (circuit breaker): every waiting job is
+ *   parked with one clear error, and nothing more is sent until new credentials are saved.
+ * - Results are written back to WordPress (sync meta + compare-and-clear of the marker) in batches.
+ */
+import { Igny8Error, type Igny8Client } from '../adapters/igny8-client.ts';
+import type { SyncJob, SyncStore } from '../adapters/sync-store.ts';
+import { WordPressUnavailableError, type InternalOp, type WordPressOps } from '../adapters/wp-internal-client.ts';
+import { backoffDelay, type BackoffPolicy } from '../domain/sync/backoff.ts';
+import { planDelivery } from '../domain/sync/payload.ts';
+import { DELETED_STATUS } from '../domain/sync/snapshot.ts';
+import type { Logger } from '../logger.ts';
+import type { CredentialVault } from './credential-vault.ts';
+import type { SiteState } from './site-state.ts';
+
+export interface WorkerPolicy extends BackoffPolicy {
+  maxAttempts: number;
+  concurrency: number;
+  leaseMs: number;
+}
+
+export const DEFAULT_WORKER_POLICY: WorkerPolicy = {
+  baseMs: 2_000,
+  maxMs: 10 * 60_000,
+  retryAfterCapMs: 15 * 60_000,
+  maxAttempts: 15,
+  concurrency: 4,
+  leaseMs: 2 * 60_000,
+};
+
+const PAUSE_KEY = 'target_paused';
+const WRITEBACK_BATCH = 200;
+
+interface Pause {
+  reason: string;
+  since: number;
+}
+
+export interface SyncWorkerOptions {
+  store: SyncStore;
+  client: Igny8Client;
+  wordpress: WordPressOps;
+  site: SiteState;
+  vault: CredentialVault;
+  logger: Logger;
+  policy?: Partial<WorkerPolicy>;
+  clock?: () => number;
+  random?: () => number;
+  /** Delay before a write-back batch goes out (lets deliveries finishing together share one WordPress call). */
+  writebackDelayMs?: number;
+}
+
+export class SyncWorker {
+  readonly policy: WorkerPolicy;
+  private readonly store: SyncStore;
+  private readonly client: Igny8Client;
+  private readonly wordpress: WordPressOps;
+  private readonly site: SiteState;
+  private readonly vault: CredentialVault;
+  private readonly logger: Logger;
+  private readonly clock: () => number;
+  private readonly random: () => number;
+  private readonly writebackDelayMs: number;
+
+  private active = 0;
+  private scheduled = false;
+  private stopped = false;
+  private timer: NodeJS.Timeout | undefined;
+  private timerDue: number | undefined;
+  private readonly running = new Set<Promise<void>>();
+  private pause: Pause | undefined;
+
+  private writebackTimer: NodeJS.Timeout | undefined;
+  private writebackRunning: Promise<void> | undefined;
+  private writebackAgain = false;
+  private writebackFailures = 0;
+
+  constructor(options: SyncWorkerOptions) {
+    this.store = options.store;
+    this.client = options.client;
+    this.wordpress = options.wordpress;
+    this.site = options.site;
+    this.vault = options.vault;
+    this.logger = options.logger;
+    this.clock = options.clock ?? Date.now;
+    this.random = options.random ?? Math.random;
+    this.policy = { ...DEFAULT_WORKER_POLICY, ...options.policy };
+    this.writebackDelayMs = options.writebackDelayMs ?? 50;
+    this.pause = this.store.getJson<Pause>(PAUSE_KEY);
+  }
+
+  /** The reason the target is paused (circuit breaker open), if it is. */
+  paused(): Pause | undefined {
+    return this.pause;
+  }
+
+  /** Wakes the worker (coalesced to one drain per tick). */
+  kick(): void {
+    if (this.stopped || this.scheduled) {
+      return;
+    }
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.drain();
+    });
+  }
+
+  /** New credentials (or a passed connection test): close the breaker and deliver what it parked. */
+  resume(): void {
+    if (this.pause !== undefined) {
+      this.logger.info('sync target resumed');
+    }
+    this.pause = undefined;
+    this.store.deleteValue(PAUSE_KEY);
+    this.store.requeueParked('auth');
+    this.kick();
+  }
+
+  /** Stops claiming new jobs and waits for the deliveries in flight (bounded by `graceMs`). */
+  async stop(graceMs = 5_000): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    clearTimeout(this.writebackTimer);
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
+    await Promise.race([Promise.allSettled([...this.running]), grace]);
+    await Promise.race([this.writebackRunning ?? Promise.resolve(), grace]);
+  }
+
+  /** Resolves when nothing is in flight and nothing is due now (tests, benchmarks). */
+  async idle(): Promise<void> {
+    for (;;) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (this.running.size === 0 && !this.scheduled) {
+        const due = this.store.nextDueAt();
+        if (due === undefined || due > this.clock()) {
+          await (this.writebackRunning ?? Promise.resolve());
+          return;
+        }
+      }
+      await Promise.race([...this.running, new Promise((resolve) => setTimeout(resolve, 5))]);
+    }
+  }
+
+  private drain(): void {
+    if (this.stopped) {
+      return;
+    }
+    if (this.pause !== undefined) {
+      const parked = this.store.parkAllPending(this.pause.reason, 'auth');
+      if (parked.length > 0) {
+        this.logger.warn({ parked: parked.length }, 'sync target paused: jobs parked');
+        this.kickWriteback();
+      }
+      return;
+    }
+    while (this.active < this.policy.concurrency) {
+      const job = this.store.claimNext(this.policy.leaseMs);
+      if (job === undefined) {
+        break;
+      }
+      this.active += 1;
+      const delivery: Promise<void> = this.deliver(job)
+        .catch((error: unknown) => {
+          this.logger.error({ post_id: job.postId, err: error }, 'sync delivery crashed');
+          this.store.release(job.postId, this.clock() + this.policy.baseMs);
+        })
+        .finally(() => {
+          this.active -= 1;
+          this.running.delete(delivery);
+          this.kick();
+        });
+      this.running.add(delivery);
+    }
+    this.armTimer();
+  }
+
+  /** The one timer: the next due retry (only when a slot is free to take it). */
+  private armTimer(): void {
+    if (this.active >= this.policy.concurrency) {
+      return;
+    }
+    this.store.recoverLeases();
+    const due = this.store.nextDueAt();
+    if (due === undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.timerDue = undefined;
+      return;
+    }
+    if (this.timer !== undefined && this.timerDue === due) {
+      return;
+    }
+    clearTimeout(this.timer);
+    this.timerDue = due;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerDue = undefined;
+      this.kick();
+    }, Math.max(0, due - this.clock()));
+    this.timer.unref();
+  }
+
+  private async deliver(job: SyncJob): Promise<void> {
+    const started = this.clock();
+    const baseUrl = this.site.baseUrl();
+    if (baseUrl === undefined) {
+      this.parkJob(job, 'The IGNY8 API base URL is not set: enter it in Settings → IGNY8.', 'config');
+      return;
+    }
+    if (!this.site.connectionEnabled()) {
+      this.parkJob(job, 'The IGNY8 connection is disabled in Settings → IGNY8.', 'config');
+      return;
+    }
+    const target = this.site.target();
+    const plan = planDelivery(job.snapshot, this.site.settings(), this.site.siteClock(), new Date(this.clock()));
+    const credentials = this.vault.credentials();
+    try {
+      if (target === 'webhook') {
+        await this.client.sendWebhook(baseUrl, credentials, plan.webhook);
+      } else {
+        if (plan.taskId === null) {
+          this.parkJob(job, 'This post has no IGNY8 task id, which the "tasks" sync target needs.', 'no_task');
+          return;
+        }
+        await this.client.updateTask(baseUrl, credentials, plan.taskId, plan.task);
+        if (plan.keywords !== null) {
+          try {
+            await this.client.updateKeywords(baseUrl, credentials, plan.keywords.keyword_ids, plan.keywords.status);
+          } catch (error) {
+            // The task has the status; a refused keyword update is reported, not a reason to park the post.
+            if (!(error instanceof Igny8Error) || error.kind !== 'park') {
+              throw error;
+            }
+            this.logger.warn({ post_id: job.postId, status: error.status }, 'igny8 keyword status update refused');
+          }
+        }
+      }
+    } catch (error) {
+      this.fail(job, error);
+      return;
+    }
+    this.store.complete(job.postId, plan.syncedAt, job.snapshot.wordpress_status);
+    this.logger.info(
+      { post_id: job.postId, seq: job.seqInflight, target, wordpress_status: job.snapshot.wordpress_status, ms: this.clock() - started },
+      'sync delivered',
+    );
+    this.kickWriteback();
+  }
+
+  private fail(job: SyncJob, error: unknown): void {
+    if (error instanceof Igny8Error && error.kind === 'auth') {
+      this.openBreaker(error.message);
+      this.parkJob(job, error.message, 'auth');
+      this.kick();
+      return;
+    }
+    if (error instanceof Igny8Error && error.kind === 'park') {
+      this.parkJob(job, error.message, error.code === 'not_found' ? 'not_found' : 'http_4xx');
+      return;
+    }
+    const message = error instanceof Igny8Error ? error.message : 'Internal error while sending to IGNY8; retrying.';
+    const retryAfterMs = error instanceof Igny8Error ? error.retryAfterMs : undefined;
+    const delay = backoffDelay(this.policy, job.attempts + 1, this.random, retryAfterMs);
+    const state = this.store.retryLater(job.postId, message, this.clock() + delay, this.policy.maxAttempts);
+    if (state === 'dead') {
+      this.logger.warn({ post_id: job.postId, attempts: job.attempts + 1 }, 'sync job dead: gave up');
+      this.kickWriteback();
+    } else {
+      this.logger.info({ post_id: job.postId, attempt: job.attempts + 1, retry_in_ms: Math.round(delay) }, 'sync delivery failed; will retry');
+    }
+  }
+
+  private parkJob(job: SyncJob, message: string, kind: string): void {
+    this.store.park(job.postId, message, kind);
+    this.logger.warn({ post_id: job.postId, kind }, 'sync job parked');
+    this.kickWriteback();
+  }
+
+  private openBreaker(reason: string): void {
+    if (this.pause !== undefined) {
+      return;
+    }
+    this.pause = { reason, since: this.clock() };
+    this.store.setJson(PAUSE_KEY, this.pause);
+    this.logger.warn('sync target paused after an authentication failure (circuit breaker open)');
+  }
+
+  // ------------------------------------------------------------------ write-back to WordPress
+
+  kickWriteback(delayMs = this.writebackDelayMs): void {
+    if (this.stopped) {
+      return;
+    }
+    if (this.writebackRunning !== undefined) {
+      this.writebackAgain = true;
+      return;
+    }
+    if (this.writebackTimer !== undefined) {
+      return;
+    }
+    this.writebackTimer = setTimeout(() => {
+      this.writebackTimer = undefined;
+      this.writebackRunning = this.flushWritebacks().finally(() => {
+        this.writebackRunning = undefined;
+        if (this.writebackAgain) {
+          this.writebackAgain = false;
+          this.kickWriteback();
+        }
+      });
+    }, delayMs);
+    this.writebackTimer.unref();
+  }
+
+  /** Sends owed results to WordPress in batches; a WordPress outage is retried with backoff. */
+  async flushWritebacks(): Promise<void> {
+    for (;;) {
+      const jobs = this.store.owedWritebacks(WRITEBACK_BATCH);
+      if (jobs.length === 0) {
+        this.writebackFailures = 0;
+        return;
+      }
+      const plan = jobs.map((job) => ({ job, ops: writebackOps(job) }));
+      const ops = plan.flatMap((entry) => entry.ops);
+      let results: unknown[] = [];
+      if (ops.length > 0) {
+        try {
+          results = await this.wordpress.run(ops);
+        } catch (error) {
+          this.writebackFailures += 1;
+          const delay = Math.min(60_000, 1_000 * 2 ** Math.min(this.writebackFailures, 6));
+          this.logger.warn({ owed: jobs.length, retry_in_ms: delay, reason: error instanceof WordPressUnavailableError ? error.message : 'error' }, 'sync write-back to WordPress failed');
+          this.writebackAgain = false;
+          setTimeout(() => this.kickWriteback(0), delay).unref();
+          return;
+        }
+      }
+      let index = 0;
+      for (const { job, ops: jobOps } of plan) {
+        const jobResults = results.slice(index, index + jobOps.length);
+        index += jobOps.length;
+        const refused = jobResults.find((result) => !writebackAccepted(result));
+        if (refused === undefined && job.writeback !== null && job.writebackSeq !== null) {
+          this.store.writebackDone(job.postId, job.writeback, job.writebackSeq);
+        } else if (refused !== undefined) {
+          this.logger.warn({ post_id: job.postId, code: resultCode(refused) }, 'sync write-back refused by WordPress');
+          // Not retried in a loop: the reconciler asks again when it next finds the marker.
+          if (job.writeback !== null && job.writebackSeq !== null) {
+            this.store.writebackDone(job.postId, job.writeback, job.writebackSeq);
+          }
+        }
+      }
+      this.writebackFailures = 0;
+      if (jobs.length < WRITEBACK_BATCH) {
+        return;
+      }
+    }
+  }
+}
+
+function resultCode(result: unknown): string {
+  const error = (result as { error?: { code?: unknown } } | null)?.error;
+  return typeof error?.code === 'string' ? error.code : 'unknown';
+}
+
+/** `{ok:true}`, or a post that is gone / no longer managed (nothing left to write). */
+function writebackAccepted(result: unknown): boolean {
+  if ((result as { ok?: unknown } | null)?.ok === true) {
+    return true;
+  }
+  return resultCode(result) === 'POST_NOT_FOUND';
+}
+
+/** The internal ops that give WordPress a job's result. */
+export function writebackOps(job: SyncJob): InternalOp[] {
+  if (job.writeback === null || job.writebackSeq === null) {
+    return [];
+  }
+  const deleted = job.snapshot.wordpress_status === DELETED_STATUS;
+  if (job.writeback === 'synced') {
+    const ops: InternalOp[] = [];
+    if (!deleted) {
+      ops.push({
+        op: 'write_sync_meta',
+        post_id: job.postId,
+        seq: job.writebackSeq,
+        meta: {
+          _igny8_wordpress_status: job.sentWordpressStatus ?? job.snapshot.wordpress_status,
+          _igny8_last_synced: job.lastSyncedSiteTime ?? '',
+          _igny8_sync_state: 'synced',
+          _igny8_sync_error: null,
+        },
+      });
+    }
+    ops.push({ op: 'clear_pending_marker', post_id: job.postId, seq: job.writebackSeq });
+    return ops;
+  }
+  if (deleted) {
+    return [];
+  }
+  return [
+    {
+      op: 'write_sync_meta',
+      post_id: job.postId,
+      seq: job.writebackSeq,
+      meta: { _igny8_sync_state: 'failed', _igny8_sync_error: (job.lastError ?? 'Sync failed.').slice(0, 1000) },
+    },
+  ];
+}
