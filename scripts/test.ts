@@ -77,6 +77,36 @@ function phpChecks() {
 	return { passed: files.length - failed + ok, failed: failed + checks.length - ok, skipped: 0 };
 }
 
+/**
+ * plugin-php-shim/tests/upsert-post.php: the publish write itself, run inside a real WordPress through php-cli
+ * (parallel PHP processes for the locks, its own image fixture servers on 8897/8898). Prints `# N passed, N failed`.
+ */
+function phpUpsertSuite( db: string ) {
+	const env = {
+		WP_DB: db,
+		WP_PORT: '8895',
+		WP_STATE_DIR: path.join( ROOT, '.igny8', `test-php-upsert-${ db }` ),
+		IGNY8_IMAGE_HOST_ALLOWLIST: '127.0.0.1:8897,localhost:8897',
+	};
+	const runtime = ( ...args: string[] ) =>
+		spawnSync( 'bash', [ 'scripts/wp-runtime.sh', ...args ], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } } );
+	const up = runtime( 'up' );
+	if ( up.status !== 0 ) {
+		throw new Error( `WordPress did not start:\n${ up.stdout }${ up.stderr }` );
+	}
+	try {
+		const r = runtime( 'eval', `require ${ JSON.stringify( path.join( ROOT, 'plugin-php-shim/tests/upsert-post.php' ) ) };` );
+		process.stdout.write( r.stdout.split( '\n' ).filter( ( l ) => ! l.startsWith( 'ok ' ) ).join( '\n' ) + r.stderr );
+		const m = /# (\d+) passed, (\d+) failed/.exec( r.stdout );
+		if ( ! m ) {
+			throw new Error( `no summary line (exit ${ r.status })` );
+		}
+		return { passed: Number( m[ 1 ] ), failed: Number( m[ 2 ] ) + ( r.status === 0 ? 0 : Number( m[ 2 ] ) === 0 ? 1 : 0 ), skipped: 0 };
+	} finally {
+		runtime( 'stop' );
+	}
+}
+
 function vitest( workspace: string ) {
 	const out = path.join( resultsDir, `unit-${ workspace }.json` );
 	fs.rmSync( out, { force: true } );
@@ -127,6 +157,9 @@ const t0 = Date.now();
 timed( 'php', phpChecks );
 timed( 'unit: sidecar', () => vitest( 'sidecar' ) );
 timed( 'unit: simulator', () => vitest( 'simulator' ) );
+for ( const db of [ 'sqlite', 'mariadb' ] ) {
+	timed( `php: upsert_post in WordPress 6.1 + ${ db }`, () => phpUpsertSuite( db ) );
+}
 matrix.forEach( ( [ version, db, projects ], i ) => {
 	timed( `e2e: WordPress ${ version } + ${ db } (${ projects })`, () => playwright( version, db, projects ?? 'all', 8900 + i * 10 ) );
 } );
