@@ -59,6 +59,12 @@ export interface PublishResponse {
   };
 }
 
+/** PHP names op arguments (`gallery.2`); IGNY8 should see the field it sent (`gallery_images.2`). */
+function inPayloadTerms(warning: PublishWarning): PublishWarning {
+  const field = warning.field?.replace(/^gallery(?=\.|$)/, 'gallery_images');
+  return field === undefined ? warning : { ...warning, field };
+}
+
 export function shapePublishResponse(
   result: UpsertPostResult,
   summary: PublishSummary,
@@ -84,7 +90,7 @@ export function shapePublishResponse(
       term_ids: result.term_ids,
       featured_image_id: result.featured_image_id,
       gallery_image_ids: result.gallery_ids,
-      warnings: [...summary.warnings, ...result.warnings],
+      warnings: [...summary.warnings, ...result.warnings.map(inPayloadTerms)],
     },
   };
 }

@@ -22,7 +22,10 @@ const upsertResult = (created: boolean) => ({
   term_ids: { category: [1], post_tag: [5], igny8_clusters: [], igny8_sectors: [] },
   featured_image_id: null,
   gallery_ids: [],
-  warnings: [{ code: 'IMAGE_REFUSED', message: 'private address', field: 'featured_image' }],
+  warnings: [
+    { code: 'IMAGE_REFUSED', message: 'private address', field: 'featured_image' },
+    { code: 'IMAGE_FAILED', message: 'HTTP 500', field: 'gallery.1' },
+  ],
 });
 
 async function publish(result: unknown) {
@@ -55,7 +58,11 @@ describe('publish-content conversation', () => {
           content_id: 42,
           task_id: 7,
           term_ids: { category: [1], post_tag: [5], igny8_clusters: [], igny8_sectors: [] },
-          warnings: [{ code: 'UNKNOWN_FIELD', field: 'extra' }, { code: 'IMAGE_REFUSED', field: 'featured_image' }],
+          warnings: [
+            { code: 'UNKNOWN_FIELD', field: 'extra' },
+            { code: 'IMAGE_REFUSED', field: 'featured_image' },
+            { code: 'IMAGE_FAILED', field: 'gallery_images.1' },
+          ],
         },
       },
     });
