@@ -63,6 +63,7 @@ test( 'hostile HTML is cleaned: no <script>, no event handlers, no javascript: U
 	expect( stored.post_content ).toContain( 'Hello' );
 	expect( stored.post_content ).not.toMatch( /<script|onclick|onerror|javascript:|<style|alert\(1\)|<iframe/i );
 	expect( stored.post_title ).toBe( 'Bold title' );
+	expect( ( r.body as Envelope ).data!.warnings ).toContainEqual( expect.objectContaining( { code: 'CONTENT_SANITIZED', field: 'content_html' } ) );
 } );
 
 test.describe( 'failure midway leaves no partial post', () => {

@@ -202,9 +202,13 @@ export function planPublish(req: PublishRequest, ctx: PublishContext): PublishPl
   if (clusters) terms.igny8_clusters = clusters;
   if (sectors) terms.igny8_sectors = sectors;
 
+  const content = stripDangerousElements(req.html);
+  if (content !== req.html) {
+    warnings.push({ code: 'CONTENT_SANITIZED', message: 'Removed <script> and <style> elements from content_html.', field: 'content_html' });
+  }
   const post: UpsertPostOp['post'] = {
     post_title: title,
-    post_content: stripDangerousElements(req.html),
+    post_content: content,
     post_status: status,
   };
   if (req.excerpt !== undefined) post.post_excerpt = plainText(req.excerpt);

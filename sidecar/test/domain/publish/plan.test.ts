@@ -101,8 +101,10 @@ describe('planPublish', () => {
   });
 
   it('removes script and style elements with their contents', () => {
-    const { op } = plan({ content_html: '<p>ok</p><script>alert(1)</script><STYLE>p{}</STYLE><scr<script>x</script>ipt>alert(2)</script>' });
+    const { op, warnings } = plan({ content_html: '<p>ok</p><script>alert(1)</script><STYLE>p{}</STYLE><scr<script>x</script>ipt>alert(2)</script>' });
     expect(op.post.post_content).not.toMatch(/<script|alert\(1\)|p\{\}/i);
+    expect(warnings).toContainEqual(expect.objectContaining({ code: 'CONTENT_SANITIZED', field: 'content_html' }));
+    expect(plan({ content_html: '<p>clean</p>' }).warnings).toEqual([]);
   });
 
   it('refuses post types the settings do not allow, taxonomies, and products without WooCommerce', () => {
