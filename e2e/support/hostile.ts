@@ -36,7 +36,7 @@ export async function send( method: string, path: string, init: { headers?: Reco
 	const res = await fetch( stack.wpUrl + path, {
 		method,
 		headers: init.headers ?? {},
-		body: init.body,
+		body: typeof init.body === 'string' || init.body === undefined ? init.body : new Uint8Array( init.body ),
 		redirect: 'manual',
 		signal: AbortSignal.timeout( 30_000 ),
 	} );
