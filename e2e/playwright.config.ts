@@ -17,6 +17,11 @@ process.env.WP_STATE_DIR ??= path.join(
 	`../.igny8/test-wp-${ process.env.WP_VERSION ?? '6.1' }-${ process.env.WP_DB ?? 'sqlite' }`
 );
 process.env.STORAGE_STATE_PATH ??= path.join( import.meta.dirname, '../.igny8/test-results/storage-states/admin.json' );
+// The sidecar inherits the runner's environment: short sync retry timing, so outage tests finish in seconds.
+process.env.SIDECAR_SYNC_BACKOFF_BASE_MS ??= '200';
+process.env.SIDECAR_SYNC_BACKOFF_MAX_MS ??= '2000';
+process.env.SIDECAR_SYNC_RETRY_AFTER_CAP_MS ??= '3000';
+process.env.SIDECAR_SYNC_MAX_ATTEMPTS ??= '100';
 
 export default defineConfig( {
 	testDir: '.',

@@ -5,7 +5,9 @@
  */
 import { Igny8Error, type ConnectionReport, type Igny8Client } from '../adapters/igny8-client.ts';
 import type { SyncJob, SyncStore } from '../adapters/sync-store.ts';
-import { maxSeq, nextSeq, parseSnapshots, type SyncSnapshot } from '../domain/sync/snapshot.ts';
+import { activeStatusMap, wpToIgny8 } from '../domain/status-map.ts';
+import { DELETED_IGNY8_STATUS } from '../domain/sync/payload.ts';
+import { DELETED_STATUS, maxSeq, nextSeq, parseSnapshots, type SyncSnapshot } from '../domain/sync/snapshot.ts';
 import type {
   ConnectionTestResult,
   ConnectionView,
@@ -127,6 +129,11 @@ export class SyncService implements SyncPort, SettingsPort, SyncQueueStats, Conn
       last_synced_at: iso(job.lastSyncedAt),
       updated_at: iso(job.updatedAt),
       sync_mode: this.syncMode(),
+      wordpress_status: job.snapshot.wordpress_status,
+      igny8_status:
+        job.snapshot.wordpress_status === DELETED_STATUS
+          ? DELETED_IGNY8_STATUS
+          : wpToIgny8(activeStatusMap(this.options.site.settings()), job.snapshot.wordpress_status),
     };
   }
 

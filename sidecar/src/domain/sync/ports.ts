@@ -17,6 +17,9 @@ export interface SyncStateView {
   last_synced_at: string | null;
   updated_at: string | null;
   sync_mode: 'auto' | 'manual';
+  /** The latest WordPress status the queue knows for the post, and what IGNY8 gets for it (null when unknown). */
+  wordpress_status?: string | null;
+  igny8_status?: string | null;
 }
 
 export interface SyncPort {
