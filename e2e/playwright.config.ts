@@ -16,7 +16,10 @@ process.env.WP_STATE_DIR ??= path.join(
 	import.meta.dirname,
 	`../.igny8/test-wp-${ process.env.WP_VERSION ?? '6.1' }-${ process.env.WP_DB ?? 'sqlite' }`
 );
-process.env.STORAGE_STATE_PATH ??= path.join( import.meta.dirname, '../.igny8/test-results/storage-states/admin.json' );
+// Results and the saved login live next to the instance, so two runs on different instances (other ports and
+// state dirs, in one working tree) neither log each other out nor delete each other's artifacts.
+const resultsDir = `${ process.env.WP_STATE_DIR }-results`;
+process.env.STORAGE_STATE_PATH ??= path.join( resultsDir, 'storage-states/admin.json' );
 // The sidecar inherits the runner's environment: short sync retry timing, so outage tests finish in seconds.
 process.env.SIDECAR_SYNC_BACKOFF_BASE_MS ??= '200';
 process.env.SIDECAR_SYNC_BACKOFF_MAX_MS ??= '2000';
@@ -25,7 +28,7 @@ process.env.SIDECAR_SYNC_MAX_ATTEMPTS ??= '100';
 
 export default defineConfig( {
 	testDir: '.',
-	outputDir: '../.igny8/test-results/artifacts',
+	outputDir: path.join( resultsDir, 'artifacts' ),
 	globalSetup: './global-setup.ts',
 	// One shared stack; some tests stop the sidecar, so they must not overlap with others.
 	workers: 1,
