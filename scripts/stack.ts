@@ -137,6 +137,10 @@ export async function startStack( options: StackOptions = {} ): Promise< Stack >
 	let t = Date.now();
 	log( `Starting WordPress ${ wpVersion } (${ wpDb }) on ${ wpUrl }…` );
 	log( ( await runtime( options.fresh ? 'up' : 'ensure' ) ).trim() );
+	if ( options.fresh ) {
+		// A fresh site gets a fresh sidecar store: yesterday's queue belongs to yesterday's site.
+		fs.rmSync( path.join( stateDir, 'sidecar' ), { recursive: true, force: true } );
+	}
 	log( `WordPress ready in ${ ( ( Date.now() - t ) / 1000 ).toFixed( 1 ) } s` );
 
 	const keyFile = path.join( stateDir, 'igny8-api-key' );

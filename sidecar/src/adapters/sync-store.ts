@@ -14,7 +14,7 @@
  * A small key/value table holds the rest of the sidecar's durable state (settings snapshot, sealed credentials,
  * connection state).
  */
-import { closeSync, chmodSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import Database from 'better-sqlite3';
@@ -59,8 +59,8 @@ export interface QueueCounts {
 }
 
 export class StoreLockedError extends Error {
-  constructor(path: string, pid: number) {
-    super(`another sidecar (pid ${pid}) is using the sync store ${path}; refusing to start a second one`);
+  constructor(path: string) {
+    super(`another sidecar is using the sync store (lock ${path} is held); refusing to start a second one`);
     this.name = 'StoreLockedError';
   }
 }
@@ -119,40 +119,33 @@ CREATE TABLE IF NOT EXISTS kv (
 /** Store paths held by this process (a second open in the same process is refused too). */
 const heldLocks = new Set<string>();
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function acquireLock(lockPath: string): void {
+/**
+ * The lock file is a tiny SQLite database held in EXCLUSIVE locking mode: SQLite takes an fcntl lock on it, which
+ * the kernel drops the moment the owning process dies (kill -9 included, before it is even reaped), so a crash
+ * never leaves a stale lock and a live owner is never taken over.
+ */
+function acquireLock(lockPath: string): Database.Database {
   const key = resolve(lockPath);
   if (heldLocks.has(key)) {
-    throw new StoreLockedError(lockPath, process.pid);
+    throw new StoreLockedError(lockPath);
   }
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(lockPath, 'wx', 0o600);
-      writeFileSync(fd, `${process.pid}\n`);
-      closeSync(fd);
-      heldLocks.add(key);
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw error;
-      }
-      const pid = Number.parseInt(readFileSync(lockPath, 'utf8').trim(), 10);
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) {
-        throw new StoreLockedError(lockPath, pid);
-      }
-      // A stale lock (kill -9, crash): its owner is gone, take it over.
-      rmSync(lockPath, { force: true });
+  closeSync(openSync(lockPath, 'a', 0o600));
+  chmodSync(lockPath, 0o600);
+  const lock = new Database(lockPath, { timeout: 1_000 });
+  try {
+    lock.pragma('locking_mode = EXCLUSIVE');
+    lock.pragma('journal_mode = MEMORY');
+    lock.exec('CREATE TABLE IF NOT EXISTS owner (pid INTEGER NOT NULL, since INTEGER NOT NULL); DELETE FROM owner;');
+    lock.prepare('INSERT INTO owner (pid, since) VALUES (?, ?)').run(process.pid, Date.now());
+  } catch (error) {
+    lock.close();
+    if ((error as { code?: string }).code?.startsWith('SQLITE_BUSY') || (error as { code?: string }).code?.startsWith('SQLITE_LOCKED')) {
+      throw new StoreLockedError(lockPath);
     }
+    throw error;
   }
-  throw new StoreLockedError(lockPath, -1);
+  heldLocks.add(key);
+  return lock;
 }
 
 function toJob(row: JobRow): SyncJob {
@@ -190,12 +183,14 @@ export interface SyncStoreOptions {
 export class SyncStore {
   readonly path: string;
   private readonly db: Database.Database;
+  private readonly lock: Database.Database;
   private readonly lockPath: string;
   private readonly clock: () => number;
   private closed = false;
 
-  private constructor(db: Database.Database, path: string, lockPath: string, clock: () => number) {
+  private constructor(db: Database.Database, lock: Database.Database, path: string, lockPath: string, clock: () => number) {
     this.db = db;
+    this.lock = lock;
     this.path = path;
     this.lockPath = lockPath;
     this.clock = clock;
@@ -206,7 +201,7 @@ export class SyncStore {
     mkdirSync(options.dir, { recursive: true, mode: 0o700 });
     const path = join(options.dir, options.fileName ?? 'sync.db');
     const lockPath = `${path}.lock`;
-    acquireLock(lockPath);
+    const lock = acquireLock(lockPath);
     try {
       // Create the file 0600 before SQLite does; SQLite gives -wal and -shm the main file's mode.
       closeSync(openSync(path, 'a', 0o600));
@@ -221,13 +216,13 @@ export class SyncStore {
           chmodSync(path + suffix, 0o600);
         }
       }
-      const store = new SyncStore(db, path, lockPath, clock);
+      const store = new SyncStore(db, lock, path, lockPath, clock);
       // Nobody else can hold a lease on this store: whatever was in flight when the last process died is pending again.
       store.recoverLeases(true);
       return store;
     } catch (error) {
       heldLocks.delete(resolve(lockPath));
-      rmSync(lockPath, { force: true });
+      lock.close();
       throw error;
     }
   }
@@ -238,8 +233,8 @@ export class SyncStore {
     }
     this.closed = true;
     this.db.close();
+    this.lock.close();
     heldLocks.delete(resolve(this.lockPath));
-    rmSync(this.lockPath, { force: true });
   }
 
   // ------------------------------------------------------------------ jobs
@@ -447,6 +442,11 @@ export class SyncStore {
   /** Owe WordPress the write-back of a synced job again (the reconciler found its marker still set). */
   oweWriteback(postId: number, seq: string): void {
     this.db.prepare(`UPDATE sync_jobs SET writeback = 'synced', writeback_seq = ? WHERE post_id = ? AND state = 'synced'`).run(seq, postId);
+  }
+
+  /** Forgets every job (the store now serves another site). */
+  clearJobs(): number {
+    return this.db.prepare('DELETE FROM sync_jobs').run().changes;
   }
 
   /** Forgets a job (a deleted post whose report reached IGNY8 and WordPress). */

@@ -100,11 +100,14 @@ export class Reconciler {
         }
         const result = parsed.data;
         if (result.site_uuid !== undefined) {
-          const { modeChanged } = site.update(result.site_uuid, result.settings ?? site.settings(), {
+          const { modeChanged, siteChanged } = site.update(result.site_uuid, result.settings ?? site.settings(), {
             home_url: result.site?.home_url,
             timezone: result.site?.timezone,
             gmt_offset: result.site?.gmt_offset,
           });
+          if (siteChanged) {
+            worker.forgetSite();
+          }
           if (modeChanged === 'auto') {
             store.releaseManual();
           }

@@ -78,11 +78,14 @@ export class SyncService implements SyncPort, SettingsPort, SyncQueueStats, Conn
 
   /** Every verified shim message carries the site's settings: keep them for the worker. */
   observe(sid: string, ctx: ShimContext): void {
-    const { modeChanged } = this.options.site.update(sid, ctx.settings, {
+    const { modeChanged, siteChanged } = this.options.site.update(sid, ctx.settings, {
       home_url: ctx.site.home_url,
       timezone: ctx.site.timezone,
       gmt_offset: ctx.site.gmt_offset,
     });
+    if (siteChanged) {
+      this.options.worker.forgetSite();
+    }
     if (modeChanged === 'auto') {
       const released = this.options.store.releaseManual();
       if (released > 0) {

@@ -39,8 +39,12 @@ export class SiteState {
     return this.snapshot?.sid;
   }
 
-  /** Records what a verified shim message says; returns the sync mode change, if any. */
-  update(sid: string, settings: Record<string, unknown>, site: SiteSnapshot['site']): { modeChanged: SyncMode | undefined } {
+  /**
+   * Records what a verified shim message says; returns the sync mode change, if any, and whether the site itself
+   * changed (another `sid`: a reinstalled site answering on the same address).
+   */
+  update(sid: string, settings: Record<string, unknown>, site: SiteSnapshot['site']): { modeChanged: SyncMode | undefined; siteChanged: boolean } {
+    const siteChanged = this.snapshot !== undefined && this.snapshot.sid !== sid;
     const before = this.syncMode();
     const next: SiteSnapshot = {
       sid,
@@ -54,7 +58,7 @@ export class SiteState {
       this.store.setJson(KEY, next);
     }
     const after = this.syncMode();
-    return { modeChanged: before !== after ? after : undefined };
+    return { modeChanged: before !== after ? after : undefined, siteChanged };
   }
 
   settings(): Record<string, unknown> {

@@ -124,6 +124,17 @@ export class SyncWorker {
     this.kick();
   }
 
+  /**
+   * The site behind WordPress changed (a reinstall with a new site id): the queue and the paused state belong to
+   * the old site, whose posts no longer exist.
+   */
+  forgetSite(): void {
+    const dropped = this.store.clearJobs();
+    this.pause = undefined;
+    this.store.deleteValue(PAUSE_KEY);
+    this.logger.warn({ dropped }, 'the WordPress site id changed: the previous site\'s sync queue was discarded');
+  }
+
   /** Stops claiming new jobs and waits for the deliveries in flight (bounded by `graceMs`). */
   async stop(graceMs = 5_000): Promise<void> {
     this.stopped = true;
