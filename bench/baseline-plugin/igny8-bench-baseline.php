@@ -20,9 +20,129 @@ if ( ! defined( 'ABSPATH' ) ) {
 	exit;
 }
 
+/**
+ * Bench profile, only for requests with the header `X-IGNY8-Bench-Timing: 1` (the real plugin's requests too):
+ * timestamps of request start, REST dispatch, the first lock row insert (the real plugin's upsert_post), the first
+ * post write, all writes done, reply ready and the end of the shutdown work (the sync notify runs there). The
+ * reply gets them as a Server-Timing header (boot, pre, lock, write, post, php); every request also appends one
+ * JSON line to wp-content/igny8-bench-timing.log at the very end (for what happens after the reply is built).
+ *
+ * @param string $name Mark.
+ */
+function igny8_bench_mark( string $name ): void {
+	if ( isset( $GLOBALS['igny8_bench_marks'] ) && ! isset( $GLOBALS['igny8_bench_marks'][ $name ] ) ) {
+		$GLOBALS['igny8_bench_marks'][ $name ] = microtime( true );
+	}
+}
+
+/**
+ * Milliseconds between two marks (null when one is missing).
+ *
+ * @param array  $m Marks.
+ * @param string $a From.
+ * @param string $b To.
+ */
+function igny8_bench_ms( array $m, string $a, string $b ): ?float {
+	return isset( $m[ $a ], $m[ $b ] ) ? round( ( $m[ $b ] - $m[ $a ] ) * 1000, 2 ) : null;
+}
+
+if ( ! empty( $_SERVER['HTTP_X_IGNY8_BENCH_TIMING'] ) ) {
+	$GLOBALS['igny8_bench_marks'] = array( 'start' => (float) ( $_SERVER['REQUEST_TIME_FLOAT'] ?? microtime( true ) ) );
+	add_filter(
+		'rest_pre_dispatch',
+		static function ( $result ) {
+			igny8_bench_mark( 'dispatch' );
+			return $result;
+		},
+		-1000
+	);
+	add_filter(
+		'query',
+		static function ( $sql ) {
+			if ( is_string( $sql ) && false !== stripos( $sql, 'igny8_locks' ) && 0 === stripos( ltrim( $sql ), 'INSERT' ) ) {
+				igny8_bench_mark( 'lock' );
+			}
+			return $sql;
+		}
+	);
+	add_filter(
+		'wp_insert_post_data',
+		static function ( $data ) {
+			igny8_bench_mark( 'write0' );
+			return $data;
+		},
+		-1000
+	);
+	add_action(
+		'igny8_bridge_post_upserted',
+		static function () {
+			igny8_bench_mark( 'write1' );
+		}
+	);
+	add_filter(
+		'rest_post_dispatch',
+		static function ( $response ) {
+			igny8_bench_mark( 'end' );
+			$m = $GLOBALS['igny8_bench_marks'];
+			if ( $response instanceof WP_REST_Response ) {
+				$parts = array(
+					'boot'  => igny8_bench_ms( $m, 'start', 'dispatch' ),
+					'pre'   => igny8_bench_ms( $m, 'dispatch', isset( $m['lock'] ) ? 'lock' : 'write0' ),
+					'lock'  => igny8_bench_ms( $m, 'lock', 'write0' ),
+					'write' => igny8_bench_ms( $m, 'write0', 'write1' ),
+					'post'  => igny8_bench_ms( $m, 'write1', 'end' ),
+					'php'   => igny8_bench_ms( $m, 'start', 'end' ),
+				);
+				$header = array();
+				foreach ( $parts as $name => $ms ) {
+					if ( null !== $ms ) {
+						$header[] = "{$name};dur={$ms}";
+					}
+				}
+				$response->header( 'Server-Timing', implode( ', ', $header ) );
+			}
+			return $response;
+		},
+		PHP_INT_MAX
+	);
+	add_action(
+		'shutdown',
+		static function () {
+			// Registered during shutdown, so it runs after every `shutdown` action (the sync notify included).
+			register_shutdown_function(
+				static function () {
+					igny8_bench_mark( 'done' );
+					$m    = $GLOBALS['igny8_bench_marks'];
+					$line = array(
+						'method'   => $_SERVER['REQUEST_METHOD'] ?? '',
+						'uri'      => $_SERVER['REQUEST_URI'] ?? '',
+						'php'      => igny8_bench_ms( $m, 'start', 'end' ),
+						'shutdown' => igny8_bench_ms( $m, 'end', 'done' ),
+						'total'    => igny8_bench_ms( $m, 'start', 'done' ),
+					);
+					file_put_contents( WP_CONTENT_DIR . '/igny8-bench-timing.log', wp_json_encode( $line ) . "\n", FILE_APPEND | LOCK_EX );
+				}
+			);
+		},
+		PHP_INT_MAX
+	);
+}
+
 add_action(
 	'rest_api_init',
 	static function () {
+		// The bare cost of a WordPress bootstrap + REST dispatch, for the profile of `npm run bench`.
+		register_rest_route(
+			'igny8-baseline/v1',
+			'/noop',
+			array(
+				'methods'             => 'GET',
+				'callback'            => static function () {
+					return new WP_REST_Response( array( 'success' => true ) );
+				},
+				'permission_callback' => '__return_true',
+			)
+		);
 		register_rest_route(
 			'igny8-baseline/v1',
 			'/publish-content/?',
@@ -219,6 +339,7 @@ function igny8_bench_baseline_publish( WP_REST_Request $request ) {
 		}
 	}
 
+	igny8_bench_mark( 'write1' );
 	return new WP_REST_Response(
 		array(
 			'success' => true,

@@ -1,0 +1,182 @@
+/**
+ * Small shared pieces of `npm run bench` and `npm run soak`: statistics, a timed HTTP client, process memory,
+ * WordPress state through php-cli, and the table printer.
+ */
+import fs from 'node:fs';
+
+import type { Stack } from '../scripts/stack.js';
+
+// ------------------------------------------------------------------------------------------------ statistics
+
+export function quantile( values: readonly number[], q: number ): number {
+	if ( values.length === 0 ) {
+		return Number.NaN;
+	}
+	const sorted = [ ...values ].sort( ( a, b ) => a - b );
+	const pos = ( sorted.length - 1 ) * q;
+	const lo = Math.floor( pos );
+	const hi = Math.ceil( pos );
+	return ( sorted[ lo ] as number ) + ( ( sorted[ hi ] as number ) - ( sorted[ lo ] as number ) ) * ( pos - lo );
+}
+export const median = ( values: readonly number[] ) => quantile( values, 0.5 );
+export const p95 = ( values: readonly number[] ) => quantile( values, 0.95 );
+
+export interface Spread {
+	median: number;
+	min: number;
+	max: number;
+	rounds: number[];
+}
+/** Median of per-round values with the range, e.g. the ratio of each round. */
+export function spread( rounds: number[] ): Spread {
+	return { median: median( rounds ), min: Math.min( ...rounds ), max: Math.max( ...rounds ), rounds };
+}
+export const fmtMs = ( ms: number ) => ( Number.isFinite( ms ) ? `${ ms < 10 ? ms.toFixed( 1 ) : Math.round( ms ) } ms` : 'n/a' );
+export const fmtRatio = ( r: number ) => ( Number.isFinite( r ) ? r.toFixed( 2 ) : 'n/a' );
+export const fmtSpread = ( s: Spread, unit = '' ) => `${ fmtRatio( s.median ) }${ unit } (rounds ${ fmtRatio( s.min ) }–${ fmtRatio( s.max ) })`;
+
+// ------------------------------------------------------------------------------------------------------ HTTP
+
+export interface Timed {
+	status: number;
+	ms: number;
+	body: Record< string, unknown >;
+	text: string;
+	headers: Headers;
+}
+
+/** One request, timed from before fetch() to the last body byte. Network errors become status 0. */
+export async function timed( url: string, init: RequestInit = {} ): Promise< Timed > {
+	const started = performance.now();
+	try {
+		const res = await fetch( url, { ...init, signal: AbortSignal.timeout( 60_000 ) } );
+		const text = await res.text();
+		const ms = performance.now() - started;
+		let body: Record< string, unknown > = {};
+		try {
+			body = JSON.parse( text ) as Record< string, unknown >;
+		} catch {
+			body = {};
+		}
+		return { status: res.status, ms, body, text, headers: res.headers };
+	} catch ( error ) {
+		return { status: 0, ms: performance.now() - started, body: { error: ( error as Error ).message }, text: '', headers: new Headers() };
+	}
+}
+
+/** `Server-Timing: boot;dur=1.2, php;dur=3` → { boot: 1.2, php: 3 }. */
+export function serverTiming( headers: Headers ): Record< string, number > {
+	const out: Record< string, number > = {};
+	for ( const part of ( headers.get( 'server-timing' ) ?? '' ).split( ',' ) ) {
+		const match = /^\s*([\w-]+);dur=([\d.]+)/.exec( part );
+		if ( match ) {
+			out[ match[ 1 ] as string ] = Number( match[ 2 ] );
+		}
+	}
+	return out;
+}
+
+/** Runs `worker(i)` for i in [0, total) on `concurrency` async clients; returns the wall time in ms. */
+export async function pool( total: number, concurrency: number, worker: ( i: number ) => Promise< void > ): Promise< number > {
+	let next = 0;
+	const started = performance.now();
+	await Promise.all(
+		Array.from( { length: concurrency }, async () => {
+			while ( next < total ) {
+				await worker( next++ );
+			}
+		} )
+	);
+	return performance.now() - started;
+}
+
+export const sleep = ( ms: number ) => new Promise( ( resolve ) => setTimeout( resolve, ms ) );
+
+// ---------------------------------------------------------------------------------------------------- memory
+
+/** VmRSS in KiB of every live process in a process group (pure /proc, Linux). */
+export function groupRss( pgid: number ): Array< { pid: number; rssKiB: number; cmd: string } > {
+	const out: Array< { pid: number; rssKiB: number; cmd: string } > = [];
+	for ( const entry of fs.readdirSync( '/proc' ) ) {
+		if ( ! /^\d+$/.test( entry ) ) {
+			continue;
+		}
+		try {
+			const stat = fs.readFileSync( `/proc/${ entry }/stat`, 'utf8' );
+			const fields = stat.slice( stat.lastIndexOf( ')' ) + 2 ).split( ' ' );
+			if ( Number( fields[ 2 ] ) !== pgid || fields[ 0 ] === 'Z' ) {
+				continue;
+			}
+			const status = fs.readFileSync( `/proc/${ entry }/status`, 'utf8' );
+			const rss = Number( /VmRSS:\s+(\d+)/.exec( status )?.[ 1 ] ?? 0 );
+			const cmd = fs.readFileSync( `/proc/${ entry }/cmdline`, 'utf8' ).split( '\0' ).join( ' ' ).trim();
+			out.push( { pid: Number( entry ), rssKiB: rss, cmd } );
+		} catch {
+			// The process ended while we looked.
+		}
+	}
+	return out;
+}
+
+/** RSS (MiB) of the node process serving the sidecar (the group's biggest) and of the whole group (+ tsx launcher). */
+export function sidecarRss( stack: Stack ): { serverMiB: number; groupMiB: number } {
+	const pgid = stack.sidecarPid();
+	if ( ! pgid ) {
+		return { serverMiB: Number.NaN, groupMiB: Number.NaN };
+	}
+	const procs = groupRss( pgid );
+	const server = Math.max( 0, ...procs.map( ( p ) => p.rssKiB ) );
+	const total = procs.reduce( ( sum, p ) => sum + p.rssKiB, 0 );
+	return { serverMiB: server / 1024, groupMiB: total / 1024 };
+}
+
+// ------------------------------------------------------------------------------------------------- WordPress
+
+/** Runs PHP in the site (php-cli) and parses the last output line as JSON. */
+export async function wpJson< T >( stack: Stack, php: string ): Promise< T > {
+	const out = await stack.wpEval( `echo wp_json_encode( ( function () { ${ php } } )() );` );
+	return JSON.parse( out.trim().split( '\n' ).pop() ?? 'null' ) as T;
+}
+
+/** Posts carrying each IGNY8 content id in [from, to], with how many posts each has. */
+export async function postsPerContentId( stack: Stack, from: number, to: number ): Promise< { ids: number; posts: number; duplicated: number } > {
+	return wpJson( stack, `
+		global $wpdb;
+		$rows = $wpdb->get_results( $wpdb->prepare( "SELECT m.meta_value AS cid, COUNT(*) AS n FROM {$wpdb->postmeta} m JOIN {$wpdb->posts} p ON p.ID = m.post_id WHERE m.meta_key = '_igny8_content_id' AND p.post_type <> 'revision' AND ( m.meta_value + 0 ) BETWEEN %d AND %d GROUP BY m.meta_value", ${ from }, ${ to } ), ARRAY_A );
+		$posts = 0; $dup = 0;
+		foreach ( $rows as $row ) { $posts += (int) $row['n']; if ( (int) $row['n'] > 1 ) { $dup++; } }
+		return array( 'ids' => count( $rows ), 'posts' => $posts, 'duplicated' => $dup );
+	` );
+}
+
+/** An application password for the admin (core REST auth). */
+export async function adminBasicAuth( stack: Stack ): Promise< string > {
+	const password = await wpJson< string >(
+		stack,
+		`list( $pw ) = WP_Application_Passwords::create_new_application_password( 1, array( 'name' => 'bench-' . wp_generate_password( 6, false ) ) ); return $pw;`
+	);
+	return 'Basic ' + Buffer.from( `admin:${ password }` ).toString( 'base64' );
+}
+
+export const PLUGIN_FILE = 'igny8-bridge/igny8-bridge.php';
+
+export async function setPluginActive( stack: Stack, active: boolean ): Promise< void > {
+	await stack.wpEval(
+		`require_once ABSPATH . 'wp-admin/includes/plugin.php'; ` +
+			( active ? `$r = activate_plugin( '${ PLUGIN_FILE }' ); if ( is_wp_error( $r ) ) { throw new Exception( $r->get_error_message() ); }` : `deactivate_plugins( '${ PLUGIN_FILE }' );` )
+	);
+}
+
+// ----------------------------------------------------------------------------------------------------- table
+
+export function table( rows: Array< [ string, string, string? ] > ): string {
+	const w0 = Math.max( ...rows.map( ( r ) => r[ 0 ].length ) );
+	const w1 = Math.max( ...rows.map( ( r ) => r[ 1 ].length ) );
+	const line = `+${ '-'.repeat( w0 + 2 ) }+${ '-'.repeat( w1 + 2 ) }+`;
+	const out = [ line ];
+	for ( const [ a, b, c ] of rows ) {
+		out.push( `| ${ a.padEnd( w0 ) } | ${ b.padEnd( w1 ) } |${ c ? ` ${ c }` : '' }` );
+	}
+	out.push( line );
+	return out.join( '\n' );
+}

@@ -1,0 +1,167 @@
+/**
+ * `npm run bench`: the IGNY8 Bridge (PHP shim + sidecar) against an all-PHP baseline plugin that does the same
+ * publish writes in one PHP request (bench/baseline-plugin/, bench-only, never shipped), on one fresh WordPress.
+ * Prints a table and writes JSON to .igny8/bench-results/.
+ *
+ * Own ports and state dir (WP 8980, sidecar 9080, simulator 9180, WP_STATE_DIR=.igny8/bench-wp) so it never
+ * touches the dev site or a test run. The machine is shared: every comparison is side by side in one run,
+ * alternating, in rounds; read the ratios and the round ranges, not the absolute milliseconds.
+ *
+ * Knobs (env): BENCH_PUBLISHES (200 per side), BENCH_ROUNDS (4), BENCH_CONCURRENCY_PER_LEVEL (40 per round),
+ * BENCH_CONCURRENCY_ROUNDS (2), BENCH_TOGGLE_ROUNDS (4), BENCH_TOGGLE_BLOCK (15), BENCH_SYNC_SAMPLES (40),
+ * BENCH_SYNC_DRAIN (1000), BENCH_ONLY (comma list of latency,concurrency,toggle,sync,footprint).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { fmtMs, fmtRatio, fmtSpread, sleep, table } from '../bench/lib.js';
+import { concurrency, editorBundle, IDS, pluginToggle, publishLatency, sidecarRss, syncBench, type ConcurrencyRow, type LatencyResult, type SameIdRow, type SyncResult, type ToggleResult } from '../bench/scenarios.js';
+import { ROOT, startStack } from './stack.js';
+
+const num = ( name: string, fallback: number ) => {
+	const value = Number( process.env[ name ] ?? fallback );
+	return Number.isFinite( value ) && value > 0 ? value : fallback;
+};
+const only = new Set( ( process.env.BENCH_ONLY ?? 'latency,concurrency,toggle,sync,footprint' ).split( ',' ).map( ( s ) => s.trim() ) );
+const log = ( message: string ) => process.stdout.write( `${ message }\n` );
+
+process.env.WP_STATE_DIR ??= path.join( ROOT, '.igny8/bench-wp' );
+const stack = await startStack( {
+	fresh: true,
+	wpPort: num( 'BENCH_WP_PORT', 8980 ),
+	sidecarPort: num( 'BENCH_SIDECAR_PORT', 9080 ),
+	simulatorPort: num( 'BENCH_SIMULATOR_PORT', 9180 ),
+	extraPluginDirs: [ path.join( ROOT, 'bench/baseline-plugin' ) ],
+	// The per-site limit (600/min) is for production; a bench measures speed, not the limiter.
+	sidecarEnv: { SIDECAR_RATE_LIMIT_PER_MIN: '1000000' },
+	log: ( m ) => log( `[stack] ${ m }` ),
+} );
+
+const results: {
+	when: string;
+	machine: { cpus: number; node: string; wordpress: string; db: string };
+	latency?: LatencyResult;
+	concurrency?: { rows: ConcurrencyRow[]; sameId: SameIdRow[] };
+	toggle?: ToggleResult;
+	sync?: SyncResult;
+	footprint?: { idle: { serverMiB: number; groupMiB: number }; underLoadMaxMiB: { serverMiB: number; groupMiB: number }; after: { serverMiB: number; groupMiB: number }; bundle?: ReturnType< typeof editorBundle > };
+} = {
+	when: new Date().toISOString(),
+	machine: { cpus: ( await import( 'node:os' ) ).cpus().length, node: process.version, wordpress: stack.wpVersion, db: stack.wpDb },
+};
+
+try {
+	// The baseline authenticates with the same key and header, against its own stored HMAC.
+	await stack.wpEval( `update_option( 'igny8_baseline_key_hmac', hash_hmac( 'sha256', ${ JSON.stringify( stack.apiKey ) }, wp_salt( 'auth' ) ) );` );
+	await sleep( 3000 );
+	const idle = sidecarRss( stack );
+	let peak = { ...idle };
+	const sample = () => {
+		const now = sidecarRss( stack );
+		peak = { serverMiB: Math.max( peak.serverMiB, now.serverMiB ), groupMiB: Math.max( peak.groupMiB, now.groupMiB ) };
+	};
+	const sampler = setInterval( sample, 100 );
+
+	if ( only.has( 'latency' ) ) {
+		log( '\n1. publish latency, ours vs the all-PHP baseline (interleaved)' );
+		results.latency = await publishLatency( stack, num( 'BENCH_PUBLISHES', 200 ), num( 'BENCH_ROUNDS', 4 ), log );
+	}
+	if ( only.has( 'concurrency' ) ) {
+		log( '\n2. concurrency' );
+		results.concurrency = await concurrency( stack, [ 1, 4, 8 ], num( 'BENCH_CONCURRENCY_PER_LEVEL', 40 ), num( 'BENCH_CONCURRENCY_ROUNDS', 2 ), log, sample );
+	}
+	if ( only.has( 'toggle' ) ) {
+		log( '\n3 + 5. editor save and front-end views, plugin active vs inactive' );
+		results.toggle = await pluginToggle( stack, num( 'BENCH_TOGGLE_ROUNDS', 4 ), num( 'BENCH_TOGGLE_BLOCK', 15 ), log );
+	}
+	if ( only.has( 'sync' ) ) {
+		log( '\n4. sync (WordPress → IGNY8)' );
+		try {
+			results.sync = await syncBench( stack, num( 'BENCH_SYNC_SAMPLES', 40 ), num( 'BENCH_SYNC_DRAIN', 1000 ), log );
+		} catch ( error ) {
+			results.sync = { available: false, reason: ( error as Error ).message };
+		}
+		if ( ! results.sync.available ) {
+			log( `  sync: not available yet (${ results.sync.reason })` );
+		}
+	}
+	clearInterval( sampler );
+	if ( only.has( 'footprint' ) ) {
+		results.footprint = { idle, underLoadMaxMiB: peak, after: sidecarRss( stack ), bundle: editorBundle( ROOT ) };
+	}
+} finally {
+	await stack.stop();
+}
+
+// -------------------------------------------------------------------------------------------------- report
+
+const rows: Array< [ string, string, string? ] > = [ [ 'measure', 'result', 'target' ] ];
+const verdict = ( okay: boolean ) => ( okay ? 'met' : 'NOT met' );
+const l = results.latency;
+if ( l ) {
+	rows.push( [ `publish p50 / p95, ours (${ l.perSide } publishes)`, `${ fmtMs( l.ours.p50 ) } / ${ fmtMs( l.ours.p95 ) }, ${ l.ours.errors } errors` ] );
+	rows.push( [ `publish p50 / p95, all-PHP baseline (${ l.perSide })`, `${ fmtMs( l.baseline.p50 ) } / ${ fmtMs( l.baseline.p95 ) }, ${ l.baseline.errors } errors` ] );
+	rows.push( [ 'ratio p50 ours / baseline', `${ fmtRatio( l.ratioP50 ) }; per round ${ fmtSpread( l.ratioP50Rounds ) }`, `≤ 1.25: ${ verdict( l.ratioP50 <= 1.25 ) }` ] );
+	const o = l.profile.ours;
+	const b = l.profile.baseline;
+	rows.push( [ '  profile: bare WP bootstrap + REST (noop)', fmtMs( l.profile.bareBootstrapP50 ) ] );
+	rows.push( [ '  profile ours: boot / pre / lock / write / post', `${ fmtMs( o.boot ?? NaN ) } / ${ fmtMs( o.pre ?? NaN ) } / ${ fmtMs( o.lock ?? NaN ) } / ${ fmtMs( o.write ?? NaN ) } / ${ fmtMs( o.post ?? NaN ) } (PHP ${ fmtMs( o.php ?? NaN ) }, client ${ fmtMs( o.client ?? NaN ) })` ] );
+	rows.push( [ '  profile baseline: boot / pre / write / post', `${ fmtMs( b.boot ?? NaN ) } / ${ fmtMs( b.pre ?? NaN ) } / ${ fmtMs( b.write ?? NaN ) } / ${ fmtMs( b.post ?? NaN ) } (PHP ${ fmtMs( b.php ?? NaN ) }, client ${ fmtMs( b.client ?? NaN ) })` ] );
+	rows.push( [ '  profile: sidecar compute per publish (2 rounds)', fmtMs( l.profile.sidecarComputeP50 ) ] );
+}
+const c = results.concurrency;
+if ( c ) {
+	for ( const clients of [ ...new Set( c.rows.map( ( r ) => r.clients ) ) ] ) {
+		const ours = c.rows.find( ( r ) => r.clients === clients && r.side === 'ours' );
+		const base = c.rows.find( ( r ) => r.clients === clients && r.side === 'baseline' );
+		if ( ours && base ) {
+			rows.push( [
+				`${ clients } client(s), distinct ids: posts/s ours | baseline`,
+				`${ fmtRatio( ours.postsPerSecond.median ) } | ${ fmtRatio( base.postsPerSecond.median ) }; errors ${ ours.errors } | ${ base.errors }; duplicates ${ ours.duplicates } | ${ base.duplicates }`,
+				`dup 0: ${ verdict( ours.duplicates === 0 && ours.missing <= 0 ) }`,
+			] );
+		}
+	}
+	for ( const s of c.sameId ) {
+		rows.push( [ `${ s.clients } clients × ${ s.requests } on ONE content id, ${ s.side }`, `${ s.posts } post(s); statuses ${ Object.entries( s.statuses ).map( ( [ k, v ] ) => `${ k }×${ v }` ).join( ' ' ) }`, s.side === 'ours' ? `1 post: ${ verdict( s.posts === 1 ) }` : 'reference' ] );
+	}
+}
+const t = results.toggle;
+if ( t ) {
+	rows.push( [ 'editor save (REST, managed post) active / inactive', `${ fmtMs( t.save.activeP50 ) } / ${ fmtMs( t.save.inactiveP50 ) }; ratio ${ fmtSpread( t.save.ratio ) }`, `≤ 1.10: ${ verdict( t.save.ratio.median <= 1.1 ) }` ] );
+	const sp = t.save.profile;
+	rows.push( [ '  profile: PHP until reply | shutdown work after', `active ${ fmtMs( sp.active.restP50 ) } | ${ fmtMs( sp.active.shutdownP50 ) }; inactive ${ fmtMs( sp.inactive.restP50 ) } | ${ fmtMs( sp.inactive.shutdownP50 ) }` ] );
+}
+const s = results.sync;
+if ( s ) {
+	if ( s.available ) {
+		rows.push( [ 'sync: status change → IGNY8 received, p50 / p95', `${ fmtMs( s.latency.p50 ) } / ${ fmtMs( s.latency.p95 ) } (max ${ fmtMs( s.latency.max ) }, ${ s.latency.samples } changes, ${ s.latency.missed } missed)`, `p95 ≤ 1 s: ${ verdict( s.latency.p95 <= 1000 ) }` ] );
+		rows.push( [
+			`sync: drain ${ s.drain.jobs } changes made in one request`,
+			`${ s.drain.received }/${ s.drain.jobs } delivered; ${ s.drain.jobsPerSecond.toFixed( 0 ) } jobs/s over ${ s.drain.deliverySeconds.toFixed( 1 ) } s of deliveries (all done ${ s.drain.seconds.toFixed( 1 ) } s after the request began; it ran ${ s.drain.recordSeconds.toFixed( 1 ) } s)`,
+		] );
+	} else {
+		rows.push( [ 'sync', `not available yet (${ s.reason })` ] );
+	}
+}
+const f = results.footprint;
+if ( f ) {
+	rows.push( [ 'sidecar RSS idle (node server | + tsx launcher)', `${ f.idle.serverMiB.toFixed( 0 ) } MiB | ${ f.idle.groupMiB.toFixed( 0 ) } MiB` ] );
+	rows.push( [ 'sidecar RSS peak under load | after', `${ f.underLoadMaxMiB.serverMiB.toFixed( 0 ) } MiB | ${ f.after.serverMiB.toFixed( 0 ) } MiB` ] );
+	rows.push( [ 'editor bundle (plugin-php-shim/build/*.js)', f.bundle ? `${ f.bundle.gzipKiB.toFixed( 1 ) } KiB gzipped (${ f.bundle.rawKiB.toFixed( 1 ) } KiB raw, ${ f.bundle.files } files)` : 'not built (npm run build)' ] );
+}
+if ( t ) {
+	rows.push( [ 'front page GET / active / inactive', `${ fmtMs( t.frontPage.activeP50 ) } / ${ fmtMs( t.frontPage.inactiveP50 ) }; ratio ${ fmtSpread( t.frontPage.ratio ) }` ] );
+	rows.push( [ 'unrelated post permalink active / inactive', `${ fmtMs( t.permalink.activeP50 ) } / ${ fmtMs( t.permalink.inactiveP50 ) }; ratio ${ fmtSpread( t.permalink.ratio ) }` ] );
+}
+
+log( `\nIGNY8 Bridge bench — WordPress ${ results.machine.wordpress } (${ results.machine.db }), ${ results.machine.cpus } CPUs, Node ${ results.machine.node }, ${ results.when }` );
+log( table( rows ) );
+
+const outDir = path.join( ROOT, '.igny8/bench-results' );
+fs.mkdirSync( outDir, { recursive: true } );
+const file = path.join( outDir, `bench-${ results.when.replace( /[:.]/g, '-' ) }.json` );
+fs.writeFileSync( file, JSON.stringify( { ...results, ids: IDS, table: rows }, null, 2 ) );
+fs.copyFileSync( file, path.join( outDir, 'latest.json' ) );
+log( `\nJSON: ${ path.relative( ROOT, file ) } (and .igny8/bench-results/latest.json)` );
+
