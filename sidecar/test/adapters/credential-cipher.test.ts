@@ -1,0 +1,50 @@
+import { randomBytes } from 'node:crypto';
+
+import { describe, expect, it } from 'vitest';
+
+import { CredentialCipher, CredentialDecryptError } from '../../src/adapters/credential-cipher.ts';
+
+const key = randomBytes(32);
+
+function reason(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(CredentialDecryptError);
+    return (error as CredentialDecryptError).reason;
+  }
+  throw new Error('expected decryption to fail');
+}
+
+describe('CredentialCipher (AES-256-GCM, AAD site|field|version)', () => {
+  it('round-trips, with a fresh IV each time and no plaintext in the sealed value', () => {
+    const cipher = new CredentialCipher(key);
+    const a = cipher.seal('site-1', 'password', 'hunter2-secret');
+    const b = cipher.seal('site-1', 'password', 'hunter2-secret');
+    expect(a.iv).not.toBe(b.iv);
+    expect(a.ct).not.toBe(b.ct);
+    expect(JSON.stringify(a)).not.toContain('hunter2');
+    expect(a).toMatchObject({ v: 1, kid: cipher.kid });
+    expect(cipher.open('site-1', 'password', a)).toBe('hunter2-secret');
+  });
+
+  it('binds the ciphertext to its site and field (AAD): moved values do not decrypt', () => {
+    const cipher = new CredentialCipher(key);
+    const sealed = cipher.seal('site-1', 'password', 'secret');
+    expect(reason(() => cipher.open('site-2', 'password', sealed))).toBe('tampered');
+    expect(reason(() => cipher.open('site-1', 'api_key', sealed))).toBe('tampered');
+  });
+
+  it('refuses a wrong key (by key id) and tampered bytes', () => {
+    const sealed = new CredentialCipher(key).seal('s', 'password', 'secret');
+    expect(reason(() => new CredentialCipher(randomBytes(32)).open('s', 'password', sealed))).toBe('wrong_key');
+    const flipped = { ...sealed, ct: Buffer.from(Buffer.from(sealed.ct, 'base64url').map((byte, i) => (i === 0 ? byte ^ 1 : byte))).toString('base64url') };
+    expect(reason(() => new CredentialCipher(key).open('s', 'password', flipped))).toBe('tampered');
+    expect(reason(() => new CredentialCipher(key).open('s', 'password', { ...sealed, v: 2 }))).toBe('malformed');
+    expect(reason(() => new CredentialCipher(key).open('s', 'password', 'plain text'))).toBe('malformed');
+  });
+
+  it('needs a 32-byte key', () => {
+    expect(() => new CredentialCipher(randomBytes(16))).toThrow(/32 bytes/);
+  });
+});
