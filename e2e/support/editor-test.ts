@@ -8,9 +8,14 @@ import { expect, test as base } from '@wordpress/e2e-test-utils-playwright';
 /** Known noise from WordPress core itself, never from our code. */
 const IGNORED = [ /JQMIGRATE/, /elements with non-unique id #_wpnonce/, /This is a global warning/ ];
 
-export const test = base.extend< { consoleGuard: void } >( {
+export const test = base.extend< { consoleGuard: void; expectedConsole: RegExp[] } >( {
+	/**
+	 * Console messages one test provokes on purpose, e.g. the browser's own "Failed to load resource: … 422" for a
+	 * request the test makes fail. Set per test with `test.use( { expectedConsole: [ … ] } )`; keep them exact.
+	 */
+	expectedConsole: [ [], { option: true } ],
 	consoleGuard: [
-		async ( { page }, use ) => {
+		async ( { page, expectedConsole }, use ) => {
 			// This machine is offline. Core's editor pulls a few images from s.w.org (the welcome guide): answer
 			// them empty instead of letting each fail as a console error that has nothing to do with our code.
 			await page.route( ( url ) => url.hostname !== '127.0.0.1' && url.hostname !== 'localhost', ( route ) =>
@@ -19,7 +24,9 @@ export const test = base.extend< { consoleGuard: void } >( {
 			const problems: string[] = [];
 			page.on( 'console', ( message ) => {
 				const type = message.type();
-				if ( ( type === 'error' || type === 'warning' ) && ! IGNORED.some( ( re ) => re.test( message.text() ) ) ) {
+				const text = message.text();
+				const known = [ ...IGNORED, ...expectedConsole ].some( ( re ) => re.test( text ) || re.test( `${ text } (${ message.location().url })` ) );
+				if ( ( type === 'error' || type === 'warning' ) && ! known ) {
 					problems.push( `console.${ type }: ${ message.text() } (${ message.location().url })` );
 				}
 			} );

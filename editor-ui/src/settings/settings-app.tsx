@@ -13,13 +13,13 @@ import {
 	TextControl,
 	ToggleControl,
 } from '@wordpress/components';
-import { humanTimeDiff } from '@wordpress/date';
 import { createElement, Fragment } from '@wordpress/element';
 import { __, sprintf } from '@wordpress/i18n';
 
 /**
  * Internal dependencies
  */
+import { relativeTime } from '../shared/relative-time';
 import {
 	CONTRACT_POST_TYPES,
 	DEFAULT_POST_STATUSES,
@@ -69,9 +69,9 @@ const connectionStateLabel = ( state: string ): string =>
 
 /**
  * Props that put a field's validation message in its help text and mark the input invalid.
- * @param errors
- * @param field
- * @param help
+ * @param errors Messages by field.
+ * @param field  The field.
+ * @param help   The help text shown while the field is valid.
  */
 function fieldState( errors: FieldErrors, field: FieldName, help: string ) {
 	const error = errors[ field ];
@@ -115,9 +115,9 @@ function ConnectionSummary( { saved }: { saved: SettingsReply } ) {
 					<span className="igny8-muted">
 						{ ' ' }
 						{ sprintf(
-							/* translators: %s: how long ago, e.g. "5 minutes ago". */
+							/* translators: %s: how long ago, e.g. "5 mins ago". */
 							__( '(checked %s)', 'igny8-bridge' ),
-							humanTimeDiff( connection.checked_at )
+							relativeTime( connection.checked_at )
 						) }
 					</span>
 				) }

@@ -15,7 +15,7 @@ import type { ConnectionTestResult, TestConnectionReply } from './types';
 /**
  * **Test connection** (`POST /igny8/v1/settings/test-connection`) with the saved settings. A refusal by IGNY8
  * (`ok:false`) and a failed request both become a failed result with the reason.
- * @param onDone
+ * @param onDone Called after each test (the connection state changed).
  */
 export function useConnectionTest( onDone: () => void ) {
 	const [ result, setResult ] = useState< ConnectionTestResult | null >(

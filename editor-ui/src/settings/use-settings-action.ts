@@ -14,9 +14,9 @@ import { isRouteMissing, toApiError } from '../shared/api-error';
 
 /**
  * A one-click maintenance action (Sync all pending, Sync site structure) reported as a notice with a stable id.
- * @param path
- * @param noticeId
- * @param doneMessage
+ * @param path        The route to POST to.
+ * @param noticeId    Stable id of the result notice.
+ * @param doneMessage Success text when the server sends none.
  */
 export function useSettingsAction(
 	path: string,

@@ -54,8 +54,8 @@ const sameValue = ( a: unknown, b: unknown ) =>
 
 /**
  * The fields whose value differs from the saved settings.
- * @param draft
- * @param saved
+ * @param draft The form.
+ * @param saved The saved settings.
  */
 export function changedFields(
 	draft: EditableSettings,
@@ -197,18 +197,29 @@ export function useSettings(): SettingsController {
 		}
 		removeNotice( NOTICE_SAVE );
 		const found = validateSettings( draft, secrets );
-		// A new IGNY8 address must not receive the password saved for the old one (SPEC §9).
-		if (
-			changes.api_base_url !== undefined &&
-			saved.api_base_url !== '' &&
-			saved.password_present &&
-			secrets.password === '' &&
-			! found.password
-		) {
-			found.password = __(
-				'Enter the password again: the IGNY8 URL changed.',
-				'igny8-bridge'
-			);
+		// A new IGNY8 address must not inherit the old one's secrets (SPEC §9): the credential that target uses is
+		// entered again.
+		if ( changes.api_base_url !== undefined && saved.api_base_url !== '' ) {
+			if (
+				draft.sync_target === 'webhook' &&
+				secrets.api_key === '' &&
+				! found.api_key
+			) {
+				found.api_key = __(
+					'Enter the API key again: the IGNY8 URL changed.',
+					'igny8-bridge'
+				);
+			}
+			if (
+				draft.sync_target === 'tasks' &&
+				secrets.password === '' &&
+				! found.password
+			) {
+				found.password = __(
+					'Enter the password again: the IGNY8 URL changed.',
+					'igny8-bridge'
+				);
+			}
 		}
 		setErrors( found );
 		if ( Object.keys( found ).length ) {

@@ -19,7 +19,7 @@ const LOOPBACK_HOSTS = [ 'localhost', '127.0.0.1', '[::1]' ];
 
 /**
  * https, or plain http for a loopback host (development against a local IGNY8 or the simulator).
- * @param value
+ * @param value What was entered.
  */
 export function validateBaseUrl( value: string ): string | undefined {
 	if ( value.trim() === '' ) {
@@ -113,7 +113,7 @@ const FIELDS: readonly FieldName[] = [
 
 /**
  * The form field a server-side `field` names (the sidecar's wire names, or the shim's option names).
- * @param field
+ * @param field The `field` of an error envelope.
  */
 export function fieldFromServer(
 	field: string | undefined

@@ -40,14 +40,14 @@ export function toApiError(
 
 /**
  * The route is not there (yet): the sidecar has no handler for it, or core knows no such route.
- * @param error
+ * @param error Whatever apiFetch rejected with.
  */
 export const isRouteMissing = ( error: ApiError ): boolean =>
 	error.code === 'ROUTE_NOT_FOUND' || error.code === 'rest_no_route';
 
 /**
  * Unwraps the success envelope `{success:true, data}`; a bare object is taken as the data itself.
- * @param reply
+ * @param reply A parsed reply.
  */
 export function envelopeData< T >( reply: unknown ): T {
 	if ( isRecord( reply ) && reply.success === true && 'data' in reply ) {

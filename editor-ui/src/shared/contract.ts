@@ -17,7 +17,7 @@ const WP_TO_IGNY8: Readonly< Record< string, string > > =
 
 /**
  * The IGNY8 status a WordPress status reports as (the contract's WP → IGNY8 map and its default).
- * @param wordpressStatus
+ * @param wordpressStatus A WordPress post status.
  */
 export function igny8StatusFor( wordpressStatus: string ): string {
 	return (

@@ -1,12 +1,12 @@
 /**
  * WordPress dependencies
  */
-import { humanTimeDiff } from '@wordpress/date';
-import { __, sprintf } from '@wordpress/i18n';
+import { __ } from '@wordpress/i18n';
 
 /**
  * Internal dependencies
  */
+import { relativeTime } from '../shared/relative-time';
 import type { SyncState, SyncStateName } from './types';
 
 /** Visual tone of a sync state (a CSS modifier; the text always says the state too). */
@@ -47,19 +47,21 @@ export function syncStateTone( state: SyncStateName ): SyncTone {
 }
 
 /**
- * One line for the state, e.g. "Synced 5 minutes ago", "Pending: sending to IGNY8 now".
- * @param sync
+ * What goes with the state's badge, e.g. "5 mins ago" (synced) or "Pending: sending to IGNY8 now".
+ *
+ * @param sync The sync state.
  */
 export function syncStateSentence( sync: SyncState ): string {
 	if ( sync.state === 'synced' && sync.lastSyncedAt ) {
-		return sprintf(
-			/* translators: %s: how long ago, e.g. "5 minutes ago". */
-			__( 'Synced %s', 'igny8-bridge' ),
-			humanTimeDiff( sync.lastSyncedAt )
-		);
+		return relativeTime( sync.lastSyncedAt );
 	}
 	if ( sync.state === 'in_flight' ) {
 		return __( 'Pending: sending to IGNY8 now', 'igny8-bridge' );
+	}
+	if ( sync.state === 'failed' && sync.source === 'route' ) {
+		return sync.retrying
+			? __( 'Retrying automatically', 'igny8-bridge' )
+			: __( 'Not retried: fix the cause, then Sync now', 'igny8-bridge' );
 	}
 	if ( sync.state === 'pending_manual' ) {
 		return __( 'Pending (manual): sent on Sync now', 'igny8-bridge' );

@@ -2,13 +2,13 @@
  * WordPress dependencies
  */
 import { Button, Notice, Spinner } from '@wordpress/components';
-import { humanTimeDiff } from '@wordpress/date';
 import { createElement, Fragment } from '@wordpress/element';
 import { __ } from '@wordpress/i18n';
 
 /**
  * Internal dependencies
  */
+import { relativeTime } from '../shared/relative-time';
 import { DetailList, type Detail } from './details';
 import { syncStateLabel, syncStateSentence, syncStateTone } from './labels';
 import type { SyncController } from './types';
@@ -72,7 +72,9 @@ export function SyncSection( { controller }: { controller: SyncController } ) {
 			label: __( 'Next retry', 'igny8-bridge' ),
 			value: (
 				<time dateTime={ sync.nextRetryAt }>
-					{ humanTimeDiff( sync.nextRetryAt ) }
+					{ Date.parse( sync.nextRetryAt ) <= Date.now()
+						? __( 'Due now', 'igny8-bridge' )
+						: relativeTime( sync.nextRetryAt ) }
 				</time>
 			),
 		} );

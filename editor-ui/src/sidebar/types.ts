@@ -30,7 +30,12 @@ export interface SyncStateReply {
 export type SyncStateSource = 'route' | 'meta';
 
 export interface SyncState {
+	/**
+	 * As shown. A delivery that failed and waits for its automatic retry (the sidecar's `pending` with attempts
+	 * and an error) is shown as `failed` with `retrying`.
+	 */
 	state: SyncStateName;
+	retrying: boolean;
 	attempts: number | null;
 	lastError: string | null;
 	nextRetryAt: string | null;

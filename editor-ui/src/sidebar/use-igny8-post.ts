@@ -26,7 +26,7 @@ const text = ( value: unknown ): string | null =>
 
 /**
  * `_igny8_secondary_keywords` is a JSON list; older posts may hold a comma-separated string.
- * @param value
+ * @param value The meta value.
  */
 function parseKeywordList( value: unknown ): string[] {
 	const raw = text( value );

@@ -37,8 +37,12 @@ const isStateName = ( value: unknown ): value is SyncStateName =>
 	STATES.includes( value as SyncStateName );
 
 export function fromRouteReply( reply: SyncStateReply ): SyncState {
+	const state = isStateName( reply.state ) ? reply.state : 'never';
+	const retrying =
+		state === 'pending' && reply.attempts > 0 && !! reply.last_error;
 	return {
-		state: isStateName( reply.state ) ? reply.state : 'never',
+		state: retrying ? 'failed' : state,
+		retrying,
 		attempts: typeof reply.attempts === 'number' ? reply.attempts : null,
 		lastError: reply.last_error || null,
 		nextRetryAt: reply.next_retry_at || null,
@@ -52,7 +56,7 @@ export function fromRouteReply( reply: SyncStateReply ): SyncState {
 /**
  * The state WordPress mirrored into post meta. A post IGNY8 published carries `_igny8_last_synced` without a
  * sync state: that is a sync (the publish itself).
- * @param mirrored
+ * @param mirrored The mirrored sync meta.
  */
 export function fromMirroredMeta(
 	mirrored: Igny8Post[ 'mirroredSync' ]
@@ -63,6 +67,7 @@ export function fromMirroredMeta(
 	}
 	return {
 		state,
+		retrying: false,
 		attempts: null,
 		lastError: mirrored.error,
 		nextRetryAt: null,
@@ -75,7 +80,7 @@ export function fromMirroredMeta(
 
 /**
  * How soon to look again: while a delivery is under way, and at the next automatic retry of a failed one.
- * @param sync
+ * @param sync The current state.
  */
 function pollDelay( sync: SyncState ): number | null {
 	switch ( sync.state ) {
@@ -83,6 +88,10 @@ function pollDelay( sync: SyncState ): number | null {
 		case 'in_flight':
 			return sync.source === 'route' ? 1500 : 4000;
 		case 'failed': {
+			if ( ! sync.retrying ) {
+				// Parked until a new change, Sync now or new credentials: look now and then.
+				return 30_000;
+			}
 			const retryAt = sync.nextRetryAt
 				? Date.parse( sync.nextRetryAt )
 				: NaN;
@@ -121,10 +130,11 @@ function useCompletedSaves(): number {
  * The post's sync state from `GET /igny8/v1/editor/posts/{id}/sync`, refetched after every save and while a
  * delivery is under way, and **Sync now** (`POST` on the same route). While that route is not available
  * (ROUTE_NOT_FOUND) or its service is down, the state WordPress mirrored into post meta is shown instead.
- * @param post
+ *
+ * @param post The post being edited.
  */
 export function useSyncState( post: Igny8Post ): SyncController {
-	const { postId, restBase, isManaged } = post;
+	const { postId, isManaged } = post;
 	const [ sync, setSync ] = useState< SyncState | null >( null );
 	const [ isLoading, setIsLoading ] = useState( false );
 	const [ isSyncing, setIsSyncing ] = useState( false );
@@ -142,10 +152,16 @@ export function useSyncState( post: Igny8Post ): SyncController {
 		},
 		[]
 	);
+	// Read at request time, so a change of these never triggers a load by itself.
+	const latestPost = useRef( post );
+	latestPost.current = post;
+	// Once the route answered ROUTE_NOT_FOUND, later refreshes read the mirrored meta only (no repeated 404s).
+	const routeKnownMissing = useRef( false );
 
-	const readMirroredMeta = useCallback( async (): Promise< SyncState > => {
+	const readMirroredMeta = async (): Promise< SyncState > => {
+		const { restBase, mirroredSync } = latestPost.current;
 		if ( ! restBase ) {
-			return fromMirroredMeta( post.mirroredSync );
+			return fromMirroredMeta( mirroredSync );
 		}
 		const reply = await apiFetch< { meta?: Record< string, unknown > } >( {
 			path: `/wp/v2/${ restBase }/${ postId }?context=edit&_fields=meta`,
@@ -160,9 +176,7 @@ export function useSyncState( post: Igny8Post ): SyncController {
 			error: str( '_igny8_sync_error' ),
 			lastSynced: str( '_igny8_last_synced' ),
 		} );
-		// post.mirroredSync is only the first answer before core-data knows the REST base.
-		// eslint-disable-next-line react-hooks/exhaustive-deps
-	}, [ postId, restBase ] );
+	};
 
 	const load = useCallback( async () => {
 		if ( ! postId || ! isManaged ) {
@@ -174,24 +188,29 @@ export function useSyncState( post: Igny8Post ): SyncController {
 		setIsLoading( true );
 		let next: SyncState | null = null;
 		let problem: string | null = null;
-		let missing = false;
+		let missing = routeKnownMissing.current;
 		try {
-			next = fromRouteReply(
-				envelopeData< SyncStateReply >(
-					await apiFetch( { path: routes.editorSync( postId ) } )
-				)
-			);
+			if ( missing ) {
+				next = await readMirroredMeta();
+			} else {
+				next = fromRouteReply(
+					envelopeData< SyncStateReply >(
+						await apiFetch( { path: routes.editorSync( postId ) } )
+					)
+				);
+			}
 		} catch ( error ) {
 			const apiError = toApiError(
 				error,
 				__( 'The IGNY8 sync state could not be read.', 'igny8-bridge' )
 			);
-			missing = isRouteMissing( apiError );
+			missing = missing || isRouteMissing( apiError );
+			routeKnownMissing.current = missing;
 			problem = missing ? null : apiError.message;
 			try {
 				next = await readMirroredMeta();
 			} catch {
-				next = fromMirroredMeta( post.mirroredSync );
+				next = fromMirroredMeta( latestPost.current.mirroredSync );
 			}
 		}
 		if ( isCurrent() ) {
@@ -200,9 +219,9 @@ export function useSyncState( post: Igny8Post ): SyncController {
 			setRouteMissing( missing );
 			setIsLoading( false );
 		}
-		// post.mirroredSync is the last resort only; it must not retrigger loads.
+		// readMirroredMeta reads only refs and postId.
 		// eslint-disable-next-line react-hooks/exhaustive-deps
-	}, [ postId, isManaged, readMirroredMeta ] );
+	}, [ postId, isManaged ] );
 
 	// First load, and again after every completed save (pending → synced without a reload).
 	useEffect( () => {
@@ -233,6 +252,7 @@ export function useSyncState( post: Igny8Post ): SyncController {
 					method: 'POST',
 				} )
 			);
+			routeKnownMissing.current = false;
 			if ( mounted.current && request === latestRequest.current ) {
 				setSync( fromRouteReply( reply ) );
 				setRouteProblem( null );

@@ -4,8 +4,8 @@
 import { useEffect, useState } from '@wordpress/element';
 
 /**
- * Re-renders every `intervalMs` so relative times ("5 minutes ago") stay true while the editor is open.
- * @param intervalMs
+ * Re-renders every `intervalMs` so relative times ("5 mins ago") stay true while the editor is open.
+ * @param intervalMs How often.
  */
 export function useTick( intervalMs: number ): number {
 	const [ tick, setTick ] = useState( 0 );
