@@ -1,7 +1,15 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { findCanaries } from '../src/logger.ts';
+import { WordPressUnavailableError } from '../src/adapters/wp-internal-client.ts';
+import { createLogCapture, findCanaries } from '../src/logger.ts';
+import { KeyRing } from '../src/shim-protocol/keys.ts';
+import { createSync } from '../src/sync/create-sync.ts';
+import { FakeIgny8 } from './helpers/fake-igny8.ts';
 import { shimContext, startHarness, type Harness } from './helpers/harness.ts';
 
 const CANARY_API_KEY = 'canary-api-key-7c1e9a3f5b2d4e6a8c0b1d3f5e7a9c2b';
@@ -83,5 +91,66 @@ describe('log canaries', () => {
   it('findCanaries finds raw and encoded canaries (the helper itself works)', () => {
     expect(findCanaries(`x ${Buffer.from(CANARY_PASSWORD).toString('base64url')} y`, [CANARY_PASSWORD])).toEqual([CANARY_PASSWORD]);
     expect(findCanaries('nothing here', [CANARY_PASSWORD])).toEqual([]);
+  });
+
+  it('the sync (IGNY8 login, refresh, 401s, wrong credentials, webhook, write-back failures) logs no credential or token', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'igny8-canary-'));
+    const logs = createLogCapture('trace');
+    const igny8 = new FakeIgny8();
+    igny8.password = CANARY_PASSWORD;
+    igny8.apiKey = CANARY_API_KEY;
+    igny8.accessTtlSeconds = 1;
+    const sync = createSync({
+      config: {
+        dataDir: dir,
+        wpUrl: undefined,
+        sync: {
+          backoffBaseMs: 10, backoffMaxMs: 20, retryAfterCapMs: 50, maxAttempts: 3, concurrency: 2, reconcileIntervalMs: 60_000, httpTimeoutMs: 1_000,
+          paths: {}, credentialsKey: Buffer.alloc(32, 3), apiBaseUrl: 'https://igny8.example', email: igny8.email, password: CANARY_PASSWORD, apiKey: CANARY_API_KEY,
+        },
+      },
+      keyRing: new KeyRing({ current: Buffer.alloc(32, 1) }),
+      logger: logs.logger,
+      fetch: igny8.fetch,
+      wordpress: { run: () => Promise.reject(new WordPressUnavailableError('down')) },
+    });
+    const ctx = shimContext({ route_id: 'sync_events', settings: { igny8_api_base_url: 'https://igny8.example' } });
+    sync.service.observe('site', ctx as never);
+    const event = (id: number, seq: string) => ({ post_id: id, seq, wordpress_status: 'publish', post_url: 'https://wp.test/', post_type: 'post', title: 't', content_id: 1, task_id: id, keyword_ids: [1] });
+    const settle = async () => {
+      for (let i = 0; i < 300 && sync.store.counts().pending + sync.store.counts().in_flight > 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    };
+    sync.service.recordEvents([event(1, '1'), event(2, '1')]);
+    await settle();
+    await new Promise((resolve) => setTimeout(resolve, 1_100)); // the 1-second token expires: refresh
+    igny8.script.push({ match: 'PUT /api/v1/writer/tasks/', reply: { status: 401 } }, { match: 'PUT /api/v1/writer/tasks/', reply: { status: 500 } });
+    sync.service.recordEvents([event(1, '2'), event(3, '1')]);
+    await settle();
+    sync.service.observe('site', { ...ctx, settings: { igny8_api_base_url: 'https://igny8.example', igny8_sync_target: 'webhook' } } as never);
+    sync.service.recordEvents([event(4, '1')]);
+    await settle();
+    igny8.password = 'changed';
+    sync.service.observe('site', ctx as never);
+    igny8.liveAccess.clear();
+    igny8.liveRefresh.clear();
+    sync.service.recordEvents([event(5, '1')]);
+    await settle();
+    await sync.worker.flushWritebacks();
+    await sync.close();
+    rmSync(dir, { recursive: true, force: true });
+
+    expect(igny8.count('POST /api/v1/auth/token/refresh/')).toBeGreaterThanOrEqual(1);
+    expect(igny8.count('POST /api/v1/integration/')).toBe(1);
+    const text = logs.text();
+    expect(text).toContain('sync delivered');
+    const tokens = igny8.calls.flatMap((c) => [c.authorization ?? '', ...Object.values((c.body ?? {}) as Record<string, unknown>).map(String)]);
+    expect(findCanaries(text, [CANARY_PASSWORD, CANARY_API_KEY])).toEqual([]);
+    for (const token of [...igny8.liveAccess, ...igny8.liveRefresh, ...tokens.filter((t) => t.includes('.'))]) {
+      for (const part of token.replace(/^(Bearer|ApiKey) /, '').split('.').filter((p) => p.length > 20)) {
+        expect(text).not.toContain(part);
+      }
+    }
   });
 });

@@ -1,0 +1,281 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import type { InternalOp, WordPressOps } from '../../src/adapters/wp-internal-client.ts';
+import { WordPressUnavailableError } from '../../src/adapters/wp-internal-client.ts';
+import type { SyncSnapshot } from '../../src/domain/sync/snapshot.ts';
+import { createLogCapture } from '../../src/logger.ts';
+import { KeyRing } from '../../src/shim-protocol/keys.ts';
+import { createSync, type SyncRuntime } from '../../src/sync/create-sync.ts';
+import { FakeIgny8 } from '../helpers/fake-igny8.ts';
+
+/** WordPress's internal route, in memory: records every batch, answers like the PHP ops. */
+class FakeWordPress implements WordPressOps {
+  readonly batches: InternalOp[][] = [];
+  down = false;
+  pending: unknown[] = [];
+  readonly meta = new Map<number, Record<string, string | null>>();
+  readonly markers = new Map<number, string>();
+
+  async run(ops: readonly InternalOp[]): Promise<unknown[]> {
+    if (this.down) {
+      throw new WordPressUnavailableError('down');
+    }
+    this.batches.push([...ops]);
+    return ops.map((op) => {
+      if (op.op === 'list_pending') {
+        return { ok: true, pending: this.pending, deleted: [], next_after_id: null, site_uuid: 'site-1', site: { timezone: 'UTC', gmt_offset: 0 }, settings: SETTINGS };
+      }
+      if (op.op === 'clear_pending_marker') {
+        const cleared = this.markers.get(op.post_id) === op.seq;
+        if (cleared) {
+          this.markers.delete(op.post_id);
+        }
+        return { ok: true, post_id: op.post_id, cleared };
+      }
+      this.meta.set(op.post_id, { ...this.meta.get(op.post_id), ...op.meta });
+      return { ok: true, post_id: op.post_id, written: Object.keys(op.meta) };
+    });
+  }
+}
+
+const SETTINGS = { igny8_api_base_url: 'https://igny8.example', igny8_sync_target: 'tasks', igny8_sync_mode: 'auto', igny8_connection_enabled: true };
+
+let dir: string;
+let igny8: FakeIgny8;
+let wordpress: FakeWordPress;
+let sync: SyncRuntime;
+
+function start(policy: { maxAttempts?: number } = {}) {
+  sync = createSync({
+    config: {
+      dataDir: dir,
+      wpUrl: undefined,
+      sync: {
+        backoffBaseMs: 20,
+        backoffMaxMs: 40,
+        retryAfterCapMs: 100,
+        maxAttempts: policy.maxAttempts ?? 5,
+        concurrency: 4,
+        reconcileIntervalMs: 60_000,
+        httpTimeoutMs: 1_000,
+        paths: {},
+        credentialsKey: Buffer.alloc(32, 7),
+        apiBaseUrl: undefined,
+        email: igny8.email,
+        password: igny8.password,
+        apiKey: igny8.apiKey,
+      },
+    },
+    keyRing: new KeyRing({ current: Buffer.alloc(32, 1) }),
+    logger: createLogCapture('warn').logger,
+    fetch: igny8.fetch,
+    wordpress,
+  });
+  sync.service.observe('site-1', {
+    request_id: 'r',
+    route_id: 'sync_events',
+    params: {},
+    query: {},
+    site: { home_url: 'https://wp.test', timezone: 'UTC', gmt_offset: 0, locale: 'en_US', wp_version: '6.5', plugin_version: '0.1.0', structure_rev: 1 },
+    settings: SETTINGS,
+    facts: { api_key_present: true, connection_enabled: true, woocommerce: false, aioseo_table: false },
+  });
+  return sync;
+}
+
+const snap = (postId: number, seq: string, status = 'publish', extra: Partial<SyncSnapshot> = {}): SyncSnapshot => ({
+  post_id: postId,
+  seq,
+  wordpress_status: status,
+  post_url: `https://wp.test/?p=${postId}`,
+  post_type: 'post',
+  title: `Post ${postId}`,
+  content_id: 1000 + postId,
+  task_id: 500 + postId,
+  keyword_ids: [],
+  ...extra,
+});
+
+/** Until nothing is pending or in flight any more (retries included), then the write-backs. */
+async function settle(timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await sync.worker.idle();
+    const counts = sync.store.counts();
+    if (counts.pending + counts.in_flight === 0) {
+      break;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`queue did not settle: ${JSON.stringify(counts)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  await sync.worker.flushWritebacks();
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'igny8-worker-'));
+  igny8 = new FakeIgny8();
+  wordpress = new FakeWordPress();
+});
+
+afterEach(async () => {
+  await sync?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('SyncWorker', () => {
+  it('delivers the mapped status and writes the result back (compare-and-clear with the delivered seq)', async () => {
+    start();
+    wordpress.markers.set(1, '10');
+    sync.service.recordEvents([snap(1, '10', 'future', { keyword_ids: [4, 5] })]);
+    await settle();
+    expect(igny8.tasks.get('501')).toMatchObject({ status: 'completed', wordpress_status: 'future', assigned_post_id: 1, post_url: 'https://wp.test/?p=1', post_type: 'post', content_id: 1001 });
+    // Keywords are updated on publish only.
+    expect(igny8.count('PUT /api/v1/planner/keywords/bulk-update/')).toBe(0);
+    expect(wordpress.markers.has(1)).toBe(false);
+    expect(wordpress.meta.get(1)).toMatchObject({ _igny8_sync_state: 'synced', _igny8_sync_error: null, _igny8_wordpress_status: 'future' });
+    expect(sync.service.state(1)).toMatchObject({ state: 'synced', attempts: 0, last_error: null, igny8_status: 'completed' });
+  });
+
+  it('coalesces: many changes of one post while IGNY8 is down become one delivery of the latest state', async () => {
+    start();
+    igny8.script.push(...Array.from({ length: 3 }, () => ({ match: 'PUT /api/v1/writer/tasks/', reply: { status: 503 } as const })));
+    sync.service.recordEvents([snap(1, '1', 'draft')]);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    sync.service.recordEvents([snap(1, '2', 'pending')]);
+    sync.service.recordEvents([snap(1, '3', 'publish')]);
+    await settle();
+    expect(igny8.tasks.get('501')).toMatchObject({ wordpress_status: 'publish' });
+    const successes = igny8.calls.filter((c) => c.method === 'PUT' && c.path === '/api/v1/writer/tasks/501/').slice(-1);
+    expect((successes[0]?.body as { wordpress_status: string }).wordpress_status).toBe('publish');
+    expect(sync.service.state(1)?.state).toBe('synced');
+  });
+
+  it('parks a 4xx as failed with the error, and a new change retries it', async () => {
+    start();
+    igny8.script.push({ match: 'PUT /api/v1/writer/tasks/', reply: { status: 400, body: { error: 'status is not valid' } } });
+    sync.service.recordEvents([snap(1, '1')]);
+    await settle();
+    expect(sync.service.state(1)).toMatchObject({ state: 'failed', last_error: 'IGNY8 task 501 was refused (HTTP 400: status is not valid).' });
+    expect(wordpress.meta.get(1)).toMatchObject({ _igny8_sync_state: 'failed', _igny8_sync_error: 'IGNY8 task 501 was refused (HTTP 400: status is not valid).' });
+    sync.service.recordEvents([snap(1, '2', 'draft')]);
+    await settle();
+    expect(sync.service.state(1)?.state).toBe('synced');
+  });
+
+  it('gives up after maxAttempts: dead, visible, and Sync now revives it', async () => {
+    start({ maxAttempts: 3 });
+    igny8.script.push(...Array.from({ length: 3 }, () => ({ match: 'PUT /api/v1/writer/tasks/', reply: { status: 500 } as const })));
+    sync.service.recordEvents([snap(1, '1')]);
+    await settle();
+    expect(sync.service.state(1)).toMatchObject({ state: 'dead', attempts: 3 });
+    expect(sync.service.counts()).toEqual({ pending: 0, failed: 1 });
+    sync.service.syncNow(snap(1, '1'), undefined);
+    await settle();
+    expect(sync.service.state(1)?.state).toBe('synced');
+  });
+
+  it('circuit breaker: wrong credentials park every job with one login attempt; saved credentials resume them', async () => {
+    start();
+    igny8.password = 'changed-on-the-igny8-side';
+    sync.service.recordEvents([1, 2, 3, 4, 5, 6].map((id) => snap(id, '1')));
+    await settle();
+    expect(igny8.count('POST /api/v1/auth/login/')).toBe(1);
+    for (const id of [1, 2, 3, 4, 5, 6]) {
+      expect(sync.service.state(id)).toMatchObject({ state: 'failed' });
+      expect(sync.service.state(id)?.last_error).toMatch(/IGNY8 login failed \(HTTP 401/);
+    }
+    // More changes while paused: parked at once, no new login.
+    sync.service.recordEvents([snap(7, '1')]);
+    await settle();
+    expect(sync.service.state(7)?.state).toBe('failed');
+    expect(igny8.count('POST /api/v1/auth/login/')).toBe(1);
+    expect(sync.service.connection(true).state).toBe('error');
+
+    sync.service.stage('req-1', { email: igny8.email, password: 'changed-on-the-igny8-side' });
+    sync.service.commit('req-1', 'site-1', { request_id: 'req-1', route_id: 'settings_save', params: {}, query: {}, site: { home_url: 'https://wp.test', timezone: 'UTC', gmt_offset: 0, locale: 'en_US', wp_version: '6.5', plugin_version: '0.1.0', structure_rev: 1 }, settings: SETTINGS, facts: { api_key_present: true, connection_enabled: true, woocommerce: false, aioseo_table: false } }, SETTINGS);
+    await settle();
+    for (const id of [1, 2, 3, 4, 5, 6, 7]) {
+      expect(sync.service.state(id)?.state).toBe('synced');
+    }
+  });
+
+  it('without a task id the tasks target parks the post with a clear reason; the webhook target (ApiKey) sends it', async () => {
+    start();
+    sync.service.recordEvents([snap(1, '1', 'publish', { task_id: null })]);
+    await settle();
+    expect(sync.service.state(1)?.last_error).toMatch(/no IGNY8 task id/);
+
+    const ctx = { request_id: 'r', route_id: 'sync_events', params: {}, query: {}, site: { home_url: 'https://wp.test', timezone: 'UTC', gmt_offset: 0, locale: 'en_US', wp_version: '6.5', plugin_version: '0.1.0', structure_rev: 1 }, facts: { api_key_present: true, connection_enabled: true, woocommerce: false, aioseo_table: false } };
+    sync.service.observe('site-1', { ...ctx, settings: { ...SETTINGS, igny8_sync_target: 'webhook' } });
+    sync.service.recordEvents([snap(1, '2', 'publish', { task_id: null })]);
+    await settle();
+    expect(sync.service.state(1)?.state).toBe('synced');
+    const webhook = igny8.calls.find((c) => c.path === '/api/v1/integration/webhook/wordpress/');
+    expect(webhook?.authorization).toBe(`ApiKey ${igny8.apiKey}`);
+    expect(webhook?.body).toMatchObject({ status: 'completed', wordpress_status: 'publish', post_id: 1, task_id: null, content_id: 1001, assigned_post_id: 1 });
+  });
+
+  it('manual sync mode records changes and delivers them only when released', async () => {
+    start();
+    const ctx = { request_id: 'r', route_id: 'sync_events', params: {}, query: {}, site: { home_url: 'https://wp.test', timezone: 'UTC', gmt_offset: 0, locale: 'en_US', wp_version: '6.5', plugin_version: '0.1.0', structure_rev: 1 }, facts: { api_key_present: true, connection_enabled: true, woocommerce: false, aioseo_table: false } };
+    sync.service.observe('site-1', { ...ctx, settings: { ...SETTINGS, igny8_sync_mode: 'manual' } });
+    sync.service.recordEvents([snap(1, '1'), snap(2, '1')]);
+    await settle();
+    expect(sync.service.state(1)).toMatchObject({ state: 'pending_manual', sync_mode: 'manual' });
+    expect(igny8.count('PUT /api/v1/writer/tasks/')).toBe(0);
+    sync.service.syncNow(snap(1, '1'), undefined);
+    await settle();
+    expect(sync.service.state(1)?.state).toBe('synced');
+    expect(sync.service.state(2)?.state).toBe('pending_manual');
+    expect(sync.service.releaseAllPending()).toBe(1);
+    await settle();
+    expect(sync.service.state(2)?.state).toBe('synced');
+  });
+
+  it('owes WordPress the write-back while it is down, and sends it later without a second delivery', async () => {
+    start();
+    wordpress.down = true;
+    wordpress.markers.set(1, '1');
+    sync.service.recordEvents([snap(1, '1')]);
+    await sync.worker.idle();
+    await sync.worker.flushWritebacks();
+    expect(igny8.count('PUT /api/v1/writer/tasks/')).toBe(1);
+    expect(wordpress.markers.get(1)).toBe('1');
+    wordpress.down = false;
+    await sync.worker.flushWritebacks();
+    expect(wordpress.markers.has(1)).toBe(false);
+    expect(igny8.count('PUT /api/v1/writer/tasks/')).toBe(1);
+  });
+
+  it('the reconciler enqueues markers the queue is missing and re-sends write-backs of delivered ones', async () => {
+    start();
+    sync.service.recordEvents([snap(1, '5')]);
+    await settle();
+    wordpress.markers.set(1, '5'); // the write-back was lost
+    wordpress.markers.set(2, '7');
+    wordpress.pending = [snap(1, '5'), snap(2, '7', 'trash')];
+    const report = await sync.reconciler.run();
+    expect(report).toEqual({ listed: 2, enqueued: 1, writebacks: 1 });
+    await settle();
+    expect(igny8.tasks.get('502')).toMatchObject({ status: 'archived', wordpress_status: 'trash' });
+    expect(igny8.count('PUT /api/v1/writer/tasks/501/')).toBe(1);
+    expect(wordpress.markers.size).toBe(0);
+  });
+
+  it('a restart finds in-flight jobs pending again and delivers them', async () => {
+    start();
+    sync.store.record(snap(1, '1'));
+    sync.store.claimNext(60_000); // "in flight" when the process died
+    await sync.close();
+    start();
+    sync.worker.kick();
+    await settle();
+    expect(sync.service.state(1)?.state).toBe('synced');
+  });
+});
