@@ -115,3 +115,50 @@ test( 'IGNY8’s own publish does not echo back', async () => {
 	expect( await simReceived( `/api/v1/writer/tasks/${ task }/` ) ).toEqual( [] );
 	expect( syncMeta( [ id ] )[ id ]?._igny8_sync_pending ).toBe( '' );
 } );
+
+test( 'a scheduled post published by cron (DISABLE_WP_CRON: /wp-cron.php is requested) is reported as publish', async () => {
+	const [ task ] = taskIds( 1 ) as [ number ];
+	const [ id ] = createManagedPosts( [ task ] ) as [ number ];
+	const { wpEval, stack } = await import( '../support/stack' );
+	setStatus( [ id ], 'future' ); // a week ahead (WordPress makes anything under a minute ahead `publish` at once)
+	await expectTasks( { [ task ]: { wordpress_status: 'future', status: 'completed' } } );
+	// Time passes: move the date into the past and the cron event to now, without saving the post.
+	wpEval( `
+		global $wpdb;
+		$past = time() - 60;
+		$wpdb->update( $wpdb->posts, array( 'post_date_gmt' => gmdate( 'Y-m-d H:i:s', $past ), 'post_date' => get_date_from_gmt( gmdate( 'Y-m-d H:i:s', $past ) ) ), array( 'ID' => ${ id } ) );
+		clean_post_cache( ${ id } );
+		wp_clear_scheduled_hook( 'publish_future_post', array( ${ id } ) );
+		wp_schedule_single_event( time() - 1, 'publish_future_post', array( ${ id } ) );
+	` );
+	const cron = await fetch( `${ stack.wpUrl }/wp-cron.php` );
+	expect( cron.status ).toBe( 200 );
+	await expectTasks( { [ task ]: { wordpress_status: 'publish', status: 'completed', assigned_post_id: id } } );
+} );
+
+test( 'Sync now re-delivers the current state; manual sync mode holds changes until "Sync all pending"', async () => {
+	const tasks = taskIds( 2 );
+	const ids = createManagedPosts( tasks ) as [ number, number ];
+	setStatus( [ ids[ 0 ] ], 'publish' );
+	await expectTasks( { [ tasks[ 0 ] as number ]: { wordpress_status: 'publish' } } );
+	const before = ( await simReceived( `/api/v1/writer/tasks/${ tasks[ 0 ] }/` ) ).length;
+	const now = await asAdmin< { data: { post_id: number; state: string } } >( `/wp-json/igny8/v1/editor/posts/${ ids[ 0 ] }/sync`, { method: 'POST' } );
+	expect( now.status ).toBe( 200 );
+	expect( now.body.data.post_id ).toBe( ids[ 0 ] );
+	await expect.poll( async () => ( await simReceived( `/api/v1/writer/tasks/${ tasks[ 0 ] }/` ) ).length, { timeout: 10_000 } ).toBe( before + 1 );
+
+	const { saveSettings } = await import( '../support/sync' );
+	expect( ( await saveSettings( { sync_mode: 'manual' } ) ).status ).toBe( 200 );
+	try {
+		setStatus( [ ids[ 1 ] ], 'private' );
+		await expect.poll( async () => ( await syncState( ids[ 1 ] ) ).state, { timeout: 10_000 } ).toBe( 'pending_manual' );
+		await new Promise( ( resolve ) => setTimeout( resolve, 1_000 ) );
+		expect( await simReceived( `/api/v1/writer/tasks/${ tasks[ 1 ] }/` ) ).toEqual( [] );
+		const all = await asAdmin< { data: { released: number } } >( '/wp-json/igny8/v1/settings/sync-all-pending', { method: 'POST' } );
+		expect( all.status ).toBe( 200 );
+		expect( all.body.data.released ).toBeGreaterThanOrEqual( 1 );
+		await expectTasks( { [ tasks[ 1 ] as number ]: { wordpress_status: 'private', status: 'completed' } } );
+	} finally {
+		expect( ( await saveSettings( { sync_mode: 'auto' } ) ).status ).toBe( 200 );
+	}
+} );
