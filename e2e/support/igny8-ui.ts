@@ -28,16 +28,37 @@ export async function publishSample( contentId: number, overrides: Partial< Samp
 }
 
 /**
- * Opens a post IGNY8 published. Its content is plain HTML, which the editor shows as a Classic block; on 6.1,
- * TinyMCE throws ("Node cannot be null or undefined") when the layout changes while it is still starting, so
- * wait until every TinyMCE instance is up before touching the UI.
+ * Opens a post IGNY8 published. Its content is plain HTML, shown as a Classic block; on 6.1 TinyMCE starts at once
+ * and throws ("Node cannot be null or undefined") when the layout changes while it is still starting. So wait until
+ * the canvas (in the page on 6.1, in the editor-canvas iframe on 6.5) shows the title and, where TinyMCE runs,
+ * every Classic block's editor is up, before touching the UI.
  */
 export async function openPublishedPost( admin: Admin, page: Page, postId: number ): Promise< void > {
 	await admin.editPost( postId );
-	await page.waitForFunction( () => {
-		const tinymce = ( window as unknown as { tinymce?: { editors: Array< { initialized: boolean } > } } ).tinymce;
-		return !! tinymce && tinymce.editors.length > 0 && tinymce.editors.every( ( editor ) => editor.initialized );
-	} );
+	await expect
+		.poll( async () => {
+			let title = false;
+			let classic = 0;
+			let started = 0;
+			for ( const frame of page.frames() ) {
+				const seen = await frame
+					.evaluate( () => {
+						// Only where TinyMCE runs in that document (6.1); 6.5's iframed Classic block starts it on selection.
+						const tinymce = 'tinymce' in window;
+						return {
+							title: !! document.querySelector( '.editor-post-title, .editor-post-title__input' ),
+							classic: tinymce ? document.querySelectorAll( '.wp-block-freeform' ).length : 0,
+							started: tinymce ? document.querySelectorAll( '.wp-block-freeform.mce-content-body' ).length : 0,
+						};
+					} )
+					.catch( () => ( { title: false, classic: 0, started: 0 } ) );
+				title ||= seen.title;
+				classic += seen.classic;
+				started += seen.started;
+			}
+			return title && classic === started;
+		} )
+		.toBe( true );
 }
 
 /** The editor's settings area, where plugin sidebars render. */
