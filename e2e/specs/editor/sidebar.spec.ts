@@ -42,6 +42,14 @@ test.describe( 'IGNY8 sidebar', () => {
 		// The document panel summary (Post tab).
 		const summaryToggle = editorSettings( page ).getByRole( 'button', { name: 'IGNY8', exact: true } );
 		await expect( summaryToggle ).toBeVisible();
+		if ( ( await summaryToggle.getAttribute( 'aria-expanded' ) ) !== 'true' ) {
+			await summaryToggle.click();
+		}
+		const summary = editorSettings( page ).locator( '.igny8-summary-panel' );
+		await expect( syncState( summary ) ).toContainText( 'Synced' );
+		await expect( summary ).toContainText( `Cluster ${ 100 + ( contentId % 5 ) }` );
+		await expect( summary ).toContainText( String( contentId ) );
+		await summary.screenshot( { path: testInfo.outputPath( 'document-panel-summary.png' ) } );
 
 		const sidebar = await openIgny8Sidebar( page );
 		const row = ( label: string ) => sidebar.locator( '.igny8-details__row' ).filter( { has: page.locator( 'dt', { hasText: new RegExp( `^${ label }$` ) } ) } );

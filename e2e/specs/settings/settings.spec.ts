@@ -28,6 +28,9 @@ const saveButton = ( page: Page ) => page.getByRole( 'button', { name: 'Save set
 const notices = ( page: Page ) => page.locator( '.igny8-settings__notices' );
 
 test.describe( 'Settings → IGNY8', () => {
+	// Tall enough for the whole form: screenshots show every card, with the sticky save bar where it rests.
+	test.use( { viewport: { width: 1440, height: 2200 } } );
+
 	test( 'shows every setting, secrets only as present or absent, and checks fields before sending', async ( {
 		admin,
 		page,

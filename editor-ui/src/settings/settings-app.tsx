@@ -13,7 +13,7 @@ import {
 	TextControl,
 	ToggleControl,
 } from '@wordpress/components';
-import { createElement, Fragment } from '@wordpress/element';
+import { createElement, Fragment, useCallback } from '@wordpress/element';
 import { __, sprintf } from '@wordpress/i18n';
 
 /**
@@ -233,7 +233,12 @@ export function SettingsApp() {
 		save,
 		reload,
 	} = settings;
-	const connectionTest = useConnectionTest( reload );
+	// After a test only the connection state changed: keep what the user typed.
+	const refreshConnectionState = useCallback(
+		() => void reload( false ),
+		[ reload ]
+	);
+	const connectionTest = useConnectionTest( refreshConnectionState );
 	const { authors } = useAuthors();
 	const syncAll = useSettingsAction(
 		routes.syncAllPending,
@@ -265,7 +270,10 @@ export function SettingsApp() {
 							'igny8-bridge'
 						) }
 					</p>
-					<Button variant="secondary" onClick={ () => void reload() }>
+					<Button
+						variant="secondary"
+						onClick={ () => void reload( true ) }
+					>
 						{ __( 'Try again', 'igny8-bridge' ) }
 					</Button>
 				</CardBody>

@@ -86,7 +86,7 @@ export interface SettingsController {
 	) => void;
 	setSecret: ( field: keyof SettingsSecrets, value: string ) => void;
 	save: () => Promise< void >;
-	reload: () => Promise< void >;
+	reload: ( resetForm?: boolean ) => Promise< void >;
 }
 
 /**
@@ -116,37 +116,48 @@ export function useSettings(): SettingsController {
 		setDraft( editableFrom( reply ) );
 	}, [] );
 
-	const reload = useCallback( async () => {
-		try {
-			const reply = envelopeData< SettingsReply >(
-				await apiFetch( { path: routes.settings } )
-			);
-			if ( mounted.current ) {
-				apply( reply );
-				setLoadError( null );
-				removeNotice( NOTICE_LOAD );
-			}
-		} catch ( error ) {
-			const apiError = toApiError(
-				error,
-				__( 'The settings could not be read.', 'igny8-bridge' )
-			);
-			if ( mounted.current ) {
-				setLoadError( apiError );
-			}
-			createErrorNotice(
-				sprintf(
-					/* translators: %s: why the settings could not be read. */
-					__(
-						'The IGNY8 settings could not be loaded: %s',
-						'igny8-bridge'
+	// Reads the settings again; the form keeps what the user typed unless resetForm.
+	const reload = useCallback(
+		async ( resetForm = true ) => {
+			try {
+				const reply = envelopeData< SettingsReply >(
+					await apiFetch( { path: routes.settings } )
+				);
+				if ( mounted.current ) {
+					if ( resetForm ) {
+						apply( reply );
+					} else {
+						setSaved( reply );
+						setDraft(
+							( current ) => current ?? editableFrom( reply )
+						);
+					}
+					setLoadError( null );
+					removeNotice( NOTICE_LOAD );
+				}
+			} catch ( error ) {
+				const apiError = toApiError(
+					error,
+					__( 'The settings could not be read.', 'igny8-bridge' )
+				);
+				if ( mounted.current ) {
+					setLoadError( apiError );
+				}
+				createErrorNotice(
+					sprintf(
+						/* translators: %s: why the settings could not be read. */
+						__(
+							'The IGNY8 settings could not be loaded: %s',
+							'igny8-bridge'
+						),
+						apiError.message
 					),
-					apiError.message
-				),
-				{ id: NOTICE_LOAD }
-			);
-		}
-	}, [ apply, createErrorNotice, removeNotice ] );
+					{ id: NOTICE_LOAD }
+				);
+			}
+		},
+		[ apply, createErrorNotice, removeNotice ]
+	);
 
 	useEffect( () => {
 		reload();
