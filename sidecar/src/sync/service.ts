@@ -78,13 +78,18 @@ export class SyncService implements SyncPort, SettingsPort, SyncQueueStats, Conn
 
   /** Every verified shim message carries the site's settings: keep them for the worker. */
   observe(sid: string, ctx: ShimContext): void {
-    const { modeChanged, siteChanged } = this.options.site.update(sid, ctx.settings, {
+    const { modeChanged, siteChanged, settingsChanged } = this.options.site.update(sid, ctx.settings, {
       home_url: ctx.site.home_url,
       timezone: ctx.site.timezone,
       gmt_offset: ctx.site.gmt_offset,
     });
     if (siteChanged) {
       this.options.worker.forgetSite();
+    }
+    if (settingsChanged && this.options.store.requeueParked('config') + this.options.store.requeueParked('no_task') > 0) {
+      // Jobs parked for the configuration (no base URL, connection disabled, a target that needs a task id) get
+      // another chance with the new one.
+      this.options.worker.kick();
     }
     if (modeChanged === 'auto') {
       const released = this.options.store.releaseManual();

@@ -43,7 +43,11 @@ export class SiteState {
    * Records what a verified shim message says; returns the sync mode change, if any, and whether the site itself
    * changed (another `sid`: a reinstalled site answering on the same address).
    */
-  update(sid: string, settings: Record<string, unknown>, site: SiteSnapshot['site']): { modeChanged: SyncMode | undefined; siteChanged: boolean } {
+  update(
+    sid: string,
+    settings: Record<string, unknown>,
+    site: SiteSnapshot['site'],
+  ): { modeChanged: SyncMode | undefined; siteChanged: boolean; settingsChanged: boolean } {
     const siteChanged = this.snapshot !== undefined && this.snapshot.sid !== sid;
     const before = this.syncMode();
     const next: SiteSnapshot = {
@@ -53,12 +57,13 @@ export class SiteState {
       updatedAt: this.clock(),
     };
     const changed = JSON.stringify({ ...next, updatedAt: 0 }) !== JSON.stringify({ ...(this.snapshot ?? {}), updatedAt: 0 });
+    const settingsChanged = JSON.stringify(settings) !== JSON.stringify(this.snapshot?.settings ?? {});
     this.snapshot = next;
     if (changed) {
       this.store.setJson(KEY, next);
     }
     const after = this.syncMode();
-    return { modeChanged: before !== after ? after : undefined, siteChanged };
+    return { modeChanged: before !== after ? after : undefined, siteChanged, settingsChanged };
   }
 
   settings(): Record<string, unknown> {

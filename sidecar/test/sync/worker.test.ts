@@ -221,6 +221,35 @@ describe('SyncWorker', () => {
     expect(webhook?.body).toMatchObject({ status: 'completed', wordpress_status: 'publish', post_id: 1, task_id: null, content_id: 1001, assigned_post_id: 1 });
   });
 
+  it('a disabled connection parks jobs; enabling it delivers them', async () => {
+    start();
+    const ctx = { request_id: 'r', route_id: 'sync_events', params: {}, query: {}, site: { home_url: 'https://wp.test', timezone: 'UTC', gmt_offset: 0, locale: 'en_US', wp_version: '6.5', plugin_version: '0.1.0', structure_rev: 1 }, facts: { api_key_present: true, connection_enabled: false, woocommerce: false, aioseo_table: false } };
+    sync.service.observe('site-1', { ...ctx, settings: { ...SETTINGS, igny8_connection_enabled: false } });
+    sync.service.recordEvents([snap(1, '1')]);
+    await settle();
+    expect(sync.service.state(1)).toMatchObject({ state: 'failed', last_error: 'The IGNY8 connection is disabled in Settings → IGNY8.' });
+    sync.service.observe('site-1', { ...ctx, settings: SETTINGS });
+    await settle();
+    expect(sync.service.state(1)?.state).toBe('synced');
+  });
+
+  it('with "re-login automatically" off only the refresh token is kept; a revoked one needs new credentials', async () => {
+    start();
+    sync.service.stage('r1', { email: igny8.email, password: igny8.password, relogin: false });
+    sync.service.commit('r1', 'site-1', { request_id: 'r1', route_id: 'settings_save', params: {}, query: {}, site: { home_url: 'https://wp.test', timezone: 'UTC', gmt_offset: 0, locale: 'en_US', wp_version: '6.5', plugin_version: '0.1.0', structure_rev: 1 }, settings: SETTINGS, facts: { api_key_present: true, connection_enabled: true, woocommerce: false, aioseo_table: false } }, SETTINGS);
+    sync.service.recordEvents([snap(1, '1')]);
+    await settle();
+    expect(sync.service.state(1)?.state).toBe('synced');
+    expect(sync.service.credentials()).toMatchObject({ password_present: false, token_present: true, relogin: false });
+    igny8.liveAccess.clear();
+    igny8.liveRefresh.clear();
+    sync.service.recordEvents([snap(1, '2')]);
+    await settle();
+    expect(sync.service.state(1)).toMatchObject({ state: 'failed' });
+    expect(sync.service.state(1)?.last_error).toMatch(/enter the credentials again/);
+    expect(sync.service.connection(true).state).toBe('reauth_required');
+  });
+
   it('manual sync mode records changes and delivers them only when released', async () => {
     start();
     const ctx = { request_id: 'r', route_id: 'sync_events', params: {}, query: {}, site: { home_url: 'https://wp.test', timezone: 'UTC', gmt_offset: 0, locale: 'en_US', wp_version: '6.5', plugin_version: '0.1.0', structure_rev: 1 }, facts: { api_key_present: true, connection_enabled: true, woocommerce: false, aioseo_table: false } };
