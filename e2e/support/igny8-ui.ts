@@ -44,11 +44,11 @@ export async function openPublishedPost( admin: Admin, page: Page, postId: numbe
 				const seen = await frame
 					.evaluate( () => {
 						// Only where TinyMCE runs in that document (6.1); 6.5's iframed Classic block starts it on selection.
-						const tinymce = 'tinymce' in window;
+						const tinymce = ( window as { tinymce?: { editors: Array< { initialized: boolean } > } } ).tinymce;
 						return {
 							title: !! document.querySelector( '.editor-post-title, .editor-post-title__input' ),
-							classic: tinymce ? document.querySelectorAll( '.wp-block-freeform' ).length : 0,
-							started: tinymce ? document.querySelectorAll( '.wp-block-freeform.mce-content-body' ).length : 0,
+							classic: tinymce ? document.querySelectorAll( '.block-editor-block-list__block.wp-block-freeform' ).length : 0,
+							started: tinymce ? tinymce.editors.filter( ( editor ) => editor.initialized ).length : 0,
 						};
 					} )
 					.catch( () => ( { title: false, classic: 0, started: 0 } ) );
