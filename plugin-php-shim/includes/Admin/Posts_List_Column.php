@@ -47,6 +47,24 @@ final class Posts_List_Column implements Feature {
 		add_filter( "manage_{$type}_posts_columns", array( $this, 'add_column' ) );
 		add_action( "manage_{$type}_posts_custom_column", array( $this, 'render_cell' ), 10, 2 );
 		add_action( 'admin_enqueue_scripts', array( $this, 'add_styles' ) );
+		add_filter( 'default_hidden_columns', array( $this, 'hide_term_columns_by_default' ), 10, 2 );
+	}
+
+	/**
+	 * Hides the cluster and sector term columns until the user shows them (Screen Options): with them, the title
+	 * column of a 1440 px screen shrinks to a few characters. The sidebar shows both for each post.
+	 *
+	 * @param string[]   $hidden Column ids hidden by default.
+	 * @param \WP_Screen $screen The list screen.
+	 * @return string[]
+	 */
+	public function hide_term_columns_by_default( $hidden, $screen ): array {
+		$hidden = (array) $hidden;
+		if ( $screen instanceof \WP_Screen && 'edit' === $screen->base ) {
+			$hidden[] = 'taxonomy-igny8_clusters';
+			$hidden[] = 'taxonomy-igny8_sectors';
+		}
+		return $hidden;
 	}
 
 	/**
@@ -104,7 +122,7 @@ final class Posts_List_Column implements Feature {
 	public function add_styles(): void {
 		wp_add_inline_style(
 			'wp-admin',
-			'.fixed .column-igny8{width:14%}.igny8-sync--failed,.igny8-sync--dead{color:#b32d2e}.igny8-sync--synced{color:#00450c}'
+			'.fixed .column-igny8{width:10%}.igny8-sync--failed,.igny8-sync--dead{color:#b32d2e}.igny8-sync--synced{color:#00450c}'
 		);
 	}
 
