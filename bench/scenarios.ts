@@ -42,11 +42,11 @@ export const IDS = {
 	sync: 1_700_000,
 } as const;
 
-export function publishTo( stack: Stack, route: string, contentId: number, timing = false ): Promise< Timed > {
+export function publishTo( stack: Stack, route: string, contentId: number, timing = false, status = 'completed' ): Promise< Timed > {
 	return timed( stack.wpUrl + route, {
 		method: 'POST',
 		headers: { 'Content-Type': 'application/json', 'X-IGNY8-API-KEY': stack.apiKey, ...( timing ? { 'X-IGNY8-Bench-Timing': '1' } : {} ) },
-		body: JSON.stringify( payloadA( sampleContent( contentId, { status: 'completed' } ) ) ),
+		body: JSON.stringify( payloadA( sampleContent( contentId, { status } ) ) ),
 	} );
 }
 
@@ -61,8 +61,12 @@ export interface LatencyResult {
 	baseline: { p50: number; p95: number; errors: number };
 	ratioP50: number;
 	ratioP50Rounds: Spread;
+	/** Median SQL queries per publish. */
+	queries: { ours: number; baseline: number };
 	/** Median milliseconds per phase, from the bench plugin's Server-Timing and the sidecar's own log. */
 	profile: {
+		/** p50 ours / baseline when publishing drafts (40 interleaved pairs). */
+		draftRatioP50: number;
 		bareBootstrapP50: number;
 		ours: Record< string, number >;
 		baseline: Record< string, number >;
@@ -76,6 +80,8 @@ export async function publishLatency( stack: Stack, perSide: number, rounds: num
 		await publishTo( stack, OURS_PATH, IDS.warmup + i );
 		await publishTo( stack, BASELINE_PATH, IDS.warmup + 100 + i );
 	}
+	const timingLog = path.join( stack.stateDir, 'site/wp-content/igny8-bench-timing.log' );
+	const logFrom = fs.existsSync( timingLog ) ? fs.statSync( timingLog ).size : 0;
 	const ours: Timed[] = [];
 	const base: Timed[] = [];
 	const roundRatios: number[] = [];
@@ -101,7 +107,20 @@ export async function publishLatency( stack: Stack, perSide: number, rounds: num
 		base.push( ...b );
 	}
 
-	// Profile: the bare bootstrap, the phases inside PHP, and the sidecar's own compute time.
+	// Profile: publishing drafts (ours then skips its last step, moving a new post from draft to its final
+	// status once everything else is written), the bare bootstrap, the phases inside PHP, the sidecar's compute.
+	const draftOurs: number[] = [];
+	const draftBase: number[] = [];
+	for ( let i = 0; i < 40; i++ ) {
+		const first = i % 2 === 0;
+		if ( first ) {
+			draftOurs.push( ( await publishTo( stack, OURS_PATH, IDS.latencyOurs + 50_000 + i, false, 'draft' ) ).ms );
+		}
+		draftBase.push( ( await publishTo( stack, BASELINE_PATH, IDS.latencyBase + 50_000 + i, false, 'draft' ) ).ms );
+		if ( ! first ) {
+			draftOurs.push( ( await publishTo( stack, OURS_PATH, IDS.latencyOurs + 50_000 + i, false, 'draft' ) ).ms );
+		}
+	}
 	const noop: number[] = [];
 	for ( let i = 0; i < 40; i++ ) {
 		noop.push( ( await timed( `${ stack.wpUrl }/wp-json/igny8-baseline/v1/noop` ) ).ms );
@@ -118,14 +137,18 @@ export async function publishLatency( stack: Stack, perSide: number, rounds: num
 		return out;
 	};
 
+	const lines = readTimings( timingLog, logFrom );
+	const queries = ( route: string ) => median( lines.filter( ( t ) => t.method === 'POST' && t.uri === route ).map( ( t ) => t.queries ) );
 	return {
 		perSide,
 		rounds,
+		queries: { ours: queries( OURS_PATH ), baseline: queries( BASELINE_PATH ) },
 		ours: { p50: median( ours.filter( ok ).map( ( r ) => r.ms ) ), p95: p95( ours.filter( ok ).map( ( r ) => r.ms ) ), errors: ours.filter( ( r ) => ! ok( r ) ).length },
 		baseline: { p50: median( base.filter( ok ).map( ( r ) => r.ms ) ), p95: p95( base.filter( ok ).map( ( r ) => r.ms ) ), errors: base.filter( ( r ) => ! ok( r ) ).length },
 		ratioP50: median( ours.filter( ok ).map( ( r ) => r.ms ) ) / median( base.filter( ok ).map( ( r ) => r.ms ) ),
 		ratioP50Rounds: spread( roundRatios ),
 		profile: {
+			draftRatioP50: median( draftOurs ) / median( draftBase ),
 			bareBootstrapP50: median( noop ),
 			ours: phases( ours ),
 			baseline: phases( base ),
@@ -241,13 +264,20 @@ export async function concurrency(
 
 // ------------------------------------------------------------------ 3 + 5c. editor save and front-end page view
 
-interface SaveTiming {
-	php: number;
-	shutdown: number;
+interface ServerTiming {
+	method: string;
+	uri: string;
+	/** Request start → reply built (REST only). */
+	php: number | null;
+	/** Reply built → end of the shutdown work (the sync notify runs there). */
+	shutdown: number | null;
+	/** Request start → end of the shutdown work. */
+	total: number | null;
+	queries: number;
 }
 
-/** The bench plugin's timing lines of saves of one post, written since byte `from` of its log. */
-function readSaveTimings( file: string, from: number, postId: number ): SaveTiming[] {
+/** The bench plugin's timing lines written since byte `from` of its log. */
+function readTimings( file: string, from: number ): ServerTiming[] {
 	if ( ! fs.existsSync( file ) ) {
 		return [];
 	}
@@ -260,24 +290,24 @@ function readSaveTimings( file: string, from: number, postId: number ): SaveTimi
 		.toString( 'utf8' )
 		.split( '\n' )
 		.filter( Boolean )
-		.map( ( line ) => JSON.parse( line ) as { method: string; uri: string; php: number | null; shutdown: number | null } )
-		.filter( ( t ) => t.method === 'POST' && t.uri.startsWith( `/wp-json/wp/v2/posts/${ postId }` ) && t.php !== null && t.shutdown !== null )
-		.map( ( t ) => ( { php: t.php as number, shutdown: t.shutdown as number } ) );
+		.map( ( line ) => JSON.parse( line ) as ServerTiming );
 }
 
 export interface ToggleResult {
 	rounds: number;
 	perBlock: number;
+	saveGapMs: number;
 	save: {
 		activeP50: number;
 		inactiveP50: number;
 		ratio: Spread;
 		errors: number;
-		/** PHP time until the reply was built, and the shutdown work after it (the sync notify), medians in ms. */
-		profile: { active: { restP50: number; shutdownP50: number }; inactive: { restP50: number; shutdownP50: number } };
+		/** PHP time until the reply was built, the shutdown work after it (the sync notify), SQL queries: medians. */
+		profile: Record< 'active' | 'inactive', { restP50: number; shutdownP50: number; queries: number } >;
 	};
-	frontPage: { activeP50: number; inactiveP50: number; ratio: Spread };
-	permalink: { activeP50: number; inactiveP50: number; ratio: Spread };
+	/** Client time, and the PHP time measured inside WordPress (request start → end of shutdown), medians. */
+	frontPage: { activeP50: number; inactiveP50: number; ratio: Spread; serverActiveP50: number; serverInactiveP50: number; queries: Record< 'active' | 'inactive', number > };
+	permalink: { activeP50: number; inactiveP50: number; ratio: Spread; serverActiveP50: number; serverInactiveP50: number; queries: Record< 'active' | 'inactive', number > };
 }
 
 /**
@@ -285,7 +315,7 @@ export interface ToggleResult {
  * REST saves of an IGNY8-managed post (application password) and unrelated front-end views (home page, and the
  * permalink of a post that is not IGNY8's).
  */
-export async function pluginToggle( stack: Stack, rounds: number, perBlock: number, log: ( m: string ) => void ): Promise< ToggleResult > {
+export async function pluginToggle( stack: Stack, rounds: number, perBlock: number, saveGapMs: number, log: ( m: string ) => void ): Promise< ToggleResult > {
 	const auth = await adminBasicAuth( stack );
 	const published = await publishTo( stack, OURS_PATH, IDS.editor );
 	const postId = Number( ( published.body.data as { post_id?: number } | undefined )?.post_id );
@@ -309,23 +339,38 @@ export async function pluginToggle( stack: Stack, rounds: number, perBlock: numb
 	let errors = 0;
 
 	const timingLog = path.join( stack.stateDir, 'site/wp-content/igny8-bench-timing.log' );
-	const saveTimings = { active: [] as SaveTiming[], inactive: [] as SaveTiming[] };
+	const timingHeader = { 'X-IGNY8-Bench-Timing': '1' };
+	const linkPath = new URL( plain.url ).pathname + new URL( plain.url ).search;
+	const of = ( state: 'active' | 'inactive', kind: 'save' | 'front' | 'link' ) =>
+		serverTimings[ state ].filter( ( t ) =>
+			kind === 'save' ? t.method === 'POST' && t.uri.startsWith( `/wp-json/wp/v2/posts/${ postId }` ) : t.method === 'GET' && t.uri === ( kind === 'front' ? '/' : linkPath )
+		);
+	const medianOf = ( rows: ServerTiming[], key: 'php' | 'shutdown' | 'total' | 'queries' ) =>
+		median( rows.map( ( t ) => t[ key ] ).filter( ( v ): v is number => typeof v === 'number' ) );
+	const serverTimings = { active: [] as ServerTiming[], inactive: [] as ServerTiming[] };
 	const block = async ( state: 'active' | 'inactive' ) => {
-		const logStart = fs.existsSync( timingLog ) ? fs.statSync( timingLog ).size : 0;
 		const out = { save: [] as number[], front: [] as number[], link: [] as number[] };
 		// One untimed request of each kind: the first after a toggle pays for rebuilt option caches.
 		await save();
 		await timed( `${ stack.wpUrl }/` );
+		const from = fs.existsSync( timingLog ) ? fs.statSync( timingLog ).size : 0;
+		// Page views first, on a quiet site: a save makes the sidecar write sync results back a moment later
+		// (only while the plugin is active), and that work must not land inside a page view being timed.
+		for ( let i = 0; i < perBlock; i++ ) {
+			out.front.push( ( await timed( `${ stack.wpUrl }/`, { headers: timingHeader } ) ).ms );
+			out.link.push( ( await timed( plain.url, { headers: timingHeader } ) ).ms );
+		}
+		// Saves spaced the way an editor saves (BENCH_SAVE_GAP_MS), so each one's sync settles before the next.
 		for ( let i = 0; i < perBlock; i++ ) {
 			const s = await save();
 			if ( s.status !== 200 ) {
 				errors++;
 			}
 			out.save.push( s.ms );
-			out.front.push( ( await timed( `${ stack.wpUrl }/` ) ).ms );
-			out.link.push( ( await timed( plain.url ) ).ms );
+			await sleep( saveGapMs );
 		}
-		saveTimings[ state ].push( ...readSaveTimings( timingLog, logStart, postId ).slice( 1 ) );
+		await sleep( 1000 );
+		serverTimings[ state ].push( ...readTimings( timingLog, from ) );
 		samples[ state ].save.push( ...out.save );
 		samples[ state ].front.push( ...out.front );
 		samples[ state ].link.push( ...out.link );
@@ -348,18 +393,33 @@ export async function pluginToggle( stack: Stack, rounds: number, perBlock: numb
 	return {
 		rounds,
 		perBlock,
+		saveGapMs,
 		save: {
 			activeP50: median( samples.active.save ),
 			inactiveP50: median( samples.inactive.save ),
 			ratio: spread( ratios.save ),
 			errors,
 			profile: {
-				active: { restP50: median( saveTimings.active.map( ( t ) => t.php ) ), shutdownP50: median( saveTimings.active.map( ( t ) => t.shutdown ) ) },
-				inactive: { restP50: median( saveTimings.inactive.map( ( t ) => t.php ) ), shutdownP50: median( saveTimings.inactive.map( ( t ) => t.shutdown ) ) },
+				active: { restP50: medianOf( of( 'active', 'save' ), 'php' ), shutdownP50: medianOf( of( 'active', 'save' ), 'shutdown' ), queries: medianOf( of( 'active', 'save' ), 'queries' ) },
+				inactive: { restP50: medianOf( of( 'inactive', 'save' ), 'php' ), shutdownP50: medianOf( of( 'inactive', 'save' ), 'shutdown' ), queries: medianOf( of( 'inactive', 'save' ), 'queries' ) },
 			},
 		},
-		frontPage: { activeP50: median( samples.active.front ), inactiveP50: median( samples.inactive.front ), ratio: spread( ratios.front ) },
-		permalink: { activeP50: median( samples.active.link ), inactiveP50: median( samples.inactive.link ), ratio: spread( ratios.link ) },
+		frontPage: {
+			activeP50: median( samples.active.front ),
+			inactiveP50: median( samples.inactive.front ),
+			ratio: spread( ratios.front ),
+			serverActiveP50: medianOf( of( 'active', 'front' ), 'total' ),
+			serverInactiveP50: medianOf( of( 'inactive', 'front' ), 'total' ),
+			queries: { active: medianOf( of( 'active', 'front' ), 'queries' ), inactive: medianOf( of( 'inactive', 'front' ), 'queries' ) },
+		},
+		permalink: {
+			activeP50: median( samples.active.link ),
+			inactiveP50: median( samples.inactive.link ),
+			ratio: spread( ratios.link ),
+			serverActiveP50: medianOf( of( 'active', 'link' ), 'total' ),
+			serverInactiveP50: medianOf( of( 'inactive', 'link' ), 'total' ),
+			queries: { active: medianOf( of( 'active', 'link' ), 'queries' ), inactive: medianOf( of( 'inactive', 'link' ), 'queries' ) },
+		},
 	};
 }
 
@@ -370,9 +430,10 @@ export type SyncResult =
 	| {
 			available: true;
 			latency: { samples: number; p50: number; p95: number; max: number; missed: number };
-			/** recordSeconds: the php-cli run making the changes; seconds: from its start to the last receipt;
-			 * deliverySeconds: first to last receipt (jobsPerSecond is over this window). */
-			drain: { jobs: number; recordSeconds: number; seconds: number; deliverySeconds: number; jobsPerSecond: number; received: number; complete: boolean };
+			/** recordSeconds: the php-cli run making the changes (held by manual mode; `early` arrived anyway);
+			 * seconds: from "Sync all pending" to the last receipt (jobsPerSecond is over it); deliverySeconds: first
+			 * to last receipt. */
+			drain: { jobs: number; recordSeconds: number; early: number; seconds: number; deliverySeconds: number; jobsPerSecond: number; received: number; complete: boolean };
 	  };
 
 const TASKS_PATH = '/api/v1/writer/tasks/';
@@ -441,38 +502,43 @@ export async function syncBench( stack: Stack, samples: number, drainJobs: numbe
 	}
 	log( `  sync latency: p50 ${ median( latencies ).toFixed( 0 ) } ms, p95 ${ p95( latencies ).toFixed( 0 ) } ms over ${ latencies.length } changes` );
 
-	// Drain: `drainJobs` changes recorded in one request (one notify at its shutdown), then the time until IGNY8
-	// has received every one of them.
+	// Drain: `drainJobs` changes queued while sync mode is `manual` (recorded, held), then "Sync all pending"
+	// releases them at once: the time from that call until IGNY8 has received every one of them.
 	const drainFirst = firstTask + samples + 1000;
 	const drainIds = await createManagedPosts( stack, drainFirst, drainJobs );
-	const t0 = Date.now();
+	await stack.wpEval( `update_option( 'igny8_sync_mode', 'manual' );` );
+	// Any proxied request carries the settings to the sidecar.
+	await timed( `${ stack.wpUrl }/wp-json/igny8/v1/site-metadata/`, { headers: { 'X-IGNY8-API-KEY': stack.apiKey } } );
+	const recordStart = Date.now();
 	await stack.wpEval( `foreach ( json_decode( '${ JSON.stringify( drainIds ) }', true ) as $id ) { wp_update_post( array( 'ID' => $id, 'post_status' => 'publish' ) ); }` );
 	const recorded = Date.now();
+	const early = stack.simulator.received.filter( ( r ) => r.method === 'PUT' && r.at >= recordStart && r.path.startsWith( TASKS_PATH ) ).length;
+	const release = await timed( `${ stack.wpUrl }/wp-json/igny8/v1/settings/sync-all-pending`, { method: 'POST', headers: { Authorization: auth } } );
+	const t0 = Date.now();
+	log( `  sync drain: ${ drainJobs } changes recorded in ${ ( ( recorded - recordStart ) / 1000 ).toFixed( 1 ) } s (manual mode; ${ early } delivered early), release: HTTP ${ release.status } ${ JSON.stringify( release.body.message ?? release.body.code ?? '' ) }` );
 	const want = new Set( Array.from( { length: drainJobs }, ( _v, i ) => `${ TASKS_PATH }${ drainFirst + i }/` ) );
 	const deadline = Date.now() + 600_000;
 	let received = 0;
 	let doneAt = 0;
 	while ( Date.now() < deadline ) {
-		const seen = new Set( stack.simulator.received.filter( ( r ) => r.method === 'PUT' && r.at >= t0 && want.has( r.path ) ).map( ( r ) => r.path ) );
+		const seen = new Set( stack.simulator.received.filter( ( r ) => r.method === 'PUT' && r.at >= recordStart && want.has( r.path ) ).map( ( r ) => r.path ) );
 		received = seen.size;
 		if ( received >= drainJobs ) {
-			doneAt = Math.max( ...stack.simulator.received.filter( ( r ) => want.has( r.path ) && r.at >= t0 ).map( ( r ) => r.at ) );
+			doneAt = Math.max( ...stack.simulator.received.filter( ( r ) => want.has( r.path ) && r.at >= recordStart ).map( ( r ) => r.at ) );
 			break;
 		}
 		await sleep( 100 );
 	}
+	await stack.wpEval( `update_option( 'igny8_sync_mode', 'auto' );` );
 	const arrivals = stack.simulator.received.filter( ( r ) => r.method === 'PUT' && r.at >= t0 && want.has( r.path ) ).map( ( r ) => r.at );
-	const firstAt = arrivals.length ? Math.min( ...arrivals ) : recorded;
+	const firstAt = arrivals.length ? Math.min( ...arrivals ) : t0;
 	const seconds = Math.max( 0.001, ( ( doneAt || Date.now() ) - t0 ) / 1000 );
 	const window = Math.max( 0.001, ( ( doneAt || Date.now() ) - firstAt ) / 1000 );
-	log(
-		`  sync drain: ${ received }/${ drainJobs } received ${ seconds.toFixed( 1 ) } s after the recording request started ` +
-			`(it took ${ ( ( recorded - t0 ) / 1000 ).toFixed( 1 ) } s); deliveries spanned ${ window.toFixed( 1 ) } s = ${ ( received / window ).toFixed( 0 ) } jobs/s`
-	);
+	log( `  sync drain: ${ received }/${ drainJobs } received ${ seconds.toFixed( 1 ) } s after the release = ${ ( received / seconds ).toFixed( 0 ) } jobs/s` );
 	return {
 		available: true,
 		latency: { samples: latencies.length, p50: median( latencies ), p95: p95( latencies ), max: Math.max( ...latencies ), missed },
-		drain: { jobs: drainJobs, recordSeconds: ( recorded - t0 ) / 1000, seconds, deliverySeconds: window, jobsPerSecond: received / window, received, complete: received >= drainJobs },
+		drain: { jobs: drainJobs, recordSeconds: ( recorded - recordStart ) / 1000, early, seconds, deliverySeconds: window, jobsPerSecond: received / seconds, received, complete: received >= drainJobs },
 	};
 }
 

@@ -8,7 +8,7 @@
  * alternating, in rounds; read the ratios and the round ranges, not the absolute milliseconds.
  *
  * Knobs (env): BENCH_PUBLISHES (200 per side), BENCH_ROUNDS (4), BENCH_CONCURRENCY_PER_LEVEL (40 per round),
- * BENCH_CONCURRENCY_ROUNDS (2), BENCH_TOGGLE_ROUNDS (4), BENCH_TOGGLE_BLOCK (15), BENCH_SYNC_SAMPLES (40),
+ * BENCH_CONCURRENCY_ROUNDS (3), BENCH_TOGGLE_ROUNDS (6), BENCH_TOGGLE_BLOCK (12), BENCH_SAVE_GAP_MS (250), BENCH_SYNC_SAMPLES (40),
  * BENCH_SYNC_DRAIN (1000), BENCH_ONLY (comma list of latency,concurrency,toggle,sync,footprint).
  */
 import fs from 'node:fs';
@@ -68,11 +68,11 @@ try {
 	}
 	if ( only.has( 'concurrency' ) ) {
 		log( '\n2. concurrency' );
-		results.concurrency = await concurrency( stack, [ 1, 4, 8 ], num( 'BENCH_CONCURRENCY_PER_LEVEL', 40 ), num( 'BENCH_CONCURRENCY_ROUNDS', 2 ), log, sample );
+		results.concurrency = await concurrency( stack, [ 1, 4, 8 ], num( 'BENCH_CONCURRENCY_PER_LEVEL', 40 ), num( 'BENCH_CONCURRENCY_ROUNDS', 3 ), log, sample );
 	}
 	if ( only.has( 'toggle' ) ) {
 		log( '\n3 + 5. editor save and front-end views, plugin active vs inactive' );
-		results.toggle = await pluginToggle( stack, num( 'BENCH_TOGGLE_ROUNDS', 4 ), num( 'BENCH_TOGGLE_BLOCK', 15 ), log );
+		results.toggle = await pluginToggle( stack, num( 'BENCH_TOGGLE_ROUNDS', 6 ), num( 'BENCH_TOGGLE_BLOCK', 12 ), num( 'BENCH_SAVE_GAP_MS', 250 ), log );
 	}
 	if ( only.has( 'sync' ) ) {
 		log( '\n4. sync (WordPress → IGNY8)' );
@@ -108,6 +108,8 @@ if ( l ) {
 	rows.push( [ '  profile ours: boot / pre / lock / write / post', `${ fmtMs( o.boot ?? NaN ) } / ${ fmtMs( o.pre ?? NaN ) } / ${ fmtMs( o.lock ?? NaN ) } / ${ fmtMs( o.write ?? NaN ) } / ${ fmtMs( o.post ?? NaN ) } (PHP ${ fmtMs( o.php ?? NaN ) }, client ${ fmtMs( o.client ?? NaN ) })` ] );
 	rows.push( [ '  profile baseline: boot / pre / write / post', `${ fmtMs( b.boot ?? NaN ) } / ${ fmtMs( b.pre ?? NaN ) } / ${ fmtMs( b.write ?? NaN ) } / ${ fmtMs( b.post ?? NaN ) } (PHP ${ fmtMs( b.php ?? NaN ) }, client ${ fmtMs( b.client ?? NaN ) })` ] );
 	rows.push( [ '  profile: sidecar compute per publish (2 rounds)', fmtMs( l.profile.sidecarComputeP50 ) ] );
+	rows.push( [ '  profile: SQL queries per publish ours | baseline', `${ l.queries.ours } | ${ l.queries.baseline }` ] );
+	rows.push( [ '  profile: ratio p50 when publishing drafts', fmtRatio( l.profile.draftRatioP50 ) ] );
 }
 const c = results.concurrency;
 if ( c ) {
@@ -130,15 +132,18 @@ const t = results.toggle;
 if ( t ) {
 	rows.push( [ 'editor save (REST, managed post) active / inactive', `${ fmtMs( t.save.activeP50 ) } / ${ fmtMs( t.save.inactiveP50 ) }; ratio ${ fmtSpread( t.save.ratio ) }`, `≤ 1.10: ${ verdict( t.save.ratio.median <= 1.1 ) }` ] );
 	const sp = t.save.profile;
-	rows.push( [ '  profile: PHP until reply | shutdown work after', `active ${ fmtMs( sp.active.restP50 ) } | ${ fmtMs( sp.active.shutdownP50 ) }; inactive ${ fmtMs( sp.inactive.restP50 ) } | ${ fmtMs( sp.inactive.shutdownP50 ) }` ] );
+	rows.push( [
+		'  profile: PHP until reply | shutdown work | queries',
+		`active ${ fmtMs( sp.active.restP50 ) } | ${ fmtMs( sp.active.shutdownP50 ) } | ${ sp.active.queries }; inactive ${ fmtMs( sp.inactive.restP50 ) } | ${ fmtMs( sp.inactive.shutdownP50 ) } | ${ sp.inactive.queries }`,
+	] );
 }
 const s = results.sync;
 if ( s ) {
 	if ( s.available ) {
 		rows.push( [ 'sync: status change → IGNY8 received, p50 / p95', `${ fmtMs( s.latency.p50 ) } / ${ fmtMs( s.latency.p95 ) } (max ${ fmtMs( s.latency.max ) }, ${ s.latency.samples } changes, ${ s.latency.missed } missed)`, `p95 ≤ 1 s: ${ verdict( s.latency.p95 <= 1000 ) }` ] );
 		rows.push( [
-			`sync: drain ${ s.drain.jobs } changes made in one request`,
-			`${ s.drain.received }/${ s.drain.jobs } delivered; ${ s.drain.jobsPerSecond.toFixed( 0 ) } jobs/s over ${ s.drain.deliverySeconds.toFixed( 1 ) } s of deliveries (all done ${ s.drain.seconds.toFixed( 1 ) } s after the request began; it ran ${ s.drain.recordSeconds.toFixed( 1 ) } s)`,
+			`sync: drain ${ s.drain.jobs } queued changes (Sync all pending)`,
+			`${ s.drain.received }/${ s.drain.jobs } delivered in ${ s.drain.seconds.toFixed( 1 ) } s = ${ s.drain.jobsPerSecond.toFixed( 0 ) } jobs/s`,
 		] );
 	} else {
 		rows.push( [ 'sync', `not available yet (${ s.reason })` ] );
@@ -151,8 +156,13 @@ if ( f ) {
 	rows.push( [ 'editor bundle (plugin-php-shim/build/*.js)', f.bundle ? `${ f.bundle.gzipKiB.toFixed( 1 ) } KiB gzipped (${ f.bundle.rawKiB.toFixed( 1 ) } KiB raw, ${ f.bundle.files } files)` : 'not built (npm run build)' ] );
 }
 if ( t ) {
-	rows.push( [ 'front page GET / active / inactive', `${ fmtMs( t.frontPage.activeP50 ) } / ${ fmtMs( t.frontPage.inactiveP50 ) }; ratio ${ fmtSpread( t.frontPage.ratio ) }` ] );
-	rows.push( [ 'unrelated post permalink active / inactive', `${ fmtMs( t.permalink.activeP50 ) } / ${ fmtMs( t.permalink.inactiveP50 ) }; ratio ${ fmtSpread( t.permalink.ratio ) }` ] );
+	for ( const [ label, v ] of [ [ 'front page GET /', t.frontPage ], [ 'unrelated post permalink', t.permalink ] ] as const ) {
+		rows.push( [ `${ label } active / inactive (client)`, `${ fmtMs( v.activeP50 ) } / ${ fmtMs( v.inactiveP50 ) }; ratio ${ fmtSpread( v.ratio ) }` ] );
+		rows.push( [
+			`  inside PHP active / inactive | queries`,
+			`${ fmtMs( v.serverActiveP50 ) } / ${ fmtMs( v.serverInactiveP50 ) } = +${ fmtMs( v.serverActiveP50 - v.serverInactiveP50 ) } (×${ fmtRatio( v.serverActiveP50 / v.serverInactiveP50 ) }) | ${ v.queries.active } / ${ v.queries.inactive }`,
+		] );
+	}
 }
 
 log( `\nIGNY8 Bridge bench — WordPress ${ results.machine.wordpress } (${ results.machine.db }), ${ results.machine.cpus } CPUs, Node ${ results.machine.node }, ${ results.when }` );

@@ -119,6 +119,7 @@ if ( ! empty( $_SERVER['HTTP_X_IGNY8_BENCH_TIMING'] ) ) {
 						'php'      => igny8_bench_ms( $m, 'start', 'end' ),
 						'shutdown' => igny8_bench_ms( $m, 'end', 'done' ),
 						'total'    => igny8_bench_ms( $m, 'start', 'done' ),
+						'queries'  => get_num_queries(),
 					);
 					file_put_contents( WP_CONTENT_DIR . '/igny8-bench-timing.log', wp_json_encode( $line ) . "\n", FILE_APPEND | LOCK_EX );
 				}
