@@ -97,13 +97,22 @@ export function permalinks( ids: number[] ): Record< string, string > {
 // ------------------------------------------------------------------ simulator
 
 export async function sim< T = unknown >( path: string, body?: unknown ): Promise< T > {
-	const res = await fetch( stack.simulatorUrl + '/__sim' + path, {
-		method: body === undefined && ! path.startsWith( '/reset' ) && ! path.startsWith( '/revoke' ) ? 'GET' : 'POST',
-		headers: { 'Content-Type': 'application/json' },
-		...( body === undefined ? {} : { body: JSON.stringify( body ) } ),
-	} );
-	const json = ( await res.json() ) as { data: T };
-	return json.data;
+	for ( let attempt = 1; ; attempt++ ) {
+		try {
+			const res = await fetch( stack.simulatorUrl + '/__sim' + path, {
+				method: body === undefined && ! path.startsWith( '/reset' ) && ! path.startsWith( '/revoke' ) ? 'GET' : 'POST',
+				headers: { 'Content-Type': 'application/json' },
+				...( body === undefined ? {} : { body: JSON.stringify( body ) } ),
+			} );
+			const json = ( await res.json() ) as { data: T };
+			return json.data;
+		} catch ( error ) {
+			// A kept-alive socket the simulator closed just as we reused it ("other side closed"): ask again.
+			if ( attempt >= 3 || ! ( error instanceof TypeError ) ) {
+				throw error;
+			}
+		}
+	}
 }
 
 export const simTasks = () => sim< Record< string, SimTask > >( '/tasks' );
