@@ -153,7 +153,16 @@ const matrix = ( process.env.IGNY8_TEST_MATRIX ?? '6.1:sqlite:all,6.5:sqlite:all
 	.filter( Boolean )
 	.map( ( entry ) => entry.split( ':' ) as [ string, string, string ] );
 
+/** TypeScript is strict everywhere on the Node side: every project must type-check. */
+function typecheck() {
+	const projects = [ 'sidecar', 'simulator', 'e2e', 'editor-ui', 'bench' ];
+	const failed = projects.filter( ( project ) => exec( bin( 'tsc' ), [ '-p', project ] ) !== 0 );
+	process.stdout.write( `tsc: ${ projects.length - failed.length }/${ projects.length } projects clean${ failed.length ? ` (failing: ${ failed.join( ', ' ) })` : '' }\n` );
+	return { passed: projects.length - failed.length, failed: failed.length, skipped: 0 };
+}
+
 const t0 = Date.now();
+timed( 'typecheck', typecheck );
 timed( 'php', phpChecks );
 timed( 'unit: sidecar', () => vitest( 'sidecar' ) );
 timed( 'unit: simulator', () => vitest( 'simulator' ) );
