@@ -50,6 +50,7 @@ final class Plugin {
 			new Rest\Namespace_Errors(),
 			new Rest\Core_Meta_Query(),
 			new Sync\Change_Recorder(),
+			new Sync\Term_Recorder(),
 			new Admin\Editor_Assets(),
 			new Admin\Settings_Page(),
 			new Admin\Posts_List_Column(),

@@ -37,6 +37,8 @@ export interface SyncConfig {
   maxAttempts: number;
   concurrency: number;
   reconcileIntervalMs: number;
+  /** Least time between two automatic site-structure pushes (SPEC §6: at most daily; tests shorten it). */
+  structureMinIntervalMs?: number;
   httpTimeoutMs: number;
   /** Overrides of the IGNY8 path candidates per endpoint (IGNY8_API_PATHS, JSON). */
   paths: Record<string, string[]>;
@@ -97,6 +99,7 @@ const EnvSchema = z.object({
   SIDECAR_SYNC_MAX_ATTEMPTS: positiveInt('15'),
   SIDECAR_SYNC_CONCURRENCY: positiveInt('4'),
   SIDECAR_RECONCILE_INTERVAL_MS: positiveInt('60000'),
+  SIDECAR_STRUCTURE_MIN_INTERVAL_MS: positiveInt('86400000'),
   IGNY8_HTTP_TIMEOUT_MS: positiveInt('15000'),
   IGNY8_API_PATHS: optionalText,
   IGNY8_SIDECAR_CREDENTIALS_KEY: optionalText,
@@ -288,6 +291,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       maxAttempts: e.SIDECAR_SYNC_MAX_ATTEMPTS,
       concurrency: e.SIDECAR_SYNC_CONCURRENCY,
       reconcileIntervalMs: e.SIDECAR_RECONCILE_INTERVAL_MS,
+      structureMinIntervalMs: e.SIDECAR_STRUCTURE_MIN_INTERVAL_MS,
       httpTimeoutMs: e.IGNY8_HTTP_TIMEOUT_MS,
       paths,
       credentialsKey,

@@ -50,6 +50,8 @@ final class Executor {
 		'write_sync_meta'      => Write_Sync_Meta::class,
 		'clear_pending_marker' => Clear_Pending_Marker::class,
 		'list_pending'         => List_Pending::class,
+		'site_info'            => Site_Info::class,
+		'clear_term_change'    => Clear_Term_Change::class,
 	);
 
 	/**

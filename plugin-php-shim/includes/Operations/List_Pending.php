@@ -14,6 +14,7 @@ use Igny8\Bridge\Install\Activator;
 use Igny8\Bridge\Registration\Settings;
 use Igny8\Bridge\Sidecar\Context;
 use Igny8\Bridge\Sync\Sync_Posts;
+use Igny8\Bridge\Sync\Sync_Terms;
 
 if ( ! defined( 'ABSPATH' ) ) {
 	exit;
@@ -27,7 +28,8 @@ if ( ! defined( 'ABSPATH' ) ) {
  * carry the pending marker, by ascending id, each as the same snapshot the shutdown notify sends
  * (`{post_id, seq, wordpress_status, post_url, post_type, title, content_id, task_id, keyword_ids}`), so the
  * sidecar's reconciler needs no other read. `next_after_id` is set when there may be more (pass it as `after_id`).
- * `deleted`: outbox entries of permanently deleted posts (first page only). `site` and `settings` are what a proxied
+ * `deleted`: outbox entries of permanently deleted posts (first page only). `term_changes`: the term outbox
+ * (Sync_Terms: reported taxonomy changes, first page only). `site` and `settings` are what a proxied
  * request's ctx carries, so the sidecar's worker knows the site's settings even if no request came in yet.
  */
 final class List_Pending implements Operation {
@@ -93,6 +95,7 @@ final class List_Pending implements Operation {
 		return array(
 			'pending'       => $pending,
 			'deleted'       => 0 === $after_id ? Sync_Posts::deleted( self::MAX_LIMIT ) : array(),
+			'term_changes'  => 0 === $after_id ? Sync_Terms::pending( self::MAX_LIMIT ) : array(),
 			'next_after_id' => count( $ids ) >= $limit ? (int) end( $ids ) : null,
 			'site_uuid'     => Activator::site_uuid(),
 			'site'          => Context::site(),

@@ -11,6 +11,7 @@ namespace Igny8\Bridge\Sync;
 
 use Igny8\Bridge\Bridge_Error;
 use Igny8\Bridge\Contract;
+use Igny8\Bridge\Registration\Settings;
 
 if ( ! defined( 'ABSPATH' ) ) {
 	exit;
@@ -123,7 +124,8 @@ final class Sync_Posts {
 		}
 		update_post_meta( $post->ID, self::marker_key(), wp_slash( self::next_seq( $marker ) ) );
 		update_post_meta( $post->ID, self::fingerprint_key(), $fingerprint );
-		update_post_meta( $post->ID, self::STATE_KEY, 'pending' );
+		// Manual sync mode (SPEC §6): the change waits for Sync now / Sync all pending, and the list says so.
+		update_post_meta( $post->ID, self::STATE_KEY, 'manual' === Settings::get( 'igny8_sync_mode' ) ? 'pending_manual' : 'pending' );
 		return true;
 	}
 

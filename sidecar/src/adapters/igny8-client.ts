@@ -19,7 +19,7 @@ import { decodeJwt } from 'jose';
 
 import type { Logger } from '../logger.ts';
 
-export type Igny8Endpoint = 'login' | 'refresh' | 'task' | 'keywords' | 'webhook' | 'sites';
+export type Igny8Endpoint = 'login' | 'refresh' | 'task' | 'keywords' | 'webhook' | 'sites' | 'site_import' | 'metadata';
 
 /** Each candidate is `"METHOD /path/"`; `{task_id}` is filled in. */
 export type Igny8Paths = Record<Igny8Endpoint, readonly string[]>;
@@ -31,6 +31,8 @@ export const DEFAULT_IGNY8_PATHS: Igny8Paths = {
   keywords: ['PUT /api/v1/planner/keywords/bulk-update/', 'POST /api/v1/planner/keywords/bulk_status/'],
   webhook: ['POST /api/v1/integration/webhook/wordpress/', 'POST /api/v1/integration/webhooks/wordpress/status/'],
   sites: ['GET /api/v1/auth/sites/'],
+  site_import: ['POST /api/v1/system/sites/{site_id}/import/'],
+  metadata: ['POST /api/v1/integration/webhooks/wordpress/metadata/'],
 };
 
 export type Igny8FailureKind = 'retry' | 'park' | 'auth';
@@ -238,6 +240,48 @@ export class Igny8Client {
     }
     this.expectSuccess(res, 'IGNY8 webhook');
     this.report('connected', null);
+  }
+
+  /** Site structure push (SPEC §6): `POST /api/v1/system/sites/{site_id}/import/` with the site-metadata payload. */
+  async importSite(baseUrl: string, credentials: Igny8Credentials, target: 'tasks' | 'webhook', siteId: string, payload: unknown): Promise<void> {
+    const res = await this.authorized(baseUrl, credentials, target, 'site_import', { site_id: siteId }, payload);
+    this.expectSuccess(res, 'IGNY8 site structure import');
+  }
+
+  /** A taxonomy change (SPEC §6): `POST /api/v1/integration/webhooks/wordpress/metadata/`. */
+  async sendMetadata(baseUrl: string, credentials: Igny8Credentials, target: 'tasks' | 'webhook', payload: Record<string, unknown>): Promise<void> {
+    const res = await this.authorized(baseUrl, credentials, target, 'metadata', {}, payload);
+    this.expectSuccess(res, 'IGNY8 taxonomy change');
+  }
+
+  /** The first IGNY8 site id of the account (`GET /api/v1/auth/sites/`), for the structure push. */
+  async firstSiteId(baseUrl: string, credentials: Igny8Credentials, target: 'tasks' | 'webhook'): Promise<string | undefined> {
+    const res = await this.authorized(baseUrl, credentials, target, 'sites', {}, undefined);
+    this.expectSuccess(res, 'IGNY8 site list');
+    const data = dataOf(res.json);
+    const results: unknown[] = Array.isArray(data.results) ? data.results : Array.isArray(res.json) ? res.json : Array.isArray(data.sites) ? data.sites : [];
+    const id = (results[0] as { id?: unknown } | undefined)?.id;
+    return typeof id === 'number' || (typeof id === 'string' && id !== '') ? String(id) : undefined;
+  }
+
+  /** A call with the target's auth: `ApiKey` for `webhook`, a Bearer access token (refresh/login, 401 retry) for `tasks`. */
+  private async authorized(
+    baseUrl: string,
+    credentials: Igny8Credentials,
+    target: 'tasks' | 'webhook',
+    endpoint: Igny8Endpoint,
+    vars: Record<string, string>,
+    body: unknown,
+  ): Promise<RawResponse> {
+    if (target === 'webhook') {
+      const res = await this.call(baseUrl, endpoint, vars, body, `ApiKey ${this.requireApiKey(credentials)}`);
+      if (res.status === 401 || res.status === 403) {
+        this.report('reauth_required', 'IGNY8 refused the API key.');
+        throw new Igny8Error('auth', 'reauth_required', 'IGNY8 refused the API key (HTTP ' + res.status + '): enter the current key in Settings → IGNY8.', { status: res.status });
+      }
+      return res;
+    }
+    return this.withAccess(baseUrl, credentials, (token) => this.call(baseUrl, endpoint, vars, body, `Bearer ${token}`));
   }
 
   /** Test connection: `GET /api/v1/auth/sites/` (after login for `tasks`, with the API key for `webhook`). */

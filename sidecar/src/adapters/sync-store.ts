@@ -11,6 +11,11 @@
  * `writeback` marks a result still owed to WordPress (sync meta + compare-and-clear of the marker), so that a
  * WordPress outage after a delivery costs a later write, never a second delivery.
  *
+ * Besides posts, the same table carries two other job kinds with the same coalescing, retries and parking
+ * (SPEC §6 "Site structure and taxonomies"): `structure` (the site-metadata push, one row with key 0) and `term`
+ * (a reported taxonomy change, key = −term id). Their payload is in the `snapshot` column; `counts()` and the
+ * editor's views are about posts only.
+ *
  * A small key/value table holds the rest of the sidecar's durable state (settings snapshot, sealed credentials,
  * connection state).
  */
@@ -23,9 +28,19 @@ import { compareSeq, SyncSnapshot } from '../domain/sync/snapshot.ts';
 
 export type SyncState = 'pending' | 'pending_manual' | 'in_flight' | 'synced' | 'failed' | 'dead';
 export type Writeback = 'synced' | 'failed';
+export type JobKind = 'post' | 'structure' | 'term';
+
+/** The row key of the structure push. */
+export const STRUCTURE_KEY = 0;
+/** The row key of a term's change. */
+export const termKey = (termId: number): number => -termId;
 
 export interface SyncJob {
+  /** The post id; for other kinds the row key (STRUCTURE_KEY, termKey(id)). */
   postId: number;
+  kind: JobKind;
+  /** The payload of a `structure` or `term` job (null for posts). */
+  payload: Record<string, unknown> | null;
   seqWanted: string;
   seqSent: string | null;
   seqInflight: string | null;
@@ -67,6 +82,7 @@ export class StoreLockedError extends Error {
 
 interface JobRow {
   post_id: number;
+  kind: JobKind | null;
   seq_wanted: string;
   seq_sent: string | null;
   seq_inflight: string | null;
@@ -85,6 +101,9 @@ interface JobRow {
   created_at: number;
   updated_at: number;
 }
+
+/** Columns added after the first release (ALTER TABLE when missing). */
+const MIGRATIONS: Array<[column: string, sql: string]> = [['kind', `ALTER TABLE sync_jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'post'`]];
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS sync_jobs (
@@ -148,13 +167,31 @@ function acquireLock(lockPath: string): Database.Database {
   return lock;
 }
 
+/** A stand-in snapshot for non-post jobs (their payload is in `payload`). */
+function specialSnapshot(row: JobRow): SyncSnapshot {
+  return {
+    post_id: row.post_id,
+    seq: row.seq_wanted,
+    wordpress_status: row.kind ?? 'post',
+    post_url: null,
+    post_type: row.kind ?? 'post',
+    title: '',
+    content_id: null,
+    task_id: null,
+    keyword_ids: [],
+  };
+}
+
 function toJob(row: JobRow): SyncJob {
+  const kind: JobKind = row.kind ?? 'post';
   return {
     postId: row.post_id,
+    kind,
+    payload: kind === 'post' ? null : (JSON.parse(row.snapshot) as Record<string, unknown>),
     seqWanted: row.seq_wanted,
     seqSent: row.seq_sent,
     seqInflight: row.seq_inflight,
-    snapshot: SyncSnapshot.parse(JSON.parse(row.snapshot)),
+    snapshot: kind === 'post' ? SyncSnapshot.parse(JSON.parse(row.snapshot)) : specialSnapshot(row),
     state: row.state,
     attempts: row.attempts,
     lastError: row.last_error,
@@ -211,6 +248,12 @@ export class SyncStore {
       db.pragma('synchronous = NORMAL');
       db.pragma('busy_timeout = 5000');
       db.exec(SCHEMA);
+      const columns = new Set((db.prepare('PRAGMA table_info(sync_jobs)').all() as Array<{ name: string }>).map((c) => c.name));
+      for (const [column, sql] of MIGRATIONS) {
+        if (!columns.has(column)) {
+          db.exec(sql);
+        }
+      }
       for (const suffix of ['-wal', '-shm']) {
         if (existsSync(path + suffix)) {
           chmodSync(path + suffix, 0o600);
@@ -278,6 +321,52 @@ export class SyncStore {
         .run(seq, JSON.stringify({ ...snapshot, seq }), state, state, now, now, snapshot.post_id);
       return 'updated';
     })();
+  }
+
+  /**
+   * Records a `structure` or `term` job: the newest seq wins (coalescing, latest state). `dueAt` delays it (the
+   * daily structure push); `manual` holds it for "Sync all pending"; `force` makes it deliverable even when not newer.
+   */
+  recordJob(
+    key: number,
+    kind: Exclude<JobKind, 'post'>,
+    seq: string,
+    payload: Record<string, unknown>,
+    options: { manual?: boolean; force?: boolean; dueAt?: number } = {},
+  ): RecordOutcome {
+    const now = this.clock();
+    const due = options.dueAt ?? now;
+    const deliverable: SyncState = options.manual && !options.force ? 'pending_manual' : 'pending';
+    return this.db.transaction((): RecordOutcome => {
+      const existing = this.db.prepare('SELECT * FROM sync_jobs WHERE post_id = ?').get(key) as JobRow | undefined;
+      if (existing === undefined) {
+        this.db
+          .prepare(
+            `INSERT INTO sync_jobs (post_id, kind, seq_wanted, snapshot, state, attempts, next_attempt_at, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)`,
+          )
+          .run(key, kind, seq, JSON.stringify(payload), deliverable, due, now, now);
+        return 'new';
+      }
+      const order = compareSeq(seq, existing.seq_wanted);
+      if (order < 0 || (order === 0 && !options.force)) {
+        return order < 0 ? 'stale' : 'duplicate';
+      }
+      const next = order > 0 ? seq : existing.seq_wanted;
+      const state: SyncState = existing.state === 'in_flight' ? 'in_flight' : deliverable;
+      this.db
+        .prepare(
+          `UPDATE sync_jobs SET kind = ?, seq_wanted = ?, snapshot = ?, state = ?, attempts = CASE WHEN ? = 'in_flight' THEN attempts ELSE 0 END,
+             next_attempt_at = ?, error_kind = NULL, updated_at = ? WHERE post_id = ?`,
+        )
+        .run(kind, next, JSON.stringify(payload), state, state, due, now, key);
+      return 'updated';
+    })();
+  }
+
+  /** Moves a pending job's next attempt (the structure push waits for its daily slot). */
+  reschedule(key: number, at: number): void {
+    this.db.prepare(`UPDATE sync_jobs SET next_attempt_at = ?, updated_at = ? WHERE post_id = ? AND state = 'pending'`).run(at, this.clock(), key);
   }
 
   /** Claims the next due job for delivery: pending → in_flight with a lease. */
@@ -423,7 +512,7 @@ export class SyncStore {
 
   counts(): QueueCounts {
     const counts: QueueCounts = { pending: 0, pending_manual: 0, in_flight: 0, synced: 0, failed: 0, dead: 0 };
-    for (const row of this.db.prepare('SELECT state, COUNT(*) AS n FROM sync_jobs GROUP BY state').all() as Array<{ state: SyncState; n: number }>) {
+    for (const row of this.db.prepare(`SELECT state, COUNT(*) AS n FROM sync_jobs WHERE kind = 'post' GROUP BY state`).all() as Array<{ state: SyncState; n: number }>) {
       counts[row.state] = row.n;
     }
     return counts;

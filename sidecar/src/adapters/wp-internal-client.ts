@@ -12,7 +12,9 @@ import { newJti } from '../shim-protocol/shim-requests.ts';
 export type InternalOp =
   | { op: 'list_pending'; limit?: number; after_id?: number }
   | { op: 'write_sync_meta'; post_id: number; seq?: string; meta: Record<string, string | null> }
-  | { op: 'clear_pending_marker'; post_id: number; seq: string };
+  | { op: 'clear_pending_marker'; post_id: number; seq: string }
+  | { op: 'site_info' }
+  | { op: 'clear_term_change'; term_id: number; seq: string };
 
 export class WordPressUnavailableError extends Error {
   readonly status: number | undefined;

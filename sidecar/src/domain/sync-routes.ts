@@ -4,10 +4,14 @@
  *   post, one `find_posts` round reads its marker and last sync from WordPress);
  * - `POST /editor/posts/{post_id}/sync` → Sync now: one `find_posts` round for a fresh snapshot, then enqueue it
  *   (delivered even when nothing changed) and answer the same shape;
- * - `POST /settings/sync-all-pending` → release every change held by manual sync mode.
+ * - `POST /settings/sync-all-pending` → release every change held by manual sync mode;
+ * - `POST /settings/sync-structure` → "Sync site structure": one `site_info` round (no re-entry), then the push is
+ *   enqueued on the durable queue (retried while IGNY8 is down) and the answer says so.
  * The shim authorised the caller already (`edit_post` on that post / `manage_options`).
  */
 import { AppError } from '../errors.ts';
+import { opFailure, SiteInfoResult } from '../shim-protocol/messages.ts';
+import { toSiteMetadata } from './site-metadata.ts';
 import { execute, respond, type RouteHandler } from './conversation.ts';
 import { successEnvelope } from './envelope.ts';
 import { metaString, pickPost, postsFrom, routeId, type ManagedPost } from './managed-post.ts';
@@ -108,5 +112,27 @@ export function createSyncRoutes(sync: SyncPort): RouteHandler[] {
     },
   };
 
-  return [state, now, syncAll];
+  const syncStructure: RouteHandler = {
+    id: 'settings_sync_structure',
+    start() {
+      if (sync.syncStructure === undefined) {
+        throw new AppError('ROUTE_NOT_FOUND', 'This sidecar has no sync queue.');
+      }
+      return execute([{ op: 'site_info' }]);
+    },
+    resume({ ctx }, _state, [result]) {
+      const failure = opFailure(result);
+      if (failure !== undefined) {
+        throw new AppError('OPERATION_FAILED', `Reading site information failed: ${failure.error.message}`);
+      }
+      const parsed = SiteInfoResult.safeParse(result);
+      if (!parsed.success || sync.syncStructure === undefined) {
+        throw new AppError('OPERATION_FAILED', 'site_info returned an unexpected shape.');
+      }
+      const queued = sync.syncStructure(toSiteMetadata(parsed.data));
+      return respond(200, successEnvelope(ctx.request_id, { queued: true, ...queued, ...(sync.structureStatus?.() ?? {}) }, 'Site structure sync queued.'));
+    },
+  };
+
+  return [state, now, syncAll, syncStructure];
 }

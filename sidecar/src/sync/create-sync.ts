@@ -14,10 +14,12 @@ import { CredentialVault } from './credential-vault.ts';
 import { Reconciler } from './reconciler.ts';
 import { SyncService } from './service.ts';
 import { SiteState } from './site-state.ts';
+import { DEFAULT_STRUCTURE_INTERVAL_MS, StructureSync } from './structure.ts';
 import { SyncWorker } from './worker.ts';
 
 export interface SyncRuntime {
   service: SyncService;
+  structure: StructureSync;
   store: SyncStore;
   worker: SyncWorker;
   reconciler: Reconciler;
@@ -71,7 +73,18 @@ export function createSync(options: CreateSyncOptions): SyncRuntime {
       (config.wpUrl === undefined
         ? noWordPress
         : new WordPressInternalClient({ wpUrl: config.wpUrl, keyRing: options.keyRing, sid: () => site.sid() ?? 'unknown', logger }));
+    const structure = new StructureSync({
+      store,
+      client,
+      wordpress,
+      site,
+      vault,
+      logger,
+      clock,
+      minIntervalMs: config.sync.structureMinIntervalMs ?? DEFAULT_STRUCTURE_INTERVAL_MS,
+    });
     const worker = new SyncWorker({
+      structure,
       store,
       client,
       wordpress,
@@ -87,10 +100,12 @@ export function createSync(options: CreateSyncOptions): SyncRuntime {
         concurrency: config.sync.concurrency,
       },
     });
-    const reconciler = new Reconciler({ store, wordpress, site, worker, logger, intervalMs: config.sync.reconcileIntervalMs });
-    const service = new SyncService({ store, site, vault, worker, reconciler, client, logger, sidecarKid: options.keyRing.current.kid, clock });
+    structure.kick = () => worker.kick();
+    const reconciler = new Reconciler({ store, wordpress, site, worker, logger, intervalMs: config.sync.reconcileIntervalMs, structure });
+    const service = new SyncService({ store, site, vault, worker, reconciler, client, logger, sidecarKid: options.keyRing.current.kid, clock, structure });
     return {
       service,
+      structure,
       store,
       worker,
       reconciler,

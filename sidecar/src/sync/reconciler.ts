@@ -12,6 +12,7 @@ import { compareSeq, parseSnapshots, type SyncSnapshot } from '../domain/sync/sn
 import type { Logger } from '../logger.ts';
 import { JsonObject, phpInt, phpNumber } from '../shim-protocol/messages.ts';
 import type { SiteState } from './site-state.ts';
+import { TermChange, type StructureSync } from './structure.ts';
 import type { SyncWorker } from './worker.ts';
 
 const PAGE = 200;
@@ -21,9 +22,12 @@ const ListPendingResult = z.object({
   ok: z.literal(true),
   pending: z.array(z.unknown()),
   deleted: z.array(z.unknown()).optional().default([]),
+  term_changes: z.array(z.unknown()).optional().default([]),
   next_after_id: phpInt.nullable().optional(),
   site_uuid: z.string().min(1).max(100).optional(),
-  site: z.looseObject({ home_url: z.string().optional(), timezone: z.string().optional(), gmt_offset: phpNumber.optional() }).optional(),
+  site: z
+    .looseObject({ home_url: z.string().optional(), timezone: z.string().optional(), gmt_offset: phpNumber.optional(), structure_rev: phpInt.optional() })
+    .optional(),
   settings: JsonObject.optional(),
 });
 
@@ -40,6 +44,8 @@ export interface ReconcilerOptions {
   worker: SyncWorker;
   logger: Logger;
   intervalMs?: number;
+  /** Term outbox entries and the structure revision (SPEC §6 "Site structure and taxonomies"). */
+  structure?: StructureSync;
 }
 
 export class Reconciler {
@@ -110,6 +116,22 @@ export class Reconciler {
           }
           if (modeChanged === 'auto') {
             store.releaseManual();
+          }
+        }
+        const structure = this.options.structure;
+        if (structure !== undefined) {
+          for (const entry of result.term_changes) {
+            const change = TermChange.safeParse(entry);
+            if (!change.success) {
+              continue;
+            }
+            report.listed += 1;
+            const outcome = structure.reconcileTerm(change.data);
+            report.enqueued += outcome === 'enqueued' ? 1 : 0;
+            report.writebacks += outcome === 'writeback' ? 1 : 0;
+          }
+          if (result.site?.structure_rev !== undefined) {
+            structure.observeRev(result.site.structure_rev);
           }
         }
         const { snapshots } = parseSnapshots([...result.pending, ...result.deleted]);

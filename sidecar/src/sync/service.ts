@@ -23,7 +23,9 @@ import type { ShimContext } from '../shim-protocol/messages.ts';
 import type { CredentialVault } from './credential-vault.ts';
 import type { Reconciler } from './reconciler.ts';
 import type { SiteState } from './site-state.ts';
+import { TermChange, type StructureSync } from './structure.ts';
 import type { SyncWorker } from './worker.ts';
+import type { SiteMetadata } from '../domain/site-metadata.ts';
 
 const CONNECTION_KEY = 'connection';
 const STAGE_TTL_MS = 120_000;
@@ -35,6 +37,8 @@ export interface SyncServiceOptions {
   worker: SyncWorker;
   reconciler: Reconciler;
   client: Igny8Client;
+  /** Site structure pushes and taxonomy changes (SPEC §6). */
+  structure?: StructureSync;
   logger: Logger;
   sidecarKid: string;
   clock?: () => number;
@@ -91,6 +95,9 @@ export class SyncService implements SyncPort, SettingsPort, SyncQueueStats, Conn
       // another chance with the new one.
       this.options.worker.kick();
     }
+    if (typeof ctx.site.structure_rev === 'number') {
+      this.options.structure?.observeRev(ctx.site.structure_rev);
+    }
     if (modeChanged === 'auto') {
       const released = this.options.store.releaseManual();
       if (released > 0) {
@@ -103,9 +110,31 @@ export class SyncService implements SyncPort, SettingsPort, SyncQueueStats, Conn
 
   /** `POST /_shim/events`: record each snapshot (coalesced) and wake the worker. */
   recordEvents(events: readonly unknown[]): { accepted: number; rejected: number } {
-    const { snapshots, rejected } = parseSnapshots(events);
-    const manual = this.options.site.syncMode() === 'manual';
+    const posts: unknown[] = [];
     let accepted = 0;
+    let rejectedOther = 0;
+    for (const event of events) {
+      const kind = (event as { kind?: unknown } | null)?.kind;
+      if (kind === 'term') {
+        const change = TermChange.safeParse(event);
+        if (change.success && this.options.structure !== undefined) {
+          accepted += this.options.structure.recordTerm(change.data) ? 1 : 0;
+        } else {
+          rejectedOther += 1;
+        }
+      } else if (kind === 'structure') {
+        const rev = (event as { structure_rev?: unknown }).structure_rev;
+        if (typeof rev === 'number') {
+          this.options.structure?.observeRev(rev);
+        }
+      } else {
+        posts.push(event);
+      }
+    }
+    const parsed = parseSnapshots(posts);
+    const { snapshots } = parsed;
+    const rejected = parsed.rejected + rejectedOther;
+    const manual = this.options.site.syncMode() === 'manual';
     for (const snapshot of snapshots) {
       const outcome = this.options.store.record(snapshot, { manual });
       if (outcome === 'new' || outcome === 'updated') {
@@ -173,6 +202,24 @@ export class SyncService implements SyncPort, SettingsPort, SyncQueueStats, Conn
       return undefined;
     }
     return this.syncNow(job.snapshot, undefined);
+  }
+
+  /** "Sync site structure": push the structure the route just read (always sent, even when unchanged). */
+  syncStructure(metadata: SiteMetadata): { state: string; scheduled_at: string | null } {
+    const job = this.options.structure?.request('manual', metadata);
+    return { state: job?.state ?? 'unavailable', scheduled_at: iso(job?.nextAttemptAt ?? null) };
+  }
+
+  /** Structure push facts for settings and tests: the last push, and the next scheduled one. */
+  structureStatus(): { last_pushed_at: string | null; next_push_at: string | null; state: string | null; last_error: string | null } {
+    const structure = this.options.structure;
+    const job = this.options.store.get(0);
+    return {
+      last_pushed_at: iso(structure?.state().pushedAt ?? null),
+      next_push_at: job !== undefined && (job.state === 'pending' || job.state === 'pending_manual') ? iso(job.nextAttemptAt) : null,
+      state: job?.state ?? null,
+      last_error: job?.lastError ?? null,
+    };
   }
 
   releaseAllPending(): number {
@@ -296,6 +343,8 @@ export class SyncService implements SyncPort, SettingsPort, SyncQueueStats, Conn
     try {
       const sites = await client.listSites(baseUrl, vault.credentials(), site.target());
       worker.resume();
+      // A successful connection pushes the site structure (skipped by the worker when IGNY8 has it already).
+      this.options.structure?.request('connect');
       return { ok: true, message: `Connected to IGNY8 (${sites.length} site${sites.length === 1 ? '' : 's'}).`, sites };
     } catch (error) {
       if (error instanceof Igny8Error) {

@@ -19,6 +19,7 @@ import { DELETED_STATUS } from '../domain/sync/snapshot.ts';
 import type { Logger } from '../logger.ts';
 import type { CredentialVault } from './credential-vault.ts';
 import type { SiteState } from './site-state.ts';
+import type { StructureSync } from './structure.ts';
 
 export interface WorkerPolicy extends BackoffPolicy {
   maxAttempts: number;
@@ -53,6 +54,8 @@ export interface SyncWorkerOptions {
   policy?: Partial<WorkerPolicy>;
   clock?: () => number;
   random?: () => number;
+  /** Structure pushes and term changes (the `structure` and `term` job kinds). */
+  structure?: StructureSync;
   /** Delay before a write-back batch goes out (lets deliveries finishing together share one WordPress call). */
   writebackDelayMs?: number;
 }
@@ -68,6 +71,7 @@ export class SyncWorker {
   private readonly clock: () => number;
   private readonly random: () => number;
   private readonly writebackDelayMs: number;
+  private readonly structure: StructureSync | undefined;
 
   private active = 0;
   private scheduled = false;
@@ -93,6 +97,7 @@ export class SyncWorker {
     this.random = options.random ?? Math.random;
     this.policy = { ...DEFAULT_WORKER_POLICY, ...options.policy };
     this.writebackDelayMs = options.writebackDelayMs ?? 50;
+    this.structure = options.structure;
     this.pause = this.store.getJson<Pause>(PAUSE_KEY);
   }
 
@@ -230,6 +235,10 @@ export class SyncWorker {
       this.parkJob(job, 'The IGNY8 connection is disabled in Settings → IGNY8.', 'config');
       return;
     }
+    if (job.kind !== 'post') {
+      await this.deliverSpecial(job, baseUrl, started);
+      return;
+    }
     const target = this.site.target();
     const plan = planDelivery(job.snapshot, this.site.settings(), this.site.siteClock(), new Date(this.clock()));
     const credentials = this.vault.credentials();
@@ -263,6 +272,47 @@ export class SyncWorker {
       { post_id: job.postId, seq: job.seqInflight, target, wordpress_status: job.snapshot.wordpress_status, ms: this.clock() - started },
       'sync delivered',
     );
+    this.kickWriteback();
+    this.structure?.afterConnected();
+  }
+
+  /** A `structure` push or a `term` change: same retries, parking and circuit breaker as posts. */
+  private async deliverSpecial(job: SyncJob, baseUrl: string, started: number): Promise<void> {
+    const structure = this.structure;
+    if (structure === undefined) {
+      this.parkJob(job, 'This sidecar does not deliver site structure or taxonomy changes.', 'config');
+      return;
+    }
+    let outcome: string;
+    try {
+      if (job.kind === 'structure') {
+        const result = await structure.deliverStructure(job, baseUrl);
+        if (typeof result === 'object') {
+          this.parkJob(job, result.park, 'config');
+          return;
+        }
+        outcome = result;
+      } else {
+        await structure.deliverTerm(job, baseUrl);
+        outcome = 'sent';
+      }
+    } catch (error) {
+      if (!(error instanceof Igny8Error)) {
+        // Reading the structure from WordPress failed: retried like an IGNY8 outage.
+        const delay = backoffDelay(this.policy, job.attempts + 1, this.random);
+        const message = error instanceof WordPressUnavailableError ? error.message : `Reading the site structure failed: ${(error as Error).message}`;
+        this.store.retryLater(job.postId, message.slice(0, 300), this.clock() + delay, this.policy.maxAttempts);
+        this.logger.info({ kind: job.kind, attempt: job.attempts + 1, retry_in_ms: Math.round(delay) }, 'sync delivery failed; will retry');
+        return;
+      }
+      this.fail(job, error);
+      return;
+    }
+    this.store.complete(job.postId, new Date(this.clock()).toISOString(), outcome);
+    this.logger.info({ kind: job.kind, key: job.postId, seq: job.seqInflight, outcome, ms: this.clock() - started }, 'sync delivered');
+    if (job.kind === 'structure') {
+      structure.afterStructureDone();
+    }
     this.kickWriteback();
   }
 
@@ -392,6 +442,12 @@ function writebackAccepted(result: unknown): boolean {
 /** The internal ops that give WordPress a job's result. */
 export function writebackOps(job: SyncJob): InternalOp[] {
   if (job.writeback === null || job.writebackSeq === null) {
+    return [];
+  }
+  if (job.kind === 'term') {
+    return job.writeback === 'synced' ? [{ op: 'clear_term_change', term_id: -job.postId, seq: job.writebackSeq }] : [];
+  }
+  if (job.kind === 'structure') {
     return [];
   }
   const deleted = job.snapshot.wordpress_status === DELETED_STATUS;

@@ -19,6 +19,8 @@ class FakeWordPress implements WordPressOps {
   pending: unknown[] = [];
   readonly meta = new Map<number, Record<string, string | null>>();
   readonly markers = new Map<number, string>();
+  readonly termOutbox = new Map<number, string>();
+  termChanges: unknown[] = [];
 
   async run(ops: readonly InternalOp[]): Promise<unknown[]> {
     if (this.down) {
@@ -27,7 +29,7 @@ class FakeWordPress implements WordPressOps {
     this.batches.push([...ops]);
     return ops.map((op) => {
       if (op.op === 'list_pending') {
-        return { ok: true, pending: this.pending, deleted: [], next_after_id: null, site_uuid: 'site-1', site: { timezone: 'UTC', gmt_offset: 0 }, settings: SETTINGS };
+        return { ok: true, pending: this.pending, deleted: [], term_changes: this.termChanges, next_after_id: null, site_uuid: 'site-1', site: { timezone: 'UTC', gmt_offset: 0 }, settings: SETTINGS };
       }
       if (op.op === 'clear_pending_marker') {
         const cleared = this.markers.get(op.post_id) === op.seq;
@@ -36,11 +38,28 @@ class FakeWordPress implements WordPressOps {
         }
         return { ok: true, post_id: op.post_id, cleared };
       }
+      if (op.op === 'site_info') {
+        return { ok: true, ...SITE_INFO };
+      }
+      if (op.op === 'clear_term_change') {
+        const cleared = this.termOutbox.get(op.term_id) === op.seq;
+        if (cleared) {
+          this.termOutbox.delete(op.term_id);
+        }
+        return { ok: true, term_id: op.term_id, cleared };
+      }
       this.meta.set(op.post_id, { ...this.meta.get(op.post_id), ...op.meta });
       return { ok: true, post_id: op.post_id, written: Object.keys(op.meta) };
     });
   }
 }
+
+export const SITE_INFO = {
+  site_info: { name: 'WP', url: 'https://wp.test', description: '', language: 'en_US', timezone: 'UTC' },
+  post_types: [{ name: 'post', label: 'Posts', count: 3, supports: ['title'] }],
+  taxonomies: [{ name: 'category', label: 'Categories', count: 1, terms: [{ id: 1, name: 'Uncategorized', slug: 'uncategorized', count: 3, parent: 0 }] }],
+  plugins: { woocommerce: false },
+};
 
 const SETTINGS = { igny8_api_base_url: 'https://igny8.example', igny8_sync_target: 'tasks', igny8_sync_mode: 'auto', igny8_connection_enabled: true };
 

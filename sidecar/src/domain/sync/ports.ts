@@ -3,6 +3,7 @@
  * handlers stay pure conversation logic.
  */
 import type { ShimContext } from '../../shim-protocol/messages.ts';
+import type { SiteMetadata } from '../site-metadata.ts';
 import type { SyncSnapshot } from './snapshot.ts';
 
 export type SyncStateName = 'never' | 'pending' | 'pending_manual' | 'in_flight' | 'synced' | 'failed' | 'dead';
@@ -32,6 +33,10 @@ export interface SyncPort {
   retryStored(postId: number): SyncStateView | undefined;
   /** "Sync all pending" (manual mode). */
   releaseAllPending(): number;
+  /** "Sync site structure": enqueue a push of the metadata just read (sent even when unchanged). */
+  syncStructure?(metadata: SiteMetadata): { state: string; scheduled_at: string | null };
+  /** The last structure push and the next scheduled one. */
+  structureStatus?(): { last_pushed_at: string | null; next_push_at: string | null; state: string | null; last_error: string | null };
   syncMode(): 'auto' | 'manual';
 }
 

@@ -1,0 +1,46 @@
+<?php
+/**
+ * Internal operation `clear_term_change`.
+ *
+ * @package Igny8\Bridge
+ */
+
+declare( strict_types=1 );
+
+namespace Igny8\Bridge\Operations;
+
+use Igny8\Bridge\Bridge_Error;
+use Igny8\Bridge\Sync\Sync_Terms;
+
+if ( ! defined( 'ABSPATH' ) ) {
+	exit;
+}
+
+/**
+ * `{op:"clear_term_change", term_id, seq}` → `{term_id, cleared:bool}`. Compare-and-clear of a term's outbox
+ * entry: it is deleted only while it still holds `seq`, so a change recorded after the sidecar read it is kept.
+ */
+final class Clear_Term_Change implements Operation {
+
+	/**
+	 * {@inheritDoc}
+	 */
+	public function check( array $args ): void {
+		Args::int( $args, 'term_id', null, 1, PHP_INT_MAX );
+		if ( null === Args::optional_scalar_string( $args, 'seq', 191 ) ) {
+			throw new Bridge_Error( 'OPERATION_REFUSED', 'The argument seq is required.', 'seq' );
+		}
+	}
+
+	/**
+	 * {@inheritDoc}
+	 */
+	public function run( array $args ): array {
+		$term_id = Args::int( $args, 'term_id', null, 1, PHP_INT_MAX );
+		$seq     = (string) Args::optional_scalar_string( $args, 'seq', 191 );
+		return array(
+			'term_id' => $term_id,
+			'cleared' => Sync_Terms::clear( $term_id, $seq ),
+		);
+	}
+}

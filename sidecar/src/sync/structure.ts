@@ -1,0 +1,282 @@
+/**
+ * Site structure and taxonomy sync (SPEC §6, last bullet), carried by the same durable queue as status changes:
+ *
+ * - `structure` job (one row, key 0): the site-metadata payload of §4 pushed to
+ *   `POST /api/v1/system/sites/{site_id}/import/` (`site_id` from `igny8_site_id`, else the first of
+ *   `/auth/sites/`). Triggers: a successful connection (test connection, or the first delivery to a target that
+ *   never had the structure), "Sync site structure" in settings (the route gathers the payload with a `site_info`
+ *   round and enqueues it), and a new structure revision (the shim bumps it on post/term/plugin changes; every shim
+ *   message and `list_pending` carries it), at most once per `minIntervalMs` (a day) after the last push, and not
+ *   at all when the payload hashes the same as the last one pushed to that target. Automatic pushes read the
+ *   structure through the internal `site_info` op (asynchronous: no PHP worker waits on it).
+ * - `term` jobs (key −term id): a reported taxonomy change (WordPress recorded it in its term outbox first), sent to
+ *   `POST /api/v1/integration/webhooks/wordpress/metadata/`; latest state per term; the outbox entry is cleared
+ *   with `clear_term_change` (compare-and-clear) once IGNY8 has it.
+ */
+import { createHash } from 'node:crypto';
+
+import { z } from 'zod';
+
+import type { Igny8Client } from '../adapters/igny8-client.ts';
+import { STRUCTURE_KEY, termKey, type SyncJob, type SyncStore } from '../adapters/sync-store.ts';
+import type { WordPressOps } from '../adapters/wp-internal-client.ts';
+import { toSiteMetadata, type SiteMetadata } from '../domain/site-metadata.ts';
+import { compareSeq, nextSeq, Seq } from '../domain/sync/snapshot.ts';
+import type { Logger } from '../logger.ts';
+import { opFailure, phpInt, SiteInfoResult } from '../shim-protocol/messages.ts';
+import type { CredentialVault } from './credential-vault.ts';
+import type { SiteState } from './site-state.ts';
+
+export const DEFAULT_STRUCTURE_INTERVAL_MS = 24 * 3_600_000;
+
+const STATE_KEY = 'structure_push';
+
+export type StructureReason = 'connect' | 'manual' | 'auto';
+
+/** What the sidecar remembers about structure pushes (kv `structure_push`). */
+export interface StructurePushState {
+  /** sha256 of the last payload IGNY8 accepted, and the target (base URL + site id) it went to. */
+  hash?: string;
+  target?: string;
+  /** When the last push was accepted (ms). */
+  pushedAt?: number;
+  /** The structure revision last seen. */
+  seenRev?: number;
+  /** The site id `/auth/sites/` gave, per base URL. */
+  siteIds?: Record<string, string>;
+}
+
+/** A term change as the shim records it (events body and `list_pending.term_changes`). */
+export const TermChange = z.object({
+  kind: z.literal('term').optional(),
+  term_id: phpInt.pipe(z.int().positive()),
+  seq: Seq,
+  event: z.enum(['term_created', 'term_renamed', 'term_deleted']),
+  taxonomy: z.string().min(1).max(64),
+  name: z.string().max(400),
+  slug: z.string().max(400),
+  igny8_id: z.union([z.int(), z.string().max(100), z.null()]).optional().transform((v) => v ?? null),
+});
+export type TermChange = z.infer<typeof TermChange>;
+
+export interface StructureSyncOptions {
+  store: SyncStore;
+  client: Igny8Client;
+  wordpress: WordPressOps;
+  site: SiteState;
+  vault: CredentialVault;
+  logger: Logger;
+  clock?: () => number;
+  minIntervalMs?: number;
+}
+
+/** Outcome of a structure delivery. */
+export type StructureOutcome = 'pushed' | 'unchanged';
+
+/** Canonical JSON (sorted keys), so equal structures hash equal. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) {
+    return `[${value.map(canonical).join(',')}]`;
+  }
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+export function structureHash(metadata: SiteMetadata): string {
+  return createHash('sha256').update(canonical(metadata)).digest('hex');
+}
+
+export class StructureSync {
+  readonly minIntervalMs: number;
+  private readonly options: StructureSyncOptions;
+  private readonly clock: () => number;
+  /** Wakes the worker (wired by the composition root). */
+  kick: () => void = () => undefined;
+
+  constructor(options: StructureSyncOptions) {
+    this.options = options;
+    this.clock = options.clock ?? Date.now;
+    this.minIntervalMs = options.minIntervalMs ?? DEFAULT_STRUCTURE_INTERVAL_MS;
+  }
+
+  state(): StructurePushState {
+    return this.options.store.getJson<StructurePushState>(STATE_KEY) ?? {};
+  }
+
+  private save(patch: Partial<StructurePushState>): void {
+    this.options.store.setJson(STATE_KEY, { ...this.state(), ...patch });
+  }
+
+  /** Where a push goes: base URL + configured site id (a new target has not had the structure yet). */
+  targetKey(): string {
+    return `${this.options.site.baseUrl() ?? ''}|${this.configuredSiteId() ?? ''}`;
+  }
+
+  private configuredSiteId(): string | undefined {
+    const raw = this.options.site.settings().igny8_site_id;
+    const id = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : '';
+    return id === '' ? undefined : id;
+  }
+
+  /** When the next automatic push may go out. */
+  nextAutoAt(): number {
+    const pushedAt = this.state().pushedAt;
+    return pushedAt === undefined ? this.clock() : Math.max(this.clock(), pushedAt + this.minIntervalMs);
+  }
+
+  /**
+   * The shim reported a structure revision. A new one schedules the automatic push for the daily slot (nothing
+   * before the first successful connection pushed the structure: that push carries it).
+   */
+  observeRev(rev: number): void {
+    const state = this.state();
+    if (state.seenRev === rev) {
+      return;
+    }
+    if (state.pushedAt === undefined) {
+      this.save({ seenRev: rev });
+      return;
+    }
+    const { store } = this.options;
+    const existing = store.get(STRUCTURE_KEY);
+    const waiting = existing !== undefined && (existing.state === 'pending' || existing.state === 'in_flight' || existing.state === 'pending_manual');
+    if (waiting && existing.payload?.reason !== 'auto') {
+      // A connect or manual push is on its way and reads the structure when it goes; look again afterwards.
+      return;
+    }
+    const dueAt = this.nextAutoAt();
+    store.recordJob(STRUCTURE_KEY, 'structure', nextSeq(existing?.seqWanted ?? '0'), { reason: 'auto', rev }, { dueAt });
+    this.save({ seenRev: rev });
+    this.options.logger.info({ rev, due_in_ms: dueAt - this.clock() }, 'site structure changed: push scheduled');
+    this.kick();
+  }
+
+  /** A push now (connection made, "Sync site structure"); `metadata` when the caller gathered it already. */
+  request(reason: Exclude<StructureReason, 'auto'>, metadata?: SiteMetadata): SyncJob | undefined {
+    const { store } = this.options;
+    const existing = store.get(STRUCTURE_KEY);
+    store.recordJob(STRUCTURE_KEY, 'structure', nextSeq(existing?.seqWanted ?? '0'), { reason, ...(metadata === undefined ? {} : { metadata }) }, { force: true });
+    this.kick();
+    return store.get(STRUCTURE_KEY);
+  }
+
+  /** After a delivery to IGNY8 succeeded: a target that never had the structure gets it (first login). */
+  afterConnected(): void {
+    const state = this.state();
+    if (state.target === this.targetKey()) {
+      return;
+    }
+    const existing = this.options.store.get(STRUCTURE_KEY);
+    if (existing !== undefined && (existing.state === 'pending' || existing.state === 'in_flight')) {
+      return;
+    }
+    this.request('connect');
+  }
+
+  /** Records a term change from the shim (coalesced: the latest state per term wins). */
+  recordTerm(change: TermChange): boolean {
+    const outcome = this.options.store.recordJob(termKey(change.term_id), 'term', change.seq, { ...change, kind: 'term' }, {
+      manual: this.options.site.syncMode() === 'manual',
+    });
+    return outcome === 'new' || outcome === 'updated';
+  }
+
+  /** Reconciler: a term outbox entry WordPress still holds. */
+  reconcileTerm(change: TermChange): 'enqueued' | 'writeback' | 'known' {
+    const { store } = this.options;
+    const key = termKey(change.term_id);
+    const job = store.get(key);
+    if (job === undefined || compareSeq(change.seq, job.seqWanted) > 0) {
+      this.recordTerm(change);
+      return 'enqueued';
+    }
+    if (job.state === 'synced' && job.seqSent !== null && compareSeq(change.seq, job.seqSent) <= 0 && job.writeback === null) {
+      store.oweWriteback(key, change.seq);
+      return 'writeback';
+    }
+    return 'known';
+  }
+
+  // ------------------------------------------------------------------ deliveries (called by the worker)
+
+  private async readStructure(payload: Record<string, unknown> | null): Promise<SiteMetadata> {
+    const given = payload?.metadata;
+    if (given !== undefined && given !== null && typeof given === 'object') {
+      return given as SiteMetadata;
+    }
+    const [result] = await this.options.wordpress.run([{ op: 'site_info' }]);
+    const failure = opFailure(result);
+    if (failure !== undefined) {
+      throw new Error(`Reading the site structure failed: ${failure.error.message}`);
+    }
+    const parsed = SiteInfoResult.safeParse(result);
+    if (!parsed.success) {
+      throw new Error('site_info returned an unexpected shape.');
+    }
+    return toSiteMetadata(parsed.data);
+  }
+
+  private async siteId(baseUrl: string): Promise<string | undefined> {
+    const configured = this.configuredSiteId();
+    if (configured !== undefined) {
+      return configured;
+    }
+    const known = this.state().siteIds?.[baseUrl];
+    if (known !== undefined) {
+      return known;
+    }
+    const found = await this.options.client.firstSiteId(baseUrl, this.options.vault.credentials(), this.options.site.target());
+    if (found !== undefined) {
+      this.save({ siteIds: { ...this.state().siteIds, [baseUrl]: found } });
+    }
+    return found;
+  }
+
+  /** Pushes the structure (skipped when IGNY8 already has exactly this one, unless asked by hand). */
+  async deliverStructure(job: SyncJob, baseUrl: string): Promise<StructureOutcome | { park: string }> {
+    const reason = (job.payload?.reason as StructureReason | undefined) ?? 'auto';
+    const metadata = await this.readStructure(job.payload);
+    const hash = structureHash(metadata);
+    const target = this.targetKey();
+    const state = this.state();
+    if (reason !== 'manual' && state.hash === hash && state.target === target) {
+      this.options.logger.info({ reason }, 'site structure unchanged: nothing pushed');
+      return 'unchanged';
+    }
+    const siteId = await this.siteId(baseUrl);
+    if (siteId === undefined) {
+      return { park: 'IGNY8 lists no site for this account: set the IGNY8 site id in Settings → IGNY8.' };
+    }
+    await this.options.client.importSite(baseUrl, this.options.vault.credentials(), this.options.site.target(), siteId, metadata);
+    this.save({ hash, target, pushedAt: this.clock() });
+    this.options.logger.info({ reason, site_id: siteId }, 'site structure pushed to IGNY8');
+    return 'pushed';
+  }
+
+  /** Sends a term change to IGNY8's metadata webhook. */
+  async deliverTerm(job: SyncJob, baseUrl: string): Promise<void> {
+    const change = TermChange.parse(job.payload);
+    await this.options.client.sendMetadata(baseUrl, this.options.vault.credentials(), this.options.site.target(), {
+      event: change.event,
+      taxonomy: change.taxonomy,
+      term_id: change.term_id,
+      name: change.name,
+      slug: change.slug,
+      igny8_id: change.igny8_id,
+      site_url: this.options.site.current()?.site.home_url ?? null,
+    });
+  }
+
+  /** After a structure job completed: a newer automatic change waits for its daily slot. */
+  afterStructureDone(): void {
+    const job = this.options.store.get(STRUCTURE_KEY);
+    if (job !== undefined && job.state === 'pending' && job.payload?.reason === 'auto') {
+      this.options.store.reschedule(STRUCTURE_KEY, this.nextAutoAt());
+    }
+  }
+}
