@@ -25,6 +25,8 @@ process.env.SIDECAR_SYNC_BACKOFF_BASE_MS ??= '200';
 process.env.SIDECAR_SYNC_BACKOFF_MAX_MS ??= '2000';
 process.env.SIDECAR_SYNC_RETRY_AFTER_CAP_MS ??= '3000';
 process.env.SIDECAR_SYNC_MAX_ATTEMPTS ??= '100';
+// "At most daily" site-structure pushes (SPEC §6) become every few seconds, so the structure specs can watch them.
+process.env.SIDECAR_STRUCTURE_MIN_INTERVAL_MS ??= '5000';
 
 export default defineConfig( {
 	testDir: '.',

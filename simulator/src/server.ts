@@ -51,6 +51,8 @@ export function createSimulatorApp( options: SimulatorOptions = {} ) {
 	const faults = new FaultBook();
 	const received: ReceivedRequest[] = [];
 	const tasks = new Map< string, Record< string, unknown > >();
+	const terms = new Map< string, Record< string, unknown > >();
+	const structures = new Map< string, Record< string, unknown > >();
 	const siteId = options.siteId ?? 7;
 
 	const app = express();
@@ -63,6 +65,8 @@ export function createSimulatorApp( options: SimulatorOptions = {} ) {
 		faults.clear();
 		received.length = 0;
 		tasks.clear();
+		terms.clear();
+		structures.clear();
 		auth.accessTtlSeconds = options.accessTtlSeconds ?? 900;
 		auth.authCalls = 0;
 		res.json( ok( {} ) );
@@ -95,6 +99,12 @@ export function createSimulatorApp( options: SimulatorOptions = {} ) {
 	} );
 	control.get( '/tasks', ( _req, res ) => {
 		res.json( ok( Object.fromEntries( tasks ) ) );
+	} );
+	control.get( '/terms', ( _req, res ) => {
+		res.json( ok( Object.fromEntries( terms ) ) );
+	} );
+	control.get( '/structures', ( _req, res ) => {
+		res.json( ok( Object.fromEntries( structures ) ) );
 	} );
 	app.use( '/__sim', control );
 
@@ -182,11 +192,25 @@ export function createSimulatorApp( options: SimulatorOptions = {} ) {
 	};
 	api.post( '/integration/webhook/wordpress/', requireAuth( true ), webhook );
 	api.post( '/integration/webhooks/wordpress/status/', requireAuth( true ), webhook );
-	api.post( '/integration/webhooks/wordpress/metadata/', requireAuth( true ), ( _req, res ) => {
+	// Taxonomy changes (SPEC §6): the latest report per WordPress term id, as IGNY8 would keep it.
+	api.post( '/integration/webhooks/wordpress/metadata/', requireAuth( true ), ( req, res ) => {
+		const body = ( req.body ?? {} ) as { event?: unknown; term_id?: unknown };
+		if ( typeof body.event !== 'string' || ( typeof body.term_id !== 'number' && typeof body.term_id !== 'string' ) ) {
+			res.status( 400 ).json( fail( 'event and term_id are required.', 'VALIDATION_ERROR' ) );
+			return;
+		}
+		terms.set( String( body.term_id ), { ...( req.body as object ), received_at: new Date().toISOString() } );
 		res.json( ok( { received: true } ) );
 	} );
-	api.post( '/system/sites/:siteId/import/', requireAuth( true ), ( _req, res ) => {
-		res.json( ok( { imported: true } ) );
+	// Site structure import (SPEC §6): the latest structure per IGNY8 site id.
+	api.post( '/system/sites/:siteId/import/', requireAuth( true ), ( req, res ) => {
+		const body = ( req.body ?? {} ) as { site_info?: unknown; post_types?: unknown; taxonomies?: unknown };
+		if ( typeof body.site_info !== 'object' || ! Array.isArray( body.post_types ) || ! Array.isArray( body.taxonomies ) ) {
+			res.status( 400 ).json( fail( 'site_info, post_types and taxonomies are required.', 'VALIDATION_ERROR' ) );
+			return;
+		}
+		structures.set( String( req.params.siteId ), { ...( req.body as object ), imported_at: new Date().toISOString() } );
+		res.json( ok( { imported: true, site_id: Number( req.params.siteId ) || req.params.siteId } ) );
 	} );
 	app.use( '/api/v1', api );
 

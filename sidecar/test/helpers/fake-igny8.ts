@@ -28,6 +28,9 @@ export class FakeIgny8 {
   readonly liveAccess = new Set<string>();
   readonly liveRefresh = new Set<string>();
   readonly tasks = new Map<string, Record<string, unknown>>();
+  /** Site structure imports and taxonomy reports received. */
+  readonly imports: Array<{ siteId: string; body: Record<string, unknown> }> = [];
+  readonly metadata: Array<Record<string, unknown>> = [];
   nowSec: () => number = () => Math.floor(Date.now() / 1000);
 
   issue(): { access: string; refresh: string } {
@@ -91,6 +94,18 @@ export class FakeIgny8 {
       return { status: 200, body: { success: true, data: this.issue() } };
     }
     const apiKeyOk = authorization === `ApiKey ${this.apiKey}`;
+    if (path === '/api/v1/integration/webhooks/wordpress/metadata/' && (apiKeyOk || this.accessValid(authorization))) {
+      this.metadata.push(data);
+      return { status: 200, body: { success: true, data: { received: true } } };
+    }
+    const site = /^\/api\/v1\/system\/sites\/(\w+)\/import\/$/.exec(path);
+    if (site !== null && method === 'POST') {
+      if (!apiKeyOk && !this.accessValid(authorization)) {
+        return { status: 401, body: { success: false } };
+      }
+      this.imports.push({ siteId: site[1] as string, body: data });
+      return { status: 200, body: { success: true, data: { imported: true } } };
+    }
     if (path.startsWith('/api/v1/integration/')) {
       return apiKeyOk ? { status: 200, body: { success: true, data: { received: true } } } : { status: 401, body: { success: false, error: 'Bad key' } };
     }

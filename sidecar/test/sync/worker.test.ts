@@ -327,3 +327,140 @@ describe('SyncWorker', () => {
     expect(sync.service.state(1)?.state).toBe('synced');
   });
 });
+
+/** Until no job of any kind is due soon (structure/term jobs are not in the post counters), then the write-backs. */
+async function settleAll(timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await sync.worker.idle();
+    const due = sync.store.nextDueAt();
+    if (due === undefined || due > Date.now() + 1_000) {
+      break;
+    }
+    if (Date.now() > deadline) {
+      throw new Error('queue did not settle');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  await sync.worker.flushWritebacks();
+}
+
+describe('SyncWorker: site structure and taxonomy jobs', () => {
+  const term = (termId: number, seq: string, event: string, name: string) => ({
+    kind: 'term',
+    term_id: termId,
+    seq,
+    event,
+    taxonomy: 'igny8_clusters',
+    name,
+    slug: name.toLowerCase(),
+    igny8_id: 4242,
+  });
+
+  it('a term change is delivered to the metadata webhook (latest state per term, coalesced) and its outbox entry cleared', async () => {
+    start();
+    igny8.script.push(...Array.from({ length: 2 }, () => ({ match: 'POST /api/v1/integration/webhooks/wordpress/metadata/', reply: { status: 503 } as const })));
+    wordpress.termOutbox.set(9, '3');
+    sync.service.recordEvents([term(9, '1', 'term_renamed', 'Alpha')]);
+    sync.service.recordEvents([term(9, '2', 'term_renamed', 'Beta'), term(9, '3', 'term_deleted', 'Beta')]);
+    await settleAll();
+    await sync.worker.flushWritebacks();
+    expect(igny8.metadata).toHaveLength(1);
+    expect(igny8.metadata[0]).toMatchObject({ event: 'term_deleted', taxonomy: 'igny8_clusters', term_id: 9, name: 'Beta', igny8_id: 4242, site_url: 'https://wp.test' });
+    expect(wordpress.termOutbox.has(9)).toBe(false);
+    // Post counters are about posts only.
+    expect(sync.service.counts()).toEqual({ pending: 0, failed: 0 });
+  });
+
+  it('manual mode holds term changes until Sync all pending', async () => {
+    start();
+    sync.service.observe('site-1', {
+      request_id: 'r',
+      route_id: 'sync_events',
+      params: {},
+      query: {},
+      site: { home_url: 'https://wp.test', timezone: 'UTC', gmt_offset: 0, locale: 'en_US', wp_version: '6.5', plugin_version: '0.1.0', structure_rev: 1 },
+      settings: { ...SETTINGS, igny8_sync_mode: 'manual' },
+      facts: { api_key_present: true, connection_enabled: true, woocommerce: false, aioseo_table: false },
+    });
+    sync.service.recordEvents([term(5, '1', 'term_renamed', 'Gamma')]);
+    await settleAll();
+    expect(igny8.metadata).toHaveLength(0);
+    expect(sync.store.get(-5)?.state).toBe('pending_manual');
+    sync.service.releaseAllPending();
+    await settleAll();
+    expect(igny8.metadata).toHaveLength(1);
+  });
+
+  it('the reconciler enqueues term outbox entries the queue missed', async () => {
+    start();
+    wordpress.termChanges = [term(11, '7', 'term_deleted', 'Lost')];
+    wordpress.termOutbox.set(11, '7');
+    await sync.reconciler.run();
+    await settleAll();
+    await sync.worker.flushWritebacks();
+    expect(igny8.metadata.map((m) => m.term_id)).toEqual([11]);
+    expect(wordpress.termOutbox.has(11)).toBe(false);
+  });
+
+  it('connecting pushes the structure once (site id from /auth/sites/), IGNY8 down is retried, an unchanged structure is not pushed again', async () => {
+    start();
+    igny8.script.push(...Array.from({ length: 3 }, () => ({ match: 'POST /api/v1/system/sites/', reply: { status: 503 } as const })));
+    sync.structure.request('connect');
+    await settleAll();
+    await sync.worker.idle();
+    expect(igny8.imports).toHaveLength(1);
+    expect(igny8.imports[0]).toMatchObject({ siteId: '7', body: { site_info: { url: 'https://wp.test' }, post_types: [{ name: 'post' }] } });
+    expect(igny8.count('POST /api/v1/system/sites/7/import/')).toBe(4);
+    expect(wordpress.batches.flat().filter((op) => op.op === 'site_info')).toHaveLength(4);
+    // Connecting again with the same structure: read, compared, not pushed.
+    sync.structure.request('connect');
+    await settleAll();
+    expect(igny8.imports).toHaveLength(1);
+    // "Sync site structure" always pushes.
+    sync.structure.request('manual');
+    await settleAll();
+    expect(igny8.imports).toHaveLength(2);
+  });
+
+  it('a structure change is pushed at most once per interval: scheduled after the last push, coalesced, skipped when equal', async () => {
+    start();
+    sync.structure.request('connect');
+    await settleAll();
+    expect(igny8.imports).toHaveLength(1);
+    const pushedAt = sync.structure.state().pushedAt as number;
+    sync.structure.observeRev(2);
+    sync.structure.observeRev(3);
+    const job = sync.store.get(0);
+    expect(job).toMatchObject({ kind: 'structure', state: 'pending', payload: { reason: 'auto', rev: 3 } });
+    expect(job?.nextAttemptAt).toBeGreaterThanOrEqual(pushedAt + sync.structure.minIntervalMs - 5);
+    expect(sync.service.structureStatus().next_push_at).not.toBeNull();
+    // The same revision again changes nothing.
+    const before = sync.store.get(0)?.seqWanted;
+    sync.structure.observeRev(3);
+    expect(sync.store.get(0)?.seqWanted).toBe(before);
+    // Due now (as if a day passed): the structure is the same, so nothing is pushed.
+    sync.store.reschedule(0, Date.now());
+    sync.worker.kick();
+    await settleAll();
+    expect(igny8.imports).toHaveLength(1);
+    expect(sync.store.get(0)?.state).toBe('synced');
+  });
+
+  it('the configured igny8_site_id is used, and a first delivery to a new target pushes the structure', async () => {
+    start();
+    sync.service.observe('site-1', {
+      request_id: 'r',
+      route_id: 'sync_events',
+      params: {},
+      query: {},
+      site: { home_url: 'https://wp.test', timezone: 'UTC', gmt_offset: 0, locale: 'en_US', wp_version: '6.5', plugin_version: '0.1.0', structure_rev: 1 },
+      settings: { ...SETTINGS, igny8_site_id: '55' },
+      facts: { api_key_present: true, connection_enabled: true, woocommerce: false, aioseo_table: false },
+    });
+    sync.service.recordEvents([snap(1, '1')]);
+    await settleAll();
+    await settleAll();
+    expect(igny8.imports.map((i) => i.siteId)).toEqual(['55']);
+  });
+});
