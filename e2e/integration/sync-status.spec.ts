@@ -137,8 +137,8 @@ test( 'a scheduled post published by cron (DISABLE_WP_CRON: /wp-cron.php is requ
 } );
 
 test( 'Sync now re-delivers the current state; manual sync mode holds changes until "Sync all pending"', async () => {
-	const tasks = taskIds( 2 );
-	const ids = createManagedPosts( tasks ) as [ number, number ];
+	const tasks = taskIds( 3 );
+	const ids = createManagedPosts( tasks ) as [ number, number, number ];
 	setStatus( [ ids[ 0 ] ], 'publish' );
 	await expectTasks( { [ tasks[ 0 ] as number ]: { wordpress_status: 'publish' } } );
 	const before = ( await simReceived( `/api/v1/writer/tasks/${ tasks[ 0 ] }/` ) ).length;
@@ -150,14 +150,31 @@ test( 'Sync now re-delivers the current state; manual sync mode holds changes un
 	const { saveSettings } = await import( '../support/sync' );
 	expect( ( await saveSettings( { sync_mode: 'manual' } ) ).status ).toBe( 200 );
 	try {
+		// Five status changes over two posts: nothing goes out, both show "pending (manual)" (queue and mirrored meta).
+		setStatus( [ ids[ 1 ] ], 'publish' );
+		setStatus( [ ids[ 2 ] ], 'pending' );
+		setStatus( [ ids[ 1 ] ], 'pending' );
+		setStatus( [ ids[ 2 ] ], 'publish' );
 		setStatus( [ ids[ 1 ] ], 'private' );
-		await expect.poll( async () => ( await syncState( ids[ 1 ] ) ).state, { timeout: 10_000 } ).toBe( 'pending_manual' );
+		for ( const id of [ ids[ 1 ], ids[ 2 ] ] ) {
+			await expect.poll( async () => ( await syncState( id ) ).state, { timeout: 10_000 } ).toBe( 'pending_manual' );
+		}
+		expect( Object.values( syncMeta( [ ids[ 1 ], ids[ 2 ] ] ) ).map( ( m ) => m._igny8_sync_state ) ).toEqual( [ 'pending_manual', 'pending_manual' ] );
 		await new Promise( ( resolve ) => setTimeout( resolve, 1_000 ) );
 		expect( await simReceived( `/api/v1/writer/tasks/${ tasks[ 1 ] }/` ) ).toEqual( [] );
+		expect( await simReceived( `/api/v1/writer/tasks/${ tasks[ 2 ] }/` ) ).toEqual( [] );
 		const all = await asAdmin< { data: { released: number } } >( '/wp-json/igny8/v1/settings/sync-all-pending', { method: 'POST' } );
 		expect( all.status ).toBe( 200 );
-		expect( all.body.data.released ).toBeGreaterThanOrEqual( 1 );
-		await expectTasks( { [ tasks[ 1 ] as number ]: { wordpress_status: 'private', status: 'completed' } } );
+		expect( all.body.data.released ).toBeGreaterThanOrEqual( 2 );
+		// The latest state of each post, exactly once.
+		await expectTasks( {
+			[ tasks[ 1 ] as number ]: { wordpress_status: 'private', status: 'completed' },
+			[ tasks[ 2 ] as number ]: { wordpress_status: 'publish', status: 'completed' },
+		} );
+		await new Promise( ( resolve ) => setTimeout( resolve, 1_000 ) );
+		for ( const task of [ tasks[ 1 ], tasks[ 2 ] ] ) {
+			expect( await simReceived( `/api/v1/writer/tasks/${ task }/` ), `task ${ task } delivered once` ).toHaveLength( 1 );
+		}
 	} finally {
 		expect( ( await saveSettings( { sync_mode: 'auto' } ) ).status ).toBe( 200 );
 	}
