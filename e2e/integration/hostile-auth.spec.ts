@@ -13,7 +13,7 @@ import http from 'node:http';
 import { createHash, createHmac } from 'node:crypto';
 import { expect, test } from '@playwright/test';
 
-import { clearAuthFailures, expectErrorEnvelope, PUBLIC_ROUTES, send, siteCounts, uniqueClientIp, type PublicRoute, type SiteCounts } from '../support/hostile';
+import { clearAuthFailures, expectErrorEnvelope, expectNoNewFatal, fatalLines, PUBLIC_ROUTES, send, siteCounts, uniqueClientIp, type PublicRoute, type SiteCounts } from '../support/hostile';
 import { bodyHash, newJti, now, signTransportJwt, stack } from '../support/stack';
 import { postIdsForContent } from '../support/wordpress';
 
@@ -26,8 +26,16 @@ const clientIp = () => {
 let countsBefore: SiteCounts;
 let next = 980_000 + Math.floor( Math.random() * 10_000 );
 
+let fatalBefore: string[] = [];
+
 test.beforeAll( () => {
 	countsBefore = siteCounts();
+} );
+test.beforeEach( () => {
+	fatalBefore = fatalLines();
+} );
+test.afterEach( () => {
+	expectNoNewFatal( fatalBefore );
 } );
 test.afterAll( () => {
 	clearAuthFailures( usedIps.splice( 0 ) );
