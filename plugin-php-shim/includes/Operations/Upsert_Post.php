@@ -233,7 +233,7 @@ final class Upsert_Post implements Operation {
 				}
 				$term_locks[] = $term_lock;
 			}
-			for ( $attempt = 1; ; $attempt++ ) {
+			for ( $attempt = 1; true; $attempt++ ) {
 				$result = $this->transact( $content_id, $post_type, $args, $terms, $images, $prepared, $existing, $warnings );
 				if ( null !== $result ) {
 					return $result;
