@@ -52,6 +52,52 @@ export const stack = {
 	},
 };
 
+export interface Bootstrap {
+	request: string;
+	start: number;
+	end?: number;
+}
+
+/** WordPress bootstraps logged by the bootstrap-counter test plugin, in start order. */
+export function bootstraps(): Bootstrap[] {
+	const runs = new Map< string, Bootstrap >();
+	const order: Bootstrap[] = [];
+	for ( const line of stack.readLog( 'bootstrap' ).split( '\n' ) ) {
+		const m = /^(START|END) (\d+\.\d+) (\d+) (.*)$/.exec( line );
+		if ( ! m ) {
+			continue;
+		}
+		const [ , event, time, pid, request ] = m as unknown as [ string, string, string, string, string ];
+		const key = `${ pid } ${ request }`;
+		if ( event === 'START' ) {
+			const run = { request, start: Number( time ) };
+			runs.set( key, run );
+			order.push( run );
+		} else if ( runs.has( key ) ) {
+			( runs.get( key ) as Bootstrap ).end = Number( time );
+			runs.delete( key );
+		}
+	}
+	return order;
+}
+
+/**
+ * Runs one call and returns the bootstraps it caused: the requests that started after it was sent, minus the
+ * sidecar's asynchronous internal calls that did NOT overlap the call's own bootstrap (those are background
+ * work, such as write-backs; one that overlaps would be a re-entry while PHP waited, and is kept).
+ */
+export async function bootstrapsOf< T >( call: () => Promise< T > ): Promise< { result: T; requests: string[] } > {
+	const before = bootstraps().length;
+	const result = await call();
+	await new Promise( ( resolve ) => setTimeout( resolve, 100 ) );
+	const runs = bootstraps().slice( before );
+	const own = runs.filter( ( r ) => ! r.request.includes( '/internal/' ) );
+	const requests = runs
+		.filter( ( r ) => ! r.request.includes( '/internal/' ) || own.some( ( o ) => r.start >= o.start && r.start <= ( o.end ?? Infinity ) ) )
+		.map( ( r ) => r.request );
+	return { result, requests };
+}
+
 export interface Reply< T = Record< string, unknown > > {
 	status: number;
 	headers: Headers;
