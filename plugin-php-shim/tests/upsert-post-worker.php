@@ -4,7 +4,7 @@
  * Reads the op (JSON) from the environment variable IGNY8_TEST_OP and prints the executor's result as JSON.
  * IGNY8_TEST_START (unix time, float) makes every worker wait for the same moment after bootstrapping, so they
  * really race. IGNY8_TEST_FATAL makes the process die in the middle of the write (right after the new post got its
- * `_igny8_incomplete` marker): `1` with a PHP fatal error (cli.php disables WordPress's fatal error handler, so the
+ * `_igny8_content_id` match key of a new post): `1` with a PHP fatal error (cli.php disables WordPress's fatal error handler, so the
  * shutdown functions and the `shutdown` action run), `wp-handler` the way WordPress's fatal error handler dies
  * (it applies `wp_php_error_message`, then exits inside a shutdown function that runs before every other one:
  * simulated with SIGKILL), `kill` with SIGKILL and nothing else (kill -9).
@@ -28,7 +28,7 @@ if ( '' !== $igny8_fatal ) {
 	add_action(
 		'added_post_meta',
 		static function ( $meta_id, $post_id, $key ) use ( $igny8_fatal ) {
-			if ( '_igny8_incomplete' !== $key ) {
+			if ( '_igny8_content_id' !== $key ) {
 				return;
 			}
 			if ( 'wp-handler' === $igny8_fatal ) {

@@ -567,7 +567,7 @@ $cdl       = $base + 33;
 $deadlocks = 0;
 $deadlock  = static function ( $meta_id, $object_id, $key ) use ( &$deadlocks ) {
 	global $wpdb;
-	if ( '_igny8_incomplete' === $key && 0 === $deadlocks++ ) {
+	if ( '_igny8_content_id' === $key && 0 === $deadlocks++ ) {
 		$wpdb->last_error = 'Deadlock found when trying to get lock; try restarting transaction';
 	}
 };

@@ -37,9 +37,11 @@ if ( ! defined( 'ABSPATH' ) ) {
  *    cannot be used is a warning (IMAGE_REFUSED / IMAGE_FAILED), never an error.
  * 2. The lock row `content:<id>`; the post is looked up by `_igny8_content_id` over every status (trash and
  *    auto-draft included) of every contract post type. Term lock rows follow (content → terms, sorted).
- * 3. One transaction: a new post is inserted as a draft marked `_igny8_incomplete`, then meta, terms (ids via
- *    Term_Resolver, then wp_set_object_terms), attachments (media_handle_sideload), thumbnail and gallery are
- *    written, and the final status is set last (so publish hooks see a complete post); the marker is removed.
+ * 3. One transaction: a new post is inserted with its final status but without the after-insert hooks (as core's
+ *    REST controller does), then meta, terms (ids via Term_Resolver, then wp_set_object_terms), attachments
+ *    (media_handle_sideload), thumbnail and gallery are written, and wp_after_insert_post fires last, so plugins
+ *    see a complete post. Without a working transaction it is inserted as a draft marked `_igny8_incomplete`
+ *    and gets its final status last. An existing post entering a public status gets it last, too.
  *    Every value passed to a core writer is wp_slash()ed (they unslash). On any failure: ROLLBACK, caches
  *    cleaned, files of attachments created here deleted. A deadlock (MySQL rolls back by itself) is retried.
  * 4. Commit, release the locks, fire `igny8_bridge_post_upserted`.
@@ -306,22 +308,30 @@ final class Upsert_Post implements Operation {
 			$author = $this->author( $post, $post_type, $existing, $warnings );
 			$fields = self::post_fields( $post );
 
-			// The post row.
+			// The post row. Inside a real transaction a new post takes its final status at once, the way core's REST
+			// controller creates posts: inserted without the after-insert hooks, then meta, terms and images, then
+			// wp_after_insert_post fired by us, so plugins reacting to it see the complete post (and nobody can see
+			// it before COMMIT). Without a transaction the post starts as a draft marked incomplete, so a crash can
+			// only leave an unpublished draft, which the retry finds by its content id and completes.
+			$direct = false;
 			if ( null === $existing ) {
 				$created = true;
+				$direct  = $tx->is_open() && 'trash' !== $wanted;
 				$insert  = $fields + array(
 					'post_type'   => $post_type,
-					'post_status' => 'draft',
+					'post_status' => $direct ? $wanted : 'draft',
 					'post_author' => (int) $author,
 				);
-				$post_id = wp_insert_post( wp_slash( $insert ), true );
+				$post_id = wp_insert_post( wp_slash( $insert ), true, ! $direct );
 				if ( is_wp_error( $post_id ) || ! $post_id ) {
 					throw new Bridge_Error( 'OPERATION_FAILED', 'WordPress did not create the post: ' . ( is_wp_error( $post_id ) ? $post_id->get_error_message() : 'unknown error' ) );
 				}
 				$post_id           = (int) $post_id;
 				$crash->created_id = $post_id;
 				update_post_meta( $post_id, (string) Contract::meta( 'match_key' ), (string) $content_id );
-				update_post_meta( $post_id, (string) Contract::meta( 'incomplete_marker_key' ), '1' );
+				if ( ! $direct ) {
+					update_post_meta( $post_id, (string) Contract::meta( 'incomplete_marker_key' ), '1' );
+				}
 			} else {
 				$created = false;
 				$post_id = (int) $existing->ID;
@@ -392,8 +402,13 @@ final class Upsert_Post implements Operation {
 			}
 
 			// The final status, last.
-			$status_warnings = $this->apply_status( $post_id, $wanted, $post );
-			delete_post_meta( $post_id, (string) Contract::meta( 'incomplete_marker_key' ) );
+			if ( $direct ) {
+				$status_warnings = array();
+				wp_after_insert_post( $post_id, false, null );
+			} else {
+				$status_warnings = $this->apply_status( $post_id, $wanted, $post );
+				delete_post_meta( $post_id, (string) Contract::meta( 'incomplete_marker_key' ) );
+			}
 
 			$tx->commit();
 			$crash->armed = false;
