@@ -52,49 +52,29 @@ export const stack = {
 	},
 };
 
-export interface Bootstrap {
-	request: string;
-	start: number;
-	end?: number;
-}
-
-/** WordPress bootstraps logged by the bootstrap-counter test plugin, in start order. */
-export function bootstraps(): Bootstrap[] {
-	const runs = new Map< string, Bootstrap >();
-	const order: Bootstrap[] = [];
-	for ( const line of stack.readLog( 'bootstrap' ).split( '\n' ) ) {
-		const m = /^(START|END) (\d+\.\d+) (\d+) (.*)$/.exec( line );
-		if ( ! m ) {
-			continue;
-		}
-		const [ , event, time, pid, request ] = m as unknown as [ string, string, string, string, string ];
-		const key = `${ pid } ${ request }`;
-		if ( event === 'START' ) {
-			const run = { request, start: Number( time ) };
-			runs.set( key, run );
-			order.push( run );
-		} else if ( runs.has( key ) ) {
-			( runs.get( key ) as Bootstrap ).end = Number( time );
-			runs.delete( key );
-		}
-	}
-	return order;
+/** WordPress bootstraps (HTTP requests) logged by the bootstrap-counter test plugin, in start order. */
+export function bootstraps(): Array< { request: string; start: number } > {
+	return stack
+		.readLog( 'bootstrap' )
+		.split( '\n' )
+		.map( ( line ) => /^START (\d+\.\d+) \d+ (.*)$/.exec( line ) )
+		.filter( ( m ): m is RegExpExecArray => m !== null )
+		.map( ( m ) => ( { start: Number( m[ 1 ] ), request: m[ 2 ] as string } ) );
 }
 
 /**
- * Runs one call and returns the bootstraps it caused: the requests that started after it was sent, minus the
- * sidecar's asynchronous internal calls that did NOT overlap the call's own bootstrap (those are background
- * work, such as write-backs; one that overlaps would be a re-entry while PHP waited, and is kept).
+ * Runs one call and returns the WordPress bootstraps it caused: the requests that started after it was sent.
+ * The sidecar's calls to the internal route are left out: they are its asynchronous work (write-backs, the
+ * reconciler, structure pushes), which may run at any moment; conversation handlers cannot reach WordPress at all
+ * (sidecar/test/architecture.test.ts keeps the WordPress client out of the request path).
  */
 export async function bootstrapsOf< T >( call: () => Promise< T > ): Promise< { result: T; requests: string[] } > {
 	const before = bootstraps().length;
 	const result = await call();
-	await new Promise( ( resolve ) => setTimeout( resolve, 100 ) );
-	const runs = bootstraps().slice( before );
-	const own = runs.filter( ( r ) => ! r.request.includes( '/internal/' ) );
-	const requests = runs
-		.filter( ( r ) => ! r.request.includes( '/internal/' ) || own.some( ( o ) => r.start >= o.start && r.start <= ( o.end ?? Infinity ) ) )
-		.map( ( r ) => r.request );
+	const requests = bootstraps()
+		.slice( before )
+		.map( ( r ) => r.request )
+		.filter( ( request ) => ! request.includes( '/internal/' ) );
 	return { result, requests };
 }
 
