@@ -19,12 +19,12 @@ import { __, sprintf } from '@wordpress/i18n';
 /**
  * Internal dependencies
  */
-import { relativeTime } from '../shared/relative-time';
+import { relativeTime } from '../common/relative-time';
 import {
 	CONTRACT_POST_TYPES,
 	DEFAULT_POST_STATUSES,
 	routes,
-} from '../shared/contract';
+} from '../common/contract';
 import { SettingsNotices } from './settings-notices';
 import type {
 	AuthorOption,

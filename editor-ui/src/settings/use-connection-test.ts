@@ -8,8 +8,8 @@ import { __, _n, sprintf } from '@wordpress/i18n';
 /**
  * Internal dependencies
  */
-import { envelopeData, toApiError } from '../shared/api-error';
-import { routes } from '../shared/contract';
+import { envelopeData, toApiError } from '../common/api-error';
+import { routes } from '../common/contract';
 import type { ConnectionTestResult, TestConnectionReply } from './types';
 
 /**

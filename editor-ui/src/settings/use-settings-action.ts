@@ -10,7 +10,7 @@ import { store as noticesStore } from '@wordpress/notices';
 /**
  * Internal dependencies
  */
-import { isRouteMissing, toApiError } from '../shared/api-error';
+import { isRouteMissing, toApiError } from '../common/api-error';
 
 /**
  * A one-click maintenance action (Sync all pending, Sync site structure) reported as a notice with a stable id.

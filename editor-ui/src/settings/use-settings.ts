@@ -16,8 +16,8 @@ import { store as noticesStore } from '@wordpress/notices';
 /**
  * Internal dependencies
  */
-import { envelopeData, toApiError, type ApiError } from '../shared/api-error';
-import { routes } from '../shared/contract';
+import { envelopeData, toApiError, type ApiError } from '../common/api-error';
+import { routes } from '../common/contract';
 import type {
 	EditableSettings,
 	FieldErrors,

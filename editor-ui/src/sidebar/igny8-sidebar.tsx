@@ -8,7 +8,7 @@ import { __, sprintf } from '@wordpress/i18n';
 /**
  * Internal dependencies
  */
-import { igny8StatusFor } from '../shared/contract';
+import { igny8StatusFor } from '../common/contract';
 import { DetailList, Missing } from './details';
 import { igny8StatusLabel, wordpressStatusLabel } from './labels';
 import { SyncBadge, SyncSection } from './sync-status';

@@ -6,7 +6,7 @@ import { __ } from '@wordpress/i18n';
 /**
  * Internal dependencies
  */
-import { relativeTime } from '../shared/relative-time';
+import { relativeTime } from '../common/relative-time';
 import type { SyncState, SyncStateName } from './types';
 
 /** Visual tone of a sync state (a CSS modifier; the text always says the state too). */

@@ -8,7 +8,7 @@ import { __ } from '@wordpress/i18n';
 /**
  * Internal dependencies
  */
-import { relativeTime } from '../shared/relative-time';
+import { relativeTime } from '../common/relative-time';
 import { DetailList, type Detail } from './details';
 import { syncStateLabel, syncStateSentence, syncStateTone } from './labels';
 import type { SyncController } from './types';

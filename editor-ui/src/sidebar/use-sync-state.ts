@@ -11,8 +11,8 @@ import { store as noticesStore } from '@wordpress/notices';
 /**
  * Internal dependencies
  */
-import { envelopeData, isRouteMissing, toApiError } from '../shared/api-error';
-import { routes } from '../shared/contract';
+import { envelopeData, isRouteMissing, toApiError } from '../common/api-error';
+import { routes } from '../common/contract';
 import type {
 	Igny8Post,
 	SyncController,
