@@ -14,7 +14,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { expect, test } from '@playwright/test';
 
 import { clearAuthFailures, expectErrorEnvelope, expectNoNewFatal, fatalLines, PUBLIC_ROUTES, send, siteCounts, uniqueClientIp, type PublicRoute, type SiteCounts } from '../support/hostile';
-import { bodyHash, newJti, now, signTransportJwt, stack } from '../support/stack';
+import { bodyHash, newJti, now, shimRequestClaims, signTransportJwt, stack } from '../support/stack';
 import { postIdsForContent } from '../support/wordpress';
 
 const usedIps: string[] = [];
@@ -177,28 +177,8 @@ const tamper = ( token: string, claims: Record< string, unknown > ) => {
 test.describe( 'shim → sidecar JWT: what transport.spec.ts does not already cover', () => {
 	const route = '/igny8/v1/publish-content/';
 	const body = JSON.stringify( { content_id: 1, title: 't', content_html: 'x' } );
-	const claims = ( overrides: Record< string, unknown > = {} ) => ( {
-		iss: 'igny8-shim',
-		aud: 'igny8-sidecar',
-		iat: now(),
-		exp: now() + 30,
-		jti: newJti(),
-		sid: 'hostile-test',
-		htm: 'POST',
-		htu: route,
-		bh: bodyHash( body ),
-		ctx: {
-			request_id: '6f1c1e2a-0000-4000-8000-00000000000a',
-			route_id: 'publish_content',
-			params: {},
-			query: {},
-			user_id: 0,
-			site: { home_url: stack.wpUrl, timezone: 'UTC', gmt_offset: 0, locale: 'en_US', wp_version: '6.1.9', plugin_version: '0.1.0', structure_rev: 1 },
-			settings: {},
-			facts: { api_key_present: true, connection_enabled: true, woocommerce: false, aioseo_table: false },
-		},
-		...overrides,
-	} );
+	const claims = ( overrides: Record< string, unknown > = {} ) =>
+		shimRequestClaims( { method: 'POST', route, routeId: 'publish_content', body }, { sid: 'hostile-test', ...overrides } );
 	const call = ( token: string | undefined, options: { body?: string; path?: string; headers?: Record< string, string > } = {} ) =>
 		new Promise< { status: number; body: Record< string, unknown >; signed: boolean } >( ( resolve, reject ) => {
 			const url = new URL( stack.sidecarUrl + ( options.path ?? route ) );

@@ -6,7 +6,7 @@ import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { expect, test } from '@playwright/test';
 
-import { bodyHash, newJti, now, signTransportJwt, stack, wp } from '../support/stack';
+import { bodyHash, newJti, now, shimRequestClaims, signTransportJwt, stack, wp } from '../support/stack';
 
 const INTERNAL = '/wp-json/igny8/v1/internal/ops';
 
@@ -72,28 +72,8 @@ test.describe( 'internal route (sidecar → shim)', () => {
 
 test.describe( 'sidecar (shim → sidecar)', () => {
 	const route = '/igny8/v1/site-metadata/';
-	const claims = ( overrides: Record< string, unknown > = {} ) => ( {
-		iss: 'igny8-shim',
-		aud: 'igny8-sidecar',
-		iat: now(),
-		exp: now() + 30,
-		jti: newJti(),
-		sid: 'test',
-		htm: 'GET',
-		htu: route,
-		bh: bodyHash( '' ),
-		ctx: {
-			request_id: '6f1c1e2a-0000-4000-8000-000000000009',
-			route_id: 'site_metadata',
-			params: {},
-			query: {},
-			user_id: 0,
-			site: { home_url: stack.wpUrl, timezone: 'UTC', gmt_offset: 0, locale: 'en_US', wp_version: '6.1.9', plugin_version: '0.1.0', structure_rev: 999999 },
-			settings: {},
-			facts: { api_key_present: true, connection_enabled: true, woocommerce: false, aioseo_table: false },
-		},
-		...overrides,
-	} );
+	const claims = ( overrides: Record< string, unknown > = {} ) =>
+		shimRequestClaims( { method: 'GET', route, routeId: 'site_metadata' }, overrides );
 	const call = ( token?: string ) =>
 		fetch( stack.sidecarUrl + route, { headers: token ? { Authorization: `Bearer ${ token }` } : {} } );
 

@@ -3,7 +3,7 @@
  * the site secret (to forge or sign transport JWTs) and the logs.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -124,6 +124,32 @@ export function signTransportJwt(
 	const b64 = ( value: unknown ) => Buffer.from( JSON.stringify( value ) ).toString( 'base64url' );
 	const input = `${ b64( { alg: 'HS256', typ: 'JWT', kid } ) }.${ b64( claims ) }`;
 	return `${ input }.${ createHmac( 'sha256', key ).update( input ).digest( 'base64url' ) }`;
+}
+
+/** Claims of a shim → sidecar request as the PHP proxy signs them (docs/architecture.md §2–3). */
+export function shimRequestClaims( request: { method: string; route: string; routeId: string; body?: string }, overrides: Record< string, unknown > = {} ) {
+	return {
+		iss: 'igny8-shim',
+		aud: 'igny8-sidecar',
+		iat: now(),
+		exp: now() + 30,
+		jti: newJti(),
+		sid: 'test',
+		htm: request.method,
+		htu: request.route,
+		bh: bodyHash( request.body ?? '' ),
+		ctx: {
+			request_id: randomUUID(),
+			route_id: request.routeId,
+			params: {},
+			query: {},
+			user_id: 0,
+			site: { home_url: stack.wpUrl, timezone: 'UTC', gmt_offset: 0, locale: 'en_US', wp_version: '6.1.9', plugin_version: '0.1.0', structure_rev: 999999 },
+			settings: {},
+			facts: { api_key_present: true, connection_enabled: true, woocommerce: false, aioseo_table: false },
+		},
+		...overrides,
+	};
 }
 
 export const bodyHash = ( body: string ) => createHash( 'sha256' ).update( body ).digest( 'base64url' );

@@ -2,13 +2,14 @@
  * WordPress dependencies
  */
 import apiFetch from '@wordpress/api-fetch';
-import { useCallback, useEffect, useRef, useState } from '@wordpress/element';
+import { useCallback, useState } from '@wordpress/element';
 import { __, _n, sprintf } from '@wordpress/i18n';
 
 /**
  * Internal dependencies
  */
 import { envelopeData, toApiError } from '../common/api-error';
+import { useMountedRef } from '../common/use-mounted-ref';
 import { routes } from '../common/contract';
 import type { ConnectionTestResult, TestConnectionReply } from './types';
 
@@ -22,13 +23,7 @@ export function useConnectionTest( onDone: () => void ) {
 		null
 	);
 	const [ isTesting, setIsTesting ] = useState( false );
-	const mounted = useRef( true );
-	useEffect(
-		() => () => {
-			mounted.current = false;
-		},
-		[]
-	);
+	const mounted = useMountedRef();
 
 	const test = useCallback( async () => {
 		setIsTesting( true );
@@ -82,7 +77,7 @@ export function useConnectionTest( onDone: () => void ) {
 			setIsTesting( false );
 		}
 		onDone();
-	}, [ onDone ] );
+	}, [ mounted, onDone ] );
 
 	return { result, isTesting, test };
 }

@@ -3,7 +3,7 @@
  */
 import apiFetch from '@wordpress/api-fetch';
 import { useDispatch } from '@wordpress/data';
-import { useCallback, useEffect, useRef, useState } from '@wordpress/element';
+import { useCallback, useState } from '@wordpress/element';
 import { __, sprintf } from '@wordpress/i18n';
 import { store as noticesStore } from '@wordpress/notices';
 
@@ -11,6 +11,7 @@ import { store as noticesStore } from '@wordpress/notices';
  * Internal dependencies
  */
 import { isRouteMissing, toApiError } from '../common/api-error';
+import { useMountedRef } from '../common/use-mounted-ref';
 
 /**
  * A one-click maintenance action (Sync all pending, Sync site structure) reported as a notice with a stable id.
@@ -26,13 +27,7 @@ export function useSettingsAction(
 	const [ isRunning, setIsRunning ] = useState( false );
 	const { createErrorNotice, createSuccessNotice, removeNotice } =
 		useDispatch( noticesStore );
-	const mounted = useRef( true );
-	useEffect(
-		() => () => {
-			mounted.current = false;
-		},
-		[]
-	);
+	const mounted = useMountedRef();
 
 	const run = useCallback( async () => {
 		setIsRunning( true );
@@ -69,6 +64,7 @@ export function useSettingsAction(
 			}
 		}
 	}, [
+		mounted,
 		path,
 		noticeId,
 		doneMessage,

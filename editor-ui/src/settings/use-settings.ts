@@ -3,13 +3,7 @@
  */
 import apiFetch from '@wordpress/api-fetch';
 import { useDispatch } from '@wordpress/data';
-import {
-	useCallback,
-	useEffect,
-	useMemo,
-	useRef,
-	useState,
-} from '@wordpress/element';
+import { useCallback, useEffect, useMemo, useState } from '@wordpress/element';
 import { __, sprintf } from '@wordpress/i18n';
 import { store as noticesStore } from '@wordpress/notices';
 
@@ -17,6 +11,7 @@ import { store as noticesStore } from '@wordpress/notices';
  * Internal dependencies
  */
 import { envelopeData, toApiError, type ApiError } from '../common/api-error';
+import { useMountedRef } from '../common/use-mounted-ref';
 import { routes } from '../common/contract';
 import type {
 	EditableSettings,
@@ -103,13 +98,7 @@ export function useSettings(): SettingsController {
 	const [ isSaving, setIsSaving ] = useState( false );
 	const { createErrorNotice, createSuccessNotice, removeNotice } =
 		useDispatch( noticesStore );
-	const mounted = useRef( true );
-	useEffect(
-		() => () => {
-			mounted.current = false;
-		},
-		[]
-	);
+	const mounted = useMountedRef();
 
 	const apply = useCallback( ( reply: SettingsReply ) => {
 		setSaved( reply );
@@ -156,7 +145,7 @@ export function useSettings(): SettingsController {
 				);
 			}
 		},
-		[ apply, createErrorNotice, removeNotice ]
+		[ apply, createErrorNotice, mounted, removeNotice ]
 	);
 
 	useEffect( () => {

@@ -12,6 +12,7 @@ import { store as noticesStore } from '@wordpress/notices';
  * Internal dependencies
  */
 import { envelopeData, isRouteMissing, toApiError } from '../common/api-error';
+import { useMountedRef } from '../common/use-mounted-ref';
 import { routes } from '../common/contract';
 import type {
 	Igny8Post,
@@ -145,13 +146,7 @@ export function useSyncState( post: Igny8Post ): SyncController {
 
 	// Only the newest request may write the state; nothing is written after unmount.
 	const latestRequest = useRef( 0 );
-	const mounted = useRef( true );
-	useEffect(
-		() => () => {
-			mounted.current = false;
-		},
-		[]
-	);
+	const mounted = useMountedRef();
 	// Read at request time, so a change of these never triggers a load by itself.
 	const latestPost = useRef( post );
 	latestPost.current = post;
@@ -276,7 +271,7 @@ export function useSyncState( post: Igny8Post ): SyncController {
 				setIsSyncing( false );
 			}
 		}
-	}, [ postId, createErrorNotice, removeNotice ] );
+	}, [ postId, createErrorNotice, mounted, removeNotice ] );
 
 	return {
 		sync: isManaged ? sync : null,
