@@ -21,6 +21,8 @@ interface SuiteResult {
 }
 
 const resultsDir = path.join( ROOT, '.igny8', 'test-results' );
+/** Every port the suites open is PORT_BASE + an offset, so two checkouts can run their suites at once. */
+const PORT_BASE = Number( process.env.IGNY8_TEST_PORT_BASE ?? 8900 );
 fs.mkdirSync( resultsDir, { recursive: true } );
 const bin = ( name: string ) => path.join( ROOT, 'node_modules/.bin', name );
 const results: SuiteResult[] = [];
@@ -79,14 +81,14 @@ function phpChecks() {
 
 /**
  * plugin-php-shim/tests/upsert-post.php: the publish write itself, run inside a real WordPress through php-cli
- * (parallel PHP processes for the locks, its own image fixture servers on 8897/8898). Prints `# N passed, N failed`.
+ * (parallel PHP processes for the locks, its own image fixture servers on PORT_BASE-3 / -2). Prints `# N passed, N failed`.
  */
 function phpUpsertSuite( db: string ) {
 	const env = {
 		WP_DB: db,
-		WP_PORT: '8895',
+		WP_PORT: String( PORT_BASE - 5 ),
 		WP_STATE_DIR: path.join( ROOT, '.igny8', `test-php-upsert-${ db }` ),
-		IGNY8_IMAGE_HOST_ALLOWLIST: '127.0.0.1:8897,localhost:8897',
+		IGNY8_IMAGE_HOST_ALLOWLIST: `127.0.0.1:${ PORT_BASE - 3 },localhost:${ PORT_BASE - 3 }`,
 	};
 	const runtime = ( ...args: string[] ) =>
 		spawnSync( 'bash', [ 'scripts/wp-runtime.sh', ...args ], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } } );
@@ -170,7 +172,7 @@ for ( const db of [ 'sqlite', 'mariadb' ] ) {
 	timed( `php: upsert_post in WordPress 6.1 + ${ db }`, () => phpUpsertSuite( db ) );
 }
 matrix.forEach( ( [ version, db, projects ], i ) => {
-	timed( `e2e: WordPress ${ version } + ${ db } (${ projects })`, () => playwright( version, db, projects ?? 'all', 8900 + i * 10 ) );
+	timed( `e2e: WordPress ${ version } + ${ db } (${ projects })`, () => playwright( version, db, projects ?? 'all', PORT_BASE + i * 10 ) );
 } );
 
 const total = results.reduce(
