@@ -18,7 +18,7 @@ if ( ! defined( 'ABSPATH' ) ) {
 
 /**
  * Registers every meta key the contract lists. `_igny8_*` keys flagged `rest` show in REST in the edit context
- * only; JSON-valued keys are stored as strings.
+ * only and are read-only there (and everywhere else in core); JSON-valued keys are stored as strings.
  */
 final class Meta implements Feature {
 
@@ -28,6 +28,46 @@ final class Meta implements Feature {
 	public function register(): void {
 		add_action( 'init', array( $this, 'register_post_meta' ), 20 );
 		add_action( 'init', array( $this, 'register_term_meta' ), 20 );
+		add_filter( 'rest_request_before_callbacks', array( $this, 'drop_unchanged_own_meta' ), 10, 3 );
+	}
+
+	/**
+	 * Core REST checks `edit_post_meta` for every key in `meta`, changed or not, and a refusal fails the whole save.
+	 * The block editor sends the full meta object back whenever any meta edit happens (`setMeta( { ...meta, k } )`),
+	 * including the read-only `_igny8_*` keys with the values it read. Those echoes are dropped here, so ordinary
+	 * saves keep working; a changed `_igny8_*` value stays in the request and is refused by can_edit_post_meta().
+	 *
+	 * @param mixed            $response Response so far (a WP_Error or a short-circuit is passed through).
+	 * @param array            $handler  Route handler.
+	 * @param \WP_REST_Request $request  Request.
+	 * @return mixed
+	 */
+	public function drop_unchanged_own_meta( $response, $handler, $request ) {
+		$controller = is_array( $handler['callback'] ?? null ) ? ( $handler['callback'][0] ?? null ) : null;
+		if ( null !== $response || ! $controller instanceof \WP_REST_Posts_Controller || ! $request instanceof \WP_REST_Request ) {
+			return $response;
+		}
+		$meta = $request->get_param( 'meta' );
+		if ( ! is_array( $meta ) ) {
+			return $response;
+		}
+		$post_id = (int) $request->get_param( 'id' );
+		foreach ( $meta as $key => $value ) {
+			if ( ! self::is_own_key( (string) $key ) ) {
+				continue;
+			}
+			$rows = $post_id > 0 ? get_post_meta( $post_id, (string) $key, false ) : array();
+			if ( array() === $rows ) {
+				$unchanged = null === $value || '' === $value || 0 === $value || '0' === $value;
+			} else {
+				$unchanged = 1 === count( $rows ) && is_scalar( $value ) && (string) $value === (string) $rows[0];
+			}
+			if ( $unchanged ) {
+				unset( $meta[ $key ] );
+			}
+		}
+		$request->set_param( 'meta', $meta );
+		return $response;
 	}
 
 	/**
@@ -95,24 +135,40 @@ final class Meta implements Feature {
 	}
 
 	/**
-	 * Meta auth callback: only users who can edit the post may write its IGNY8 meta.
+	 * Meta auth callback (the `edit/add/delete_post_meta` capabilities that core REST, XML-RPC and the custom-fields
+	 * box check). IGNY8's own `_igny8_*` keys are identity and sync state: no role may write them through any core
+	 * path, only our executor (which writes with update_post_meta, no capability involved). Otherwise a contributor
+	 * could claim a task or content id and make the next save report to IGNY8 for it. The SEO plugins' keys stay
+	 * writable by whoever can edit the post.
 	 *
 	 * @param bool   $allowed  Current decision.
 	 * @param string $meta_key Meta key.
 	 * @param int    $post_id  Post id.
 	 */
 	public function can_edit_post_meta( $allowed, $meta_key, $post_id ): bool {
+		if ( self::is_own_key( (string) $meta_key ) ) {
+			return false;
+		}
 		return current_user_can( 'edit_post', (int) $post_id );
 	}
 
 	/**
-	 * Term meta auth callback.
+	 * Term meta auth callback: the IGNY8 ids of terms are never writable through core paths either.
 	 *
 	 * @param bool   $allowed  Current decision.
 	 * @param string $meta_key Meta key.
 	 * @param int    $term_id  Term id.
 	 */
 	public function can_edit_term_meta( $allowed, $meta_key, $term_id ): bool {
-		return current_user_can( 'edit_term', (int) $term_id );
+		return false;
+	}
+
+	/**
+	 * Whether a meta key is one of IGNY8's own (`_igny8_*`).
+	 *
+	 * @param string $meta_key Meta key.
+	 */
+	public static function is_own_key( string $meta_key ): bool {
+		return 0 === strpos( $meta_key, '_igny8_' );
 	}
 }
