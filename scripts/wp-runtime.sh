@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# IGNY8 Bridge: embedded WordPress runtime. Real WordPress on Debian's PHP, served by `php -S` with workers,
-# on SQLite (default) or a private MariaDB server per instance. Works offline on a fresh Debian 12 machine
+# IGNY8 Bridge: embedded WordPress runtime. Real WordPress on Debian's PHP, served by `php -S` with workers
+# (default) or by the production shapes nginx + PHP-FPM / Apache 2.4 + PHP-FPM (proxy_fcgi, .htaccess), on SQLite
+# (default) or a private MariaDB server per instance. Every server runs with a private config under the instance dir
+# on loopback ports, in its own process group: never a system service. Works offline on a fresh Debian 12 machine
 # (only the Debian and npm registries are needed, and only for `deps` / the first `build`).
 #
 #   bash scripts/wp-runtime.sh deps     apt-get install what is missing (PHP + extensions, unzip, curl;
 #                                       chromium when E2E=1; mariadb-server when WP_DB=mariadb)
 #   bash scripts/wp-runtime.sh build    WordPress core + SQLite drop-in into the shared cache $IGNY8_HOME/dist
 #   bash scripts/wp-runtime.sh setup    fresh site in the instance dir: install, plugin symlinked and activated
-#   bash scripts/wp-runtime.sh start    php -S on 127.0.0.1:$WP_PORT (and the instance's MariaDB), waits for /wp-json/
+#   bash scripts/wp-runtime.sh start    the web server on 127.0.0.1:$WP_PORT (and PHP-FPM, MariaDB), waits for /wp-json/
 #   bash scripts/wp-runtime.sh stop     stops the instance's servers (whole process groups)
 #   bash scripts/wp-runtime.sh reset    stop + delete the instance dir
 #   bash scripts/wp-runtime.sh ensure   deps + build + setup (only if there is no site yet) + start   (npm start)
@@ -17,6 +19,8 @@
 #
 # Environment (see scripts/wp/README.md):
 #   IGNY8_HOME (<repo>/.igny8)   WP_VERSION (6.1 | 6.5 | 6.6)   WP_DB (sqlite | mariadb)   WP_PORT (8888)
+#   WP_SERVER (php = php -S | nginx = nginx + PHP-FPM | apache = Apache 2.4 + PHP-FPM via proxy_fcgi)
+#   FPM_PORT (WP_PORT + 5)   PLUGIN_ZIP (a release zip: unpacked into wp-content/plugins instead of the symlink)
 #   WP_WORKERS (8)   WP_STATE_DIR ($IGNY8_HOME/wp-$WP_VERSION-$WP_DB)   MARIADB_PORT (WP_PORT + 1000)
 #   PLUGIN_DIR (<repo>/plugin-php-shim; "none" = no plugin)   EXTRA_PLUGIN_DIRS (space separated)
 #   SIDECAR_PORT (8787)   IGNY8_SIDECAR_URL (http://127.0.0.1:$SIDECAR_PORT)   IGNY8_IMAGE_HOST_ALLOWLIST ('')
@@ -33,10 +37,13 @@ ASSETS="$HERE/wp"
 IGNY8_HOME="${IGNY8_HOME:-$ROOT/.igny8}"
 WP_VERSION="${WP_VERSION:-6.1}"
 WP_DB="${WP_DB:-sqlite}"
+WP_SERVER="${WP_SERVER:-php}"
+PLUGIN_ZIP="${PLUGIN_ZIP:-}"
 WP_PORT_SET="${WP_PORT:+1}"
 WP_PORT="${WP_PORT:-8888}"
 WP_WORKERS="${WP_WORKERS:-8}"
 STATE="${WP_STATE_DIR:-$IGNY8_HOME/wp-$WP_VERSION-$WP_DB}"
+case "$STATE" in /*) ;; *) STATE="$(pwd)/$STATE" ;; esac
 SIDECAR_PORT="${SIDECAR_PORT:-8787}"
 IGNY8_SIDECAR_URL="${IGNY8_SIDECAR_URL:-http://127.0.0.1:$SIDECAR_PORT}"
 IGNY8_IMAGE_HOST_ALLOWLIST="${IGNY8_IMAGE_HOST_ALLOWLIST:-}"
@@ -58,6 +65,12 @@ DEBUG_LOG="$SITE/wp-content/debug.log"
 MYSQL_DATA="$STATE/mysql"
 MYSQL_PGID="$STATE/mysqld.pgid"
 MYSQL_LOG="$STATE/mysqld.log"
+FPM_CONF="$STATE/php-fpm.conf"
+FPM_PGID="$STATE/php-fpm.pgid"
+FPM_LOG="$STATE/php-fpm.log"
+WEB_CONF="$STATE/$WP_SERVER.conf"   # nginx.conf / apache.conf
+WEB_PGID="$STATE/$WP_SERVER.pgid"
+WEB_LOG="$STATE/$WP_SERVER-error.log"
 
 say() { printf '[wp] %s\n' "$*"; }
 die() { printf '[wp] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -75,12 +88,14 @@ case "$WP_VERSION" in
 esac
 CORE="$DIST/wordpress-$WP_VERSION"
 case "$WP_DB" in sqlite|mariadb) ;; *) die "WP_DB must be sqlite or mariadb (got '$WP_DB')" ;; esac
+case "$WP_SERVER" in php|nginx|apache) ;; *) die "WP_SERVER must be php, nginx or apache (got '$WP_SERVER')" ;; esac
 is_uint "$WP_PORT" || die "WP_PORT must be a number (got '$WP_PORT')"
 is_uint "$WP_WORKERS" && [ "$WP_WORKERS" -ge 1 ] || die "WP_WORKERS must be a number >= 1 (got '$WP_WORKERS')"
 MARIADB_PORT="${MARIADB_PORT:-$((WP_PORT + 1000))}"
 is_uint "$MARIADB_PORT" || die "MARIADB_PORT must be a number (got '$MARIADB_PORT')"
+FPM_PORT="${FPM_PORT:-$((WP_PORT + 5))}"
+is_uint "$FPM_PORT" || die "FPM_PORT must be a number (got '$FPM_PORT')"
 WP_URL="http://127.0.0.1:$WP_PORT"
-case "$STATE" in /*) ;; *) STATE="$(pwd)/$STATE" ;; esac
 
 # A unix socket path must stay under ~108 bytes; deep state dirs get one in /tmp instead.
 MYSQL_SOCK="$STATE/mysql.sock"
@@ -126,8 +141,14 @@ deps() {
   [ -f /etc/ssl/certs/ca-certificates.crt ] || pkgs+=(ca-certificates)
   command -v flock >/dev/null && command -v setsid >/dev/null || pkgs+=(util-linux)
   if [ "${E2E:-}" = 1 ]; then command -v chromium >/dev/null || pkgs+=(chromium); fi
-  local want_mariadb=""
-  if [ "$WP_DB" = mariadb ] && ! mariadbd_bin >/dev/null; then pkgs+=(mariadb-server mariadb-client); want_mariadb=1; fi
+  local want_services=""
+  if [ "$WP_DB" = mariadb ] && ! mariadbd_bin >/dev/null; then pkgs+=(mariadb-server mariadb-client); want_services=1; fi
+  if [ "$WP_SERVER" != php ]; then
+    # Their packages would start system services: the policy below keeps them off, we run private servers.
+    fpm_bin >/dev/null || { pkgs+=("php${pv:-}-fpm"); want_services=1; }
+    if [ "$WP_SERVER" = nginx ]; then command -v nginx >/dev/null || { pkgs+=(nginx); want_services=1; }; fi
+    if [ "$WP_SERVER" = apache ]; then [ -x /usr/sbin/apache2 ] || { pkgs+=(apache2); want_services=1; }; fi
+  fi
   # shellcheck disable=SC2207
   pkgs=($(printf '%s\n' "${pkgs[@]}" | awk 'NF && !seen[$0]++'))
   if [ ${#pkgs[@]} -eq 0 ]; then [ "${1:-}" = quiet ] || say "deps: all present"; return 0; fi
@@ -138,9 +159,9 @@ deps() {
   exec 8>"$IGNY8_HOME/.deps.lock"; flock -w 900 8 || die "deps: another install holds $IGNY8_HOME/.deps.lock"
   export DEBIAN_FRONTEND=noninteractive
   local apt=(apt-get -q -y -o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
-  # The system's own MariaDB service must not be started by the package's postinst: we run private servers.
+  # The system services of MariaDB, nginx, Apache and PHP-FPM must not be started by the postinst: we run private servers.
   local policy_created=""
-  if [ -n "$want_mariadb" ] && [ ! -e /usr/sbin/policy-rc.d ]; then
+  if [ -n "$want_services" ] && [ ! -e /usr/sbin/policy-rc.d ]; then
     as_root sh -c 'printf "#!/bin/sh\nexit 101\n" > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d'
     policy_created=1
   fi
@@ -380,7 +401,12 @@ define( 'DB_PASSWORD', '$pw' );"
   wp_cli install || die "setup: the WordPress install failed (debug log: $DEBUG_LOG)"
 
   local activate=() d name
-  if [ "$PLUGIN_DIR" != none ]; then
+  if [ -n "$PLUGIN_ZIP" ]; then   # installed the way Upload Plugin does it: a real folder, not a symlink
+    [ -f "$PLUGIN_ZIP" ] || die "setup: PLUGIN_ZIP '$PLUGIN_ZIP' does not exist"
+    unzip -q "$PLUGIN_ZIP" -d "$SITE/wp-content/plugins"
+    [ -f "$SITE/wp-content/plugins/$PLUGIN_SLUG/$PLUGIN_SLUG.php" ] || die "setup: $PLUGIN_ZIP has no $PLUGIN_SLUG/$PLUGIN_SLUG.php"
+    activate+=("$PLUGIN_SLUG")
+  elif [ "$PLUGIN_DIR" != none ]; then
     [ -f "$PLUGIN_DIR/$PLUGIN_SLUG.php" ] || die "setup: $PLUGIN_DIR/$PLUGIN_SLUG.php not found (PLUGIN_DIR=$PLUGIN_DIR); cannot activate the plugin"
     link_plugin "$PLUGIN_DIR" "$PLUGIN_SLUG"; activate+=("$PLUGIN_SLUG")
   fi
@@ -399,7 +425,7 @@ define( 'DB_PASSWORD', '$pw' );"
 sync_plugins() {
   local activate=() d name src cur
   local pairs=()
-  [ "$PLUGIN_DIR" = none ] || pairs+=("$PLUGIN_DIR|$PLUGIN_SLUG")
+  [ "$PLUGIN_DIR" = none ] || [ -n "$PLUGIN_ZIP" ] || pairs+=("$PLUGIN_DIR|$PLUGIN_SLUG")
   for d in $EXTRA_PLUGIN_DIRS; do pairs+=("$d|$(basename "$d")"); done
   for d in "${pairs[@]}"; do
     src=${d%|*}; name=${d##*|}
@@ -450,14 +476,19 @@ pids_matching() {
   return 0
 }
 
-# kill_instance_procs PGID_FILE MARKER TIMEOUT_S: TERM the recorded group (if its processes carry MARKER in
-# their command line) and any stray process carrying MARKER, wait, then KILL what is left.
+# kill_instance_procs PGID_FILE MARKER TIMEOUT_S [whole]: TERM the recorded group (if its processes carry MARKER
+# in their command line) and any stray process carrying MARKER, wait, then KILL what is left. With `whole`, every
+# process of the recorded group goes as soon as one of them carries MARKER (nginx and PHP-FPM rename their workers).
 kill_instance_procs() {
-  local pgid_file=$1 marker=$2 timeout=$3 pids=() p pgid i
+  local pgid_file=$1 marker=$2 timeout=$3 whole=${4:-} pids=() members=() ours="" p pgid i
   if [ -f "$pgid_file" ]; then
     pgid=$(cat "$pgid_file" 2>/dev/null || true)
     if is_uint "${pgid:-}"; then
-      for p in $(group_pids "$pgid"); do cmdline_has "$p" "$marker" && pids+=("$p"); done
+      for p in $(group_pids "$pgid"); do
+        members+=("$p")
+        if cmdline_has "$p" "$marker"; then pids+=("$p"); ours=1; fi
+      done
+      [ -z "$whole" ] || [ -z "$ours" ] || pids=("${members[@]}")
     fi
   fi
   for p in $(pids_matching "$marker"); do pids+=("$p"); done
@@ -543,14 +574,224 @@ mariadb_start() {
 
 mariadb_stop() { kill_instance_procs "$MYSQL_PGID" "$(mysql_marker)" 60; rm -f "$STATE/mysqld.port"; }
 
+# ------------------------------------------------------------------------------- PHP-FPM, nginx, Apache
+
+fpm_bin() {
+  local pv b
+  pv=$(php -r 'echo PHP_MAJOR_VERSION, ".", PHP_MINOR_VERSION;' 2>/dev/null || true)
+  for b in ${pv:+"/usr/sbin/php-fpm$pv"} "$(command -v "php-fpm$pv" || true)" "$(command -v php-fpm || true)"; do
+    [ -n "$b" ] && [ -x "$b" ] && { echo "$b"; return 0; }
+  done
+  return 1
+}
+
+# The php.ini settings of every server shape (php -S and PHP-FPM get the same ones, as -d flags) in PHP_OPTS.
+php_ini_opts() {
+  PHP_OPTS=(-d memory_limit=256M -d upload_max_filesize=64M -d post_max_size=64M -d max_execution_time=120
+            -d max_input_time=120 -d display_errors=0 -d log_errors=1)
+  if "${1:-php}" -m 2>/dev/null | grep -qi '^zend opcache$'; then
+    PHP_OPTS+=(-d opcache.enable=1 -d opcache.validate_timestamps=1 -d opcache.revalidate_freq=0
+               -d opcache.memory_consumption=128 -d opcache.max_accelerated_files=20000)
+  fi
+}
+
+fpm_marker() { echo "($FPM_CONF)"; }            # the master's title: "php-fpm: master process (<conf>)"
+web_marker() { echo "$WEB_CONF "; }             # nginx -c <conf> -e ... / apache2 -f <conf> -DFOREGROUND
+
+fpm_stop() { kill_instance_procs "$FPM_PGID" "$(fpm_marker)" 10 whole; }
+web_stop() { kill_instance_procs "$WEB_PGID" "$(web_marker)" 10 whole; }
+web_running() {
+  if [ "$WP_SERVER" = php ]; then [ -n "$(pids_matching "$(php_marker)")" ]; else [ -n "$(pids_matching "$(web_marker)")" ]; fi
+}
+
+write_fpm_conf() {
+  local user_lines=""
+  [ "$(id -u)" != 0 ] || user_lines=$'user = root\ngroup = root'
+  cat > "$FPM_CONF" <<EOF
+; Generated by scripts/wp-runtime.sh start (WP_SERVER=$WP_SERVER): a private PHP-FPM, never the system service.
+[global]
+pid = $STATE/php-fpm.pid
+error_log = $FPM_LOG
+daemonize = no
+
+[igny8]
+$user_lines
+listen = 127.0.0.1:$FPM_PORT
+listen.allowed_clients = 127.0.0.1
+pm = static
+pm.max_children = $WP_WORKERS
+catch_workers_output = yes
+decorate_workers_output = no
+EOF
+}
+
+write_nginx_conf() {
+  mkdir -p "$STATE/nginx"
+  local user_line=""; [ "$(id -u)" != 0 ] || user_line='user root root;'
+  cat > "$WEB_CONF" <<EOF
+# Generated by scripts/wp-runtime.sh start (WP_SERVER=nginx): the usual WordPress server block, private paths.
+$user_line
+worker_processes 2;
+daemon off;
+pid $STATE/nginx.pid;
+error_log $WEB_LOG warn;
+events { worker_connections 512; }
+http {
+  include /etc/nginx/mime.types;
+  default_type application/octet-stream;
+  access_log $STATE/nginx-access.log;
+  client_body_temp_path $STATE/nginx/body;
+  proxy_temp_path $STATE/nginx/proxy;
+  fastcgi_temp_path $STATE/nginx/fastcgi;
+  uwsgi_temp_path $STATE/nginx/uwsgi;
+  scgi_temp_path $STATE/nginx/scgi;
+  client_max_body_size 64m;
+  sendfile on;
+  server {
+    listen 127.0.0.1:$WP_PORT;
+    server_name 127.0.0.1;
+    root $SITE;
+    index index.php;
+    # Dot-files on disk (the SQLite database wp-content/database/.ht.sqlite, .htaccess) are never served; a
+    # virtual path with a dot segment still reaches WordPress.
+    location ~ /\. {
+      if (-e \$request_filename) { return 403; }
+      try_files /.igny8-nonexistent /index.php?\$args;
+    }
+    location / { try_files \$uri \$uri/ /index.php?\$args; }
+    location ~ \.php\$ {
+      try_files \$uri =404;
+      include /etc/nginx/fastcgi_params;
+      fastcgi_param SCRIPT_FILENAME \$document_root\$fastcgi_script_name;
+      fastcgi_param HTTP_PROXY "";
+      fastcgi_read_timeout 180s;
+      fastcgi_pass 127.0.0.1:$FPM_PORT;
+    }
+  }
+}
+EOF
+}
+
+# The shared-hosting shape: Apache 2.4 (event MPM), PHP through mod_proxy_fcgi, WordPress's rules in .htaccess.
+write_apache_conf() {
+  local m mods=(mpm_event authz_core authz_host dir mime rewrite setenvif env headers alias proxy proxy_fcgi)
+  mkdir -p "$STATE/apache-run"
+  {
+    echo "# Generated by scripts/wp-runtime.sh start (WP_SERVER=apache): private config, never the system service."
+    echo "ServerRoot \"$STATE\""
+    for m in "${mods[@]}"; do echo "LoadModule ${m}_module /usr/lib/apache2/modules/mod_$m.so"; done
+    [ "$(id -u)" != 0 ] || printf 'User www-data\nGroup www-data\n'
+    cat <<EOF
+Listen 127.0.0.1:$WP_PORT
+ServerName 127.0.0.1
+PidFile $STATE/apache.pid
+DefaultRuntimeDir $STATE/apache-run
+Mutex file:$STATE/apache-run default
+ErrorLog $WEB_LOG
+LogLevel warn
+LogFormat "%h %l %u %t \"%r\" %>s %b %D" timed
+CustomLog $STATE/apache-access.log timed
+TypesConfig /etc/mime.types
+StartServers 1
+ServerLimit 4
+ThreadsPerChild 16
+MaxRequestWorkers 64
+MinSpareThreads 8
+MaxSpareThreads 32
+Timeout 180
+DocumentRoot "$SITE"
+DirectoryIndex index.php index.html
+<Directory />
+  AllowOverride None
+  Require all denied
+</Directory>
+<Directory "$SITE">
+  Options FollowSymLinks
+  AllowOverride All
+  Require all granted
+</Directory>
+<Directory "$ROOT">
+  Options FollowSymLinks
+  AllowOverride None
+  Require all granted
+</Directory>
+<FilesMatch "^\.ht">
+  Require all denied
+</FilesMatch>
+<FilesMatch "\.php\$">
+  SetHandler "proxy:fcgi://127.0.0.1:$FPM_PORT"
+</FilesMatch>
+EOF
+  } > "$WEB_CONF"
+}
+
+# WordPress's pretty-permalink rules the way many shared hosts' .htaccess carries them: without a line that passes
+# Authorization on to PHP (README "Authorization stripped"; e2e/integration/api-key-auth.spec.ts adds it).
+write_htaccess() {
+  [ -f "$SITE/.htaccess" ] && return 0
+  cat > "$SITE/.htaccess" <<'EOF'
+# BEGIN WordPress
+<IfModule mod_rewrite.c>
+RewriteEngine On
+RewriteBase /
+RewriteRule ^index\.php$ - [L]
+RewriteCond %{REQUEST_FILENAME} !-f
+RewriteCond %{REQUEST_FILENAME} !-d
+RewriteRule . /index.php [L]
+</IfModule>
+# END WordPress
+EOF
+}
+
+fpm_start() {
+  local bin; bin=$(fpm_bin) || die "php-fpm is missing; run: WP_SERVER=$WP_SERVER bash scripts/wp-runtime.sh deps"
+  fpm_stop
+  ! port_in_use "$FPM_PORT" || die "PHP-FPM port $FPM_PORT is already in use (set FPM_PORT)"
+  write_fpm_conf
+  php_ini_opts "$bin"
+  local root_opt=(); [ "$(id -u)" != 0 ] || root_opt=(--allow-to-run-as-root)
+  : > "$FPM_LOG"
+  spawn_group "$FPM_PGID" "$FPM_LOG" "$bin" --nodaemonize "${root_opt[@]}" --fpm-config "$FPM_CONF" "${PHP_OPTS[@]}"
+  local i
+  for ((i = 0; i < 100; i++)); do
+    port_in_use "$FPM_PORT" && return 0
+    [ -n "$(group_pids "$(cat "$FPM_PGID")")" ] || break
+    sleep 0.1
+  done
+  tail -n 20 "$FPM_LOG" >&2
+  fpm_stop
+  die "PHP-FPM did not listen on 127.0.0.1:$FPM_PORT (log: $FPM_LOG)"
+}
+
+web_start() {
+  web_stop
+  : > "$WEB_LOG"
+  if [ "$WP_SERVER" = nginx ]; then
+    need_cmd nginx
+    write_nginx_conf
+    spawn_group "$WEB_PGID" "$WEB_LOG" nginx -c "$WEB_CONF" -e "$WEB_LOG" -p "$STATE/nginx/"
+  else
+    [ -x /usr/sbin/apache2 ] || die "apache2 is missing; run: WP_SERVER=apache bash scripts/wp-runtime.sh deps"
+    write_apache_conf
+    write_htaccess
+    spawn_group "$WEB_PGID" "$WEB_LOG" /usr/sbin/apache2 -f "$WEB_CONF" -DFOREGROUND
+  fi
+}
+
 # ------------------------------------------------------------------------------------------ start / stop
 
-php_server_running() { [ -n "$(pids_matching "$(php_marker)")" ]; }
 php_server_stop() { kill_instance_procs "$PHP_PGID" "$(php_marker)" 5; }
+
+web_stop_all() {   # whatever shape served this instance last
+  php_server_stop
+  WEB_CONF="$STATE/nginx.conf" WEB_PGID="$STATE/nginx.pgid" web_stop
+  WEB_CONF="$STATE/apache.conf" WEB_PGID="$STATE/apache.pgid" web_stop
+  fpm_stop
+}
 
 stop_servers() {
   [ -d "$STATE" ] || return 0
-  php_server_stop
+  web_stop_all
   mariadb_stop
   [ "${1:-}" = quiet ] || say "stopped $STATE"
 }
@@ -558,29 +799,35 @@ stop_servers() {
 start() {
   site_ready || die "no installed site in $STATE; run: bash scripts/wp-runtime.sh ensure (or setup)"
   need_cmd php; need_cmd curl
-  if port_in_use "$WP_PORT" && ! { [ "$(cat "$STATE/wp.port" 2>/dev/null || true)" = "$WP_PORT" ] && php_server_running; }; then
+  if port_in_use "$WP_PORT" && ! { [ "$(cat "$STATE/wp.port" 2>/dev/null || true)" = "$WP_PORT" ] && web_running; }; then
     die "port $WP_PORT is already in use by another process (set WP_PORT)"
   fi
-  php_server_stop
+  web_stop_all
   ! port_in_use "$WP_PORT" || die "port $WP_PORT is still in use after stopping this instance's server"
   [ "$WP_DB" != mariadb ] || mariadb_start
   ensure_secret
   write_env_php
   cp "$ASSETS/router.php" "$STATE/router.php"
   echo "$WP_PORT" > "$STATE/wp.port"
+  echo "$WP_SERVER" > "$STATE/wp.server"
 
-  local t opts=(-d memory_limit=256M -d upload_max_filesize=64M -d post_max_size=64M -d max_execution_time=120
-                -d max_input_time=120 -d display_errors=0 -d log_errors=1)
+  local t log pgid_file what
   t=$(now_ns)
-  if php -m | grep -qi '^zend opcache$'; then
-    opts+=(-d opcache.enable=1 -d opcache.enable_cli=1 -d opcache.validate_timestamps=1 -d opcache.revalidate_freq=0
-           -d opcache.memory_consumption=128 -d opcache.max_accelerated_files=20000)
+  if [ "$WP_SERVER" = php ]; then
+    php_ini_opts php
+    [ "${PHP_OPTS[*]}" = "${PHP_OPTS[*]/opcache.enable=1/}" ] || PHP_OPTS+=(-d opcache.enable_cli=1)
+    : > "$PHP_LOG"
+    # setsid: own process group, so stop kills the master *and* its forked workers.
+    PHP_CLI_SERVER_WORKERS="$WP_WORKERS" spawn_group "$PHP_PGID" "$PHP_LOG" \
+      php -S "127.0.0.1:$WP_PORT" "${PHP_OPTS[@]}" -t "$SITE" "$STATE/router.php"
+    log=$PHP_LOG; pgid_file=$PHP_PGID; what="php -S 127.0.0.1:$WP_PORT up, $WP_WORKERS workers"
+  else
+    fpm_start
+    web_start
+    log=$WEB_LOG; pgid_file=$WEB_PGID
+    what="$WP_SERVER on 127.0.0.1:$WP_PORT + PHP-FPM on 127.0.0.1:$FPM_PORT ($WP_WORKERS workers) up"
   fi
-  : > "$PHP_LOG"
-  # setsid: own process group, so stop kills the master *and* its forked workers.
-  PHP_CLI_SERVER_WORKERS="$WP_WORKERS" spawn_group "$PHP_PGID" "$PHP_LOG" \
-    php -S "127.0.0.1:$WP_PORT" "${opts[@]}" -t "$SITE" "$STATE/router.php"
-  local i code=000 pgid; pgid=$(cat "$PHP_PGID")
+  local i code=000 pgid; pgid=$(cat "$pgid_file")
   for ((i = 0; i < 150; i++)); do
     code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' "$WP_URL/wp-json/" || true)
     [ "$code" = 200 ] && break
@@ -588,12 +835,13 @@ start() {
     sleep 0.1
   done
   if [ "$code" != 200 ]; then
-    tail -n 20 "$PHP_LOG" >&2
+    tail -n 20 "$log" >&2
+    [ "$WP_SERVER" = php ] || { echo "--- $FPM_LOG (tail) ---" >&2; tail -n 10 "$FPM_LOG" >&2; }
     [ ! -s "$DEBUG_LOG" ] || { echo "--- $DEBUG_LOG (tail) ---" >&2; tail -n 10 "$DEBUG_LOG" >&2; }
-    php_server_stop
-    die "WordPress did not answer 200 on $WP_URL/wp-json/ (last HTTP status $code; log: $PHP_LOG)"
+    web_stop_all
+    die "WordPress did not answer 200 on $WP_URL/wp-json/ (last HTTP status $code; log: $log)"
   fi
-  say "php -S 127.0.0.1:$WP_PORT up, $WP_WORKERS workers, pgid $pgid ($(secs_since "$t") s)"
+  say "$what, pgid $pgid ($(secs_since "$t") s)"
 }
 
 ready_line() {
@@ -606,7 +854,7 @@ ready_line() {
 info() {
   local url=$WP_URL running=no
   if [ -z "$WP_PORT_SET" ] && [ -f "$STATE/wp.port" ]; then url="http://127.0.0.1:$(cat "$STATE/wp.port")"; fi
-  ! php_server_running || running=yes
+  ! web_running || running=yes
   local ver; ver=$(wp_version_of "$SITE"); [ -n "$ver" ] || ver=$(wp_version_of "$CORE")
   cat <<EOF
 WP_URL=$url
@@ -616,7 +864,8 @@ STATE_DIR=$STATE
 SITE_DIR=$SITE
 SECRET_FILE=$SECRET_FILE
 DEBUG_LOG=$DEBUG_LOG
-PHP_LOG=$PHP_LOG
+WP_SERVER=$WP_SERVER
+PHP_LOG=$( [ "$WP_SERVER" = php ] && echo "$PHP_LOG" || echo "$FPM_LOG" )
 WP_ADMIN_USER=admin
 WP_ADMIN_PASSWORD=password
 IGNY8_SIDECAR_URL=$IGNY8_SIDECAR_URL
