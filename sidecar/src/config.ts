@@ -8,7 +8,7 @@ import { relative, resolve } from 'node:path';
 
 import { z } from 'zod';
 
-import { decodeSecret } from './shim-protocol/keys.ts';
+import { decodeSecret } from './protocol/keys.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

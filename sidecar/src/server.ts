@@ -4,9 +4,9 @@
  * (a supervisor restarts it; in-memory state is only caches).
  */
 import { ConfigError, loadConfig } from './config.ts';
-import type { AppError } from './errors.ts';
+import type { AppError } from './contract/errors.ts';
 import { StoreLockedError } from './adapters/sync-store.ts';
-import { keyRingFromConfig, startSidecar, type RunningSidecar } from './listen.ts';
+import { keyRingFromConfig, startSidecar, type RunningSidecar } from './http/listen.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createSync, type SyncRuntime } from './sync/create-sync.ts';
 import { SIDECAR_VERSION } from './version.ts';

@@ -7,10 +7,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { WordPressUnavailableError } from '../src/adapters/wp-internal-client.ts';
 import { createLogCapture, findCanaries } from '../src/logger.ts';
-import { KeyRing } from '../src/shim-protocol/keys.ts';
+import { KeyRing } from '../src/protocol/keys.ts';
 import { createSync } from '../src/sync/create-sync.ts';
 import { FakeIgny8 } from './helpers/fake-igny8.ts';
-import { shimContext, startHarness, type Harness } from './helpers/harness.ts';
+import { shimContext, startHarness, testSyncConfig, type Harness } from './helpers/harness.ts';
 
 const CANARY_API_KEY = 'canary-api-key-7c1e9a3f5b2d4e6a8c0b1d3f5e7a9c2b';
 const CANARY_PASSWORD = 'canary-password-Zq8!xR2#mK5';
@@ -101,14 +101,10 @@ describe('log canaries', () => {
     igny8.apiKey = CANARY_API_KEY;
     igny8.accessTtlSeconds = 1;
     const sync = createSync({
-      config: {
-        dataDir: dir,
-        wpUrl: undefined,
-        sync: {
-          backoffBaseMs: 10, backoffMaxMs: 20, retryAfterCapMs: 50, maxAttempts: 3, concurrency: 2, reconcileIntervalMs: 60_000, httpTimeoutMs: 1_000,
-          paths: {}, credentialsKey: Buffer.alloc(32, 3), apiBaseUrl: 'https://igny8.example', email: igny8.email, password: CANARY_PASSWORD, apiKey: CANARY_API_KEY,
-        },
-      },
+      config: testSyncConfig(dir, {
+        backoffBaseMs: 10, backoffMaxMs: 20, retryAfterCapMs: 50, maxAttempts: 3,
+        credentialsKey: Buffer.alloc(32, 3), apiBaseUrl: 'https://igny8.example', email: igny8.email, password: CANARY_PASSWORD, apiKey: CANARY_API_KEY,
+      }),
       keyRing: new KeyRing({ current: Buffer.alloc(32, 1) }),
       logger: logs.logger,
       fetch: igny8.fetch,

@@ -1,12 +1,16 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { describe, expect, it } from 'vitest';
 
 import { loadConfig } from '../src/config.ts';
-import { startSidecar } from '../src/listen.ts';
+import { keyRingFromConfig, startSidecar } from '../src/http/listen.ts';
+import { createSync } from '../src/sync/create-sync.ts';
 import { createLogCapture } from '../src/logger.ts';
-import { fetchTransport, runShimConversation } from '../src/shim-protocol/shim-client.ts';
+import { fetchTransport, runShimConversation } from './helpers/shim-client.ts';
 import { newSecret, shimContext, TEST_SID } from './helpers/harness.ts';
 
 const sidecarDir = fileURLToPath(new URL('..', import.meta.url));
@@ -38,7 +42,10 @@ describe('startSidecar (real listen on 127.0.0.1:0)', () => {
   it('serves a signed conversation over real HTTP and closes gracefully', async () => {
     const secret = newSecret();
     const logs = createLogCapture();
-    const running = await startSidecar(loadConfig({ IGNY8_SIDECAR_SECRET: secret, SIDECAR_PORT: '0' }), { logger: logs.logger });
+    const dir = mkdtempSync(join(tmpdir(), 'igny8-server-'));
+    const config = loadConfig({ IGNY8_SIDECAR_SECRET: secret, SIDECAR_PORT: '0', SIDECAR_DATA_DIR: dir });
+    const sync = createSync({ config, keyRing: keyRingFromConfig(config), logger: logs.logger });
+    const running = await startSidecar(config, { logger: logs.logger, sync: sync.service });
     try {
       expect(running.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       const result = await runShimConversation({
@@ -53,6 +60,8 @@ describe('startSidecar (real listen on 127.0.0.1:0)', () => {
       expect(result).toMatchObject({ status: 200, body: { success: true, data: { sidecar: { reachable: true } } } });
     } finally {
       await running.close();
+      await sync.close();
+      rmSync(dir, { recursive: true, force: true });
     }
     expect(running.server.listening).toBe(false);
   });

@@ -2,7 +2,7 @@
  * In-memory SiteMetadataStore: key = site id + structure revision, TTL 300 s (the original plugin's 5-minute
  * transient). A new structure_rev makes old entries unreachable; they age out or are evicted oldest-first.
  */
-import type { SiteMetadata, SiteMetadataStore } from '../domain/site-metadata.ts';
+import type { SiteMetadata, SiteMetadataStore } from '../handlers/site-metadata.ts';
 
 export class SiteMetadataCache implements SiteMetadataStore {
   private readonly entries = new Map<string, { expiresAtMs: number; metadata: SiteMetadata }>();

@@ -24,7 +24,7 @@ import { join, resolve } from 'node:path';
 
 import Database from 'better-sqlite3';
 
-import { compareSeq, SyncSnapshot } from '../domain/sync/snapshot.ts';
+import { compareSeq, SyncSnapshot } from '../sync/snapshot.ts';
 
 export type SyncState = 'pending' | 'pending_manual' | 'in_flight' | 'synced' | 'failed' | 'dead';
 export type Writeback = 'synced' | 'failed';

@@ -3,11 +3,11 @@
  * sidecar JWT (iss igny8-sidecar, aud igny8-shim-internal, htm/htu/bh of this very request). Used only by the sync
  * worker and the reconciler, never while the shim waits on the sidecar, so it cannot deadlock a PHP worker pool.
  */
-import { contract, jwtParams, restRoutePrefix } from '../contract.ts';
+import { contract, jwtParams, restRoutePrefix } from '../contract/contract.ts';
 import type { Logger } from '../logger.ts';
-import { signJwt } from '../shim-protocol/jwt.ts';
-import { bodyHash, type KeyRing } from '../shim-protocol/keys.ts';
-import { newJti } from '../shim-protocol/shim-requests.ts';
+import { signJwt } from '../protocol/jwt.ts';
+import { bodyHash, type KeyRing } from '../protocol/keys.ts';
+import { newJti } from '../protocol/shim-requests.ts';
 
 export type InternalOp =
   | { op: 'list_pending'; limit?: number; after_id?: number }

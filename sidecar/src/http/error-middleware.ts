@@ -7,8 +7,8 @@ import { randomUUID } from 'node:crypto';
 
 import type { ErrorRequestHandler } from 'express';
 
-import { errorEnvelope } from '../domain/envelope.ts';
-import { AppError, toAppError } from '../errors.ts';
+import { errorEnvelope } from '../contract/envelope.ts';
+import { AppError, toAppError } from '../contract/errors.ts';
 import type { Logger } from '../logger.ts';
 import type { ReplyWriter } from './signed-reply.ts';
 

@@ -5,8 +5,8 @@
  */
 import express, { type RequestHandler } from 'express';
 
-import { limits } from '../contract.ts';
-import { AppError } from '../errors.ts';
+import { limits } from '../contract/contract.ts';
+import { AppError } from '../contract/errors.ts';
 
 export function captureRawBody(): RequestHandler[] {
   return [

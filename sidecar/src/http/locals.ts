@@ -1,9 +1,9 @@
 /**
  * What the HTTP layer learns about a request, kept on `res.locals` (typed here).
  */
-import type { SiteKeys } from '../shim-protocol/keys.ts';
-import type { ShimContext } from '../shim-protocol/messages.ts';
-import { AppError } from '../errors.ts';
+import type { SiteKeys } from '../protocol/keys.ts';
+import type { ShimContext } from '../protocol/messages.ts';
+import { AppError } from '../contract/errors.ts';
 import type { Response } from 'express';
 
 /** Set once the shim's JWT verified: from then on every reply is signed. */

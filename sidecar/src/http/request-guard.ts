@@ -4,7 +4,7 @@
  */
 import type { RequestHandler } from 'express';
 
-import { AppError } from '../errors.ts';
+import { AppError } from '../contract/errors.ts';
 
 export class HostAllowList {
   private readonly explicit: ReadonlySet<string> | undefined;

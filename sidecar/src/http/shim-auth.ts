@@ -5,9 +5,9 @@ import { randomUUID } from 'node:crypto';
 
 import type { RequestHandler } from 'express';
 
-import { AppError } from '../errors.ts';
-import { ShimContext } from '../shim-protocol/messages.ts';
-import type { ShimRequestVerifier } from '../shim-protocol/shim-requests.ts';
+import { AppError } from '../contract/errors.ts';
+import { ShimContext } from '../protocol/messages.ts';
+import type { ShimRequestVerifier } from '../protocol/shim-requests.ts';
 
 export function authenticateShim(verifier: ShimRequestVerifier): RequestHandler {
   return async (req, res, next) => {

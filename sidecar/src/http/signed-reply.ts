@@ -3,9 +3,9 @@
  */
 import type { Response } from 'express';
 
-import { jwtParams } from '../contract.ts';
-import type { SidecarReply } from '../shim-protocol/messages.ts';
-import { signSidecarReply, type Clock } from '../shim-protocol/shim-requests.ts';
+import { jwtParams } from '../contract/contract.ts';
+import type { SidecarReply } from '../protocol/messages.ts';
+import { signSidecarReply, type Clock } from '../protocol/shim-requests.ts';
 import type { ShimAuth } from './locals.ts';
 
 export type ReplyWriter = (res: Response, reply: SidecarReply, auth: ShimAuth) => Promise<void>;

@@ -9,7 +9,7 @@ import { SyncStore } from '../adapters/sync-store.ts';
 import { WordPressInternalClient, WordPressUnavailableError, type WordPressOps } from '../adapters/wp-internal-client.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
-import type { KeyRing } from '../shim-protocol/keys.ts';
+import type { KeyRing } from '../protocol/keys.ts';
 import { CredentialVault } from './credential-vault.ts';
 import { Reconciler } from './reconciler.ts';
 import { SyncService } from './service.ts';

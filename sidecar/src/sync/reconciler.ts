@@ -8,9 +8,9 @@ import { z } from 'zod';
 
 import type { SyncStore } from '../adapters/sync-store.ts';
 import type { WordPressOps } from '../adapters/wp-internal-client.ts';
-import { compareSeq, parseSnapshots, type SyncSnapshot } from '../domain/sync/snapshot.ts';
+import { compareSeq, parseSnapshots, type SyncSnapshot } from './snapshot.ts';
 import type { Logger } from '../logger.ts';
-import { JsonObject, phpInt, phpNumber } from '../shim-protocol/messages.ts';
+import { JsonObject, phpInt, phpNumber } from '../protocol/messages.ts';
 import type { SiteState } from './site-state.ts';
 import { TermChange, type StructureSync } from './structure.ts';
 import type { SyncWorker } from './worker.ts';

@@ -5,9 +5,9 @@
  */
 import { Igny8Error, type ConnectionReport, type Igny8Client } from '../adapters/igny8-client.ts';
 import type { SyncJob, SyncStore } from '../adapters/sync-store.ts';
-import { activeStatusMap, wpToIgny8 } from '../domain/status-map.ts';
-import { DELETED_IGNY8_STATUS } from '../domain/sync/payload.ts';
-import { DELETED_STATUS, maxSeq, nextSeq, parseSnapshots, type SyncSnapshot } from '../domain/sync/snapshot.ts';
+import { activeStatusMap, wpToIgny8 } from '../mapping/status-map.ts';
+import { DELETED_IGNY8_STATUS } from './payload.ts';
+import { DELETED_STATUS, maxSeq, nextSeq, parseSnapshots, type SyncSnapshot } from './snapshot.ts';
 import type {
   ConnectionTestResult,
   ConnectionView,
@@ -16,16 +16,16 @@ import type {
   StoredCredentialFacts,
   SyncPort,
   SyncStateView,
-} from '../domain/sync/ports.ts';
-import type { ConnectionState, SyncQueueStats } from '../domain/status.ts';
+} from './ports.ts';
+import type { ConnectionState, SyncQueueStats } from '../handlers/status.ts';
 import type { Logger } from '../logger.ts';
-import type { ShimContext } from '../shim-protocol/messages.ts';
+import type { ShimContext } from '../protocol/messages.ts';
 import type { CredentialVault } from './credential-vault.ts';
 import type { Reconciler } from './reconciler.ts';
 import type { SiteState } from './site-state.ts';
 import { TermChange, type StructureSync } from './structure.ts';
 import type { SyncWorker } from './worker.ts';
-import type { SiteMetadata } from '../domain/site-metadata.ts';
+import type { SiteMetadata } from '../handlers/site-metadata.ts';
 
 const CONNECTION_KEY = 'connection';
 const STAGE_TTL_MS = 120_000;

@@ -3,7 +3,7 @@
  * clock, as the last verified shim message carried them (a proxied request's ctx, a sync event's ctx, or
  * `list_pending`). Persisted, so a restarted sidecar can deliver before WordPress calls again.
  */
-import type { SiteClock } from '../domain/site-time.ts';
+import type { SiteClock } from '../mapping/site-time.ts';
 import type { SyncStore } from '../adapters/sync-store.ts';
 
 export interface SiteSnapshot {

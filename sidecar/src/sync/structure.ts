@@ -20,10 +20,10 @@ import { z } from 'zod';
 import type { Igny8Client } from '../adapters/igny8-client.ts';
 import { STRUCTURE_KEY, termKey, type SyncJob, type SyncStore } from '../adapters/sync-store.ts';
 import type { WordPressOps } from '../adapters/wp-internal-client.ts';
-import { toSiteMetadata, type SiteMetadata } from '../domain/site-metadata.ts';
-import { compareSeq, nextSeq, Seq } from '../domain/sync/snapshot.ts';
+import { toSiteMetadata, type SiteMetadata } from '../handlers/site-metadata.ts';
+import { compareSeq, nextSeq, Seq } from './snapshot.ts';
 import type { Logger } from '../logger.ts';
-import { opFailure, phpInt, SiteInfoResult } from '../shim-protocol/messages.ts';
+import { opFailure, phpInt, SiteInfoResult } from '../protocol/messages.ts';
 import type { CredentialVault } from './credential-vault.ts';
 import type { SiteState } from './site-state.ts';
 

@@ -13,9 +13,9 @@
 import { Igny8Error, type Igny8Client } from '../adapters/igny8-client.ts';
 import type { SyncJob, SyncStore } from '../adapters/sync-store.ts';
 import { WordPressUnavailableError, type InternalOp, type WordPressOps } from '../adapters/wp-internal-client.ts';
-import { backoffDelay, type BackoffPolicy } from '../domain/sync/backoff.ts';
-import { planDelivery } from '../domain/sync/payload.ts';
-import { DELETED_STATUS } from '../domain/sync/snapshot.ts';
+import { backoffDelay, type BackoffPolicy } from './backoff.ts';
+import { planDelivery } from './payload.ts';
+import { DELETED_STATUS } from './snapshot.ts';
 import type { Logger } from '../logger.ts';
 import type { CredentialVault } from './credential-vault.ts';
 import type { SiteState } from './site-state.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { SiteMetadataCache } from '../../src/adapters/metadata-cache.ts';
-import type { SiteMetadata } from '../../src/domain/site-metadata.ts';
+import type { SiteMetadata } from '../../src/handlers/site-metadata.ts';
 
 const metadata = (name: string): SiteMetadata => ({
   site_info: { name, url: '', description: '', language: '', timezone: '' },

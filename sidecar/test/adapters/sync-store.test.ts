@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { StoreLockedError, SyncStore } from '../../src/adapters/sync-store.ts';
-import type { SyncSnapshot } from '../../src/domain/sync/snapshot.ts';
+import type { SyncSnapshot } from '../../src/sync/snapshot.ts';
 
 const dirs: string[] = [];
 const stores: SyncStore[] = [];

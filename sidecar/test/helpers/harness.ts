@@ -3,15 +3,20 @@
  * and talks to it the way the PHP shim does.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import request from 'supertest';
 
-import { createApp, type AppDeps } from '../../src/app.ts';
-import { closeGracefully } from '../../src/listen.ts';
+import { createApp, type AppDeps } from '../../src/http/app.ts';
+import { closeGracefully } from '../../src/http/listen.ts';
 import { createLogCapture, type LogCapture } from '../../src/logger.ts';
-import { KeyRing } from '../../src/shim-protocol/keys.ts';
+import { KeyRing } from '../../src/protocol/keys.ts';
+import type { SyncFacade } from '../../src/sync/ports.ts';
+import { createSync, type CreateSyncOptions, type SyncRuntime } from '../../src/sync/create-sync.ts';
 import {
   runShimConversation,
   signShimRequest,
@@ -20,10 +25,37 @@ import {
   type ShimTransport,
   type SignShimRequestOptions,
   type SignedShimRequest,
-} from '../../src/shim-protocol/shim-client.ts';
-import type { SidecarReply } from '../../src/shim-protocol/messages.ts';
+} from './shim-client.ts';
+import type { SidecarReply } from '../../src/protocol/messages.ts';
 
 export const TEST_SID = '6f1c1e2a-0000-4000-8000-000000000001';
+
+/** Sync configuration for tests: a private data folder, fast retries, no IGNY8 account configured. */
+export function testSyncConfig(
+  dataDir: string,
+  overrides: Partial<CreateSyncOptions['config']['sync']> = {},
+): CreateSyncOptions['config'] {
+  return {
+    dataDir,
+    wpUrl: undefined,
+    sync: {
+      backoffBaseMs: 20,
+      backoffMaxMs: 40,
+      retryAfterCapMs: 100,
+      maxAttempts: 5,
+      concurrency: 2,
+      reconcileIntervalMs: 60_000,
+      httpTimeoutMs: 1_000,
+      paths: {},
+      credentialsKey: Buffer.alloc(32, 9),
+      apiBaseUrl: undefined,
+      email: undefined,
+      password: undefined,
+      apiKey: undefined,
+      ...overrides,
+    },
+  };
+}
 
 export function newSecret(): string {
   return randomBytes(32).toString('base64url');
@@ -87,6 +119,8 @@ export interface Harness {
   clock: TestClock;
   logs: LogCapture;
   keyRing: KeyRing;
+  /** The sync service the app runs with (the real one on a private folder unless the test passed its own). */
+  sync: SyncFacade;
   /** Sign and send one shim request; the raw supertest response plus the token used. */
   send(options: SendOptions): Promise<{ res: request.Response; signed: SignedShimRequest; bytes: Buffer }>;
   /** Verify a signed sidecar reply as PHP does. */
@@ -136,7 +170,14 @@ export async function startHarness(
   const clock = options.clock ?? new TestClock();
   const logs = createLogCapture('trace');
   const keyRing = new KeyRing({ current: Buffer.from(secret, 'base64url') });
-  const app = createApp({ logger: logs.logger, keyRing, clock: clock.now, ...options.appDeps });
+  // The real sync runtime on a private folder, unless the test brings its own.
+  let ownSync: { runtime: SyncRuntime; dir: string } | undefined;
+  if (options.appDeps?.sync === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'igny8-harness-'));
+    ownSync = { dir, runtime: createSync({ config: testSyncConfig(dir), keyRing, logger: logs.logger, clock: clock.now }) };
+  }
+  const sync = options.appDeps?.sync ?? (ownSync as { runtime: SyncRuntime }).runtime.service;
+  const app = createApp({ logger: logs.logger, keyRing, clock: clock.now, ...options.appDeps, sync });
   const server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -162,6 +203,7 @@ export async function startHarness(
     clock,
     logs,
     keyRing,
+    sync,
     transport,
     async send(send) {
       const htu = send.htu ?? send.path.split('?')[0] ?? send.path;
@@ -201,7 +243,13 @@ export async function startHarness(
     converse(conversation) {
       return runShimConversation({ transport, secret, sid: TEST_SID, nowSec: clock.nowSec, ...conversation });
     },
-    close: () => closeGracefully(server, 1000),
+    async close() {
+      await closeGracefully(server, 1000);
+      if (ownSync !== undefined) {
+        await ownSync.runtime.close();
+        rmSync(ownSync.dir, { recursive: true, force: true });
+      }
+    },
   };
   return harness;
 }

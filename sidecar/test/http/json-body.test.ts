@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { AppError } from '../../src/errors.ts';
+import { AppError } from '../../src/contract/errors.ts';
 import { jsonNestingExceeds, parseJsonBody } from '../../src/http/json-body.ts';
 
 const bytes = (text: string) => Buffer.from(text, 'utf8');

@@ -6,11 +6,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import type { InternalOp, WordPressOps } from '../../src/adapters/wp-internal-client.ts';
 import { WordPressUnavailableError } from '../../src/adapters/wp-internal-client.ts';
-import type { SyncSnapshot } from '../../src/domain/sync/snapshot.ts';
+import type { SyncSnapshot } from '../../src/sync/snapshot.ts';
 import { createLogCapture } from '../../src/logger.ts';
-import { KeyRing } from '../../src/shim-protocol/keys.ts';
+import { KeyRing } from '../../src/protocol/keys.ts';
 import { createSync, type SyncRuntime } from '../../src/sync/create-sync.ts';
 import { FakeIgny8 } from '../helpers/fake-igny8.ts';
+import { testSyncConfig } from '../helpers/harness.ts';
 
 /** WordPress's internal route, in memory: records every batch, answers like the PHP ops. */
 class FakeWordPress implements WordPressOps {
@@ -70,25 +71,14 @@ let sync: SyncRuntime;
 
 function start(policy: { maxAttempts?: number } = {}) {
   sync = createSync({
-    config: {
-      dataDir: dir,
-      wpUrl: undefined,
-      sync: {
-        backoffBaseMs: 20,
-        backoffMaxMs: 40,
-        retryAfterCapMs: 100,
-        maxAttempts: policy.maxAttempts ?? 5,
-        concurrency: 4,
-        reconcileIntervalMs: 60_000,
-        httpTimeoutMs: 1_000,
-        paths: {},
-        credentialsKey: Buffer.alloc(32, 7),
-        apiBaseUrl: undefined,
-        email: igny8.email,
-        password: igny8.password,
-        apiKey: igny8.apiKey,
-      },
-    },
+    config: testSyncConfig(dir, {
+      maxAttempts: policy.maxAttempts ?? 5,
+      concurrency: 4,
+      credentialsKey: Buffer.alloc(32, 7),
+      email: igny8.email,
+      password: igny8.password,
+      apiKey: igny8.apiKey,
+    }),
     keyRing: new KeyRing({ current: Buffer.alloc(32, 1) }),
     logger: createLogCapture('warn').logger,
     fetch: igny8.fetch,

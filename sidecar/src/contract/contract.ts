@@ -1,0 +1,137 @@
+/**
+ * Typed view of the one contract file shared with the PHP shim.
+ *
+ * The JSON is imported (never copied) and validated once at module load, so a contract edit that breaks the
+ * sidecar's assumptions fails at start-up instead of in the middle of a request.
+ */
+import { z } from 'zod';
+
+import rawContract from '../../../plugin-php-shim/contract/igny8-contract.json' with { type: 'json' };
+
+const HttpMethod = z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
+export type HttpMethod = z.infer<typeof HttpMethod>;
+
+const RouteSpec = z.object({
+  id: z.string().regex(/^[a-z][a-z0-9_]*$/),
+  methods: z.array(HttpMethod).min(1),
+  path: z.string().startsWith('/'),
+  auth: z.enum(['public', 'api_key', 'edit_post', 'manage_options']),
+  cache_seconds: z.int().positive().optional(),
+  degraded_when_unavailable: z.boolean().optional(),
+});
+export type RouteSpec = z.infer<typeof RouteSpec>;
+
+const JwtTestVector = z.object({
+  direction: z.enum(['shim->sidecar', 'sidecar->shim']),
+  body: z.string(),
+  bh: z.string(),
+  header: z.record(z.string(), z.string()),
+  claims: z.record(z.string(), z.unknown()),
+  token: z.string(),
+});
+
+const RegisteredTaxonomy = z.looseObject({
+  label: z.string(),
+  singular: z.string(),
+  hierarchical: z.boolean(),
+  id_meta_key: z.string(),
+});
+
+const ContractSchema = z.looseObject({
+  contract_version: z.literal(1),
+  plugin_version: z.string().min(1),
+  rest_namespace: z.string().regex(/^[a-z0-9-]+\/v\d+$/),
+  limits: z.looseObject({
+    max_body_bytes: z.int().positive(),
+    max_json_depth: z.int().positive(),
+    max_images_per_request: z.int().positive(),
+    max_rounds: z.int().positive(),
+    sidecar_timeout_seconds: z.number().positive(),
+    sidecar_connect_timeout_seconds: z.number().positive(),
+  }),
+  routes: z.array(RouteSpec).min(1),
+  internal_route: z.object({ path: z.string(), methods: z.array(HttpMethod) }),
+  sidecar_paths: z.object({ continue: z.string(), events: z.string(), health: z.string() }),
+  jwt: z.object({
+    alg: z.literal('HS256'),
+    max_ttl_seconds: z.int().positive(),
+    leeway_seconds: z.int().nonnegative(),
+    previous_key_grace_seconds: z.int().nonnegative(),
+    header: z.string(),
+    shim: z.object({ iss: z.string(), derive: z.literal('shim->sidecar') }),
+    sidecar: z.object({ iss: z.string(), derive: z.literal('sidecar->shim') }),
+    audiences: z.object({ sidecar: z.string(), shim: z.string(), shim_internal: z.string() }),
+    test_vectors: z.object({
+      secret: z.string(),
+      kid: z.string(),
+      k_shim_hex: z.string(),
+      k_sidecar_hex: z.string(),
+      vectors: z.array(JwtTestVector).min(1),
+    }),
+  }),
+  post_types: z.array(z.string()),
+  taxonomies: z.looseObject({
+    writable: z.array(z.string()),
+    registered: z.object({ igny8_clusters: RegisteredTaxonomy, igny8_sectors: RegisteredTaxonomy }),
+  }),
+  plugins_detected: z.record(z.string(), z.string()),
+  status_maps: z.looseObject({
+    igny8_to_wp: z.record(z.string(), z.string()),
+    igny8_to_wp_default: z.string(),
+    wp_to_igny8: z.record(z.string(), z.string()),
+    wp_to_igny8_default: z.string(),
+    wp_statuses: z.array(z.string()),
+  }),
+  meta: z.looseObject({
+    post: z.record(z.string(), z.looseObject({ type: z.string(), rest: z.boolean() })),
+    lookup_keys: z.array(z.string()),
+    pending_marker_key: z.string(),
+  }),
+  sync: z.looseObject({
+    deleted_status: z.string(),
+    states: z.array(z.string()),
+  }),
+  options: z.record(z.string(), z.looseObject({ type: z.string() })),
+  operations: z.object({ proxy: z.array(z.string()).min(1), internal: z.array(z.string()) }),
+  error_codes: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/), z.int().min(400).max(599)),
+});
+export type Contract = z.infer<typeof ContractSchema>;
+
+/** Every error code the contract knows; `AppError` accepts only these. */
+export type ErrorCode = keyof typeof rawContract.error_codes;
+
+function loadContract(): Contract {
+  const parsed = ContractSchema.safeParse(rawContract);
+  if (!parsed.success) {
+    throw new Error(`plugin-php-shim/contract/igny8-contract.json does not match what the sidecar expects:\n${z.prettifyError(parsed.error)}`);
+  }
+  return parsed.data;
+}
+
+export const contract: Contract = loadContract();
+
+export const limits = contract.limits;
+export const jwtParams = contract.jwt;
+
+/** HTTP status for a contract error code (the one table PHP uses too). */
+export function statusForErrorCode(code: ErrorCode): number {
+  const status = contract.error_codes[code];
+  if (status === undefined) {
+    throw new Error(`error code ${code} is missing from the contract`);
+  }
+  return status;
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(contract.error_codes, value);
+}
+
+/** Distinct route ids, in contract order (`publish_content` has two paths but one id). */
+export const contractRouteIds: readonly string[] = [...new Set(contract.routes.map((route) => route.id))];
+
+export function isProxyOperation(name: string): boolean {
+  return contract.operations.proxy.includes(name);
+}
+
+/** Full REST route prefix as WordPress's `get_route()` reports it, e.g. `/igny8/v1`. */
+export const restRoutePrefix = `/${contract.rest_namespace}`;

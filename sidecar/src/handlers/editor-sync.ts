@@ -1,0 +1,138 @@
+/**
+ * The editor's sync routes (SPEC §7 sidebar) and "Sync all pending" (settings):
+ * - `GET  /editor/posts/{post_id}/sync` → the post's sync state (from the queue; when the queue does not know the
+ *   post, one `find_posts` round reads its marker and last sync from WordPress);
+ * - `POST /editor/posts/{post_id}/sync` → Sync now: one `find_posts` round for a fresh snapshot, then enqueue it
+ *   (delivered even when nothing changed) and answer the same shape;
+ * - `POST /settings/sync-all-pending` → release every change held by manual sync mode;
+ * - `POST /settings/sync-structure` → "Sync site structure": one `site_info` round (no re-entry), then the push is
+ *   enqueued on the durable queue (retried while IGNY8 is down) and the answer says so.
+ * The shim authorised the caller already (`edit_post` on that post / `manage_options`).
+ */
+import { AppError } from '../contract/errors.ts';
+import { opFailure, SiteInfoResult } from '../protocol/messages.ts';
+import { toSiteMetadata } from './site-metadata.ts';
+import { execute, respond, type RouteHandler } from '../protocol/conversation.ts';
+import { successEnvelope } from '../contract/envelope.ts';
+import { metaString, pickPost, postsFrom, routeId, type ManagedPost } from '../mapping/managed-post.ts';
+import type { SyncPort, SyncStateView } from '../sync/ports.ts';
+import { snapshotFromPost } from '../sync/snapshot.ts';
+
+const findById = (postId: number) => ({ op: 'find_posts', meta_key: '_igny8_content_id', post_id: postId, limit: 1 }) as const;
+
+/** WordPress stores `_igny8_last_synced` in site time; the API answers ISO 8601 (UTC). */
+function siteTimeToIso(value: string | null, gmtOffsetHours: number): string | null {
+  const match = value === null ? null : /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/.exec(value);
+  if (match === null) {
+    return null;
+  }
+  const [, y, mo, d, h, mi, s] = match.map(Number) as [number, number, number, number, number, number, number];
+  return new Date(Date.UTC(y, mo - 1, d, h, mi, s) - gmtOffsetHours * 3_600_000).toISOString();
+}
+
+function stateFromPost(post: ManagedPost, syncMode: 'auto' | 'manual', gmtOffsetHours: number): SyncStateView {
+  const lastSynced = siteTimeToIso(metaString(post, '_igny8_last_synced'), gmtOffsetHours);
+  const mirrored = metaString(post, '_igny8_sync_state');
+  return {
+    post_id: post.id,
+    state: mirrored === 'failed' ? 'failed' : lastSynced !== null ? 'synced' : 'never',
+    attempts: 0,
+    last_error: mirrored === 'failed' ? metaString(post, '_igny8_sync_error') : null,
+    next_retry_at: null,
+    last_synced_at: lastSynced,
+    updated_at: null,
+    sync_mode: syncMode,
+  };
+}
+
+function postFrom(result: unknown, postId: number): ManagedPost | undefined {
+  return pickPost(postsFrom(result).filter((post) => post.id === postId));
+}
+
+export function createSyncRoutes(sync: SyncPort): RouteHandler[] {
+  const state: RouteHandler = {
+    id: 'editor_sync_state',
+    start({ ctx, params }) {
+      const postId = Number(routeId(params, 'post_id'));
+      const view = sync.state(postId);
+      if (view !== undefined) {
+        return respond(200, successEnvelope(ctx.request_id, view));
+      }
+      return execute([findById(postId)], { post_id: postId });
+    },
+    resume({ ctx }, data, [result]) {
+      const postId = Number(data.post_id);
+      const post = postFrom(result, postId);
+      if (post === undefined) {
+        throw new AppError('POST_NOT_FOUND', 'This post is not managed by IGNY8.', { field: 'post_id' });
+      }
+      const { snapshot, marker } = snapshotFromPost(post);
+      if (marker !== undefined) {
+        // A change WordPress recorded that the queue does not know yet (the sidecar was down): enqueue it now.
+        sync.notice({ ...snapshot, seq: marker });
+        const view = sync.state(postId);
+        if (view !== undefined) {
+          return respond(200, successEnvelope(ctx.request_id, view));
+        }
+      }
+      return respond(200, successEnvelope(ctx.request_id, stateFromPost(post, sync.syncMode(), ctx.site.gmt_offset)));
+    },
+  };
+
+  const now: RouteHandler = {
+    id: 'editor_sync_now',
+    start({ params }) {
+      const postId = Number(routeId(params, 'post_id'));
+      return execute([findById(postId)], { post_id: postId });
+    },
+    resume({ ctx }, data, [result]) {
+      const postId = Number(data.post_id);
+      const post = postFrom(result, postId);
+      if (post === undefined) {
+        // WordPress cannot read it for us (e.g. a post IGNY8 knows by task id only): resend what the queue has.
+        const view = sync.retryStored(postId);
+        if (view === undefined) {
+          throw new AppError('POST_NOT_FOUND', 'This post is not managed by IGNY8.', { field: 'post_id' });
+        }
+        return respond(200, successEnvelope(ctx.request_id, view, 'Sync queued.'));
+      }
+      const { snapshot, marker } = snapshotFromPost(post);
+      return respond(200, successEnvelope(ctx.request_id, sync.syncNow(snapshot, marker), 'Sync queued.'));
+    },
+  };
+
+  const syncAll: RouteHandler = {
+    id: 'settings_sync_all',
+    start({ ctx }) {
+      const released = sync.releaseAllPending();
+      return respond(200, successEnvelope(ctx.request_id, { released }, `${released} pending change${released === 1 ? '' : 's'} released.`));
+    },
+    resume() {
+      throw new AppError('BAD_REQUEST', 'This route runs no operations.');
+    },
+  };
+
+  const syncStructure: RouteHandler = {
+    id: 'settings_sync_structure',
+    start() {
+      if (sync.syncStructure === undefined) {
+        throw new AppError('ROUTE_NOT_FOUND', 'This sidecar has no sync queue.');
+      }
+      return execute([{ op: 'site_info' }]);
+    },
+    resume({ ctx }, _state, [result]) {
+      const failure = opFailure(result);
+      if (failure !== undefined) {
+        throw new AppError('OPERATION_FAILED', `Reading site information failed: ${failure.error.message}`);
+      }
+      const parsed = SiteInfoResult.safeParse(result);
+      if (!parsed.success || sync.syncStructure === undefined) {
+        throw new AppError('OPERATION_FAILED', 'site_info returned an unexpected shape.');
+      }
+      const queued = sync.syncStructure(toSiteMetadata(parsed.data));
+      return respond(200, successEnvelope(ctx.request_id, { queued: true, ...queued, ...(sync.structureStatus?.() ?? {}) }, 'Site structure sync queued.'));
+    },
+  };
+
+  return [state, now, syncAll, syncStructure];
+}

@@ -1,0 +1,45 @@
+/**
+ * Route id → conversation handler. One file per route family in this folder; adding a contract route means writing
+ * its handler factory here and adding it to the list below. Every contract route must have exactly one handler:
+ * a missing or unknown one stops the sidecar at start-up instead of answering at run time.
+ */
+import { contractRouteIds } from '../contract/contract.ts';
+import type { RouteHandler } from '../protocol/conversation.ts';
+import { createLookupRoutes } from './lookups.ts';
+import { createPublishRoute } from './publish.ts';
+import { createSettingsRoutes } from './settings.ts';
+import { createSiteMetadataRoute, type SiteMetadataStore } from './site-metadata.ts';
+import { createStatusRoute } from './status.ts';
+import { createSyncRoutes } from './editor-sync.ts';
+import type { SyncFacade } from '../sync/ports.ts';
+
+export interface RouteDeps {
+  sidecarVersion: string;
+  siteMetadataStore: SiteMetadataStore;
+  /** The sync service: queue counts and connection for /status, the editor sync routes, the settings routes. */
+  sync: SyncFacade;
+}
+
+export function buildRouteRegistry(deps: RouteDeps, overrides: readonly RouteHandler[] = []): Map<string, RouteHandler> {
+  const handlers: RouteHandler[] = [
+    createStatusRoute({ sidecarVersion: deps.sidecarVersion, syncQueue: deps.sync, connection: deps.sync }),
+    createSiteMetadataRoute({ store: deps.siteMetadataStore }),
+    createPublishRoute(),
+    ...createLookupRoutes(),
+    ...createSyncRoutes(deps.sync),
+    ...createSettingsRoutes(deps.sync),
+    ...overrides,
+  ];
+  const registry = new Map<string, RouteHandler>();
+  for (const handler of handlers) {
+    if (!contractRouteIds.includes(handler.id)) {
+      throw new Error(`route handler ${handler.id} is not a route in the contract`);
+    }
+    registry.set(handler.id, handler);
+  }
+  const missing = contractRouteIds.filter((id) => !registry.has(id));
+  if (missing.length > 0) {
+    throw new Error(`contract routes without a handler: ${missing.join(', ')}`);
+  }
+  return registry;
+}

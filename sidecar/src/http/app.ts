@@ -1,0 +1,107 @@
+/**
+ * createApp(deps) → the Express app, with every collaborator injected (tests pass fakes and clocks; server.ts
+ * passes the real ones). Request pipeline:
+ *
+ *   log → refuse Origin → check Host → /healthz
+ *       → raw body (size cap) → shim JWT → contract routes | /_shim/continue → signed reply
+ *       → error middleware (signed respond once authenticated, plain envelope before)
+ */
+import express, { type Express } from 'express';
+
+import { SiteMetadataCache } from '../adapters/metadata-cache.ts';
+import { SiteRateLimiter } from '../adapters/site-rate-limiter.ts';
+import { contract } from '../contract/contract.ts';
+import { ConversationRunner, type RouteHandler } from '../protocol/conversation.ts';
+import { buildRouteRegistry } from '../handlers/registry.ts';
+import type { SiteMetadataStore } from '../handlers/site-metadata.ts';
+import type { SyncFacade } from '../sync/ports.ts';
+import type { AppError } from '../contract/errors.ts';
+import { handleErrors } from './error-middleware.ts';
+import { captureRawBody } from './json-body.ts';
+import { HostAllowList, refuseBrowserOrigins, requireAllowedHost } from './request-guard.ts';
+import { logRequests } from './request-log.ts';
+import { authenticateShim } from './shim-auth.ts';
+import { createReplyWriter } from './signed-reply.ts';
+import type { Logger } from '../logger.ts';
+import { healthCheck } from './health.ts';
+import { shimRoutes } from './shim-routes.ts';
+import { syncEventsRoute } from './sync-events.ts';
+import type { KeyRing } from '../protocol/keys.ts';
+import { ReplayCache } from '../protocol/replay-cache.ts';
+import { ShimRequestVerifier, type Clock } from '../protocol/shim-requests.ts';
+import { SIDECAR_VERSION } from '../version.ts';
+
+export interface AppDeps {
+  logger: Logger;
+  keyRing: KeyRing;
+  /** SIDECAR_ALLOWED_HOSTS, or undefined for loopback names on the listening port. */
+  allowedHosts?: readonly string[] | undefined;
+  rateLimitPerMin?: number;
+  clock?: Clock;
+  version?: string;
+  replayCache?: ReplayCache;
+  rateLimiter?: SiteRateLimiter;
+  siteMetadataStore?: SiteMetadataStore;
+  /** The sync service (queue, worker, credentials): sync events, editor sync routes, settings routes, /status counters. */
+  sync: SyncFacade;
+  /** Replacement route handlers (tests). */
+  routeHandlers?: readonly RouteHandler[];
+  /** Called after answering a catastrophic error; server.ts shuts the process down. */
+  onCatastrophic?: (error: AppError) => void;
+}
+
+export function createApp(deps: AppDeps): Express {
+  const clock = deps.clock ?? Date.now;
+  const version = deps.version ?? SIDECAR_VERSION;
+  const writeReply = createReplyWriter(clock);
+  const verifier = new ShimRequestVerifier({
+    keyRing: deps.keyRing,
+    replayCache: deps.replayCache ?? new ReplayCache(),
+    clock,
+  });
+  const registry = buildRouteRegistry(
+    {
+      sidecarVersion: version,
+      siteMetadataStore: deps.siteMetadataStore ?? new SiteMetadataCache({ clock }),
+      sync: deps.sync,
+    },
+    deps.routeHandlers,
+  );
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('trust proxy', false);
+
+  app.use(logRequests(deps.logger));
+  app.use(refuseBrowserOrigins());
+  app.use(requireAllowedHost(new HostAllowList(deps.allowedHosts)));
+  app.get(contract.sidecar_paths.health, healthCheck(version));
+  app.use(captureRawBody());
+  app.use(authenticateShim(verifier));
+  const { sync } = deps;
+  // Every verified shim message carries the site's current settings; the asynchronous worker needs them.
+  app.use((_req, res, next) => {
+    const { shimAuth, shimContext } = res.locals;
+    if (shimAuth !== undefined && shimContext !== undefined) {
+      sync.observe(shimAuth.sid, shimContext);
+    }
+    next();
+  });
+  app.use(syncEventsRoute(sync));
+  app.use(
+    shimRoutes({
+      runner: new ConversationRunner(registry),
+      rateLimiter: deps.rateLimiter ?? new SiteRateLimiter({ perMinute: deps.rateLimitPerMin ?? 600, clock }),
+      writeReply,
+    }),
+  );
+  app.use(
+    handleErrors({
+      logger: deps.logger,
+      writeReply,
+      onCatastrophic: deps.onCatastrophic ?? (() => undefined),
+    }),
+  );
+  return app;
+}

@@ -1,0 +1,19 @@
+/**
+ * `GET /healthz`: liveness for process managers and the start script. Unauthenticated, so loopback callers only,
+ * and it says nothing but "alive" and the version.
+ */
+import type { RequestHandler } from 'express';
+
+import { isLoopbackHost } from '../config.ts';
+import { AppError } from '../contract/errors.ts';
+
+export function healthCheck(version: string): RequestHandler {
+  return (req, res, next) => {
+    if (!isLoopbackHost(req.socket.remoteAddress ?? '')) {
+      next(new AppError('FORBIDDEN', 'Health is served to loopback callers only.'));
+      return;
+    }
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ ok: true, version });
+  };
+}

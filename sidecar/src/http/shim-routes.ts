@@ -1,0 +1,77 @@
+/**
+ * Thin HTTP layer for shim traffic: every contract route at `/{rest_namespace}{path}` with its methods, plus
+ * `POST /_shim/continue`. Each handler turns the request into a conversation input, lets the domain decide, and
+ * writes the signed reply. Anything else that authenticated gets a signed ROUTE_NOT_FOUND.
+ */
+import { Router } from 'express';
+
+import { contract } from '../contract/contract.ts';
+import type { SiteRateLimiter } from '../adapters/site-rate-limiter.ts';
+import type { ConversationRunner } from '../protocol/conversation.ts';
+import { AppError } from '../contract/errors.ts';
+import { parseJsonBody } from './json-body.ts';
+import { requireShim } from './locals.ts';
+import type { ReplyWriter } from './signed-reply.ts';
+import { ContinueBody } from '../protocol/messages.ts';
+import { compileRoutePattern } from './contract-paths.ts';
+
+type Verb = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export function shimRoutes(deps: {
+  runner: ConversationRunner;
+  rateLimiter: SiteRateLimiter;
+  writeReply: ReplyWriter;
+}): Router {
+  const router = Router();
+
+  for (const route of contract.routes) {
+    const pattern = compileRoutePattern(route.path);
+    for (const method of route.methods) {
+      router[method.toLowerCase() as Verb](pattern, async (req, res) => {
+        const { auth, ctx } = requireShim(res);
+        if (ctx.route_id !== route.id) {
+          throw new AppError('BAD_REQUEST', `ctx.route_id ${ctx.route_id} does not match the route ${route.id}.`, {
+            field: 'ctx.route_id',
+          });
+        }
+        // Only conversation starts count: a continue belongs to a call that was already admitted.
+        const decision = deps.rateLimiter.take(auth.sid);
+        if (!decision.allowed) {
+          throw new AppError('RATE_LIMITED', 'Too many requests for this site; retry later.', {
+            retryAfterSeconds: decision.retryAfterSeconds,
+          });
+        }
+        const body = parseJsonBody(res.locals.rawBody ?? Buffer.alloc(0));
+        const reply = await deps.runner.start(route.id, {
+          sid: auth.sid,
+          ctx,
+          method: req.method,
+          params: ctx.params,
+          query: ctx.query,
+          body,
+          kid: auth.keys.kid,
+        });
+        await deps.writeReply(res, reply, auth);
+      });
+    }
+  }
+
+  router.post(contract.sidecar_paths.continue, async (_req, res) => {
+    const { auth, ctx } = requireShim(res);
+    const parsed = ContinueBody.safeParse(parseJsonBody(res.locals.rawBody ?? Buffer.alloc(0)));
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new AppError('BAD_REQUEST', `Invalid continue body (${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}).`, {
+        field: issue?.path.join('.') || 'body',
+      });
+    }
+    const reply = await deps.runner.resume({ sid: auth.sid, ctx }, parsed.data);
+    await deps.writeReply(res, reply, auth);
+  });
+
+  router.use((req, _res, next) => {
+    next(new AppError('ROUTE_NOT_FOUND', `No route ${req.method} ${req.path}.`));
+  });
+
+  return router;
+}

@@ -1,0 +1,43 @@
+/**
+ * The one status table (SPEC §5), from the contract, with the site's overrides from settings on top.
+ */
+import { contract } from '../contract/contract.ts';
+
+export interface StatusMap {
+  igny8ToWp: Record<string, string>;
+  wpToIgny8: Record<string, string>;
+}
+
+const WP_STATUSES = new Set(contract.status_maps.wp_statuses);
+
+function stringRecord(value: unknown): Record<string, string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return {};
+  }
+  return Object.fromEntries(
+    Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+  );
+}
+
+/** The active map: contract defaults, overridden per key by `igny8_status_map_*` settings. */
+export function activeStatusMap(settings: Record<string, unknown> = {}): StatusMap {
+  const igny8ToWp = { ...contract.status_maps.igny8_to_wp, ...stringRecord(settings.igny8_status_map_igny8_to_wp) };
+  // An override may only produce statuses WordPress has; anything else falls back to the default.
+  for (const [key, wp] of Object.entries(igny8ToWp)) {
+    if (!WP_STATUSES.has(wp)) {
+      igny8ToWp[key] = contract.status_maps.igny8_to_wp_default;
+    }
+  }
+  return {
+    igny8ToWp,
+    wpToIgny8: { ...contract.status_maps.wp_to_igny8, ...stringRecord(settings.igny8_status_map_wp_to_igny8) },
+  };
+}
+
+export function igny8ToWp(map: StatusMap, igny8Status: string): string {
+  return map.igny8ToWp[igny8Status.toLowerCase()] ?? contract.status_maps.igny8_to_wp_default;
+}
+
+export function wpToIgny8(map: StatusMap, wpStatus: string): string {
+  return map.wpToIgny8[wpStatus] ?? contract.status_maps.wp_to_igny8_default;
+}

@@ -1,0 +1,94 @@
+/**
+ * Site secret → per-direction HMAC keys and key id (architecture.md §1).
+ */
+import { createHash, createHmac } from 'node:crypto';
+
+import { jwtParams } from '../contract/contract.ts';
+
+export const SECRET_BYTES = 32;
+
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+
+export function base64url(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
+}
+
+/** Strict base64url (no padding, no other alphabet); returns undefined instead of guessing. */
+export function decodeBase64url(text: string): Uint8Array | undefined {
+  if (!BASE64URL.test(text) || text.length % 4 === 1) {
+    return undefined;
+  }
+  return new Uint8Array(Buffer.from(text, 'base64url'));
+}
+
+/** base64url(SHA-256(bytes)): the `bh` claim. */
+export function bodyHash(body: Uint8Array | string): string {
+  return createHash('sha256').update(body).digest('base64url');
+}
+
+/**
+ * Decodes a site secret: 32 random bytes, base64url without padding (43 characters). Surrounding whitespace
+ * (a trailing newline in a secret file) is ignored; anything else that is not exactly 32 bytes is refused.
+ * The message never contains the secret.
+ */
+export function decodeSecret(text: string, name = 'secret'): Uint8Array {
+  const trimmed = text.trim();
+  const bytes = decodeBase64url(trimmed);
+  if (bytes === undefined || bytes.byteLength !== SECRET_BYTES || base64url(bytes) !== trimmed) {
+    throw new Error(`${name} must be ${SECRET_BYTES} random bytes encoded as base64url without padding (43 characters)`);
+  }
+  return bytes;
+}
+
+export type KeyDirection = 'shim->sidecar' | 'sidecar->shim';
+
+export function deriveDirectionKey(secret: Uint8Array, direction: KeyDirection): Uint8Array {
+  return new Uint8Array(createHmac('sha256', secret).update(direction, 'utf8').digest());
+}
+
+/** First 16 hex characters of SHA-256(secret): the JWT `kid` and the fingerprint shown in settings. */
+export function keyId(secret: Uint8Array): string {
+  return createHash('sha256').update(secret).digest('hex').slice(0, 16);
+}
+
+export interface SiteKeys {
+  readonly kid: string;
+  /** Verifies shim → sidecar requests (the shim signs with it). */
+  readonly shimToSidecar: Uint8Array;
+  /** Signs sidecar → shim replies and internal calls. */
+  readonly sidecarToShim: Uint8Array;
+}
+
+export function siteKeys(secret: Uint8Array): SiteKeys {
+  return {
+    kid: keyId(secret),
+    shimToSidecar: deriveDirectionKey(secret, jwtParams.shim.derive),
+    sidecarToShim: deriveDirectionKey(secret, jwtParams.sidecar.derive),
+  };
+}
+
+/**
+ * The keys the sidecar accepts, looked up by `kid`. The previous secret (rotation) is accepted only until
+ * `previousValidUntilMs` — the sidecar counts the grace period from its own start with the new secret.
+ */
+export class KeyRing {
+  readonly current: SiteKeys;
+  readonly previous: SiteKeys | undefined;
+  readonly previousValidUntilMs: number;
+
+  constructor(options: { current: Uint8Array; previous?: Uint8Array | undefined; previousValidUntilMs?: number }) {
+    this.current = siteKeys(options.current);
+    this.previous = options.previous === undefined ? undefined : siteKeys(options.previous);
+    this.previousValidUntilMs = options.previousValidUntilMs ?? 0;
+  }
+
+  find(kid: string, nowMs: number): SiteKeys | undefined {
+    if (kid === this.current.kid) {
+      return this.current;
+    }
+    if (this.previous !== undefined && kid === this.previous.kid && nowMs <= this.previousValidUntilMs) {
+      return this.previous;
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * The sidecar's side of the signed exchange: verify a shim request, sign a reply.
+ * Verification order follows architecture.md §2 exactly.
+ */
+import { randomBytes } from 'node:crypto';
+
+import { jwtParams } from '../contract/contract.ts';
+import { AppError } from '../contract/errors.ts';
+import { JwtError, signJwt, verifyJwt } from './jwt.ts';
+import { bodyHash, type KeyRing, type SiteKeys } from './keys.ts';
+import { ShimRequestClaims, type SidecarReplyClaims } from './messages.ts';
+import { ReplayCacheFullError, type ReplayCache } from './replay-cache.ts';
+
+export type Clock = () => number;
+
+export interface ShimRequestFacts {
+  /** Value of the Authorization header. */
+  authorization: string | undefined;
+  method: string;
+  /** Request path without the query string, exactly as received (Express `req.path`). */
+  path: string;
+  rawBody: Uint8Array;
+}
+
+export interface VerifiedShimRequest {
+  keys: SiteKeys;
+  claims: ShimRequestClaims;
+}
+
+export function newJti(): string {
+  return randomBytes(16).toString('hex');
+}
+
+function safeDecodePath(path: string): string | undefined {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `htu` is the route from WordPress's `get_route()`. The shim sends the request to SIDECAR_URL + that route, so
+ * normally htu === path. If the route holds characters that had to be percent-encoded on the wire, WordPress's
+ * route is the decoded form, so the decoded path is accepted too.
+ */
+export function htuMatchesPath(htu: string, path: string): boolean {
+  return htu === path || htu === safeDecodePath(path);
+}
+
+export class ShimRequestVerifier {
+  private readonly keyRing: KeyRing;
+  private readonly replayCache: ReplayCache;
+  private readonly clock: Clock;
+
+  constructor(options: { keyRing: KeyRing; replayCache: ReplayCache; clock: Clock }) {
+    this.keyRing = options.keyRing;
+    this.replayCache = options.replayCache;
+    this.clock = options.clock;
+  }
+
+  /** Throws AppError SIDECAR_AUTH_MISMATCH (unknown kid) or SIGNATURE_INVALID (anything else). */
+  async verify(request: ShimRequestFacts): Promise<VerifiedShimRequest> {
+    const token = bearerToken(request.authorization);
+    if (token === undefined) {
+      throw invalid('missing Bearer token');
+    }
+
+    let verified: { keys: SiteKeys; claims: Record<string, unknown> };
+    try {
+      verified = await verifyJwt(token, (kid) => {
+        const keys = this.keyRing.find(kid, this.clock());
+        return keys === undefined ? undefined : { keys, key: keys.shimToSidecar };
+      });
+    } catch (error) {
+      if (error instanceof JwtError && error.unknownKid) {
+        throw new AppError('SIDECAR_AUTH_MISMATCH', 'The shim signed with a key this sidecar does not have.', {
+          details: { sidecar_kid: this.keyRing.current.kid },
+        });
+      }
+      throw invalid(error instanceof JwtError ? error.message : 'token refused');
+    }
+
+    const parsed = ShimRequestClaims.safeParse(verified.claims);
+    if (!parsed.success) {
+      const first = parsed.error.issues[0];
+      throw invalid(`claim ${first?.path.join('.') || '?'} invalid`);
+    }
+    const claims = parsed.data;
+    const now = Math.floor(this.clock() / 1000);
+    const leeway = jwtParams.leeway_seconds;
+
+    if (claims.iat - leeway > now) {
+      throw invalid('token issued in the future');
+    }
+    if (now > claims.exp + leeway) {
+      throw invalid('token expired');
+    }
+    if (claims.exp < claims.iat || claims.exp - claims.iat > jwtParams.max_ttl_seconds) {
+      throw invalid(`token lifetime must be at most ${jwtParams.max_ttl_seconds} s`);
+    }
+    if (this.replayCache.has(claims.jti, now)) {
+      throw invalid('token replayed');
+    }
+    if (claims.htm !== request.method) {
+      throw invalid('htm does not match the request method');
+    }
+    if (!htuMatchesPath(claims.htu, request.path)) {
+      throw invalid('htu does not match the request path');
+    }
+    if (claims.bh !== bodyHash(request.rawBody)) {
+      throw invalid('bh does not match the request body');
+    }
+    // Recorded only once every check passed; nothing awaits between has() and add().
+    try {
+      this.replayCache.add(claims.jti, claims.exp + leeway, now);
+    } catch (error) {
+      if (error instanceof ReplayCacheFullError) {
+        throw new AppError('RATE_LIMITED', 'Too many signed requests in flight; retry shortly.', {
+          retryAfterSeconds: leeway,
+        });
+      }
+      throw error;
+    }
+    return { keys: verified.keys, claims };
+  }
+}
+
+function bearerToken(authorization: string | undefined): string | undefined {
+  const match = /^Bearer ([A-Za-z0-9_.-]+)$/i.exec(authorization?.trim() ?? '');
+  return match?.[1];
+}
+
+function invalid(reason: string): AppError {
+  return new AppError('SIGNATURE_INVALID', `Request signature invalid: ${reason}.`);
+}
+
+/** Signs the exact reply bytes for `X-IGNY8-Signature`. */
+export async function signSidecarReply(options: {
+  keys: SiteKeys;
+  sid: string;
+  requestJti: string;
+  body: Uint8Array;
+  nowSec: number;
+  ttlSeconds?: number;
+}): Promise<string> {
+  const claims: SidecarReplyClaims = {
+    iss: jwtParams.sidecar.iss,
+    aud: jwtParams.audiences.shim,
+    iat: options.nowSec,
+    exp: options.nowSec + (options.ttlSeconds ?? 30),
+    jti: newJti(),
+    sid: options.sid,
+    req: options.requestJti,
+    bh: bodyHash(options.body),
+  };
+  return signJwt(claims, options.keys.sidecarToShim, options.keys.kid);
+}

@@ -1,0 +1,96 @@
+/**
+ * What the sync and settings routes need from the sync service (implemented in src/sync/service.ts), so the route
+ * handlers stay pure conversation logic.
+ */
+import type { ShimContext } from '../protocol/messages.ts';
+import type { SiteMetadata } from '../handlers/site-metadata.ts';
+import type { SyncSnapshot } from './snapshot.ts';
+
+export type SyncStateName = 'never' | 'pending' | 'pending_manual' | 'in_flight' | 'synced' | 'failed' | 'dead';
+
+/** `GET /editor/posts/{id}/sync` (and the answer of Sync now). */
+export interface SyncStateView {
+  post_id: number;
+  state: SyncStateName;
+  attempts: number;
+  last_error: string | null;
+  next_retry_at: string | null;
+  last_synced_at: string | null;
+  updated_at: string | null;
+  sync_mode: 'auto' | 'manual';
+  /** The latest WordPress status the queue knows for the post, and what IGNY8 gets for it (null when unknown). */
+  wordpress_status?: string | null;
+  igny8_status?: string | null;
+}
+
+export interface SyncPort {
+  state(postId: number): SyncStateView | undefined;
+  /** A post's marker WordPress reported that the queue may not know (editor read): enqueue if new. */
+  notice(snapshot: SyncSnapshot): void;
+  /** Sync now: deliver the fresh snapshot even when nothing changed, resetting a parked or dead job. */
+  syncNow(snapshot: Omit<SyncSnapshot, 'seq'>, marker: string | undefined): SyncStateView;
+  /** Sync now for a post WordPress cannot read for us: re-deliver the stored snapshot. */
+  retryStored(postId: number): SyncStateView | undefined;
+  /** "Sync all pending" (manual mode). */
+  releaseAllPending(): number;
+  /** "Sync site structure": enqueue a push of the metadata just read (sent even when unchanged). */
+  syncStructure?(metadata: SiteMetadata): { state: string; scheduled_at: string | null };
+  /** The last structure push and the next scheduled one. */
+  structureStatus?(): { last_pushed_at: string | null; next_push_at: string | null; state: string | null; last_error: string | null };
+  syncMode(): 'auto' | 'manual';
+}
+
+export interface ConnectionView {
+  state: 'connected' | 'disconnected' | 'error' | 'reauth_required';
+  last_error: string | null;
+  checked_at: string | null;
+}
+
+export interface StoredCredentialFacts {
+  email: string | null;
+  password_present: boolean;
+  token_present: boolean;
+  webhook_key_present: boolean;
+  relogin: boolean;
+  credentials_storable: boolean;
+}
+
+export interface SettingsSecrets {
+  email?: string;
+  password?: string;
+  api_key?: string;
+  relogin?: boolean;
+  /** Forget every stored credential and token. */
+  clear?: boolean;
+  /** The base URL changed: the old session is worthless. */
+  baseUrlChanged?: boolean;
+}
+
+export interface ConnectionTestResult {
+  ok: boolean;
+  message: string;
+  sites: unknown[];
+  code?: string;
+}
+
+export interface SettingsPort {
+  credentials(): StoredCredentialFacts;
+  connection(hasBaseUrl: boolean): ConnectionView;
+  sidecarKid(): string;
+  /** Keeps secrets until WordPress saved the options of the same request (never sent through the shim). */
+  stage(requestId: string, secrets: SettingsSecrets): void;
+  /** WordPress saved the options: store the staged secrets, adopt the new settings, resume a paused target. */
+  commit(requestId: string, sid: string, ctx: ShimContext, settings: Record<string, unknown>): void;
+  discard(requestId: string): void;
+  testConnection(sid: string, ctx: ShimContext): Promise<ConnectionTestResult>;
+}
+
+/** Everything the HTTP layer needs from the sync service. */
+export interface SyncFacade extends SyncPort, SettingsPort {
+  /** Every verified shim message: keep the site's settings for the worker. */
+  observe(sid: string, ctx: ShimContext): void;
+  /** `POST /_shim/events`. */
+  recordEvents(events: readonly unknown[]): { accepted: number; rejected: number };
+  counts(): { pending: number; failed: number };
+  current(): { connected: boolean; tokenPresent: boolean };
+}

@@ -1,0 +1,105 @@
+/**
+ * The sync snapshot: what WordPress reports about a changed post (the shim's shutdown notify, `list_pending`, or a
+ * `find_posts` read for "Sync now"), and what the sidecar turns into IGNY8's payloads. `seq` is the pending marker:
+ * a decimal string that only grows per post, compared as a big integer.
+ */
+import { z } from 'zod';
+
+import { contract } from '../contract/contract.ts';
+import { phpInt } from '../protocol/messages.ts';
+import { metaInt, metaString, type ManagedPost } from '../mapping/managed-post.ts';
+
+const SEQ = /^\d{1,19}$/;
+
+export const Seq = z.union([z.string().regex(SEQ), z.int().nonnegative().transform(String)]);
+
+const optionalId = z
+  .union([phpInt, z.null(), z.literal('')])
+  .optional()
+  .transform((value) => (typeof value === 'number' && value > 0 ? value : null));
+
+export const SyncSnapshot = z.object({
+  post_id: phpInt.pipe(z.int().positive()),
+  seq: Seq,
+  wordpress_status: z.string().min(1).max(40),
+  post_url: z.string().max(4096).nullable().optional().transform((v) => v ?? null),
+  post_type: z.string().min(1).max(40),
+  title: z.string().max(2000).optional().catch('').transform((v) => v ?? ''),
+  content_id: optionalId,
+  task_id: optionalId,
+  keyword_ids: z
+    .array(phpInt)
+    .max(2000)
+    .optional()
+    .catch([])
+    .transform((ids) => (ids ?? []).filter((id) => id > 0)),
+});
+export type SyncSnapshot = z.infer<typeof SyncSnapshot>;
+
+export const EventsBody = z.object({ events: z.array(z.unknown()).max(1000) });
+
+export const DELETED_STATUS: string = contract.sync.deleted_status;
+
+/** Orders two seq values (decimal strings of up to 19 digits). */
+export function compareSeq(a: string, b: string): number {
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+export function maxSeq(a: string, b: string): string {
+  return compareSeq(a, b) >= 0 ? a : b;
+}
+
+/** A seq one above `seq` (Sync now without a new WordPress change). */
+export function nextSeq(seq: string): string {
+  return (BigInt(seq) + 1n).toString();
+}
+
+/** Parses each event on its own: one malformed entry never drops the others. */
+export function parseSnapshots(events: readonly unknown[]): { snapshots: SyncSnapshot[]; rejected: number } {
+  const snapshots: SyncSnapshot[] = [];
+  let rejected = 0;
+  for (const event of events) {
+    const parsed = SyncSnapshot.safeParse(event);
+    if (parsed.success) {
+      snapshots.push(parsed.data);
+    } else {
+      rejected += 1;
+    }
+  }
+  return { snapshots, rejected };
+}
+
+function keywordIds(post: ManagedPost): number[] {
+  const raw = metaString(post, '_igny8_keyword_ids');
+  if (raw === null) {
+    return [];
+  }
+  try {
+    const decoded: unknown = JSON.parse(raw);
+    return Array.isArray(decoded)
+      ? decoded.map((id) => (typeof id === 'string' && /^\d{1,15}$/.test(id) ? Number(id) : id)).filter((id): id is number => Number.isInteger(id) && id > 0)
+      : [];
+  } catch {
+    return [];
+  }
+}
+
+/** A snapshot from a `find_posts` POST; `seq` is the post's marker, or undefined when nothing is pending. */
+export function snapshotFromPost(post: ManagedPost): { snapshot: Omit<SyncSnapshot, 'seq'>; marker: string | undefined } {
+  const marker = metaString(post, contract.meta.pending_marker_key);
+  return {
+    snapshot: {
+      post_id: post.id,
+      wordpress_status: post.status,
+      post_url: post.url,
+      post_type: post.post_type,
+      title: post.title,
+      content_id: metaInt(post, '_igny8_content_id'),
+      task_id: metaInt(post, '_igny8_task_id'),
+      keyword_ids: keywordIds(post),
+    },
+    marker: marker !== null && SEQ.test(marker) ? marker : undefined,
+  };
+}

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+
+import { createPublishRoute } from '../../src/handlers/publish.ts';
+import { ShimContext } from '../../src/protocol/messages.ts';
+import { shimContext } from '../helpers/harness.ts';
+
+const now = new Date('2026-06-01T12:00:00Z');
+const route = createPublishRoute(() => now);
+const ctx = ShimContext.parse(
+  shimContext({ route_id: 'publish_content', settings: { igny8_allowed_post_types: ['post', 'page'], igny8_default_post_status: 'draft' } }),
+);
+const body = { content_id: 42, task_id: 7, title: 'Hello', content_html: '<p>Hi</p>', status: 'completed', tags: ['a'], extra: true };
+
+const upsertResult = (created: boolean) => ({
+  op: 'upsert_post',
+  ok: true,
+  post_id: 31,
+  created,
+  post_type: 'post',
+  post_status: 'publish',
+  permalink: 'http://site.test/hello/',
+  term_ids: { category: [1], post_tag: [5], igny8_clusters: [], igny8_sectors: [] },
+  featured_image_id: null,
+  gallery_ids: [],
+  warnings: [
+    { code: 'IMAGE_REFUSED', message: 'private address', field: 'featured_image' },
+    { code: 'IMAGE_FAILED', message: 'HTTP 500', field: 'gallery.1' },
+  ],
+});
+
+async function publish(result: unknown) {
+  const first = await route.start({ sid: 's', ctx, method: 'POST', params: {}, query: {}, body });
+  if (first.kind !== 'execute') throw new Error('expected an execute step');
+  expect(first.ops).toHaveLength(1);
+  expect(first.ops[0]).toMatchObject({ op: 'upsert_post', content_id: 42, post: { post_status: 'publish' } });
+  // The state crosses PHP as JSON.
+  return route.resume({ sid: 's', ctx }, JSON.parse(JSON.stringify(first.state)), [result]);
+}
+
+describe('publish-content conversation', () => {
+  it('answers 201 with the SPEC response on create, warnings from both sides included', async () => {
+    expect(await publish(upsertResult(true))).toMatchObject({
+      kind: 'respond',
+      status: 201,
+      body: {
+        success: true,
+        message: 'Post created.',
+        data: {
+          assigned_post_id: 31,
+          post_id: 31,
+          post_url: 'http://site.test/hello/',
+          wordpress_status: 'publish',
+          post_status: 'publish',
+          status: 'completed',
+          synced_at: '2026-06-01 14:00:00',
+          post_type: 'post',
+          content_type: 'post',
+          content_id: 42,
+          task_id: 7,
+          term_ids: { category: [1], post_tag: [5], igny8_clusters: [], igny8_sectors: [] },
+          warnings: [
+            { code: 'UNKNOWN_FIELD', field: 'extra' },
+            { code: 'IMAGE_REFUSED', field: 'featured_image' },
+            { code: 'IMAGE_FAILED', field: 'gallery_images.1' },
+          ],
+        },
+      },
+    });
+  });
+
+  it('answers 200 on update', async () => {
+    expect(await publish(upsertResult(false))).toMatchObject({ status: 200, body: { message: 'Post updated.' } });
+  });
+
+  it('turns a lock timeout into 409 CONFLICT and other failures into 502', async () => {
+    await expect(publish({ ok: false, error: { code: 'CONFLICT', message: 'busy' } })).rejects.toMatchObject({ code: 'CONFLICT', status: 409 });
+    await expect(publish({ ok: false, error: { code: 'OPERATION_FAILED', message: 'db' } })).rejects.toMatchObject({ code: 'OPERATION_FAILED', status: 502 });
+    await expect(publish({ ok: true, post_id: 'x' })).rejects.toMatchObject({ code: 'OPERATION_FAILED' });
+  });
+
+  it('refuses an empty body before planning anything', async () => {
+    await expect(Promise.resolve().then(() => route.start({ sid: 's', ctx, method: 'POST', params: {}, query: {}, body: undefined }))).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+});
