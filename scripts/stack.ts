@@ -30,6 +30,8 @@ export interface StackOptions {
 	extraPluginDirs?: string[];
 	sidecarEnv?: Record< string, string >;
 	log?: ( message: string ) => void;
+	/** Aborting (SIGINT/SIGTERM while starting) stops whatever already started; startStack then rejects. */
+	signal?: AbortSignal;
 }
 
 export interface Stack {
@@ -103,6 +105,84 @@ async function killGroup( child: ChildProcess | undefined, signal: NodeJS.Signal
 	}
 }
 
+/** The rule the shim applies to an API key (Security\\Api_Key::set): a key it would refuse must stop start-up. */
+export const API_KEY_RULE = '32–512 printable characters (ASCII 0x21–0x7E, no spaces)';
+
+export function apiKeyProblem( key: string ): string | undefined {
+	return /^[\x21-\x7E]{32,512}$/.test( key )
+		? undefined
+		: `IGNY8_API_KEY must be ${ API_KEY_RULE }; the one given has ${ key.length } character${ key.length === 1 ? '' : 's' }${ /[^\x21-\x7E]/.test( key ) ? ', some not printable' : '' }. The site would refuse it and every IGNY8 call would get 401.`;
+}
+
+/**
+ * The processes whose death ends the stack: this one, plus the launchers above it that belong to the same command
+ * (`npm start` → sh → tsx → node): killing any of them with kill -9 must not leave the stack running.
+ */
+function owners(): number[] {
+	const list = [ process.pid ];
+	let pid = process.ppid;
+	while ( pid > 1 && list.length < 6 ) {
+		let cmdline: string;
+		let stat: string;
+		try {
+			cmdline = fs.readFileSync( `/proc/${ pid }/cmdline`, 'utf8' ).split( '\0' ).join( ' ' );
+			stat = fs.readFileSync( `/proc/${ pid }/stat`, 'utf8' );
+		} catch {
+			break;
+		}
+		if ( ! /(^|\/| )(npm|npx|tsx)( |$)|node_modules\/\.bin\/tsx|tsx\/dist|scripts\/(start|bench|soak)\.(sh|ts)|npm-cli\.js|npm (start|run)/.test( cmdline ) ) {
+			break;
+		}
+		list.push( pid );
+		pid = Number( stat.slice( stat.lastIndexOf( ')' ) + 2 ).split( ' ' )[ 1 ] );
+	}
+	return list;
+}
+
+/**
+ * A detached watchdog: when this process or one of its launchers is gone (exited, or killed with kill -9), it
+ * stops this process (SIGTERM, then SIGKILL), the sidecar's process group (pgid in the state folder) and the
+ * instance's servers (wp-runtime.sh stop), so no child outlives the stack's owner.
+ */
+function startWatchdog( stateDir: string, env: NodeJS.ProcessEnv ): ChildProcess {
+	const script = [
+		'watching=1',
+		'while [ $watching = 1 ]; do for p in $OWNERS; do kill -0 "$p" 2>/dev/null || watching=0; done; [ $watching = 1 ] && sleep 0.5; done',
+		'if kill -0 "$SELF" 2>/dev/null; then kill -TERM "$SELF" 2>/dev/null; for i in $(seq 50); do kill -0 "$SELF" 2>/dev/null || break; sleep 0.2; done; kill -KILL "$SELF" 2>/dev/null; fi',
+		'pg=$(cat "$SIDECAR_PGID" 2>/dev/null || true)',
+		'case "$pg" in ""|*[!0-9]*) ;; *) kill -TERM -- "-$pg" 2>/dev/null; sleep 1; kill -KILL -- "-$pg" 2>/dev/null ;; esac',
+		'rm -f "$SIDECAR_PGID"',
+		'exec bash "$RUNTIME" stop >/dev/null 2>&1',
+	].join( '\n' );
+	const watchdog = spawn( 'bash', [ '-c', script ], {
+		detached: true,
+		stdio: 'ignore',
+		env: {
+			...env,
+			SELF: String( process.pid ),
+			OWNERS: owners().join( ' ' ),
+			SIDECAR_PGID: path.join( stateDir, 'sidecar.pgid' ),
+			RUNTIME: path.join( ROOT, 'scripts/wp-runtime.sh' ),
+		},
+	} );
+	watchdog.unref();
+	return watchdog;
+}
+
+/** A sidecar group left by an owner that died before its watchdog could act: stop it before reusing the port. */
+function killRecordedSidecar( stateDir: string ): void {
+	const file = path.join( stateDir, 'sidecar.pgid' );
+	const pgid = Number( fs.existsSync( file ) ? fs.readFileSync( file, 'utf8' ).trim() : NaN );
+	if ( Number.isInteger( pgid ) && pgid > 1 ) {
+		try {
+			process.kill( -pgid, 'SIGKILL' );
+		} catch {
+			// Already gone.
+		}
+	}
+	fs.rmSync( file, { force: true } );
+}
+
 export async function startStack( options: StackOptions = {} ): Promise< Stack > {
 	const log = options.log ?? ( ( m: string ) => process.stdout.write( m + '\n' ) );
 	const wpVersion = options.wpVersion ?? process.env.WP_VERSION ?? '6.1';
@@ -126,28 +206,45 @@ export async function startStack( options: StackOptions = {} ): Promise< Stack >
 		IGNY8_TRUSTED_PROXIES: options.trustedProxies ?? process.env.IGNY8_TRUSTED_PROXIES ?? '',
 		EXTRA_PLUGIN_DIRS: ( options.extraPluginDirs ?? [] ).join( ' ' ),
 	};
-	const runtime = async ( ...args: string[] ) => {
-		const { stdout } = await run( 'bash', [ path.join( ROOT, 'scripts/wp-runtime.sh' ), ...args ], {
-			env: runtimeEnv,
-			maxBuffer: 16 * 1024 * 1024,
-		} );
-		return stdout;
-	};
-
-	let t = Date.now();
-	log( `Starting WordPress ${ wpVersion } (${ wpDb }) on ${ wpUrl }…` );
-	log( ( await runtime( options.fresh ? 'up' : 'ensure' ) ).trim() );
-	if ( options.fresh ) {
-		// A fresh site gets a fresh sidecar store: yesterday's queue belongs to yesterday's site.
-		fs.rmSync( path.join( stateDir, 'sidecar' ), { recursive: true, force: true } );
-	}
-	log( `WordPress ready in ${ ( ( Date.now() - t ) / 1000 ).toFixed( 1 ) } s` );
-
 	const keyFile = path.join( stateDir, 'igny8-api-key' );
 	const apiKey =
 		options.apiKey ??
 		process.env.IGNY8_API_KEY ??
 		( fs.existsSync( keyFile ) ? fs.readFileSync( keyFile, 'utf8' ).trim() : randomBytes( 32 ).toString( 'base64url' ) );
+	const keyProblem = apiKeyProblem( apiKey );
+	if ( keyProblem !== undefined ) {
+		throw new Error( keyProblem );
+	}
+
+	const signal = options.signal;
+	const aborted = () => {
+		if ( signal?.aborted ) {
+			throw new Error( 'start-up interrupted: everything started so far was stopped' );
+		}
+	};
+	aborted();
+	/** wp-runtime.sh commands in flight: an abort ends them before `stop` runs. */
+	const inFlight = new Set< ChildProcess >();
+	const runtime = async ( ...args: string[] ) => {
+		const pending = run( 'bash', [ path.join( ROOT, 'scripts/wp-runtime.sh' ), ...args ], {
+			env: runtimeEnv,
+			maxBuffer: 16 * 1024 * 1024,
+		} );
+		inFlight.add( pending.child );
+		try {
+			const { stdout } = await pending;
+			return stdout;
+		} finally {
+			inFlight.delete( pending.child );
+		}
+	};
+
+	fs.mkdirSync( stateDir, { recursive: true } );
+	killRecordedSidecar( stateDir );
+	const watchdog = startWatchdog( stateDir, runtimeEnv );
+	let t = Date.now();
+	log( `Starting WordPress ${ wpVersion } (${ wpDb }) on ${ wpUrl }…` );
+
 	fs.writeFileSync( keyFile, apiKey, { mode: 0o600 } );
 
 	const sidecarLog = path.join( stateDir, 'sidecar.log' );
@@ -186,6 +283,9 @@ export async function startStack( options: StackOptions = {} ): Promise< Stack >
 		} );
 		sidecar = child;
 		fs.closeSync( out );
+		if ( child.pid !== undefined ) {
+			fs.writeFileSync( path.join( stateDir, 'sidecar.pgid' ), String( child.pid ) );
+		}
 		const exited = new Promise< never >( ( _resolve, reject ) =>
 			child.once( 'exit', ( code ) => {
 				const tail = fs.readFileSync( sidecarLog, 'utf8' ).split( '\n' ).slice( -15 ).join( '\n' );
@@ -195,26 +295,57 @@ export async function startStack( options: StackOptions = {} ): Promise< Stack >
 		exited.catch( () => undefined );
 		await Promise.race( [ waitForOk( `${ sidecarUrl }/healthz`, 20_000 ), exited ] );
 	};
-	const stopSidecar = ( signal: NodeJS.Signals = 'SIGTERM' ) => killGroup( sidecar, signal );
+	const stopSidecar = async ( signal: NodeJS.Signals = 'SIGTERM' ) => {
+		await killGroup( sidecar, signal );
+		fs.rmSync( path.join( stateDir, 'sidecar.pgid' ), { force: true } );
+	};
 	const stopAll = async () => {
+		for ( const child of inFlight ) {
+			child.kill( 'SIGTERM' );
+		}
 		await stopSidecar();
 		await simulator?.close();
 		await runtime( 'stop' );
+		watchdog.kill( 'SIGKILL' );
 	};
+	const onAbort = () => {
+		for ( const child of inFlight ) {
+			child.kill( 'SIGTERM' );
+		}
+		void killGroup( sidecar, 'SIGTERM' );
+	};
+	signal?.addEventListener( 'abort', onAbort, { once: true } );
 
 	try {
+		log( ( await runtime( options.fresh ? 'up' : 'ensure' ) ).trim() );
+		aborted();
+		if ( options.fresh ) {
+			// A fresh site gets a fresh sidecar store: yesterday's queue belongs to yesterday's site.
+			fs.rmSync( path.join( stateDir, 'sidecar' ), { recursive: true, force: true } );
+		}
+		log( `WordPress ready in ${ ( ( Date.now() - t ) / 1000 ).toFixed( 1 ) } s` );
 		simulator = await startSimulator( { port: simulatorPort, apiKey } );
+		aborted();
 		// Provision the dev site: the API key IGNY8 uses to call it, and the IGNY8 base URL (the simulator).
-		await wpEval(
-			`if ( ! Igny8\\Bridge\\Security\\Api_Key::verify( ${ JSON.stringify( apiKey ) } ) ) { Igny8\\Bridge\\Security\\Api_Key::set( ${ JSON.stringify( apiKey ) } ); }` +
+		const provisioned = await wpEval(
+			`$igny8_key = ${ JSON.stringify( apiKey ) };` +
+				`$igny8_set = Igny8\\Bridge\\Security\\Api_Key::verify( $igny8_key ) ? true : Igny8\\Bridge\\Security\\Api_Key::set( $igny8_key );` +
+				`echo is_wp_error( $igny8_set ) ? 'REFUSED: ' . $igny8_set->get_error_message() : 'OK';` +
 				`update_option( 'igny8_api_base_url', ${ JSON.stringify( simulator.url ) } );`
 		);
+		if ( ! provisioned.trim().endsWith( 'OK' ) ) {
+			throw new Error( `The site refused IGNY8_API_KEY (${ provisioned.trim() }); it must be ${ API_KEY_RULE }.` );
+		}
+		aborted();
 		t = Date.now();
 		await startSidecar();
+		aborted();
 		log( `Sidecar ready in ${ ( ( Date.now() - t ) / 1000 ).toFixed( 1 ) } s (log: ${ path.relative( ROOT, sidecarLog ) })` );
 	} catch ( error ) {
 		await stopAll();
-		throw error;
+		throw signal?.aborted ? new Error( 'start-up interrupted: everything started so far was stopped' ) : error;
+	} finally {
+		signal?.removeEventListener( 'abort', onAbort );
 	}
 
 	return {

@@ -2,16 +2,56 @@
  * `npm start`: builds the editor bundle, brings up WordPress + sidecar + IGNY8 simulator, prints how to use
  * them, and stops every process it started on Ctrl-C / SIGTERM.
  */
-import { execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 
-import { ROOT, startStack } from './stack.js';
+import { ROOT, startStack, type Stack } from './stack.js';
+
+// Signals are handled from the first line on: a SIGINT/SIGTERM while starting stops what already started.
+const starting = new AbortController();
+let stack: Stack | undefined;
+let stopping = false;
+const shutdown = async ( signal: string ) => {
+	if ( stopping ) {
+		return;
+	}
+	stopping = true;
+	process.stdout.write( `\n${ signal }: stopping the sidecar, the simulator and WordPress…\n` );
+	if ( stack === undefined ) {
+		// startStack sees the abort, stops what it started and rejects; the catch below exits.
+		starting.abort();
+		return;
+	}
+	await stack.stop();
+	process.stdout.write( 'Stopped.\n' );
+	process.exit( 0 );
+};
+process.on( 'SIGINT', () => void shutdown( 'SIGINT' ) );
+process.on( 'SIGTERM', () => void shutdown( 'SIGTERM' ) );
 
 const t0 = Date.now();
-process.stdout.write( 'Building the editor bundle…\n' );
-execFileSync( 'npm', [ 'run', '--silent', 'build', '-w', 'editor-ui' ], { cwd: ROOT, stdio: [ 'ignore', 'ignore', 'inherit' ] } );
-
-const stack = await startStack();
+try {
+	process.stdout.write( 'Building the editor bundle…\n' );
+	await new Promise< void >( ( resolve, reject ) => {
+		const build = spawn( 'npm', [ 'run', '--silent', 'build', '-w', 'editor-ui' ], { cwd: ROOT, stdio: [ 'ignore', 'ignore', 'inherit' ] } );
+		const abort = () => build.kill( 'SIGTERM' );
+		starting.signal.addEventListener( 'abort', abort, { once: true } );
+		build.once( 'exit', ( code, signal ) => {
+			starting.signal.removeEventListener( 'abort', abort );
+			if ( starting.signal.aborted ) {
+				reject( new Error( 'start-up interrupted' ) );
+			} else if ( code === 0 ) {
+				resolve();
+			} else {
+				reject( new Error( `the editor build failed (${ signal ?? `exit ${ code }` })` ) );
+			}
+		} );
+	} );
+	stack = await startStack( { signal: starting.signal } );
+} catch ( error ) {
+	process.stderr.write( `${ starting.signal.aborted ? 'Stopped' : 'npm start failed' }: ${ ( error as Error ).message }\n` );
+	process.exit( starting.signal.aborted ? 0 : 1 );
+}
 const seconds = ( ( Date.now() - t0 ) / 1000 ).toFixed( 1 );
 process.stdout.write(
 	[
@@ -28,17 +68,3 @@ process.stdout.write(
 		'',
 	].join( '\n' )
 );
-
-let stopping = false;
-const shutdown = async ( signal: string ) => {
-	if ( stopping ) {
-		return;
-	}
-	stopping = true;
-	process.stdout.write( `\n${ signal }: stopping the sidecar, the simulator and WordPress…\n` );
-	await stack.stop();
-	process.stdout.write( 'Stopped.\n' );
-	process.exit( 0 );
-};
-process.on( 'SIGINT', () => void shutdown( 'SIGINT' ) );
-process.on( 'SIGTERM', () => void shutdown( 'SIGTERM' ) );

@@ -150,6 +150,14 @@ function playwright( version: string, db: string, projects: string, port: number
 	};
 }
 
+/** `npm run release` into dist/, then the artifact tests (scripts/*.test.ts: zip contents, tarball install, versions). */
+function releaseSuite() {
+	if ( exec( bin( 'tsx' ), [ 'scripts/release.ts' ] ) !== 0 ) {
+		throw new Error( 'npm run release failed' );
+	}
+	return vitest( 'scripts' );
+}
+
 const matrix = ( process.env.IGNY8_TEST_MATRIX ?? '6.1:sqlite:all,6.5:sqlite:all,6.6:sqlite:editor,6.1:mariadb:integration' )
 	.split( ',' )
 	.filter( Boolean )
@@ -168,6 +176,7 @@ timed( 'typecheck', typecheck );
 timed( 'php', phpChecks );
 timed( 'unit: sidecar', () => vitest( 'sidecar' ) );
 timed( 'unit: simulator', () => vitest( 'simulator' ) );
+timed( 'release: artifacts', releaseSuite );
 for ( const db of [ 'sqlite', 'mariadb' ] ) {
 	timed( `php: upsert_post in WordPress 6.1 + ${ db }`, () => phpUpsertSuite( db ) );
 }

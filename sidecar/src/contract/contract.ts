@@ -40,6 +40,8 @@ const RegisteredTaxonomy = z.looseObject({
 const ContractSchema = z.looseObject({
   contract_version: z.literal(1),
   plugin_version: z.string().min(1),
+  /** Shim ⇄ sidecar wire protocol MAJOR.MINOR, carried as `pv` in every signed message; one minor of skew works. */
+  protocol_version: z.string().regex(/^\d+\.\d+$/),
   rest_namespace: z.string().regex(/^[a-z0-9-]+\/v\d+$/),
   limits: z.looseObject({
     max_body_bytes: z.int().positive(),
