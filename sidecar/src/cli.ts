@@ -8,10 +8,10 @@
 import fs from 'node:fs';
 
 import { ConfigError, loadConfig, type Config } from './config.ts';
-import { contract, restRoutePrefix } from './contract.ts';
+import { contract, restRoutePrefix } from './contract/contract.ts';
 import { createLogger } from './logger.ts';
 import { WordPressInternalClient } from './adapters/wp-internal-client.ts';
-import { keyRingFromConfig } from './listen.ts';
+import { keyRingFromConfig } from './http/listen.ts';
 import { SIDECAR_VERSION } from './version.ts';
 
 const HELP = `igny8-sidecar ${SIDECAR_VERSION}: the IGNY8 Bridge sidecar (the logic behind the WordPress plugin)
