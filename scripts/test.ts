@@ -80,10 +80,11 @@ function phpChecks() {
 }
 
 /**
- * plugin-php-shim/tests/upsert-post.php: the publish write itself, run inside a real WordPress through php-cli
- * (parallel PHP processes for the locks, its own image fixture servers on PORT_BASE-3 / -2). Prints `# N passed, N failed`.
+ * The shim's PHPUnit suite (plugin-php-shim/tests/, mirroring includes/) inside a real WordPress 6.1 on `db`
+ * (`wp-runtime.sh phpunit`: Debian's phpunit with a bootstrap that loads that WordPress; worker processes for the
+ * locks, image fixture servers on PORT_BASE-3 / -2). The counts are PHPUnit's own, from its JUnit log.
  */
-function phpUpsertSuite( db: string ) {
+function phpunitSuite( db: string ) {
 	const env = {
 		WP_DB: db,
 		WP_PORT: String( PORT_BASE - 5 ),
@@ -96,14 +97,20 @@ function phpUpsertSuite( db: string ) {
 	if ( up.status !== 0 ) {
 		throw new Error( `WordPress did not start:\n${ up.stdout }${ up.stderr }` );
 	}
+	const junit = path.join( resultsDir, `phpunit-${ db }.xml` );
+	fs.rmSync( junit, { force: true } );
 	try {
-		const r = runtime( 'eval', `require ${ JSON.stringify( path.join( ROOT, 'plugin-php-shim/tests/upsert-post.php' ) ) };` );
-		process.stdout.write( r.stdout.split( '\n' ).filter( ( l ) => ! l.startsWith( 'ok ' ) ).join( '\n' ) + r.stderr );
-		const m = /# (\d+) passed, (\d+) failed/.exec( r.stdout );
+		const r = runtime( 'phpunit', '--log-junit', junit );
+		process.stdout.write( r.stdout + r.stderr );
+		// The outermost <testsuite> carries the totals.
+		const m = fs.existsSync( junit ) ? /<testsuite\b[^>]*>/.exec( fs.readFileSync( junit, 'utf8' ) ) : null;
 		if ( ! m ) {
-			throw new Error( `no summary line (exit ${ r.status })` );
+			throw new Error( `PHPUnit wrote no JUnit log (exit ${ r.status })` );
 		}
-		return { passed: Number( m[ 1 ] ), failed: Number( m[ 2 ] ) + ( r.status === 0 ? 0 : Number( m[ 2 ] ) === 0 ? 1 : 0 ), skipped: 0 };
+		const attr = ( name: string ) => Number( new RegExp( `\\b${ name }="(\\d+)"` ).exec( m[ 0 ] )?.[ 1 ] ?? 0 );
+		const failed = attr( 'failures' ) + attr( 'errors' );
+		const skipped = attr( 'skipped' );
+		return { passed: attr( 'tests' ) - failed - skipped, failed: failed + ( r.status !== 0 && failed === 0 ? 1 : 0 ), skipped };
 	} finally {
 		runtime( 'stop' );
 	}
@@ -178,7 +185,7 @@ timed( 'unit: sidecar', () => vitest( 'sidecar' ) );
 timed( 'unit: simulator', () => vitest( 'simulator' ) );
 timed( 'release: artifacts', releaseSuite );
 for ( const db of [ 'sqlite', 'mariadb' ] ) {
-	timed( `php: upsert_post in WordPress 6.1 + ${ db }`, () => phpUpsertSuite( db ) );
+	timed( `php: PHPUnit in WordPress 6.1 + ${ db }`, () => phpunitSuite( db ) );
 }
 matrix.forEach( ( [ version, db, projects ], i ) => {
 	timed( `e2e: WordPress ${ version } + ${ db } (${ projects })`, () => playwright( version, db, projects ?? 'all', PORT_BASE + i * 10 ) );

@@ -15,6 +15,7 @@
 #   bash scripts/wp-runtime.sh ensure   deps + build + setup (only if there is no site yet) + start   (npm start)
 #   bash scripts/wp-runtime.sh up       deps + build + fresh setup + start                            (CI)
 #   bash scripts/wp-runtime.sh eval 'echo get_option("siteurl");'   PHP inside the installed WordPress ('-': stdin)
+#   bash scripts/wp-runtime.sh phpunit [ARGS]   the shim's PHPUnit suite inside the installed WordPress (apt: phpunit)
 #   bash scripts/wp-runtime.sh info     key=value lines (WP_URL, WP_VERSION, WP_DB, STATE_DIR, SECRET_FILE, ...)
 #
 # Environment (see scripts/wp/README.md):
@@ -25,7 +26,7 @@
 #   PLUGIN_DIR (<repo>/plugin-php-shim; "none" = no plugin)   EXTRA_PLUGIN_DIRS (space separated)
 #   SIDECAR_PORT (8787)   IGNY8_SIDECAR_URL (http://127.0.0.1:$SIDECAR_PORT)   IGNY8_IMAGE_HOST_ALLOWLIST ('')
 #   IGNY8_TRUSTED_PROXIES ('' = constant not defined; tests: 127.0.0.1 so X-Forwarded-For picks the rate-limit IP)
-#   E2E=1 (deps: chromium)
+#   E2E=1 (deps: chromium)   PHPUNIT=1 (deps: phpunit)
 set -euo pipefail
 umask 022
 
@@ -141,6 +142,7 @@ deps() {
   [ -f /etc/ssl/certs/ca-certificates.crt ] || pkgs+=(ca-certificates)
   command -v flock >/dev/null && command -v setsid >/dev/null || pkgs+=(util-linux)
   if [ "${E2E:-}" = 1 ]; then command -v chromium >/dev/null || pkgs+=(chromium); fi
+  if [ "${PHPUNIT:-}" = 1 ]; then command -v phpunit >/dev/null || pkgs+=(phpunit); fi
   local want_services=""
   if [ "$WP_DB" = mariadb ] && ! mariadbd_bin >/dev/null; then pkgs+=(mariadb-server mariadb-client); want_services=1; fi
   if [ "$WP_SERVER" != php ]; then
@@ -907,7 +909,13 @@ case "$cmd" in
     [ -f "$ENV_PHP" ] || write_env_php
     [ "$WP_DB" != mariadb ] || mariadb_running || die "the MariaDB server of $STATE is not running; run: WP_DB=mariadb bash scripts/wp-runtime.sh start"
     exec php -d memory_limit=256M "$ASSETS/cli.php" "$SITE" eval "$1" ;;
+  phpunit)
+    site_ready || die "no installed site in $STATE; run setup / ensure first"
+    [ -f "$ENV_PHP" ] || write_env_php
+    [ "$WP_DB" != mariadb ] || mariadb_running || die "the MariaDB server of $STATE is not running; run: WP_DB=mariadb bash scripts/wp-runtime.sh start"
+    PHPUNIT=1 deps quiet
+    IGNY8_WP_SITE="$SITE" exec php -d memory_limit=512M "$(command -v phpunit)" -c "$ROOT/plugin-php-shim/phpunit.xml.dist" "$@" ;;
   info) info ;;
   ""|-h|--help|help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' ;;
-  *) die "unknown command '$cmd' (deps|build|setup|start|stop|reset|ensure|up|eval|info)" ;;
+  *) die "unknown command '$cmd' (deps|build|setup|start|stop|reset|ensure|up|eval|phpunit|info)" ;;
 esac

@@ -1,6 +1,6 @@
 <?php
 /**
- * One upsert_post in its own WordPress process, for the concurrency and crash tests of tests/upsert-post.php.
+ * One upsert_post in its own WordPress process, for the concurrency and crash tests (tests/Harness/Wp.php spawn()).
  * Reads the op (JSON) from the environment variable IGNY8_TEST_OP and prints the executor's result as JSON.
  * IGNY8_TEST_START (unix time, float) makes every worker wait for the same moment after bootstrapping, so they
  * really race. IGNY8_TEST_FATAL makes the process die in the middle of the write (right after the new post got its
