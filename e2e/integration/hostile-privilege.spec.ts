@@ -5,6 +5,7 @@
  */
 import { expect, test } from '@playwright/test';
 
+import { payloadA, publish, sampleContent } from '../../simulator/src/publisher';
 import { stack, wpEval } from '../support/stack';
 
 function evalJson< T >( php: string ): T {
@@ -129,5 +130,90 @@ test.describe( 'item 1: no role can write _igny8_* meta through core REST or XML
 		const changed = await rest( actor, `/wp/v2/posts/${ postId }`, { meta: { ...body.meta, _igny8_task_id: 727272 } } );
 		expect( changed.status, changed.text.slice( 0, 300 ) ).toBe( 403 );
 		expect( Object.keys( igny8Meta( postId ) ) ).not.toContain( '_igny8_task_id' );
+	} );
+} );
+
+interface IntegrationState {
+	id: number;
+	login: string;
+	roles: string[];
+}
+const integrationUser = () =>
+	evalJson< IntegrationState >( `
+		$id = (int) get_option( 'igny8_integration_user_id' );
+		$u = get_userdata( $id );
+		return array( 'id' => $id, 'login' => $u ? $u->user_login : '', 'roles' => $u ? array_values( $u->roles ) : array() );
+	` );
+const rolesOf = ( id: number ) => evalJson< string[] >( `$u = get_userdata( ${ id } ); return $u ? array_values( $u->roles ) : array();` );
+const sessionsOf = ( id: number ) => evalJson< number >( `return count( WP_Session_Tokens::get_instance( ${ id } )->get_all() );` );
+
+/** A publish through the public API, as IGNY8 does: the executor runs it as the integration user. */
+async function publishAs(): Promise< number > {
+	const contentId = 900_000 + Math.floor( Math.random() * 90_000 );
+	const reply = await publish( stack.wpUrl, stack.apiKey, payloadA( sampleContent( contentId, { title: 'Integration user test' } ) ) );
+	const postId = ( reply.body as { data?: { post_id?: number } } ).data?.post_id;
+	expect( typeof postId, JSON.stringify( reply.body ) ).toBe( 'number' );
+	return postId as number;
+}
+const authorOf = ( postId: number ) => evalJson< number >( `return (int) get_post( ${ postId } )->post_author;` );
+
+test.describe( 'item 2: the integration user is never an account the plugin did not create', () => {
+	test( 'its login cannot be guessed (not the fixed igny8-integration)', () => {
+		const user = integrationUser();
+		expect( user.id ).toBeGreaterThan( 0 );
+		expect( user.roles ).toEqual( [ 'igny8_integration' ] );
+		expect( user.login ).not.toBe( 'igny8-integration' );
+		expect( user.login ).toMatch( /^igny8-integration-[0-9a-f]{16,}$/ );
+	} );
+
+	test( 'an account registered under the old fixed login after the user was deleted is not adopted', async () => {
+		const before = integrationUser();
+		// The admin deletes the integration user; an open-registration visitor takes the login at once.
+		wpEval( `require_once ABSPATH . 'wp-admin/includes/user.php'; wp_delete_user( ${ before.id }, 1 );` );
+		const attacker = evalJson< number >(
+			`return wp_insert_user( array( 'user_login' => 'igny8-integration', 'user_pass' => 'attacker-pass-123', 'user_email' => 'igny8-integration@invalid.local', 'role' => 'subscriber' ) );`
+		);
+		expect( attacker ).toBeGreaterThan( 0 );
+		const postId = await publishAs();
+		const after = integrationUser();
+		expect( rolesOf( attacker ) ).toEqual( [ 'subscriber' ] );
+		expect( after.id ).not.toBe( attacker );
+		expect( after.id ).toBeGreaterThan( 0 );
+		expect( after.roles ).toEqual( [ 'igny8_integration' ] );
+		expect( authorOf( postId ) ).not.toBe( attacker );
+		wpEval( `require_once ABSPATH . 'wp-admin/includes/user.php'; wp_delete_user( ${ attacker }, 1 );` );
+	} );
+
+	test( 'an account recorded as the integration user without the plugin\'s marker is replaced, stripped and logged out', async () => {
+		// What an older version left behind after adopting someone's account: the id option points at it, it has
+		// the role, and its owner holds a live session.
+		const adopted = evalJson< number >( `
+			$id = wp_insert_user( array( 'user_login' => 'e2e-adopted-' . wp_generate_password( 6, false ), 'user_pass' => 'attacker-pass-123', 'user_email' => 'adopted-' . wp_generate_password( 6, false ) . '@example.test', 'role' => 'igny8_integration' ) );
+			WP_Session_Tokens::get_instance( $id )->create( time() + 3600 );
+			update_option( 'igny8_integration_user_id', $id );
+			return $id;
+		` );
+		expect( sessionsOf( adopted ) ).toBe( 1 );
+		const postId = await publishAs();
+		const after = integrationUser();
+		expect( after.id ).not.toBe( adopted );
+		expect( after.roles ).toEqual( [ 'igny8_integration' ] );
+		expect( authorOf( postId ) ).not.toBe( adopted );
+		expect( rolesOf( adopted ) ).not.toContain( 'igny8_integration' );
+		expect( sessionsOf( adopted ) ).toBe( 0 );
+	} );
+
+	test( 'no session can act as the integration user (an auth cookie for it is not honoured)', async () => {
+		await publishAs();
+		const { id, login } = integrationUser();
+		const { name, value } = evalJson< { name: string; value: string } >( `
+			$exp = time() + 3600;
+			$token = WP_Session_Tokens::get_instance( ${ id } )->create( $exp );
+			return array( 'name' => AUTH_COOKIE, 'value' => wp_generate_auth_cookie( ${ id }, $exp, 'auth', $token ) );
+		` );
+		const res = await fetch( `${ stack.wpUrl }/wp-admin/profile.php`, { headers: { Cookie: `${ name }=${ value }` }, redirect: 'manual', signal: AbortSignal.timeout( 30_000 ) } );
+		// Sent to the login page, or refused as nobody: never the account's profile (200 before the fix).
+		expect( [ 302, 403 ] ).toContain( res.status );
+		expect( await res.text() ).not.toContain( login );
 	} );
 } );

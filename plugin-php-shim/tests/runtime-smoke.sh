@@ -35,8 +35,8 @@ field() { php -r '$d = json_decode(file_get_contents("/tmp/igny8-smoke-body"), t
 errors=$( [ -f "$DEBUG_LOG" ] && grep -E 'PHP (Fatal|Warning|Notice|Parse)|igny8' "$DEBUG_LOG" | grep -v 'Deprecated' | head -5 )
 check "activation logged no PHP error" "$errors" ""
 check "tables exist" "$(wpeval 'global $wpdb; $n = 0; foreach (array("jti","auth_failures","locks") as $t) { $n += (int) ($wpdb->get_var($wpdb->prepare("SHOW TABLES LIKE %s", $wpdb->prefix . "igny8_" . $t)) === $wpdb->prefix . "igny8_" . $t); } echo $n;')" "3"
-check "integration user has the role, no unfiltered_html" "$(wpeval '$u = get_user_by("login", "igny8-integration"); echo implode(",", $u->roles), ":", user_can($u, "unfiltered_html") ? "yes" : "no";')" "igny8_integration:no"
-check "re-activation is idempotent" "$(wpeval 'Igny8\Bridge\Install\Activator::activate(); $u = get_option("igny8_site_uuid"); Igny8\Bridge\Install\Activator::activate(); echo count(get_users(array("login" => "igny8-integration"))), ($u === get_option("igny8_site_uuid") ? " same-uuid" : " new-uuid");')" "1 same-uuid"
+check "integration user has the role, no unfiltered_html" "$(wpeval '$u = get_userdata((int) get_option("igny8_integration_user_id")); echo implode(",", $u->roles), ":", user_can($u, "unfiltered_html") ? "yes" : "no";')" "igny8_integration:no"
+check "re-activation is idempotent" "$(wpeval 'Igny8\Bridge\Install\Activator::activate(); $u = get_option("igny8_site_uuid"); Igny8\Bridge\Install\Activator::activate(); echo count(get_users(array("role" => "igny8_integration"))), ($u === get_option("igny8_site_uuid") ? " same-uuid" : " new-uuid");')" "1 same-uuid"
 
 check "/status degrades to 200" "$(req "$B/status")" "200"
 check "/status says sidecar unreachable" "$(field data.sidecar.reachable)" "false"

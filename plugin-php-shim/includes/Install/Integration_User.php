@@ -16,19 +16,28 @@ if ( ! defined( 'ABSPATH' ) ) {
 }
 
 /**
- * A dedicated `igny8-integration` user with the `igny8_integration` role: it can edit, publish, assign terms and
- * upload, and never has `unfiltered_html` (so kses stays on for IGNY8 content). With user 0 WordPress drops term
- * input, with an administrator it keeps `<script>`. The account cannot log in interactively.
+ * A dedicated integration user with the `igny8_integration` role: it can edit, publish, assign terms and upload,
+ * and never has `unfiltered_html` (so kses stays on for IGNY8 content). With user 0 WordPress drops term input,
+ * with an administrator it keeps `<script>`.
+ *
+ * The plugin creates the account itself, under a random login nobody can register in advance, and remembers it by
+ * id plus a random marker kept both in an option and in the user's meta. An account it did not create is never
+ * adopted, whatever its login or role: when the recorded account is gone or does not carry the marker, a new one is
+ * created and every other holder of the role loses it and all its sessions. No password, application password or
+ * session (auth cookie) can ever act as the account; only the executor switches to it, in-process.
  */
 final class Integration_User implements Feature {
 
 	public const ROLE = 'igny8_integration';
 
-	public const LOGIN = 'igny8-integration';
-
-	public const EMAIL = 'igny8-integration@invalid.local';
+	/** Prefix of the login; a random suffix of 16 hex digits follows. */
+	public const LOGIN_PREFIX = 'igny8-integration-';
 
 	public const ID_OPTION = 'igny8_integration_user_id';
+
+	public const MARKER_OPTION = 'igny8_integration_user_marker';
+
+	public const MARKER_META = '_igny8_integration_marker';
 
 	/**
 	 * Capabilities of the role (anything not listed, notably unfiltered_html, is absent).
@@ -66,6 +75,8 @@ final class Integration_User implements Feature {
 	public function register(): void {
 		add_filter( 'wp_authenticate_user', array( $this, 'refuse_interactive_login' ), 10, 1 );
 		add_filter( 'wp_is_application_passwords_available_for_user', array( $this, 'refuse_application_passwords' ), 10, 2 );
+		// After core's cookie and application-password handlers (priority 20): no session acts as the account.
+		add_filter( 'determine_current_user', array( $this, 'refuse_session' ), 99, 1 );
 	}
 
 	/**
@@ -75,7 +86,7 @@ final class Integration_User implements Feature {
 	 * @return \WP_User|\WP_Error
 	 */
 	public function refuse_interactive_login( $user ) {
-		if ( $user instanceof \WP_User && self::LOGIN === $user->user_login ) {
+		if ( $user instanceof \WP_User && self::is_integration_account( $user ) ) {
 			return new \WP_Error( 'igny8_integration_login', __( 'This account is used by the IGNY8 Bridge and cannot log in.', 'igny8-bridge' ) );
 		}
 		return $user;
@@ -88,7 +99,33 @@ final class Integration_User implements Feature {
 	 * @param \WP_User $user      User.
 	 */
 	public function refuse_application_passwords( $available, $user ): bool {
-		return $user instanceof \WP_User && self::LOGIN === $user->user_login ? false : (bool) $available;
+		return $user instanceof \WP_User && self::is_integration_account( $user ) ? false : (bool) $available;
+	}
+
+	/**
+	 * No auth cookie resolves to the integration account (it never logs in, so any session for it is forged or
+	 * left over from an account that was adopted by an older version).
+	 *
+	 * @param int|false $user_id User the request authenticated as.
+	 * @return int|false
+	 */
+	public function refuse_session( $user_id ) {
+		if ( is_int( $user_id ) && $user_id > 0 ) {
+			$user = get_userdata( $user_id );
+			if ( $user instanceof \WP_User && self::is_integration_account( $user ) ) {
+				return false;
+			}
+		}
+		return $user_id;
+	}
+
+	/**
+	 * The recorded account, or anything holding the role: neither may authenticate.
+	 *
+	 * @param \WP_User $user User.
+	 */
+	private static function is_integration_account( \WP_User $user ): bool {
+		return (int) $user->ID === (int) get_option( self::ID_OPTION, 0 ) || in_array( self::ROLE, (array) $user->roles, true );
 	}
 
 	/**
@@ -113,55 +150,88 @@ final class Integration_User implements Feature {
 	}
 
 	/**
-	 * Id of the integration user, created (with the role) when missing. 0 when it cannot be created.
+	 * Id of the integration user: the recorded one when it is ours, else a new one. 0 when it cannot be created.
 	 */
 	public static function ensure_user(): int {
-		$user = self::find();
-		if ( null === $user ) {
-			self::ensure_role();
-			$id = wp_insert_user(
-				array(
-					'user_login'   => self::LOGIN,
-					'user_pass'    => wp_generate_password( 64, true, true ),
-					'user_email'   => self::EMAIL,
-					'display_name' => 'IGNY8 Integration',
-					'role'         => self::ROLE,
-				)
-			);
-			if ( is_wp_error( $id ) ) {
-				// phpcs:ignore WordPress.PHP.DevelopmentFunctions.error_log_error_log -- the site owner needs the cause.
-				error_log( 'IGNY8 Bridge could not create its integration user: ' . $id->get_error_message() );
-				return 0;
-			}
-			$user = get_userdata( (int) $id );
+		$recorded = self::recorded();
+		if ( null !== $recorded ) {
+			return (int) $recorded->ID;
 		}
-		if ( ! $user instanceof \WP_User ) {
+		self::ensure_role();
+		$suffix = bin2hex( random_bytes( 8 ) );
+		$marker = bin2hex( random_bytes( 16 ) );
+		$id     = wp_insert_user(
+			array(
+				'user_login'   => self::LOGIN_PREFIX . $suffix,
+				'user_pass'    => wp_generate_password( 64, true, true ),
+				'user_email'   => self::LOGIN_PREFIX . $suffix . '@invalid.local',
+				'display_name' => 'IGNY8 Integration',
+				'role'         => self::ROLE,
+			)
+		);
+		if ( is_wp_error( $id ) ) {
+			// phpcs:ignore WordPress.PHP.DevelopmentFunctions.error_log_error_log -- the site owner needs the cause.
+			error_log( 'IGNY8 Bridge could not create its integration user: ' . $id->get_error_message() );
 			return 0;
 		}
-		if ( array( self::ROLE ) !== array_values( $user->roles ) ) {
-			$user->set_role( self::ROLE );
-		}
-		update_option( self::ID_OPTION, (int) $user->ID, 'yes' );
-		return (int) $user->ID;
+		$id = (int) $id;
+		update_user_meta( $id, self::MARKER_META, $marker );
+		$previous = (int) get_option( self::ID_OPTION, 0 );
+		update_option( self::MARKER_OPTION, $marker, 'yes' );
+		update_option( self::ID_OPTION, $id, 'yes' );
+		self::retire_others( $id, $previous );
+		return $id;
 	}
 
 	/**
-	 * Id of the integration user (creating it if it went missing).
+	 * Id of the integration user (creating it if it went missing or is not ours).
 	 */
 	public static function id(): int {
-		$id   = (int) get_option( self::ID_OPTION, 0 );
-		$user = $id > 0 ? get_userdata( $id ) : false;
-		if ( $user instanceof \WP_User && self::LOGIN === $user->user_login && in_array( self::ROLE, $user->roles, true ) ) {
-			return $id;
-		}
-		return self::ensure_user();
+		$recorded = self::recorded();
+		return null !== $recorded ? (int) $recorded->ID : self::ensure_user();
 	}
 
 	/**
-	 * The existing integration user, if any.
+	 * The recorded account, if it is the one the plugin created: the id option, the marker in both places, and
+	 * exactly the role.
 	 */
-	private static function find(): ?\WP_User {
-		$user = get_user_by( 'login', self::LOGIN );
-		return $user instanceof \WP_User ? $user : null;
+	private static function recorded(): ?\WP_User {
+		$id     = (int) get_option( self::ID_OPTION, 0 );
+		$marker = (string) get_option( self::MARKER_OPTION, '' );
+		$user   = $id > 0 ? get_userdata( $id ) : false;
+		if ( ! $user instanceof \WP_User || strlen( $marker ) < 32 ) {
+			return null;
+		}
+		$stored = (string) get_user_meta( $id, self::MARKER_META, true );
+		if ( ! hash_equals( $marker, $stored ) || array( self::ROLE ) !== array_values( (array) $user->roles ) ) {
+			return null;
+		}
+		return $user;
+	}
+
+	/**
+	 * After a re-creation: every other account holding the role (an adopted one, or the old fixed-login account of
+	 * an older version) loses the role, and it and the previously recorded account lose every session.
+	 *
+	 * @param int $keep     The new integration user.
+	 * @param int $previous The account recorded before.
+	 */
+	private static function retire_others( int $keep, int $previous ): void {
+		$ids = array_map( 'intval', get_users( array( 'role' => self::ROLE, 'fields' => 'ID', 'blog_id' => get_current_blog_id() ) ) );
+		if ( $previous > 0 ) {
+			$ids[] = $previous;
+		}
+		foreach ( array_unique( $ids ) as $id ) {
+			if ( $id === $keep ) {
+				continue;
+			}
+			$user = get_userdata( $id );
+			if ( ! $user instanceof \WP_User ) {
+				continue;
+			}
+			$user->remove_role( self::ROLE );
+			delete_user_meta( $id, self::MARKER_META );
+			\WP_Session_Tokens::get_instance( $id )->destroy_all();
+		}
 	}
 }
