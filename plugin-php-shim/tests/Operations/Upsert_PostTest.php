@@ -2,7 +2,7 @@
 /**
  * Operations\Upsert_Post against the real WordPress: create, update, slashing, kses, terms by id and name, renames,
  * trash, schedule, bounds, rollback, deadlock retry, a PHP fatal / kill -9 midway (worker processes).
- * Images: Upsert_Post_ImagesTest. Parallel processes: Upsert_Post_ConcurrencyTest.
+ * Images: Image_AttacherTest. Parallel processes: Upsert_Post_ConcurrencyTest. HTML: Html_CleanerTest.
  *
  * @package Igny8\Bridge
  */
@@ -14,7 +14,6 @@ declare( strict_types=1 );
 namespace Igny8\Bridge\Tests\Operations;
 
 use Igny8\Bridge\Install\Integration_User;
-use Igny8\Bridge\Operations\Upsert_Post;
 use Igny8\Bridge\Tests\Harness\Wp;
 use PHPUnit\Framework\TestCase;
 
@@ -37,20 +36,6 @@ final class Upsert_PostTest extends TestCase {
 
 	public static function tearDownAfterClass(): void {
 		remove_action( 'igny8_bridge_post_upserted', self::$listener, 10 );
-	}
-
-	/**
-	 * @testdox clean_html removes script/style with their text, also when nested to rebuild a tag
-	 */
-	public function test_clean_html_removes_script_and_style(): void {
-		$this->assertSame( '<p>a</p><p>b</p>', Upsert_Post::clean_html( '<p>a</p><script>alert(1)</script><STYLE type="x">p{}</STYLE><scr<script>x</script>ipt>alert(2)</script><p>b</p>' ) );
-	}
-
-	/**
-	 * @testdox clean_html drops an unclosed script to the end
-	 */
-	public function test_clean_html_drops_an_unclosed_script(): void {
-		$this->assertSame( '<p>a</p>', Upsert_Post::clean_html( '<p>a</p><script>alert(1)' ) );
 	}
 
 	// ---------------------------------------------------------------------------------------------- create

@@ -1,6 +1,6 @@
 <?php
 /**
- * Operations\Upsert_Post with images, against the fixture servers of tests/fixtures/image-server.php: sideload,
+ * Operations\Image_Attacher (through upsert_post), against the fixture servers of tests/fixtures/image-server.php: sideload,
  * reuse by source URL, the SSRF rules on redirects, size/type/pixel caps, temp files, rollback of sideloaded files.
  *
  * @package Igny8\Bridge
@@ -16,7 +16,7 @@ use Igny8\Bridge\Media\Url_Guard;
 use Igny8\Bridge\Tests\Harness\Wp;
 use PHPUnit\Framework\TestCase;
 
-final class Upsert_Post_ImagesTest extends TestCase {
+final class Image_AttacherTest extends TestCase {
 
 	public static function tearDownAfterClass(): void {
 		Wp::stop_servers();
