@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 
-import { ROOT, startStack, type Stack } from './stack.js';
+import { apiKeyProblem, ROOT, startStack, type Stack } from './stack.js';
 
 // Signals are handled from the first line on: a SIGINT/SIGTERM while starting stops what already started.
 const starting = new AbortController();
@@ -28,6 +28,13 @@ const shutdown = async ( signal: string ) => {
 };
 process.on( 'SIGINT', () => void shutdown( 'SIGINT' ) );
 process.on( 'SIGTERM', () => void shutdown( 'SIGTERM' ) );
+
+// A key the site would refuse stops start-up before anything is built or started.
+const keyProblem = process.env.IGNY8_API_KEY === undefined ? undefined : apiKeyProblem( process.env.IGNY8_API_KEY );
+if ( keyProblem !== undefined ) {
+	process.stderr.write( `npm start: ${ keyProblem }\n` );
+	process.exit( 78 );
+}
 
 const t0 = Date.now();
 try {

@@ -157,7 +157,7 @@ function playwright( version: string, db: string, projects: string, port: number
 	};
 }
 
-/** `npm run release` into dist/, then the artifact tests (scripts/*.test.ts: zip contents, tarball install, versions). */
+/** `npm run release` into dist/, then scripts/*.test.ts: zip contents, tarball install, one version, npm start's key rule and signals. */
 function releaseSuite() {
 	if ( exec( bin( 'tsx' ), [ 'scripts/release.ts' ] ) !== 0 ) {
 		throw new Error( 'npm run release failed' );
@@ -183,7 +183,7 @@ timed( 'typecheck', typecheck );
 timed( 'php', phpChecks );
 timed( 'unit: sidecar', () => vitest( 'sidecar' ) );
 timed( 'unit: simulator', () => vitest( 'simulator' ) );
-timed( 'release: artifacts', releaseSuite );
+timed( 'release artifacts + dev stack (scripts/*.test.ts)', releaseSuite );
 for ( const db of [ 'sqlite', 'mariadb' ] ) {
 	timed( `php: PHPUnit in WordPress 6.1 + ${ db }`, () => phpunitSuite( db ) );
 }
