@@ -6,7 +6,7 @@ import { expect, test } from '@playwright/test';
 
 import { payloadA, payloadB, publish, sampleContent } from '../../simulator/src/publisher';
 import { imageHits } from '../support/image-server';
-import { stack, wp } from '../support/stack';
+import { stack, wp, wpEval } from '../support/stack';
 import { attachmentsFrom, postIdsForContent, readPost } from '../support/wordpress';
 
 type Published = { success: boolean; data: Record< string, unknown > & { post_id: number; warnings: Array< { code: string; field?: string } > } };
@@ -185,6 +185,7 @@ test.describe( 'lookups', () => {
 			content_id: id,
 			task_id: c.taskId,
 			last_synced: expect.stringMatching( /^\d{4}-/ ),
+			warnings: [],
 		} );
 		const byTask = await wp< Published >( `/wp-json/igny8/v1/post-by-task-id/${ c.taskId }` );
 		expect( byTask.body.data.post_id ).toBe( created.post_id );
@@ -196,6 +197,31 @@ test.describe( 'lookups', () => {
 			content_id: id,
 			status_mapping: { publish: 'completed', private: 'completed', future: 'completed', pending: 'pending', draft: 'draft', trash: 'archived' },
 		} );
+	} );
+
+	test( 'two posts with one content id: the lookups name the oldest, the one publish writes to, with DUPLICATE_CONTENT_ID', async () => {
+		const id = contentId();
+		const c = sampleContent( id, { status: 'completed' } );
+		const first = ( ( await publish( stack.wpUrl, stack.apiKey, payloadA( c ) ) ).body as Published ).data.post_id;
+		// A newer copy carrying the same content id (an import, a duplicated post), written the way a plugin would.
+		const copy = Number(
+			wpEval( `$id = wp_insert_post( array( 'post_title' => 'copy', 'post_status' => 'publish', 'post_content' => 'x' ) );
+				add_post_meta( $id, '_igny8_content_id', '${ id }' ); echo $id;` ).trim()
+		);
+		expect( copy ).toBeGreaterThan( first );
+
+		const republished = ( await publish( stack.wpUrl, stack.apiKey, payloadA( { ...c, title: 'Updated title' } ) ) ).body as Published;
+		expect( republished.data.post_id ).toBe( first );
+		expect( republished.data.warnings ).toEqual( [ expect.objectContaining( { code: 'DUPLICATE_CONTENT_ID' } ) ] );
+
+		for ( const route of [ `post-by-content-id/${ id }`, `post-status/${ id }` ] ) {
+			const r = await wp< Published >( `/wp-json/igny8/v1/${ route }` );
+			expect( r.status ).toBe( 200 );
+			expect( r.body.data.post_id ).toBe( first );
+			expect( r.body.data.warnings ).toEqual( [
+				expect.objectContaining( { code: 'DUPLICATE_CONTENT_ID', field: 'content_id', message: expect.stringContaining( `${ first }, ${ copy }` ) } ),
+			] );
+		}
 	} );
 
 	test( 'an unknown id is 404 POST_NOT_FOUND; a malformed one is 400 INVALID_ID', async () => {

@@ -17,6 +17,7 @@ use Igny8\Bridge\Security\Api_Key;
 use Igny8\Bridge\Security\Api_Key_Guard;
 use Igny8\Bridge\Sidecar\Client;
 use Igny8\Bridge\Sidecar\Context;
+use Igny8\Bridge\Sidecar\Reads;
 
 if ( ! defined( 'ABSPATH' ) ) {
 	exit;
@@ -133,12 +134,14 @@ final class Proxy_Controller implements Feature {
 		}
 
 		$method = $request->get_method();
-		$result = Client::for_context( Context::build( $request, (string) $route['id'], $request_id ) )->proxy(
+		$ctx    = Context::build( $request, (string) $route['id'], $request_id );
+		$reads  = Reads::body( $route, (array) $request->get_url_params() );
+		$result = Client::for_context( $ctx )->proxy(
 			'HEAD' === $method ? 'GET' : $method,
 			$request->get_route(),
 			http_build_query( Context::query( $request ), '', '&', PHP_QUERY_RFC3986 ),
-			(string) $request->get_body(),
-			(string) $request->get_header( 'content_type' )
+			$reads ?? ( 'GET' === $method || 'HEAD' === $method ? '' : (string) $request->get_body() ),
+			null === $reads ? (string) $request->get_header( 'content_type' ) : 'application/json'
 		);
 		$body = self::with_request_id( $result['body'], $request_id, false );
 		if ( null !== $cache_key && $result['status'] >= 200 && $result['status'] < 300 ) {

@@ -168,10 +168,11 @@ final class Transport {
 				return strlen( $chunk );
 			},
 		);
-		if ( 'GET' !== $method && 'HEAD' !== $method ) {
-			$options[ CURLOPT_POSTFIELDS ] = $body;
-		} elseif ( 'HEAD' === $method ) {
+		if ( 'HEAD' === $method ) {
 			$options[ CURLOPT_NOBODY ] = true;
+		} elseif ( 'GET' !== $method || '' !== $body ) {
+			// A GET carries a body only on a route with contract reads (their results, see Reads).
+			$options[ CURLOPT_POSTFIELDS ] = $body;
 		}
 		if ( $this->loopback ) {
 			$options[ CURLOPT_NOPROXY ] = '*';

@@ -11,6 +11,16 @@ import rawContract from '../../../plugin-php-shim/contract/igny8-contract.json' 
 const HttpMethod = z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 export type HttpMethod = z.infer<typeof HttpMethod>;
 
+/**
+ * An operation PHP runs before the first exchange of a route (so reading WordPress costs no extra round trip).
+ * A string argument written `{name}` is replaced by the route parameter `name`.
+ */
+const RouteRead = z.object({
+  op: z.string(),
+  args: z.record(z.string(), z.union([z.string(), z.int()])),
+});
+export type RouteRead = z.infer<typeof RouteRead>;
+
 const RouteSpec = z.object({
   id: z.string().regex(/^[a-z][a-z0-9_]*$/),
   methods: z.array(HttpMethod).min(1),
@@ -18,6 +28,8 @@ const RouteSpec = z.object({
   auth: z.enum(['public', 'api_key', 'edit_post', 'manage_options']),
   cache_seconds: z.int().positive().optional(),
   degraded_when_unavailable: z.boolean().optional(),
+  /** Read-only operations whose results are the signed body of the first exchange (`{"reads":[result…]}`). */
+  reads: z.array(RouteRead).min(1).optional(),
 });
 export type RouteSpec = z.infer<typeof RouteSpec>;
 
@@ -107,6 +119,10 @@ function loadContract(): Contract {
   if (!parsed.success) {
     throw new Error(`plugin-php-shim/contract/igny8-contract.json does not match what the sidecar expects:\n${z.prettifyError(parsed.error)}`);
   }
+  const readsOutsideVocabulary = parsed.data.routes.flatMap((route) => route.reads ?? []).filter((read) => !parsed.data.operations.proxy.includes(read.op));
+  if (readsOutsideVocabulary.length > 0) {
+    throw new Error(`contract route reads use operations outside operations.proxy: ${readsOutsideVocabulary.map((read) => read.op).join(', ')}`);
+  }
   return parsed.data;
 }
 
@@ -133,6 +149,19 @@ export const contractRouteIds: readonly string[] = [...new Set(contract.routes.m
 
 export function isProxyOperation(name: string): boolean {
   return contract.operations.proxy.includes(name);
+}
+
+/** The operations of a route's `reads`, with `{name}` arguments filled from the route parameters (as PHP does). */
+export function routeReadOps(reads: readonly RouteRead[], params: Readonly<Record<string, string>>): Array<{ op: string } & Record<string, string | number>> {
+  return reads.map((read) => {
+    const args = Object.fromEntries(
+      Object.entries(read.args).map(([name, value]) => {
+        const param = typeof value === 'string' ? /^\{([a-z_]+)\}$/.exec(value)?.[1] : undefined;
+        return [name, param === undefined ? value : (params[param] ?? '')];
+      }),
+    );
+    return { ...args, op: read.op };
+  });
 }
 
 /** Full REST route prefix as WordPress's `get_route()` reports it, e.g. `/igny8/v1`. */

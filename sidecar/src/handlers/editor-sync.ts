@@ -1,9 +1,10 @@
 /**
  * The editor's sync routes (SPEC §7 sidebar) and "Sync all pending" (settings):
  * - `GET  /editor/posts/{post_id}/sync` → the post's sync state (from the queue; when the queue does not know the
- *   post, one `find_posts` round reads its marker and last sync from WordPress);
- * - `POST /editor/posts/{post_id}/sync` → Sync now: one `find_posts` round for a fresh snapshot, then enqueue it
- *   (delivered even when nothing changed) and answer the same shape;
+ *   post, from its marker and last sync as the route's contract read found them);
+ * - `POST /editor/posts/{post_id}/sync` → Sync now: the contract read is a fresh snapshot; enqueue it (delivered
+ *   even when nothing changed) and answer the same shape;
+ * Both routes take one exchange: PHP runs their `find_posts` read (contract `reads`) before calling us.
  * - `POST /settings/sync-all-pending` → release every change held by manual sync mode;
  * - `POST /settings/sync-structure` → "Sync site structure": one `site_info` round (no re-entry), then the push is
  *   enqueued on the durable queue (retried while IGNY8 is down) and the answer says so.
@@ -17,8 +18,6 @@ import { successEnvelope } from '../contract/envelope.ts';
 import { metaString, pickPost, postsFrom, routeId, type ManagedPost } from '../mapping/managed-post.ts';
 import type { SyncPort, SyncStateView } from '../sync/ports.ts';
 import { snapshotFromPost } from '../sync/snapshot.ts';
-
-const findById = (postId: number) => ({ op: 'find_posts', meta_key: '_igny8_content_id', post_id: postId, limit: 1 }) as const;
 
 /** WordPress stores `_igny8_last_synced` in site time; the API answers ISO 8601 (UTC). */
 function siteTimeToIso(value: string | null, gmtOffsetHours: number): string | null {
@@ -52,17 +51,13 @@ function postFrom(result: unknown, postId: number): ManagedPost | undefined {
 export function createSyncRoutes(sync: SyncPort): RouteHandler[] {
   const state: RouteHandler = {
     id: 'editor_sync_state',
-    start({ ctx, params }) {
+    start({ ctx, params, reads: [read] }) {
       const postId = Number(routeId(params, 'post_id'));
-      const view = sync.state(postId);
-      if (view !== undefined) {
-        return respond(200, successEnvelope(ctx.request_id, view));
+      const known = sync.state(postId);
+      if (known !== undefined) {
+        return respond(200, successEnvelope(ctx.request_id, known));
       }
-      return execute([findById(postId)], { post_id: postId });
-    },
-    resume({ ctx }, data, [result]) {
-      const postId = Number(data.post_id);
-      const post = postFrom(result, postId);
+      const post = postFrom(read, postId);
       if (post === undefined) {
         throw new AppError('POST_NOT_FOUND', 'This post is not managed by IGNY8.', { field: 'post_id' });
       }
@@ -81,13 +76,9 @@ export function createSyncRoutes(sync: SyncPort): RouteHandler[] {
 
   const now: RouteHandler = {
     id: 'editor_sync_now',
-    start({ params }) {
+    start({ ctx, params, reads: [read] }) {
       const postId = Number(routeId(params, 'post_id'));
-      return execute([findById(postId)], { post_id: postId });
-    },
-    resume({ ctx }, data, [result]) {
-      const postId = Number(data.post_id);
-      const post = postFrom(result, postId);
+      const post = postFrom(read, postId);
       if (post === undefined) {
         // WordPress cannot read it for us (e.g. a post IGNY8 knows by task id only): resend what the queue has.
         const view = sync.retryStored(postId);
@@ -106,9 +97,6 @@ export function createSyncRoutes(sync: SyncPort): RouteHandler[] {
     start({ ctx }) {
       const released = sync.releaseAllPending();
       return respond(200, successEnvelope(ctx.request_id, { released }, `${released} pending change${released === 1 ? '' : 's'} released.`));
-    },
-    resume() {
-      throw new AppError('BAD_REQUEST', 'This route runs no operations.');
     },
   };
 

@@ -1,28 +1,29 @@
 /**
  * The lookup routes IGNY8 uses to find what it published (SPEC §4):
  * `GET /post-by-content-id/{id}`, `GET /post-by-task-id/{id}`, `GET /post-status/{content_id}`.
- * Each is one `find_posts` round; the shim only ever returns IGNY8-managed posts.
+ * Each takes one exchange: PHP runs the route's `find_posts` read (contract `reads`) before calling us, and only
+ * ever returns IGNY8-managed posts. The post of an id is the one publish writes to (`pickPost`); when several posts
+ * share the id, the answer names the others in a DUPLICATE_CONTENT_ID warning.
  */
 import { AppError } from '../contract/errors.ts';
-import { execute, respond, type RouteHandler } from '../protocol/conversation.ts';
+import { respond, type RouteHandler } from '../protocol/conversation.ts';
 import { successEnvelope } from '../contract/envelope.ts';
-import { findPostsOp, metaInt, metaString, pickPost, postsFrom, routeId, type ManagedPost } from '../mapping/managed-post.ts';
+import { duplicateWarnings, metaInt, metaString, pickPost, postsFrom, routeId, type ManagedPost } from '../mapping/managed-post.ts';
 import { activeStatusMap, wpToIgny8 } from '../mapping/status-map.ts';
 
 type Shape = (post: ManagedPost, settings: Record<string, unknown>) => Record<string, unknown>;
 
-function lookupRoute(id: string, param: string, metaKey: string, shape: Shape): RouteHandler {
+function lookupRoute(id: string, param: string, shape: Shape): RouteHandler {
   return {
     id,
-    start({ params }) {
-      return execute([findPostsOp(metaKey, routeId(params, param))]);
-    },
-    resume({ ctx }, _state, [result]) {
-      const post = pickPost(postsFrom(result));
+    start({ ctx, params, reads: [read] }) {
+      const value = routeId(params, param);
+      const posts = postsFrom(read);
+      const post = pickPost(posts);
       if (post === undefined) {
-        throw new AppError('POST_NOT_FOUND', `No IGNY8-managed post has ${param} ${ctx.params[param]}.`, { field: param });
+        throw new AppError('POST_NOT_FOUND', `No IGNY8-managed post has ${param} ${value}.`, { field: param });
       }
-      return respond(200, successEnvelope(ctx.request_id, shape(post, ctx.settings)));
+      return respond(200, successEnvelope(ctx.request_id, { ...shape(post, ctx.settings), warnings: duplicateWarnings(posts, post, param) }));
     },
   };
 }
@@ -54,7 +55,7 @@ const postStatus: Shape = (post, settings) => {
 };
 
 export const createLookupRoutes = (): RouteHandler[] => [
-  lookupRoute('post_by_content_id', 'content_id', '_igny8_content_id', postSummary),
-  lookupRoute('post_by_task_id', 'task_id', '_igny8_task_id', postSummary),
-  lookupRoute('post_status', 'content_id', '_igny8_content_id', postStatus),
+  lookupRoute('post_by_content_id', 'content_id', postSummary),
+  lookupRoute('post_by_task_id', 'task_id', postSummary),
+  lookupRoute('post_status', 'content_id', postStatus),
 ];

@@ -128,9 +128,6 @@ export function createSettingsRoutes(port: SettingsPort): RouteHandler[] {
     start({ ctx, kid }) {
       return respond(200, successEnvelope(ctx.request_id, settingsView(ctx.settings, ctx, port, kid)));
     },
-    resume() {
-      throw new AppError('BAD_REQUEST', 'This route runs no operations.');
-    },
   };
 
   const save: RouteHandler = {
@@ -225,9 +222,6 @@ export function createSettingsRoutes(port: SettingsPort): RouteHandler[] {
     async start({ ctx, sid }) {
       const result = await port.testConnection(sid, ctx);
       return respond(200, successEnvelope(ctx.request_id, result, result.message));
-    },
-    resume() {
-      throw new AppError('BAD_REQUEST', 'This route runs no operations.');
     },
   };
 

@@ -51,8 +51,5 @@ export function createStatusRoute(deps: {
       };
       return respond(200, successEnvelope(ctx.request_id, report));
     },
-    resume() {
-      throw new AppError('BAD_REQUEST', 'The status route runs no operations.');
-    },
   };
 }

@@ -12,10 +12,19 @@ import { AppError } from '../contract/errors.ts';
 import { parseJsonBody } from './json-body.ts';
 import { requireShim } from './locals.ts';
 import type { ReplyWriter } from './signed-reply.ts';
-import { ContinueBody } from '../protocol/messages.ts';
+import { ContinueBody, ReadsBody } from '../protocol/messages.ts';
 import { compileRoutePattern } from './contract-paths.ts';
 
 type Verb = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/** On a route with contract `reads`, PHP sends their results as the signed body: `{"reads":[result…]}`. */
+function readResults(body: unknown, count: number): readonly unknown[] {
+  const parsed = ReadsBody.safeParse(body);
+  if (!parsed.success || parsed.data.reads.length !== count) {
+    throw new AppError('BAD_REQUEST', `This route expects the results of its ${count} contract read(s) as {"reads":[...]}.`, { field: 'reads' });
+  }
+  return parsed.data.reads;
+}
 
 export function shimRoutes(deps: {
   runner: ConversationRunner;
@@ -42,13 +51,14 @@ export function shimRoutes(deps: {
           });
         }
         const body = parseJsonBody(res.locals.rawBody ?? Buffer.alloc(0));
+        const reads = route.reads === undefined ? { body, reads: [] } : { body: undefined, reads: readResults(body, route.reads.length) };
         const reply = await deps.runner.start(route.id, {
           sid: auth.sid,
           ctx,
           method: req.method,
           params: ctx.params,
           query: ctx.query,
-          body,
+          ...reads,
           kid: auth.keys.kid,
         });
         await deps.writeReply(res, reply, auth);

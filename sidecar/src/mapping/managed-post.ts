@@ -23,9 +23,6 @@ export type ManagedPost = z.infer<typeof ManagedPost>;
 
 const FindPostsResult = z.object({ ok: z.literal(true), posts: z.array(ManagedPost) });
 
-export const findPostsOp = (metaKey: string, metaValue: string, limit = 10) =>
-  ({ op: 'find_posts', meta_key: metaKey, meta_value: metaValue, limit }) as const;
-
 /** The posts of a `find_posts` result; a failed or malformed result is the shim's fault (502). */
 export function postsFrom(result: unknown): ManagedPost[] {
   const failure = opFailure(result);
@@ -39,9 +36,34 @@ export function postsFrom(result: unknown): ManagedPost[] {
   return parsed.data.posts;
 }
 
-/** Several posts can carry one id (a trashed copy, a task re-used): prefer a live one, then the newest. */
-export function pickPost(posts: ManagedPost[]): ManagedPost | undefined {
-  return [...posts].sort((a, b) => Number(a.status === 'trash') - Number(b.status === 'trash') || b.id - a.id)[0];
+/**
+ * The post of an id when several carry it (a copy, a re-used task): the contract's `meta.content_id_rule`, the same
+ * rule publish uses to choose the post it writes to: a non-trashed one before a trashed one, then the oldest
+ * (lowest post id).
+ */
+export function pickPost(posts: readonly ManagedPost[]): ManagedPost | undefined {
+  return [...posts].sort((a, b) => Number(a.status === 'trash') - Number(b.status === 'trash') || a.id - b.id)[0];
+}
+
+export interface LookupWarning {
+  code: 'DUPLICATE_CONTENT_ID';
+  message: string;
+  field: string;
+}
+
+/** The warning publish gives too, when other non-trashed posts carry the id of the chosen one. */
+export function duplicateWarnings(posts: readonly ManagedPost[], chosen: ManagedPost, field: string): LookupWarning[] {
+  const others = posts.filter((post) => post.id !== chosen.id && post.status !== 'trash').map((post) => post.id);
+  if (others.length === 0) {
+    return [];
+  }
+  return [
+    {
+      code: 'DUPLICATE_CONTENT_ID',
+      message: `Several posts carry this ${field} (${[chosen.id, ...others].join(', ')}); post ${chosen.id} is the one IGNY8 publishes to.`,
+      field,
+    },
+  ];
 }
 
 export function metaString(post: ManagedPost, key: string): string | null {

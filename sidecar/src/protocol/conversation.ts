@@ -57,8 +57,10 @@ export interface StartInput extends ConversationInput {
   /** Route parameters as WordPress parsed them (`ctx.params`). */
   readonly params: Readonly<Record<string, string>>;
   readonly query: Readonly<Record<string, unknown>>;
-  /** Parsed JSON body, or undefined when the body was empty. */
+  /** Parsed JSON body, or undefined when the body was empty (always undefined on a route with `reads`). */
   readonly body: unknown;
+  /** One result per contract `reads` entry of the route, in order, as PHP ran them before this exchange. */
+  readonly reads: readonly unknown[];
   /** Key id the shim signed with (the shim's key fingerprint, shown in settings). */
   readonly kid?: string;
 }
@@ -67,8 +69,11 @@ export interface RouteHandler {
   /** Contract route id. */
   readonly id: string;
   start(input: StartInput): Step | Promise<Step>;
-  /** `state` is what this handler put in its last execute step; `results` has one entry per op, in op order. */
-  resume(input: ConversationInput, state: JsonObject, results: readonly unknown[]): Step | Promise<Step>;
+  /**
+   * `state` is what this handler put in its last execute step; `results` has one entry per op, in op order.
+   * A handler that never executes has none, and a continue for its route is refused.
+   */
+  resume?(input: ConversationInput, state: JsonObject, results: readonly unknown[]): Step | Promise<Step>;
 }
 
 const ConversationState = z.object({
@@ -106,6 +111,9 @@ export class ConversationRunner {
       });
     }
     const handler = this.handlerFor(body.route_id);
+    if (handler.resume === undefined) {
+      throw new AppError('BAD_REQUEST', 'Continue state was not issued for this route.', { field: 'state' });
+    }
     return this.toReply(body.route_id, state.round + 1, await handler.resume(input, state.data, body.results));
   }
 

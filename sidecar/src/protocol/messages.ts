@@ -226,3 +226,6 @@ export const ContinueBody = z.object({
   results: z.array(z.unknown()),
 });
 export type ContinueBody = z.infer<typeof ContinueBody>;
+
+/** The first request of a route with contract `reads`: PHP ran them and sends one result per read, in order. */
+export const ReadsBody = z.object({ reads: z.array(z.unknown()) });

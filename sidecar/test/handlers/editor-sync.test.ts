@@ -88,7 +88,7 @@ describe('POST /_shim/events', () => {
 });
 
 describe('editor sync routes', () => {
-  it('GET reads a post the queue does not know from WordPress (one find_posts round)', async () => {
+  it('GET answers a post the queue does not know from the contract read PHP ran (one exchange, no execute round)', async () => {
     const ops: Operation[] = [];
     const result = await h.converse({
       method: 'GET',
@@ -99,7 +99,8 @@ describe('editor sync routes', () => {
         return { ok: true, posts: [post(5, { _igny8_last_synced: '2026-01-02 03:04:05' })] };
       },
     });
-    expect(ops).toEqual([{ op: 'find_posts', meta_key: '_igny8_content_id', post_id: 5, limit: 1 }]);
+    expect(ops).toEqual([{ op: 'find_posts', meta_key: '_igny8_content_id', post_id: '5', limit: 1 }]);
+    expect(result.rounds).toBe(0);
     expect(result.status).toBe(200);
     // Site time (Europe/Berlin, gmt_offset 1 in the harness ctx) → ISO UTC.
     expect(result.body).toMatchObject({ success: true, data: { post_id: 5, state: 'synced', last_synced_at: '2026-01-02T02:04:05.000Z', attempts: 0 } });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
+import { contract, routeReadOps } from '../../src/contract/contract.ts';
 import { AppError } from '../../src/contract/errors.ts';
 import { createLookupRoutes } from '../../src/handlers/lookups.ts';
 import type { RouteHandler } from '../../src/protocol/conversation.ts';
@@ -22,18 +23,24 @@ const post = (over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
+/** One exchange: the route's contract read (find_posts) arrives with the request. */
 async function lookup(id: string, params: Record<string, string>, posts: unknown[], settings: Record<string, unknown> = {}) {
   const ctx = ctxFor(id, params, settings);
-  const first = await route(id).start({ sid: 's', ctx, method: 'GET', params, query: {}, body: undefined });
-  expect(first.kind).toBe('execute');
-  return route(id).resume({ sid: 's', ctx }, {}, [{ ok: true, posts }]);
+  return route(id).start({ sid: 's', ctx, method: 'GET', params, query: {}, body: undefined, reads: [{ ok: true, posts }] });
 }
 
 describe('lookup routes', () => {
-  it('asks the shim for posts by the IGNY8 id, never by a bare post id', async () => {
-    const ctx = ctxFor('post_by_task_id', { task_id: '7' });
-    const step = await route('post_by_task_id').start({ sid: 's', ctx, method: 'GET', params: { task_id: '7' }, query: {}, body: undefined });
-    expect(step).toMatchObject({ kind: 'execute', ops: [{ op: 'find_posts', meta_key: '_igny8_task_id', meta_value: '7' }] });
+  it('have PHP read the posts by the IGNY8 id (contract reads), never by a bare post id', () => {
+    const reads = (id: string, params: Record<string, string>) =>
+      routeReadOps(contract.routes.find((r) => r.id === id)?.reads ?? [], params);
+    expect(reads('post_by_task_id', { task_id: '7' })).toEqual([{ op: 'find_posts', meta_key: '_igny8_task_id', meta_value: '7', limit: 10 }]);
+    expect(reads('post_by_content_id', { content_id: '42' })).toEqual([{ op: 'find_posts', meta_key: '_igny8_content_id', meta_value: '42', limit: 10 }]);
+    expect(reads('post_status', { content_id: '42' })).toEqual([{ op: 'find_posts', meta_key: '_igny8_content_id', meta_value: '42', limit: 10 }]);
+  });
+
+  it('answers at once, with no execute round', async () => {
+    expect(await lookup('post_by_task_id', { task_id: '7' }, [post()])).toMatchObject({ kind: 'respond', status: 200 });
+    expect(route('post_by_task_id').resume).toBeUndefined();
   });
 
   it('shapes post-by-content-id per SPEC §4', async () => {
@@ -69,8 +76,15 @@ describe('lookup routes', () => {
   });
 
   it('prefers a live post over a trashed copy', async () => {
-    const step = await lookup('post_by_content_id', { content_id: '42' }, [post({ id: 50, status: 'trash' }), post({ id: 31 })]);
-    expect(step).toMatchObject({ body: { data: { post_id: 31 } } });
+    const step = await lookup('post_by_content_id', { content_id: '42' }, [post({ id: 20, status: 'trash' }), post({ id: 31 })]);
+    expect(step).toMatchObject({ body: { data: { post_id: 31, warnings: [] } } });
+  });
+
+  it('names the oldest live post when several share the content id (the one publish writes to), with a DUPLICATE_CONTENT_ID warning', async () => {
+    const step = await lookup('post_by_content_id', { content_id: '42' }, [post({ id: 77 }), post({ id: 31 }), post({ id: 12, status: 'trash' })]);
+    expect(step).toMatchObject({
+      body: { data: { post_id: 31, warnings: [{ code: 'DUPLICATE_CONTENT_ID', field: 'content_id', message: expect.stringContaining('31, 77') }] } },
+    });
   });
 
   it('answers 404 POST_NOT_FOUND when nothing matches', async () => {
@@ -81,7 +95,7 @@ describe('lookup routes', () => {
     const ctx = ctxFor('post_by_content_id', { content_id: bad });
     let error: unknown;
     try {
-      await route('post_by_content_id').start({ sid: 's', ctx, method: 'GET', params: { content_id: bad }, query: {}, body: undefined });
+      await route('post_by_content_id').start({ sid: 's', ctx, method: 'GET', params: { content_id: bad }, query: {}, body: undefined, reads: [{ ok: true, posts: [] }] });
     } catch (e) {
       error = e;
     }

@@ -29,12 +29,12 @@ const upsertResult = (created: boolean) => ({
 });
 
 async function publish(result: unknown) {
-  const first = await route.start({ sid: 's', ctx, method: 'POST', params: {}, query: {}, body });
+  const first = await route.start({ sid: 's', ctx, method: 'POST', params: {}, query: {}, body, reads: [] });
   if (first.kind !== 'execute') throw new Error('expected an execute step');
   expect(first.ops).toHaveLength(1);
   expect(first.ops[0]).toMatchObject({ op: 'upsert_post', content_id: 42, post: { post_status: 'publish' } });
   // The state crosses PHP as JSON.
-  return route.resume({ sid: 's', ctx }, JSON.parse(JSON.stringify(first.state)), [result]);
+  return route.resume!({ sid: 's', ctx }, JSON.parse(JSON.stringify(first.state)), [result]);
 }
 
 describe('publish-content conversation', () => {
@@ -79,6 +79,6 @@ describe('publish-content conversation', () => {
   });
 
   it('refuses an empty body before planning anything', async () => {
-    await expect(Promise.resolve().then(() => route.start({ sid: 's', ctx, method: 'POST', params: {}, query: {}, body: undefined }))).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(Promise.resolve().then(() => route.start({ sid: 's', ctx, method: 'POST', params: {}, query: {}, body: undefined, reads: [] }))).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
   });
 });

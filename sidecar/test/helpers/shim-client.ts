@@ -5,7 +5,7 @@
  * Test tooling only (never shipped): the sidecar's tests use it to talk to the app the way PHP does, and it is the
  * executable reference the PHP proxy (`Rest/Proxy_Controller.php`, `Sidecar/Client.php`) is written against.
  */
-import { contract, isProxyOperation, jwtParams, limits } from '../../src/contract/contract.ts';
+import { contract, isProxyOperation, jwtParams, limits, routeReadOps, type HttpMethod } from '../../src/contract/contract.ts';
 import { JwtError, signJwt, verifyJwt } from '../../src/protocol/jwt.ts';
 import { bodyHash, decodeSecret, siteKeys, type SiteKeys } from '../../src/protocol/keys.ts';
 import {
@@ -235,6 +235,16 @@ export async function runShimConversation(options: ShimConversationOptions): Pro
     body: toBytes(options.body),
     contentType: options.contentType,
   };
+  // A route with contract `reads`: run them first and send their results instead of the caller's body.
+  const spec = contract.routes.find((route) => route.id === options.ctx.route_id && route.methods.includes(options.method as HttpMethod));
+  if (spec?.reads !== undefined) {
+    const params = (options.ctx.params ?? {}) as Record<string, string>;
+    const reads: unknown[] = [];
+    for (const op of routeReadOps(spec.reads, params)) {
+      reads.push(await options.executeOp(op as Operation));
+    }
+    request = { ...request, body: encoder.encode(JSON.stringify({ reads })), contentType: 'application/json' };
+  }
 
   for (;;) {
     const signed = await signShimRequest({

@@ -8,7 +8,7 @@ import { ShimContext, type Operation } from '../../src/protocol/messages.ts';
 import { shimContext } from '../helpers/harness.ts';
 
 const ctx = ShimContext.parse(shimContext({ route_id: 'settings_read' }));
-const start = { sid: 's', ctx, method: 'GET', params: {}, query: {}, body: undefined };
+const start = { sid: 's', ctx, method: 'GET', params: {}, query: {}, body: undefined, reads: [] };
 
 function runnerWith(handler: RouteHandler) {
   return new ConversationRunner(new Map([[handler.id, handler]]));
