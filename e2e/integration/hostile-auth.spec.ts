@@ -14,7 +14,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { expect, test } from '@playwright/test';
 
 import { clearAuthFailures, expectErrorEnvelope, expectNoNewFatal, fatalLines, PUBLIC_ROUTES, send, siteCounts, uniqueClientIp, type PublicRoute, type SiteCounts } from '../support/hostile';
-import { bodyHash, newJti, now, shimRequestClaims, signTransportJwt, stack } from '../support/stack';
+import { bodyHash, newJti, now, shimRequestClaims, signTransportJwt, stack, wpEval } from '../support/stack';
 import { postIdsForContent } from '../support/wordpress';
 
 const usedIps: string[] = [];
@@ -127,12 +127,55 @@ test.describe( 'rate limit on API-key failures (per client IP, custom table)', (
 		}
 	} );
 
-	test( 'only the first X-Forwarded-For hop counts (the client, not the proxies after it)', async () => {
+	// Proxies append the address they saw on the right; everything to its left is what the client sent.
+	test( 'X-Forwarded-For is read from the right: a forged leftmost entry cannot lock IGNY8 out', async () => {
+		const igny8 = clientIp();
+		const attacker = clientIp();
+		for ( let i = 0; i <= LIMIT; i++ ) {
+			// The attacker claims to be IGNY8; the (trusted) proxy appends the attacker's real address.
+			await send( 'GET', PUBLIC_ROUTES.site_metadata.path, { headers: { 'X-Forwarded-For': `${ igny8 }, ${ attacker }`, 'X-IGNY8-API-KEY': 'wrong' } } );
+		}
+		expect( ( await metadata( igny8, stack.apiKey ) ).status, 'IGNY8, behind the same proxy' ).toBe( 200 );
+		expect( ( await metadata( attacker, stack.apiKey ) ).status, 'the attacker' ).toBe( 429 );
+	} );
+
+	test( 'a random leftmost X-Forwarded-For entry per request does not bypass the limit', async () => {
+		const attacker = clientIp();
+		const statuses: number[] = [];
+		for ( let i = 0; i <= LIMIT + 2; i++ ) {
+			const r = await send( 'GET', PUBLIC_ROUTES.site_metadata.path, { headers: { 'X-Forwarded-For': `${ uniqueClientIp() }, ${ attacker }`, 'X-IGNY8-API-KEY': 'wrong' } } );
+			statuses.push( r.status );
+		}
+		expect( statuses.slice( 0, LIMIT ) ).toEqual( Array( LIMIT ).fill( 401 ) );
+		expect( statuses.slice( LIMIT ) ).toEqual( [ 429, 429, 429 ] );
+	} );
+
+	test( 'trusted proxies in the chain are skipped: the first untrusted address from the right is the client', async () => {
 		const ip = clientIp();
 		for ( let i = 0; i <= LIMIT; i++ ) {
-			await send( 'GET', PUBLIC_ROUTES.site_metadata.path, { headers: { 'X-Forwarded-For': `${ ip }, 10.0.0.${ i + 1 }`, 'X-IGNY8-API-KEY': 'wrong' } } );
+			await send( 'GET', PUBLIC_ROUTES.site_metadata.path, { headers: { 'X-Forwarded-For': `${ uniqueClientIp() }, ${ ip }, 127.0.0.1`, 'X-IGNY8-API-KEY': 'wrong' } } );
 		}
 		expect( ( await metadata( ip, stack.apiKey ) ).status ).toBe( 429 );
+	} );
+
+	test( 'the failures table is bounded: random client addresses cannot grow it past its cap', async () => {
+		const cap = Number( wpEval( "$c = 'Igny8\\Bridge\\Security\\Rate_Limiter::MAX_ROWS'; echo defined( $c ) ? constant( $c ) : 10000;" ).trim().split( '\n' ).pop() );
+		expect( cap ).toBeGreaterThan( 0 );
+		// Fill the table to its cap with current windows (as a flood of distinct addresses would), then keep going.
+		wpEval( `global $wpdb; $t = Igny8\\Bridge\\Install\\Schema::table( 'auth_failures' ); $now = time();
+			$have = (int) $wpdb->get_var( "SELECT COUNT(*) FROM {$t}" );
+			for ( $i = $have; $i < ${ cap }; $i += 500 ) {
+				$rows = array();
+				for ( $j = $i; $j < min( $i + 500, ${ cap } ); $j++ ) { $rows[] = $wpdb->prepare( '(%s, 1, %d)', 'fill-' . $j, $now ); }
+				$wpdb->query( "INSERT INTO {$t} (ip, failures, window_start) VALUES " . implode( ',', $rows ) );
+			}` );
+		for ( let i = 0; i < 30; i++ ) {
+			const ip = clientIp();
+			expect( ( await metadata( ip, 'wrong' ) ).status ).toBe( 401 );
+		}
+		const rows = Number( wpEval( `global $wpdb; echo $wpdb->get_var( 'SELECT COUNT(*) FROM ' . Igny8\\Bridge\\Install\\Schema::table( 'auth_failures' ) );` ).trim().split( '\n' ).pop() );
+		wpEval( `global $wpdb; $wpdb->query( "DELETE FROM " . Igny8\\Bridge\\Install\\Schema::table( 'auth_failures' ) . " WHERE ip LIKE 'fill-%'" );` );
+		expect( rows ).toBeLessThanOrEqual( cap );
 	} );
 
 	test( 'a success resets the count, and successes are never limited', async () => {

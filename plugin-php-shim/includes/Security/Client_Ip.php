@@ -14,9 +14,14 @@ if ( ! defined( 'ABSPATH' ) ) {
 }
 
 /**
- * REMOTE_ADDR, or the first X-Forwarded-For hop only when REMOTE_ADDR is a proxy listed in the
- * IGNY8_TRUSTED_PROXIES constant (array or comma-separated string of IPs or CIDR ranges). Never an option:
- * whoever can write options must not be able to choose whose failures count.
+ * REMOTE_ADDR, unless it is a proxy listed in the IGNY8_TRUSTED_PROXIES constant (array or comma-separated string
+ * of IPs or CIDR ranges). Then X-Forwarded-For is walked from the right (each proxy appends the address it saw),
+ * trusted proxies are skipped, and the first untrusted address is the client. Entries to its left are whatever the
+ * client sent and never count. Never an option: whoever can write options must not be able to choose whose
+ * failures count.
+ *
+ * Behind a CDN or load balancer that is not listed, every client shares the proxy's address (and its lockout);
+ * list the proxy's ranges in IGNY8_TRUSTED_PROXIES.
  */
 final class Client_Ip {
 
@@ -28,14 +33,23 @@ final class Client_Ip {
 	public static function detect( ?array $server = null ): string {
 		$server = $server ?? $_SERVER;
 		$remote = self::normalize( (string) ( $server['REMOTE_ADDR'] ?? '' ) ) ?? '0.0.0.0';
-		if ( isset( $server['HTTP_X_FORWARDED_FOR'] ) && self::is_trusted_proxy( $remote ) ) {
-			$first   = trim( explode( ',', (string) $server['HTTP_X_FORWARDED_FOR'] )[0] );
-			$forward = self::normalize( $first );
-			if ( null !== $forward ) {
-				return $forward;
+		if ( ! isset( $server['HTTP_X_FORWARDED_FOR'] ) || ! self::is_trusted_proxy( $remote ) ) {
+			return $remote;
+		}
+		$client = $remote;
+		$hops   = array_reverse( explode( ',', substr( (string) $server['HTTP_X_FORWARDED_FOR'], 0, 4096 ) ) );
+		foreach ( $hops as $hop ) {
+			$ip = self::normalize( $hop );
+			if ( null === $ip ) {
+				// Garbage from here leftwards was not written by a proxy we trust: the last trusted hop answers.
+				break;
+			}
+			$client = $ip;
+			if ( ! self::is_trusted_proxy( $ip ) ) {
+				break;
 			}
 		}
-		return $remote;
+		return $client;
 	}
 
 	/**

@@ -26,6 +26,9 @@ final class Rate_Limiter {
 
 	public const WINDOW_SECONDS = 300;
 
+	/** Most rows the failures table holds; beyond it, expired windows go first, then the oldest unlocked ones. */
+	public const MAX_ROWS = 10000;
+
 	private const PURGE_ONE_IN = 50;
 
 	/**
@@ -77,10 +80,56 @@ final class Rate_Limiter {
 		// phpcs:enable
 		$wpdb->suppress_errors( $suppress );
 
-		if ( 0 === wp_rand( 0, self::PURGE_ONE_IN - 1 ) ) {
+		if ( false !== $inserted && 1 === (int) $wpdb->rows_affected ) {
+			self::bound( $table, $start, $ip );
+		} elseif ( 0 === wp_rand( 0, self::PURGE_ONE_IN - 1 ) ) {
 			$wpdb->query( $wpdb->prepare( "DELETE FROM {$table} WHERE window_start <= %d", $start ) ); // phpcs:ignore WordPress.DB
 		}
 		return self::check( $ip )['retry_after'];
+	}
+
+	/**
+	 * Keeps the table at MAX_ROWS after a new row: expired windows first, then the oldest windows that are not
+	 * locked (a flood of one-off addresses), and only if all else is locked the oldest locked ones. The row just
+	 * added is kept.
+	 *
+	 * @param string $table Table name.
+	 * @param int    $start Windows starting at or before this have expired.
+	 * @param string $keep  The IP just recorded.
+	 */
+	private static function bound( string $table, int $start, string $keep ): void {
+		global $wpdb;
+		// phpcs:disable WordPress.DB -- custom table, prepared.
+		$count = (int) $wpdb->get_var( "SELECT COUNT(*) FROM {$table}" );
+		if ( $count <= self::MAX_ROWS ) {
+			return;
+		}
+		$wpdb->query( $wpdb->prepare( "DELETE FROM {$table} WHERE window_start <= %d", $start ) );
+		foreach ( array( 'failures <= %d', 'failures > %d' ) as $where ) {
+			$count = (int) $wpdb->get_var( "SELECT COUNT(*) FROM {$table}" );
+			$over  = $count - self::MAX_ROWS;
+			if ( $over <= 0 ) {
+				break;
+			}
+			// Evict a tenth of the cap at once, so a flood does not pay for this on every request.
+			$evict  = $over + intdiv( self::MAX_ROWS, 10 );
+			$cutoff = $wpdb->get_row( $wpdb->prepare( "SELECT ip, window_start FROM {$table} WHERE {$where} AND ip <> %s ORDER BY window_start ASC, ip ASC LIMIT 1 OFFSET %d", self::MAX_FAILURES, $keep, $evict - 1 ), ARRAY_A );
+			if ( ! is_array( $cutoff ) ) {
+				$wpdb->query( $wpdb->prepare( "DELETE FROM {$table} WHERE {$where} AND ip <> %s", self::MAX_FAILURES, $keep ) );
+				continue;
+			}
+			$wpdb->query(
+				$wpdb->prepare(
+					"DELETE FROM {$table} WHERE {$where} AND ip <> %s AND ( window_start < %d OR ( window_start = %d AND ip <= %s ) )",
+					self::MAX_FAILURES,
+					$keep,
+					(int) $cutoff['window_start'],
+					(int) $cutoff['window_start'],
+					(string) $cutoff['ip']
+				)
+			);
+		}
+		// phpcs:enable
 	}
 
 	/**
