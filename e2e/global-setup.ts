@@ -12,8 +12,11 @@ import { ROOT, serveStackControl, startStack } from '../scripts/stack.js';
 import { startImageServer } from './support/image-server.js';
 
 export default async function globalSetup( _config: FullConfig ) {
-	// The editor bundle is a build artefact (git-ignored): the browser tests need the current one.
-	execFileSync( 'npm', [ 'run', '--silent', 'build', '-w', 'editor-ui' ], { cwd: ROOT, stdio: [ 'ignore', 'ignore', 'inherit' ] } );
+	// The editor bundle is a build artefact (git-ignored): the browser tests need the current one. scripts/test.ts
+	// builds it once before its suites run side by side (IGNY8_EDITOR_BUILT=1).
+	if ( process.env.IGNY8_EDITOR_BUILT !== '1' ) {
+		execFileSync( 'npm', [ 'run', '--silent', 'build', '-w', 'editor-ui' ], { cwd: ROOT, stdio: [ 'ignore', 'ignore', 'inherit' ] } );
+	}
 	const controlPort = Number( process.env.STACK_CONTROL_PORT ?? 9200 );
 	const imagePort = controlPort + 50;
 	const images = startImageServer( imagePort );
@@ -45,19 +48,25 @@ export default async function globalSetup( _config: FullConfig ) {
 		IGNY8_IMAGE_SERVER_URL: `http://127.0.0.1:${ imagePort }`,
 	} );
 
-	// A fresh site each run: yesterday's cookies are worthless, log in again and save the state.
-	const storageStatePath = process.env.STORAGE_STATE_PATH as string;
-	fs.rmSync( storageStatePath, { force: true } );
-	const requestUtils = await RequestUtils.setup( {
-		baseURL: stack.wpUrl,
-		user: { username: stack.admin.user, password: stack.admin.password },
-		storageStatePath,
-	} );
-	await requestUtils.setupRest();
-
-	return async () => {
+	const teardown = async () => {
 		control.close();
 		images.close();
 		await stack.stop();
 	};
+	try {
+		// A fresh site each run: yesterday's cookies are worthless, log in again and save the state.
+		const storageStatePath = process.env.STORAGE_STATE_PATH as string;
+		fs.rmSync( storageStatePath, { force: true } );
+		const requestUtils = await RequestUtils.setup( {
+			baseURL: stack.wpUrl,
+			user: { username: stack.admin.user, password: stack.admin.password },
+			storageStatePath,
+		} );
+		await requestUtils.setupRest();
+	} catch ( error ) {
+		// Playwright runs no teardown after a failed setup: stop the servers here, or they outlive the run.
+		await teardown();
+		throw error;
+	}
+	return teardown;
 }

@@ -11,10 +11,12 @@ import { defineConfig } from '@playwright/test';
 const wpPort = Number( process.env.WP_PORT ?? 8900 );
 // Read at import time by @wordpress/e2e-test-utils-playwright, in the runner and in every worker.
 process.env.WP_BASE_URL ??= `http://127.0.0.1:${ wpPort }`;
+// WP_SERVER (scripts/wp-runtime.sh): php (php -S), nginx or apache (+ PHP-FPM); each shape gets its own instance dir.
+const wpServerSuffix = ( process.env.WP_SERVER ?? 'php' ) === 'php' ? '' : `-${ process.env.WP_SERVER }`;
 // Tests get their own WordPress instance: a fresh one per run must never wipe the `npm start` dev site.
 process.env.WP_STATE_DIR ??= path.join(
 	import.meta.dirname,
-	`../.igny8/test-wp-${ process.env.WP_VERSION ?? '6.1' }-${ process.env.WP_DB ?? 'sqlite' }`
+	`../.igny8/test-wp-${ process.env.WP_VERSION ?? '6.1' }-${ process.env.WP_DB ?? 'sqlite' }${ wpServerSuffix }`
 );
 // Results and the saved login live next to the instance, so two runs on different instances (other ports and
 // state dirs, in one working tree) neither log each other out nor delete each other's artifacts.

@@ -12,4 +12,7 @@ if ! command -v phpcs >/dev/null; then
 fi
 [ "${IGNY8_TEST_MATRIX:-}" = "" ] || echo "Test matrix: $IGNY8_TEST_MATRIX"
 case "${IGNY8_TEST_MATRIX:-}" in *mariadb*|"") WP_DB=mariadb bash "$ROOT/scripts/wp-runtime.sh" deps ;; esac
+# nginx / Apache + PHP-FPM instances (their system services stay off: scripts/wp-runtime.sh runs private servers).
+case "${IGNY8_TEST_MATRIX:-}" in *nginx*|"") WP_SERVER=nginx bash "$ROOT/scripts/wp-runtime.sh" deps quiet ;; esac
+case "${IGNY8_TEST_MATRIX:-}" in *apache*|"") WP_SERVER=apache bash "$ROOT/scripts/wp-runtime.sh" deps quiet ;; esac
 exec "$ROOT/node_modules/.bin/tsx" "$ROOT/scripts/test.ts" "$@"

@@ -1,54 +1,71 @@
 /**
  * Runs every suite (PHP checks, unit tests, then the integration + browser suites against real WordPress
  * instances of the test matrix) and prints the total as the last line: `N passed, N failed[, N skipped]`.
+ * Independent suites run IGNY8_TEST_JOBS at a time (default 2: CI has 2 cores); each suite's output is printed
+ * in one block when it ends, and kept in .igny8/test-results/<suite>.log.
  *
- * IGNY8_TEST_MATRIX selects the WordPress instances: comma-separated `version:db:projects`, where projects is
- * `all` (integration + editor), `integration` or `editor`. Default:
- * 6.1:sqlite:all, 6.5:sqlite:all, 6.6:sqlite:editor (6.6-RC3: the slots moved to wp.editor), 6.1:mariadb:integration.
+ * IGNY8_TEST_MATRIX selects the WordPress instances: comma-separated `version:db:projects[:server[:filters]]`, where
+ * projects is `all` (integration + editor), `integration`, `editor` or `integration+editor`; server is `php`
+ * (php -S, default), `nginx` or `apache` (+ PHP-FPM, scripts/wp-runtime.sh WP_SERVER); filters are
+ * `+`-separated spec file filters (Playwright's file arguments). Each instance runs only what proves something new
+ * there (default, DEFAULT_MATRIX below):
+ *   6.1 + SQLite + php -S          everything (integration + editor)
+ *   6.5 + MariaDB + nginx/PHP-FPM  the whole integration suite + the editor smoke spec (production shape; fastcgi_finish_request)
+ *   6.5 + SQLite + php -S          the editor specs (the 6.5 block editor)
+ *   6.6-RC3 + SQLite + php -S      the editor specs (6.6 moved the slots to wp.editor)
+ *   6.5 + SQLite + Apache/PHP-FPM  the API-key auth spec (Authorization is stripped there unless configured)
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
 import { ROOT } from './stack.js';
 
-interface SuiteResult {
-	name: string;
+interface Counts {
 	passed: number;
 	failed: number;
 	skipped: number;
+}
+interface SuiteResult extends Counts {
+	name: string;
 	seconds: number;
 }
+/** A suite writes its output through `out`; it runs concurrently with others, so it never writes to stdout. */
+type Suite = { name: string; run: ( out: ( text: string ) => void ) => Promise< Counts > };
 
 const resultsDir = path.join( ROOT, '.igny8', 'test-results' );
 /** Every port the suites open is PORT_BASE + an offset, so two checkouts can run their suites at once. */
 const PORT_BASE = Number( process.env.IGNY8_TEST_PORT_BASE ?? 8900 );
+const JOBS = Math.max( 1, Number( process.env.IGNY8_TEST_JOBS ?? 2 ) );
 fs.mkdirSync( resultsDir, { recursive: true } );
 const bin = ( name: string ) => path.join( ROOT, 'node_modules/.bin', name );
-const results: SuiteResult[] = [];
+const slug = ( name: string ) => name.replace( /[^a-z0-9.]+/gi, '-' ).replace( /^-|-$/g, '' ).toLowerCase();
 
-function timed( name: string, fn: () => Omit< SuiteResult, 'name' | 'seconds' > ): void {
-	process.stdout.write( `\n━━ ${ name } ━━\n` );
-	const t = Date.now();
-	let r: Omit< SuiteResult, 'name' | 'seconds' >;
-	try {
-		r = fn();
-	} catch ( error ) {
-		process.stdout.write( `${ name } crashed: ${ ( error as Error ).message }\n` );
-		r = { passed: 0, failed: 1, skipped: 0 };
-	}
-	const result = { name, ...r, seconds: ( Date.now() - t ) / 1000 };
-	results.push( result );
-	process.stdout.write( `── ${ name }: ${ r.passed } passed, ${ r.failed } failed, ${ r.skipped } skipped (${ result.seconds.toFixed( 1 ) } s)\n` );
-}
-
-function exec( cmd: string, args: string[], env: NodeJS.ProcessEnv = {} ): number {
-	const r = spawnSync( cmd, args, { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ...env } } );
-	return r.status ?? 1;
+/** Runs a command with its output captured (never inherited: suites run side by side). */
+function exec(
+	cmd: string,
+	args: string[],
+	out: ( text: string ) => void,
+	env: NodeJS.ProcessEnv = {}
+): Promise< { status: number; stdout: string } > {
+	return new Promise( ( resolve ) => {
+		let stdout = '';
+		const child = spawn( cmd, args, { cwd: ROOT, stdio: [ 'ignore', 'pipe', 'pipe' ], env: { ...process.env, ...env } } );
+		child.stdout.on( 'data', ( chunk: Buffer ) => {
+			stdout += chunk.toString();
+			out( chunk.toString() );
+		} );
+		child.stderr.on( 'data', ( chunk: Buffer ) => out( chunk.toString() ) );
+		child.once( 'error', ( error ) => {
+			out( `${ cmd }: ${ error.message }\n` );
+			resolve( { status: 1, stdout } );
+		} );
+		child.once( 'close', ( code ) => resolve( { status: code ?? 1, stdout } ) );
+	} );
 }
 
 /** Every PHP file must lint; the JWT test vectors of the contract must hold in PHP too. */
-function phpChecks() {
+async function phpChecks( out: ( text: string ) => void ): Promise< Counts > {
 	const files: string[] = [];
 	const walk = ( dir: string ) => {
 		for ( const entry of fs.readdirSync( dir, { withFileTypes: true } ) ) {
@@ -63,17 +80,18 @@ function phpChecks() {
 	walk( path.join( ROOT, 'plugin-php-shim' ) );
 	let failed = 0;
 	for ( const file of files ) {
-		const r = spawnSync( 'php', [ '-l', file ], { encoding: 'utf8' } );
+		let text = '';
+		const r = await exec( 'php', [ '-l', file ], ( t ) => ( text += t ) );
 		if ( r.status !== 0 ) {
 			failed++;
-			process.stdout.write( r.stdout + r.stderr );
+			out( text );
 		}
 	}
-	process.stdout.write( `php -l: ${ files.length - failed }/${ files.length } files clean\n` );
+	out( `php -l: ${ files.length - failed }/${ files.length } files clean\n` );
 	// Coding standard: errors fail, warnings (line length) are reported only.
-	const phpcs = exec( 'phpcs', [ '-q', '--warning-severity=0', '--standard=plugin-php-shim/phpcs.xml.dist', 'plugin-php-shim' ] ) === 0;
-	process.stdout.write( `phpcs: ${ phpcs ? 'clean' : 'errors above' }\n` );
-	const vectors = exec( 'php', [ 'plugin-php-shim/tests/contract-vectors.php' ] ) === 0;
+	const phpcs = ( await exec( 'phpcs', [ '-q', '--warning-severity=0', '--standard=plugin-php-shim/phpcs.xml.dist', 'plugin-php-shim' ], out ) ).status === 0;
+	out( `phpcs: ${ phpcs ? 'clean' : 'errors above' }\n` );
+	const vectors = ( await exec( 'php', [ 'plugin-php-shim/tests/contract-vectors.php' ], out ) ).status === 0;
 	const checks = [ vectors, phpcs ];
 	const ok = checks.filter( Boolean ).length;
 	return { passed: files.length - failed + ok, failed: failed + checks.length - ok, skipped: 0 };
@@ -82,26 +100,25 @@ function phpChecks() {
 /**
  * The shim's PHPUnit suite (plugin-php-shim/tests/, mirroring includes/) inside a real WordPress 6.1 on `db`
  * (`wp-runtime.sh phpunit`: Debian's phpunit with a bootstrap that loads that WordPress; worker processes for the
- * locks, image fixture servers on PORT_BASE-3 / -2). The counts are PHPUnit's own, from its JUnit log.
+ * locks, image fixture servers on port + 2 / + 3). The counts are PHPUnit's own, from its JUnit log.
  */
-function phpunitSuite( db: string ) {
+async function phpunitSuite( db: string, port: number, out: ( text: string ) => void ): Promise< Counts > {
 	const env = {
 		WP_DB: db,
-		WP_PORT: String( PORT_BASE - 5 ),
+		WP_SERVER: 'php',
+		WP_PORT: String( port ),
 		WP_STATE_DIR: path.join( ROOT, '.igny8', `test-php-upsert-${ db }` ),
-		IGNY8_IMAGE_HOST_ALLOWLIST: `127.0.0.1:${ PORT_BASE - 3 },localhost:${ PORT_BASE - 3 }`,
+		IGNY8_IMAGE_HOST_ALLOWLIST: `127.0.0.1:${ port + 2 },localhost:${ port + 2 }`,
 	};
-	const runtime = ( ...args: string[] ) =>
-		spawnSync( 'bash', [ 'scripts/wp-runtime.sh', ...args ], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } } );
-	const up = runtime( 'up' );
+	const runtime = ( ...args: string[] ) => exec( 'bash', [ 'scripts/wp-runtime.sh', ...args ], out, env );
+	const up = await runtime( 'up' );
 	if ( up.status !== 0 ) {
-		throw new Error( `WordPress did not start:\n${ up.stdout }${ up.stderr }` );
+		throw new Error( 'WordPress did not start (output above)' );
 	}
 	const junit = path.join( resultsDir, `phpunit-${ db }.xml` );
 	fs.rmSync( junit, { force: true } );
 	try {
-		const r = runtime( 'phpunit', '--log-junit', junit );
-		process.stdout.write( r.stdout + r.stderr );
+		const r = await runtime( 'phpunit', '--log-junit', junit );
 		// The outermost <testsuite> carries the totals.
 		const m = fs.existsSync( junit ) ? /<testsuite\b[^>]*>/.exec( fs.readFileSync( junit, 'utf8' ) ) : null;
 		if ( ! m ) {
@@ -112,15 +129,15 @@ function phpunitSuite( db: string ) {
 		const skipped = attr( 'skipped' );
 		return { passed: attr( 'tests' ) - failed - skipped, failed: failed + ( r.status !== 0 && failed === 0 ? 1 : 0 ), skipped };
 	} finally {
-		runtime( 'stop' );
+		await runtime( 'stop' );
 	}
 }
 
-function vitest( workspace: string ) {
-	const out = path.join( resultsDir, `unit-${ workspace }.json` );
-	fs.rmSync( out, { force: true } );
-	exec( bin( 'vitest' ), [ 'run', '--root', workspace, '--reporter=default', '--reporter=json', `--outputFile=${ out }` ] );
-	const json = JSON.parse( fs.readFileSync( out, 'utf8' ) ) as {
+async function vitest( workspace: string, out: ( text: string ) => void ): Promise< Counts > {
+	const file = path.join( resultsDir, `unit-${ workspace }.json` );
+	fs.rmSync( file, { force: true } );
+	await exec( bin( 'vitest' ), [ 'run', '--root', workspace, '--reporter=default', '--reporter=json', `--outputFile=${ file }` ], out );
+	const json = JSON.parse( fs.readFileSync( file, 'utf8' ) ) as {
 		numPassedTests: number;
 		numFailedTests: number;
 		numPendingTests: number;
@@ -132,20 +149,32 @@ function vitest( workspace: string ) {
 	return { passed: json.numPassedTests, failed, skipped: json.numPendingTests + json.numTodoTests };
 }
 
-function playwright( version: string, db: string, projects: string, port: number ) {
-	const out = path.join( resultsDir, `e2e-${ version }-${ db }.json` );
-	fs.rmSync( out, { force: true } );
+interface Instance {
+	version: string;
+	db: string;
+	projects: string;
+	server: string;
+	filters: string[];
+}
+
+async function playwright( instance: Instance, port: number, out: ( text: string ) => void ): Promise< Counts > {
+	const { version, db, projects, server, filters } = instance;
+	const file = path.join( resultsDir, `e2e-${ version }-${ db }-${ server }.json` );
+	fs.rmSync( file, { force: true } );
 	const projectArgs = projects === 'all' ? [] : projects.split( '+' ).map( ( p ) => `--project=${ p }` );
-	exec( bin( 'playwright' ), [ 'test', '-c', 'e2e/playwright.config.ts', ...projectArgs ], {
+	await exec( bin( 'playwright' ), [ 'test', '-c', 'e2e/playwright.config.ts', ...projectArgs, ...filters ], out, {
 		WP_VERSION: version,
 		WP_DB: db,
+		WP_SERVER: server,
 		WP_PORT: String( port ),
 		SIDECAR_PORT: String( port + 100 ),
 		SIMULATOR_PORT: String( port + 200 ),
 		STACK_CONTROL_PORT: String( port + 300 ),
-		PLAYWRIGHT_JSON_OUTPUT_NAME: out,
+		PLAYWRIGHT_JSON_OUTPUT_NAME: file,
+		// Built once by this runner before the suites start: two instances must not rebuild it at the same time.
+		IGNY8_EDITOR_BUILT: '1',
 	} );
-	const json = JSON.parse( fs.readFileSync( out, 'utf8' ) ) as {
+	const json = JSON.parse( fs.readFileSync( file, 'utf8' ) ) as {
 		stats: { expected: number; unexpected: number; flaky: number; skipped: number };
 		errors?: unknown[];
 	};
@@ -157,47 +186,99 @@ function playwright( version: string, db: string, projects: string, port: number
 	};
 }
 
-/** `npm run release` into dist/, then scripts/*.test.ts: zip contents, tarball install, one version, npm start's key rule and signals. */
-function releaseSuite() {
-	if ( exec( bin( 'tsx' ), [ 'scripts/release.ts' ] ) !== 0 ) {
-		throw new Error( 'npm run release failed' );
-	}
-	return vitest( 'scripts' );
-}
-
-const matrix = ( process.env.IGNY8_TEST_MATRIX ?? '6.1:sqlite:all,6.5:sqlite:all,6.6:sqlite:editor,6.1:mariadb:integration' )
+const DEFAULT_MATRIX = [
+	'6.1:sqlite:all',
+	'6.5:mariadb:integration+editor:nginx:integration/+editor/smoke.spec',
+	'6.5:sqlite:editor',
+	'6.6:sqlite:editor',
+	'6.5:sqlite:integration:apache:integration/api-key-auth.spec',
+].join( ',' );
+const matrix: Instance[] = ( process.env.IGNY8_TEST_MATRIX ?? DEFAULT_MATRIX )
 	.split( ',' )
 	.filter( Boolean )
-	.map( ( entry ) => entry.split( ':' ) as [ string, string, string ] );
+	.map( ( entry ) => {
+		const [ version = '6.1', db = 'sqlite', projects = 'all', server = 'php', filters = '' ] = entry.split( ':' );
+		return { version, db, projects, server, filters: filters.split( '+' ).filter( Boolean ) };
+	} );
 
 /** TypeScript is strict everywhere on the Node side: every project must type-check. */
-function typecheck() {
+async function typecheck( out: ( text: string ) => void ): Promise< Counts > {
 	const projects = [ 'sidecar', 'simulator', 'e2e', 'editor-ui', 'bench' ];
-	const failed = projects.filter( ( project ) => exec( bin( 'tsc' ), [ '-p', project ] ) !== 0 );
-	process.stdout.write( `tsc: ${ projects.length - failed.length }/${ projects.length } projects clean${ failed.length ? ` (failing: ${ failed.join( ', ' ) })` : '' }\n` );
+	const failed: string[] = [];
+	for ( const project of projects ) {
+		if ( ( await exec( bin( 'tsc' ), [ '-p', project ], out ) ).status !== 0 ) {
+			failed.push( project );
+		}
+	}
+	out( `tsc: ${ projects.length - failed.length }/${ projects.length } projects clean${ failed.length ? ` (failing: ${ failed.join( ', ' ) })` : '' }\n` );
 	return { passed: projects.length - failed.length, failed: failed.length, skipped: 0 };
 }
 
-const t0 = Date.now();
-timed( 'typecheck', typecheck );
-timed( 'php', phpChecks );
-timed( 'unit: sidecar', () => vitest( 'sidecar' ) );
-timed( 'unit: simulator', () => vitest( 'simulator' ) );
-timed( 'release artifacts + dev stack (scripts/*.test.ts)', releaseSuite );
-for ( const db of [ 'sqlite', 'mariadb' ] ) {
-	timed( `php: PHPUnit in WordPress 6.1 + ${ db }`, () => phpunitSuite( db ) );
+/** Longest first, so the two slots end at about the same time. */
+const suites: Suite[] = [
+	...matrix.map( ( instance, i ): Suite => ( {
+		name: `e2e: WordPress ${ instance.version } + ${ instance.db }${ instance.server === 'php' ? '' : ` + ${ instance.server }` } (${ instance.projects }${ instance.filters.length ? `: ${ instance.filters.join( ' ' ) }` : '' })`,
+		run: ( out ) => playwright( instance, PORT_BASE + i * 10, out ),
+	} ) ),
+	{ name: 'typecheck', run: typecheck },
+	{ name: 'unit: sidecar', run: ( out ) => vitest( 'sidecar', out ) },
+	// scripts/*.test.ts: zip contents, tarball install, one version, npm start's key rule and signals (dist/ is built above).
+	{ name: 'release artifacts + dev stack (scripts/*.test.ts)', run: ( out ) => vitest( 'scripts', out ) },
+	...[ 'sqlite', 'mariadb' ].map( ( db, i ): Suite => ( {
+		name: `php: PHPUnit in WordPress 6.1 + ${ db }`,
+		run: ( out ) => phpunitSuite( db, PORT_BASE - 5 - i * 20, out ),
+	} ) ),
+	{ name: 'php', run: phpChecks },
+	{ name: 'unit: simulator', run: ( out ) => vitest( 'simulator', out ) },
+];
+
+const results: SuiteResult[] = [];
+async function runSuite( suite: Suite ): Promise< void > {
+	const t = Date.now();
+	const logFile = path.join( resultsDir, `${ slug( suite.name ) }.log` );
+	let text = '';
+	const out = ( chunk: string ) => {
+		text += chunk;
+	};
+	process.stdout.write( `▶ ${ suite.name } (log: ${ path.relative( ROOT, logFile ) })\n` );
+	let r: Counts;
+	try {
+		r = await suite.run( out );
+	} catch ( error ) {
+		out( `${ suite.name } crashed: ${ ( error as Error ).message }\n` );
+		r = { passed: 0, failed: 1, skipped: 0 };
+	}
+	const result = { name: suite.name, ...r, seconds: ( Date.now() - t ) / 1000 };
+	results.push( result );
+	fs.writeFileSync( logFile, text );
+	process.stdout.write( `\n━━ ${ suite.name } ━━\n${ text }${ text.endsWith( '\n' ) ? '' : '\n' }` );
+	process.stdout.write( `── ${ suite.name }: ${ r.passed } passed, ${ r.failed } failed, ${ r.skipped } skipped (${ result.seconds.toFixed( 1 ) } s)\n` );
 }
-matrix.forEach( ( [ version, db, projects ], i ) => {
-	timed( `e2e: WordPress ${ version } + ${ db } (${ projects })`, () => playwright( version, db, projects ?? 'all', PORT_BASE + i * 10 ) );
-} );
+
+const t0 = Date.now();
+// `npm run release` first, alone: it rebuilds the editor bundle (plugin-php-shim/build, which the symlinked dev
+// plugin of the php -S instances loads) and writes dist/ (the plugin zip and sidecar tarball of the nginx instance).
+process.stdout.write( '▶ npm run release (dist/, editor bundle)\n' );
+const release = await exec( bin( 'tsx' ), [ 'scripts/release.ts' ], ( t ) => process.stdout.write( t ) );
+if ( release.status !== 0 ) {
+	results.push( { name: 'npm run release', passed: 0, failed: 1, skipped: 0, seconds: ( Date.now() - t0 ) / 1000 } );
+}
+const queue = [ ...suites ];
+await Promise.all(
+	Array.from( { length: Math.min( JOBS, queue.length ) }, async () => {
+		for ( let suite = queue.shift(); suite; suite = queue.shift() ) {
+			await runSuite( suite );
+		}
+	} )
+);
 
 const total = results.reduce(
 	( sum, r ) => ( { passed: sum.passed + r.passed, failed: sum.failed + r.failed, skipped: sum.skipped + r.skipped } ),
 	{ passed: 0, failed: 0, skipped: 0 }
 );
-process.stdout.write( `\nSuites (${ ( ( Date.now() - t0 ) / 1000 ).toFixed( 0 ) } s):\n` );
+process.stdout.write( `\nSuites (${ ( ( Date.now() - t0 ) / 1000 ).toFixed( 0 ) } s wall, ${ JOBS } at a time):\n` );
 for ( const r of results ) {
-	process.stdout.write( `  ${ r.name.padEnd( 44 ) } ${ String( r.passed ).padStart( 4 ) } passed ${ String( r.failed ).padStart( 3 ) } failed ${ String( r.skipped ).padStart( 3 ) } skipped  ${ r.seconds.toFixed( 1 ) } s\n` );
+	process.stdout.write( `  ${ r.name.padEnd( 72 ) } ${ String( r.passed ).padStart( 4 ) } passed ${ String( r.failed ).padStart( 3 ) } failed ${ String( r.skipped ).padStart( 3 ) } skipped  ${ r.seconds.toFixed( 1 ) } s\n` );
 }
 process.stdout.write( `${ total.passed } passed, ${ total.failed } failed${ total.skipped ? `, ${ total.skipped } skipped` : '' }\n` );
 process.exit( total.failed > 0 ? 1 : 0 );

@@ -30,6 +30,8 @@ interface RawCase {
 	name: string;
 	/** The bytes to send; `id` is the content id of the publish that must not happen. */
 	bytes: ( id: number, key: string ) => string | Buffer;
+	/** The WP_SERVER shapes this case applies to (default: all). */
+	servers?: string[];
 }
 
 const CASES: RawCase[] = [
@@ -122,7 +124,14 @@ const CASES: RawCase[] = [
 	},
 	{
 		name: 'two X-IGNY8-API-KEY headers, the first one wrong',
+		// nginx hands PHP-FPM only the last of two same-named headers, so PHP cannot see the wrong one there: the
+		// request is then exactly as authorized as its last header (the case below, the wrong one last, is refused).
+		servers: [ 'php', 'apache' ],
 		bytes: ( _id, key ) => head( [ 'GET /wp-json/igny8/v1/site-metadata/ HTTP/1.1', `Host: ${ host() }`, 'X-IGNY8-API-KEY: wrong-key-wrong-key-wrong-key-wrong-key', `X-IGNY8-API-KEY: ${ key }`, 'Connection: close' ] ),
+	},
+	{
+		name: 'two X-IGNY8-API-KEY headers, the last one wrong',
+		bytes: ( _id, key ) => head( [ 'GET /wp-json/igny8/v1/site-metadata/ HTTP/1.1', `Host: ${ host() }`, `X-IGNY8-API-KEY: ${ key }`, 'X-IGNY8-API-KEY: wrong-key-wrong-key-wrong-key-wrong-key', 'Connection: close' ] ),
 	},
 	{
 		name: 'a header line without a colon',
@@ -158,6 +167,7 @@ test.beforeEach( () => {
 
 for ( const entry of CASES ) {
 	test( entry.name, async () => {
+		test.skip( !! entry.servers && ! entry.servers.includes( process.env.WP_SERVER ?? 'php' ), `not under WP_SERVER=${ process.env.WP_SERVER }` );
 		const id = next++;
 		const reply = await rawRequest( entry.bytes( id, stack.apiKey ) );
 		expectRawRefusal( reply );

@@ -6,6 +6,7 @@ import { expect, test } from '@playwright/test';
 
 import { payloadA, payloadB, publish, sampleContent } from '../../simulator/src/publisher';
 import { imageHits } from '../support/image-server';
+import { isWebServerRefusal } from '../support/hostile';
 import { stack, wp, wpEval } from '../support/stack';
 import { attachmentsFrom, postIdsForContent, readPost } from '../support/wordpress';
 
@@ -231,6 +232,9 @@ test.describe( 'lookups', () => {
 		for ( const bad of [ 'abc', '-1', '0', '1%20OR%201=1', '..%2F..%2Fwp-config.php' ] ) {
 			const r = await wp( `/wp-json/igny8/v1/post-status/${ bad }` );
 			expect( [ 400, 404 ] ).toContain( r.status );
+			if ( isWebServerRefusal( r.status, r.headers.get( 'content-type' ) ?? '', r.text ) ) {
+				continue; // nginx resolves the traversal itself and answers 404 before PHP runs
+			}
 			expect( r.body.success ).toBe( false );
 			expect( typeof r.body.code ).toBe( 'string' );
 		}

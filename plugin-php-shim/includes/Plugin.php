@@ -54,6 +54,7 @@ final class Plugin {
 			new Admin\Editor_Assets(),
 			new Admin\Settings_Page(),
 			new Admin\Posts_List_Column(),
+			new Admin\Authorization_Check(),
 		);
 		foreach ( $features as $feature ) {
 			$feature->register();

@@ -93,6 +93,8 @@ const EnvSchema = z.object({
     .pipe(z.int().min(1)),
   SIDECAR_TLS_CERT: optionalText,
   SIDECAR_TLS_KEY: optionalText,
+  /** Development only (wp-env): plain http on a non-loopback SIDECAR_HOST such as the Docker bridge. */
+  SIDECAR_ALLOW_PLAIN_HTTP: optionalText.pipe(z.enum(['1'], { error: 'must be 1 or unset' }).optional()),
   SIDECAR_SYNC_BACKOFF_BASE_MS: positiveInt('2000'),
   SIDECAR_SYNC_BACKOFF_MAX_MS: positiveInt('600000'),
   SIDECAR_SYNC_RETRY_AFTER_CAP_MS: positiveInt('900000'),
@@ -258,8 +260,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       tls = cert !== undefined && key !== undefined ? { cert, key } : undefined;
     }
   }
-  if (!isLoopbackHost(e.SIDECAR_HOST) && !wantsTls) {
+  if (!isLoopbackHost(e.SIDECAR_HOST) && !wantsTls && e.SIDECAR_ALLOW_PLAIN_HTTP !== '1') {
     problems.push(`SIDECAR_HOST ${e.SIDECAR_HOST} is not loopback: a remote sidecar must serve https (set SIDECAR_TLS_CERT and SIDECAR_TLS_KEY)`);
+  }
+  if (e.SIDECAR_ALLOW_PLAIN_HTTP === '1' && e.SIDECAR_ALLOWED_HOSTS === undefined) {
+    problems.push('SIDECAR_ALLOW_PLAIN_HTTP=1 needs SIDECAR_ALLOWED_HOSTS: the host:port WordPress calls (wp-env: host.docker.internal:8787)');
   }
   for (const entry of e.SIDECAR_ALLOWED_HOSTS ?? []) {
     if (!/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/.test(entry)) {

@@ -73,6 +73,19 @@ describe('loadConfig', () => {
       /set together/,
     );
     expect(loadConfig({ IGNY8_SIDECAR_SECRET: newSecret(), SIDECAR_HOST: 'localhost' }).host).toBe('localhost');
+    // wp-env (development): plain http on the Docker bridge, only when asked for and with an explicit Host allow-list.
+    expect(problems({ IGNY8_SIDECAR_SECRET: newSecret(), SIDECAR_HOST: '172.17.0.1', SIDECAR_ALLOW_PLAIN_HTTP: '1' })).toMatch(
+      /SIDECAR_ALLOW_PLAIN_HTTP=1 needs SIDECAR_ALLOWED_HOSTS/,
+    );
+    expect(problems({ IGNY8_SIDECAR_SECRET: newSecret(), SIDECAR_HOST: '172.17.0.1', SIDECAR_ALLOW_PLAIN_HTTP: 'yes' })).toMatch(/SIDECAR_ALLOW_PLAIN_HTTP/);
+    const dev = loadConfig({
+      IGNY8_SIDECAR_SECRET: newSecret(),
+      SIDECAR_HOST: '172.17.0.1',
+      SIDECAR_ALLOW_PLAIN_HTTP: '1',
+      SIDECAR_ALLOWED_HOSTS: 'host.docker.internal:8787',
+    });
+    expect(dev.host).toBe('172.17.0.1');
+    expect(dev.tls).toBeUndefined();
     expect(loadConfig({ IGNY8_SIDECAR_SECRET: newSecret(), SIDECAR_HOST: '::1' }).host).toBe('::1');
   });
 

@@ -166,13 +166,15 @@ final class Client {
 	}
 
 	/**
-	 * Percent-encodes what may not appear raw in a URL path (plain routes are left byte-identical).
+	 * Percent-encodes what may not appear raw in a URL path (plain routes are left byte-identical). `%` is encoded
+	 * too, so the sidecar's decoded path is exactly the route: behind nginx + PHP-FPM (no PATH_INFO) WordPress takes
+	 * the route from REQUEST_URI still percent-encoded (`/post-status/1%20OR…`), and it must not be decoded twice.
 	 *
 	 * @param string $route Route.
 	 */
 	private static function encode_path( string $route ): string {
 		return (string) preg_replace_callback(
-			'~[^A-Za-z0-9\-._\~!$&\'()*+,;=:@/%]~',
+			'~[^A-Za-z0-9\-._\~!$&\'()*+,;=:@/]~',
 			static function ( array $match ): string {
 				return rawurlencode( $match[0] );
 			},

@@ -62,7 +62,8 @@ final class Transport {
 
 	/**
 	 * The configured transport: constant IGNY8_SIDECAR_URL, else the environment variable of that name, else the
-	 * loopback default. Plain http is refused for anything but loopback.
+	 * loopback default. Plain http is refused for anything but loopback, and for the one development host that
+	 * wp-config names in IGNY8_SIDECAR_HTTP_HOST on a `local` site (for_url()).
 	 *
 	 * @throws Bridge_Error SIDECAR_UNAVAILABLE when the URL is unusable.
 	 */
@@ -73,6 +74,22 @@ final class Transport {
 		} elseif ( is_string( getenv( 'IGNY8_SIDECAR_URL' ) ) && '' !== getenv( 'IGNY8_SIDECAR_URL' ) ) {
 			$url = (string) getenv( 'IGNY8_SIDECAR_URL' );
 		}
+		$http_host = defined( 'IGNY8_SIDECAR_HTTP_HOST' ) && is_string( IGNY8_SIDECAR_HTTP_HOST ) ? IGNY8_SIDECAR_HTTP_HOST : '';
+		return self::for_url( $url, wp_get_environment_type(), $http_host );
+	}
+
+	/**
+	 * The transport for a sidecar URL. Plain http goes only to loopback, or, on a site whose environment type is
+	 * `local`, to exactly the host that wp-config names in the constant IGNY8_SIDECAR_HTTP_HOST (wp-env: the sidecar
+	 * runs on the Docker host, `host.docker.internal`). Only a constant can name it, never an option or the
+	 * environment, so nothing an admin screen or a request writes can open plain http.
+	 *
+	 * @param string $url              Sidecar base URL.
+	 * @param string $environment_type wp_get_environment_type().
+	 * @param string $http_host        IGNY8_SIDECAR_HTTP_HOST ('' when not defined).
+	 * @throws Bridge_Error SIDECAR_UNAVAILABLE when the URL is unusable.
+	 */
+	public static function for_url( string $url, string $environment_type, string $http_host ): self {
 		$parts  = wp_parse_url( $url );
 		$scheme = strtolower( (string) ( $parts['scheme'] ?? '' ) );
 		$host   = strtolower( trim( (string) ( $parts['host'] ?? '' ), '[]' ) );
@@ -80,8 +97,9 @@ final class Transport {
 			throw new Bridge_Error( 'SIDECAR_UNAVAILABLE', 'The sidecar URL is not a valid http(s) URL.' );
 		}
 		$loopback = self::is_loopback_host( $host );
-		if ( 'http' === $scheme && ! $loopback ) {
-			throw new Bridge_Error( 'SIDECAR_UNAVAILABLE', 'A sidecar that is not on this machine must use https.' );
+		$named_dev_host = 'local' === $environment_type && '' !== $http_host && strtolower( trim( $http_host, '[] ' ) ) === $host;
+		if ( 'http' === $scheme && ! $loopback && ! $named_dev_host ) {
+			throw new Bridge_Error( 'SIDECAR_UNAVAILABLE', 'A sidecar that is not on this machine must use https (on a local development site, wp-config may name its host in IGNY8_SIDECAR_HTTP_HOST).' );
 		}
 		return new self( rtrim( $url, '/' ), $loopback );
 	}

@@ -6,9 +6,7 @@ import type { ShimContext } from '../protocol/messages.ts';
 import type { SiteMetadata } from '../handlers/site-metadata.ts';
 import type { SyncSnapshot } from './snapshot.ts';
 
-import type { SyncState } from '../contract/contract.ts';
-
-export type SyncStateName = SyncState;
+export type SyncStateName = 'never' | 'pending' | 'pending_manual' | 'in_flight' | 'synced' | 'failed' | 'dead';
 
 /** `GET /editor/posts/{id}/sync` (and the answer of Sync now). */
 export interface SyncStateView {
