@@ -28,6 +28,11 @@ final class Contract {
 	/**
 	 * Absolute path of the contract file.
 	 */
+	/**
+	 * Operations that change the connection's settings or credentials: manage_options routes only.
+	 */
+	public const SETTINGS_OPERATIONS = array( 'save_settings', 'set_api_key' );
+
 	public static function path(): string {
 		return dirname( __DIR__ ) . '/contract/igny8-contract.json';
 	}
@@ -166,6 +171,36 @@ final class Contract {
 	 */
 	public static function operations( string $context ): array {
 		return self::get()['operations'][ $context ] ?? array();
+	}
+
+	/**
+	 * Operations a sidecar `execute` reply may ask for on one route: the route's `operations` list (all routes
+	 * sharing the id), within the proxy vocabulary. Settings operations are dropped unless every such route is a
+	 * manage_options route, whatever the contract file says. Unknown route: none.
+	 *
+	 * @param string $route_id Contract route id.
+	 * @return string[]
+	 */
+	public static function route_operations( string $route_id ): array {
+		$allowed = array();
+		$admin   = true;
+		$found   = false;
+		foreach ( self::routes() as $route ) {
+			if ( ( $route['id'] ?? null ) !== $route_id ) {
+				continue;
+			}
+			$found   = true;
+			$admin   = $admin && 'manage_options' === ( $route['auth'] ?? '' );
+			$allowed = array_merge( $allowed, array_map( 'strval', (array) ( $route['operations'] ?? array() ) ) );
+		}
+		if ( ! $found ) {
+			return array();
+		}
+		$allowed = array_values( array_intersect( array_unique( $allowed ), self::operations( 'proxy' ) ) );
+		if ( ! $admin ) {
+			$allowed = array_values( array_diff( $allowed, self::SETTINGS_OPERATIONS ) );
+		}
+		return $allowed;
 	}
 
 	/**

@@ -91,19 +91,21 @@ final class Executor {
 	 * Runs a batch and returns one result per operation, in order:
 	 * `{op, ok:true, ...}` or `{op, ok:false, error:{code, message}}`.
 	 *
-	 * @param array<int,mixed> $ops Operations as decoded from JSON.
+	 * @param array<int,mixed> $ops     Operations as decoded from JSON.
+	 * @param string[]|null    $allowed Narrower list for this call (a route's `operations`); null: the context's.
 	 * @return array<int,array<string,mixed>>
 	 * @throws Bridge_Error OPERATION_REFUSED when the batch itself is outside the vocabulary.
 	 */
-	public function run( array $ops ): array {
+	public function run( array $ops, ?array $allowed = null ): array {
 		if ( count( $ops ) > self::MAX_OPS[ $this->context ] ) {
 			throw new Bridge_Error( 'OPERATION_REFUSED', 'Too many operations in one batch.' );
 		}
-		$allowed = Contract::operations( $this->context );
+		$vocabulary = Contract::operations( $this->context );
+		$allowed    = null === $allowed ? $vocabulary : array_values( array_intersect( $allowed, $vocabulary ) );
 		foreach ( $ops as $op ) {
 			$name = is_array( $op ) ? ( $op['op'] ?? null ) : null;
 			if ( ! is_string( $name ) || ! in_array( $name, $allowed, true ) ) {
-				throw new Bridge_Error( 'OPERATION_REFUSED', 'The batch contains an operation outside the ' . $this->context . ' vocabulary; nothing was run.' );
+				throw new Bridge_Error( 'OPERATION_REFUSED', 'The batch contains an operation this route may not run; nothing was run.' );
 			}
 		}
 		if ( ! $ops ) {

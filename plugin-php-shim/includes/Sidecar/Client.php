@@ -94,7 +94,9 @@ final class Client {
 			if ( $rounds > $max_rounds ) {
 				throw new Bridge_Error( 'SIDECAR_BAD_RESPONSE', 'The IGNY8 sidecar asked for more operation rounds than allowed.' );
 			}
-			$results = Executor::for_context( Executor::PROXY )->run( $reply->ops );
+			// Only what this route uses (contract `routes[].operations`): a compromised sidecar answering /status
+			// cannot change the key or the settings.
+			$results = Executor::for_context( Executor::PROXY )->run( $reply->ops, Contract::route_operations( (string) $this->ctx['route_id'] ) );
 			$payload = wp_json_encode(
 				array(
 					'route_id' => (string) $this->ctx['route_id'],

@@ -30,6 +30,8 @@ const RouteSpec = z.object({
   degraded_when_unavailable: z.boolean().optional(),
   /** Read-only operations whose results are the signed body of the first exchange (`{"reads":[result…]}`). */
   reads: z.array(RouteRead).min(1).optional(),
+  /** The only operations an `execute` reply may ask for on this route; PHP enforces the same list. */
+  operations: z.array(z.string()),
 });
 export type RouteSpec = z.infer<typeof RouteSpec>;
 
@@ -123,8 +125,21 @@ function loadContract(): Contract {
   if (readsOutsideVocabulary.length > 0) {
     throw new Error(`contract route reads use operations outside operations.proxy: ${readsOutsideVocabulary.map((read) => read.op).join(', ')}`);
   }
+  for (const route of parsed.data.routes) {
+    const outside = route.operations.filter((op) => !parsed.data.operations.proxy.includes(op));
+    if (outside.length > 0) {
+      throw new Error(`contract route ${route.id} lists operations outside operations.proxy: ${outside.join(', ')}`);
+    }
+    const settings = route.operations.filter((op) => (SETTINGS_OPERATIONS as readonly string[]).includes(op));
+    if (settings.length > 0 && route.auth !== 'manage_options') {
+      throw new Error(`contract route ${route.id} (auth ${route.auth}) lists settings operations: ${settings.join(', ')}`);
+    }
+  }
   return parsed.data;
 }
+
+/** Operations that change the connection's settings or credentials: manage_options routes only (as in PHP). */
+export const SETTINGS_OPERATIONS = ['save_settings', 'set_api_key'] as const;
 
 export const contract: Contract = loadContract();
 
@@ -149,6 +164,11 @@ export const contractRouteIds: readonly string[] = [...new Set(contract.routes.m
 
 export function isProxyOperation(name: string): boolean {
   return contract.operations.proxy.includes(name);
+}
+
+/** Whether an `execute` reply on this route may ask for this operation (contract `routes[].operations`). */
+export function isRouteOperation(routeId: string, name: string): boolean {
+  return isProxyOperation(name) && contract.routes.some((route) => route.id === routeId && route.operations.includes(name));
 }
 
 /** The operations of a route's `reads`, with `{name}` arguments filled from the route parameters (as PHP does). */

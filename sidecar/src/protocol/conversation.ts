@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 
-import { isProxyOperation, limits } from '../contract/contract.ts';
+import { isRouteOperation, limits } from '../contract/contract.ts';
 import { AppError } from '../contract/errors.ts';
 import {
   JsonObject,
@@ -133,9 +133,9 @@ export class ConversationRunner {
     if (round > limits.max_rounds) {
       throw new AppError('INTERNAL_ERROR', `Route ${routeId} needs more than ${limits.max_rounds} operation rounds.`);
     }
-    const refused = step.ops.find((op) => !isProxyOperation(op.op));
+    const refused = step.ops.find((op) => !isRouteOperation(routeId, op.op));
     if (step.ops.length === 0 || refused !== undefined) {
-      throw new AppError('INTERNAL_ERROR', `Route ${routeId} planned an operation outside operations.proxy.`);
+      throw new AppError('INTERNAL_ERROR', `Route ${routeId} planned an operation outside its contract operations.`);
     }
     return {
       kind: 'execute',

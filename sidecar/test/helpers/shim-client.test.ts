@@ -63,7 +63,7 @@ describe('the shim reference driver (what PHP must do with replies)', () => {
   it('stops after limits.max_rounds execute rounds', async () => {
     // A sidecar handler that never finishes: the runner itself refuses to plan past max_rounds.
     const endless: RouteHandler = {
-      id: 'settings_read',
+      id: 'site_metadata',
       start: () => execute([{ op: 'site_info' }]),
       resume: () => execute([{ op: 'site_info' }]),
     };
@@ -72,8 +72,8 @@ describe('the shim reference driver (what PHP must do with replies)', () => {
       let rounds = 0;
       const result = await looping.converse({
         method: 'GET',
-        route: '/igny8/v1/settings',
-        ctx: shimContext({ route_id: 'settings_read' }),
+        route: '/igny8/v1/site-metadata/',
+        ctx: shimContext({ route_id: 'site_metadata' }),
         executeOp: () => {
           rounds += 1;
           return { ok: true };

@@ -5,7 +5,7 @@
  * Test tooling only (never shipped): the sidecar's tests use it to talk to the app the way PHP does, and it is the
  * executable reference the PHP proxy (`Rest/Proxy_Controller.php`, `Sidecar/Client.php`) is written against.
  */
-import { contract, isProxyOperation, jwtParams, limits, routeReadOps, type HttpMethod } from '../../src/contract/contract.ts';
+import { contract, isRouteOperation, jwtParams, limits, routeReadOps, type HttpMethod } from '../../src/contract/contract.ts';
 import { JwtError, signJwt, verifyJwt } from '../../src/protocol/jwt.ts';
 import { bodyHash, decodeSecret, siteKeys, type SiteKeys } from '../../src/protocol/keys.ts';
 import {
@@ -281,9 +281,10 @@ export async function runShimConversation(options: ShimConversationOptions): Pro
     if (rounds > limits.max_rounds) {
       throw new ShimProtocolError('SIDECAR_BAD_RESPONSE', `more than ${limits.max_rounds} execute rounds`);
     }
-    const refused = reply.ops.find((op) => !isProxyOperation(op.op));
+    // As PHP does: only the operations of this route (contract routes[].operations).
+    const refused = reply.ops.find((op) => !isRouteOperation(options.ctx.route_id, op.op));
     if (refused !== undefined) {
-      throw new ShimProtocolError('SIDECAR_BAD_RESPONSE', `operation ${refused.op} is not in operations.proxy`);
+      throw new ShimProtocolError('SIDECAR_BAD_RESPONSE', `operation ${refused.op} is not in this route's operations`);
     }
     const results: unknown[] = [];
     for (const op of reply.ops) {
