@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { ROOT } from './versions.js';
 
@@ -99,6 +99,11 @@ function npmStart( env: NodeJS.ProcessEnv = ENV ): Started {
 }
 
 let running: Started | undefined;
+
+beforeAll( () => {
+	// The dev site keeps the key it was given last; these tests want the generated one.
+	fs.rmSync( path.join( STATE_DIR, 'igny8-api-key' ), { force: true } );
+} );
 
 afterEach( async () => {
 	if ( running && running.child.exitCode === null ) {

@@ -6,6 +6,22 @@ import contract from '../../../plugin-php-shim/contract/igny8-contract.json';
 
 export const REST_NAMESPACE = contract.rest_namespace;
 
+/** The sync states of a post, as the contract lists them. */
+export type SyncStateName = keyof typeof contract.sync.states;
+export const SYNC_STATES = Object.keys(
+	contract.sync.states
+) as SyncStateName[];
+
+type MetaKey = keyof typeof contract.meta.post;
+type RoleOf< Key > = Key extends `_igny8_${ infer Role }` ? Role : never;
+
+/** IGNY8's own meta keys by role, from the contract: `igny8Meta.content_id` is `_igny8_content_id`. */
+export const igny8Meta = Object.fromEntries(
+	Object.keys( contract.meta.post )
+		.filter( ( key ) => key.startsWith( '_igny8_' ) )
+		.map( ( key ) => [ key.slice( '_igny8_'.length ), key ] )
+) as { readonly [ Role in RoleOf< MetaKey > ]: `_igny8_${ Role }` };
+
 /** Post types IGNY8 may ever manage (the settings choose among these). */
 export const CONTRACT_POST_TYPES: readonly string[] = contract.post_types;
 

@@ -2,15 +2,10 @@
  * Types of the IGNY8 sidebar.
  */
 
-/** Sync states as the editor sync route reports them (`GET /igny8/v1/editor/posts/{id}/sync`). */
-export type SyncStateName =
-	| 'never'
-	| 'pending'
-	| 'pending_manual'
-	| 'in_flight'
-	| 'synced'
-	| 'failed'
-	| 'dead';
+import type { SyncStateName } from '../common/contract';
+
+/** Sync states as the editor sync route reports them (`GET /igny8/v1/editor/posts/{id}/sync`): the contract's. */
+export type { SyncStateName };
 
 /** `data` of the editor sync route's envelope (GET = read, POST = Sync now). */
 export interface SyncStateReply {

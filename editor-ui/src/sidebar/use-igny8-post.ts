@@ -9,6 +9,7 @@ import { useMemo } from '@wordpress/element';
 /**
  * Internal dependencies
  */
+import { igny8Meta } from '../common/contract';
 import type { Igny8Post, TermSummary } from './types';
 
 type Meta = Record< string, unknown >;
@@ -139,8 +140,8 @@ export function useIgny8Post(): Igny8Post {
 						.filter( Boolean )
 				: [],
 		} );
-		const contentId = positiveInt( meta._igny8_content_id );
-		const taskId = positiveInt( meta._igny8_task_id );
+		const contentId = positiveInt( meta[ igny8Meta.content_id ] );
+		const taskId = positiveInt( meta[ igny8Meta.task_id ] );
 		return {
 			postId,
 			postType,
@@ -149,16 +150,20 @@ export function useIgny8Post(): Igny8Post {
 			isManaged: contentId !== null || taskId !== null,
 			contentId,
 			taskId,
-			cluster: summary( '_igny8_cluster_id', clusterIds, clusterRecords ),
-			sector: summary( '_igny8_sector_id', sectorIds, sectorRecords ),
-			primaryKeyword: text( meta._igny8_primary_keyword ),
+			cluster: summary(
+				igny8Meta.cluster_id,
+				clusterIds,
+				clusterRecords
+			),
+			sector: summary( igny8Meta.sector_id, sectorIds, sectorRecords ),
+			primaryKeyword: text( meta[ igny8Meta.primary_keyword ] ),
 			secondaryKeywords: parseKeywordList(
-				meta._igny8_secondary_keywords
+				meta[ igny8Meta.secondary_keywords ]
 			),
 			mirroredSync: {
-				state: text( meta._igny8_sync_state ),
-				error: text( meta._igny8_sync_error ),
-				lastSynced: text( meta._igny8_last_synced ),
+				state: text( meta[ igny8Meta.sync_state ] ),
+				error: text( meta[ igny8Meta.sync_error ] ),
+				lastSynced: text( meta[ igny8Meta.last_synced ] ),
 			},
 		};
 	}, [

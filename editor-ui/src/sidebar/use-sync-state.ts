@@ -13,7 +13,7 @@ import { store as noticesStore } from '@wordpress/notices';
  */
 import { envelopeData, isRouteMissing, toApiError } from '../common/api-error';
 import { useMountedRef } from '../common/use-mounted-ref';
-import { routes } from '../common/contract';
+import { igny8Meta, routes, SYNC_STATES } from '../common/contract';
 import type {
 	Igny8Post,
 	SyncController,
@@ -24,18 +24,8 @@ import type {
 
 export const SYNC_NOW_NOTICE_ID = 'igny8-bridge/sync-now';
 
-const STATES: readonly SyncStateName[] = [
-	'never',
-	'pending',
-	'pending_manual',
-	'in_flight',
-	'synced',
-	'failed',
-	'dead',
-];
-
 const isStateName = ( value: unknown ): value is SyncStateName =>
-	STATES.includes( value as SyncStateName );
+	SYNC_STATES.includes( value as SyncStateName );
 
 export function fromRouteReply( reply: SyncStateReply ): SyncState {
 	const state = isStateName( reply.state ) ? reply.state : 'never';
@@ -167,9 +157,9 @@ export function useSyncState( post: Igny8Post ): SyncController {
 				? ( meta[ key ] as string )
 				: null;
 		return fromMirroredMeta( {
-			state: str( '_igny8_sync_state' ),
-			error: str( '_igny8_sync_error' ),
-			lastSynced: str( '_igny8_last_synced' ),
+			state: str( igny8Meta.sync_state ),
+			error: str( igny8Meta.sync_error ),
+			lastSynced: str( igny8Meta.last_synced ),
 		} );
 	};
 

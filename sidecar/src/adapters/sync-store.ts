@@ -24,9 +24,11 @@ import { join, resolve } from 'node:path';
 
 import Database from 'better-sqlite3';
 
+import type { SyncState as ContractSyncState } from '../contract/contract.ts';
 import { compareSeq, SyncSnapshot } from '../sync/snapshot.ts';
 
-export type SyncState = 'pending' | 'pending_manual' | 'in_flight' | 'synced' | 'failed' | 'dead';
+/** A queue row's state: the contract's sync states except `never` (a post in the queue has been seen). */
+export type SyncState = Exclude<ContractSyncState, 'never'>;
 export type Writeback = 'synced' | 'failed';
 export type JobKind = 'post' | 'structure' | 'term';
 

@@ -99,13 +99,16 @@ const ContractSchema = z.looseObject({
     wp_statuses: z.array(z.string()),
   }),
   meta: z.looseObject({
-    post: z.record(z.string(), z.looseObject({ type: z.string(), rest: z.boolean() })),
+    post: z.record(
+      z.string(),
+      z.looseObject({ type: z.string(), rest: z.boolean(), seo: z.enum(['title', 'description', 'focus_keyword', 'focus_keywords']).optional() }),
+    ),
     lookup_keys: z.array(z.string()),
     pending_marker_key: z.string(),
   }),
   sync: z.looseObject({
     deleted_status: z.string(),
-    states: z.array(z.string()),
+    states: z.record(z.string(), z.string()),
   }),
   options: z.record(z.string(), z.looseObject({ type: z.string() })),
   operations: z.object({ proxy: z.array(z.string()).min(1), internal: z.array(z.string()) }),
@@ -115,6 +118,15 @@ export type Contract = z.infer<typeof ContractSchema>;
 
 /** Every error code the contract knows; `AppError` accepts only these. */
 export type ErrorCode = keyof typeof rawContract.error_codes;
+
+/** Every post meta key the contract registers (IGNY8's own `_igny8_*` keys and the SEO plugins' keys). */
+export type MetaKey = keyof typeof rawContract.meta.post;
+/** IGNY8's own meta keys by role: `content_id` for `_igny8_content_id`. */
+type RoleOf<Key> = Key extends `_igny8_${infer Role}` ? Role : never;
+export type MetaRole = RoleOf<MetaKey>;
+
+/** The sync states of a post (the contract's `sync.states`). */
+export type SyncState = keyof typeof rawContract.sync.states;
 
 function loadContract(): Contract {
   const parsed = ContractSchema.safeParse(rawContract);
@@ -144,6 +156,22 @@ export const SETTINGS_OPERATIONS = ['save_settings', 'set_api_key'] as const;
 export const contract: Contract = loadContract();
 
 export const limits = contract.limits;
+
+/**
+ * IGNY8's own meta keys by role, read from the contract: `igny8Meta.content_id` is `'_igny8_content_id'`. Code uses
+ * these instead of typing a key; a role the contract does not have does not compile.
+ */
+export const igny8Meta = Object.fromEntries(
+  Object.keys(contract.meta.post).flatMap((key) => (key.startsWith('_igny8_') ? [[key.slice('_igny8_'.length), key]] : [])),
+) as { readonly [Role in MetaRole]: `_igny8_${Role}` };
+
+/** The SEO plugins' meta keys that carry one kind of value (`seo` in `meta.post`), in contract order. */
+export function seoMetaKeys(role: 'title' | 'description' | 'focus_keyword' | 'focus_keywords'): MetaKey[] {
+  return Object.entries(contract.meta.post).flatMap(([key, spec]) => (spec.seo === role ? [key as MetaKey] : []));
+}
+
+/** The contract's sync states, in contract order. */
+export const syncStates = Object.keys(contract.sync.states) as SyncState[];
 export const jwtParams = contract.jwt;
 
 /** HTTP status for a contract error code (the one table PHP uses too). */

@@ -10,6 +10,7 @@
  *   enqueued on the durable queue (retried while IGNY8 is down) and the answer says so.
  * The shim authorised the caller already (`edit_post` on that post / `manage_options`).
  */
+import { igny8Meta } from '../contract/contract.ts';
 import { AppError } from '../contract/errors.ts';
 import { opFailure, SiteInfoResult } from '../protocol/messages.ts';
 import { toSiteMetadata } from './site-metadata.ts';
@@ -30,13 +31,13 @@ function siteTimeToIso(value: string | null, gmtOffsetHours: number): string | n
 }
 
 function stateFromPost(post: ManagedPost, syncMode: 'auto' | 'manual', gmtOffsetHours: number): SyncStateView {
-  const lastSynced = siteTimeToIso(metaString(post, '_igny8_last_synced'), gmtOffsetHours);
-  const mirrored = metaString(post, '_igny8_sync_state');
+  const lastSynced = siteTimeToIso(metaString(post, igny8Meta.last_synced), gmtOffsetHours);
+  const mirrored = metaString(post, igny8Meta.sync_state);
   return {
     post_id: post.id,
     state: mirrored === 'failed' ? 'failed' : lastSynced !== null ? 'synced' : 'never',
     attempts: 0,
-    last_error: mirrored === 'failed' ? metaString(post, '_igny8_sync_error') : null,
+    last_error: mirrored === 'failed' ? metaString(post, igny8Meta.sync_error) : null,
     next_retry_at: null,
     last_synced_at: lastSynced,
     updated_at: null,

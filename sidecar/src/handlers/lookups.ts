@@ -5,6 +5,7 @@
  * ever returns IGNY8-managed posts. The post of an id is the one publish writes to (`pickPost`); when several posts
  * share the id, the answer names the others in a DUPLICATE_CONTENT_ID warning.
  */
+import { igny8Meta } from '../contract/contract.ts';
 import { AppError } from '../contract/errors.ts';
 import { respond, type RouteHandler } from '../protocol/conversation.ts';
 import { successEnvelope } from '../contract/envelope.ts';
@@ -36,9 +37,9 @@ const postSummary: Shape = (post, settings) => ({
   igny8_status: wpToIgny8(activeStatusMap(settings), post.status),
   url: post.url,
   post_type: post.post_type,
-  content_id: metaInt(post, '_igny8_content_id'),
-  task_id: metaInt(post, '_igny8_task_id'),
-  last_synced: metaString(post, '_igny8_last_synced'),
+  content_id: metaInt(post, igny8Meta.content_id),
+  task_id: metaInt(post, igny8Meta.task_id),
+  last_synced: metaString(post, igny8Meta.last_synced),
 });
 
 const postStatus: Shape = (post, settings) => {
@@ -48,9 +49,9 @@ const postStatus: Shape = (post, settings) => {
     wordpress_status: post.status,
     igny8_status: wpToIgny8(map, post.status),
     status_mapping: map.wpToIgny8,
-    content_id: metaInt(post, '_igny8_content_id'),
+    content_id: metaInt(post, igny8Meta.content_id),
     url: post.url,
-    last_synced: metaString(post, '_igny8_last_synced'),
+    last_synced: metaString(post, igny8Meta.last_synced),
   };
 };
 

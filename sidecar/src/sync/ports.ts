@@ -6,7 +6,9 @@ import type { ShimContext } from '../protocol/messages.ts';
 import type { SiteMetadata } from '../handlers/site-metadata.ts';
 import type { SyncSnapshot } from './snapshot.ts';
 
-export type SyncStateName = 'never' | 'pending' | 'pending_manual' | 'in_flight' | 'synced' | 'failed' | 'dead';
+import type { SyncState } from '../contract/contract.ts';
+
+export type SyncStateName = SyncState;
 
 /** `GET /editor/posts/{id}/sync` (and the answer of Sync now). */
 export interface SyncStateView {

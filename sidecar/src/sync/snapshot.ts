@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 
-import { contract } from '../contract/contract.ts';
+import { contract, igny8Meta } from '../contract/contract.ts';
 import { phpInt } from '../protocol/messages.ts';
 import { metaInt, metaString, type ManagedPost } from '../mapping/managed-post.ts';
 
@@ -72,7 +72,7 @@ export function parseSnapshots(events: readonly unknown[]): { snapshots: SyncSna
 }
 
 function keywordIds(post: ManagedPost): number[] {
-  const raw = metaString(post, '_igny8_keyword_ids');
+  const raw = metaString(post, igny8Meta.keyword_ids);
   if (raw === null) {
     return [];
   }
@@ -96,8 +96,8 @@ export function snapshotFromPost(post: ManagedPost): { snapshot: Omit<SyncSnapsh
       post_url: post.url,
       post_type: post.post_type,
       title: post.title,
-      content_id: metaInt(post, '_igny8_content_id'),
-      task_id: metaInt(post, '_igny8_task_id'),
+      content_id: metaInt(post, igny8Meta.content_id),
+      task_id: metaInt(post, igny8Meta.task_id),
       keyword_ids: keywordIds(post),
     },
     marker: marker !== null && SEQ.test(marker) ? marker : undefined,

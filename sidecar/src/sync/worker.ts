@@ -10,6 +10,7 @@
  *   parked with one clear error, and nothing more is sent until new credentials are saved.
  * - Results are written back to WordPress (sync meta + compare-and-clear of the marker) in batches.
  */
+import { igny8Meta } from '../contract/contract.ts';
 import { Igny8Error, type Igny8Client } from '../adapters/igny8-client.ts';
 import type { SyncJob, SyncStore } from '../adapters/sync-store.ts';
 import { WordPressUnavailableError, type InternalOp, type WordPressOps } from '../adapters/wp-internal-client.ts';
@@ -459,10 +460,10 @@ export function writebackOps(job: SyncJob): InternalOp[] {
         post_id: job.postId,
         seq: job.writebackSeq,
         meta: {
-          _igny8_wordpress_status: job.sentWordpressStatus ?? job.snapshot.wordpress_status,
-          _igny8_last_synced: job.lastSyncedSiteTime ?? '',
-          _igny8_sync_state: 'synced',
-          _igny8_sync_error: null,
+          [igny8Meta.wordpress_status]: job.sentWordpressStatus ?? job.snapshot.wordpress_status,
+          [igny8Meta.last_synced]: job.lastSyncedSiteTime ?? '',
+          [igny8Meta.sync_state]: 'synced',
+          [igny8Meta.sync_error]: null,
         },
       });
     }
@@ -477,7 +478,7 @@ export function writebackOps(job: SyncJob): InternalOp[] {
       op: 'write_sync_meta',
       post_id: job.postId,
       seq: job.writebackSeq,
-      meta: { _igny8_sync_state: 'failed', _igny8_sync_error: (job.lastError ?? 'Sync failed.').slice(0, 1000) },
+      meta: { [igny8Meta.sync_state]: 'failed', [igny8Meta.sync_error]: (job.lastError ?? 'Sync failed.').slice(0, 1000) },
     },
   ];
 }

@@ -2,7 +2,7 @@
  * From a validated `PublishRequest` to the one WordPress operation that writes it (`upsert_post`).
  * Pure: everything it needs comes in through `PublishContext`.
  */
-import { contract } from '../../contract/contract.ts';
+import { contract, igny8Meta, seoMetaKeys } from '../../contract/contract.ts';
 import { AppError } from '../../contract/errors.ts';
 import { plainText, stripDangerousElements } from '../html.ts';
 import { gmtDateTime, siteTime, type SiteClock } from '../site-time.ts';
@@ -109,30 +109,33 @@ function seoMeta(req: PublishRequest): Record<string, MetaValue> {
   const meta: Record<string, MetaValue> = {};
   if (req.seoTitle !== undefined) {
     const title = plainText(req.seoTitle);
-    for (const key of ['_igny8_meta_title', '_yoast_wpseo_title', '_seopress_titles_title', '_aioseo_title', 'rank_math_title']) {
+    for (const key of [igny8Meta.meta_title, ...seoMetaKeys('title')]) {
       meta[key] = title;
     }
   }
   if (req.seoDescription !== undefined) {
     const description = plainText(req.seoDescription);
-    for (const key of ['_igny8_meta_description', '_yoast_wpseo_metadesc', '_seopress_titles_desc', '_aioseo_description', 'rank_math_description']) {
+    for (const key of [igny8Meta.meta_description, ...seoMetaKeys('description')]) {
       meta[key] = description;
     }
   }
   const primary = req.primaryKeyword === undefined ? undefined : plainText(req.primaryKeyword);
   const secondary = req.secondaryKeywords?.map(plainText).filter(Boolean);
   if (primary !== undefined) {
-    meta._igny8_primary_keyword = primary;
-    meta._yoast_wpseo_focuskw = primary;
+    meta[igny8Meta.primary_keyword] = primary;
+    for (const key of seoMetaKeys('focus_keyword')) {
+      meta[key] = primary;
+    }
   }
   if (secondary !== undefined) {
-    meta._igny8_secondary_keywords = JSON.stringify(secondary);
+    meta[igny8Meta.secondary_keywords] = JSON.stringify(secondary);
   }
   if (primary !== undefined || secondary !== undefined) {
     // Rank Math and SEOPress read one comma-separated list of focus keywords.
     const all = [primary, ...(secondary ?? [])].filter((k): k is string => !!k).map((k) => k.replaceAll(',', ' '));
-    meta.rank_math_focus_keyword = all.join(',');
-    meta._seopress_analysis_target_kw = all.join(',');
+    for (const key of seoMetaKeys('focus_keywords')) {
+      meta[key] = all.join(',');
+    }
   }
   return meta;
 }
@@ -179,16 +182,16 @@ export function planPublish(req: PublishRequest, ctx: PublishContext): PublishPl
   const clusters = igny8Terms(req.clusters, 'Cluster');
   const sectors = igny8Terms(req.sectors, 'Sector');
   const meta: Record<string, MetaValue> = {
-    _igny8_content_id: req.contentId,
-    _igny8_source: 'igny8',
-    _igny8_content_type: req.contentType,
-    _igny8_wordpress_status: status,
-    _igny8_last_synced: siteTime(ctx.clock, ctx.now),
+    [igny8Meta.content_id]: req.contentId,
+    [igny8Meta.source]: 'igny8',
+    [igny8Meta.content_type]: req.contentType,
+    [igny8Meta.wordpress_status]: status,
+    [igny8Meta.last_synced]: siteTime(ctx.clock, ctx.now),
     ...seoMeta(req),
   };
-  if (req.taskId !== undefined) meta._igny8_task_id = req.taskId;
-  if (req.contentStructure !== undefined) meta._igny8_content_structure = plainText(req.contentStructure);
-  if (req.keywordIds !== undefined) meta._igny8_keyword_ids = JSON.stringify(req.keywordIds);
+  if (req.taskId !== undefined) meta[igny8Meta.task_id] = req.taskId;
+  if (req.contentStructure !== undefined) meta[igny8Meta.content_structure] = plainText(req.contentStructure);
+  if (req.keywordIds !== undefined) meta[igny8Meta.keyword_ids] = JSON.stringify(req.keywordIds);
   const clusterId = clusters?.find((t) => t.igny8_id !== undefined)?.igny8_id;
   const sectorId = sectors?.find((t) => t.igny8_id !== undefined)?.igny8_id;
   if (clusterId !== undefined) meta[ID_META.igny8_clusters] = clusterId;
