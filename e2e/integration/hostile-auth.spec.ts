@@ -13,7 +13,7 @@ import http from 'node:http';
 import { createHash, createHmac } from 'node:crypto';
 import { expect, test } from '@playwright/test';
 
-import { clearAuthFailures, expectErrorEnvelope, expectNoNewFatal, fatalLines, PUBLIC_ROUTES, send, siteCounts, uniqueClientIp, type PublicRoute, type SiteCounts } from '../support/hostile';
+import { clearAuthFailures, expectErrorEnvelope, hostileCorpus, PUBLIC_ROUTES, type PublicRoute, send, uniqueClientIp } from '../support/hostile';
 import { bodyHash, newJti, now, shimRequestClaims, signTransportJwt, stack, wpEval } from '../support/stack';
 import { postIdsForContent } from '../support/wordpress';
 
@@ -23,20 +23,9 @@ const clientIp = () => {
 	usedIps.push( ip );
 	return ip;
 };
-let countsBefore: SiteCounts;
 let next = 980_000 + Math.floor( Math.random() * 10_000 );
 
-let fatalBefore: string[] = [];
-
-test.beforeAll( () => {
-	countsBefore = siteCounts();
-} );
-test.beforeEach( () => {
-	fatalBefore = fatalLines();
-} );
-test.afterEach( () => {
-	expectNoNewFatal( fatalBefore );
-} );
+const corpus = hostileCorpus();
 test.afterAll( () => {
 	clearAuthFailures( usedIps.splice( 0 ) );
 } );
@@ -357,6 +346,4 @@ test.describe( 'sidecar → shim internal route: what transport.spec.ts does not
 	} );
 } );
 
-test( 'the whole auth corpus wrote nothing', () => {
-	expect( siteCounts() ).toEqual( countsBefore );
-} );
+corpus.testWroteNothing( 'the whole auth corpus wrote nothing' );

@@ -6,7 +6,7 @@
  */
 import { expect, test } from '@playwright/test';
 
-import { expectErrorEnvelope, expectNoNewFatal, fatalLines, PUBLIC_ROUTES, send, siteCounts, type PublicRoute, type SiteCounts } from '../support/hostile';
+import { expectErrorEnvelope, hostileCorpus, PUBLIC_ROUTES, type PublicRoute, send } from '../support/hostile';
 import { stack } from '../support/stack';
 
 const key = () => ( { 'X-IGNY8-API-KEY': stack.apiKey } );
@@ -57,18 +57,7 @@ const WRONG_METHODS: Record< 'GET' | 'POST', string[] > = { GET: [ 'POST', 'PUT'
 const pathOf = ( route: PublicRoute ) => PUBLIC_ROUTES[ route ].path + ( ID_ROUTES.includes( route ) ? '1' : '' );
 const withQuery = ( route: PublicRoute, query: string ) => `${ pathOf( route ) }?${ query }`;
 
-let fatalBefore: string[] = [];
-let countsBefore: SiteCounts;
-
-test.beforeAll( () => {
-	countsBefore = siteCounts();
-} );
-test.beforeEach( () => {
-	fatalBefore = fatalLines();
-} );
-test.afterEach( () => {
-	expectNoNewFatal( fatalBefore );
-} );
+const corpus = hostileCorpus();
 
 test.describe( 'hostile ids in the path', () => {
 	for ( const route of ID_ROUTES ) {
@@ -148,6 +137,4 @@ test.describe( 'the query string', () => {
 	}
 } );
 
-test( 'the whole corpus above wrote nothing', () => {
-	expect( siteCounts() ).toEqual( countsBefore );
-} );
+corpus.testWroteNothing( 'the whole corpus above wrote nothing' );

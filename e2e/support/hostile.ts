@@ -4,7 +4,7 @@
  * for what fetch refuses to send (CRLF in headers, duplicate Content-Length, conflicting Transfer-Encoding).
  */
 import net from 'node:net';
-import { expect } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 
 import { stack, wpEval, type Reply } from './stack';
 
@@ -222,4 +222,28 @@ export function clearAuthFailures( ips: string[] ): void {
 	wpEval(
 		`global $wpdb; foreach ( json_decode( ${ JSON.stringify( JSON.stringify( ips ) ) }, true ) as $ip ) { $wpdb->delete( Igny8\\Bridge\\Install\\Schema::table( 'auth_failures' ), array( 'ip' => $ip ) ); }`
 	);
+}
+
+/**
+ * The checks around a hostile corpus file: after every entry no new PHP fatal, and, as the file's last test (call
+ * `testWroteNothing` at the end of the file), nothing written to the site by the whole corpus.
+ */
+export function hostileCorpus(): { testWroteNothing: ( title: string ) => void } {
+	let countsBefore: SiteCounts;
+	let fatalBefore: string[] = [];
+	test.beforeAll( () => {
+		countsBefore = siteCounts();
+	} );
+	test.beforeEach( () => {
+		fatalBefore = fatalLines();
+	} );
+	test.afterEach( () => {
+		expectNoNewFatal( fatalBefore );
+	} );
+	return {
+		testWroteNothing: ( title ) =>
+			test( title, () => {
+				expect( siteCounts() ).toEqual( countsBefore );
+			} ),
+	};
 }

@@ -14,7 +14,7 @@ import { CredentialVault } from './credential-vault.ts';
 import { Reconciler } from './reconciler.ts';
 import { SyncService } from './service.ts';
 import { SiteState } from './site-state.ts';
-import { DEFAULT_STRUCTURE_INTERVAL_MS, StructureSync } from './structure.ts';
+import { DEFAULT_STRUCTURE_INTERVAL_MS, StructureSync, type SyncParts } from './structure.ts';
 import { SyncWorker } from './worker.ts';
 
 export interface SyncRuntime {
@@ -73,25 +73,14 @@ export function createSync(options: CreateSyncOptions): SyncRuntime {
       (config.wpUrl === undefined
         ? noWordPress
         : new WordPressInternalClient({ wpUrl: config.wpUrl, keyRing: options.keyRing, sid: () => site.sid() ?? 'unknown', logger }));
+    const parts: SyncParts = { store, client, wordpress, site, vault, logger, clock };
     const structure = new StructureSync({
-      store,
-      client,
-      wordpress,
-      site,
-      vault,
-      logger,
-      clock,
+      ...parts,
       minIntervalMs: config.sync.structureMinIntervalMs ?? DEFAULT_STRUCTURE_INTERVAL_MS,
     });
     const worker = new SyncWorker({
+      ...parts,
       structure,
-      store,
-      client,
-      wordpress,
-      site,
-      vault,
-      logger,
-      clock,
       policy: {
         baseMs: config.sync.backoffBaseMs,
         maxMs: config.sync.backoffMaxMs,

@@ -59,7 +59,8 @@ export const TermChange = z.object({
 });
 export type TermChange = z.infer<typeof TermChange>;
 
-export interface StructureSyncOptions {
+/** What the background sync services share: the queue, both outside worlds, the site, the credentials. */
+export interface SyncParts {
   store: SyncStore;
   client: Igny8Client;
   wordpress: WordPressOps;
@@ -67,6 +68,9 @@ export interface StructureSyncOptions {
   vault: CredentialVault;
   logger: Logger;
   clock?: () => number;
+}
+
+export interface StructureSyncOptions extends SyncParts {
   minIntervalMs?: number;
 }
 

@@ -20,7 +20,7 @@ import { DELETED_STATUS } from './snapshot.ts';
 import type { Logger } from '../logger.ts';
 import type { CredentialVault } from './credential-vault.ts';
 import type { SiteState } from './site-state.ts';
-import type { StructureSync } from './structure.ts';
+import type { StructureSync, SyncParts } from './structure.ts';
 
 export interface WorkerPolicy extends BackoffPolicy {
   maxAttempts: number;
@@ -45,15 +45,8 @@ interface Pause {
   since: number;
 }
 
-export interface SyncWorkerOptions {
-  store: SyncStore;
-  client: Igny8Client;
-  wordpress: WordPressOps;
-  site: SiteState;
-  vault: CredentialVault;
-  logger: Logger;
+export interface SyncWorkerOptions extends SyncParts {
   policy?: Partial<WorkerPolicy>;
-  clock?: () => number;
   random?: () => number;
   /** Structure pushes and term changes (the `structure` and `term` job kinds). */
   structure?: StructureSync;
