@@ -14,7 +14,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { expect, test } from '@playwright/test';
 
 import { clearAuthFailures, expectErrorEnvelope, hostileCorpus, PUBLIC_ROUTES, type PublicRoute, send, uniqueClientIp } from '../support/hostile';
-import { bodyHash, newJti, now, shimRequestClaims, signTransportJwt, stack, wpEval } from '../support/stack';
+import { bodyHash, newJti, now, PROTOCOL_VERSION, shimRequestClaims, signTransportJwt, stack, wpEval } from '../support/stack';
 import { postIdsForContent } from '../support/wordpress';
 
 const usedIps: string[] = [];
@@ -300,6 +300,7 @@ test.describe( 'sidecar → shim internal route: what transport.spec.ts does not
 		htm: 'POST',
 		htu: '/igny8/v1/internal/ops',
 		bh: bodyHash( forBody ),
+		pv: PROTOCOL_VERSION,
 		...overrides,
 	} );
 	const call = ( headers: Record< string, string >, payload = body ) => send( 'POST', INTERNAL, { headers: { 'Content-Type': 'application/json', ...headers }, body: payload } );

@@ -6,7 +6,7 @@ import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { expect, test } from '@playwright/test';
 
-import { bodyHash, newJti, now, shimRequestClaims, signTransportJwt, stack, wp } from '../support/stack';
+import { bodyHash, newJti, now, PROTOCOL_VERSION, shimRequestClaims, signTransportJwt, stack, wp } from '../support/stack';
 
 const INTERNAL = '/wp-json/igny8/v1/internal/ops';
 
@@ -21,6 +21,7 @@ function internalClaims( body: string, overrides: Record< string, unknown > = {}
 		htm: 'POST',
 		htu: '/igny8/v1/internal/ops',
 		bh: bodyHash( body ),
+		pv: PROTOCOL_VERSION,
 		...overrides,
 	};
 }
@@ -44,6 +45,21 @@ test.describe( 'internal route (sidecar → shim)', () => {
 		const replay = await callInternal( body, token );
 		expect( replay.status ).toBe( 401 );
 		expect( replay.body.code ).toBe( 'SIGNATURE_INVALID' );
+	} );
+
+	test( 'one minor protocol version of skew works; more is 503 SIDECAR_VERSION_MISMATCH naming both versions', async () => {
+		const [ major, minor ] = PROTOCOL_VERSION.split( '.' ).map( Number ) as [ number, number ];
+		for ( const pv of [ `${ major }.${ minor + 1 }`, ...( minor > 0 ? [ `${ major }.${ minor - 1 }` ] : [] ) ] ) {
+			const ok = await callInternal( body, signTransportJwt( 'sidecar->shim', internalClaims( body, { pv } ) ) );
+			expect( ok.status, pv ).toBe( 200 );
+		}
+		for ( const pv of [ `${ major }.${ minor + 2 }`, `${ major + 1 }.${ minor }`, undefined ] ) {
+			const r = await callInternal( body, signTransportJwt( 'sidecar->shim', internalClaims( body, { pv } ) ) );
+			expect( r.status, String( pv ) ).toBe( 503 );
+			expect( r.body.code ).toBe( 'SIDECAR_VERSION_MISMATCH' );
+			expect( r.body.error ).toContain( `speaks protocol ${ PROTOCOL_VERSION }` );
+			expect( r.body.error ).toContain( `speaks protocol ${ pv ?? '(unknown)' }` );
+		}
 	} );
 
 	const refused: Array< [ string, () => string | undefined, string? ] > = [

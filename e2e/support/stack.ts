@@ -7,6 +7,11 @@ import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
+/** The shim ⇄ sidecar protocol version (`pv` claim) from the one contract file. */
+export const PROTOCOL_VERSION: string = (
+	JSON.parse( fs.readFileSync( path.resolve( import.meta.dirname, '../../plugin-php-shim/contract/igny8-contract.json' ), 'utf8' ) ) as { protocol_version: string }
+).protocol_version;
+
 const env = ( name: string ): string => {
 	const value = process.env[ name ];
 	if ( ! value ) {
@@ -138,6 +143,7 @@ export function shimRequestClaims( request: { method: string; route: string; rou
 		htm: request.method,
 		htu: request.route,
 		bh: bodyHash( request.body ?? '' ),
+		pv: PROTOCOL_VERSION,
 		ctx: {
 			request_id: randomUUID(),
 			route_id: request.routeId,

@@ -8,10 +8,11 @@
 import fs from 'node:fs';
 
 import { ConfigError, loadConfig, type Config } from './config.ts';
-import { contract, restRoutePrefix } from './contract/contract.ts';
+import { restRoutePrefix } from './contract/contract.ts';
 import { createLogger } from './logger.ts';
 import { WordPressInternalClient } from './adapters/wp-internal-client.ts';
 import { keyRingFromConfig } from './http/listen.ts';
+import { PROTOCOL_VERSION } from './protocol/version.ts';
 import { SIDECAR_VERSION } from './version.ts';
 
 const HELP = `igny8-sidecar ${SIDECAR_VERSION}: the IGNY8 Bridge sidecar (the logic behind the WordPress plugin)
@@ -82,13 +83,6 @@ interface Finding {
   fix?: string;
 }
 
-/** The protocol versions that interoperate: the same major, at most one minor apart. */
-export function protocolCompatible(a: string, b: string): boolean {
-  const [aMajor, aMinor] = a.split('.').map(Number);
-  const [bMajor, bMinor] = b.split('.').map(Number);
-  return aMajor === bMajor && aMinor !== undefined && bMinor !== undefined && Math.abs(aMinor - bMinor) <= 1;
-}
-
 async function checkWordPress(config: Config, io: CliIo, findings: Finding[]): Promise<void> {
   if (config.wpUrl === undefined) {
     findings.push({
@@ -99,7 +93,7 @@ async function checkWordPress(config: Config, io: CliIo, findings: Finding[]): P
     return;
   }
   const statusUrl = `${config.wpUrl.replace(/\/+$/, '')}/wp-json${restRoutePrefix}/status`;
-  let status: { data?: { plugin_version?: unknown; protocol_version?: unknown } } | undefined;
+  let status: { data?: { plugin_version?: unknown } } | undefined;
   try {
     const res = await io.fetch(statusUrl, { signal: AbortSignal.timeout(10_000), redirect: 'manual' });
     const text = await res.text();
@@ -124,17 +118,7 @@ async function checkWordPress(config: Config, io: CliIo, findings: Finding[]): P
     });
     return;
   }
-  const pluginVersion = status.data?.plugin_version as string;
-  const pluginProtocol = typeof status.data?.protocol_version === 'string' ? status.data.protocol_version : undefined;
-  findings.push({ ok: true, what: `WordPress at ${config.wpUrl} answers: IGNY8 Bridge ${pluginVersion}` });
-  if (pluginProtocol !== undefined && !protocolCompatible(pluginProtocol, contract.protocol_version)) {
-    findings.push({
-      ok: false,
-      what: `version mismatch: the plugin ${pluginVersion} speaks protocol ${pluginProtocol}, this sidecar ${SIDECAR_VERSION} speaks ${contract.protocol_version}`,
-      fix: 'install the plugin and the sidecar of the same release (one minor version apart still works)',
-    });
-    return;
-  }
+  findings.push({ ok: true, what: `WordPress at ${config.wpUrl} answers: IGNY8 Bridge ${status.data?.plugin_version as string}` });
 
   const client = new WordPressInternalClient({
     wpUrl: config.wpUrl,
@@ -149,14 +133,12 @@ async function checkWordPress(config: Config, io: CliIo, findings: Finding[]): P
     findings.push({ ok: true, what: 'the site accepts this sidecar\'s signature: the secret matches' });
   } catch (error) {
     const message = (error as Error).message;
-    const status401 = /HTTP 401/.test(message);
-    findings.push({
-      ok: false,
-      what: `WordPress refused a signed call: ${message}`,
-      fix: status401
+    const fix = /SIDECAR_VERSION_MISMATCH/.test(message)
+      ? `the plugin and this sidecar (${SIDECAR_VERSION}, protocol ${PROTOCOL_VERSION}) are more than one minor version apart: install both from the same release (Settings -> IGNY8 shows the plugin's)`
+      : /HTTP 401|SIDECAR_AUTH_MISMATCH/.test(message)
         ? 'the secret differs from the site\'s: copy the IGNY8_SIDECAR_SECRET line from Settings -> IGNY8 -> Sidecar (or from wp-config.php), then restart the sidecar'
-        : 'see the message above; the site\'s PHP error log has more',
-    });
+        : 'see the message above; the site\'s PHP error log has more';
+    findings.push({ ok: false, what: `WordPress refused a signed call: ${message}`, fix });
   }
 }
 

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 import { describe, expect, it } from 'vitest';
 
+import { contract } from '../src/contract/contract.ts';
 import { loadConfig } from '../src/config.ts';
 import { keyRingFromConfig, startSidecar } from '../src/http/listen.ts';
 import { createSync } from '../src/sync/create-sync.ts';
@@ -96,7 +97,7 @@ describe('process entry (src/server.ts)', () => {
           .finally(() => child.kill('SIGTERM'));
       },
     );
-    expect(health).toEqual({ ok: true, version: '0.1.0' });
+    expect(health).toEqual({ ok: true, version: '0.1.0', protocol: contract.protocol_version });
     expect(output).toMatch(/shutting down/);
     expect(code).toBe(0);
   }, 20_000);

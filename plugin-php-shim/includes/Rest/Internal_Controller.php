@@ -123,6 +123,7 @@ final class Internal_Controller implements Feature {
 			}
 			throw new Bridge_Error( 'SIGNATURE_INVALID', 'The sidecar signature is missing or invalid.' );
 		}
+		\Igny8\Bridge\Sidecar\Protocol::check( $claims );
 	}
 
 	/**

@@ -39,7 +39,7 @@ final class Proxy_Controller implements Feature {
 	/**
 	 * Failures that /status turns into a degraded 200.
 	 */
-	private const DEGRADABLE = array( 'SIDECAR_UNAVAILABLE', 'SIDECAR_BAD_RESPONSE', 'SIDECAR_AUTH_MISMATCH' );
+	private const DEGRADABLE = array( 'SIDECAR_UNAVAILABLE', 'SIDECAR_BAD_RESPONSE', 'SIDECAR_AUTH_MISMATCH', 'SIDECAR_VERSION_MISMATCH' );
 
 	/**
 	 * Longest route + query string forwarded. The path, and the params and query again inside the JWT's `ctx`,

@@ -141,6 +141,7 @@ final class Client {
 			'htm' => $method,
 			'htu' => $htu,
 			'bh'  => Jwt::body_hash( $body ),
+			'pv'  => Protocol::version(),
 			'ctx' => $this->ctx,
 		);
 		try {

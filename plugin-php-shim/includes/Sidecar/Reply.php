@@ -112,9 +112,14 @@ final class Reply {
 			if ( Jwt_Error::UNKNOWN_KID === $error->reason() || self::says_auth_mismatch( $body ) ) {
 				throw self::auth_mismatch( $body, $token );
 			}
+			$mismatch = Protocol::mismatch_from_refusal( $body );
+			if ( null !== $mismatch ) {
+				throw $mismatch;
+			}
 			self::log( 'refused a sidecar reply: ' . $error->getMessage() . ' (HTTP ' . $raw['status'] . ')' );
 			throw new Bridge_Error( 'SIDECAR_BAD_RESPONSE', 'The IGNY8 sidecar sent a reply that failed verification.' );
 		}
+		Protocol::check( $claims );
 		return self::parse( $body );
 	}
 

@@ -126,6 +126,7 @@ final class Event_Notifier {
 					'htm' => 'POST',
 					'htu' => $path,
 					'bh'  => Jwt::body_hash( $body ),
+					'pv'  => \Igny8\Bridge\Sidecar\Protocol::version(),
 					'ctx' => $ctx,
 				),
 				$keys['shim'],

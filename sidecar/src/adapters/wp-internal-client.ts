@@ -8,6 +8,7 @@ import type { Logger } from '../logger.ts';
 import { signJwt } from '../protocol/jwt.ts';
 import { bodyHash, type KeyRing } from '../protocol/keys.ts';
 import { newJti } from '../protocol/shim-requests.ts';
+import { PROTOCOL_VERSION } from '../protocol/version.ts';
 
 export type InternalOp =
   | { op: 'list_pending'; limit?: number; after_id?: number }
@@ -65,6 +66,7 @@ export class WordPressInternalClient implements WordPressOps {
         htm: 'POST',
         htu: this.htu,
         bh: bodyHash(body),
+        pv: PROTOCOL_VERSION,
       },
       keys.sidecarToShim,
       keys.kid,

@@ -6,6 +6,7 @@ import type { RequestHandler } from 'express';
 
 import { isLoopbackHost } from '../config.ts';
 import { AppError } from '../contract/errors.ts';
+import { PROTOCOL_VERSION } from '../protocol/version.ts';
 
 export function healthCheck(version: string): RequestHandler {
   return (req, res, next) => {
@@ -14,6 +15,6 @@ export function healthCheck(version: string): RequestHandler {
       return;
     }
     res.setHeader('Cache-Control', 'no-store');
-    res.json({ ok: true, version });
+    res.json({ ok: true, version, protocol: PROTOCOL_VERSION });
   };
 }

@@ -49,6 +49,8 @@ export const ShimRequestClaims = z.object({
   htm: z.string().min(1),
   htu: z.string().startsWith('/'),
   bh: BodyHash,
+  /** Protocol version (MAJOR.MINOR); checked after the signature, a mismatch is 503 SIDECAR_VERSION_MISMATCH. */
+  pv: z.string().max(16).optional(),
   ctx: z.unknown(),
 });
 export type ShimRequestClaims = z.infer<typeof ShimRequestClaims>;
@@ -63,6 +65,7 @@ export const SidecarReplyClaims = z.object({
   sid: SiteId,
   req: Jti,
   bh: BodyHash,
+  pv: z.string().max(16).optional(),
 });
 export type SidecarReplyClaims = z.infer<typeof SidecarReplyClaims>;
 

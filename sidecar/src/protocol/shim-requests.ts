@@ -10,6 +10,7 @@ import { JwtError, signJwt, verifyJwt } from './jwt.ts';
 import { bodyHash, type KeyRing, type SiteKeys } from './keys.ts';
 import { ShimRequestClaims, type SidecarReplyClaims } from './messages.ts';
 import { ReplayCacheFullError, type ReplayCache } from './replay-cache.ts';
+import { PROTOCOL_VERSION, protocolCompatible, versionMismatch } from './version.ts';
 
 export type Clock = () => number;
 
@@ -111,6 +112,11 @@ export class ShimRequestVerifier {
     if (claims.bh !== bodyHash(request.rawBody)) {
       throw invalid('bh does not match the request body');
     }
+    if (claims.pv === undefined || !protocolCompatible(claims.pv, PROTOCOL_VERSION)) {
+      const site = (claims.ctx as { site?: { plugin_version?: unknown } } | undefined)?.site;
+      const pluginVersion = typeof site?.plugin_version === 'string' && /^[0-9A-Za-z.+-]{1,32}$/.test(site.plugin_version) ? site.plugin_version : undefined;
+      throw versionMismatch(claims.pv !== undefined && /^\d+\.\d+$/.test(claims.pv) ? claims.pv : undefined, pluginVersion);
+    }
     // Recorded only once every check passed; nothing awaits between has() and add().
     try {
       this.replayCache.add(claims.jti, claims.exp + leeway, now);
@@ -153,6 +159,7 @@ export async function signSidecarReply(options: {
     sid: options.sid,
     req: options.requestJti,
     bh: bodyHash(options.body),
+    pv: PROTOCOL_VERSION,
   };
   return signJwt(claims, options.keys.sidecarToShim, options.keys.kid);
 }

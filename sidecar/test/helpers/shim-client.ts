@@ -17,6 +17,7 @@ import {
   type ShimRequestClaims,
 } from '../../src/protocol/messages.ts';
 import { newJti } from '../../src/protocol/shim-requests.ts';
+import { PROTOCOL_VERSION } from '../../src/protocol/version.ts';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -52,6 +53,8 @@ export interface SignShimRequestOptions {
   ttlSeconds?: number;
   /** Sign with a different kid in the header (tests of unknown-kid handling). */
   kid?: string;
+  /** Protocol version claim; omitted = the contract's, null = no `pv` claim. */
+  pv?: string | null;
 }
 
 export interface SignedShimRequest {
@@ -76,6 +79,7 @@ export async function signShimRequest(options: SignShimRequestOptions): Promise<
     htm: options.method,
     htu: options.htu,
     bh: bodyHash(body),
+    ...(options.pv === null ? {} : { pv: options.pv ?? PROTOCOL_VERSION }),
     ctx: options.ctx,
   };
   const token = await signJwt(claims, keys.shimToSidecar, options.kid ?? keys.kid);

@@ -3,6 +3,7 @@ import request from 'supertest';
 
 import { contract } from '../../src/contract/contract.ts';
 import { ReplayCache } from '../../src/protocol/replay-cache.ts';
+import { SIDECAR_VERSION } from '../../src/version.ts';
 import { newSecret, plainBody, shimContext, startHarness, type Harness } from '../helpers/harness.ts';
 
 let h: Harness;
@@ -71,6 +72,40 @@ describe('transport guards (before authentication)', () => {
     const { res, bytes } = await h.send({ ...statusRequest, sign: { secret: newSecret() } });
     expect(res.status).toBe(503);
     expect(plainBody(bytes)).toMatchObject({ code: 'SIDECAR_AUTH_MISMATCH', sidecar_kid: h.keyRing.current.kid });
+  });
+
+  it('works with one minor version of protocol skew either way, and signs its replies with its own pv', async () => {
+    const [major, minor] = contract.protocol_version.split('.').map(Number) as [number, number];
+    const skews = [`${major}.${minor + 1}`, ...(minor > 0 ? [`${major}.${minor - 1}`] : [])];
+    for (const pv of [contract.protocol_version, ...skews]) {
+      const { res, bytes, signed } = await h.send({ ...statusRequest, sign: { pv } });
+      expect(res.status, pv).toBe(200);
+      await h.verify(res, bytes, signed);
+      const replyClaims = JSON.parse(Buffer.from((res.headers['x-igny8-signature'] as string).split('.')[1] as string, 'base64url').toString());
+      expect(replyClaims.pv).toBe(contract.protocol_version);
+    }
+  });
+
+  it.each([
+    ['two minor versions apart', (major: number, minor: number) => `${major}.${minor + 2}`],
+    ['another major version', (major: number, minor: number) => `${major + 1}.${minor}`],
+    ['no protocol version', () => null],
+  ])('answers a shim %s with 503 SIDECAR_VERSION_MISMATCH naming both versions', async (_name, pvOf) => {
+    const [major, minor] = contract.protocol_version.split('.').map(Number) as [number, number];
+    const pv = pvOf(major, minor);
+    const { res, bytes } = await h.send({ ...statusRequest, sign: { pv } });
+    expect(res.status).toBe(503);
+    expect(res.headers['x-igny8-signature']).toBeUndefined();
+    const body = plainBody(bytes);
+    expect(body).toMatchObject({
+      success: false,
+      code: 'SIDECAR_VERSION_MISMATCH',
+      plugin_protocol: pv ?? 'none',
+      sidecar_protocol: contract.protocol_version,
+      sidecar_version: SIDECAR_VERSION,
+    });
+    expect(body.error).toContain(`protocol ${pv ?? '(none'}`);
+    expect(body.error).toContain(`sidecar ${SIDECAR_VERSION} speaks protocol ${contract.protocol_version}`);
   });
 
   it.each([
@@ -180,10 +215,10 @@ async function sendAndUnpack(harness: Harness) {
 }
 
 describe('GET /healthz', () => {
-  it('answers loopback callers without authentication, revealing nothing but the version', async () => {
+  it('answers loopback callers without authentication, revealing nothing but the version and the protocol version', async () => {
     const res = await request(h.server).get('/healthz');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ ok: true, version: '0.1.0' });
+    expect(res.body).toEqual({ ok: true, version: '0.1.0', protocol: contract.protocol_version });
     expect(res.text).not.toContain(h.secret);
     expect(res.text).not.toContain(h.keyRing.current.kid);
   });
