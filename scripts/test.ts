@@ -100,7 +100,8 @@ async function phpChecks( out: ( text: string ) => void ): Promise< Counts > {
 /**
  * The shim's PHPUnit suite (plugin-php-shim/tests/, mirroring includes/) inside a real WordPress 6.1 on `db`
  * (`wp-runtime.sh phpunit`: Debian's phpunit with a bootstrap that loads that WordPress; worker processes for the
- * locks, image fixture servers on port + 2 / + 3). The counts are PHPUnit's own, from its JUnit log.
+ * locks, image fixture servers on port + 2 / + 3, a sidecar stand-in on port + 4). The counts are PHPUnit's own, from
+ * its JUnit log.
  */
 async function phpunitSuite( db: string, port: number, out: ( text: string ) => void ): Promise< Counts > {
 	const env = {

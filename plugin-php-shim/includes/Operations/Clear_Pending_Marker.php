@@ -10,6 +10,7 @@ declare( strict_types=1 );
 namespace Igny8\Bridge\Operations;
 
 use Igny8\Bridge\Bridge_Error;
+use Igny8\Bridge\Sync\Outbox;
 use Igny8\Bridge\Sync\Sync_Posts;
 
 if ( ! defined( 'ABSPATH' ) ) {
@@ -42,7 +43,7 @@ final class Clear_Pending_Marker implements Operation {
 		if ( ! get_post( $post_id ) instanceof \WP_Post ) {
 			return array(
 				'post_id' => $post_id,
-				'cleared' => Sync_Posts::clear_deleted( $post_id, $seq ),
+				'cleared' => Outbox::deleted_posts()->clear( $post_id, $seq ),
 			);
 		}
 		$post    = Sync_Posts::get( $post_id );

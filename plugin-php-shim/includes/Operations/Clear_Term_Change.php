@@ -10,7 +10,7 @@ declare( strict_types=1 );
 namespace Igny8\Bridge\Operations;
 
 use Igny8\Bridge\Bridge_Error;
-use Igny8\Bridge\Sync\Sync_Terms;
+use Igny8\Bridge\Sync\Outbox;
 
 if ( ! defined( 'ABSPATH' ) ) {
 	exit;
@@ -40,7 +40,7 @@ final class Clear_Term_Change implements Operation {
 		$seq     = (string) Args::optional_scalar_string( $args, 'seq', 191 );
 		return array(
 			'term_id' => $term_id,
-			'cleared' => Sync_Terms::clear( $term_id, $seq ),
+			'cleared' => Outbox::terms()->clear( $term_id, $seq ),
 		);
 	}
 }

@@ -13,8 +13,8 @@ use Igny8\Bridge\Contract;
 use Igny8\Bridge\Install\Activator;
 use Igny8\Bridge\Registration\Settings;
 use Igny8\Bridge\Sidecar\Context;
+use Igny8\Bridge\Sync\Outbox;
 use Igny8\Bridge\Sync\Sync_Posts;
-use Igny8\Bridge\Sync\Sync_Terms;
 
 if ( ! defined( 'ABSPATH' ) ) {
 	exit;
@@ -94,8 +94,8 @@ final class List_Pending implements Operation {
 		}
 		return array(
 			'pending'       => $pending,
-			'deleted'       => 0 === $after_id ? Sync_Posts::deleted( self::MAX_LIMIT ) : array(),
-			'term_changes'  => 0 === $after_id ? Sync_Terms::pending( self::MAX_LIMIT ) : array(),
+			'deleted'       => 0 === $after_id ? Outbox::deleted_posts()->pending( self::MAX_LIMIT ) : array(),
+			'term_changes'  => 0 === $after_id ? Outbox::terms()->pending( self::MAX_LIMIT ) : array(),
 			'next_after_id' => count( $ids ) >= $limit ? (int) end( $ids ) : null,
 			'site_uuid'     => Activator::site_uuid(),
 			'site'          => Context::site(),

@@ -12,6 +12,7 @@ namespace Igny8\Bridge\Rest;
 use Igny8\Bridge\Bridge_Error;
 use Igny8\Bridge\Contract;
 use Igny8\Bridge\Feature;
+use Igny8\Bridge\Operations\Executor;
 use Igny8\Bridge\Registration\Settings;
 use Igny8\Bridge\Security\Api_Key;
 use Igny8\Bridge\Security\Api_Key_Guard;
@@ -136,7 +137,13 @@ final class Proxy_Controller implements Feature {
 		$method = $request->get_method();
 		$ctx    = Context::build( $request, (string) $route['id'], $request_id );
 		$reads  = Reads::body( $route, (array) $request->get_url_params() );
-		$result = Client::for_context( $ctx )->proxy(
+		// Only what this route uses (contract `routes[].operations`): a compromised sidecar answering /status
+		// cannot change the key or the settings.
+		$allowed = Contract::route_operations( (string) $route['id'] );
+		$run_ops = static function ( array $ops ) use ( $allowed ): array {
+			return Executor::for_context( Executor::PROXY )->run( $ops, $allowed );
+		};
+		$result  = Client::for_context( $ctx, $run_ops )->proxy(
 			'HEAD' === $method ? 'GET' : $method,
 			$request->get_route(),
 			http_build_query( Context::query( $request ), '', '&', PHP_QUERY_RFC3986 ),

@@ -12,7 +12,6 @@ namespace Igny8\Bridge\Sidecar;
 use Igny8\Bridge\Bridge_Error;
 use Igny8\Bridge\Contract;
 use Igny8\Bridge\Install\Activator;
-use Igny8\Bridge\Operations\Executor;
 use Igny8\Bridge\Security\Jwt;
 use Igny8\Bridge\Security\Keys;
 
@@ -22,8 +21,10 @@ if ( ! defined( 'ABSPATH' ) ) {
 
 /**
  * One proxied request (docs/architecture.md §3): send the same method, route, query and raw body to the sidecar
- * with a request JWT; while it answers `execute`, run the operations in this PHP process and POST the results
- * to /_shim/continue; return its final `respond`. The sidecar never calls WordPress while we wait.
+ * with a request JWT; while it answers `execute`, run the operations in this PHP process (the operation runner the
+ * caller gives: the Executor) and POST the results to /_shim/continue; return its final `respond`. The sidecar
+ * never calls WordPress while we wait. notify(): one signed POST whose answer is only its status (the sync wake-up).
+ * Every request JWT lives `jwt.max_ttl_seconds` (contract).
  */
 final class Client {
 
@@ -49,26 +50,36 @@ final class Client {
 	private string $sid;
 
 	/**
+	 * Runs the operations of an `execute` reply: fn( array $ops ): array $results (null: none may be run).
+	 *
+	 * @var callable|null
+	 */
+	private $run_ops;
+
+	/**
 	 * Constructor.
 	 *
 	 * @param Transport           $transport Transport.
 	 * @param array<string,mixed> $ctx       Request context.
 	 * @param string              $sid       Site id.
+	 * @param callable|null       $run_ops   Operation runner for `execute` replies.
 	 */
-	public function __construct( Transport $transport, array $ctx, string $sid ) {
+	public function __construct( Transport $transport, array $ctx, string $sid, ?callable $run_ops = null ) {
 		$this->transport = $transport;
 		$this->ctx       = $ctx;
 		$this->sid       = $sid;
+		$this->run_ops   = $run_ops;
 	}
 
 	/**
 	 * A client for the configured sidecar.
 	 *
-	 * @param array<string,mixed> $ctx Request context.
+	 * @param array<string,mixed> $ctx     Request context.
+	 * @param callable|null       $run_ops Operation runner for `execute` replies: fn( array $ops ): array.
 	 * @throws Bridge_Error SIDECAR_UNAVAILABLE when the sidecar URL is unusable.
 	 */
-	public static function for_context( array $ctx ): self {
-		return new self( Transport::configured(), $ctx, Activator::site_uuid() );
+	public static function for_context( array $ctx, ?callable $run_ops = null ): self {
+		return new self( Transport::configured(), $ctx, Activator::site_uuid(), $run_ops );
 	}
 
 	/**
@@ -94,9 +105,10 @@ final class Client {
 			if ( $rounds > $max_rounds ) {
 				throw new Bridge_Error( 'SIDECAR_BAD_RESPONSE', 'The IGNY8 sidecar asked for more operation rounds than allowed.' );
 			}
-			// Only what this route uses (contract `routes[].operations`): a compromised sidecar answering /status
-			// cannot change the key or the settings.
-			$results = Executor::for_context( Executor::PROXY )->run( $reply->ops, Contract::route_operations( (string) $this->ctx['route_id'] ) );
+			if ( null === $this->run_ops ) {
+				throw new Bridge_Error( 'SIDECAR_BAD_RESPONSE', 'The IGNY8 sidecar asked to run operations where none may run.' );
+			}
+			$results = ( $this->run_ops )( $reply->ops );
 			$payload = wp_json_encode(
 				array(
 					'route_id' => (string) $this->ctx['route_id'],
@@ -117,6 +129,23 @@ final class Client {
 	}
 
 	/**
+	 * One signed POST whose reply is only a status (not a signed reply): true on 2xx, false on anything else
+	 * (transport failure included). For wake-up calls that must never fail the request that makes them.
+	 *
+	 * @param string $path       Sidecar path (contract `sidecar_paths`).
+	 * @param string $body       JSON body.
+	 * @param int    $timeout_ms Connect and total timeout.
+	 */
+	public function notify( string $path, string $body, int $timeout_ms ): bool {
+		try {
+			$raw = $this->send( 'POST', $path, $path, $body, 'application/json', $timeout_ms, $timeout_ms )['raw'];
+		} catch ( Bridge_Error $error ) {
+			return false;
+		}
+		return $raw['status'] >= 200 && $raw['status'] < 300;
+	}
+
+	/**
 	 * One signed request and its verified reply.
 	 *
 	 * @param string $method       HTTP method.
@@ -127,6 +156,32 @@ final class Client {
 	 * @throws Bridge_Error On failure.
 	 */
 	private function exchange( string $method, string $path, string $htu, string $body, string $content_type ): Reply {
+		$sent = $this->send(
+			$method,
+			$path,
+			$htu,
+			$body,
+			$content_type,
+			max( 1, Contract::limit( 'sidecar_connect_timeout_seconds' ) ) * 1000,
+			max( 1, Contract::limit( 'sidecar_timeout_seconds' ) ) * 1000
+		);
+		return Reply::verify( $sent['raw'], $sent['jti'] );
+	}
+
+	/**
+	 * Signs and sends one request.
+	 *
+	 * @param string $method             HTTP method.
+	 * @param string $path               Path plus query, as sent.
+	 * @param string $htu                The `htu` claim.
+	 * @param string $body               Raw body.
+	 * @param string $content_type       Content-Type ('' for none).
+	 * @param int    $connect_timeout_ms Connect timeout.
+	 * @param int    $timeout_ms         Total timeout.
+	 * @return array{raw:array{status:int,headers:array<string,string>,body:string},jti:string}
+	 * @throws Bridge_Error On failure.
+	 */
+	private function send( string $method, string $path, string $htu, string $body, string $content_type, int $connect_timeout_ms, int $timeout_ms ): array {
 		$jwt    = Contract::jwt();
 		$keys   = Keys::current();
 		$jti    = Jwt::new_jti();
@@ -135,7 +190,7 @@ final class Client {
 			'iss' => (string) $jwt['shim']['iss'],
 			'aud' => (string) $jwt['audiences']['sidecar'],
 			'iat' => $now,
-			'exp' => $now + 30,
+			'exp' => $now + (int) $jwt['max_ttl_seconds'],
 			'jti' => $jti,
 			'sid' => $this->sid,
 			'htm' => $method,
@@ -157,15 +212,10 @@ final class Client {
 		if ( '' !== $content_type ) {
 			$headers['Content-Type'] = $content_type;
 		}
-		$raw = $this->transport->send(
-			$method,
-			$path,
-			$body,
-			$headers,
-			max( 1, Contract::limit( 'sidecar_connect_timeout_seconds' ) ),
-			max( 1, Contract::limit( 'sidecar_timeout_seconds' ) )
+		return array(
+			'raw' => $this->transport->send( $method, $path, $body, $headers, $connect_timeout_ms, $timeout_ms ),
+			'jti' => $jti,
 		);
-		return Reply::verify( $raw, $jti );
 	}
 
 	/**

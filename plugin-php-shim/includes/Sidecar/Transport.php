@@ -133,16 +133,16 @@ final class Transport {
 	/**
 	 * Sends one request.
 	 *
-	 * @param string               $method          HTTP method.
-	 * @param string               $path_and_query  Path (starting with /) plus optional query string.
-	 * @param string               $body            Raw body.
-	 * @param array<string,string> $headers         Request headers.
-	 * @param int                  $connect_timeout Connect timeout in seconds.
-	 * @param int                  $timeout         Total timeout in seconds.
+	 * @param string               $method             HTTP method.
+	 * @param string               $path_and_query     Path (starting with /) plus optional query string.
+	 * @param string               $body               Raw body.
+	 * @param array<string,string> $headers            Request headers.
+	 * @param int                  $connect_timeout_ms Connect timeout in milliseconds.
+	 * @param int                  $timeout_ms         Total timeout in milliseconds.
 	 * @return array{status:int,headers:array<string,string>,body:string}
 	 * @throws Bridge_Error SIDECAR_UNAVAILABLE (no connection, timeout) or SIDECAR_BAD_RESPONSE (oversized).
 	 */
-	public function send( string $method, string $path_and_query, string $body, array $headers, int $connect_timeout, int $timeout ): array {
+	public function send( string $method, string $path_and_query, string $body, array $headers, int $connect_timeout_ms, int $timeout_ms ): array {
 		if ( null === $this->handle ) {
 			$this->handle = curl_init();
 		} else {
@@ -160,8 +160,8 @@ final class Transport {
 			CURLOPT_URL               => $this->base_url . $path_and_query,
 			CURLOPT_CUSTOMREQUEST     => $method,
 			CURLOPT_HTTPHEADER        => $header_lines,
-			CURLOPT_CONNECTTIMEOUT_MS => max( 100, $connect_timeout * 1000 ),
-			CURLOPT_TIMEOUT_MS        => max( 1000, $timeout * 1000 ),
+			CURLOPT_CONNECTTIMEOUT_MS => max( 100, $connect_timeout_ms ),
+			CURLOPT_TIMEOUT_MS        => max( 100, $timeout_ms ),
 			CURLOPT_FOLLOWLOCATION    => false,
 			CURLOPT_PROTOCOLS         => CURLPROTO_HTTP | CURLPROTO_HTTPS,
 			CURLOPT_SSL_VERIFYPEER    => true,

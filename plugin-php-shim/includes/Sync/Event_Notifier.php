@@ -11,12 +11,9 @@ namespace Igny8\Bridge\Sync;
 
 use Igny8\Bridge\Bridge_Error;
 use Igny8\Bridge\Contract;
-use Igny8\Bridge\Install\Activator;
 use Igny8\Bridge\Registration\Settings;
-use Igny8\Bridge\Security\Jwt;
-use Igny8\Bridge\Security\Keys;
+use Igny8\Bridge\Sidecar\Client;
 use Igny8\Bridge\Sidecar\Context;
-use Igny8\Bridge\Sidecar\Transport;
 
 if ( ! defined( 'ABSPATH' ) ) {
 	exit;
@@ -45,17 +42,16 @@ final class Event_Notifier {
 		$timeout  = (int) ( $finished ? ( $sync['notify_timeout_after_finish_ms'] ?? 2000 ) : ( $sync['notify_timeout_ms'] ?? 250 ) );
 		$chunk    = max( 1, (int) ( $sync['max_events_per_notify'] ?? 250 ) );
 		try {
-			$transport = Transport::configured();
-			$keys      = Keys::current();
+			$client = Client::for_context( self::context() ); // No operation runner: an events reply runs nothing.
 		} catch ( Bridge_Error $error ) {
 			return 0;
 		}
-		$ctx      = self::context();
-		$sid      = Activator::site_uuid();
+		$path     = Contract::sidecar_path( 'events' );
 		$accepted = 0;
 		// Beyond a few chunks the reconciler is the better tool; never hold a worker for a bulk edit of thousands.
 		foreach ( array_slice( array_chunk( $events, $chunk ), 0, 4 ) as $batch ) {
-			if ( self::post( $transport, $keys, $sid, $ctx, $batch, $timeout ) ) {
+			$body = wp_json_encode( array( 'events' => $batch ), JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_INVALID_UTF8_SUBSTITUTE );
+			if ( is_string( $body ) && $client->notify( $path, $body, $timeout ) ) {
 				++$accepted;
 			}
 		}
@@ -94,71 +90,5 @@ final class Event_Notifier {
 			'settings'   => (object) Settings::for_wire(),
 			'facts'      => Context::facts(),
 		);
-	}
-
-	/**
-	 * One signed POST.
-	 *
-	 * @param Transport                      $transport  Sidecar address.
-	 * @param array<string,string>           $keys       Current keys.
-	 * @param string                         $sid        Site id.
-	 * @param array<string,mixed>            $ctx        Context claim.
-	 * @param array<int,array<string,mixed>> $events     Snapshots.
-	 * @param int                            $timeout_ms Total timeout.
-	 */
-	private static function post( Transport $transport, array $keys, string $sid, array $ctx, array $events, int $timeout_ms ): bool {
-		$body = wp_json_encode( array( 'events' => $events ), JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_INVALID_UTF8_SUBSTITUTE );
-		if ( ! is_string( $body ) ) {
-			return false;
-		}
-		$jwt  = Contract::jwt();
-		$path = Contract::sidecar_path( 'events' );
-		$now  = time();
-		try {
-			$token = Jwt::sign(
-				array(
-					'iss' => (string) $jwt['shim']['iss'],
-					'aud' => (string) $jwt['audiences']['sidecar'],
-					'iat' => $now,
-					'exp' => $now + 30,
-					'jti' => Jwt::new_jti(),
-					'sid' => $sid,
-					'htm' => 'POST',
-					'htu' => $path,
-					'bh'  => Jwt::body_hash( $body ),
-					'pv'  => \Igny8\Bridge\Sidecar\Protocol::version(),
-					'ctx' => $ctx,
-				),
-				$keys['shim'],
-				$keys['kid']
-			);
-		} catch ( \JsonException $error ) {
-			return false;
-		}
-
-		$handle  = curl_init();
-		$options = array(
-			CURLOPT_URL               => $transport->base_url() . $path,
-			CURLOPT_POST              => true,
-			CURLOPT_POSTFIELDS        => $body,
-			CURLOPT_HTTPHEADER        => array( 'Expect:', 'Content-Type: application/json', 'Authorization: Bearer ' . $token ),
-			CURLOPT_RETURNTRANSFER    => true,
-			CURLOPT_CONNECTTIMEOUT_MS => $timeout_ms,
-			CURLOPT_TIMEOUT_MS        => $timeout_ms,
-			CURLOPT_NOSIGNAL          => true,
-			CURLOPT_FOLLOWLOCATION    => false,
-			CURLOPT_PROTOCOLS         => CURLPROTO_HTTP | CURLPROTO_HTTPS,
-			CURLOPT_SSL_VERIFYPEER    => true,
-			CURLOPT_SSL_VERIFYHOST    => 2,
-			CURLOPT_USERAGENT         => 'igny8-bridge/' . IGNY8_BRIDGE_VERSION,
-		);
-		if ( $transport->is_loopback() ) {
-			$options[ CURLOPT_NOPROXY ] = '*';
-		}
-		curl_setopt_array( $handle, $options );
-		$ok     = curl_exec( $handle );
-		$status = (int) curl_getinfo( $handle, CURLINFO_RESPONSE_CODE );
-		curl_close( $handle );
-		return false !== $ok && $status >= 200 && $status < 300;
 	}
 }

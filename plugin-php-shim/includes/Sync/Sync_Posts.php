@@ -155,16 +155,15 @@ final class Sync_Posts {
 	}
 
 	/**
-	 * Records the permanent deletion of a synced post in an outbox option (one per post, so concurrent deletes
+	 * Records the permanent deletion of a synced post in the Outbox (one option per post, so concurrent deletes
 	 * never overwrite each other) and returns its snapshot.
 	 *
 	 * @param \WP_Post $post Post about to be deleted.
 	 * @return array<string,mixed>
 	 */
 	public static function record_deletion( \WP_Post $post ): array {
-		$option   = self::outbox_option( (int) $post->ID );
-		$previous     = get_option( $option );
-		$previous_seq = is_array( $previous ) ? (string) ( $previous['seq'] ?? '' ) : '';
+		$outbox       = Outbox::deleted_posts();
+		$previous_seq = $outbox->seq( (int) $post->ID );
 		$snapshot     = array(
 			'post_id'          => (int) $post->ID,
 			'seq'              => self::next_seq( max( $previous_seq, (string) get_post_meta( $post->ID, self::marker_key(), true ) ) ),
@@ -176,60 +175,8 @@ final class Sync_Posts {
 			'task_id'          => self::int_meta( $post->ID, '_igny8_task_id' ),
 			'keyword_ids'      => self::keyword_ids( $post->ID ),
 		);
-		update_option( $option, $snapshot, false );
+		$outbox->put( (int) $post->ID, $snapshot );
 		return $snapshot;
-	}
-
-	/**
-	 * Outbox snapshots of deleted posts (at most $limit).
-	 *
-	 * @param int $limit Most entries.
-	 * @return array<int,array<string,mixed>>
-	 */
-	public static function deleted( int $limit ): array {
-		global $wpdb;
-		$like = $wpdb->esc_like( self::outbox_prefix() ) . '%';
-		// phpcs:ignore WordPress.DB -- a bounded, prepared read of the plugin's own options.
-		$names = $wpdb->get_col( $wpdb->prepare( "SELECT option_name FROM {$wpdb->options} WHERE option_name LIKE %s ORDER BY option_id ASC LIMIT %d", $like, $limit ) );
-		$list  = array();
-		foreach ( (array) $names as $name ) {
-			$value = get_option( (string) $name );
-			if ( is_array( $value ) && isset( $value['post_id'], $value['seq'] ) ) {
-				$list[] = $value;
-			}
-		}
-		return $list;
-	}
-
-	/**
-	 * Compare-and-clear of a deleted post's outbox entry.
-	 *
-	 * @param int    $post_id Post id.
-	 * @param string $seq     Seq the sidecar delivered.
-	 */
-	public static function clear_deleted( int $post_id, string $seq ): bool {
-		$option = self::outbox_option( $post_id );
-		$value  = get_option( $option );
-		if ( ! is_array( $value ) || (string) ( $value['seq'] ?? '' ) !== $seq ) {
-			return false;
-		}
-		return delete_option( $option );
-	}
-
-	/**
-	 * The outbox option name of a post.
-	 *
-	 * @param int $post_id Post id.
-	 */
-	public static function outbox_option( int $post_id ): string {
-		return self::outbox_prefix() . $post_id;
-	}
-
-	/**
-	 * The outbox option prefix.
-	 */
-	private static function outbox_prefix(): string {
-		return (string) Contract::meta( 'deleted_outbox_option_prefix' );
 	}
 
 	/**

@@ -18,9 +18,9 @@ if ( ! defined( 'ABSPATH' ) ) {
 
 /**
  * SPEC §6 "Site structure and taxonomies": renaming or deleting an `igny8_clusters` / `igny8_sectors` term and
- * creating a category or tag are recorded durably in one outbox option per term (contract
- * `meta.term_outbox_option_prefix` + term id, not autoloaded), the latest state winning, with a seq that only grows
- * per term. The sidecar clears an entry with compare-and-clear (`clear_term_change`) once IGNY8 has it.
+ * creating a category or tag are recorded durably in the term Outbox (one option per term), the latest state
+ * winning, with a seq that only grows per term. The sidecar clears an entry with compare-and-clear
+ * (`clear_term_change`) once IGNY8 has it.
  */
 final class Sync_Terms {
 
@@ -43,9 +43,9 @@ final class Sync_Terms {
 	 * @return array<string,mixed>
 	 */
 	public static function record( \WP_Term $term, string $event ): array {
-		$option   = self::option( (int) $term->term_id );
-		$previous = get_option( $option );
-		$seq      = Sync_Posts::next_seq( is_array( $previous ) ? (string) ( $previous['seq'] ?? '' ) : '' );
+		$outbox   = Outbox::terms();
+		$previous = $outbox->get( (int) $term->term_id );
+		$seq      = Sync_Posts::next_seq( null === $previous ? '' : (string) ( $previous['seq'] ?? '' ) );
 		$entry    = array(
 			'kind'     => 'term',
 			'term_id'  => (int) $term->term_id,
@@ -57,62 +57,10 @@ final class Sync_Terms {
 			'igny8_id' => Post_Reader::igny8_term_id( $term ),
 		);
 		// A term created and then renamed before IGNY8 heard of it is still new to IGNY8.
-		if ( is_array( $previous ) && 'term_created' === ( $previous['event'] ?? '' ) && 'term_renamed' === $event ) {
+		if ( null !== $previous && 'term_created' === ( $previous['event'] ?? '' ) && 'term_renamed' === $event ) {
 			$entry['event'] = 'term_created';
 		}
-		update_option( $option, $entry, false );
+		$outbox->put( (int) $term->term_id, $entry );
 		return $entry;
-	}
-
-	/**
-	 * Outbox entries (at most $limit), oldest first.
-	 *
-	 * @param int $limit Most entries.
-	 * @return array<int,array<string,mixed>>
-	 */
-	public static function pending( int $limit ): array {
-		global $wpdb;
-		$like = $wpdb->esc_like( self::prefix() ) . '%';
-		// phpcs:ignore WordPress.DB -- a bounded, prepared read of the plugin's own options.
-		$names = $wpdb->get_col( $wpdb->prepare( "SELECT option_name FROM {$wpdb->options} WHERE option_name LIKE %s ORDER BY option_id ASC LIMIT %d", $like, $limit ) );
-		$list  = array();
-		foreach ( (array) $names as $name ) {
-			$value = get_option( (string) $name );
-			if ( is_array( $value ) && isset( $value['term_id'], $value['seq'] ) ) {
-				$list[] = $value;
-			}
-		}
-		return $list;
-	}
-
-	/**
-	 * Compare-and-clear of a term's outbox entry.
-	 *
-	 * @param int    $term_id Term id.
-	 * @param string $seq     Seq the sidecar delivered.
-	 */
-	public static function clear( int $term_id, string $seq ): bool {
-		$option = self::option( $term_id );
-		$value  = get_option( $option );
-		if ( ! is_array( $value ) || (string) ( $value['seq'] ?? '' ) !== $seq ) {
-			return false;
-		}
-		return delete_option( $option );
-	}
-
-	/**
-	 * The outbox option of a term.
-	 *
-	 * @param int $term_id Term id.
-	 */
-	public static function option( int $term_id ): string {
-		return self::prefix() . $term_id;
-	}
-
-	/**
-	 * The outbox option prefix.
-	 */
-	private static function prefix(): string {
-		return (string) Contract::meta( 'term_outbox_option_prefix' );
 	}
 }

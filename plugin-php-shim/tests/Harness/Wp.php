@@ -181,30 +181,43 @@ final class Wp {
 		return self::start_server( $port ) && self::start_server( $port + 1 );
 	}
 
-	/** Starts the fixture server on a port and waits for it. */
+	/** Starts the image fixture server on a port and waits for it. */
 	private static function start_server( int $port ): bool {
-		$dir    = dirname( __DIR__ ) . '/fixtures';
-		$log    = get_temp_dir() . "igny8-fixture-{$port}.log";
-		$proc   = proc_open(
-			array( PHP_BINARY, '-S', "127.0.0.1:{$port}", '-t', $dir, $dir . '/image-server.php' ),
+		$proc = self::start_php_server( $port, dirname( __DIR__ ) . '/fixtures/image-server.php' );
+		if ( null === $proc ) {
+			return false;
+		}
+		self::$servers[] = $proc;
+		return true;
+	}
+
+	/**
+	 * Starts `php -S 127.0.0.1:PORT ROUTER` (4 workers) and waits until it accepts connections.
+	 *
+	 * @return resource|null The process, or null if it did not come up (then it is stopped).
+	 */
+	public static function start_php_server( int $port, string $router ) {
+		$log  = get_temp_dir() . "igny8-fixture-{$port}.log";
+		$proc = proc_open(
+			array( PHP_BINARY, '-S', "127.0.0.1:{$port}", '-t', dirname( $router ), $router ),
 			array( 0 => array( 'file', '/dev/null', 'r' ), 1 => array( 'file', $log, 'a' ), 2 => array( 'file', $log, 'a' ) ),
 			$pipes,
 			null,
 			array( 'PHP_CLI_SERVER_WORKERS' => '4' ) + getenv()
 		);
 		if ( ! is_resource( $proc ) ) {
-			return false;
+			return null;
 		}
-		self::$servers[] = $proc;
 		for ( $i = 0; $i < 100; $i++ ) {
 			$socket = @fsockopen( '127.0.0.1', $port, $errno, $errstr, 0.2 );
 			if ( $socket ) {
 				fclose( $socket );
-				return true;
+				return $proc;
 			}
 			usleep( 50000 );
 		}
-		return false;
+		self::stop_php_server( $proc );
+		return null;
 	}
 
 	/** How many times the fixture server on a port answered a GET of this path (from its request log). */
@@ -213,23 +226,35 @@ final class Wp {
 		return substr_count( "\n" . $log, "\n{$path}\n" );
 	}
 
-	/** Stops the fixture servers (the whole php -S process, workers included). */
+	/** Stops the image fixture servers. */
 	public static function stop_servers(): void {
 		foreach ( self::$servers as $proc ) {
-			$status = proc_get_status( $proc );
-			if ( $status['running'] ) {
-				// php -S with workers: the master's children are its workers; TERM them by parent pid.
-				foreach ( glob( '/proc/[0-9]*/stat' ) ?: array() as $stat ) {
-					$line = @file_get_contents( $stat );
-					if ( is_string( $line ) && preg_match( '/\) \S+ (\d+) /', $line, $m ) && (int) $m[1] === (int) $status['pid'] ) {
-						@posix_kill( (int) basename( dirname( $stat ) ), 15 );
-					}
-				}
-				proc_terminate( $proc, 15 );
-			}
-			proc_close( $proc );
+			self::stop_php_server( $proc );
 		}
 		self::$servers = array();
+	}
+
+	/**
+	 * Stops a `php -S` process, its workers included.
+	 *
+	 * @param resource|null $proc Process from start_php_server().
+	 */
+	public static function stop_php_server( $proc ): void {
+		if ( ! is_resource( $proc ) ) {
+			return;
+		}
+		$status = proc_get_status( $proc );
+		if ( $status['running'] ) {
+			// php -S with workers: the master's children are its workers; TERM them by parent pid.
+			foreach ( glob( '/proc/[0-9]*/stat' ) ?: array() as $stat ) {
+				$line = @file_get_contents( $stat );
+				if ( is_string( $line ) && preg_match( '/\) \S+ (\d+) /', $line, $m ) && (int) $m[1] === (int) $status['pid'] ) {
+					@posix_kill( (int) basename( dirname( $stat ) ), 15 );
+				}
+			}
+			proc_terminate( $proc, 15 );
+		}
+		proc_close( $proc );
 	}
 
 	/** Starts one worker process (a separate WordPress bootstrap) running an op (tests/worker.php). */
