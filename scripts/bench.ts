@@ -9,14 +9,19 @@
  *
  * Knobs (env): BENCH_PUBLISHES (200 per side), BENCH_ROUNDS (4), BENCH_CONCURRENCY_PER_LEVEL (40 per round),
  * BENCH_CONCURRENCY_ROUNDS (3), BENCH_TOGGLE_ROUNDS (6), BENCH_TOGGLE_BLOCK (12), BENCH_SAVE_GAP_MS (250), BENCH_SYNC_SAMPLES (40),
- * BENCH_SYNC_DRAIN (1000), BENCH_ONLY (comma list of latency,concurrency,toggle,sync,footprint).
+ * BENCH_SYNC_DRAIN (1000), BENCH_ONLY (comma list of latency,concurrency,toggle,sync,footprint),
+ * BENCH_SIDECAR (release = the release tarball installed into a temporary prefix and run with plain node, as the
+ * systemd unit runs it, the default; source = sidecar/src through tsx, as npm start runs it).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 
 import { fmtMs, fmtRatio, fmtSpread, sleep, table } from '../bench/lib.js';
 import { concurrency, editorBundle, IDS, pluginToggle, publishLatency, sidecarRss, syncBench, type ConcurrencyRow, type LatencyResult, type SameIdRow, type SyncResult, type ToggleResult } from '../bench/scenarios.js';
+import { DIST, release } from './release.js';
+import { installSidecarTarball } from './sidecar-install.js';
 import { ROOT, startStack } from './stack.js';
+import { releaseVersion } from './versions.js';
 
 const num = ( name: string, fallback: number ) => {
 	const value = Number( process.env[ name ] ?? fallback );
@@ -26,7 +31,21 @@ const only = new Set( ( process.env.BENCH_ONLY ?? 'latency,concurrency,toggle,sy
 const log = ( message: string ) => process.stdout.write( `${ message }\n` );
 
 process.env.WP_STATE_DIR ??= path.join( ROOT, '.igny8/bench-wp' );
+const fromRelease = ( process.env.BENCH_SIDECAR ?? 'release' ) === 'release';
+let sidecarCommand: string[] | undefined;
+let sidecarPrefix: string | undefined;
+if ( fromRelease ) {
+	// Always this checkout's code: an older tarball would measure (or be refused as) another version.
+	await release();
+	const tgz = path.join( DIST, `igny8-bridge-sidecar-${ releaseVersion() }.tgz` );
+	const installed = await installSidecarTarball( tgz );
+	sidecarPrefix = installed.prefix;
+	// The systemd unit's NODE_OPTIONS=--max-semi-space-size=1, as a flag of plain node.
+	sidecarCommand = [ process.execPath, '--max-semi-space-size=1', installed.entry, 'start' ];
+	log( `[bench] sidecar from ${ path.relative( ROOT, tgz ) } (installed in ${ installed.seconds.toFixed( 1 ) } s), run with plain node` );
+}
 const stack = await startStack( {
+	sidecarCommand,
 	fresh: true,
 	wpPort: num( 'BENCH_WP_PORT', 8980 ),
 	sidecarPort: num( 'BENCH_SIDECAR_PORT', 9080 ),
@@ -44,7 +63,14 @@ const results: {
 	concurrency?: { rows: ConcurrencyRow[]; sameId: SameIdRow[] };
 	toggle?: ToggleResult;
 	sync?: SyncResult;
-	footprint?: { idle: { serverMiB: number; groupMiB: number }; underLoadMaxMiB: { serverMiB: number; groupMiB: number }; after: { serverMiB: number; groupMiB: number }; bundle?: ReturnType< typeof editorBundle > };
+	footprint?: {
+		sidecar: 'release' | 'source';
+		idle: { serverMiB: number; groupMiB: number };
+		underLoadMaxMiB: { serverMiB: number; groupMiB: number };
+		after: { serverMiB: number; groupMiB: number };
+		startupMs: number[];
+		bundle?: ReturnType< typeof editorBundle >;
+	};
 } = {
 	when: new Date().toISOString(),
 	machine: { cpus: ( await import( 'node:os' ) ).cpus().length, node: process.version, wordpress: stack.wpVersion, db: stack.wpDb },
@@ -87,10 +113,22 @@ try {
 	}
 	clearInterval( sampler );
 	if ( only.has( 'footprint' ) ) {
-		results.footprint = { idle, underLoadMaxMiB: peak, after: sidecarRss( stack ), bundle: editorBundle( ROOT ) };
+		const after = sidecarRss( stack );
+		// Start-up: spawn → /healthz answers, over 3 restarts on the same store.
+		const startupMs: number[] = [];
+		for ( let i = 0; i < 3; i++ ) {
+			await stack.stopSidecar();
+			const t0 = performance.now();
+			await stack.startSidecar();
+			startupMs.push( performance.now() - t0 );
+		}
+		results.footprint = { sidecar: fromRelease ? 'release' : 'source', idle, underLoadMaxMiB: peak, after, startupMs, bundle: editorBundle( ROOT ) };
 	}
 } finally {
 	await stack.stop();
+	if ( sidecarPrefix !== undefined ) {
+		fs.rmSync( sidecarPrefix, { recursive: true, force: true } );
+	}
 }
 
 // -------------------------------------------------------------------------------------------------- report
@@ -151,8 +189,15 @@ if ( s ) {
 }
 const f = results.footprint;
 if ( f ) {
-	rows.push( [ 'sidecar RSS idle (node server | + tsx launcher)', `${ f.idle.serverMiB.toFixed( 0 ) } MiB | ${ f.idle.groupMiB.toFixed( 0 ) } MiB` ] );
+	const how = f.sidecar === 'release' ? 'release tarball, plain node --max-semi-space-size=1' : 'source: node server | + tsx launcher';
+	rows.push( [
+		`sidecar RSS idle (${ how })`,
+		f.sidecar === 'release' ? `${ f.idle.serverMiB.toFixed( 0 ) } MiB` : `${ f.idle.serverMiB.toFixed( 0 ) } MiB | ${ f.idle.groupMiB.toFixed( 0 ) } MiB`,
+		f.sidecar === 'release' ? `≤ 70 MiB: ${ verdict( f.idle.serverMiB <= 70 ) }` : undefined,
+	] );
 	rows.push( [ 'sidecar RSS peak under load | after', `${ f.underLoadMaxMiB.serverMiB.toFixed( 0 ) } MiB | ${ f.after.serverMiB.toFixed( 0 ) } MiB` ] );
+	const sorted = [ ...f.startupMs ].sort( ( a, b ) => a - b );
+	rows.push( [ 'sidecar start-up (spawn → /healthz), median of 3', `${ fmtMs( sorted[ 1 ] ?? NaN ) } (${ sorted.map( ( ms ) => fmtMs( ms ) ).join( ', ' ) })` ] );
 	rows.push( [ 'editor bundle (plugin-php-shim/build/*.js)', f.bundle ? `${ f.bundle.gzipKiB.toFixed( 1 ) } KiB gzipped (${ f.bundle.rawKiB.toFixed( 1 ) } KiB raw, ${ f.bundle.files } files)` : 'not built (npm run build)' ] );
 }
 if ( t ) {

@@ -29,6 +29,8 @@ export interface StackOptions {
 	trustedProxies?: string;
 	extraPluginDirs?: string[];
 	sidecarEnv?: Record< string, string >;
+	/** How to run the sidecar; default the source through tsx. E.g. the release tarball: [ 'node', entry, 'start' ]. */
+	sidecarCommand?: string[];
 	log?: ( message: string ) => void;
 	/** Aborting (SIGINT/SIGTERM while starting) stops whatever already started; startStack then rejects. */
 	signal?: AbortSignal;
@@ -261,7 +263,8 @@ export async function startStack( options: StackOptions = {} ): Promise< Stack >
 	const startSidecar = async () => {
 		await assertPortFree( sidecarPort, 'sidecar', 'SIDECAR_PORT' );
 		const out = fs.openSync( sidecarLog, 'a' );
-		const child = spawn( path.join( ROOT, 'node_modules/.bin/tsx' ), [ path.join( ROOT, 'sidecar/src/server.ts' ) ], {
+		const [ command, ...args ] = options.sidecarCommand ?? [ path.join( ROOT, 'node_modules/.bin/tsx' ), path.join( ROOT, 'sidecar/src/server.ts' ) ];
+		const child = spawn( command as string, args, {
 			cwd: ROOT,
 			detached: true,
 			stdio: [ 'ignore', out, out ],

@@ -26,6 +26,7 @@ import {
 	routes,
 } from '../common/contract';
 import { SettingsNotices } from './settings-notices';
+import { SidecarCard } from './sidecar-card';
 import type {
 	AuthorOption,
 	FieldErrors,
@@ -648,6 +649,7 @@ export function SettingsApp() {
 		<div className="igny8-settings">
 			<h1>{ __( 'IGNY8 Bridge', 'igny8-bridge' ) }</h1>
 			{ ( ! saved || ! draft ) && <SettingsNotices /> }
+			<SidecarCard />
 			{ body }
 		</div>
 	);

@@ -59,3 +59,21 @@ export interface AuthorOption {
 	id: number;
 	name: string;
 }
+
+/** `GET /igny8/v1/admin/sidecar`: the Sidecar card (never holds the secret: `env` is masked). */
+export interface SidecarPairing {
+	url: string | null;
+	reachable: boolean;
+	version: string | null;
+	protocol: string | null;
+	plugin: { version: string; protocol: string };
+	fingerprints: {
+		site: string | null;
+		sidecar: string | null;
+		match: boolean | null;
+	};
+	secret_source: 'wp-config' | 'option';
+	previous_until: number | null;
+	problem: { code: string; message: string } | null;
+	env: string;
+}

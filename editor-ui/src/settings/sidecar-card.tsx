@@ -1,0 +1,196 @@
+/**
+ * WordPress dependencies
+ */
+import {
+	Button,
+	Card,
+	CardBody,
+	CardHeader,
+	Notice,
+	Spinner,
+} from '@wordpress/components';
+import { createElement, Fragment, useState } from '@wordpress/element';
+import { __, sprintf } from '@wordpress/i18n';
+
+/**
+ * Internal dependencies
+ */
+import { useSidecarPairing } from './use-sidecar-pairing';
+
+/**
+ * Settings → IGNY8 → Sidecar: where the sidecar is, whether it answers and with which version, both key
+ * fingerprints, and the exact lines for its env file. The secret is fetched only when an administrator asks.
+ */
+export function SidecarCard() {
+	const { pairing, revealedEnv, error, busy, reload, reveal, hide, rotate } =
+		useSidecarPairing();
+	const [ confirmRotate, setConfirmRotate ] = useState( false );
+
+	let body;
+	if ( ! pairing ) {
+		body =
+			busy === 'load' ? (
+				<p className="igny8-loading">
+					<Spinner />{ ' ' }
+					{ __( 'Checking the sidecar…', 'igny8-bridge' ) }
+				</p>
+			) : null;
+	} else {
+		const fp = pairing.fingerprints;
+		const answers = pairing.reachable
+			? sprintf(
+					/* translators: %s: sidecar version. */
+					__( 'Answers, version %s', 'igny8-bridge' ),
+					pairing.version ?? '?'
+				)
+			: __( 'Does not answer', 'igny8-bridge' );
+		let match: string = __( 'Not checked', 'igny8-bridge' );
+		if ( fp.match === true ) {
+			match = __( 'Match', 'igny8-bridge' );
+		} else if ( fp.match === false ) {
+			match = __( 'Do not match', 'igny8-bridge' );
+		}
+		body = (
+			<Fragment>
+				<dl className="igny8-sidecar-facts">
+					<dt>{ __( 'Sidecar URL', 'igny8-bridge' ) }</dt>
+					<dd>
+						<code>{ pairing.url ?? '—' }</code>
+					</dd>
+					<dt>{ __( 'Status', 'igny8-bridge' ) }</dt>
+					<dd data-igny8="sidecar-status">{ answers }</dd>
+					<dt>{ __( 'Plugin', 'igny8-bridge' ) }</dt>
+					<dd>
+						{ sprintf(
+							/* translators: 1: plugin version, 2: protocol version. */
+							__( 'version %1$s, protocol %2$s', 'igny8-bridge' ),
+							pairing.plugin.version,
+							pairing.plugin.protocol
+						) }
+					</dd>
+					<dt>{ __( 'Key fingerprints', 'igny8-bridge' ) }</dt>
+					<dd data-igny8="sidecar-fingerprints">
+						{ sprintf(
+							/* translators: 1: this site's key fingerprint, 2: the sidecar's, 3: Match / Do not match. */
+							__(
+								'site %1$s · sidecar %2$s · %3$s',
+								'igny8-bridge'
+							),
+							fp.site ?? '—',
+							fp.sidecar ?? '—',
+							match
+						) }
+					</dd>
+				</dl>
+				{ pairing.problem && (
+					<Notice status="warning" isDismissible={ false }>
+						<span data-igny8="sidecar-problem">
+							{ pairing.problem.message }
+						</span>
+					</Notice>
+				) }
+				<p>
+					{ __(
+						'Give the sidecar these lines (its env file, e.g. /etc/igny8-sidecar/igny8-sidecar.env), then restart it:',
+						'igny8-bridge'
+					) }
+				</p>
+				<pre className="igny8-sidecar-env" data-igny8="sidecar-env">
+					{ revealedEnv ?? pairing.env }
+				</pre>
+				<div className="igny8-actions">
+					{ revealedEnv === null ? (
+						<Button
+							variant="secondary"
+							isBusy={ busy === 'reveal' }
+							disabled={ busy !== null }
+							onClick={ () => void reveal() }
+						>
+							{ __( 'Reveal secret', 'igny8-bridge' ) }
+						</Button>
+					) : (
+						<Button variant="secondary" onClick={ hide }>
+							{ __( 'Hide secret', 'igny8-bridge' ) }
+						</Button>
+					) }
+					<Button
+						variant="tertiary"
+						isBusy={ busy === 'load' }
+						disabled={ busy !== null }
+						onClick={ () => void reload() }
+					>
+						{ __( 'Check again', 'igny8-bridge' ) }
+					</Button>
+					{ pairing.secret_source === 'option' &&
+						( confirmRotate ? (
+							<Fragment>
+								<span>
+									{ __(
+										'The sidecar must get the new lines within 10 minutes. Continue?',
+										'igny8-bridge'
+									) }
+								</span>
+								<Button
+									variant="primary"
+									isDestructive
+									isBusy={ busy === 'rotate' }
+									disabled={ busy !== null }
+									onClick={ () => {
+										setConfirmRotate( false );
+										void rotate();
+									} }
+								>
+									{ __( 'Yes, generate', 'igny8-bridge' ) }
+								</Button>
+								<Button
+									variant="tertiary"
+									onClick={ () => setConfirmRotate( false ) }
+								>
+									{ __( 'Cancel', 'igny8-bridge' ) }
+								</Button>
+							</Fragment>
+						) : (
+							<Button
+								variant="secondary"
+								isDestructive
+								disabled={ busy !== null }
+								onClick={ () => setConfirmRotate( true ) }
+							>
+								{ __( 'Generate new secret', 'igny8-bridge' ) }
+							</Button>
+						) ) }
+				</div>
+				{ pairing.previous_until !== null && (
+					<p className="description">
+						{ sprintf(
+							/* translators: %s: time at which the previous secret stops working. */
+							__(
+								'The previous secret keeps working until %s.',
+								'igny8-bridge'
+							),
+							new Date(
+								pairing.previous_until * 1000
+							).toLocaleTimeString()
+						) }
+					</p>
+				) }
+			</Fragment>
+		);
+	}
+
+	return (
+		<Card className="igny8-card" data-igny8="sidecar-card">
+			<CardHeader>
+				<h2>{ __( 'Sidecar', 'igny8-bridge' ) }</h2>
+			</CardHeader>
+			<CardBody>
+				{ error && (
+					<Notice status="error" isDismissible={ false }>
+						{ error.message }
+					</Notice>
+				) }
+				{ body }
+			</CardBody>
+		</Card>
+	);
+}
