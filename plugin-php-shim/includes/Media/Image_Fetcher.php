@@ -87,7 +87,7 @@ final class Image_Fetcher {
 					continue;
 				}
 				if ( 200 !== $response['status'] ) {
-					throw Image_Error::failed( sprintf( 'The image host %s answered HTTP %d.', $target['host'], $response['status'] ) );
+					throw self::unfetched( Image_Error::FAILED, sprintf( 'HTTP %d from %s', $response['status'], $target['host'] ) );
 				}
 				$image = $this->inspect( $path, $target['host'] );
 				$image['name'] = self::file_name( $target['url'], $image['ext'] );
@@ -100,6 +100,22 @@ final class Image_Fetcher {
 			}
 		}
 		throw Image_Error::refused( sprintf( 'The image URL redirects more than %d times.', self::MAX_REDIRECTS ) );
+	}
+
+	/**
+	 * What happened after a connection was made stays out of the warning: whoever holds the API key must not learn
+	 * whether a port answered, with what status, or why curl failed (a scan oracle). The detail goes to the PHP
+	 * error log when WP_DEBUG is on, for the site owner.
+	 *
+	 * @param string $code   Image_Error::REFUSED or FAILED.
+	 * @param string $detail What happened (host and status only, never a credential).
+	 */
+	private static function unfetched( string $code, string $detail ): Image_Error {
+		if ( defined( 'WP_DEBUG' ) && WP_DEBUG ) {
+			// phpcs:ignore WordPress.PHP.DevelopmentFunctions.error_log_error_log -- the site owner's diagnostics.
+			error_log( 'IGNY8 Bridge: image not fetched: ' . $detail );
+		}
+		return new Image_Error( $code, 'The image could not be fetched.' );
 	}
 
 	/**
@@ -196,19 +212,19 @@ final class Image_Fetcher {
 		fclose( $file ); // phpcs:ignore WordPress.WP.AlternativeFunctions
 
 		if ( $state['too_big'] || CURLE_FILESIZE_EXCEEDED === $errno ) {
-			throw Image_Error::refused( sprintf( 'The image from %s is larger than %d MB.', $target['host'], (int) ( self::MAX_BYTES / 1048576 ) ) );
+			throw self::unfetched( Image_Error::REFUSED, sprintf( 'larger than %d MB from %s', (int) ( self::MAX_BYTES / 1048576 ), $target['host'] ) );
 		}
 		if ( $state['not_img'] ) {
-			throw Image_Error::refused( sprintf( 'The file from %s is not a JPEG, PNG, GIF or WebP image.', $target['host'] ) );
+			throw self::unfetched( Image_Error::REFUSED, sprintf( 'not an image from %s', $target['host'] ) );
 		}
 		if ( '' !== $connected && Address_Policy::canonical( $connected ) !== Address_Policy::canonical( $target['address'] ) ) {
-			throw Image_Error::refused( sprintf( 'The connection to %s did not go to the checked address.', $target['host'] ) );
+			throw self::unfetched( Image_Error::REFUSED, sprintf( 'connection to %s did not go to the checked address', $target['host'] ) );
 		}
 		if ( false === $ok || 0 !== $errno ) {
 			if ( CURLE_OPERATION_TIMEDOUT === $errno ) {
-				throw Image_Error::failed( sprintf( 'Fetching the image from %s timed out.', $target['host'] ) );
+				throw self::unfetched( Image_Error::FAILED, sprintf( 'timeout from %s', $target['host'] ) );
 			}
-			throw Image_Error::failed( sprintf( 'Fetching the image from %s failed (curl error %d).', $target['host'], $errno ) );
+			throw self::unfetched( Image_Error::FAILED, sprintf( 'curl error %d from %s', $errno, $target['host'] ) );
 		}
 		return array(
 			'status'   => (int) $state['status'],
@@ -230,15 +246,15 @@ final class Image_Fetcher {
 		$head  = (string) file_get_contents( $path, false, null, 0, 16 ); // phpcs:ignore WordPress.WP.AlternativeFunctions -- local temp file.
 		$kind  = self::sniff( $head );
 		if ( 0 === $bytes || null === $kind ) {
-			throw Image_Error::refused( sprintf( 'The file from %s is not a JPEG, PNG, GIF or WebP image.', $host ) );
+			throw self::unfetched( Image_Error::REFUSED, sprintf( 'not an image from %s', $host ) );
 		}
 		list( $mime, $ext, $image_type ) = self::TYPES[ $kind ];
 		$size                            = @getimagesize( $path ); // phpcs:ignore WordPress.PHP.NoSilencedErrors -- a broken image is answered below.
 		if ( ! is_array( $size ) || (int) $size[2] !== $image_type || (int) $size[0] < 1 || (int) $size[1] < 1 ) {
-			throw Image_Error::refused( sprintf( 'The image from %s is damaged or its type does not match its content.', $host ) );
+			throw self::unfetched( Image_Error::REFUSED, sprintf( 'damaged image from %s', $host ) );
 		}
 		if ( (int) $size[0] * (int) $size[1] > self::MAX_PIXELS ) {
-			throw Image_Error::refused( sprintf( 'The image from %s has more than %d megapixels.', $host, (int) ( self::MAX_PIXELS / 1000000 ) ) );
+			throw self::unfetched( Image_Error::REFUSED, sprintf( 'more than %d megapixels from %s', (int) ( self::MAX_PIXELS / 1000000 ), $host ) );
 		}
 		return array(
 			'mime'   => $mime,

@@ -31,6 +31,9 @@ final class Url_Guard {
 
 	public const MAX_URL_LENGTH = 2048;
 
+	/** The only ports fetched, apart from exact IGNY8_IMAGE_HOST_ALLOWLIST entries. */
+	public const PORTS = array( 80, 443 );
+
 	/**
 	 * Checks a URL and returns where to fetch it.
 	 *
@@ -62,6 +65,10 @@ final class Url_Guard {
 		$url_host                  = ( null !== $ip_literal && false !== strpos( $ip_literal, ':' ) ) ? '[' . $ip_literal . ']' : $host;
 		$host_port                 = $url_host . ':' . $port;
 		$allow_listed              = self::is_allow_listed( $host_port );
+		if ( ! $allow_listed && ! in_array( $port, self::PORTS, true ) ) {
+			// Anything else would let the API-key holder probe the site's network port by port.
+			throw Image_Error::refused( 'Images are fetched only from ports 80 and 443.' );
+		}
 
 		if ( self::is_own_host( $host, $port, $allow_listed ) ) {
 			throw Image_Error::refused( 'Images are not fetched from this site itself.' );
@@ -76,6 +83,13 @@ final class Url_Guard {
 				$reason = Address_Policy::refusal( $address );
 				if ( null !== $reason ) {
 					throw Image_Error::refused( "The image host {$host} resolves to a non-public address ({$reason})." );
+				}
+			}
+			// By address, not only by name: the site's public IP as a literal, or another vhost on this server.
+			$own = self::own_addresses();
+			foreach ( $addresses as $address ) {
+				if ( isset( $own[ $address ] ) ) {
+					throw Image_Error::refused( 'Images are not fetched from this site itself.' );
 				}
 			}
 		}
@@ -230,6 +244,32 @@ final class Url_Guard {
 			}
 		}
 		return $found;
+	}
+
+	/**
+	 * The addresses of this site: what the home and site URL hosts resolve to, and the server's own address.
+	 *
+	 * @return array<string,true> Canonical address => true.
+	 */
+	private static function own_addresses(): array {
+		$own = array();
+		foreach ( array( home_url(), site_url() ) as $url ) {
+			$name = trim( strtolower( rtrim( (string) wp_parse_url( $url, PHP_URL_HOST ), '.' ) ), '[]' );
+			if ( '' === $name ) {
+				continue;
+			}
+			$literal = Address_Policy::canonical( $name );
+			foreach ( null !== $literal ? array( $literal ) : self::resolve( $name ) as $address ) {
+				$own[ $address ] = true;
+			}
+		}
+		foreach ( array( 'SERVER_ADDR', 'LOCAL_ADDR' ) as $variable ) {
+			$address = isset( $_SERVER[ $variable ] ) ? Address_Policy::canonical( (string) wp_unslash( $_SERVER[ $variable ] ) ) : null; // phpcs:ignore WordPress.Security.ValidatedSanitizedInput -- validated as an IP by canonical().
+			if ( null !== $address ) {
+				$own[ $address ] = true;
+			}
+		}
+		return $own;
 	}
 
 	/**
