@@ -9,7 +9,6 @@ declare( strict_types=1 );
 
 namespace Igny8\Bridge\Operations;
 
-use Igny8\Bridge\Bridge_Error;
 use Igny8\Bridge\Sync\Outbox;
 use Igny8\Bridge\Sync\Sync_Posts;
 
@@ -28,18 +27,15 @@ final class Clear_Pending_Marker implements Operation {
 	 * {@inheritDoc}
 	 */
 	public function check( array $args ): void {
-		Args::post_id( $args );
-		if ( null === Args::optional_scalar_string( $args, 'seq', 191 ) ) {
-			throw new Bridge_Error( 'OPERATION_REFUSED', 'The argument seq is required.', 'seq' );
-		}
+		// The contract's argument schema says it all.
 	}
 
 	/**
 	 * {@inheritDoc}
 	 */
 	public function run( array $args ): array {
-		$post_id = Args::post_id( $args );
-		$seq     = (string) Args::optional_scalar_string( $args, 'seq', 191 );
+		$post_id = (int) $args['post_id'];
+		$seq     = (string) $args['seq'];
 		if ( ! get_post( $post_id ) instanceof \WP_Post ) {
 			return array(
 				'post_id' => $post_id,

@@ -9,7 +9,6 @@ declare( strict_types=1 );
 
 namespace Igny8\Bridge\Operations;
 
-use Igny8\Bridge\Bridge_Error;
 use Igny8\Bridge\Sync\Outbox;
 
 if ( ! defined( 'ABSPATH' ) ) {
@@ -26,18 +25,15 @@ final class Clear_Term_Change implements Operation {
 	 * {@inheritDoc}
 	 */
 	public function check( array $args ): void {
-		Args::int( $args, 'term_id', null, 1, PHP_INT_MAX );
-		if ( null === Args::optional_scalar_string( $args, 'seq', 191 ) ) {
-			throw new Bridge_Error( 'OPERATION_REFUSED', 'The argument seq is required.', 'seq' );
-		}
+		// The contract's argument schema says it all.
 	}
 
 	/**
 	 * {@inheritDoc}
 	 */
 	public function run( array $args ): array {
-		$term_id = Args::int( $args, 'term_id', null, 1, PHP_INT_MAX );
-		$seq     = (string) Args::optional_scalar_string( $args, 'seq', 191 );
+		$term_id = (int) $args['term_id'];
+		$seq     = (string) $args['seq'];
 		return array(
 			'term_id' => $term_id,
 			'cleared' => Outbox::terms()->clear( $term_id, $seq ),

@@ -146,6 +146,7 @@ final class Executor {
 				if ( ! isset( $map[ $name ] ) ) {
 					throw new Bridge_Error( 'OPERATION_REFUSED', "The operation {$name} is not available in this plugin version." );
 				}
+				$args      = Operation_Args::checked( $name, $args );
 				$operation = new $map[ $name ]();
 				$operation->check( $args );
 				$prepared[ $index ] = array( $name, $operation, $args, null );

@@ -24,8 +24,6 @@ if ( ! defined( 'ABSPATH' ) ) {
  */
 final class Find_Posts implements Operation {
 
-	public const MAX_LIMIT = 50;
-
 	/**
 	 * {@inheritDoc}
 	 */
@@ -34,11 +32,6 @@ final class Find_Posts implements Operation {
 		if ( ! is_string( $key ) || ! in_array( $key, (array) Contract::meta( 'lookup_keys' ), true ) ) {
 			throw new Bridge_Error( 'OPERATION_REFUSED', 'meta_key must be one of: ' . implode( ', ', (array) Contract::meta( 'lookup_keys' ) ) . '.', 'meta_key' );
 		}
-		Args::optional_scalar_string( $args, 'meta_value', 191 );
-		if ( isset( $args['post_id'] ) ) {
-			Args::post_id( $args );
-		}
-		Args::int( $args, 'limit', 10, 1, self::MAX_LIMIT );
 	}
 
 	/**
@@ -50,7 +43,7 @@ final class Find_Posts implements Operation {
 			return array( 'posts' => array() );
 		}
 		$key        = (string) $args['meta_key'];
-		$value      = Args::optional_scalar_string( $args, 'meta_value', 191 );
+		$value      = isset( $args['meta_value'] ) ? (string) $args['meta_value'] : null;
 		$marker     = Managed_Posts::marker_key();
 		$meta_query = array(
 			'relation' => 'AND',
@@ -75,7 +68,7 @@ final class Find_Posts implements Operation {
 			'post_type'              => $types,
 			'post_status'            => Managed_Posts::all_statuses(),
 			'meta_query'             => $meta_query, // phpcs:ignore WordPress.DB.SlowDBQuery -- the lookup the contract defines.
-			'posts_per_page'         => Args::int( $args, 'limit', 10, 1, self::MAX_LIMIT ),
+			'posts_per_page'         => (int) ( $args['limit'] ?? 10 ),
 			'orderby'                => 'ID',
 			'order'                  => 'ASC',
 			'no_found_rows'          => true,
@@ -85,7 +78,7 @@ final class Find_Posts implements Operation {
 			'update_post_term_cache' => true,
 		);
 		if ( isset( $args['post_id'] ) ) {
-			$query['p'] = Args::post_id( $args );
+			$query['p'] = (int) $args['post_id'];
 		}
 
 		$posts = array();

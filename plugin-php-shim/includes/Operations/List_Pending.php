@@ -40,8 +40,7 @@ final class List_Pending implements Operation {
 	 * {@inheritDoc}
 	 */
 	public function check( array $args ): void {
-		Args::int( $args, 'limit', 100, 1, self::MAX_LIMIT );
-		Args::int( $args, 'after_id', 0, 0, PHP_INT_MAX );
+		// The contract's argument schema says it all.
 	}
 
 	/**
@@ -49,8 +48,8 @@ final class List_Pending implements Operation {
 	 */
 	public function run( array $args ): array {
 		global $wpdb;
-		$limit    = Args::int( $args, 'limit', 100, 1, self::MAX_LIMIT );
-		$after_id = Args::int( $args, 'after_id', 0, 0, PHP_INT_MAX );
+		$limit    = (int) ( $args['limit'] ?? 100 );
+		$after_id = (int) ( $args['after_id'] ?? 0 );
 		$types    = Contract::post_types();
 		$in_types = implode( ', ', array_fill( 0, count( $types ), '%s' ) );
 		$managed  = Sync_Posts::managed_keys();

@@ -27,7 +27,7 @@ final class Save_Settings implements Operation {
 	 * {@inheritDoc}
 	 */
 	public function check( array $args ): void {
-		foreach ( Args::map( $args, 'settings' ) as $name => $value ) {
+		foreach ( (array) $args['settings'] as $name => $value ) {
 			Settings::validate( (string) $name, $value );
 		}
 	}
@@ -36,7 +36,7 @@ final class Save_Settings implements Operation {
 	 * {@inheritDoc}
 	 */
 	public function run( array $args ): array {
-		Settings::save( Args::map( $args, 'settings' ) );
+		Settings::save( (array) $args['settings'] );
 		return array( 'settings' => (object) Settings::for_wire() );
 	}
 }

@@ -37,9 +37,6 @@ final class Set_Api_Key implements Operation {
 		if ( $length < Api_Key::MIN_LENGTH || $length > Api_Key::MAX_LENGTH || ! preg_match( '/^[\x21-\x7E]+$/', $args['key'] ) ) {
 			throw new Bridge_Error( 'VALIDATION_FAILED', sprintf( 'The API key must be %d to %d printable characters without spaces.', Api_Key::MIN_LENGTH, Api_Key::MAX_LENGTH ), 'key' );
 		}
-		if ( isset( $args['keep_previous'] ) && ! is_bool( $args['keep_previous'] ) ) {
-			throw new Bridge_Error( 'OPERATION_REFUSED', 'keep_previous must be true or false.', 'keep_previous' );
-		}
 	}
 
 	/**

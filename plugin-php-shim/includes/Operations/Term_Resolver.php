@@ -33,8 +33,6 @@ if ( ! defined( 'ABSPATH' ) ) {
  */
 final class Term_Resolver {
 
-	public const MAX_NAME_LENGTH = 200;
-
 	/**
 	 * Warnings collected while resolving.
 	 *
@@ -60,35 +58,20 @@ final class Term_Resolver {
 	}
 
 	/**
-	 * Validates one taxonomy's references (no side effects).
+	 * Checks one taxonomy's references beyond their shape (a list of `{name, igny8_id?, placeholder?}`, at most the
+	 * contract's number, checked before by the argument schema): a name that is not blank, an IGNY8 id only where the
+	 * taxonomy carries one, and then a positive integer. No side effects.
 	 *
-	 * @param string $taxonomy Taxonomy (already known to be writable).
-	 * @param mixed  $items    References as decoded.
-	 * @param int    $max      Most references allowed.
+	 * @param string                         $taxonomy Taxonomy (already known to be writable).
+	 * @param array<int,array<string,mixed>> $items    References.
 	 * @throws Bridge_Error OPERATION_REFUSED.
 	 */
-	public static function check_items( string $taxonomy, $items, int $max ): void {
-		$field = 'terms.' . $taxonomy;
-		if ( ! is_array( $items ) || ( $items && array_keys( $items ) !== range( 0, count( $items ) - 1 ) ) ) {
-			throw new Bridge_Error( 'OPERATION_REFUSED', "{$field} must be a list.", $field );
-		}
-		if ( count( $items ) > $max ) {
-			throw new Bridge_Error( 'OPERATION_REFUSED', "{$field} has more than {$max} terms.", $field );
-		}
+	public static function check_items( string $taxonomy, array $items ): void {
 		$id_key = self::id_meta_key( $taxonomy );
 		foreach ( $items as $index => $item ) {
-			$item_field = "{$field}.{$index}";
-			if ( ! is_array( $item ) ) {
-				throw new Bridge_Error( 'OPERATION_REFUSED', "{$item_field} must be an object.", $item_field );
-			}
-			foreach ( array_keys( $item ) as $key ) {
-				if ( ! in_array( $key, array( 'name', 'igny8_id', 'placeholder' ), true ) ) {
-					throw new Bridge_Error( 'OPERATION_REFUSED', "{$item_field}.{$key} is not a term field.", "{$item_field}.{$key}" );
-				}
-			}
-			$name = $item['name'] ?? null;
-			if ( ! is_string( $name ) || '' === trim( $name ) || mb_strlen( $name ) > self::MAX_NAME_LENGTH ) {
-				throw new Bridge_Error( 'OPERATION_REFUSED', "{$item_field}.name must be a non-empty string of at most " . self::MAX_NAME_LENGTH . ' characters.', "{$item_field}.name" );
+			$item_field = "terms.{$taxonomy}.{$index}";
+			if ( '' === trim( (string) $item['name'] ) ) {
+				throw new Bridge_Error( 'OPERATION_REFUSED', "{$item_field}.name must not be empty.", "{$item_field}.name" );
 			}
 			if ( isset( $item['igny8_id'] ) ) {
 				if ( null === $id_key ) {
@@ -97,9 +80,6 @@ final class Term_Resolver {
 				if ( null === self::igny8_id( $item ) ) {
 					throw new Bridge_Error( 'OPERATION_REFUSED', "{$item_field}.igny8_id must be a positive integer.", "{$item_field}.igny8_id" );
 				}
-			}
-			if ( isset( $item['placeholder'] ) && ! is_bool( $item['placeholder'] ) ) {
-				throw new Bridge_Error( 'OPERATION_REFUSED', "{$item_field}.placeholder must be true or false.", "{$item_field}.placeholder" );
 			}
 		}
 	}

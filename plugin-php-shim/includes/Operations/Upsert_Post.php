@@ -74,12 +74,12 @@ final class Upsert_Post implements Operation {
 	 * {@inheritDoc}
 	 */
 	public function run( array $args ): array {
-		$content_id = Args::int( $args, 'content_id', null, 1, PHP_INT_MAX );
+		$content_id = (int) $args['content_id'];
 		$post_type  = (string) $args['post_type'];
 		$warnings   = array();
 
 		$terms = array();
-		foreach ( isset( $args['terms'] ) ? Args::map( $args, 'terms' ) : array() as $taxonomy => $items ) {
+		foreach ( (array) ( $args['terms'] ?? array() ) as $taxonomy => $items ) {
 			if ( ! is_object_in_taxonomy( $post_type, (string) $taxonomy ) ) {
 				$warnings[] = Warning::of( 'TAXONOMY_NOT_SUPPORTED', "Posts of type {$post_type} do not use {$taxonomy}; its terms were skipped.", "terms.{$taxonomy}" );
 				continue;
@@ -185,7 +185,7 @@ final class Upsert_Post implements Operation {
 	 * @throws \Throwable Anything else, after the rollback.
 	 */
 	private function attempt( int $content_id, string $post_type, array $args, array $terms, Image_Attacher $images, ?\WP_Post $existing, array $warnings ): ?array {
-		$post           = Args::map( $args, 'post' );
+		$post           = (array) $args['post'];
 		$attachments    = new Attachments();
 		$resolver       = new Term_Resolver();
 		$writer         = new Post_Writer( $resolver );
@@ -194,7 +194,7 @@ final class Upsert_Post implements Operation {
 		$written        = $runner->run(
 			static function ( Transaction_Runner $runner ) use ( $writer, $images, $attachments, $content_id, $post_type, $args, $post, $terms, $existing, &$warnings, &$image_warnings ): array {
 				$row = $writer->write_row( $content_id, $post_type, $post, $existing, $runner, $warnings );
-				$writer->write_meta( $row['post_id'], Args::map( $args, 'meta' ) );
+				$writer->write_meta( $row['post_id'], (array) $args['meta'] );
 				$writer->write_terms( $row['post_id'], $terms );
 				$image_warnings = array();
 				$row['gallery'] = $images->attach( $row['post_id'], $attachments, $image_warnings );

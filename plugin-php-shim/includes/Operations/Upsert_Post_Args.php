@@ -18,23 +18,12 @@ if ( ! defined( 'ABSPATH' ) ) {
 }
 
 /**
- * Validates an `upsert_post` op (shape: Upsert_Post) and normalises meta values for the writer.
+ * The site-dependent checks of an `upsert_post` op (its shape, types and lengths are the contract's argument schema,
+ * checked before: Operation_Args), and the meta values normalised for the writer.
  */
 final class Upsert_Post_Args {
 
-	private const ARGS = array( 'content_id', 'post_type', 'post', 'meta', 'terms', 'featured_image', 'gallery' );
-
-	private const POST_FIELDS = array( 'post_title', 'post_content', 'post_excerpt', 'post_status', 'post_date_gmt', 'author_email' );
-
-	private const IMAGE_FIELDS = array( 'url', 'alt', 'caption' );
-
-	private const MAX_TITLE_LENGTH = 1000;
-
 	private const MAX_TEXT_BYTES = 65535;
-
-	private const MAX_IMAGE_TEXT_LENGTH = 2000;
-
-	private const MAX_TERMS_PER_TAXONOMY = 50;
 
 	/**
 	 * Validates the whole op.
@@ -43,19 +32,14 @@ final class Upsert_Post_Args {
 	 * @throws Bridge_Error OPERATION_REFUSED.
 	 */
 	public static function check( array $args ): void {
-		foreach ( array_keys( $args ) as $key ) {
-			if ( ! in_array( $key, self::ARGS, true ) ) {
-				throw new Bridge_Error( 'OPERATION_REFUSED', "{$key} is not an upsert_post argument.", (string) $key );
-			}
-		}
-		$content_id = Args::int( $args, 'content_id', null, 1, PHP_INT_MAX );
+		$content_id = (int) $args['content_id'];
 		$post_type  = $args['post_type'] ?? null;
 		if ( ! is_string( $post_type ) || ! in_array( $post_type, Settings::allowed_post_types(), true ) ) {
 			throw new Bridge_Error( 'OPERATION_REFUSED', 'post_type must be one of the allowed post types: ' . implode( ', ', Settings::allowed_post_types() ) . '.', 'post_type' );
 		}
-		self::check_post( Args::map( $args, 'post' ) );
+		self::check_post( (array) $args['post'] );
 
-		$meta      = Args::map( $args, 'meta' );
+		$meta      = (array) $args['meta'];
 		$match_key = (string) Contract::meta( 'match_key' );
 		foreach ( $meta as $key => $value ) {
 			self::meta_value( (string) $key, $value );
@@ -65,30 +49,16 @@ final class Upsert_Post_Args {
 		}
 
 		if ( isset( $args['terms'] ) ) {
-			foreach ( Args::map( $args, 'terms' ) as $taxonomy => $items ) {
+			foreach ( (array) $args['terms'] as $taxonomy => $items ) {
 				if ( ! in_array( $taxonomy, Contract::writable_taxonomies(), true ) || ! taxonomy_exists( (string) $taxonomy ) ) {
 					throw new Bridge_Error( 'OPERATION_REFUSED', 'terms may only name: ' . implode( ', ', Contract::writable_taxonomies() ) . '.', "terms.{$taxonomy}" );
 				}
-				Term_Resolver::check_items( (string) $taxonomy, $items, self::MAX_TERMS_PER_TAXONOMY );
+				Term_Resolver::check_items( (string) $taxonomy, (array) $items );
 			}
 		}
 
-		$images = 0;
-		if ( isset( $args['featured_image'] ) ) {
-			self::check_image( $args['featured_image'], 'featured_image' );
-			++$images;
-		}
-		if ( isset( $args['gallery'] ) ) {
-			$gallery = $args['gallery'];
-			if ( ! is_array( $gallery ) || ( $gallery && array_keys( $gallery ) !== range( 0, count( $gallery ) - 1 ) ) ) {
-				throw new Bridge_Error( 'OPERATION_REFUSED', 'gallery must be a list.', 'gallery' );
-			}
-			foreach ( $gallery as $index => $image ) {
-				self::check_image( $image, "gallery.{$index}" );
-				++$images;
-			}
-		}
-		$limit = Contract::limit( 'max_images_per_request' );
+		$images = ( isset( $args['featured_image'] ) ? 1 : 0 ) + count( (array) ( $args['gallery'] ?? array() ) );
+		$limit  = Contract::limit( 'max_images_per_request' );
 		if ( $images > $limit ) {
 			throw new Bridge_Error( 'OPERATION_REFUSED', "At most {$limit} images per request.", 'gallery' );
 		}
@@ -101,14 +71,8 @@ final class Upsert_Post_Args {
 	 * @throws Bridge_Error OPERATION_REFUSED.
 	 */
 	private static function check_post( array $post ): void {
-		foreach ( array_keys( $post ) as $key ) {
-			if ( ! in_array( $key, self::POST_FIELDS, true ) ) {
-				throw new Bridge_Error( 'OPERATION_REFUSED', "post.{$key} is not a writable post field.", "post.{$key}" );
-			}
-		}
-		$title = $post['post_title'] ?? null;
-		if ( ! is_string( $title ) || '' === trim( $title ) || mb_strlen( $title ) > self::MAX_TITLE_LENGTH ) {
-			throw new Bridge_Error( 'OPERATION_REFUSED', 'post.post_title must be a non-empty string of at most ' . self::MAX_TITLE_LENGTH . ' characters.', 'post.post_title' );
+		if ( '' === trim( (string) $post['post_title'] ) ) {
+			throw new Bridge_Error( 'OPERATION_REFUSED', 'post.post_title must not be empty.', 'post.post_title' );
 		}
 		$content = $post['post_content'] ?? null;
 		if ( ! is_string( $content ) || strlen( $content ) > max( Contract::limit( 'max_body_bytes' ), self::MAX_TEXT_BYTES ) ) {
@@ -181,26 +145,5 @@ final class Upsert_Post_Args {
 			return (string) (int) $value;
 		}
 		return sanitize_text_field( $value );
-	}
-
-	/**
-	 * Validates an image reference.
-	 *
-	 * @param mixed  $image Reference as decoded.
-	 * @param string $field Field name.
-	 * @throws Bridge_Error OPERATION_REFUSED.
-	 */
-	private static function check_image( $image, string $field ): void {
-		if ( ! is_array( $image ) || ! isset( $image['url'] ) || ! is_string( $image['url'] ) || '' === $image['url'] ) {
-			throw new Bridge_Error( 'OPERATION_REFUSED', "{$field} must be an object with a url.", "{$field}.url" );
-		}
-		foreach ( $image as $key => $value ) {
-			if ( ! in_array( $key, self::IMAGE_FIELDS, true ) ) {
-				throw new Bridge_Error( 'OPERATION_REFUSED', "{$field}.{$key} is not an image field.", "{$field}.{$key}" );
-			}
-			if ( 'url' !== $key && null !== $value && ( ! is_string( $value ) || mb_strlen( $value ) > self::MAX_IMAGE_TEXT_LENGTH ) ) {
-				throw new Bridge_Error( 'OPERATION_REFUSED', "{$field}.{$key} must be a string of at most " . self::MAX_IMAGE_TEXT_LENGTH . ' characters.', "{$field}.{$key}" );
-			}
-		}
 	}
 }

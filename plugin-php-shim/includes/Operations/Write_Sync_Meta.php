@@ -30,27 +30,13 @@ final class Write_Sync_Meta implements Operation {
 
 	private const STATE_KEYS = array( '_igny8_sync_state', '_igny8_sync_error' );
 
-	private const MAX_VALUE_LENGTH = 4000;
-
 	/**
 	 * {@inheritDoc}
 	 */
 	public function check( array $args ): void {
-		Args::post_id( $args );
-		Args::optional_scalar_string( $args, 'seq', 191 );
-		$meta = Args::map( $args, 'meta' );
-		if ( ! $meta ) {
-			throw new Bridge_Error( 'OPERATION_REFUSED', 'meta must name at least one sync key.', 'meta' );
-		}
-		foreach ( $meta as $key => $value ) {
+		foreach ( array_keys( (array) $args['meta'] ) as $key ) {
 			if ( ! in_array( $key, self::KEYS, true ) ) {
 				throw new Bridge_Error( 'OPERATION_REFUSED', 'write_sync_meta writes only: ' . implode( ', ', self::KEYS ) . '.', 'meta.' . $key );
-			}
-			if ( null !== $value && ! is_string( $value ) && ! is_int( $value ) ) {
-				throw new Bridge_Error( 'OPERATION_REFUSED', 'Sync meta values are strings.', 'meta.' . $key );
-			}
-			if ( is_string( $value ) && strlen( $value ) > self::MAX_VALUE_LENGTH ) {
-				throw new Bridge_Error( 'OPERATION_REFUSED', 'Sync meta value too long.', 'meta.' . $key );
 			}
 		}
 	}
@@ -59,13 +45,13 @@ final class Write_Sync_Meta implements Operation {
 	 * {@inheritDoc}
 	 */
 	public function run( array $args ): array {
-		$post    = Sync_Posts::get( Args::post_id( $args ) );
-		$seq     = Args::optional_scalar_string( $args, 'seq', 191 );
+		$post    = Sync_Posts::get( (int) $args['post_id'] );
+		$seq     = isset( $args['seq'] ) ? (string) $args['seq'] : null;
 		$marker  = (string) get_post_meta( $post->ID, Sync_Posts::marker_key(), true );
 		$stale   = null !== $seq && '' !== $marker && $marker !== $seq;
 		$written = array();
 		$skipped = array();
-		foreach ( Args::map( $args, 'meta' ) as $key => $value ) {
+		foreach ( (array) $args['meta'] as $key => $value ) {
 			if ( $stale && in_array( $key, self::STATE_KEYS, true ) ) {
 				$skipped[] = $key;
 				continue;

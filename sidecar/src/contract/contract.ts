@@ -112,6 +112,8 @@ const ContractSchema = z.looseObject({
   }),
   options: z.record(z.string(), z.looseObject({ type: z.string() })),
   operations: z.object({ proxy: z.array(z.string()).min(1), internal: z.array(z.string()) }),
+  /** JSON Schema of every operation's arguments (PHP validates with core's rest_validate_value_from_schema). */
+  operation_args: z.record(z.string(), z.unknown()),
   error_codes: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/), z.int().min(400).max(599)),
 });
 export type Contract = z.infer<typeof ContractSchema>;
@@ -169,6 +171,30 @@ export const igny8Meta = Object.fromEntries(
 export function seoMetaKeys(role: 'title' | 'description' | 'focus_keyword' | 'focus_keywords'): MetaKey[] {
   return Object.entries(contract.meta.post).flatMap(([key, spec]) => (spec.seo === role ? [key as MetaKey] : []));
 }
+
+/** A number in an operation's argument schema, e.g. `opArgBound('upsert_post', 'post.post_title', 'maxLength')`. */
+export function opArgBound(op: string, path: string, keyword: 'maxLength' | 'maxItems' | 'minimum' | 'maximum'): number {
+  let node: unknown = contract.operation_args[op];
+  for (const name of path.split('.')) {
+    const schema = node as { properties?: Record<string, unknown>; additionalProperties?: unknown; items?: unknown } | undefined;
+    node = name === '*' ? (schema?.additionalProperties ?? schema?.items) : schema?.properties?.[name];
+  }
+  const bound = (node as Record<string, unknown> | undefined)?.[keyword];
+  if (typeof bound !== 'number') {
+    throw new Error(`the contract's operation_args.${op} has no ${keyword} at ${path}`);
+  }
+  return bound;
+}
+
+/** The bounds of a publish that the sidecar's payload validation shares with PHP's upsert_post schema. */
+export const publishBounds = {
+  title: opArgBound('upsert_post', 'post.post_title', 'maxLength'),
+  authorEmail: opArgBound('upsert_post', 'post.author_email', 'maxLength'),
+  termsPerTaxonomy: opArgBound('upsert_post', 'terms.*', 'maxItems'),
+  termName: opArgBound('upsert_post', 'terms.*.*.name', 'maxLength'),
+  imageUrl: opArgBound('upsert_post', 'featured_image.url', 'maxLength'),
+  imageText: opArgBound('upsert_post', 'featured_image.caption', 'maxLength'),
+};
 
 /** The contract's sync states, in contract order. */
 export const syncStates = Object.keys(contract.sync.states) as SyncState[];

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 
+import { publishBounds } from '../../contract/contract.ts';
 import { AppError } from '../../contract/errors.ts';
 
 export interface PublishWarning {
@@ -65,28 +66,28 @@ const Id = z.union([
 const Text = (max: number) => z.string().max(max);
 const opt = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined);
 const NameList = z
-  .array(z.union([Text(200), z.looseObject({ name: Text(200) }).transform((o) => o.name)]))
+  .array(z.union([Text(publishBounds.termName), z.looseObject({ name: Text(publishBounds.termName) }).transform((o) => o.name)]))
   .max(100);
 const TermList = z
   .array(
     z.union([
-      Text(200).transform((name): TermRef => ({ name })),
+      Text(publishBounds.termName).transform((name): TermRef => ({ name })),
       z
-        .looseObject({ id: opt(Id), name: opt(Text(200)) })
+        .looseObject({ id: opt(Id), name: opt(Text(publishBounds.termName)) })
         .transform((o): TermRef => ({ id: o.id, name: o.name })),
     ]),
   )
-  .max(50);
-const Url = Text(2048);
+  .max(publishBounds.termsPerTaxonomy);
+const Url = Text(publishBounds.imageUrl);
 const Image = z.union([
   Url.transform((url): ImageRef => ({ url })),
-  z.looseObject({ url: Url, alt: opt(Text(500)), caption: opt(Text(2000)) }),
+  z.looseObject({ url: Url, alt: opt(Text(500)), caption: opt(Text(publishBounds.imageText)) }),
 ]);
 
 const PayloadSchema = z.object({
   content_id: Id,
   task_id: opt(Id),
-  title: Text(1000).refine((t) => t.trim().length > 0, 'must not be empty'),
+  title: Text(publishBounds.title).refine((t) => t.trim().length > 0, 'must not be empty'),
   content_html: z.string(),
   excerpt: opt(Text(10_000)),
   meta_title: opt(Text(1000)),
@@ -114,7 +115,7 @@ const PayloadSchema = z.object({
   featured_image: opt(Image),
   featured_image_url: opt(Url),
   gallery_images: opt(z.array(Image).max(50)),
-  author_email: opt(Text(254)),
+  author_email: opt(Text(publishBounds.authorEmail)),
   author_name: opt(Text(200)),
 });
 
