@@ -104,12 +104,14 @@ function igny8_bridge_uninstall_site(): array {
 
 if ( is_multisite() ) {
 	$igny8_bridge_users = array();
-	foreach ( get_sites(
-		array(
+	foreach (
+		get_sites(
+			array(
 			'fields' => 'ids',
 			'number' => 0,
-		)
-	) as $igny8_bridge_site ) {
+			)
+		) as $igny8_bridge_site
+	) {
 		switch_to_blog( (int) $igny8_bridge_site );
 		$igny8_bridge_users = array_merge( $igny8_bridge_users, igny8_bridge_uninstall_site() );
 		restore_current_blog();
