@@ -8,7 +8,9 @@ import path from 'node:path';
 import type { FullConfig } from '@playwright/test';
 import { RequestUtils } from '@wordpress/e2e-test-utils-playwright';
 
+import { installSidecarTarball } from '../scripts/sidecar-install.js';
 import { ROOT, serveStackControl, startStack } from '../scripts/stack.js';
+import { releaseVersion } from '../scripts/versions.js';
 import { startImageServer } from './support/image-server.js';
 
 export default async function globalSetup( _config: FullConfig ) {
@@ -17,6 +19,7 @@ export default async function globalSetup( _config: FullConfig ) {
 	if ( process.env.IGNY8_EDITOR_BUILT !== '1' ) {
 		execFileSync( 'npm', [ 'run', '--silent', 'build', '-w', 'editor-ui' ], { cwd: ROOT, stdio: [ 'ignore', 'ignore', 'inherit' ] } );
 	}
+	const release = process.env.IGNY8_FROM_RELEASE === '1' ? await releaseArtifacts() : undefined;
 	const controlPort = Number( process.env.STACK_CONTROL_PORT ?? 9200 );
 	const imagePort = controlPort + 50;
 	const images = startImageServer( imagePort );
@@ -31,6 +34,7 @@ export default async function globalSetup( _config: FullConfig ) {
 		sidecarPort: Number( process.env.SIDECAR_PORT ?? 9000 ),
 		simulatorPort: Number( process.env.SIMULATOR_PORT ?? 9100 ),
 		extraPluginDirs: [ 'igny8-test-bootstrap-counter', 'igny8-test-faults' ].map( ( p ) => path.join( import.meta.dirname, 'fixtures/plugins', p ) ),
+		release,
 		log: ( m ) => process.stdout.write( `[stack] ${ m }\n` ),
 	} );
 	const control = serveStackControl( stack, controlPort );
@@ -69,4 +73,26 @@ export default async function globalSetup( _config: FullConfig ) {
 		throw error;
 	}
 	return teardown;
+}
+
+/**
+ * IGNY8_FROM_RELEASE=1 (the nginx + PHP-FPM instance of scripts/test.ts): the site gets dist/'s plugin zip, and the
+ * sidecar is installed from dist/'s tarball into a fresh prefix (`npm install -g`), run by plain node with its
+ * systemd unit's environment. `npm run release` must have written dist/ (scripts/test.ts runs it first).
+ */
+async function releaseArtifacts(): Promise< { pluginZip: string; sidecarEntry: string; unitFile: string } > {
+	const version = releaseVersion();
+	const pluginZip = path.join( ROOT, 'dist', `igny8-bridge-${ version }.zip` );
+	const tgz = path.join( ROOT, 'dist', `igny8-bridge-sidecar-${ version }.tgz` );
+	for ( const file of [ pluginZip, tgz ] ) {
+		if ( ! fs.existsSync( file ) ) {
+			throw new Error( `IGNY8_FROM_RELEASE=1 needs ${ path.relative( ROOT, file ) }: run npm run release first` );
+		}
+	}
+	const prefix = path.join( `${ process.env.WP_STATE_DIR }-sidecar-prefix` );
+	fs.rmSync( prefix, { recursive: true, force: true } );
+	const installed = await installSidecarTarball( tgz, prefix );
+	process.stdout.write( `[stack] sidecar ${ version } installed from ${ path.relative( ROOT, tgz ) } into ${ prefix } (${ installed.seconds.toFixed( 1 ) } s)\n` );
+	const unitFile = path.join( path.dirname( path.dirname( installed.entry ) ), 'systemd/igny8-sidecar.service' );
+	return { pluginZip, sidecarEntry: installed.entry, unitFile };
 }

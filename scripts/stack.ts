@@ -31,6 +31,12 @@ export interface StackOptions {
 	sidecarEnv?: Record< string, string >;
 	/** How to run the sidecar; default the source through tsx. E.g. the release tarball: [ 'node', entry, 'start' ]. */
 	sidecarCommand?: string[];
+	/**
+	 * Run the release artifacts instead of the source tree: the plugin zip unpacked into the site (a real folder, as
+	 * Upload Plugin leaves it) and the sidecar installed from its tarball, started with plain `node` in the environment
+	 * its systemd unit gives it (releaseSidecarEnv). Wins over sidecarCommand.
+	 */
+	release?: { pluginZip: string; sidecarEntry: string; unitFile: string };
 	log?: ( message: string ) => void;
 	/** Aborting (SIGINT/SIGTERM while starting) stops whatever already started; startStack then rejects. */
 	signal?: AbortSignal;
@@ -185,6 +191,28 @@ function killRecordedSidecar( stateDir: string ): void {
 	fs.rmSync( file, { force: true } );
 }
 
+/**
+ * The environment systemd gives the sidecar: no inherited variables but a PATH, the unit's own `Environment=` lines
+ * (NODE_ENV, NODE_OPTIONS, ...), then what its EnvironmentFile holds: here `vars`, plus every SIDECAR_* / IGNY8_* /
+ * LOG_LEVEL variable of this process (the test settings an operator would put in that file). SIDECAR_DATA_DIR
+ * stands in for the unit's StateDirectory.
+ */
+export function releaseSidecarEnv( unitFile: string, vars: Record< string, string > ): NodeJS.ProcessEnv {
+	const env: NodeJS.ProcessEnv = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' };
+	for ( const line of fs.readFileSync( unitFile, 'utf8' ).split( '\n' ) ) {
+		const m = /^Environment=([A-Z_][A-Z0-9_]*)=(.*)$/.exec( line.trim() );
+		if ( m ) {
+			env[ m[ 1 ] as string ] = m[ 2 ] as string;
+		}
+	}
+	for ( const [ name, value ] of Object.entries( process.env ) ) {
+		if ( /^(SIDECAR_|IGNY8_)/.test( name ) && value !== undefined ) {
+			env[ name ] = value;
+		}
+	}
+	return { ...env, ...vars };
+}
+
 export async function startStack( options: StackOptions = {} ): Promise< Stack > {
 	const log = options.log ?? ( ( m: string ) => process.stdout.write( m + '\n' ) );
 	const wpVersion = options.wpVersion ?? process.env.WP_VERSION ?? '6.1';
@@ -207,6 +235,7 @@ export async function startStack( options: StackOptions = {} ): Promise< Stack >
 		IGNY8_IMAGE_HOST_ALLOWLIST: options.imageAllowlist ?? process.env.IGNY8_IMAGE_HOST_ALLOWLIST ?? '',
 		IGNY8_TRUSTED_PROXIES: options.trustedProxies ?? process.env.IGNY8_TRUSTED_PROXIES ?? '',
 		EXTRA_PLUGIN_DIRS: ( options.extraPluginDirs ?? [] ).join( ' ' ),
+		PLUGIN_ZIP: options.release?.pluginZip ?? '',
 	};
 	const keyFile = path.join( stateDir, 'igny8-api-key' );
 	const apiKey =
@@ -264,12 +293,7 @@ export async function startStack( options: StackOptions = {} ): Promise< Stack >
 		await assertPortFree( sidecarPort, 'sidecar', 'SIDECAR_PORT' );
 		const out = fs.openSync( sidecarLog, 'a' );
 		const [ command, ...args ] = options.sidecarCommand ?? [ path.join( ROOT, 'node_modules/.bin/tsx' ), path.join( ROOT, 'sidecar/src/server.ts' ) ];
-		const child = spawn( command as string, args, {
-			cwd: ROOT,
-			detached: true,
-			stdio: [ 'ignore', out, out ],
-			env: {
-				...process.env,
+		const sidecarVars = {
 				SIDECAR_PORT: String( sidecarPort ),
 				IGNY8_SIDECAR_SECRET_FILE: path.join( stateDir, 'sidecar.secret' ),
 				WP_URL: wpUrl,
@@ -282,8 +306,24 @@ export async function startStack( options: StackOptions = {} ): Promise< Stack >
 				IGNY8_API_KEY: apiKey,
 				LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
 				...options.sidecarEnv,
-			},
-		} );
+		};
+		if ( options.release ) {
+			fs.mkdirSync( path.join( stateDir, 'sidecar' ), { recursive: true, mode: 0o700 } );
+		}
+		const child = options.release
+			? // systemd's UMask=0077, then plain node on the installed entry (what the unit's ExecStart runs).
+			  spawn( 'sh', [ '-c', 'umask 077 && exec "$0" "$@"', process.execPath, options.release.sidecarEntry, 'start' ], {
+					cwd: path.join( stateDir, 'sidecar' ),
+					detached: true,
+					stdio: [ 'ignore', out, out ],
+					env: releaseSidecarEnv( options.release.unitFile, { ...sidecarVars, SIDECAR_DATA_DIR: path.join( stateDir, 'sidecar' ) } ),
+			  } )
+			: spawn( command as string, args, {
+					cwd: ROOT,
+					detached: true,
+					stdio: [ 'ignore', out, out ],
+					env: { ...process.env, ...sidecarVars },
+			  } );
 		sidecar = child;
 		fs.closeSync( out );
 		if ( child.pid !== undefined ) {

@@ -10,7 +10,9 @@
  * `+`-separated spec file filters (Playwright's file arguments). Each instance runs only what proves something new
  * there (default, DEFAULT_MATRIX below):
  *   6.1 + SQLite + php -S          everything (integration + editor)
- *   6.5 + MariaDB + nginx/PHP-FPM  the whole integration suite + the editor smoke spec (production shape; fastcgi_finish_request)
+ *   6.5 + MariaDB + nginx/PHP-FPM  the whole integration suite + the editor smoke spec, on the release artifacts
+ *                                  (plugin zip unpacked, sidecar from its tarball under plain node; fastcgi_finish_request),
+ *                                  and the upload of the zip through Plugins → Add New on a fresh site
  *   6.5 + SQLite + php -S          the editor specs (the 6.5 block editor)
  *   6.6-RC3 + SQLite + php -S      the editor specs (6.6 moved the slots to wp.editor)
  *   6.5 + SQLite + Apache/PHP-FPM  the API-key auth spec (Authorization is stripped there unless configured)
@@ -174,6 +176,8 @@ async function playwright( instance: Instance, port: number, out: ( text: string
 		PLAYWRIGHT_JSON_OUTPUT_NAME: file,
 		// Built once by this runner before the suites start: two instances must not rebuild it at the same time.
 		IGNY8_EDITOR_BUILT: '1',
+		// The production shape runs the release artifacts: dist/'s plugin zip and sidecar tarball (e2e/global-setup.ts).
+		...( server === 'nginx' ? { IGNY8_FROM_RELEASE: '1' } : {} ),
 	} );
 	const json = JSON.parse( fs.readFileSync( file, 'utf8' ) ) as {
 		stats: { expected: number; unexpected: number; flaky: number; skipped: number };
@@ -189,7 +193,7 @@ async function playwright( instance: Instance, port: number, out: ( text: string
 
 const DEFAULT_MATRIX = [
 	'6.1:sqlite:all',
-	'6.5:mariadb:integration+editor:nginx:integration/+editor/smoke.spec',
+	'6.5:mariadb:integration+editor:nginx:integration/+editor/smoke.spec+release/upload.spec',
 	'6.5:sqlite:editor',
 	'6.6:sqlite:editor',
 	'6.5:sqlite:integration:apache:integration/api-key-auth.spec',

@@ -45,6 +45,10 @@ const CASES: RawCase[] = [
 	},
 	{
 		name: 'CRLF CRLF in a header value smuggling a second request',
+		// On one keep-alive connection to nginx or Apache these bytes simply are two pipelined requests, the second one
+		// carrying the valid key: no single HTTP parser can tell them from pipelining (smuggling needs a front proxy
+		// that parses them differently). `php -S` answers the first and closes, so there it must stay one response.
+		servers: [ 'php' ],
 		bytes: ( id, key ) => `GET /wp-json/igny8/v1/post-status/x HTTP/1.1\r\nHost: ${ host() }\r\nX-Note: a\r\n\r\n${ smuggledRequest( id, key ) }`,
 	},
 	{
