@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 
-import { bodyHash, newJti, now, signTransportJwt, stack } from './stack';
+import { bodyHash, newJti, now, PROTOCOL_VERSION, signTransportJwt, stack } from './stack';
 
 export interface RogueRequest {
 	method: string;
@@ -38,7 +38,7 @@ export async function withRogueSidecar< T >( answer: ( request: RogueRequest ) =
 			const reply = JSON.stringify( answer( request ) );
 			const signature = signTransportJwt(
 				'sidecar->shim',
-				{ iss: 'igny8-sidecar', aud: 'igny8-shim', iat: now(), exp: now() + 30, jti: newJti(), sid: options.sid ? options.sid( request ) : claims.sid, req: claims.jti, bh: bodyHash( reply ) },
+				{ iss: 'igny8-sidecar', aud: 'igny8-shim', iat: now(), exp: now() + 30, jti: newJti(), sid: options.sid ? options.sid( request ) : claims.sid, req: claims.jti, bh: bodyHash( reply ), pv: PROTOCOL_VERSION },
 				options.secret ? { secret: options.secret } : {}
 			);
 			res.writeHead( 200, { 'Content-Type': 'application/json', 'X-IGNY8-Signature': signature } );

@@ -16,8 +16,10 @@ if ( ! defined( 'ABSPATH' ) ) {
 }
 
 /**
- * Atomic "first time seen?" check. With a persistent object cache: wp_cache_add (atomic add). Otherwise the
- * `igny8_jti` table: INSERT IGNORE on the primary key, and `rows_affected` tells whether we were first.
+ * Atomic "first time seen?" check: the `igny8_jti` table (INSERT IGNORE on the primary key, `rows_affected` tells
+ * whether we were first), unless an external object cache has proven that it persists (then wp_cache_add, an
+ * atomic add). A drop-in being present proves nothing: some fall back to per-request memory when their backend is
+ * down, which would silently turn replay protection off.
  * Transients and add_option are not atomic, so they are not used.
  */
 final class Replay_Cache {
@@ -25,6 +27,44 @@ final class Replay_Cache {
 	private const CACHE_GROUP = 'igny8_jti';
 
 	private const PURGE_ONE_IN = 50;
+
+	/** Cache key of the persistence canary. */
+	private const CANARY = 'persistence-canary';
+
+	/**
+	 * How old (seconds) the canary written by another request must be before the cache is trusted: longer than any
+	 * jti lives (max_ttl 60 + leeway 30), so a backend that was flushed or restarted cannot forget a jti that is
+	 * still valid while already looking persistent again.
+	 */
+	private const CANARY_MIN_AGE = 120;
+
+	/**
+	 * Whether the object cache has proven that it persists across requests: a canary written by an earlier request
+	 * at least CANARY_MIN_AGE seconds ago is still there. Drop-ins that fall back to per-request memory when their
+	 * backend is down never pass (the canary read back is this request's own or nothing), so the jti table is used.
+	 */
+	private static function cache_proven_persistent(): bool {
+		static $request = null;
+		if ( ! wp_using_ext_object_cache() ) {
+			return false;
+		}
+		if ( null === $request ) {
+			$request = bin2hex( random_bytes( 8 ) );
+		}
+		$canary = wp_cache_get( self::CANARY, self::CACHE_GROUP );
+		if ( ! is_array( $canary ) || ! isset( $canary['request'], $canary['at'] ) ) {
+			wp_cache_set(
+				self::CANARY,
+				array(
+					'request' => $request,
+					'at'      => time(),
+				),
+				self::CACHE_GROUP
+			);
+			return false;
+		}
+		return $canary['request'] !== $request && time() - (int) $canary['at'] >= self::CANARY_MIN_AGE;
+	}
 
 	/**
 	 * Records a token id; false when it was seen before (a replay) or cannot be recorded (fail closed).
@@ -35,7 +75,12 @@ final class Replay_Cache {
 	public static function remember( string $jti, int $expire ): bool {
 		$key = self::key( $jti );
 		if ( wp_using_ext_object_cache() ) {
-			return (bool) wp_cache_add( $key, 1, self::CACHE_GROUP, max( 1, $expire - time() ) );
+			// Recorded in the cache even while it is not trusted yet, so it already holds every live jti the
+			// moment it is (see CANARY_MIN_AGE).
+			$first = (bool) wp_cache_add( $key, 1, self::CACHE_GROUP, max( 1, $expire - time() ) );
+			if ( self::cache_proven_persistent() ) {
+				return $first;
+			}
 		}
 
 		$inserted = self::insert( $key, $expire );
