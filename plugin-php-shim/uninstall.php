@@ -31,7 +31,7 @@ if ( is_multisite() ) {
  */
 function igny8_bridge_uninstall_site(): array {
 	global $wpdb;
-	Igny8\Bridge\Install\Schema::drop();
+	Igny8\Bridge\Support\Schema::drop();
 
 	// phpcs:disable WordPress.DB -- a one-off sweep of the plugin's own rows.
 	$options = $wpdb->get_col(

@@ -12,6 +12,7 @@ namespace Igny8\Bridge\Install;
 use Igny8\Bridge\Registration\Structure_Revision;
 use Igny8\Bridge\Security\Api_Key;
 use Igny8\Bridge\Security\Keys;
+use Igny8\Bridge\Support\Schema;
 
 if ( ! defined( 'ABSPATH' ) ) {
 	exit;

@@ -10,6 +10,7 @@ declare( strict_types=1 );
 namespace Igny8\Bridge\Operations;
 
 use Igny8\Bridge\Bridge_Error;
+use Igny8\Bridge\Content\Post_Reader;
 use Igny8\Bridge\Contract;
 use Igny8\Bridge\Registration\Settings;
 

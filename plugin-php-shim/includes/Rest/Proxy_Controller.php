@@ -13,12 +13,12 @@ use Igny8\Bridge\Bridge_Error;
 use Igny8\Bridge\Contract;
 use Igny8\Bridge\Feature;
 use Igny8\Bridge\Operations\Executor;
+use Igny8\Bridge\Operations\Route_Reads;
 use Igny8\Bridge\Registration\Settings;
 use Igny8\Bridge\Security\Api_Key;
 use Igny8\Bridge\Security\Api_Key_Guard;
 use Igny8\Bridge\Sidecar\Client;
 use Igny8\Bridge\Sidecar\Context;
-use Igny8\Bridge\Sidecar\Reads;
 
 if ( ! defined( 'ABSPATH' ) ) {
 	exit;
@@ -136,7 +136,7 @@ final class Proxy_Controller implements Feature {
 
 		$method = $request->get_method();
 		$ctx    = Context::build( $request, (string) $route['id'], $request_id );
-		$reads  = Reads::body( $route, (array) $request->get_url_params() );
+		$reads  = Route_Reads::body( $route, (array) $request->get_url_params() );
 		// Only what this route uses (contract `routes[].operations`): a compromised sidecar answering /status
 		// cannot change the key or the settings.
 		$allowed = Contract::route_operations( (string) $route['id'] );

@@ -9,7 +9,7 @@ declare( strict_types=1 );
 
 namespace Igny8\Bridge\Security;
 
-use Igny8\Bridge\Install\Schema;
+use Igny8\Bridge\Support\Schema;
 
 if ( ! defined( 'ABSPATH' ) ) {
 	exit;

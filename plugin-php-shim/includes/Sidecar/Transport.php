@@ -189,7 +189,7 @@ final class Transport {
 		if ( 'HEAD' === $method ) {
 			$options[ CURLOPT_NOBODY ] = true;
 		} elseif ( 'GET' !== $method || '' !== $body ) {
-			// A GET carries a body only on a route with contract reads (their results, see Reads).
+			// A GET carries a body only on a route with contract reads (their results, see Operations\Route_Reads).
 			$options[ CURLOPT_POSTFIELDS ] = $body;
 		}
 		if ( $this->loopback ) {

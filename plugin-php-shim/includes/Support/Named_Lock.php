@@ -9,7 +9,6 @@ declare( strict_types=1 );
 
 namespace Igny8\Bridge\Support;
 
-use Igny8\Bridge\Install\Schema;
 
 if ( ! defined( 'ABSPATH' ) ) {
 	exit;

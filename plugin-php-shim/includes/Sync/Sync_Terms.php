@@ -10,7 +10,7 @@ declare( strict_types=1 );
 namespace Igny8\Bridge\Sync;
 
 use Igny8\Bridge\Contract;
-use Igny8\Bridge\Operations\Post_Reader;
+use Igny8\Bridge\Content\Post_Reader;
 
 if ( ! defined( 'ABSPATH' ) ) {
 	exit;

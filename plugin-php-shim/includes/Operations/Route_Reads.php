@@ -7,10 +7,9 @@
 
 declare( strict_types=1 );
 
-namespace Igny8\Bridge\Sidecar;
+namespace Igny8\Bridge\Operations;
 
 use Igny8\Bridge\Bridge_Error;
-use Igny8\Bridge\Operations\Executor;
 
 if ( ! defined( 'ABSPATH' ) ) {
 	exit;
@@ -23,7 +22,7 @@ if ( ! defined( 'ABSPATH' ) ) {
  * A string argument written `{name}` is replaced by the route parameter `name`. The caller's own body is not
  * forwarded on such a route (they are GET routes, or POST routes that take no body).
  */
-final class Reads {
+final class Route_Reads {
 
 	/**
 	 * The first exchange's body for a route that declares reads, or null for a route without them.

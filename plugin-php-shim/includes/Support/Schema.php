@@ -7,7 +7,7 @@
 
 declare( strict_types=1 );
 
-namespace Igny8\Bridge\Install;
+namespace Igny8\Bridge\Support;
 
 if ( ! defined( 'ABSPATH' ) ) {
 	exit;

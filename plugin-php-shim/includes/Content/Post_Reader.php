@@ -7,7 +7,7 @@
 
 declare( strict_types=1 );
 
-namespace Igny8\Bridge\Operations;
+namespace Igny8\Bridge\Content;
 
 use Igny8\Bridge\Contract;
 
