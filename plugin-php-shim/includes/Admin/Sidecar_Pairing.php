@@ -161,7 +161,7 @@ final class Sidecar_Pairing implements Feature {
 
 		// Reachable and which version: the unauthenticated liveness route.
 		try {
-			$raw    = $transport->send( 'GET', Contract::sidecar_path( 'health' ), '', array( 'Accept' => 'application/json' ), 2, 4 );
+			$raw    = $transport->send( 'GET', Contract::sidecar_path( 'health' ), '', array( 'Accept' => 'application/json' ), 2000, 4000 );
 			$health = json_decode( $raw['body'], true, 4 );
 			if ( 200 === $raw['status'] && is_array( $health ) && true === ( $health['ok'] ?? null ) ) {
 				$state['reachable'] = true;
