@@ -16,6 +16,7 @@
  * Nothing here logs a credential, token or body.
  */
 import { decodeJwt } from 'jose';
+import { httpRequest } from './http-request.ts';
 
 import type { Logger } from '../logger.ts';
 
@@ -205,7 +206,7 @@ export class Igny8Client {
   constructor(options: Igny8ClientOptions) {
     this.tokens = options.tokens;
     this.logger = options.logger;
-    this.fetchImpl = options.fetch ?? fetch;
+    this.fetchImpl = options.fetch ?? httpRequest;
     this.clock = options.clock ?? Date.now;
     this.paths = { ...DEFAULT_IGNY8_PATHS, ...options.paths };
     this.timeoutMs = options.timeoutMs ?? 15_000;

@@ -4,6 +4,7 @@
  * worker and the reconciler, never while the shim waits on the sidecar, so it cannot deadlock a PHP worker pool.
  */
 import { contract, jwtParams, restRoutePrefix } from '../contract/contract.ts';
+import { httpRequest } from './http-request.ts';
 import type { Logger } from '../logger.ts';
 import { signJwt } from '../protocol/jwt.ts';
 import { bodyHash, type KeyRing } from '../protocol/keys.ts';
@@ -73,7 +74,7 @@ export class WordPressInternalClient implements WordPressOps {
     );
     let res: Response;
     try {
-      res = await (this.options.fetch ?? fetch)(this.url, {
+      res = await (this.options.fetch ?? httpRequest)(this.url, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}`, Accept: 'application/json' },
         body,
