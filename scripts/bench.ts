@@ -40,8 +40,8 @@ if ( fromRelease ) {
 	const tgz = path.join( DIST, `igny8-bridge-sidecar-${ releaseVersion() }.tgz` );
 	const installed = await installSidecarTarball( tgz );
 	sidecarPrefix = installed.prefix;
-	// The systemd unit's NODE_OPTIONS=--max-semi-space-size=1, as a flag of plain node.
-	sidecarCommand = [ process.execPath, '--max-semi-space-size=1', installed.entry, 'start' ];
+	// What the systemd unit gives it: NODE_OPTIONS as flags of plain node, MALLOC_ARENA_MAX=2 (through sidecarEnv below).
+	sidecarCommand = [ process.execPath, '--max-semi-space-size=1', '--v8-pool-size=1', installed.entry, 'start' ];
 	log( `[bench] sidecar from ${ path.relative( ROOT, tgz ) } (installed in ${ installed.seconds.toFixed( 1 ) } s), run with plain node` );
 }
 const stack = await startStack( {
@@ -52,7 +52,7 @@ const stack = await startStack( {
 	simulatorPort: num( 'BENCH_SIMULATOR_PORT', 9180 ),
 	extraPluginDirs: [ path.join( ROOT, 'bench/baseline-plugin' ) ],
 	// The per-site limit (600/min) is for production; a bench measures speed, not the limiter.
-	sidecarEnv: { SIDECAR_RATE_LIMIT_PER_MIN: '1000000' },
+	sidecarEnv: { SIDECAR_RATE_LIMIT_PER_MIN: '1000000', ...( fromRelease ? { MALLOC_ARENA_MAX: '2' } : {} ) },
 	log: ( m ) => log( `[stack] ${ m }` ),
 } );
 
@@ -189,7 +189,7 @@ if ( s ) {
 }
 const f = results.footprint;
 if ( f ) {
-	const how = f.sidecar === 'release' ? 'release tarball, plain node --max-semi-space-size=1' : 'source: node server | + tsx launcher';
+	const how = f.sidecar === 'release' ? 'release tarball, plain node as the systemd unit runs it' : 'source: node server | + tsx launcher';
 	rows.push( [
 		`sidecar RSS idle (${ how })`,
 		f.sidecar === 'release' ? `${ f.idle.serverMiB.toFixed( 0 ) } MiB` : `${ f.idle.serverMiB.toFixed( 0 ) } MiB | ${ f.idle.groupMiB.toFixed( 0 ) } MiB`,
