@@ -782,6 +782,11 @@ web_start() {
     [ -x /usr/sbin/apache2 ] || die "apache2 is missing; run: WP_SERVER=apache bash scripts/wp-runtime.sh deps"
     write_apache_conf
     write_htaccess
+    # Under root Apache serves as www-data: every directory above the site must let it through.
+    if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null \
+       && ! setpriv --reuid=www-data --regid=www-data --clear-groups test -r "$SITE/index.php" 2>/dev/null; then
+      die "Apache runs as www-data, which cannot read $SITE/index.php: set WP_STATE_DIR to a directory www-data can reach (e.g. under /tmp)"
+    fi
     spawn_group "$WEB_PGID" "$WEB_LOG" /usr/sbin/apache2 -f "$WEB_CONF" -DFOREGROUND
   fi
 }
