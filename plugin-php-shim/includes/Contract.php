@@ -137,6 +137,21 @@ final class Contract {
 	}
 
 	/**
+	 * One of IGNY8's own post meta keys by role: `meta_key( 'content_id' )` is `_igny8_content_id` (the sidecar's
+	 * `igny8Meta.content_id`). Code names the role; the key comes from the contract.
+	 *
+	 * @param string $role Role, the key without its `_igny8_` prefix.
+	 * @throws \LogicException When the contract registers no such key (a programming error).
+	 */
+	public static function meta_key( string $role ): string {
+		$key = '_igny8_' . $role;
+		if ( ! isset( self::post_meta()[ $key ] ) ) {
+			throw new \LogicException( "The contract registers no post meta key {$key}." );
+		}
+		return $key;
+	}
+
+	/**
 	 * Options (settings) with type, default and optional enum.
 	 *
 	 * @return array<string,array<string,mixed>>

@@ -9,6 +9,7 @@ declare( strict_types=1 );
 
 namespace Igny8\Bridge\Admin;
 
+use Igny8\Bridge\Contract;
 use Igny8\Bridge\Feature;
 use Igny8\Bridge\Registration\Settings;
 
@@ -133,14 +134,14 @@ final class Posts_List_Column implements Feature {
 	 * @return array{state:string,text:string,title:string}|null
 	 */
 	public static function describe( int $post_id ): ?array {
-		$content_id = (string) get_post_meta( $post_id, '_igny8_content_id', true );
-		$task_id    = (string) get_post_meta( $post_id, '_igny8_task_id', true );
+		$content_id = (string) get_post_meta( $post_id, Contract::meta_key( 'content_id' ), true );
+		$task_id    = (string) get_post_meta( $post_id, Contract::meta_key( 'task_id' ), true );
 		if ( '' === $content_id && '' === $task_id ) {
 			return null;
 		}
-		$state       = (string) get_post_meta( $post_id, '_igny8_sync_state', true );
-		$pending     = '' !== (string) get_post_meta( $post_id, '_igny8_sync_pending', true );
-		$last_synced = (string) get_post_meta( $post_id, '_igny8_last_synced', true );
+		$state       = (string) get_post_meta( $post_id, Contract::meta_key( 'sync_state' ), true );
+		$pending     = '' !== (string) get_post_meta( $post_id, Contract::meta_key( 'sync_pending' ), true );
+		$last_synced = (string) get_post_meta( $post_id, Contract::meta_key( 'last_synced' ), true );
 
 		if ( $pending && ! in_array( $state, array( 'pending_manual', 'in_flight', 'failed', 'dead' ), true ) ) {
 			$state = 'pending';
@@ -170,7 +171,7 @@ final class Posts_List_Column implements Feature {
 				);
 			case 'failed':
 			case 'dead':
-				$error = trim( (string) get_post_meta( $post_id, '_igny8_sync_error', true ) );
+				$error = trim( (string) get_post_meta( $post_id, Contract::meta_key( 'sync_error' ), true ) );
 				if ( '' === $error ) {
 					return array( 'state' => $state, 'text' => __( 'Failed', 'igny8-bridge' ), 'title' => '' );
 				}

@@ -41,7 +41,7 @@ final class Attachments {
 				return (string) $key;
 			}
 		}
-		return '_igny8_image_source_url';
+		return Contract::meta_key( 'image_source_url' );
 	}
 
 	/**

@@ -9,6 +9,7 @@ declare( strict_types=1 );
 
 namespace Igny8\Bridge\Operations;
 
+use Igny8\Bridge\Contract;
 use Igny8\Bridge\Media\Attachments;
 use Igny8\Bridge\Media\Image_Error;
 use Igny8\Bridge\Media\Image_Fetcher;
@@ -26,8 +27,6 @@ if ( ! defined( 'ABSPATH' ) ) {
  * (IMAGE_REFUSED / IMAGE_FAILED), never an error. release(): the image locks and the temp files.
  */
 final class Image_Attacher {
-
-	private const GALLERY_META_KEY = '_igny8_gallery_images';
 
 	private const LOCK_TTL = 120;
 
@@ -145,7 +144,7 @@ final class Image_Attacher {
 			}
 		}
 		if ( $this->has_gallery ) {
-			update_post_meta( $post_id, self::GALLERY_META_KEY, wp_slash( (string) wp_json_encode( $gallery_ids ) ) );
+			update_post_meta( $post_id, Contract::meta_key( 'gallery_images' ), wp_slash( (string) wp_json_encode( $gallery_ids ) ) );
 		}
 		return $gallery_ids;
 	}
@@ -161,7 +160,7 @@ final class Image_Attacher {
 		if ( $this->has_gallery ) {
 			return $written;
 		}
-		$stored = json_decode( (string) get_post_meta( $post_id, self::GALLERY_META_KEY, true ), true );
+		$stored = json_decode( (string) get_post_meta( $post_id, Contract::meta_key( 'gallery_images' ), true ), true );
 		return is_array( $stored ) ? array_values( array_filter( array_map( 'intval', $stored ) ) ) : array();
 	}
 

@@ -10,6 +10,7 @@ declare( strict_types=1 );
 namespace Igny8\Bridge\Operations;
 
 use Igny8\Bridge\Bridge_Error;
+use Igny8\Bridge\Contract;
 use Igny8\Bridge\Sync\Sync_Posts;
 
 if ( ! defined( 'ABSPATH' ) ) {
@@ -26,17 +27,14 @@ if ( ! defined( 'ABSPATH' ) ) {
  */
 final class Write_Sync_Meta implements Operation {
 
-	public const KEYS = array( '_igny8_wordpress_status', '_igny8_last_synced', '_igny8_sync_state', '_igny8_sync_error' );
-
-	private const STATE_KEYS = array( '_igny8_sync_state', '_igny8_sync_error' );
-
 	/**
 	 * {@inheritDoc}
 	 */
 	public function check( array $args ): void {
+		$keys = (array) Contract::meta( 'sync_mirror_keys' );
 		foreach ( array_keys( (array) $args['meta'] ) as $key ) {
-			if ( ! in_array( $key, self::KEYS, true ) ) {
-				throw new Bridge_Error( 'OPERATION_REFUSED', 'write_sync_meta writes only: ' . implode( ', ', self::KEYS ) . '.', 'meta.' . $key );
+			if ( ! in_array( $key, $keys, true ) ) {
+				throw new Bridge_Error( 'OPERATION_REFUSED', 'write_sync_meta writes only: ' . implode( ', ', $keys ) . '.', 'meta.' . $key );
 			}
 		}
 	}
@@ -52,7 +50,7 @@ final class Write_Sync_Meta implements Operation {
 		$written = array();
 		$skipped = array();
 		foreach ( (array) $args['meta'] as $key => $value ) {
-			if ( $stale && in_array( $key, self::STATE_KEYS, true ) ) {
+			if ( $stale && in_array( $key, (array) Contract::meta( 'sync_state_keys' ), true ) ) {
 				$skipped[] = $key;
 				continue;
 			}
