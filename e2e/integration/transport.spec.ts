@@ -6,7 +6,7 @@ import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { expect, test } from '@playwright/test';
 
-import { bodyHash, newJti, now, PROTOCOL_VERSION, shimRequestClaims, signTransportJwt, stack, wp } from '../support/stack';
+import { bodyHash, newJti, now, PROTOCOL_VERSION, shimRequestClaims, signTransportJwt, stack, wp, wpEvalAsync } from '../support/stack';
 
 const INTERNAL = '/wp-json/igny8/v1/internal/ops';
 
@@ -133,6 +133,41 @@ test.describe( 'sidecar unavailable or impersonated', () => {
 		await expect
 			.poll( async () => ( await wp< { data: { sidecar: { reachable: boolean } } } >( '/wp-json/igny8/v1/status', { apiKey: false } ) ).body.data?.sidecar?.reachable, { timeout: 15_000 } )
 			.toBe( false );
+	} );
+
+	test( 'a sidecar two releases apart: IGNY8 gets 503 SIDECAR_VERSION_MISMATCH naming both versions, and so does the Sidecar card', async () => {
+		await stack.sidecar( 'stop' );
+		const port = Number( new URL( stack.sidecarUrl ).port );
+		// What a sidecar of protocol 9.0 answers: its health, and an unsigned refusal of our protocol.
+		const newer = http.createServer( ( req, res ) => {
+			res.writeHead( req.url === '/healthz' ? 200 : 503, { 'Content-Type': 'application/json' } );
+			res.end(
+				JSON.stringify(
+					req.url === '/healthz'
+						? { ok: true, version: '9.0.0', protocol: '9.0' }
+						: { success: false, code: 'SIDECAR_VERSION_MISMATCH', error: 'mismatch', request_id: 'x', plugin_protocol: PROTOCOL_VERSION, sidecar_protocol: '9.0', sidecar_version: '9.0.0' }
+				)
+			);
+		} );
+		await new Promise< void >( ( resolve ) => newer.listen( port, '127.0.0.1', resolve ) );
+		try {
+			const r = await wp( '/wp-json/igny8/v1/site-metadata/' );
+			expect( r.status ).toBe( 503 );
+			expect( r.body ).toMatchObject( { success: false, code: 'SIDECAR_VERSION_MISMATCH' } );
+			expect( r.body.error ).toMatch( new RegExp( `plugin \\d+\\.\\d+\\.\\d+ speaks protocol ${ PROTOCOL_VERSION.replace( '.', '\\.' ) }` ) );
+			expect( r.body.error ).toContain( 'the sidecar 9.0.0 speaks protocol 9.0' );
+
+			const card = JSON.parse(
+				await wpEvalAsync(
+					`wp_set_current_user( 1 ); echo wp_json_encode( rest_do_request( new WP_REST_Request( 'GET', '/igny8/v1/admin/sidecar' ) )->get_data() );`
+				)
+			) as { data: { reachable: boolean; version: string; protocol: string; problem: { code: string; message: string } } };
+			expect( card.data ).toMatchObject( { reachable: true, version: '9.0.0', protocol: '9.0' } );
+			expect( card.data.problem.code ).toBe( 'SIDECAR_VERSION_MISMATCH' );
+			expect( card.data.problem.message ).toContain( 'the sidecar 9.0.0 speaks protocol 9.0' );
+		} finally {
+			await new Promise( ( resolve ) => newer.close( resolve ) );
+		}
 	} );
 
 	test( 'an unsigned reply from whoever answers on the sidecar port is refused and nothing runs', async () => {

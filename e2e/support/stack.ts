@@ -2,7 +2,7 @@
  * What a test needs from the stack that the global setup started: URLs, the API key, the sidecar switch,
  * the site secret (to forge or sign transport JWTs) and the logs.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -172,5 +172,17 @@ export function wpEval( php: string ): string {
 			WP_VERSION: env( 'IGNY8_WP_VERSION' ),
 			WP_DB: env( 'IGNY8_WP_DB' ),
 		},
+	} );
+}
+
+/** wpEval without blocking this process: for PHP that calls back into a server the test itself runs. */
+export function wpEvalAsync( php: string ): Promise< string > {
+	return new Promise( ( resolve, reject ) => {
+		execFile(
+			'bash',
+			[ path.join( import.meta.dirname, '../../scripts/wp-runtime.sh' ), 'eval', php ],
+			{ encoding: 'utf8', env: { ...process.env, WP_STATE_DIR: stack.stateDir, WP_VERSION: env( 'IGNY8_WP_VERSION' ), WP_DB: env( 'IGNY8_WP_DB' ) } },
+			( error, stdout ) => ( error ? reject( error ) : resolve( stdout ) )
+		);
 	} );
 }
