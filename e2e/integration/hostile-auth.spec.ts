@@ -151,7 +151,7 @@ test.describe( 'rate limit on API-key failures (per client IP, custom table)', (
 		const cap = Number( wpEval( "$c = 'Igny8\\Bridge\\Security\\Rate_Limiter::MAX_ROWS'; echo defined( $c ) ? constant( $c ) : 10000;" ).trim().split( '\n' ).pop() );
 		expect( cap ).toBeGreaterThan( 0 );
 		// Fill the table to its cap with current windows (as a flood of distinct addresses would), then keep going.
-		wpEval( `global $wpdb; $t = Igny8\\Bridge\\Install\\Schema::table( 'auth_failures' ); $now = time();
+		wpEval( `global $wpdb; $t = Igny8\\Bridge\\Support\\Schema::table( 'auth_failures' ); $now = time();
 			$have = (int) $wpdb->get_var( "SELECT COUNT(*) FROM {$t}" );
 			for ( $i = $have; $i < ${ cap }; $i += 500 ) {
 				$rows = array();
@@ -162,8 +162,8 @@ test.describe( 'rate limit on API-key failures (per client IP, custom table)', (
 			const ip = clientIp();
 			expect( ( await metadata( ip, 'wrong' ) ).status ).toBe( 401 );
 		}
-		const rows = Number( wpEval( `global $wpdb; echo $wpdb->get_var( 'SELECT COUNT(*) FROM ' . Igny8\\Bridge\\Install\\Schema::table( 'auth_failures' ) );` ).trim().split( '\n' ).pop() );
-		wpEval( `global $wpdb; $wpdb->query( "DELETE FROM " . Igny8\\Bridge\\Install\\Schema::table( 'auth_failures' ) . " WHERE ip LIKE 'fill-%'" );` );
+		const rows = Number( wpEval( `global $wpdb; echo $wpdb->get_var( 'SELECT COUNT(*) FROM ' . Igny8\\Bridge\\Support\\Schema::table( 'auth_failures' ) );` ).trim().split( '\n' ).pop() );
+		wpEval( `global $wpdb; $wpdb->query( "DELETE FROM " . Igny8\\Bridge\\Support\\Schema::table( 'auth_failures' ) . " WHERE ip LIKE 'fill-%'" );` );
 		expect( rows ).toBeLessThanOrEqual( cap );
 	} );
 

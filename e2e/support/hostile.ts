@@ -220,7 +220,7 @@ export function clearAuthFailures( ips: string[] ): void {
 		return;
 	}
 	wpEval(
-		`global $wpdb; foreach ( json_decode( ${ JSON.stringify( JSON.stringify( ips ) ) }, true ) as $ip ) { $wpdb->delete( Igny8\\Bridge\\Install\\Schema::table( 'auth_failures' ), array( 'ip' => $ip ) ); }`
+		`global $wpdb; foreach ( json_decode( ${ JSON.stringify( JSON.stringify( ips ) ) }, true ) as $ip ) { $wpdb->delete( Igny8\\Bridge\\Support\\Schema::table( 'auth_failures' ), array( 'ip' => $ip ) ); }`
 	);
 }
 
