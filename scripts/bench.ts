@@ -41,7 +41,7 @@ if ( fromRelease ) {
 	const installed = await installSidecarTarball( tgz );
 	sidecarPrefix = installed.prefix;
 	// What the systemd unit gives it: NODE_OPTIONS as flags of plain node, MALLOC_ARENA_MAX=2 (through sidecarEnv below).
-	sidecarCommand = [ process.execPath, '--max-semi-space-size=1', '--v8-pool-size=1', installed.entry, 'start' ];
+	sidecarCommand = [ process.execPath, '--max-semi-space-size=1', installed.entry, 'start' ];
 	log( `[bench] sidecar from ${ path.relative( ROOT, tgz ) } (installed in ${ installed.seconds.toFixed( 1 ) } s), run with plain node` );
 }
 const stack = await startStack( {

@@ -121,6 +121,12 @@ describe( 'sidecar tarball', () => {
 		expect( manifest.devDependencies ).toBeUndefined();
 		expect( Object.keys( manifest.dependencies ).sort() ).toEqual( [ 'better-sqlite3', 'express', 'jose', 'pino', 'zod' ] );
 		const unit = fs.readFileSync( path.join( installed.prefix, 'lib/node_modules/igny8-bridge-sidecar/systemd/igny8-sidecar.service' ), 'utf8' );
+		// One plain NAME=value per line: read the same by systemd and by the suite's releaseSidecarEnv().
+		const environment = unit.split( '\n' ).filter( ( line ) => line.startsWith( 'Environment=' ) );
+		expect( environment.length ).toBeGreaterThan( 0 );
+		for ( const line of environment ) {
+			expect( line ).toMatch( /^Environment=[A-Z_][A-Z0-9_]*=[^\s"']*$/ );
+		}
 		for ( const directive of [ /^DynamicUser=yes$/m, /^StateDirectory=igny8-sidecar$/m, /^NoNewPrivileges=yes$/m, /^ProtectSystem=strict$/m, /^Restart=on-failure$/m, /^KillSignal=SIGTERM$/m, /^ExecStart=\S*igny8-sidecar start$/m ] ) {
 			expect( unit ).toMatch( directive );
 		}
