@@ -15,7 +15,7 @@
  *                                  and the upload of the zip through Plugins → Add New on a fresh site
  *   6.5 + SQLite + php -S          the editor specs (the 6.5 block editor)
  *   6.6-RC3 + SQLite + php -S      the editor specs (6.6 moved the slots to wp.editor)
- *   6.5 + SQLite + Apache/PHP-FPM  the API-key auth spec (Authorization is stripped there unless configured)
+ *   6.5 + SQLite + Apache/PHP-FPM  the API-key auth specs (api-key-auth, hostile-auth: Authorization is stripped there unless configured)
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -199,7 +199,7 @@ const DEFAULT_MATRIX = [
 	'6.5:mariadb:integration+editor:nginx:integration/+editor/smoke.spec+release/upload.spec',
 	'6.5:sqlite:editor',
 	'6.6:sqlite:editor',
-	'6.5:sqlite:integration:apache:integration/api-key-auth.spec',
+	'6.5:sqlite:integration:apache:integration/api-key-auth.spec+integration/hostile-auth.spec',
 ].join( ',' );
 const matrix: Instance[] = ( process.env.IGNY8_TEST_MATRIX ?? DEFAULT_MATRIX )
 	.split( ',' )
