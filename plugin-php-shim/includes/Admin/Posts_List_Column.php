@@ -9,6 +9,7 @@ declare( strict_types=1 );
 
 namespace Igny8\Bridge\Admin;
 
+use Igny8\Bridge\Content\Managed_Posts;
 use Igny8\Bridge\Contract;
 use Igny8\Bridge\Feature;
 use Igny8\Bridge\Registration\Settings;
@@ -134,9 +135,8 @@ final class Posts_List_Column implements Feature {
 	 * @return array{state:string,text:string,title:string}|null
 	 */
 	public static function describe( int $post_id ): ?array {
-		$content_id = (string) get_post_meta( $post_id, Contract::meta_key( 'content_id' ), true );
-		$task_id    = (string) get_post_meta( $post_id, Contract::meta_key( 'task_id' ), true );
-		if ( '' === $content_id && '' === $task_id ) {
+		$post = get_post( $post_id );
+		if ( ! $post instanceof \WP_Post || ! Managed_Posts::is_managed( $post ) ) {
 			return null;
 		}
 		$state       = (string) get_post_meta( $post_id, Contract::meta_key( 'sync_state' ), true );

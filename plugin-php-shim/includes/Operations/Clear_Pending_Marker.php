@@ -9,6 +9,7 @@ declare( strict_types=1 );
 
 namespace Igny8\Bridge\Operations;
 
+use Igny8\Bridge\Content\Managed_Posts;
 use Igny8\Bridge\Sync\Outbox;
 use Igny8\Bridge\Sync\Sync_Posts;
 
@@ -42,7 +43,7 @@ final class Clear_Pending_Marker implements Operation {
 				'cleared' => Outbox::deleted_posts()->clear( $post_id, $seq ),
 			);
 		}
-		$post    = Sync_Posts::get( $post_id );
+		$post    = Managed_Posts::get( $post_id );
 		$cleared = delete_post_meta( $post->ID, Sync_Posts::marker_key(), wp_slash( $seq ) );
 		return array(
 			'post_id' => (int) $post->ID,

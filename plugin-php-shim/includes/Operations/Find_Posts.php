@@ -10,9 +10,9 @@ declare( strict_types=1 );
 namespace Igny8\Bridge\Operations;
 
 use Igny8\Bridge\Bridge_Error;
+use Igny8\Bridge\Content\Managed_Posts;
 use Igny8\Bridge\Content\Post_Reader;
 use Igny8\Bridge\Contract;
-use Igny8\Bridge\Registration\Settings;
 
 if ( ! defined( 'ABSPATH' ) ) {
 	exit;
@@ -21,7 +21,8 @@ if ( ! defined( 'ABSPATH' ) ) {
 /**
  * `{op:"find_posts", meta_key, meta_value?, post_id?, limit?}` → `{posts:[POST]}`.
  * `meta_key` is one of the contract's lookup keys; without `meta_value` it matches posts that have the key.
- * Searches every status (trash included) of every allowed post type, and returns managed posts only.
+ * Searches every status (trash included) of every allowed post type, and returns managed posts only
+ * (Content\Managed_Posts), oldest first: the sidecar picks the post of a content id from them by the same rule.
  */
 final class Find_Posts implements Operation {
 
@@ -39,13 +40,12 @@ final class Find_Posts implements Operation {
 	 * {@inheritDoc}
 	 */
 	public function run( array $args ): array {
-		$types = Settings::allowed_post_types();
+		$types = Managed_Posts::post_types();
 		if ( ! $types ) {
 			return array( 'posts' => array() );
 		}
 		$key        = (string) $args['meta_key'];
 		$value      = isset( $args['meta_value'] ) ? (string) $args['meta_value'] : null;
-		$marker     = Managed_Posts::marker_key();
 		$meta_query = array(
 			'relation' => 'AND',
 			null === $value
@@ -59,12 +59,6 @@ final class Find_Posts implements Operation {
 					'compare' => '=',
 				),
 		);
-		if ( $key !== $marker ) {
-			$meta_query[] = array(
-				'key'     => $marker,
-				'compare' => 'EXISTS',
-			);
-		}
 		$query = array(
 			'post_type'              => $types,
 			'post_status'            => Managed_Posts::all_statuses(),

@@ -9,7 +9,7 @@ declare( strict_types=1 );
 
 namespace Igny8\Bridge\Operations;
 
-use Igny8\Bridge\Contract;
+use Igny8\Bridge\Content\Managed_Posts;
 use Igny8\Bridge\Install\Activator;
 use Igny8\Bridge\Registration\Settings;
 use Igny8\Bridge\Sidecar\Context;
@@ -50,9 +50,9 @@ final class List_Pending implements Operation {
 		global $wpdb;
 		$limit    = (int) ( $args['limit'] ?? 100 );
 		$after_id = (int) ( $args['after_id'] ?? 0 );
-		$types    = Contract::post_types();
+		$types    = Managed_Posts::post_types() ?: array( '' ); // No allowed post type: nothing matches.
 		$in_types = implode( ', ', array_fill( 0, count( $types ), '%s' ) );
-		$managed  = Sync_Posts::managed_keys();
+		$managed  = Managed_Posts::managed_keys();
 		$in_keys  = implode( ', ', array_fill( 0, count( $managed ), '%s' ) );
 
 		// phpcs:disable WordPress.DB -- one bounded, prepared read over core tables.

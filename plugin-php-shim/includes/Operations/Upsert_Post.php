@@ -10,9 +10,8 @@ declare( strict_types=1 );
 namespace Igny8\Bridge\Operations;
 
 use Igny8\Bridge\Bridge_Error;
-use Igny8\Bridge\Contract;
+use Igny8\Bridge\Content\Managed_Posts;
 use Igny8\Bridge\Media\Attachments;
-use Igny8\Bridge\Registration\Settings;
 use Igny8\Bridge\Support\Named_Lock;
 
 if ( ! defined( 'ABSPATH' ) ) {
@@ -35,8 +34,9 @@ if ( ! defined( 'ABSPATH' ) ) {
  *    meta equals the URL is reused; otherwise the image is fetched to a temp file (Image_Fetcher: SSRF rules),
  *    under the lock row `image:<sha1(url)>` so concurrent publishes do not download it twice. An image that
  *    cannot be used is a warning (IMAGE_REFUSED / IMAGE_FAILED), never an error.
- * 2. The lock row `content:<id>`; the post is looked up by `_igny8_content_id` over every status (trash and
- *    auto-draft included) of every contract post type. Term lock rows follow (content → terms, sorted).
+ * 2. The lock row `content:<id>`; the post of the content id by the content-id rule (Content\Managed_Posts:
+ *    allowed post types, every status but inherit, the oldest non-trashed first). Term lock rows follow
+ *    (content → terms, sorted).
  * 3. One transaction: a new post is inserted with its final status but without the after-insert hooks (as core's
  *    REST controller does), then meta, terms (ids via Term_Resolver, then wp_set_object_terms), attachments
  *    (media_handle_sideload), thumbnail and gallery are written, and wp_after_insert_post fires last, so plugins
@@ -130,9 +130,6 @@ final class Upsert_Post implements Operation {
 	 */
 	private function write_locked( int $content_id, string $post_type, array $args, array $terms, Image_Attacher $images, array $warnings ): array {
 		$existing = $this->find_existing( $content_id, $warnings );
-		if ( null !== $existing && ! in_array( $existing->post_type, Settings::allowed_post_types(), true ) ) {
-			throw new Bridge_Error( 'OPERATION_REFUSED', "The post of this content_id is a {$existing->post_type}, which is not an allowed post type.", 'post_type' );
-		}
 
 		$planner = new Term_Resolver();
 		$names   = array();
@@ -215,41 +212,21 @@ final class Upsert_Post implements Operation {
 	}
 
 	/**
-	 * The post of a content id: every status, every contract post type; the oldest non-trashed one when there
-	 * are several (with a warning).
+	 * The post of a content id by the content-id rule (Content\Managed_Posts); a warning when other non-trashed
+	 * posts carry it too.
 	 *
 	 * @param int                             $content_id Content id.
 	 * @param array<int,array<string,string>> $warnings   Warnings (appended).
 	 */
 	private function find_existing( int $content_id, array &$warnings ): ?\WP_Post {
-		global $wpdb;
-		$types        = Contract::post_types();
-		$placeholders = implode( ', ', array_fill( 0, count( $types ), '%s' ) );
-		// phpcs:disable WordPress.DB -- must see committed rows of every status, trash and auto-draft included.
-		$rows = $wpdb->get_results(
-			$wpdb->prepare(
-				"SELECT p.ID AS id, p.post_status AS status FROM {$wpdb->posts} p INNER JOIN {$wpdb->postmeta} m ON m.post_id = p.ID
-				WHERE m.meta_key = %s AND m.meta_value = %s AND p.post_type IN ({$placeholders})",
-				array_merge( array( (string) Contract::meta( 'match_key' ), (string) $content_id ), $types )
-			),
-			ARRAY_A
-		);
-		// phpcs:enable
-		if ( ! is_array( $rows ) || ! $rows ) {
+		$ids = Managed_Posts::ids_for_content_id( $content_id );
+		if ( ! $ids ) {
 			return null;
 		}
-		usort(
-			$rows,
-			static function ( array $a, array $b ): int {
-				return array( 'trash' === $a['status'], (int) $a['id'] ) <=> array( 'trash' === $b['status'], (int) $b['id'] );
-			}
-		);
-		$ids = array_values( array_unique( array_map( 'intval', array_column( $rows, 'id' ) ) ) );
-		if ( count( $ids ) > 1 ) {
-			$warnings[] = Warning::of( 'DUPLICATE_CONTENT_ID', 'Several posts carry this content_id (' . implode( ', ', $ids ) . "); post {$ids[0]} was updated.", 'content_id' );
+		$others = Managed_Posts::duplicates( $ids );
+		if ( $others ) {
+			$warnings[] = Warning::of( 'DUPLICATE_CONTENT_ID', 'Several posts carry this content_id (' . implode( ', ', array_merge( array( $ids[0] ), $others ) ) . "); post {$ids[0]} was updated.", 'content_id' );
 		}
-		clean_post_cache( $ids[0] );
-		$post = get_post( $ids[0] );
-		return $post instanceof \WP_Post ? $post : null;
+		return Managed_Posts::for_content_id( $content_id );
 	}
 }

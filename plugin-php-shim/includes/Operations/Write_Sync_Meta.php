@@ -10,6 +10,7 @@ declare( strict_types=1 );
 namespace Igny8\Bridge\Operations;
 
 use Igny8\Bridge\Bridge_Error;
+use Igny8\Bridge\Content\Managed_Posts;
 use Igny8\Bridge\Contract;
 use Igny8\Bridge\Sync\Sync_Posts;
 
@@ -43,7 +44,7 @@ final class Write_Sync_Meta implements Operation {
 	 * {@inheritDoc}
 	 */
 	public function run( array $args ): array {
-		$post    = Sync_Posts::get( (int) $args['post_id'] );
+		$post    = Managed_Posts::get( (int) $args['post_id'] );
 		$seq     = isset( $args['seq'] ) ? (string) $args['seq'] : null;
 		$marker  = (string) get_post_meta( $post->ID, Sync_Posts::marker_key(), true );
 		$stale   = null !== $seq && '' !== $marker && $marker !== $seq;

@@ -9,6 +9,7 @@ declare( strict_types=1 );
 
 namespace Igny8\Bridge\Sync;
 
+use Igny8\Bridge\Content\Managed_Posts;
 use Igny8\Bridge\Feature;
 
 if ( ! defined( 'ABSPATH' ) ) {
@@ -66,7 +67,7 @@ final class Change_Recorder implements Feature {
 		if ( ! $post instanceof \WP_Post || 'revision' === $post->post_type || 'auto-draft' === $post->post_status ) {
 			return;
 		}
-		if ( wp_is_post_revision( $post ) || wp_is_post_autosave( $post ) || ! Sync_Posts::is_managed( $post ) ) {
+		if ( wp_is_post_revision( $post ) || wp_is_post_autosave( $post ) || ! Managed_Posts::is_managed( $post ) ) {
 			return;
 		}
 		try {
@@ -91,7 +92,7 @@ final class Change_Recorder implements Feature {
 			return;
 		}
 		$post = get_post( (int) $post_id );
-		if ( ! $post instanceof \WP_Post || 'revision' === $post->post_type || ! Sync_Posts::is_managed( $post ) ) {
+		if ( ! $post instanceof \WP_Post || 'revision' === $post->post_type || ! Managed_Posts::is_managed( $post ) ) {
 			return;
 		}
 		try {

@@ -9,7 +9,6 @@ declare( strict_types=1 );
 
 namespace Igny8\Bridge\Sync;
 
-use Igny8\Bridge\Bridge_Error;
 use Igny8\Bridge\Contract;
 use Igny8\Bridge\Registration\Settings;
 
@@ -41,46 +40,6 @@ final class Sync_Posts {
 	 */
 	public static function fingerprint_key(): string {
 		return (string) Contract::meta( 'sync_fingerprint_key' );
-	}
-
-	/**
-	 * Meta keys that make a post synced.
-	 *
-	 * @return string[]
-	 */
-	public static function managed_keys(): array {
-		return array_map( 'strval', (array) Contract::meta( 'sync_managed_keys' ) );
-	}
-
-	/**
-	 * Whether the sync covers this post.
-	 *
-	 * @param \WP_Post $post Post.
-	 */
-	public static function is_managed( \WP_Post $post ): bool {
-		if ( ! in_array( $post->post_type, Contract::post_types(), true ) ) {
-			return false;
-		}
-		foreach ( self::managed_keys() as $key ) {
-			if ( '' !== (string) get_post_meta( $post->ID, $key, true ) ) {
-				return true;
-			}
-		}
-		return false;
-	}
-
-	/**
-	 * The synced post with this id.
-	 *
-	 * @param int $post_id Post id.
-	 * @throws Bridge_Error POST_NOT_FOUND.
-	 */
-	public static function get( int $post_id ): \WP_Post {
-		$post = get_post( $post_id );
-		if ( ! $post instanceof \WP_Post || ! self::is_managed( $post ) ) {
-			throw new Bridge_Error( 'POST_NOT_FOUND', 'No IGNY8-managed post has this id.', 'post_id' );
-		}
-		return $post;
 	}
 
 	/**
