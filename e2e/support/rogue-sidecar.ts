@@ -16,16 +16,26 @@ export interface RogueRequest {
 }
 export type RogueAnswer = Record< string, unknown >;
 
+/** The stack's sidecar switch, retried once when the kept-alive control socket was closed under it. */
+async function sidecarSwitch( action: 'stop' | 'start' ): Promise< void > {
+	try {
+		await stack.sidecar( action );
+	} catch {
+		await new Promise( ( resolve ) => setTimeout( resolve, 300 ) );
+		await stack.sidecar( action );
+	}
+}
+
 /** Runs `run` while a rogue sidecar answers every shim request with `answer(request)`, signed for the site. */
-export async function withRogueSidecar< T >( answer: ( request: RogueRequest ) => RogueAnswer, run: ( seen: RogueRequest[] ) => Promise< T >, options: { secret?: Buffer; sid?: ( request: RogueRequest ) => string } = {} ): Promise< T > {
-	await stack.sidecar( 'stop' );
+export async function withRogueSidecar< T >( answer: ( request: RogueRequest ) => RogueAnswer | Promise< RogueAnswer >, run: ( seen: RogueRequest[] ) => Promise< T >, options: { secret?: Buffer; sid?: ( request: RogueRequest ) => string } = {} ): Promise< T > {
+	await sidecarSwitch( 'stop' );
 	const port = Number( new URL( stack.sidecarUrl ).port );
 	const seen: RogueRequest[] = [];
 	const rogue = http.createServer( ( req, res ) => {
 		let body = '';
 		req.setEncoding( 'utf8' );
 		req.on( 'data', ( chunk ) => ( body += chunk ) );
-		req.on( 'end', () => {
+		req.on( 'end', async () => {
 			const token = /^Bearer (.+)$/.exec( req.headers.authorization ?? '' )?.[ 1 ] ?? '';
 			let claims = { jti: '', sid: '' } as RogueRequest[ 'claims' ];
 			try {
@@ -35,7 +45,7 @@ export async function withRogueSidecar< T >( answer: ( request: RogueRequest ) =
 			}
 			const request = { method: req.method ?? 'GET', path: req.url ?? '/', body, claims };
 			seen.push( request );
-			const reply = JSON.stringify( answer( request ) );
+			const reply = JSON.stringify( await answer( request ) );
 			const signature = signTransportJwt(
 				'sidecar->shim',
 				{ iss: 'igny8-sidecar', aud: 'igny8-shim', iat: now(), exp: now() + 30, jti: newJti(), sid: options.sid ? options.sid( request ) : claims.sid, req: claims.jti, bh: bodyHash( reply ), pv: PROTOCOL_VERSION },
@@ -50,7 +60,7 @@ export async function withRogueSidecar< T >( answer: ( request: RogueRequest ) =
 		return await run( seen );
 	} finally {
 		await new Promise( ( resolve ) => rogue.close( resolve ) );
-		await stack.sidecar( 'start' );
+		await sidecarSwitch( 'start' );
 	}
 }
 

@@ -17,6 +17,9 @@ use Igny8\Bridge\Operations\Route_Reads;
 use Igny8\Bridge\Registration\Settings;
 use Igny8\Bridge\Security\Api_Key;
 use Igny8\Bridge\Security\Api_Key_Guard;
+use Igny8\Bridge\Security\Client_Ip;
+use Igny8\Bridge\Security\Rate_Limiter;
+use Igny8\Bridge\Support\Named_Lock;
 use Igny8\Bridge\Sidecar\Client;
 use Igny8\Bridge\Sidecar\Context;
 
@@ -40,6 +43,9 @@ final class Proxy_Controller implements Feature {
 	/**
 	 * Failures that /status turns into a degraded 200.
 	 */
+	/** How long a cached reply may be served stale while a refresh runs (or the sidecar is away). */
+	private const STALE_SECONDS = 300;
+
 	private const DEGRADABLE = array( 'SIDECAR_UNAVAILABLE', 'SIDECAR_BAD_RESPONSE', 'SIDECAR_AUTH_MISMATCH', 'SIDECAR_VERSION_MISMATCH' );
 
 	/**
@@ -127,33 +133,61 @@ final class Proxy_Controller implements Feature {
 		$this->authorize( $request, $route );
 
 		$cache_key = $this->cache_key( $request, $route );
+		$lock      = null;
+		$cached    = null;
 		if ( null !== $cache_key ) {
-			$cached = get_transient( $cache_key );
-			if ( is_array( $cached ) && isset( $cached['status'], $cached['body'] ) ) {
-				return Envelope::reply( self::with_request_id( json_decode( (string) $cached['body'] ), $request_id, true ), (int) $cached['status'], $request_id );
+			// Stale-while-refresh with one refresh in flight: a fresh copy is served; a stale one is served to
+			// everyone but the one request that takes the refresh lock; with nothing cached, the others wait for it.
+			$cached = $this->cached( $cache_key );
+			if ( null !== $cached && $cached['fresh'] ) {
+				return $this->from_cache( $cached, $request, $route, $request_id );
+			}
+			$lock = Named_Lock::acquire( 'igny8_refresh_' . $cache_key, Contract::limit( 'sidecar_timeout_seconds' ) + 5, null === $cached ? (float) Contract::limit( 'sidecar_timeout_seconds' ) : 0.0 );
+			$again = $this->cached( $cache_key );
+			if ( null !== $again && ( null === $lock || $again['fresh'] ) ) {
+				// Refreshed by the request that held the lock while we waited, or being refreshed right now.
+				if ( null !== $lock ) {
+					$lock->release();
+				}
+				return $this->from_cache( $again, $request, $route, $request_id );
 			}
 		}
 
-		$method = $request->get_method();
-		$ctx    = Context::build( $request, (string) $route['id'], $request_id );
-		$reads  = Route_Reads::body( $route, (array) $request->get_url_params() );
-		// Only what this route uses (contract `routes[].operations`): a compromised sidecar answering /status
-		// cannot change the key or the settings.
-		$allowed = Contract::route_operations( (string) $route['id'] );
-		$run_ops = static function ( array $ops ) use ( $allowed ): array {
-			return Executor::for_context( Executor::PROXY )->run( $ops, $allowed );
-		};
-		$result  = Client::for_context( $ctx, $run_ops )->proxy(
-			'HEAD' === $method ? 'GET' : $method,
-			$request->get_route(),
-			http_build_query( Context::query( $request ), '', '&', PHP_QUERY_RFC3986 ),
-			$reads ?? ( 'GET' === $method || 'HEAD' === $method ? '' : (string) $request->get_body() ),
-			null === $reads ? (string) $request->get_header( 'content_type' ) : 'application/json'
-		);
-		$body = self::with_request_id( $result['body'], $request_id, false );
-		if ( null !== $cache_key && $result['status'] >= 200 && $result['status'] < 300 ) {
-			$this->store( $cache_key, $result['status'], $body, $route );
+		try {
+			$method = $request->get_method();
+			$ctx    = Context::build( $request, (string) $route['id'], $request_id );
+			$reads  = Route_Reads::body( $route, (array) $request->get_url_params() );
+			// Only what this route uses (contract `routes[].operations`): a compromised sidecar answering /status
+			// cannot change the key or the settings.
+			$allowed = Contract::route_operations( (string) $route['id'] );
+			$run_ops = static function ( array $ops ) use ( $allowed ): array {
+				return Executor::for_context( Executor::PROXY )->run( $ops, $allowed );
+			};
+			$result  = Client::for_context( $ctx, $run_ops )->proxy(
+				'HEAD' === $method ? 'GET' : $method,
+				$request->get_route(),
+				http_build_query( Context::query( $request ), '', '&', PHP_QUERY_RFC3986 ),
+				$reads ?? ( 'GET' === $method || 'HEAD' === $method ? '' : (string) $request->get_body() ),
+				null === $reads ? (string) $request->get_header( 'content_type' ) : 'application/json'
+			);
+			$body = self::with_request_id( $result['body'], $request_id, false );
+			if ( null !== $cache_key && $result['status'] >= 200 && $result['status'] < 300 ) {
+				$this->store( $cache_key, $result['status'], $body, $route );
+			} elseif ( null !== $cached ) {
+				// The refresh was refused (the sidecar's own rate limit, say): the stale copy still answers.
+				return $this->from_cache( $cached, $request, $route, $request_id );
+			}
+		} catch ( Bridge_Error $error ) {
+			if ( null !== $cached && in_array( $error->error_code(), self::DEGRADABLE, true ) ) {
+				return $this->from_cache( $cached, $request, $route, $request_id );
+			}
+			throw $error;
+		} finally {
+			if ( null !== $lock ) {
+				$lock->release();
+			}
 		}
+		$body = $this->visible( $body, $request, $route );
 		$response    = Envelope::reply( $body, $result['status'], $request_id );
 		$retry_after = $body instanceof \stdClass ? ( $body->retry_after ?? null ) : null;
 		if ( in_array( $result['status'], array( 429, 503 ), true ) && is_int( $retry_after ) && $retry_after > 0 ) {
@@ -195,6 +229,7 @@ final class Proxy_Controller implements Feature {
 			// A dead sidecar is cached too, so anonymous traffic does not keep knocking on it.
 			$this->store( $key, 200, $response->get_data(), $route );
 		}
+		$response->set_data( $this->visible( $response->get_data(), $request, $route ) );
 		return $response;
 	}
 
@@ -325,9 +360,117 @@ final class Proxy_Controller implements Feature {
 			array(
 				'status' => $status,
 				'body'   => (string) wp_json_encode( $body ),
+				'at'     => time(),
 			),
-			(int) $route['cache_seconds']
+			max( self::STALE_SECONDS, (int) $route['cache_seconds'] )
 		);
+	}
+
+	/**
+	 * A cached reply and whether it is still fresh (younger than the route's `cache_seconds`). Null: none.
+	 *
+	 * @param string $key Transient key.
+	 * @return array{status:int,body:string,fresh:bool}|null
+	 */
+	private function cached( string $key ): ?array {
+		// Read from the database, not this request's memory: another request may have refreshed it meanwhile.
+		wp_cache_delete( '_transient_' . $key, 'options' );
+		wp_cache_delete( '_transient_timeout_' . $key, 'options' );
+		wp_cache_delete( 'notoptions', 'options' );
+		$cached = get_transient( $key );
+		if ( ! is_array( $cached ) || ! isset( $cached['status'], $cached['body'] ) ) {
+			return null;
+		}
+		$route = $this->route_of_key( $key );
+		return array(
+			'status' => (int) $cached['status'],
+			'body'   => (string) $cached['body'],
+			'fresh'  => time() - (int) ( $cached['at'] ?? 0 ) < (int) ( $route['cache_seconds'] ?? 0 ),
+		);
+	}
+
+	/**
+	 * The contract route a cache key belongs to.
+	 *
+	 * @param string $key Transient key.
+	 * @return array<string,mixed>
+	 */
+	private function route_of_key( string $key ): array {
+		foreach ( Contract::routes() as $route ) {
+			if ( 'igny8_route_' . md5( (string) $route['id'] . '|[]' ) === $key ) {
+				return $route;
+			}
+		}
+		return array();
+	}
+
+	/**
+	 * The reply from a cached copy, shown as this caller may see it.
+	 *
+	 * @param array{status:int,body:string,fresh:bool} $cached     Cached copy.
+	 * @param \WP_REST_Request                          $request    Request.
+	 * @param array<string,mixed>                       $route      Contract route.
+	 * @param string                                    $request_id Request id.
+	 */
+	private function from_cache( array $cached, \WP_REST_Request $request, array $route, string $request_id ): \WP_REST_Response {
+		$body = $this->visible( self::with_request_id( json_decode( $cached['body'] ), $request_id, true ), $request, $route );
+		return Envelope::reply( $body, $cached['status'], $request_id );
+	}
+
+	/**
+	 * What a caller without a valid API key sees of a route with `public_fields` (the seed fields of /status):
+	 * only those keys of `data` (dotted paths go one level down). A wrong key is not an error on a public route,
+	 * but it counts as a failure for the rate limiter, so /status is no key oracle.
+	 *
+	 * @param mixed               $body    Reply body.
+	 * @param \WP_REST_Request    $request Request.
+	 * @param array<string,mixed> $route   Contract route.
+	 * @return mixed
+	 */
+	private function visible( $body, \WP_REST_Request $request, array $route ) {
+		if ( empty( $route['public_fields'] ) || ! is_array( $route['public_fields'] ) || self::has_valid_key( $request ) ) {
+			return $body;
+		}
+		$array = json_decode( (string) wp_json_encode( $body ), true );
+		if ( ! is_array( $array ) || ! isset( $array['data'] ) || ! is_array( $array['data'] ) ) {
+			return $body;
+		}
+		$data = array();
+		foreach ( $route['public_fields'] as $field ) {
+			$path = explode( '.', (string) $field, 2 );
+			if ( ! array_key_exists( $path[0], $array['data'] ) ) {
+				continue;
+			}
+			if ( 1 === count( $path ) ) {
+				$data[ $path[0] ] = $array['data'][ $path[0] ];
+			} elseif ( is_array( $array['data'][ $path[0] ] ) && array_key_exists( $path[1], $array['data'][ $path[0] ] ) ) {
+				$data[ $path[0] ]             = $data[ $path[0] ] ?? array();
+				$data[ $path[0] ][ $path[1] ] = $array['data'][ $path[0] ][ $path[1] ];
+			}
+		}
+		$array['data'] = $data;
+		return json_decode( (string) wp_json_encode( $array ) );
+	}
+
+	/**
+	 * Whether the request carries the right API key (header only), without refusing anything.
+	 *
+	 * @param \WP_REST_Request $request Request.
+	 */
+	private static function has_valid_key( \WP_REST_Request $request ): bool {
+		$key = (string) $request->get_header( 'x_igny8_api_key' );
+		if ( '' === $key ) {
+			return false;
+		}
+		$ip = Client_Ip::detect();
+		if ( Rate_Limiter::check( $ip )['retry_after'] > 0 ) {
+			return false;
+		}
+		if ( Api_Key::verify( $key ) ) {
+			return true;
+		}
+		Rate_Limiter::record_failure( $ip );
+		return false;
 	}
 
 	/**

@@ -32,6 +32,8 @@ const RouteSpec = z.object({
   reads: z.array(RouteRead).min(1).optional(),
   /** The only operations an `execute` reply may ask for on this route; PHP enforces the same list. */
   operations: z.array(z.string()),
+  /** What callers without the API key see of `data` (PHP filters; dotted paths go one level down). */
+  public_fields: z.array(z.string()).optional(),
 });
 export type RouteSpec = z.infer<typeof RouteSpec>;
 

@@ -43,8 +43,9 @@ export function shimRoutes(deps: {
             field: 'ctx.route_id',
           });
         }
-        // Only conversation starts count: a continue belongs to a call that was already admitted.
-        const decision = deps.rateLimiter.take(auth.sid);
+        // Only conversation starts count: a continue belongs to a call that was already admitted. Public routes
+        // (anonymous /status) have their own bucket, so their traffic never throttles IGNY8's calls.
+        const decision = deps.rateLimiter.take(route.auth === 'public' ? `${auth.sid}#public` : auth.sid);
         if (!decision.allowed) {
           throw new AppError('RATE_LIMITED', 'Too many requests for this site; retry later.', {
             retryAfterSeconds: decision.retryAfterSeconds,
