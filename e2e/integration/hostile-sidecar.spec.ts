@@ -63,3 +63,13 @@ test.describe( 'item 8: the operations a sidecar may ask for are chosen per rout
 		expect( r.continued ).toBe( true );
 	} );
 } );
+
+test( 'item 7: a sidecar reply signed for another site (sid) is refused, nothing runs', async () => {
+	const before = evalJson< SettingsState >( SETTINGS_STATE );
+	forgetRouteCache();
+	const r = await withRogueSidecar( executeThenRespond( [ { op: 'site_info' } ], { success: true, data: { other_site: true } } ), () => wp( '/wp-json/igny8/v1/site-metadata/' ), { sid: () => 'another-site-of-the-network' } );
+	expect( r.status, r.text ).toBe( 502 );
+	expect( r.body ).toMatchObject( { success: false, code: 'SIDECAR_BAD_RESPONSE' } );
+	expect( r.text ).not.toContain( 'other_site' );
+	expect( evalJson< SettingsState >( SETTINGS_STATE ) ).toEqual( before );
+} );

@@ -11,6 +11,7 @@ namespace Igny8\Bridge\Sidecar;
 
 use Igny8\Bridge\Bridge_Error;
 use Igny8\Bridge\Contract;
+use Igny8\Bridge\Install\Activator;
 use Igny8\Bridge\Security\Jwt;
 use Igny8\Bridge\Security\Jwt_Error;
 use Igny8\Bridge\Security\Keys;
@@ -99,6 +100,8 @@ final class Reply {
 					'iss' => (string) $jwt['sidecar']['iss'],
 					'aud' => (string) $jwt['audiences']['shim'],
 					'req' => $request_jti,
+					// This site's id: on a network sharing one secret, a reply minted for another site is refused.
+					'sid' => Activator::site_uuid(),
 					'bh'  => Jwt::body_hash( $body ),
 				),
 				time(),
