@@ -48,7 +48,7 @@ final class Outbox {
 	 * Permanently deleted synced posts (contract `meta.deleted_outbox_option_prefix`).
 	 */
 	public static function deleted_posts(): self {
-		return new self( (string) Contract::meta( 'deleted_outbox_option_prefix' ), 'post_id' );
+		return new self( (string) Contract::meta( 'deleted_outbox_option_prefix' ), 'id' );
 	}
 
 	/**

@@ -9,6 +9,7 @@ declare( strict_types=1 );
 
 namespace Igny8\Bridge\Sync;
 
+use Igny8\Bridge\Content\Post_Reader;
 use Igny8\Bridge\Contract;
 use Igny8\Bridge\Registration\Settings;
 
@@ -23,8 +24,6 @@ if ( ! defined( 'ABSPATH' ) ) {
  * compare-and-clear once IGNY8 has the state. Permanently deleted posts leave an outbox option instead.
  */
 final class Sync_Posts {
-
-	public const STATE_KEY = '_igny8_sync_state';
 
 	public const DELETED_STATUS = 'deleted';
 
@@ -77,20 +76,21 @@ final class Sync_Posts {
 		$marker      = (string) get_post_meta( $post->ID, self::marker_key(), true );
 		$fingerprint = self::fingerprint( $post );
 		$same        = hash_equals( (string) get_post_meta( $post->ID, self::fingerprint_key(), true ), $fingerprint );
-		$known       = '' !== $marker || (string) get_post_meta( $post->ID, '_igny8_wordpress_status', true ) === $post->post_status;
+		$known       = '' !== $marker || (string) get_post_meta( $post->ID, Contract::meta_key( 'wordpress_status' ), true ) === $post->post_status;
 		if ( $same && $known ) {
 			return false;
 		}
 		update_post_meta( $post->ID, self::marker_key(), wp_slash( self::next_seq( $marker ) ) );
 		update_post_meta( $post->ID, self::fingerprint_key(), $fingerprint );
 		// Manual sync mode (SPEC §6): the change waits for Sync now / Sync all pending, and the list says so.
-		update_post_meta( $post->ID, self::STATE_KEY, 'manual' === Settings::get( 'igny8_sync_mode' ) ? 'pending_manual' : 'pending' );
+		update_post_meta( $post->ID, Contract::meta_key( 'sync_state' ), 'manual' === Settings::get( 'igny8_sync_mode' ) ? 'pending_manual' : 'pending' );
 		return true;
 	}
 
 	/**
-	 * The snapshot the sidecar delivers, read now: `{post_id, seq, wordpress_status, post_url, post_type, title,
-	 * content_id, task_id, keyword_ids}`. Null when the post carries no marker.
+	 * The sync event of a post, read now: the post as every operation reads it (Content\Post_Reader: raw meta of
+	 * the contract keys, terms) plus `seq`, the pending marker. PHP knows no IGNY8 field: the sidecar turns this
+	 * into IGNY8's payloads. Null when the post carries no marker.
 	 *
 	 * @param \WP_Post $post Post.
 	 * @return array<string,mixed>|null
@@ -100,17 +100,7 @@ final class Sync_Posts {
 		if ( '' === $seq ) {
 			return null;
 		}
-		return array(
-			'post_id'          => (int) $post->ID,
-			'seq'              => $seq,
-			'wordpress_status' => $post->post_status,
-			'post_url'         => (string) get_permalink( $post ),
-			'post_type'        => $post->post_type,
-			'title'            => $post->post_title,
-			'content_id'       => self::int_meta( $post->ID, '_igny8_content_id' ),
-			'task_id'          => self::int_meta( $post->ID, '_igny8_task_id' ),
-			'keyword_ids'      => self::keyword_ids( $post->ID ),
-		);
+		return Post_Reader::read( $post ) + array( 'seq' => $seq );
 	}
 
 	/**
@@ -124,48 +114,10 @@ final class Sync_Posts {
 		$outbox       = Outbox::deleted_posts();
 		$previous_seq = $outbox->seq( (int) $post->ID );
 		$snapshot     = array(
-			'post_id'          => (int) $post->ID,
-			'seq'              => self::next_seq( max( $previous_seq, (string) get_post_meta( $post->ID, self::marker_key(), true ) ) ),
-			'wordpress_status' => self::DELETED_STATUS,
-			'post_url'         => (string) get_permalink( $post ),
-			'post_type'        => $post->post_type,
-			'title'            => $post->post_title,
-			'content_id'       => self::int_meta( $post->ID, '_igny8_content_id' ),
-			'task_id'          => self::int_meta( $post->ID, '_igny8_task_id' ),
-			'keyword_ids'      => self::keyword_ids( $post->ID ),
-		);
+			'status' => self::DELETED_STATUS,
+			'seq'    => self::next_seq( max( $previous_seq, (string) get_post_meta( $post->ID, self::marker_key(), true ) ) ),
+		) + Post_Reader::read( $post );
 		$outbox->put( (int) $post->ID, $snapshot );
 		return $snapshot;
-	}
-
-	/**
-	 * An integer meta value, or null.
-	 *
-	 * @param int    $post_id Post id.
-	 * @param string $key     Meta key.
-	 */
-	private static function int_meta( int $post_id, string $key ): ?int {
-		$value = (string) get_post_meta( $post_id, $key, true );
-		return preg_match( '/^\d{1,18}$/', $value ) ? (int) $value : null;
-	}
-
-	/**
-	 * The keyword ids (stored as a JSON array), as integers.
-	 *
-	 * @param int $post_id Post id.
-	 * @return int[]
-	 */
-	private static function keyword_ids( int $post_id ): array {
-		$decoded = json_decode( (string) get_post_meta( $post_id, '_igny8_keyword_ids', true ), true );
-		if ( ! is_array( $decoded ) ) {
-			return array();
-		}
-		$ids = array();
-		foreach ( $decoded as $id ) {
-			if ( is_int( $id ) || ( is_string( $id ) && preg_match( '/^\d{1,18}$/', $id ) ) ) {
-				$ids[] = (int) $id;
-			}
-		}
-		return $ids;
 	}
 }

@@ -1,13 +1,14 @@
 /**
- * The sync snapshot: what WordPress reports about a changed post (the shim's shutdown notify, `list_pending`, or a
- * `find_posts` read for "Sync now"), and what the sidecar turns into IGNY8's payloads. `seq` is the pending marker:
+ * The sync snapshot: what the sidecar keeps of a changed post, mapped here from what WordPress reports (a sync event
+ * of the shutdown notify or `list_pending`, or a `find_posts` read for "Sync now": both are the raw post), and what
+ * it turns into IGNY8's payloads. `seq` is the pending marker:
  * a decimal string that only grows per post, compared as a big integer.
  */
 import { z } from 'zod';
 
 import { contract, igny8Meta } from '../contract/contract.ts';
 import { phpInt } from '../protocol/messages.ts';
-import { metaInt, metaString, type ManagedPost } from '../mapping/managed-post.ts';
+import { ManagedPost, metaInt, metaString } from '../mapping/managed-post.ts';
 
 const SEQ = /^\d{1,19}$/;
 
@@ -56,16 +57,33 @@ export function nextSeq(seq: string): string {
   return (BigInt(seq) + 1n).toString();
 }
 
+/**
+ * A post's sync event as PHP sends it (the shutdown notify, `list_pending`): the post exactly as `find_posts` reads
+ * it (raw meta of the contract keys) plus `seq`. PHP knows no IGNY8 field; this is where the sidecar maps it.
+ */
+const PostEvent = ManagedPost.extend({ seq: Seq });
+
+/** One event → the snapshot the queue keeps. An entry in the older snapshot shape (recorded before) still parses. */
+function snapshotFromEvent(event: unknown): SyncSnapshot | undefined {
+  const post = PostEvent.safeParse(event);
+  if (post.success) {
+    const parsed = SyncSnapshot.safeParse({ ...snapshotFromPost(post.data).snapshot, seq: post.data.seq });
+    return parsed.success ? parsed.data : undefined;
+  }
+  const legacy = SyncSnapshot.safeParse(event);
+  return legacy.success ? legacy.data : undefined;
+}
+
 /** Parses each event on its own: one malformed entry never drops the others. */
 export function parseSnapshots(events: readonly unknown[]): { snapshots: SyncSnapshot[]; rejected: number } {
   const snapshots: SyncSnapshot[] = [];
   let rejected = 0;
   for (const event of events) {
-    const parsed = SyncSnapshot.safeParse(event);
-    if (parsed.success) {
-      snapshots.push(parsed.data);
-    } else {
+    const snapshot = snapshotFromEvent(event);
+    if (snapshot === undefined) {
       rejected += 1;
+    } else {
+      snapshots.push(snapshot);
     }
   }
   return { snapshots, rejected };
