@@ -24,7 +24,7 @@ final class OutboxTest extends TestCase {
 	 */
 	public function outboxes(): array {
 		return array(
-			'deleted posts' => array( 'deleted_posts', 'deleted_outbox_option_prefix', 'post_id' ),
+			'deleted posts' => array( 'deleted_posts', 'deleted_outbox_option_prefix', 'id' ),
 			'term changes'  => array( 'terms', 'term_outbox_option_prefix', 'term_id' ),
 		);
 	}
