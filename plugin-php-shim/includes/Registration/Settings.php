@@ -230,6 +230,11 @@ final class Settings implements Feature {
 			if ( ! in_array( $scheme, array( 'http', 'https' ), true ) || empty( $host ) ) {
 				throw new Bridge_Error( 'VALIDATION_FAILED', 'Expected an http(s) URL.', $name );
 			}
+			$bare = strtolower( trim( (string) $host, '[]' ) );
+			if ( 'http' === $scheme && 'localhost' !== $bare && '::1' !== $bare && ! preg_match( '/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/', $bare ) ) {
+				// The credentials travel to this URL: plain http only to this machine.
+				throw new Bridge_Error( 'VALIDATION_FAILED', 'The IGNY8 URL must use https (plain http only for a loopback address).', $name );
+			}
 		}
 		return $value;
 	}

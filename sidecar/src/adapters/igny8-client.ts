@@ -488,6 +488,11 @@ export class Igny8Client {
   }
 
   private async send(baseUrl: string, endpoint: Igny8Endpoint, method: string, path: string, body: unknown, authorization: string | undefined): Promise<RawResponse> {
+    if (!isSafeBaseUrl(baseUrl)) {
+      // A rewritten option (wp option update, a plugin's arbitrary-option bug) must not carry the password, token
+      // or API key anywhere in plain text: nothing is sent, and the connection asks for attention.
+      throw new Igny8Error('auth', 'reauth_required', 'The IGNY8 base URL must use https (plain http only to a loopback address); nothing was sent. Check Settings → IGNY8.');
+    }
     const started = this.clock();
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (authorization !== undefined) {
@@ -522,4 +527,22 @@ export class Igny8Client {
   private report(state: ConnectionStateName, lastError: string | null): void {
     this.onConnection({ state, last_error: lastError, checked_at: new Date(this.clock()).toISOString() });
   }
+}
+
+/** https anywhere; plain http only to a loopback host (a local IGNY8 or simulator). */
+export function isSafeBaseUrl(baseUrl: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    return false;
+  }
+  if (url.protocol === 'https:') {
+    return true;
+  }
+  if (url.protocol !== 'http:') {
+    return false;
+  }
+  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
