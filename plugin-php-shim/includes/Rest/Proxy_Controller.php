@@ -41,11 +41,14 @@ final class Proxy_Controller implements Feature {
 	public const ROUTE_ATTRIBUTE = 'igny8_route';
 
 	/**
-	 * Failures that /status turns into a degraded 200.
+	 * How long a cached reply may be served stale while a refresh runs. A refresh that finds the sidecar gone
+	 * replaces it with the degraded answer (failure()): a stale "reachable" must not hide a dead sidecar.
 	 */
-	/** How long a cached reply may be served stale while a refresh runs (or the sidecar is away). */
 	private const STALE_SECONDS = 300;
 
+	/**
+	 * Failures that /status turns into a degraded 200.
+	 */
 	private const DEGRADABLE = array( 'SIDECAR_UNAVAILABLE', 'SIDECAR_BAD_RESPONSE', 'SIDECAR_AUTH_MISMATCH', 'SIDECAR_VERSION_MISMATCH' );
 
 	/**
@@ -177,11 +180,6 @@ final class Proxy_Controller implements Feature {
 				// The refresh was refused (the sidecar's own rate limit, say): the stale copy still answers.
 				return $this->from_cache( $cached, $request, $route, $request_id );
 			}
-		} catch ( Bridge_Error $error ) {
-			if ( null !== $cached && in_array( $error->error_code(), self::DEGRADABLE, true ) ) {
-				return $this->from_cache( $cached, $request, $route, $request_id );
-			}
-			throw $error;
 		} finally {
 			if ( null !== $lock ) {
 				$lock->release();
