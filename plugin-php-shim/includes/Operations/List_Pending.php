@@ -22,12 +22,11 @@ if ( ! defined( 'ABSPATH' ) ) {
 
 /**
  * `{op:"list_pending", limit?<=500, after_id?}` →
- * `{pending:[snapshot], deleted:[snapshot], next_after_id:int|null, site_uuid, site:{…}, settings:{…}}`.
+ * `{pending:[post event], deleted:[post event], next_after_id:int|null, site_uuid, site:{…}, settings:{…}}`.
  *
- * `pending`: synced posts (contract post types, any status, carrying `_igny8_content_id` or `_igny8_task_id`) that
- * carry the pending marker, by ascending id, each as the same snapshot the shutdown notify sends
- * (`{post_id, seq, wordpress_status, post_url, post_type, title, content_id, task_id, keyword_ids}`), so the
- * sidecar's reconciler needs no other read. `next_after_id` is set when there may be more (pass it as `after_id`).
+ * `pending`: managed posts (Content\Managed_Posts) that carry the pending marker, by ascending id, each as the same
+ * post event the shutdown notify sends (contract `sync.post_event`: the post as Post_Reader reads it, plus `seq`),
+ * so the sidecar's reconciler needs no other read. `next_after_id` is set when there may be more (pass it as `after_id`).
  * `deleted`: outbox entries of permanently deleted posts (first page only). `term_changes`: the term outbox
  * (Sync_Terms: reported taxonomy changes, first page only). `site` and `settings` are what a proxied
  * request's ctx carries, so the sidecar's worker knows the site's settings even if no request came in yet.

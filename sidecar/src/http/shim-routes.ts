@@ -52,14 +52,15 @@ export function shimRoutes(deps: {
           });
         }
         const body = parseJsonBody(res.locals.rawBody ?? Buffer.alloc(0));
-        const reads = route.reads === undefined ? { body, reads: [] } : { body: undefined, reads: readResults(body, route.reads.length) };
+        // On a route with contract reads the body is their results, not a caller's body.
+        const payload = route.reads === undefined ? { body, reads: [] } : { body: undefined, reads: readResults(body, route.reads.length) };
         const reply = await deps.runner.start(route.id, {
           sid: auth.sid,
           ctx,
           method: req.method,
           params: ctx.params,
           query: ctx.query,
-          ...reads,
+          ...payload,
           kid: auth.keys.kid,
         });
         await deps.writeReply(res, reply, auth);
