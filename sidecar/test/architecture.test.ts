@@ -4,8 +4,8 @@
  * - SPEC §3 rule 1: while PHP waits on the sidecar, the sidecar must not call WordPress. Nothing on the request path
  *   (contract/, protocol/, handlers/, mapping/, http/) may reach the WordPress client or the background sync machinery
  *   that uses it; only sync/ and server.ts do.
- * - mapping/ is pure: it reaches only mapping/, contract/ (and the contract file), the wire schemas of protocol/, and
- *   zod: no Node built-in, no other package, no I/O.
+ * - mapping/ is pure: it reaches only mapping/, contract/ (and the contract file), the wire schemas of protocol/, zod
+ *   and the HTML parser parse5: no Node built-in, no other package, no I/O.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -75,8 +75,9 @@ describe('request path', () => {
 });
 
 describe('mapping/ is pure', () => {
-  it.each(filesIn('mapping').map((file) => [rel(file), file]))('%s reaches only mapping/, contract/, protocol/ and zod', (_name, file) => {
-    const allowed = (m: string) => /\/sidecar\/src\/(mapping|contract|protocol)\//.test(m) || m.endsWith('/contract/igny8-contract.json') || m === 'zod';
+  it.each(filesIn('mapping').map((file) => [rel(file), file]))('%s reaches only mapping/, contract/, protocol/, zod and parse5', (_name, file) => {
+    const allowed = (m: string) =>
+      /\/sidecar\/src\/(mapping|contract|protocol)\//.test(m) || m.endsWith('/contract/igny8-contract.json') || m === 'zod' || m === 'parse5';
     const outside = [...reach(file)].filter((m) => !allowed(m));
     expect(outside).toEqual([]);
   });

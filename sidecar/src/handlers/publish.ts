@@ -15,6 +15,8 @@ function publishContext(ctx: ShimContext, now: Date): PublishContext {
   const allowed = ctx.settings.igny8_allowed_post_types;
   const defaultStatus = ctx.settings.igny8_default_post_status;
   return {
+    contentFormat: ctx.settings.igny8_content_format === 'html' ? 'html' : 'blocks',
+    wpVersion: ctx.site.wp_version,
     allowedPostTypes: Array.isArray(allowed) ? allowed.filter((t): t is string => typeof t === 'string') : ['post', 'page'],
     defaultStatus: typeof defaultStatus === 'string' ? defaultStatus : 'draft',
     statusMap: activeStatusMap(ctx.settings),

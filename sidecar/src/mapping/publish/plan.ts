@@ -4,13 +4,20 @@
  */
 import { contract, igny8Meta, seoMetaKeys } from '../../contract/contract.ts';
 import { AppError } from '../../contract/errors.ts';
+import { htmlToBlocks } from '../blocks/convert.ts';
 import { plainText, stripDangerousElements } from '../html.ts';
 import { gmtDateTime, siteTime, type SiteClock } from '../site-time.ts';
 import { igny8ToWp, type StatusMap } from '../status-map.ts';
 import type { ImageRef, PublishRequest, PublishWarning, TermRef } from './payload.ts';
 
+export type ContentFormat = 'blocks' | 'html';
+
 export interface PublishContext {
   allowedPostTypes: string[];
+  /** Setting `igny8_content_format`: `blocks` converts `content_html` to native blocks, `html` stores it as sent. */
+  contentFormat: ContentFormat;
+  /** The site's WordPress version: block markup follows its `save()` functions. */
+  wpVersion: string;
   defaultStatus: string;
   statusMap: StatusMap;
   woocommerceActive: boolean;
@@ -211,7 +218,7 @@ export function planPublish(req: PublishRequest, ctx: PublishContext): PublishPl
   }
   const post: UpsertPostOp['post'] = {
     post_title: title,
-    post_content: content,
+    post_content: ctx.contentFormat === 'blocks' ? htmlToBlocks(content, ctx.wpVersion) : content,
     post_status: status,
   };
   if (req.excerpt !== undefined) post.post_excerpt = plainText(req.excerpt);

@@ -7,6 +7,8 @@ import { activeStatusMap } from '../../../src/mapping/status-map.ts';
 
 const now = new Date('2026-06-01T12:00:00Z');
 const ctx: PublishContext = {
+  contentFormat: 'blocks',
+  wpVersion: '6.1.9',
   allowedPostTypes: ['post', 'page'],
   defaultStatus: 'draft',
   statusMap: activeStatusMap(),
@@ -105,6 +107,13 @@ describe('planPublish', () => {
     expect(op.post.post_content).not.toMatch(/<script|alert\(1\)|p\{\}/i);
     expect(warnings).toContainEqual(expect.objectContaining({ code: 'CONTENT_SANITIZED', field: 'content_html' }));
     expect(plan({ content_html: '<p>clean</p>' }).warnings).toEqual([]);
+  });
+
+  it('stores native blocks by default and the HTML as sent with igny8_content_format "html"', () => {
+    expect(plan({ content_html: '<p>Hi</p>' }).op.post.post_content).toBe('<!-- wp:paragraph -->\n<p>Hi</p>\n<!-- /wp:paragraph -->');
+    expect(plan({ content_html: '<p>Hi</p><script>x()</script>' }, { contentFormat: 'html' }).op.post.post_content).toBe('<p>Hi</p>');
+    // The site's version picks the markup: headings carry their class from 6.2 on.
+    expect(plan({ content_html: '<h2>T</h2>' }, { wpVersion: '6.5.5' }).op.post.post_content).toContain('<h2 class="wp-block-heading">T</h2>');
   });
 
   it('refuses post types the settings do not allow, taxonomies, and products without WooCommerce', () => {
