@@ -7,7 +7,7 @@
  * The editor assets are built here (wp-scripts), the .pot by the vendored WP-CLI (vendor/wp-cli, checksum
  * verified before it is unpacked).
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -20,7 +20,6 @@ import { releaseVersion, ROOT } from './versions.js';
 
 export const DIST = path.join( ROOT, 'dist' );
 const PLUGIN_SRC = path.join( ROOT, 'plugin-php-shim' );
-const WP_CLI_DEB = 'php-wpcli_2.10.0_all.deb';
 
 /** What the plugin zip may hold, relative to igny8-bridge/ (scripts/release.test.ts checks the zip against it). */
 export const PLUGIN_FILE_RULES: readonly RegExp[] = [
@@ -69,21 +68,9 @@ function sha256( file: string ): string {
 	return createHash( 'sha256' ).update( fs.readFileSync( file ) ).digest( 'hex' );
 }
 
-/** The vendored WP-CLI phar, unpacked once into .igny8/tools after its checksum was verified. */
+/** The vendored WP-CLI phar (scripts/wp/wp-cli.sh verifies the .deb against SHA256SUMS and unpacks it once). */
 function wpCli(): string {
-	const vendor = path.join( ROOT, 'vendor/wp-cli' );
-	const want = fs.readFileSync( path.join( vendor, 'SHA256SUMS' ), 'utf8' ).split( /\s+/ )[ 0 ];
-	const deb = path.join( vendor, WP_CLI_DEB );
-	const dir = path.join( ROOT, '.igny8/tools/wp-cli-2.10.0' );
-	const phar = path.join( dir, 'usr/bin/wp' );
-	if ( ! fs.existsSync( phar ) ) {
-		if ( sha256( deb ) !== want ) {
-			throw new Error( `${ deb } does not match vendor/wp-cli/SHA256SUMS: refusing to run it` );
-		}
-		fs.mkdirSync( dir, { recursive: true } );
-		run( 'dpkg-deb', [ '-x', deb, dir ] );
-	}
-	return phar;
+	return execFileSync( 'bash', [ path.join( ROOT, 'scripts/wp/wp-cli.sh' ), 'path' ], { encoding: 'utf8' } ).trim();
 }
 
 function copyInto( from: string, to: string ): void {

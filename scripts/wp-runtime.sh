@@ -15,6 +15,7 @@
 #   bash scripts/wp-runtime.sh ensure   deps + build + setup (only if there is no site yet) + start   (npm start)
 #   bash scripts/wp-runtime.sh up       deps + build + fresh setup + start                            (CI)
 #   bash scripts/wp-runtime.sh eval 'echo get_option("siteurl");'   PHP inside the installed WordPress ('-': stdin)
+#   bash scripts/wp-runtime.sh wp ARGS  the real WP-CLI 2.10.0 (vendored, scripts/wp/wp-cli.sh) on the instance's site
 #   bash scripts/wp-runtime.sh phpunit [ARGS]   the shim's PHPUnit suite inside the installed WordPress (apt: phpunit)
 #   bash scripts/wp-runtime.sh info     key=value lines (WP_URL, WP_VERSION, WP_DB, STATE_DIR, SECRET_FILE, ...)
 #
@@ -925,6 +926,14 @@ case "$cmd" in
     [ -f "$ENV_PHP" ] || write_env_php
     [ "$WP_DB" != mariadb ] || mariadb_running || die "the MariaDB server of $STATE is not running; run: WP_DB=mariadb bash scripts/wp-runtime.sh start"
     exec php -d memory_limit=256M "$ASSETS/cli.php" "$SITE" eval "$1" ;;
+  wp)
+    site_ready || die "no installed site in $STATE; run setup / ensure first"
+    [ -f "$ENV_PHP" ] || write_env_php
+    [ "$WP_DB" != mariadb ] || mariadb_running || die "the MariaDB server of $STATE is not running; run: WP_DB=mariadb bash scripts/wp-runtime.sh start"
+    # wp-config.php reads the instance's constants itself (igny8-env.php: WP_HOME, DB_HOST, the sidecar URL).
+    url="$(php -r 'require $argv[1]; echo WP_HOME;' "$ENV_PHP")"
+    root=(); [ "$(id -u)" != 0 ] || root=(--allow-root)
+    WP_CLI_CONFIG_PATH=/dev/null exec bash "$HERE/wp/wp-cli.sh" --path="$SITE" --url="$url" "${root[@]}" "$@" ;;
   phpunit)
     site_ready || die "no installed site in $STATE; run setup / ensure first"
     [ -f "$ENV_PHP" ] || write_env_php
@@ -933,5 +942,5 @@ case "$cmd" in
     IGNY8_WP_SITE="$SITE" exec php -d memory_limit=512M "$(command -v phpunit)" -c "$ROOT/plugin-php-shim/phpunit.xml.dist" "$@" ;;
   info) info ;;
   ""|-h|--help|help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' ;;
-  *) die "unknown command '$cmd' (deps|build|setup|start|stop|reset|ensure|up|eval|phpunit|info)" ;;
+  *) die "unknown command '$cmd' (deps|build|setup|start|stop|reset|ensure|up|eval|wp|phpunit|info)" ;;
 esac

@@ -186,3 +186,22 @@ export function wpEvalAsync( php: string ): Promise< string > {
 		);
 	} );
 }
+
+export interface WpCliResult {
+	status: number;
+	stdout: string;
+	stderr: string;
+}
+
+/** The real WP-CLI 2.10.0 (vendored, checksum-verified) against the stack's WordPress: `wp ARGS`. */
+export function wpCli( ...args: string[] ): Promise< WpCliResult > {
+	return new Promise( ( resolve ) => {
+		execFile(
+			'bash',
+			[ path.join( import.meta.dirname, '../../scripts/wp-runtime.sh' ), 'wp', ...args ],
+			{ encoding: 'utf8', env: { ...process.env, WP_STATE_DIR: stack.stateDir, WP_VERSION: env( 'IGNY8_WP_VERSION' ), WP_DB: env( 'IGNY8_WP_DB' ) } },
+			( error, stdout, stderr ) =>
+				resolve( { status: error ? ( typeof error.code === 'number' ? error.code : 1 ) : 0, stdout, stderr } )
+		);
+	} );
+}

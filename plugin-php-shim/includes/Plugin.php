@@ -60,6 +60,9 @@ final class Plugin {
 		foreach ( $features as $feature ) {
 			$feature->register();
 		}
+		if ( defined( 'WP_CLI' ) && WP_CLI ) {
+			Cli\Command::register_command();
+		}
 
 		/**
 		 * Fires once the IGNY8 Bridge registered its hooks.

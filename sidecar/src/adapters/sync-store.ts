@@ -475,6 +475,21 @@ export class SyncStore {
       .run(now, now, kind).changes;
   }
 
+  /**
+   * `wp igny8 sync --failed`: every parked (`failed`) or given-up (`dead`) post job deliverable again, with the seq it
+   * had (WordPress's pending marker still holds it, so the write-back clears the marker and the failed mirror).
+   */
+  requeueFailed(): number[] {
+    const now = this.clock();
+    return this.db.transaction((): number[] => {
+      const ids = (this.db.prepare(`SELECT post_id FROM sync_jobs WHERE kind = 'post' AND state IN ('failed', 'dead') ORDER BY post_id`).all() as Array<{ post_id: number }>).map((row) => row.post_id);
+      this.db
+        .prepare(`UPDATE sync_jobs SET state = 'pending', attempts = 0, next_attempt_at = ?, error_kind = NULL, updated_at = ? WHERE kind = 'post' AND state IN ('failed', 'dead')`)
+        .run(now, now);
+      return ids;
+    })();
+  }
+
   /** Manual sync mode: "Sync all pending" (no ids) or one post. */
   releaseManual(postIds?: readonly number[]): number {
     const now = this.clock();

@@ -6,6 +6,7 @@
  *   even when nothing changed) and answer the same shape;
  * Both routes take one exchange: PHP runs their `find_posts` read (contract `reads`) before calling us.
  * - `POST /settings/sync-all-pending` → release every change held by manual sync mode;
+ * - `POST /settings/sync-failed` → deliver every failed or dead post again (`wp igny8 sync --failed`);
  * - `POST /settings/sync-structure` → "Sync site structure": one `site_info` round (no re-entry), then the push is
  *   enqueued on the durable queue (retried while IGNY8 is down) and the answer says so.
  * The shim authorised the caller already (`edit_post` on that post / `manage_options`).
@@ -101,6 +102,15 @@ export function createSyncRoutes(sync: SyncPort): RouteHandler[] {
     },
   };
 
+  const syncFailed: RouteHandler = {
+    id: 'settings_sync_failed',
+    start({ ctx }) {
+      const postIds = sync.retryFailed();
+      const n = postIds.length;
+      return respond(200, successEnvelope(ctx.request_id, { retried: n, post_ids: postIds }, `${n} failed post${n === 1 ? '' : 's'} queued again.`));
+    },
+  };
+
   const syncStructure: RouteHandler = {
     id: 'settings_sync_structure',
     start() {
@@ -123,5 +133,5 @@ export function createSyncRoutes(sync: SyncPort): RouteHandler[] {
     },
   };
 
-  return [state, now, syncAll, syncStructure];
+  return [state, now, syncAll, syncFailed, syncStructure];
 }

@@ -33,6 +33,8 @@ export interface SyncPort {
   syncNow(snapshot: Omit<SyncSnapshot, 'seq'>, marker: string | undefined): SyncStateView;
   /** Sync now for a post WordPress cannot read for us: re-deliver the stored snapshot. */
   retryStored(postId: number): SyncStateView | undefined;
+  /** Every failed or dead post delivered again (its job reset); answers their ids. */
+  retryFailed(): number[];
   /** "Sync all pending" (manual mode). */
   releaseAllPending(): number;
   /** "Sync site structure": enqueue a push of the metadata just read (sent even when unchanged). */

@@ -222,6 +222,13 @@ export class SyncService implements SyncPort, SettingsPort, SyncQueueStats, Conn
     };
   }
 
+  /** `wp igny8 sync --failed`: every failed or dead post delivered again (its latest recorded state). */
+  retryFailed(): number[] {
+    const ids = this.options.store.requeueFailed();
+    this.options.worker.kick();
+    return ids;
+  }
+
   releaseAllPending(): number {
     const released = this.options.store.releaseManual();
     this.options.worker.kick();

@@ -189,6 +189,26 @@ describe('SyncWorker', () => {
     expect(sync.service.state(1)?.state).toBe('synced');
   });
 
+  it('retryFailed (wp igny8 sync --failed) delivers every failed and dead post again, and leaves the others alone', async () => {
+    start({ maxAttempts: 1 });
+    igny8.script.push({ match: 'PUT /api/v1/writer/tasks/501/', reply: { status: 400, body: { error: 'no' } } });
+    igny8.script.push({ match: 'PUT /api/v1/writer/tasks/502/', reply: { status: 500 } });
+    wordpress.markers.set(1, '1');
+    sync.service.recordEvents([snap(1, '1'), snap(2, '1'), snap(3, '1')]);
+    await settle();
+    expect(wordpress.meta.get(1)).toMatchObject({ _igny8_sync_state: 'failed' });
+    expect([1, 2, 3].map((id) => sync.service.state(id)?.state)).toEqual(['failed', 'dead', 'synced']);
+    const before = igny8.count('PUT /api/v1/writer/tasks/');
+    expect(sync.service.retryFailed()).toEqual([1, 2]);
+    await settle();
+    expect([1, 2, 3].map((id) => sync.service.state(id)?.state)).toEqual(['synced', 'synced', 'synced']);
+    // Delivered with the seq WordPress's marker holds: the write-back clears the marker and the failed mirror.
+    expect(wordpress.meta.get(1)).toMatchObject({ _igny8_sync_state: 'synced', _igny8_sync_error: null });
+    expect(wordpress.markers.has(1)).toBe(false);
+    expect(igny8.count('PUT /api/v1/writer/tasks/') - before).toBe(2);
+    expect(sync.service.retryFailed()).toEqual([]);
+  });
+
   it('circuit breaker: wrong credentials park every job with one login attempt; saved credentials resume them', async () => {
     start();
     igny8.password = 'changed-on-the-igny8-side';

@@ -1,0 +1,280 @@
+<?php
+/**
+ * `wp igny8`: the plugin's WP-CLI commands.
+ *
+ * @package Igny8\Bridge
+ */
+
+declare( strict_types=1 );
+
+namespace Igny8\Bridge\Cli;
+
+use WP_CLI;
+use WP_CLI\Utils;
+
+if ( ! defined( 'ABSPATH' ) ) {
+	exit;
+}
+
+/**
+ * Operates the IGNY8 Bridge from the shell: sync state, retries, the sidecar pairing.
+ *
+ * Every command is a WordPress-side entry like the settings screen: it calls the plugin's own REST routes in this
+ * process (the shim → sidecar proxy, one WordPress bootstrap per command, the sidecar never called back while it
+ * waits) as the user given with `--user`, else the first administrator. Nothing here knows an IGNY8 field: the
+ * sidecar's answers are printed as they come.
+ *
+ * ## EXIT STATUS
+ *
+ *     0 on success, 1 when a command failed (the error names the cause and its code).
+ *
+ * ## EXAMPLES
+ *
+ *     wp igny8 status
+ *     wp igny8 sync --failed
+ *     wp igny8 doctor
+ */
+final class Command {
+
+	/**
+	 * Shows the connection, the sidecar and the sync queue, as `GET /igny8/v1/status` answers them.
+	 *
+	 * ## OPTIONS
+	 *
+	 * [--format=<format>]
+	 * : Output format.
+	 * ---
+	 * default: table
+	 * options:
+	 *   - table
+	 *   - json
+	 *   - yaml
+	 *   - csv
+	 * ---
+	 *
+	 * ## EXAMPLES
+	 *
+	 *     wp igny8 status
+	 *     wp igny8 status --format=json
+	 *
+	 * @param string[]             $args       Positional arguments (none).
+	 * @param array<string,string> $assoc_args Options.
+	 */
+	public function status( $args, $assoc_args ): void {
+		$data = $this->data_of( Route_Call::run( 'GET', '/status' ) );
+		$this->print_fields( is_array( $data ) ? $data : array(), $assoc_args );
+	}
+
+	/**
+	 * Sends posts to IGNY8 now: the given posts, every pending change, or every failed post again.
+	 *
+	 * Queues the deliveries in the sidecar and returns; they are retried there while IGNY8 is down. Follow them with
+	 * `wp igny8 status` or the posts list's IGNY8 column.
+	 *
+	 * ## OPTIONS
+	 *
+	 * [<post-id>...]
+	 * : IGNY8-managed posts to send with their current state, even when nothing changed.
+	 *
+	 * [--all-pending]
+	 * : Release every change that is waiting (manual sync mode holds changes until this or "Sync all pending").
+	 *
+	 * [--failed]
+	 * : Deliver every failed or dead post again, from its latest recorded state.
+	 *
+	 * [--format=<format>]
+	 * : Output format of the post rows (with post ids).
+	 * ---
+	 * default: table
+	 * options:
+	 *   - table
+	 *   - json
+	 *   - csv
+	 *   - yaml
+	 *   - ids
+	 * ---
+	 *
+	 * ## EXAMPLES
+	 *
+	 *     wp igny8 sync 12 14
+	 *     wp igny8 sync --failed
+	 *     wp igny8 sync --all-pending
+	 *
+	 * @param string[]             $args       Post ids.
+	 * @param array<string,string> $assoc_args Options.
+	 */
+	public function sync( $args, $assoc_args ): void {
+		$all_pending = (bool) Utils\get_flag_value( $assoc_args, 'all-pending', false );
+		$failed      = (bool) Utils\get_flag_value( $assoc_args, 'failed', false );
+		if ( (int) $all_pending + (int) $failed + (int) ( array() !== $args ) !== 1 ) {
+			WP_CLI::error( 'Give post ids, --all-pending or --failed (one of them).' );
+		}
+		if ( $all_pending || $failed ) {
+			$reply = Route_Call::run( 'POST', $failed ? '/settings/sync-failed' : '/settings/sync-all-pending' );
+			$this->data_of( $reply );
+			WP_CLI::success( $this->message_of( $reply, 'Queued.' ) );
+			return;
+		}
+
+		$rows   = array();
+		$failed = 0;
+		foreach ( $args as $arg ) {
+			$post_id = (int) $arg;
+			if ( $post_id <= 0 || (string) $post_id !== trim( $arg ) ) {
+				WP_CLI::warning( sprintf( '%s: not a post id.', $arg ) );
+				++$failed;
+				continue;
+			}
+			$reply = Route_Call::run( 'POST', sprintf( '/editor/posts/%d/sync', $post_id ) );
+			if ( ! Route_Call::succeeded( $reply ) ) {
+				WP_CLI::warning( sprintf( 'Post %d: %s', $post_id, Route_Call::error_text( $reply ) ) );
+				++$failed;
+				continue;
+			}
+			$data   = $reply['body']['data'] ?? array();
+			$rows[] = Output::row( is_array( $data ) ? $data : array() );
+		}
+		if ( array() !== $rows ) {
+			$format = $assoc_args['format'] ?? 'table';
+			if ( 'ids' === $format ) {
+				echo esc_html( implode( ' ', array_map( static fn( array $row ): string => (string) ( $row['post_id'] ?? '' ), $rows ) ) ) . "\n";
+			} else {
+				Utils\format_items( $format, $rows, Output::columns( $rows ) );
+			}
+		}
+		if ( $failed > 0 ) {
+			WP_CLI::error( sprintf( '%d of %d posts could not be queued.', $failed, count( $args ) ) );
+		}
+		WP_CLI::success( sprintf( _n( '%d post queued.', '%d posts queued.', count( $rows ), 'igny8-bridge' ), count( $rows ) ) );
+	}
+
+	/**
+	 * Checks that the bridge works: the sidecar answers, its protocol matches, both sides hold the same key.
+	 *
+	 * Exits 1 when a check fails, and names the cause and what to do.
+	 *
+	 * ## OPTIONS
+	 *
+	 * [--format=<format>]
+	 * : Output format.
+	 * ---
+	 * default: table
+	 * options:
+	 *   - table
+	 *   - json
+	 *   - csv
+	 *   - yaml
+	 * ---
+	 *
+	 * ## EXAMPLES
+	 *
+	 *     wp igny8 doctor || echo "the IGNY8 Bridge needs attention"
+	 *
+	 * @param string[]             $args       Positional arguments (none).
+	 * @param array<string,string> $assoc_args Options.
+	 */
+	public function doctor( $args, $assoc_args ): void {
+		$checks = Doctor::checks();
+		Utils\format_items( $assoc_args['format'] ?? 'table', $checks, array( 'check', 'status', 'message' ) );
+		$failing = array_filter( $checks, static fn( array $check ): bool => 'fail' === $check['status'] );
+		if ( array() !== $failing ) {
+			$first = reset( $failing );
+			WP_CLI::error( sprintf( '%d check(s) failed: %s', count( $failing ), $first['message'] ) );
+		}
+		WP_CLI::success( 'Every check passed.' );
+	}
+
+	/**
+	 * Shows or rotates the secret the site and the sidecar sign their messages with.
+	 *
+	 * `show` prints the lines the sidecar's environment needs (with the secret: treat the output as a password).
+	 * `rotate` generates a new secret; the previous one stays valid for 10 minutes, time to restart the sidecar
+	 * with the new lines.
+	 *
+	 * ## OPTIONS
+	 *
+	 * <action>
+	 * : What to do.
+	 * ---
+	 * options:
+	 *   - show
+	 *   - rotate
+	 * ---
+	 *
+	 * ## EXAMPLES
+	 *
+	 *     wp igny8 secret show > /etc/igny8-sidecar/env.new
+	 *     wp igny8 secret rotate
+	 *
+	 * @param string[]             $args       The action.
+	 * @param array<string,string> $assoc_args Options (none).
+	 */
+	public function secret( $args, $assoc_args ): void {
+		$action = $args[0] ?? '';
+		if ( 'rotate' === $action ) {
+			$data = $this->data_of( Route_Call::run( 'POST', '/admin/sidecar/rotate' ) );
+			WP_CLI::success(
+				sprintf(
+					'New secret generated (fingerprint %s); the previous one is accepted for 10 minutes. Run `wp igny8 secret show` for the sidecar\'s lines and restart it.',
+					(string) ( $data['fingerprints']['site'] ?? '?' )
+				)
+			);
+			return;
+		}
+		$data = $this->data_of( Route_Call::run( 'GET', '/admin/sidecar/secret' ) );
+		WP_CLI::line( rtrim( (string) ( $data['env'] ?? '' ) ) );
+	}
+
+	/**
+	 * The envelope's data, or a WP-CLI error naming the code.
+	 *
+	 * @param array{status:int,body:mixed} $reply Route reply.
+	 * @return mixed
+	 */
+	private function data_of( array $reply ) {
+		if ( ! Route_Call::succeeded( $reply ) ) {
+			WP_CLI::error( Route_Call::error_text( $reply ) );
+		}
+		return is_array( $reply['body'] ) ? ( $reply['body']['data'] ?? array() ) : array();
+	}
+
+	/**
+	 * The envelope's message.
+	 *
+	 * @param array{status:int,body:mixed} $reply    Route reply.
+	 * @param string                       $fallback Without one.
+	 */
+	private function message_of( array $reply, string $fallback ): string {
+		$message = is_array( $reply['body'] ) ? ( $reply['body']['message'] ?? '' ) : '';
+		return is_string( $message ) && '' !== $message ? $message : $fallback;
+	}
+
+	/**
+	 * An object as field/value rows (nested objects as dotted names), or as itself for json/yaml.
+	 *
+	 * @param array<string,mixed>  $data       Object.
+	 * @param array<string,string> $assoc_args Options.
+	 */
+	private function print_fields( array $data, array $assoc_args ): void {
+		$format = $assoc_args['format'] ?? 'table';
+		if ( 'json' === $format || 'yaml' === $format ) {
+			Utils\format_items( $format, array( $data ), array_keys( $data ) );
+			return;
+		}
+		$rows = array();
+		foreach ( Output::flatten( $data ) as $field => $value ) {
+			$rows[] = array(
+				'field' => $field,
+				'value' => $value,
+			);
+		}
+		Utils\format_items( $format, $rows, array( 'field', 'value' ) );
+	}
+
+	/**
+	 * Registers `wp igny8` (only under WP-CLI).
+	 */
+	public static function register_command(): void {
+		WP_CLI::add_command( 'igny8', self::class, array( 'shortdesc' => 'Operates the IGNY8 Bridge: sync, checks, the sidecar secret.' ) );
+	}
+}
