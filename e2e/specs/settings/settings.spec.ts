@@ -50,6 +50,7 @@ test.describe( 'Settings → IGNY8', () => {
 		await expect( postTypes.getByRole( 'checkbox', { name: 'Pages' } ) ).toBeVisible();
 		await expect( postTypes.getByRole( 'checkbox', { name: 'Products (WooCommerce)' } ) ).toBeVisible();
 		await expect( page.getByRole( 'combobox', { name: 'Default post status' } ) ).toHaveValue( 'draft' );
+		await expect( page.getByRole( 'combobox', { name: 'Content format' } ) ).toHaveValue( 'blocks' );
 		await expect( page.getByRole( 'combobox', { name: 'Default author' } ).getByRole( 'option', { name: 'admin', exact: true } ) ).toHaveCount( 1 );
 		await expect( page.getByText( 'Key fingerprint (WordPress)' ) ).toBeVisible();
 		await expect( page.getByText( 'Key fingerprint (sidecar)' ) ).toBeVisible();

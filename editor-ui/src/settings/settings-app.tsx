@@ -29,6 +29,7 @@ import { SettingsNotices } from './settings-notices';
 import { SidecarCard } from './sidecar-card';
 import type {
 	AuthorOption,
+	ContentFormat,
 	FieldErrors,
 	FieldName,
 	SettingsReply,
@@ -612,6 +613,40 @@ export function SettingsApp() {
 								'default_author',
 								__(
 									'Used when the IGNY8 author has no account here.',
+									'igny8-bridge'
+								)
+							) }
+						/>
+						<SelectControl
+							label={ __( 'Content format', 'igny8-bridge' ) }
+							value={ draft.content_format }
+							options={ [
+								{
+									value: 'blocks',
+									label: __(
+										'Blocks: convert the HTML to native blocks',
+										'igny8-bridge'
+									),
+								},
+								{
+									value: 'html',
+									label: __(
+										'HTML: store it as sent (opens as a Classic block)',
+										'igny8-bridge'
+									),
+								},
+							] }
+							onChange={ ( value: string ) =>
+								update(
+									'content_format',
+									value as ContentFormat
+								)
+							}
+							{ ...fieldState(
+								errors,
+								'content_format',
+								__(
+									'How IGNY8 articles are stored. Content that already has blocks is kept as it is.',
 									'igny8-bridge'
 								)
 							) }

@@ -5,6 +5,8 @@
 
 export type SyncTarget = 'tasks' | 'webhook';
 export type SyncMode = 'auto' | 'manual';
+/** How `content_html` is stored: native blocks (default) or the HTML as sent. */
+export type ContentFormat = 'blocks' | 'html';
 
 /** What the screen can change. Secrets are not in here: they are write-only (see SettingsSecrets). */
 export interface EditableSettings {
@@ -16,6 +18,7 @@ export interface EditableSettings {
 	default_post_status: string;
 	default_author: number;
 	sync_mode: SyncMode;
+	content_format: ContentFormat;
 }
 
 export interface ConnectionInfo {

@@ -39,6 +39,7 @@ export function editableFrom( reply: SettingsReply ): EditableSettings {
 		default_post_status: reply.default_post_status ?? 'draft',
 		default_author: Number( reply.default_author ?? 0 ),
 		sync_mode: reply.sync_mode ?? 'auto',
+		content_format: reply.content_format ?? 'blocks',
 	};
 }
 

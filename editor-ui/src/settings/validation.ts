@@ -96,6 +96,7 @@ const FIELD_ALIASES: Record< string, FieldName > = {
 	igny8_default_post_status: 'default_post_status',
 	igny8_default_author: 'default_author',
 	igny8_sync_mode: 'sync_mode',
+	igny8_content_format: 'content_format',
 };
 
 const FIELDS: readonly FieldName[] = [
@@ -107,6 +108,7 @@ const FIELDS: readonly FieldName[] = [
 	'default_post_status',
 	'default_author',
 	'sync_mode',
+	'content_format',
 	'api_key',
 	'password',
 ];
