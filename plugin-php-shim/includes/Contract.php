@@ -161,6 +161,17 @@ final class Contract {
 	}
 
 	/**
+	 * SEO plugins' own tables that upsert_post may write one row per post to (name without prefix → description).
+	 *
+	 * @return array<string,array{post_column:string,columns:array<string,array{type:string,seo:string}>,created_column:string,updated_column:string}>
+	 */
+	public static function seo_tables(): array {
+		$tables = self::get()['seo_tables'] ?? array();
+		unset( $tables['$comment'] );
+		return $tables;
+	}
+
+	/**
 	 * Taxonomies the plugin registers itself.
 	 *
 	 * @return array<string,array<string,mixed>>

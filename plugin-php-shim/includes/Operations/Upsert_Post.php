@@ -192,6 +192,7 @@ final class Upsert_Post implements Operation {
 			static function ( Transaction_Runner $runner ) use ( $writer, $images, $attachments, $content_id, $post_type, $args, $post, $terms, $existing, &$warnings, &$image_warnings ): array {
 				$row = $writer->write_row( $content_id, $post_type, $post, $existing, $runner, $warnings );
 				$writer->write_meta( $row['post_id'], (array) $args['meta'] );
+				Seo_Table_Writer::write( $row['post_id'], (array) ( $args['seo_rows'] ?? array() ) );
 				$writer->write_terms( $row['post_id'], $terms );
 				$image_warnings = array();
 				$row['gallery'] = $images->attach( $row['post_id'], $attachments, $image_warnings );

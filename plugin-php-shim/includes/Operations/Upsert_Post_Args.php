@@ -56,6 +56,9 @@ final class Upsert_Post_Args {
 				Term_Resolver::check_items( (string) $taxonomy, (array) $items );
 			}
 		}
+		if ( isset( $args['seo_rows'] ) ) {
+			Seo_Table_Writer::check( (array) $args['seo_rows'] );
+		}
 
 		$images = ( isset( $args['featured_image'] ) ? 1 : 0 ) + count( (array) ( $args['gallery'] ?? array() ) );
 		$limit  = Contract::limit( 'max_images_per_request' );

@@ -112,6 +112,17 @@ const ContractSchema = z.looseObject({
     deleted_status: z.string(),
     states: z.record(z.string(), z.string()),
   }),
+  /** SEO plugins' own tables (AIOSEO 4's aioseo_posts): one row per post, written by upsert_post's seo_rows. */
+  seo_tables: z.record(
+    z.string(),
+    z.union([
+      z.string(),
+      z.looseObject({
+        post_column: z.string(),
+        columns: z.record(z.string(), z.object({ type: z.enum(['text', 'json']), seo: z.enum(['title', 'description', 'keyphrases']) })),
+      }),
+    ]),
+  ),
   options: z.record(z.string(), z.looseObject({ type: z.string() })),
   operations: z.object({ proxy: z.array(z.string()).min(1), internal: z.array(z.string()) }),
   /** JSON Schema of every operation's arguments (PHP validates with core's rest_validate_value_from_schema). */
@@ -172,6 +183,18 @@ export const igny8Meta = Object.fromEntries(
 /** The SEO plugins' meta keys that carry one kind of value (`seo` in `meta.post`), in contract order. */
 export function seoMetaKeys(role: 'title' | 'description' | 'focus_keyword' | 'focus_keywords'): MetaKey[] {
   return Object.entries(contract.meta.post).flatMap(([key, spec]) => (spec.seo === role ? [key as MetaKey] : []));
+}
+
+export type SeoColumnRole = 'title' | 'description' | 'keyphrases';
+
+/** Each SEO table of the contract with its column for every role it stores: `{aioseo_posts: {title: 'title', …}}`. */
+export function seoTableColumns(): Record<string, Partial<Record<SeoColumnRole, string>>> {
+  const tables: Record<string, Partial<Record<SeoColumnRole, string>>> = {};
+  for (const [table, spec] of Object.entries(contract.seo_tables)) {
+    if (typeof spec === 'string') continue; // $comment
+    tables[table] = Object.fromEntries(Object.entries(spec.columns).map(([column, { seo }]) => [seo, column]));
+  }
+  return tables;
 }
 
 /** A number in an operation's argument schema, e.g. `opArgBound('upsert_post', 'post.post_title', 'maxLength')`. */

@@ -2,7 +2,7 @@
  * From a validated `PublishRequest` to the one WordPress operation that writes it (`upsert_post`).
  * Pure: everything it needs comes in through `PublishContext`.
  */
-import { contract, igny8Meta, seoMetaKeys } from '../../contract/contract.ts';
+import { contract, igny8Meta, seoMetaKeys, seoTableColumns } from '../../contract/contract.ts';
 import { AppError } from '../../contract/errors.ts';
 import { htmlToBlocks } from '../blocks/convert.ts';
 import { plainText, stripDangerousElements } from '../html.ts';
@@ -53,6 +53,8 @@ export type UpsertPostOp = {
   terms: Partial<Record<WritableTaxonomy, TermInput[]>>;
   featured_image?: ImageRef;
   gallery?: ImageRef[];
+  /** SEO plugins' own tables (contract `seo_tables`): table → column → value; PHP writes them only where they exist. */
+  seo_rows?: Record<string, Record<string, string>>;
 };
 
 export interface PublishPlan {
@@ -147,6 +149,40 @@ function seoMeta(req: PublishRequest): Record<string, MetaValue> {
   return meta;
 }
 
+const withSeoRows = (meta: Record<string, MetaValue>): Pick<UpsertPostOp, 'seo_rows'> => {
+  const rows = seoRows(meta);
+  return rows === undefined ? {} : { seo_rows: rows };
+};
+
+/** The row of each SEO table: AIOSEO 4 keeps title, description and keyphrases in `aioseo_posts`, not post meta. */
+function seoRows(meta: Record<string, MetaValue>): UpsertPostOp['seo_rows'] {
+  const title = meta[igny8Meta.meta_title];
+  const description = meta[igny8Meta.meta_description];
+  const primary = meta[igny8Meta.primary_keyword];
+  const secondaryJson = meta[igny8Meta.secondary_keywords];
+  const secondary = typeof secondaryJson === 'string' ? (JSON.parse(secondaryJson) as string[]) : undefined;
+  const values: Partial<Record<'title' | 'description' | 'keyphrases', string>> = {};
+  if (typeof title === 'string') values.title = title;
+  if (typeof description === 'string') values.description = description;
+  if (typeof primary === 'string' || secondary !== undefined) {
+    values.keyphrases = JSON.stringify({
+      focus: { keyphrase: typeof primary === 'string' ? primary : '' },
+      additional: (secondary ?? []).map((keyphrase) => ({ keyphrase })),
+    });
+  }
+  if (Object.keys(values).length === 0) return undefined;
+  const rows: Record<string, Record<string, string>> = {};
+  for (const [table, columns] of Object.entries(seoTableColumns())) {
+    const row: Record<string, string> = {};
+    for (const [role, value] of Object.entries(values)) {
+      const column = columns[role as keyof typeof values];
+      if (column !== undefined) row[column] = value;
+    }
+    if (Object.keys(row).length > 0) rows[table] = row;
+  }
+  return rows;
+}
+
 function images(req: PublishRequest, warnings: PublishWarning[]): Pick<UpsertPostOp, 'featured_image' | 'gallery'> {
   const budget = contract.limits.max_images_per_request;
   const valid = (image: ImageRef, field: string): ImageRef | undefined => {
@@ -226,7 +262,7 @@ export function planPublish(req: PublishRequest, ctx: PublishContext): PublishPl
   if (req.authorEmail !== undefined) post.author_email = req.authorEmail.trim().toLowerCase();
 
   return {
-    op: { op: 'upsert_post', content_id: req.contentId, post_type: postType, post, meta, terms, ...images(req, warnings) },
+    op: { op: 'upsert_post', content_id: req.contentId, post_type: postType, post, meta, terms, ...images(req, warnings), ...withSeoRows(meta) },
     warnings,
   };
 }

@@ -109,6 +109,19 @@ describe('planPublish', () => {
     expect(plan({ content_html: '<p>clean</p>' }).warnings).toEqual([]);
   });
 
+  it('plans one row for AIOSEO 4\'s aioseo_posts table (title, description, keyphrases) with the SEO fields', () => {
+    const { op } = plan({ meta_title: 'T <b>x</b>', meta_description: 'D', primary_keyword: 'main', secondary_keywords: ['two', 'three'] });
+    expect(op.seo_rows).toEqual({
+      aioseo_posts: {
+        title: 'T x',
+        description: 'D',
+        keyphrases: JSON.stringify({ focus: { keyphrase: 'main' }, additional: [{ keyphrase: 'two' }, { keyphrase: 'three' }] }),
+      },
+    });
+    expect(plan({ meta_title: 'Only title' }).op.seo_rows).toEqual({ aioseo_posts: { title: 'Only title' } });
+    expect(plan({}).op).not.toHaveProperty('seo_rows');
+  });
+
   it('stores native blocks by default and the HTML as sent with igny8_content_format "html"', () => {
     expect(plan({ content_html: '<p>Hi</p>' }).op.post.post_content).toBe('<!-- wp:paragraph -->\n<p>Hi</p>\n<!-- /wp:paragraph -->');
     expect(plan({ content_html: '<p>Hi</p><script>x()</script>' }, { contentFormat: 'html' }).op.post.post_content).toBe('<p>Hi</p>');
