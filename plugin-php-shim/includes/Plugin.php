@@ -55,6 +55,7 @@ final class Plugin {
 			new Admin\Settings_Page(),
 			new Admin\Sidecar_Pairing(),
 			new Admin\Posts_List_Column(),
+			new Admin\Posts_List_Sync(),
 			new Admin\Authorization_Check(),
 		);
 		foreach ( $features as $feature ) {

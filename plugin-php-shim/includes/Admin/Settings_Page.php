@@ -53,9 +53,11 @@ final class Settings_Page implements Feature {
 	 * Adds Settings → IGNY8.
 	 */
 	public function add_page(): void {
+		// The failed and dead posts on the menu item, like core's pending comments (only administrators see it).
+		$bubble            = current_user_can( 'manage_options' ) ? Posts_List_Sync::bubble() : '';
 		$this->hook_suffix = add_options_page(
 			__( 'IGNY8 Bridge', 'igny8-bridge' ),
-			__( 'IGNY8', 'igny8-bridge' ),
+			__( 'IGNY8', 'igny8-bridge' ) . $bubble,
 			'manage_options',
 			self::SLUG,
 			array( $this, 'render' )

@@ -9,6 +9,8 @@ declare( strict_types=1 );
 
 namespace Igny8\Bridge\Cli;
 
+use Igny8\Bridge\Admin\Sidecar_Pairing;
+use Igny8\Bridge\Rest\Route_Call;
 use WP_CLI;
 use WP_CLI\Utils;
 
@@ -61,7 +63,7 @@ final class Command {
 	 * @param array<string,string> $assoc_args Options.
 	 */
 	public function status( $args, $assoc_args ): void {
-		$data = $this->data_of( Route_Call::run( 'GET', '/status' ) );
+		$data = $this->data_of( Route_Call::route( 'status' ) );
 		$this->print_fields( is_array( $data ) ? $data : array(), $assoc_args );
 	}
 
@@ -110,7 +112,7 @@ final class Command {
 			WP_CLI::error( 'Give post ids, --all-pending or --failed (one of them).' );
 		}
 		if ( $all_pending || $failed ) {
-			$reply = Route_Call::run( 'POST', $failed ? '/settings/sync-failed' : '/settings/sync-all-pending' );
+			$reply = Route_Call::route( $failed ? 'settings_sync_failed' : 'settings_sync_all' );
 			$this->data_of( $reply );
 			WP_CLI::success( $this->message_of( $reply, 'Queued.' ) );
 			return;
@@ -125,7 +127,7 @@ final class Command {
 				++$failed;
 				continue;
 			}
-			$reply = Route_Call::run( 'POST', sprintf( '/editor/posts/%d/sync', $post_id ) );
+			$reply = Route_Call::route( 'editor_sync_now', array( 'post_id' => $post_id ) );
 			if ( ! Route_Call::succeeded( $reply ) ) {
 				WP_CLI::warning( sprintf( 'Post %d: %s', $post_id, Route_Call::error_text( $reply ) ) );
 				++$failed;
@@ -212,7 +214,7 @@ final class Command {
 	public function secret( $args, $assoc_args ): void {
 		$action = $args[0] ?? '';
 		if ( 'rotate' === $action ) {
-			$data = $this->data_of( Route_Call::run( 'POST', '/admin/sidecar/rotate' ) );
+			$data = $this->data_of( Route_Call::run( 'POST', Sidecar_Pairing::ROUTE . '/rotate' ) );
 			WP_CLI::success(
 				sprintf(
 					'New secret generated (fingerprint %s); the previous one is accepted for 10 minutes. Run `wp igny8 secret show` for the sidecar\'s lines and restart it.',
@@ -221,7 +223,7 @@ final class Command {
 			);
 			return;
 		}
-		$data = $this->data_of( Route_Call::run( 'GET', '/admin/sidecar/secret' ) );
+		$data = $this->data_of( Route_Call::run( 'GET', Sidecar_Pairing::ROUTE . '/secret' ) );
 		WP_CLI::line( rtrim( (string) ( $data['env'] ?? '' ) ) );
 	}
 
@@ -272,9 +274,42 @@ final class Command {
 	}
 
 	/**
-	 * Registers `wp igny8` (only under WP-CLI).
+	 * Registers `wp igny8` (only under WP-CLI). Its commands run as the `--user` given, else the first administrator
+	 * (whoever runs `wp` on the server can already do anything an administrator can).
 	 */
 	public static function register_command(): void {
-		WP_CLI::add_command( 'igny8', self::class, array( 'shortdesc' => 'Operates the IGNY8 Bridge: sync, checks, the sidecar secret.' ) );
+		WP_CLI::add_command(
+			'igny8',
+			self::class,
+			array(
+				'shortdesc'     => 'Operates the IGNY8 Bridge: sync, checks, the sidecar secret.',
+				'before_invoke' => array( self::class, 'act_as_administrator' ),
+			)
+		);
+	}
+
+	/**
+	 * The current user, or the first administrator when WP-CLI runs without `--user`.
+	 */
+	public static function act_as_administrator(): void {
+		if ( current_user_can( 'manage_options' ) ) {
+			return;
+		}
+		if ( 0 !== get_current_user_id() ) {
+			WP_CLI::error( 'The user given with --user cannot manage options: run `wp igny8` as an administrator.' );
+		}
+		$admins = get_users(
+			array(
+				'role'    => 'administrator',
+				'orderby' => 'ID',
+				'order'   => 'ASC',
+				'number'  => 1,
+				'fields'  => 'ID',
+			)
+		);
+		if ( array() === $admins ) {
+			WP_CLI::error( 'This site has no administrator to run `wp igny8` as; pass --user=<login>.' );
+		}
+		wp_set_current_user( (int) $admins[0] );
 	}
 }

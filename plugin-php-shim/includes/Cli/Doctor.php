@@ -9,6 +9,9 @@ declare( strict_types=1 );
 
 namespace Igny8\Bridge\Cli;
 
+use Igny8\Bridge\Admin\Sidecar_Pairing;
+use Igny8\Bridge\Rest\Route_Call;
+
 if ( ! defined( 'ABSPATH' ) ) {
 	exit;
 }
@@ -25,7 +28,7 @@ final class Doctor {
 	 * @return array<int,array{check:string,status:string,message:string}>
 	 */
 	public static function checks(): array {
-		$card = Route_Call::run( 'GET', '/admin/sidecar' );
+		$card = Route_Call::run( 'GET', Sidecar_Pairing::ROUTE );
 		if ( ! Route_Call::succeeded( $card ) ) {
 			return array( self::row( 'sidecar', false, Route_Call::error_text( $card ) ) );
 		}
@@ -55,7 +58,7 @@ final class Doctor {
 			? self::row( 'fingerprints', true, sprintf( 'Both sides sign with key %s.', (string) ( $fingerprints['site'] ?? '' ) ) )
 			: self::row( 'fingerprints', false, '' !== $cause ? $cause : 'The key fingerprints could not be compared.' );
 
-		$status = Route_Call::run( 'GET', '/status' );
+		$status = Route_Call::route( 'status' );
 		$data   = Route_Call::succeeded( $status ) && is_array( $status['body']['data'] ?? null ) ? $status['body']['data'] : null;
 		if ( null === $data ) {
 			$checks[] = self::row( 'status', false, Route_Call::error_text( $status ) );

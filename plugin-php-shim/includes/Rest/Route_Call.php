@@ -7,7 +7,7 @@
 
 declare( strict_types=1 );
 
-namespace Igny8\Bridge\Cli;
+namespace Igny8\Bridge\Rest;
 
 use Igny8\Bridge\Contract;
 
@@ -16,9 +16,9 @@ if ( ! defined( 'ABSPATH' ) ) {
 }
 
 /**
- * Runs `/igny8/v1/…` through `rest_do_request()`: the same handler, authentication and shim → sidecar proxy a
- * browser request gets, without another WordPress bootstrap. The CLI acts as the `--user` WP-CLI set, else the
- * first administrator (whoever runs `wp` on the server can already do anything an administrator can).
+ * Runs `/igny8/v1/…` through `rest_do_request()` as the current user: the same handler, authentication and
+ * shim → sidecar proxy a browser request gets, without another WordPress bootstrap (`wp igny8`, the posts list's
+ * bulk action).
  */
 final class Route_Call {
 
@@ -31,7 +31,6 @@ final class Route_Call {
 	 * @return array{status:int,body:mixed}
 	 */
 	public static function run( string $method, string $path, ?array $body = null ): array {
-		self::act_as_administrator();
 		$request = new \WP_REST_Request( $method, '/' . Contract::rest_namespace() . $path );
 		if ( null !== $body ) {
 			$request->set_header( 'Content-Type', 'application/json' );
@@ -43,6 +42,30 @@ final class Route_Call {
 			'status' => $response->get_status(),
 			'body'   => json_decode( (string) wp_json_encode( $response->get_data() ), true ),
 		);
+	}
+
+	/**
+	 * Calls a contract route by its id, its path parameters filled in (`(?P<post_id>\d+)` → `12`).
+	 *
+	 * @param string                   $route_id Contract route id.
+	 * @param array<string,int|string> $params   Path parameters.
+	 * @param array<string,mixed>|null $body     JSON body.
+	 * @throws \InvalidArgumentException For a route id the contract does not have.
+	 * @return array{status:int,body:mixed}
+	 */
+	public static function route( string $route_id, array $params = array(), ?array $body = null ): array {
+		foreach ( Contract::routes() as $route ) {
+			if ( $route_id !== $route['id'] ) {
+				continue;
+			}
+			$path = (string) preg_replace_callback(
+				'/\(\?P<([a-z_]+)>[^)]*\)/',
+				static fn( array $m ): string => rawurlencode( (string) ( $params[ $m[1] ] ?? '' ) ),
+				(string) $route['path']
+			);
+			return self::run( (string) $route['methods'][0], $path, $body );
+		}
+		throw new \InvalidArgumentException( esc_html( "No contract route {$route_id}." ) );
 	}
 
 	/**
@@ -65,30 +88,5 @@ final class Route_Call {
 		$code    = $body['code'] ?? '';
 		$text    = is_string( $message ) && '' !== $message ? $message : sprintf( 'HTTP %d', $reply['status'] );
 		return is_string( $code ) && '' !== $code ? sprintf( '%s (%s)', $text, $code ) : $text;
-	}
-
-	/**
-	 * The current user, or the first administrator when WP-CLI runs without `--user`.
-	 */
-	private static function act_as_administrator(): void {
-		if ( current_user_can( 'manage_options' ) ) {
-			return;
-		}
-		if ( 0 !== get_current_user_id() ) {
-			\WP_CLI::error( 'The user given with --user cannot manage options: run `wp igny8` as an administrator.' );
-		}
-		$admins = get_users(
-			array(
-				'role'    => 'administrator',
-				'orderby' => 'ID',
-				'order'   => 'ASC',
-				'number'  => 1,
-				'fields'  => 'ID',
-			)
-		);
-		if ( array() === $admins ) {
-			\WP_CLI::error( 'This site has no administrator to run `wp igny8` as; pass --user=<login>.' );
-		}
-		wp_set_current_user( (int) $admins[0] );
 	}
 }
