@@ -25,6 +25,7 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 
 import type { SyncState as ContractSyncState } from '../contract/contract.ts';
+import type { QueueStore } from './queue-store.ts';
 import { compareSeq, SyncSnapshot } from '../sync/snapshot.ts';
 
 /** A queue row's state: the contract's sync states except `never` (a post in the queue has been seen). */
@@ -82,7 +83,7 @@ export class StoreLockedError extends Error {
   }
 }
 
-interface JobRow {
+export interface JobRow {
   post_id: number;
   kind: JobKind | null;
   seq_wanted: string;
@@ -184,7 +185,7 @@ function specialSnapshot(row: JobRow): SyncSnapshot {
   };
 }
 
-function toJob(row: JobRow): SyncJob {
+export function toJob(row: JobRow): SyncJob {
   const kind: JobKind = row.kind ?? 'post';
   return {
     postId: row.post_id,
@@ -211,7 +212,7 @@ function toJob(row: JobRow): SyncJob {
 }
 
 const MAX_ERROR_LENGTH = 1000;
-const clip = (text: string) => (text.length > MAX_ERROR_LENGTH ? `${text.slice(0, MAX_ERROR_LENGTH - 1)}…` : text);
+export const clip = (text: string) => (text.length > MAX_ERROR_LENGTH ? `${text.slice(0, MAX_ERROR_LENGTH - 1)}…` : text);
 
 export interface SyncStoreOptions {
   dir: string;
@@ -219,7 +220,7 @@ export interface SyncStoreOptions {
   fileName?: string;
 }
 
-export class SyncStore {
+export class SyncStore implements QueueStore {
   readonly path: string;
   private readonly db: Database.Database;
   private readonly lock: Database.Database;
