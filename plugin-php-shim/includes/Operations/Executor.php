@@ -38,6 +38,7 @@ final class Executor {
 	public const PROXY_OPERATIONS = array(
 		'site_info'     => Site_Info::class,
 		'find_posts'    => Find_Posts::class,
+		'import_images' => Import_Images::class,
 		'upsert_post'   => Upsert_Post::class,
 		'save_settings' => Save_Settings::class,
 		'set_api_key'   => Set_Api_Key::class,

@@ -63,6 +63,8 @@ const ContractSchema = z.looseObject({
     max_body_bytes: z.int().positive(),
     max_json_depth: z.int().positive(),
     max_images_per_request: z.int().positive(),
+    max_body_images_per_request: z.int().positive(),
+    body_images_time_budget_seconds: z.int().positive(),
     max_rounds: z.int().positive(),
     sidecar_timeout_seconds: z.number().positive(),
     sidecar_connect_timeout_seconds: z.number().positive(),

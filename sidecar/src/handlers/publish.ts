@@ -1,15 +1,34 @@
 /**
- * `POST /publish-content/` (alias `/publish`): validate → plan → one `upsert_post` round in PHP → response.
+ * `POST /publish-content/` (alias `/publish`): validate → plan → [one `import_images` round when content_html has
+ * images] → one `upsert_post` round in PHP → response. Both rounds run in the same WordPress request: the images
+ * are fetched before the write transaction, and the plan that writes the post points at the local attachments.
  */
+import { z } from 'zod';
+
 import { AppError } from '../contract/errors.ts';
 import { opFailure } from '../protocol/messages.ts';
 import { execute, respond, type RouteHandler } from '../protocol/conversation.ts';
 import { successEnvelope } from '../contract/envelope.ts';
 import { activeStatusMap } from '../mapping/status-map.ts';
-import { parsePublishPayload } from '../mapping/publish/payload.ts';
+import { bodyImageWarnings, collectBodyImages, type ImportedImage } from '../mapping/publish/body-images.ts';
+import { stripDangerousElements } from '../mapping/html.ts';
+import { parsePublishPayload, type ImageRef, type PublishWarning } from '../mapping/publish/payload.ts';
 import { planPublish, type PublishContext } from '../mapping/publish/plan.ts';
 import { PublishSummary, shapePublishResponse, UpsertPostResult } from '../mapping/publish/response.ts';
-import type { ShimContext } from '../protocol/messages.ts';
+import { JsonObject, type ShimContext } from '../protocol/messages.ts';
+
+const ImportImagesResult = z.object({
+  ok: z.literal(true),
+  images: z.array(
+    z.union([
+      z.object({ url: z.string(), attachment_id: z.int().positive(), src: z.string(), reused: z.boolean() }),
+      z.object({ url: z.string(), warning: z.object({ code: z.string(), message: z.string() }) }),
+    ]),
+  ),
+});
+
+/** State of the images round: the IGNY8 body, planned again with the imported images. */
+const ImagesState = z.object({ phase: z.literal('images'), body: JsonObject });
 
 function publishContext(ctx: ShimContext, now: Date): PublishContext {
   const allowed = ctx.settings.igny8_allowed_post_types;
@@ -34,17 +53,23 @@ export function createPublishRoute(clock: () => Date = () => new Date()): RouteH
         throw new AppError('VALIDATION_FAILED', 'The body must be a JSON object with content_id, title and content_html.');
       }
       const req = parsePublishPayload(body);
+      // Planned once without images: a request that cannot be written is refused before anything is fetched.
       const plan = planPublish(req, publishContext(ctx, clock()));
-      // What the response needs travels in the state (signed both ways), not the whole payload.
-      const summary: PublishSummary = {
-        contentId: req.contentId,
-        taskId: req.taskId ?? null,
-        contentType: req.contentType,
-        warnings: plan.warnings,
-      };
-      return execute([plan.op], { summary });
+      const { images } = collectBodyImages(stripDangerousElements(req.html));
+      if (images.length > 0) {
+        return execute([{ op: 'import_images', images }], { phase: 'images', body: JsonObject.parse(body) });
+      }
+      return write(req, plan.op, plan.warnings);
     },
     resume({ ctx }, state, [result]) {
+      const images = ImagesState.safeParse(state);
+      if (images.success) {
+        const req = parsePublishPayload(images.data.body);
+        const body = collectBodyImages(stripDangerousElements(req.html));
+        const imported = importedImages(result, body.images);
+        const plan = planPublish(req, publishContext(ctx, clock()), imported);
+        return write(req, plan.op, [...plan.warnings, ...body.warnings, ...bodyImageWarnings(imported)]);
+      }
       const failure = opFailure(result);
       if (failure !== undefined) {
         const code = failure.error.code === 'CONFLICT' ? 'CONFLICT' : 'OPERATION_FAILED';
@@ -62,4 +87,19 @@ export function createPublishRoute(clock: () => Date = () => new Date()): RouteH
       return respond(response.httpStatus, successEnvelope(ctx.request_id, response.data, message));
     },
   };
+}
+
+/** The `upsert_post` round; what the response needs travels in the state (signed both ways), not the whole payload. */
+function write(req: ReturnType<typeof parsePublishPayload>, op: ReturnType<typeof planPublish>['op'], warnings: PublishWarning[]) {
+  const summary: PublishSummary = { contentId: req.contentId, taskId: req.taskId ?? null, contentType: req.contentType, warnings };
+  return execute([op], { summary });
+}
+
+/** What `import_images` answered; a failed or malformed op leaves every image remote, with a warning each. */
+function importedImages(result: unknown, sent: readonly ImageRef[]): ImportedImage[] {
+  const parsed = ImportImagesResult.safeParse(result);
+  if (parsed.success) {
+    return parsed.data.images;
+  }
+  return sent.map(({ url }) => ({ url, warning: { code: 'IMAGE_FAILED', message: 'WordPress could not import the images of this request.' } }));
 }

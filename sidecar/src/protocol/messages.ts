@@ -138,7 +138,12 @@ export const SaveSettingsOp = z.object({ op: z.literal('save_settings'), setting
 export const SetApiKeyOp = z.object({ op: z.literal('set_api_key'), key: z.string().optional(), keep_previous: z.boolean().optional(), clear: z.boolean().optional() });
 /** The write plan of a publish; its full TypeScript type is `UpsertPostOp` in mapping/publish/plan.ts. */
 export const UpsertPostOp = z.looseObject({ op: z.literal('upsert_post'), content_id: z.int().positive() });
-export const Operation = z.discriminatedUnion('op', [SiteInfoOp, FindPostsOp, UpsertPostOp, SaveSettingsOp, SetApiKeyOp]);
+/** Body images of a publish, imported before the `upsert_post` round (mapping/publish/body-images.ts). */
+export const ImportImagesOp = z.object({
+  op: z.literal('import_images'),
+  images: z.array(z.object({ url: z.string(), alt: z.string().optional(), caption: z.string().optional() })).min(1),
+});
+export const Operation = z.discriminatedUnion('op', [SiteInfoOp, FindPostsOp, ImportImagesOp, UpsertPostOp, SaveSettingsOp, SetApiKeyOp]);
 export type Operation = z.infer<typeof Operation>;
 
 export const OpError = z.looseObject({ code: z.string(), message: z.string() });

@@ -81,4 +81,68 @@ describe('publish-content conversation', () => {
   it('refuses an empty body before planning anything', async () => {
     await expect(Promise.resolve().then(() => route.start({ sid: 's', ctx, method: 'POST', params: {}, query: {}, body: undefined, reads: [] }))).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
   });
+
+  describe('body images', () => {
+    const withImages = {
+      ...body,
+      content_html: '<p>A <img src="https://cdn.test/a.png" alt="A"></p><figure><img src="https://cdn.test/b.png"><figcaption>B</figcaption></figure>',
+    };
+    const start = () => route.start({ sid: 's', ctx, method: 'POST', params: {}, query: {}, body: withImages, reads: [] });
+
+    it('imports them in a round before upsert_post, which points the content at the attachments', async () => {
+      const first = await start();
+      if (first.kind !== 'execute') throw new Error('expected an execute step');
+      expect(first.ops).toEqual([
+        { op: 'import_images', images: [{ url: 'https://cdn.test/a.png', alt: 'A' }, { url: 'https://cdn.test/b.png', caption: 'B' }] },
+      ]);
+      const imported = {
+        op: 'import_images',
+        ok: true,
+        images: [
+          { url: 'https://cdn.test/a.png', attachment_id: 9, src: 'http://site.test/a.png', reused: true },
+          { url: 'https://cdn.test/b.png', warning: { code: 'IMAGE_FAILED', message: 'The image could not be fetched.' } },
+        ],
+      };
+      const second = await route.resume!({ sid: 's', ctx }, JSON.parse(JSON.stringify(first.state)), [imported]);
+      if (second.kind !== 'execute') throw new Error('expected an execute step');
+      expect(second.ops).toHaveLength(1);
+      expect(second.ops[0]).toMatchObject({
+        op: 'upsert_post',
+        post: {
+          post_content:
+            '<p>A <img src="http://site.test/a.png" alt="A" class="wp-image-9"></p><figure><img src="https://cdn.test/b.png"><figcaption>B</figcaption></figure>',
+        },
+      });
+      const done = await route.resume!({ sid: 's', ctx }, JSON.parse(JSON.stringify(second.state)), [{ ...upsertResult(true), warnings: [] }]);
+      expect(done).toMatchObject({
+        status: 201,
+        body: {
+          data: {
+            warnings: [
+              { code: 'UNKNOWN_FIELD', field: 'extra' },
+              { code: 'IMAGE_FAILED', field: 'content_html', message: expect.stringContaining('https://cdn.test/b.png') },
+            ],
+          },
+        },
+      });
+    });
+
+    it('a failed import_images op still publishes, every image remote with a warning', async () => {
+      const first = await start();
+      if (first.kind !== 'execute') throw new Error('expected an execute step');
+      const second = await route.resume!({ sid: 's', ctx }, JSON.parse(JSON.stringify(first.state)), [
+        { op: 'import_images', ok: false, error: { code: 'OPERATION_FAILED', message: 'x' } },
+      ]);
+      if (second.kind !== 'execute') throw new Error('expected an execute step');
+      expect(second.ops[0]).toMatchObject({ op: 'upsert_post', post: { post_content: withImages.content_html } });
+      const done = await route.resume!({ sid: 's', ctx }, JSON.parse(JSON.stringify(second.state)), [{ ...upsertResult(true), warnings: [] }]);
+      expect(done).toMatchObject({ body: { data: { warnings: [{ code: 'UNKNOWN_FIELD' }, { code: 'IMAGE_FAILED' }, { code: 'IMAGE_FAILED' }] } } });
+    });
+
+    it('an invalid request is refused before any image is fetched', async () => {
+      await expect(
+        Promise.resolve().then(() => route.start({ sid: 's', ctx, method: 'POST', params: {}, query: {}, body: { ...withImages, content_type: 'page_x' }, reads: [] })),
+      ).rejects.toMatchObject({ status: 422 });
+    });
+  });
 });

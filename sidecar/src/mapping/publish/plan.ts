@@ -8,6 +8,7 @@ import { htmlToBlocks } from '../blocks/convert.ts';
 import { plainText, stripDangerousElements } from '../html.ts';
 import { gmtDateTime, siteTime, type SiteClock } from '../site-time.ts';
 import { igny8ToWp, type StatusMap } from '../status-map.ts';
+import { rewriteBodyImages, type ImportedImage } from './body-images.ts';
 import type { ImageRef, PublishRequest, PublishWarning, TermRef } from './payload.ts';
 
 export type ContentFormat = 'blocks' | 'html';
@@ -213,7 +214,8 @@ function images(req: PublishRequest, warnings: PublishWarning[]): Pick<UpsertPos
   return { ...(featured ? { featured_image: featured } : {}), ...(gallery ? { gallery } : {}) };
 }
 
-export function planPublish(req: PublishRequest, ctx: PublishContext): PublishPlan {
+/** `bodyImages`: what `import_images` answered for the images of `content_html` (none in the first round). */
+export function planPublish(req: PublishRequest, ctx: PublishContext, bodyImages: readonly ImportedImage[] = []): PublishPlan {
   const warnings = [...req.warnings];
   const postType = resolvePostType(req, ctx, warnings);
   const { status, dateGmt } = resolveStatus(req, ctx, warnings);
@@ -248,10 +250,12 @@ export function planPublish(req: PublishRequest, ctx: PublishContext): PublishPl
   if (clusters) terms.igny8_clusters = clusters;
   if (sectors) terms.igny8_sectors = sectors;
 
-  const content = stripDangerousElements(req.html);
-  if (content !== req.html) {
+  const safe = stripDangerousElements(req.html);
+  if (safe !== req.html) {
     warnings.push({ code: 'CONTENT_SANITIZED', message: 'Removed <script> and <style> elements from content_html.', field: 'content_html' });
   }
+  // Before any block conversion: the converter reads the local URL and `wp-image-{id}` this writes.
+  const content = rewriteBodyImages(safe, bodyImages);
   const post: UpsertPostOp['post'] = {
     post_title: title,
     post_content: ctx.contentFormat === 'blocks' ? htmlToBlocks(content, ctx.wpVersion) : content,
