@@ -87,6 +87,10 @@ describe('publish-content conversation', () => {
       ...body,
       content_html: '<p>A <img src="https://cdn.test/a.png" alt="A"></p><figure><img src="https://cdn.test/b.png"><figcaption>B</figcaption></figure>',
     };
+    // html format: the content is stored as rewritten (the blocks converter reads the same wp-image-{id}).
+    const ctx = ShimContext.parse(
+      shimContext({ route_id: 'publish_content', settings: { igny8_allowed_post_types: ['post', 'page'], igny8_content_format: 'html' } }),
+    );
     const start = () => route.start({ sid: 's', ctx, method: 'POST', params: {}, query: {}, body: withImages, reads: [] });
 
     it('imports them in a round before upsert_post, which points the content at the attachments', async () => {
@@ -125,6 +129,19 @@ describe('publish-content conversation', () => {
           },
         },
       });
+    });
+
+    it('in blocks format the rewritten figure becomes a core/image block with the attachment id', async () => {
+      const blocksCtx = ShimContext.parse(shimContext({ route_id: 'publish_content', settings: { igny8_allowed_post_types: ['post'] } }));
+      const first = await route.start({ sid: 's', ctx: blocksCtx, method: 'POST', params: {}, query: {}, body: withImages, reads: [] });
+      if (first.kind !== 'execute') throw new Error('expected an execute step');
+      const second = await route.resume!({ sid: 's', ctx: blocksCtx }, JSON.parse(JSON.stringify(first.state)), [
+        { op: 'import_images', ok: true, images: [{ url: 'https://cdn.test/b.png', attachment_id: 12, src: 'http://site.test/b.png', reused: false }] },
+      ]);
+      if (second.kind !== 'execute') throw new Error('expected an execute step');
+      const content = (second.ops[0] as { post: { post_content: string } }).post.post_content;
+      expect(content).toContain('<!-- wp:image {"id":12} -->');
+      expect(content).toContain('<img src="http://site.test/b.png" alt="" class="wp-image-12"/><figcaption class="wp-element-caption">B</figcaption>');
     });
 
     it('a failed import_images op still publishes, every image remote with a warning', async () => {
