@@ -20,6 +20,7 @@ const HELP = `igny8-sidecar ${SIDECAR_VERSION}: the IGNY8 Bridge sidecar (the lo
 Usage:
   igny8-sidecar start [--env-file FILE]   run the sidecar (SIGTERM/SIGINT stop it gracefully)
   igny8-sidecar check [--env-file FILE]   validate the configuration, reach WordPress and IGNY8, explain problems
+  igny8-sidecar sites …                   a hosted sidecar's sites: enroll, list, show, disable, enable, remove
   igny8-sidecar --version                 print the version
   igny8-sidecar --help                    this text
 
@@ -226,6 +227,18 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
   if (command === '--help' || command === '-h' || command === 'help') {
     io.out(HELP);
     return 0;
+  }
+  if (command === 'sites') {
+    if (envFile !== undefined && envFile !== '') {
+      try {
+        applyEnvFile(envFile, io.env);
+      } catch (error) {
+        io.err(`igny8-sidecar: ${(error as Error).message}\n`);
+        return 78;
+      }
+    }
+    const { sitesCommand } = await import('./sites-cli.ts');
+    return sitesCommand(args.slice(1), io);
   }
   if (command !== 'start' && command !== 'check') {
     io.err(`igny8-sidecar: unknown command "${command}"\n\n${HELP}`);

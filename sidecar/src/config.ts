@@ -146,7 +146,7 @@ function parsePaths(text: string | undefined, problems: string[]): Record<string
 }
 
 /** The credentials key: base64url 32 bytes, from the env or a 0600 file that is not inside the data folder. */
-function readCredentialsKey(e: { IGNY8_SIDECAR_CREDENTIALS_KEY?: string | undefined; IGNY8_SIDECAR_CREDENTIALS_KEY_FILE?: string | undefined }, dataDir: string, problems: string[]): Uint8Array | undefined {
+export function readCredentialsKey(e: { IGNY8_SIDECAR_CREDENTIALS_KEY?: string | undefined; IGNY8_SIDECAR_CREDENTIALS_KEY_FILE?: string | undefined }, dataDir: string, problems: string[]): Uint8Array | undefined {
   let text: string | undefined;
   if (e.IGNY8_SIDECAR_CREDENTIALS_KEY !== undefined && e.IGNY8_SIDECAR_CREDENTIALS_KEY_FILE !== undefined) {
     problems.push('set either IGNY8_SIDECAR_CREDENTIALS_KEY or IGNY8_SIDECAR_CREDENTIALS_KEY_FILE, not both');

@@ -70,6 +70,28 @@ CREATE TABLE igny8_kv (
   PRIMARY KEY (site_id, key)
 );`,
   },
+  {
+    // The hosted sites (adapters/site-registry.ts) and their enrolment codes (only the code's SHA-256 is kept).
+    version: 2,
+    sql: `
+CREATE TABLE igny8_sites (
+  site_id TEXT PRIMARY KEY,
+  wp_url TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  secret_sealed TEXT NOT NULL,
+  status TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE igny8_enrolment_codes (
+  code_hash TEXT PRIMARY KEY,
+  wp_url TEXT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  used_at BIGINT,
+  used_by_site TEXT,
+  created_at BIGINT NOT NULL
+);`,
+  },
 ];
 
 type Row = Record<string, unknown>;
@@ -138,9 +160,11 @@ export interface PgDatabaseOptions {
 export class PgDatabase {
   readonly pool: pg.Pool;
   readonly boss: PgBoss;
-  private constructor(pool: pg.Pool, boss: PgBoss) {
+  readonly bossSchema: string;
+  private constructor(pool: pg.Pool, boss: PgBoss, bossSchema: string) {
     this.pool = pool;
     this.boss = boss;
+    this.bossSchema = bossSchema;
   }
 
   static async open(options: PgDatabaseOptions): Promise<PgDatabase> {
@@ -148,10 +172,14 @@ export class PgDatabase {
     pool.on('error', () => undefined); // an idle client's broken connection: the next query reports it
     try {
       await migrate(pool);
-      const boss = new PgBoss({ connectionString: options.url, schema: options.bossSchema ?? 'igny8_boss', max: 4, schedule: false, deleteAfterSeconds: 3600 });
+      const bossSchema = options.bossSchema ?? 'igny8_boss';
+      if (!/^[a-z_][a-z0-9_]*$/.test(bossSchema)) {
+        throw new Error(`pg-boss schema name ${bossSchema} must be a plain lowercase identifier`);
+      }
+      const boss = new PgBoss({ connectionString: options.url, schema: bossSchema, max: 4, schedule: false, deleteAfterSeconds: 3600 });
       boss.on('error', () => undefined);
       await boss.start();
-      return new PgDatabase(pool, boss);
+      return new PgDatabase(pool, boss, bossSchema);
     } catch (error) {
       await pool.end().catch(() => undefined);
       throw error;
@@ -542,6 +570,15 @@ export class PgSyncStore implements QueueStore {
 
   async deleteValue(key: string): Promise<void> {
     await this.q('DELETE FROM igny8_kv WHERE site_id = $1 AND key = $2', [this.siteId, key]);
+  }
+
+  /** Deletes the site's pg-boss queue with its wake-ups (the site was removed). */
+  async dropQueue(): Promise<void> {
+    // pg-boss 10's delete_queue drops the queue row before its partition: the partition's jobs (completed ones too,
+    // which purgeQueue keeps) would violate its foreign key, so they go first.
+    await this.db.pool.query(`DELETE FROM ${this.db.bossSchema}.job WHERE name = $1`, [this.queue]);
+    await this.db.boss.deleteQueue(this.queue);
+    this.queueReady = undefined;
   }
 
   /** A site's store shares the process's database: closing it closes nothing (PgDatabase.close does). */

@@ -1,0 +1,176 @@
+/**
+ * The hosted sidecar's sites (issue #16 §1–2) in PostgreSQL: one record per site (id, WordPress URL, key id, signing
+ * secret sealed with the operator's credential key, status), and single-use, expiring enrolment codes.
+ *
+ * An enrolment code is bound to the WordPress URL the operator issued it for. Only its SHA-256 is stored; redeeming
+ * it (the shim registering its site id and a fresh secret) takes the code row FOR UPDATE in the same transaction
+ * that inserts the site, so a code works once, never after it expires, and never for another URL or a second site.
+ * The secret is sealed with AAD `site|signing_secret`, so a sealed value copied into another site's row does not open.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+
+import type { CredentialCipher } from './credential-cipher.ts';
+import type { PgDatabase } from './pg-store.ts';
+
+export type SiteStatus = 'active' | 'disabled';
+
+export interface SiteRecord {
+  siteId: string;
+  wpUrl: string;
+  keyId: string;
+  status: SiteStatus;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type EnrolRefusal = 'unknown_code' | 'expired' | 'used' | 'url_mismatch' | 'site_exists';
+
+export class EnrolmentRefused extends Error {
+  readonly reason: EnrolRefusal;
+  constructor(reason: EnrolRefusal) {
+    super(`enrolment refused: ${reason}`);
+    this.name = 'EnrolmentRefused';
+    this.reason = reason;
+  }
+}
+
+/** The URL a code is bound to, compared without case in scheme/host and without a trailing slash. */
+export function normalizeSiteUrl(raw: string): string {
+  const url = new URL(raw);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new Error(`not an http(s) URL: ${raw}`);
+  }
+  return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+const hashCode = (code: string) => createHash('sha256').update(`igny8-enrolment|${code.trim()}`).digest('hex');
+const SECRET_FIELD = 'signing_secret';
+
+type Row = Record<string, unknown>;
+const toSite = (row: Row): SiteRecord => ({
+  siteId: row.site_id as string,
+  wpUrl: row.wp_url as string,
+  keyId: row.key_id as string,
+  status: row.status as SiteStatus,
+  createdAt: Number(row.created_at),
+  updatedAt: Number(row.updated_at),
+});
+
+export class SiteRegistry {
+  private readonly db: PgDatabase;
+  private readonly cipher: CredentialCipher;
+  private readonly clock: () => number;
+
+  constructor(db: PgDatabase, cipher: CredentialCipher, clock: () => number = Date.now) {
+    this.db = db;
+    this.cipher = cipher;
+    this.clock = clock;
+  }
+
+  /** A new single-use code for `wpUrl`, valid for `ttlMs`. The code itself is returned once and never stored. */
+  async createEnrolment(wpUrl: string, ttlMs: number): Promise<{ code: string; expiresAt: number }> {
+    const code = randomBytes(18).toString('base64url');
+    const now = this.clock();
+    await this.db.pool.query('INSERT INTO igny8_enrolment_codes (code_hash, wp_url, expires_at, created_at) VALUES ($1, $2, $3, $4)', [
+      hashCode(code),
+      normalizeSiteUrl(wpUrl),
+      now + ttlMs,
+      now,
+    ]);
+    return { code, expiresAt: now + ttlMs };
+  }
+
+  /** The shim's registration: consumes the code and creates the site with its key id and secret. */
+  async redeem(code: string, site: { siteId: string; wpUrl: string; keyId: string; secret: string }): Promise<SiteRecord> {
+    const client = await this.db.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const found = (await client.query('SELECT * FROM igny8_enrolment_codes WHERE code_hash = $1 FOR UPDATE', [hashCode(code)])).rows[0] as Row | undefined;
+      const now = this.clock();
+      const refusal: EnrolRefusal | undefined =
+        found === undefined
+          ? 'unknown_code'
+          : found.used_at !== null
+            ? 'used'
+            : Number(found.expires_at) <= now
+              ? 'expired'
+              : found.wp_url !== normalizeSiteUrl(site.wpUrl)
+                ? 'url_mismatch'
+                : undefined;
+      if (refusal !== undefined) {
+        throw new EnrolmentRefused(refusal);
+      }
+      const inserted = await client.query(
+        `INSERT INTO igny8_sites (site_id, wp_url, key_id, secret_sealed, status, created_at, updated_at) VALUES ($1, $2, $3, $4, 'active', $5, $5)
+         ON CONFLICT (site_id) DO NOTHING RETURNING *`,
+        [site.siteId, normalizeSiteUrl(site.wpUrl), site.keyId, JSON.stringify(this.cipher.seal(site.siteId, SECRET_FIELD, site.secret)), now],
+      );
+      if (inserted.rows[0] === undefined) {
+        throw new EnrolmentRefused('site_exists');
+      }
+      await client.query('UPDATE igny8_enrolment_codes SET used_at = $1, used_by_site = $2 WHERE code_hash = $3', [now, site.siteId, hashCode(code)]);
+      await client.query('COMMIT');
+      return toSite(inserted.rows[0] as Row);
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async list(): Promise<SiteRecord[]> {
+    return (await this.db.pool.query('SELECT * FROM igny8_sites ORDER BY created_at, site_id')).rows.map(toSite);
+  }
+
+  async get(siteId: string): Promise<SiteRecord | undefined> {
+    const row = (await this.db.pool.query('SELECT * FROM igny8_sites WHERE site_id = $1', [siteId])).rows[0] as Row | undefined;
+    return row === undefined ? undefined : toSite(row);
+  }
+
+  /** The key id and secret that verify this site's tokens, or undefined when the site is unknown or disabled. */
+  async signingKey(siteId: string): Promise<{ keyId: string; secret: string } | undefined> {
+    const row = (await this.db.pool.query(`SELECT * FROM igny8_sites WHERE site_id = $1 AND status = 'active'`, [siteId])).rows[0] as Row | undefined;
+    if (row === undefined) {
+      return undefined;
+    }
+    return { keyId: row.key_id as string, secret: this.cipher.open(siteId, SECRET_FIELD, JSON.parse(row.secret_sealed as string)) };
+  }
+
+  async setStatus(siteId: string, status: SiteStatus): Promise<boolean> {
+    const { rowCount } = await this.db.pool.query('UPDATE igny8_sites SET status = $1, updated_at = $2 WHERE site_id = $3', [status, this.clock(), siteId]);
+    return rowCount === 1;
+  }
+
+  /** A new key id + secret for the site (rotation); the old one stops verifying at once. */
+  async rotateSecret(siteId: string, keyId: string, secret: string): Promise<boolean> {
+    const { rowCount } = await this.db.pool.query('UPDATE igny8_sites SET key_id = $1, secret_sealed = $2, updated_at = $3 WHERE site_id = $4', [
+      keyId,
+      JSON.stringify(this.cipher.seal(siteId, SECRET_FIELD, secret)),
+      this.clock(),
+      siteId,
+    ]);
+    return rowCount === 1;
+  }
+
+  /** Forgets the site with its queue, ledger and values. */
+  async remove(siteId: string): Promise<boolean> {
+    const client = await this.db.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const { rowCount } = await client.query('DELETE FROM igny8_sites WHERE site_id = $1', [siteId]);
+      await client.query('DELETE FROM igny8_sync_jobs WHERE site_id = $1', [siteId]);
+      await client.query('DELETE FROM igny8_kv WHERE site_id = $1', [siteId]);
+      await client.query('COMMIT');
+      if (rowCount === 1) {
+        await this.db.site(siteId).dropQueue();
+      }
+      return rowCount === 1;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+}

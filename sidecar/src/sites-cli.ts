@@ -1,0 +1,77 @@
+/**
+ * `igny8-sidecar sites …`: the operator's commands of a hosted sidecar (issue #16 §2), straight on its PostgreSQL
+ * store (IGNY8_SIDECAR_DATABASE_URL; the credentials key seals the sites' signing secrets). Loaded lazily by cli.ts.
+ *
+ *   sites enroll --url https://site… [--ttl-minutes 60]   a single-use enrolment code for that WordPress URL
+ *   sites list | show ID | disable ID | enable ID | remove ID
+ */
+import { CredentialCipher } from './adapters/credential-cipher.ts';
+import { PgDatabase } from './adapters/pg-store.ts';
+import { SiteRegistry, type SiteRecord } from './adapters/site-registry.ts';
+import type { CliIo } from './cli.ts';
+import { readCredentialsKey } from './config.ts';
+
+export const SITES_HELP = `Usage (hosted sidecar; needs IGNY8_SIDECAR_DATABASE_URL and the credentials key):
+  igny8-sidecar sites enroll --url https://site.example [--ttl-minutes 60]   print a single-use enrolment code
+  igny8-sidecar sites list                                                   every site: id, status, key id, URL
+  igny8-sidecar sites show SITE_ID | disable SITE_ID | enable SITE_ID | remove SITE_ID
+`;
+
+const line = (site: SiteRecord) => `${site.siteId}\t${site.status}\t${site.keyId}\t${site.wpUrl}\n`;
+
+export async function sitesCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const [action, ...rest] = args;
+  const url = io.env.IGNY8_SIDECAR_DATABASE_URL;
+  if (action === undefined || action === '--help') {
+    io.out(SITES_HELP);
+    return action === undefined ? 64 : 0;
+  }
+  const problems: string[] = [];
+  const key = readCredentialsKey(io.env, io.env.SIDECAR_DATA_DIR ?? '.igny8/sidecar', problems);
+  if (url === undefined || url === '' || key === undefined) {
+    io.err(`igny8-sidecar sites: ${[...problems, ...(url ? [] : ['IGNY8_SIDECAR_DATABASE_URL is not set']), ...(key || problems.length ? [] : ['the credentials key is not set (IGNY8_SIDECAR_CREDENTIALS_KEY or _FILE)'])].join('; ')}\n`);
+    return 78;
+  }
+  const db = await PgDatabase.open({ url, poolSize: 2 });
+  try {
+    const registry = new SiteRegistry(db, new CredentialCipher(key));
+    if (action === 'enroll') {
+      const at = rest.indexOf('--url');
+      const siteUrl = at === -1 ? undefined : rest[at + 1];
+      const ttlAt = rest.indexOf('--ttl-minutes');
+      const ttl = ttlAt === -1 ? 60 : Number(rest[ttlAt + 1]);
+      if (siteUrl === undefined || !Number.isFinite(ttl) || ttl <= 0 || ttl > 7 * 24 * 60) {
+        io.err(`igny8-sidecar sites enroll: --url https://site… is required; --ttl-minutes is 1…10080\n`);
+        return 64;
+      }
+      const { code, expiresAt } = await registry.createEnrolment(siteUrl, ttl * 60_000);
+      io.out(`enrolment code for ${siteUrl} (single use, expires ${new Date(expiresAt).toISOString()}):\n${code}\n`);
+      return 0;
+    }
+    if (action === 'list') {
+      for (const site of await registry.list()) {
+        io.out(line(site));
+      }
+      return 0;
+    }
+    const siteId = rest[0];
+    if (siteId === undefined || !['show', 'disable', 'enable', 'remove'].includes(action)) {
+      io.err(`igny8-sidecar sites: unknown or incomplete command\n\n${SITES_HELP}`);
+      return 64;
+    }
+    const found =
+      action === 'show'
+        ? await registry.get(siteId)
+        : action === 'remove'
+          ? await registry.remove(siteId)
+          : await registry.setStatus(siteId, action === 'disable' ? 'disabled' : 'active');
+    if (found === undefined || found === false) {
+      io.err(`igny8-sidecar sites: no site ${siteId}\n`);
+      return 1;
+    }
+    io.out(typeof found === 'object' ? line(found) : `${action}d ${siteId}\n`);
+    return 0;
+  } finally {
+    await db.close();
+  }
+}

@@ -1,0 +1,142 @@
+/** The hosted sites and their enrolment codes (PostgreSQL, started by test/setup/postgres.ts). */
+import { randomBytes, randomUUID } from 'node:crypto';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { CredentialCipher } from '../../src/adapters/credential-cipher.ts';
+import { PgDatabase } from '../../src/adapters/pg-store.ts';
+import { EnrolmentRefused, SiteRegistry } from '../../src/adapters/site-registry.ts';
+import { runCli } from '../../src/cli.ts';
+import { startPostgres } from '../setup/postgres.ts';
+
+let database: PgDatabase | undefined;
+let stopPostgres = () => {};
+const clock = { now: 1_000_000 };
+let registry: SiteRegistry;
+let pgUrl = '';
+const operatorKey = randomBytes(32);
+
+beforeAll(async () => {
+  const pg = startPostgres();
+  stopPostgres = pg.stop;
+  pgUrl = pg.url;
+  database = await PgDatabase.open({ url: pg.url });
+  registry = new SiteRegistry(database, new CredentialCipher(operatorKey), () => clock.now);
+}, 600_000);
+afterAll(async () => {
+  await database?.close();
+  stopPostgres();
+});
+
+const site = (url: string) => ({ siteId: `s-${randomUUID()}`, wpUrl: url, keyId: 'k1', secret: randomBytes(32).toString('base64url') });
+const refusal = (promise: Promise<unknown>) =>
+  promise.then(
+    () => 'accepted',
+    (error: unknown) => (error instanceof EnrolmentRefused ? error.reason : `threw ${String(error)}`),
+  );
+
+describe('SiteRegistry: enrolment', () => {
+  it('a code enrols its site once; the secret it registered verifies, nothing else is stored in clear', async () => {
+    const url = `https://a-${randomUUID()}.test/`;
+    const { code } = await registry.createEnrolment(url, 15 * 60_000);
+    const a = site(url);
+    expect(await registry.redeem(code, a)).toMatchObject({ siteId: a.siteId, status: 'active', keyId: 'k1' });
+    expect(await registry.signingKey(a.siteId)).toEqual({ keyId: 'k1', secret: a.secret });
+    const stored = await (database as PgDatabase).pool.query('SELECT * FROM igny8_sites WHERE site_id = $1', [a.siteId]);
+    expect(JSON.stringify(stored.rows)).not.toContain(a.secret);
+    const codes = await (database as PgDatabase).pool.query('SELECT * FROM igny8_enrolment_codes WHERE used_by_site = $1', [a.siteId]);
+    expect(JSON.stringify(codes.rows)).not.toContain(code);
+    expect(await refusal(registry.redeem(code, site(url)))).toBe('used');
+    expect(await refusal(registry.redeem(code, a))).toBe('used');
+  });
+
+  it('expires; is refused for another URL and for an unknown code; a second code cannot take an enrolled site id', async () => {
+    const url = `https://b-${randomUUID()}.test`;
+    const short = await registry.createEnrolment(url, 60_000);
+    clock.now += 60_000;
+    expect(await refusal(registry.redeem(short.code, site(url)))).toBe('expired');
+    const other = await registry.createEnrolment(url, 60_000);
+    expect(await refusal(registry.redeem(other.code, site('https://evil.test')))).toBe('url_mismatch');
+    expect(await refusal(registry.redeem('not-a-code', site(url)))).toBe('unknown_code');
+    const first = site(url);
+    expect(await refusal(registry.redeem(other.code, first))).toBe('accepted');
+    const again = await registry.createEnrolment(url, 60_000);
+    expect(await refusal(registry.redeem(again.code, { ...site(url), siteId: first.siteId }))).toBe('site_exists');
+    expect(await registry.signingKey(first.siteId)).toMatchObject({ secret: first.secret });
+  });
+
+  it('two sites racing for one code: exactly one enrols', async () => {
+    const url = `https://c-${randomUUID()}.test`;
+    const { code } = await registry.createEnrolment(url, 60_000);
+    const results = await Promise.all([refusal(registry.redeem(code, site(url))), refusal(registry.redeem(code, site(url)))]);
+    expect(results.sort()).toEqual(['accepted', 'used']);
+  });
+});
+
+describe('SiteRegistry: operator actions', () => {
+  it('disable stops the key verifying; rotation replaces it; remove forgets the site with its queue and values', async () => {
+    const url = `https://d-${randomUUID()}.test`;
+    const s = site(url);
+    await registry.redeem((await registry.createEnrolment(url, 60_000)).code, s);
+    expect((await registry.list()).map((r) => r.siteId)).toContain(s.siteId);
+    expect(await registry.setStatus(s.siteId, 'disabled')).toBe(true);
+    expect(await registry.signingKey(s.siteId)).toBeUndefined();
+    await registry.setStatus(s.siteId, 'active');
+    expect(await registry.rotateSecret(s.siteId, 'k2', 'new-secret')).toBe(true);
+    expect(await registry.signingKey(s.siteId)).toEqual({ keyId: 'k2', secret: 'new-secret' });
+    const store = (database as PgDatabase).site(s.siteId);
+    await store.setValue('settings', '{}');
+    await store.record({ post_id: 1, seq: '1', wordpress_status: 'publish', post_url: null, post_type: 'post', title: 'T', content_id: 1, task_id: null, keyword_ids: [] });
+    expect(await registry.remove(s.siteId)).toBe(true);
+    expect(await registry.get(s.siteId)).toBeUndefined();
+    expect(await store.getValue('settings')).toBeUndefined();
+    expect(await store.get(1)).toBeUndefined();
+    expect(await registry.remove(s.siteId)).toBe(false);
+  });
+
+  it("a sealed secret copied into another site's row does not open", async () => {
+    const url = `https://e-${randomUUID()}.test`;
+    const a = site(url);
+    const b = site(url);
+    await registry.redeem((await registry.createEnrolment(url, 60_000)).code, a);
+    await registry.redeem((await registry.createEnrolment(url, 60_000)).code, b);
+    const pool = (database as PgDatabase).pool;
+    await pool.query('UPDATE igny8_sites SET secret_sealed = (SELECT secret_sealed FROM igny8_sites WHERE site_id = $1) WHERE site_id = $2', [a.siteId, b.siteId]);
+    await expect(registry.signingKey(b.siteId)).rejects.toThrow();
+  });
+});
+
+describe('igny8-sidecar sites (the operator CLI)', () => {
+  const cli = async (...argv: string[]) => {
+    let out = '';
+    let err = '';
+    const env = { IGNY8_SIDECAR_DATABASE_URL: pgUrl, IGNY8_SIDECAR_CREDENTIALS_KEY: operatorKey.toString('base64url') };
+    const code = await runCli(argv, { out: (t) => void (out += t), err: (t) => void (err += t), env, fetch });
+    return { code, out, err };
+  };
+
+  it('enroll prints a code the shim can redeem once; list, show, disable, enable and remove act on the site', async () => {
+    const url = `https://f-${randomUUID()}.test`;
+    const enrolled = await cli('sites', 'enroll', '--url', url, '--ttl-minutes', '5');
+    expect(enrolled.code).toBe(0);
+    const code = enrolled.out.trim().split('\n').at(-1) as string;
+    const real = new SiteRegistry(database as PgDatabase, new CredentialCipher(operatorKey));
+    const s = site(url);
+    await real.redeem(code, s);
+    expect(await refusal(real.redeem(code, site(url)))).toBe('used');
+    expect((await cli('sites', 'list')).out).toContain(`${s.siteId}\tactive\tk1\t${url}`);
+    expect((await cli('sites', 'disable', s.siteId)).out).toBe(`disabled ${s.siteId}\n`);
+    expect((await cli('sites', 'show', s.siteId)).out).toContain(`${s.siteId}\tdisabled`);
+    expect((await cli('sites', 'enable', s.siteId)).code).toBe(0);
+    expect((await cli('sites', 'remove', s.siteId)).code).toBe(0);
+    expect(await cli('sites', 'show', s.siteId)).toMatchObject({ code: 1, err: `igny8-sidecar sites: no site ${s.siteId}\n` });
+  });
+
+  it('refuses without the database URL or the key, and without --url', async () => {
+    let err = '';
+    const code = await runCli(['sites', 'list'], { out: () => undefined, err: (t) => void (err += t), env: {}, fetch });
+    expect(code).toBe(78);
+    expect(err).toContain('IGNY8_SIDECAR_DATABASE_URL is not set');
+    expect((await cli('sites', 'enroll')).code).toBe(64);
+  });
+});
