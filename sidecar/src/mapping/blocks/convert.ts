@@ -324,11 +324,23 @@ class Converter {
     return delimitBlock('core/preformatted', {}, `<pre class="wp-block-preformatted">${html(children(pre))}</pre>`);
   }
 
-  private embed(url: string, provider: EmbedProvider): string {
+  private embed(sentUrl: string, provider: EmbedProvider): string {
+    const url = twitterHost(sentUrl);
     const attributes: BlockAttributes = { url, type: provider.type, providerNameSlug: provider.slug, responsive: true };
     const cls = `wp-block-embed is-type-${provider.type} is-provider-${provider.slug} wp-block-embed-${provider.slug}`;
     return delimitBlock('core/embed', attributes, `<figure class="${cls}"><div class="wp-block-embed__wrapper">\n${escapeAttribute(url)}\n</div></figure>`);
   }
+}
+
+/**
+ * core's oEmbed knows X posts only as twitter.com (6.1–6.6), and the 6.6 editor rewrites an x.com embed it cannot
+ * preview to twitter.com, which leaves the post modified on open. Store the URL the way both end up.
+ */
+function twitterHost(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.hostname !== 'x.com' && parsed.hostname !== 'www.x.com') return url;
+  parsed.hostname = 'twitter.com';
+  return parsed.toString();
 }
 
 function brElement(): Element {
