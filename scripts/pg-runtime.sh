@@ -52,6 +52,8 @@ ready() { "$BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -d igny8 -U igny8 >/de
 start() {
   deps
   mkdir -p "$STATE"
+  # Two starts of one instance at once (parallel test runs): the second waits, then finds the server ready.
+  exec 9>"${TMPDIR:-/tmp}/igny8-pg-$PG_PORT.lock"; flock -w 120 9 || die "another start of port $PG_PORT holds its lock"
   if [ ! -s "$DATA/PG_VERSION" ]; then
     rm -rf "$DATA"; mkdir -p "$DATA" "$SOCK"
     [ -s "$PWFILE" ] || head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$PWFILE"

@@ -6,6 +6,8 @@ export default defineConfig({
     environment: 'node',
     // Every test file starts with outbound network blocked except loopback.
     setupFiles: ['test/setup/block-network.ts'],
+    // The PostgreSQL store's tests (test/adapters/queue-store, site-registry) share one private server.
+    globalSetup: ['test/setup/postgres.ts'],
     restoreMocks: true,
   },
 });

@@ -8,27 +8,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 
 import { migrate, PG_MIGRATIONS, PgDatabase } from '../../src/adapters/pg-store.ts';
 import type { QueueStore } from '../../src/adapters/queue-store.ts';
 import { SyncStore } from '../../src/adapters/sync-store.ts';
 import type { SyncSnapshot } from '../../src/sync/snapshot.ts';
-import { startPostgres } from '../setup/postgres.ts';
 
 let pgUrl = '';
-let stopPostgres = () => {};
 let database: PgDatabase | undefined;
 const dirs: string[] = [];
 const sqliteStores: SyncStore[] = [];
 
 beforeAll(async () => {
-  ({ url: pgUrl, stop: stopPostgres } = startPostgres());
+  pgUrl = inject('pgUrl');
   database = await PgDatabase.open({ url: pgUrl });
-}, 600_000);
+});
 afterAll(async () => {
   await database?.close();
-  stopPostgres();
 });
 afterEach(() => {
   for (const store of sqliteStores.splice(0)) {

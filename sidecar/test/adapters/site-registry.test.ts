@@ -1,31 +1,26 @@
 /** The hosted sites and their enrolment codes (PostgreSQL, started by test/setup/postgres.ts). */
 import { randomBytes, randomUUID } from 'node:crypto';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 import { CredentialCipher } from '../../src/adapters/credential-cipher.ts';
 import { PgDatabase } from '../../src/adapters/pg-store.ts';
 import { EnrolmentRefused, SiteRegistry } from '../../src/adapters/site-registry.ts';
 import { runCli } from '../../src/cli.ts';
-import { startPostgres } from '../setup/postgres.ts';
 
 let database: PgDatabase | undefined;
-let stopPostgres = () => {};
 const clock = { now: 1_000_000 };
 let registry: SiteRegistry;
 let pgUrl = '';
 const operatorKey = randomBytes(32);
 
 beforeAll(async () => {
-  const pg = startPostgres();
-  stopPostgres = pg.stop;
-  pgUrl = pg.url;
-  database = await PgDatabase.open({ url: pg.url });
+  pgUrl = inject('pgUrl');
+  database = await PgDatabase.open({ url: pgUrl });
   registry = new SiteRegistry(database, new CredentialCipher(operatorKey), () => clock.now);
-}, 600_000);
+});
 afterAll(async () => {
   await database?.close();
-  stopPostgres();
 });
 
 const site = (url: string) => ({ siteId: `s-${randomUUID()}`, wpUrl: url, keyId: 'k1', secret: randomBytes(32).toString('base64url') });
