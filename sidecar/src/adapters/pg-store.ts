@@ -186,6 +186,28 @@ export class PgDatabase {
     }
   }
 
+  /**
+   * Singleton work across replicas (reconciler pass, scheduled structure push, retention purge): runs `work` only if
+   * no other process holds the advisory lock of `name` right now, else resolves to `{ ran: false }` at once. The lock is
+   * a session lock on one dedicated connection, so a replica that dies mid-work releases it with its connection.
+   */
+  async runExclusive<T>(name: string, work: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
+    const client = await this.pool.connect();
+    try {
+      const { rows } = await client.query('SELECT pg_try_advisory_lock(hashtext($1)) AS got', [`igny8-singleton|${name}`]);
+      if (rows[0]?.got !== true) {
+        return { ran: false };
+      }
+      try {
+        return { ran: true, value: await work() };
+      } finally {
+        await client.query('SELECT pg_advisory_unlock(hashtext($1))', [`igny8-singleton|${name}`]);
+      }
+    } finally {
+      client.release();
+    }
+  }
+
   site(siteId: string, clock: () => number = Date.now): PgSyncStore {
     return new PgSyncStore(this, siteId, clock);
   }

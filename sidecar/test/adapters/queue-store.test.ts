@@ -13,6 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import { migrate, PG_MIGRATIONS, PgDatabase } from '../../src/adapters/pg-store.ts';
 import type { QueueStore } from '../../src/adapters/queue-store.ts';
 import { SyncStore } from '../../src/adapters/sync-store.ts';
+import { FairClaimer } from '../../src/sync/fair-claim.ts';
 import type { SyncSnapshot } from '../../src/sync/snapshot.ts';
 
 let pgUrl = '';
@@ -276,6 +277,48 @@ describe('QueueStore (postgres): many sites, many replicas', () => {
       await Promise.all(pools.map((pool) => pool.end()));
       await admin.query(`DROP SCHEMA ${schema} CASCADE`);
       await admin.end();
+    }
+  });
+});
+
+describe('QueueStore (postgres): fairness and singleton work', () => {
+  it('a quiet site is served within one round while a noisy site holds 300 pending jobs', async () => {
+    const db = database as PgDatabase;
+    const noisy = db.site(`noisy-${randomUUID()}`);
+    const quiet = db.site(`quiet-${randomUUID()}`);
+    for (let id = 1; id <= 300; id++) {
+      await noisy.record(snap(id, '1'));
+    }
+    const claimer = new FairClaimer();
+    const sites = [
+      { siteId: 'noisy', store: noisy },
+      { siteId: 'quiet', store: quiet },
+    ];
+    const first = await claimer.claim(sites, 60_000);
+    expect(first?.siteId).toBe('noisy');
+    await quiet.record(snap(1, '1'));
+    expect((await claimer.claim(sites, 60_000))?.siteId).toBe('quiet');
+    expect((await claimer.claim(sites, 60_000))?.siteId).toBe('noisy');
+    expect((await claimer.claim(sites, 60_000))?.siteId).toBe('noisy'); // the quiet site has nothing left
+  });
+
+  it('singleton work runs once across processes; a second runs it after the first ends', async () => {
+    const other = await PgDatabase.open({ url: pgUrl });
+    try {
+      let release = () => {};
+      const holding = new Promise<void>((resolve) => (release = resolve));
+      let runs = 0;
+      const first = (database as PgDatabase).runExclusive('reconcile', async () => {
+        runs++;
+        await holding;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await other.runExclusive('reconcile', async () => runs++)).toEqual({ ran: false });
+      release();
+      expect(await first).toMatchObject({ ran: true });
+      expect(await other.runExclusive('reconcile', async () => ++runs)).toEqual({ ran: true, value: 2 });
+    } finally {
+      await other.close();
     }
   });
 });
