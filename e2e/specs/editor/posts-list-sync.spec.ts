@@ -23,9 +23,10 @@ async function postsInEachState( tag: string ): Promise< Record< State, number >
 	for ( const state of [ 'synced', 'pending', 'failed', 'dead', 'never' ] as State[] ) {
 		ids[ state ] = await publishSample( freshContentId(), { title: `${ tag } ${ state }` } );
 	}
-	// The states as the sidecar's write-backs and the change recorder leave them in post meta.
+	// The states as the sidecar's write-backs and the change recorder leave them in post meta. Pending: a change
+	// held by manual sync mode (a bare marker would be picked up and delivered by the sidecar's reconciler).
 	wpEval( `
-		update_post_meta( ${ ids.pending }, '_igny8_sync_pending', '99' );
+		update_post_meta( ${ ids.pending }, '_igny8_sync_state', 'pending_manual' );
 		update_post_meta( ${ ids.failed }, '_igny8_sync_state', 'failed' );
 		update_post_meta( ${ ids.failed }, '_igny8_sync_error', 'IGNY8 task refused (HTTP 422)' );
 		update_post_meta( ${ ids.dead }, '_igny8_sync_state', 'dead' );

@@ -42,6 +42,23 @@ export function igny8StatusFor( wordpressStatus: string ): string {
 	);
 }
 
+export type StatusMapDirection = 'igny8_to_wp' | 'wp_to_igny8';
+
+/** The contract's status maps (the defaults the settings' overrides go on top of) and what each side accepts. */
+export const STATUS_MAP_DEFAULTS: Readonly<
+	Record< StatusMapDirection, Readonly< Record< string, string > > >
+> = {
+	igny8_to_wp: contract.status_maps.igny8_to_wp,
+	wp_to_igny8: contract.status_maps.wp_to_igny8,
+};
+export const WP_STATUSES: readonly string[] = contract.status_maps.wp_statuses;
+export const IGNY8_STATUSES: readonly string[] = [
+	...new Set( [
+		...Object.keys( contract.status_maps.igny8_to_wp ),
+		...Object.values( contract.status_maps.wp_to_igny8 ),
+	] ),
+];
+
 export const routes = {
 	editorSync: ( postId: number ) =>
 		`/${ REST_NAMESPACE }/editor/posts/${ postId }/sync`,

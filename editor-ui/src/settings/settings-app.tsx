@@ -27,6 +27,7 @@ import {
 } from '../common/contract';
 import { SettingsNotices } from './settings-notices';
 import { SidecarCard } from './sidecar-card';
+import { StatusMapCard } from './status-map-card';
 import type {
 	AuthorOption,
 	ContentFormat,
@@ -677,6 +678,16 @@ export function SettingsApp() {
 					</Button>
 				</div>
 			</form>
+		);
+		body = (
+			<>
+				{ body }
+				{ /* Its own save: a form inside the settings form is not allowed, and the maps are saved apart. */ }
+				<StatusMapCard
+					saved={ saved }
+					onSave={ refreshConnectionState }
+				/>
+			</>
 		);
 	}
 

@@ -34,6 +34,9 @@ export interface SettingsReply extends EditableSettings {
 	token_present: boolean;
 	connection: ConnectionInfo | null;
 	fingerprints: { shim: string | null; sidecar: string | null } | null;
+	/** The saved overrides of the contract's status maps (missing on an older sidecar). */
+	status_map_igny8_to_wp?: Record< string, string >;
+	status_map_wp_to_igny8?: Record< string, string >;
 }
 
 /** Entered in the form, sent once with the save, then forgotten: never read back from the server. */

@@ -11,6 +11,7 @@ import { z } from 'zod';
 
 import { isLoopbackHost } from '../config.ts';
 import { contract } from '../contract/contract.ts';
+import { statusMapProblem } from '../mapping/status-map.ts';
 import { AppError } from '../contract/errors.ts';
 import { opFailure, type ShimContext } from '../protocol/messages.ts';
 import { execute, respond, type RouteHandler } from '../protocol/conversation.ts';
@@ -84,6 +85,10 @@ export function checkBaseUrl(value: string): string {
 }
 
 const str = (value: unknown, fallback = ''): string => (typeof value === 'string' ? value : fallback);
+const stringMap = (value: unknown): Record<string, string> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'))
+    : {};
 
 export function settingsView(
   settings: Record<string, unknown>,
@@ -104,6 +109,9 @@ export function settingsView(
     default_author: typeof settings.igny8_default_author === 'number' ? settings.igny8_default_author : 0,
     sync_mode: str(settings.igny8_sync_mode, 'auto'),
     content_format: str(settings.igny8_content_format, 'blocks'),
+    // The overrides as saved; the active maps are the contract's defaults with these on top (mapping/status-map.ts).
+    status_map_igny8_to_wp: stringMap(settings.igny8_status_map_igny8_to_wp),
+    status_map_wp_to_igny8: stringMap(settings.igny8_status_map_wp_to_igny8),
     site_id: str(settings.igny8_site_id),
     api_key_present: apiKeyPresent,
     webhook_key_present: credentials.webhook_key_present,
@@ -141,6 +149,13 @@ export function createSettingsRoutes(port: SettingsPort): RouteHandler[] {
       for (const field of Object.keys(OPTION_OF) as OptionField[]) {
         if (input[field] !== undefined) {
           options[OPTION_OF[field]] = input[field];
+        }
+      }
+      for (const direction of ['igny8_to_wp', 'wp_to_igny8'] as const) {
+        const overrides = input[`status_map_${direction}`];
+        const problem = overrides === undefined ? undefined : statusMapProblem(direction, overrides);
+        if (problem !== undefined) {
+          fail(`status_map_${direction}`, problem);
         }
       }
       const oldBaseUrl = str(ctx.settings.igny8_api_base_url);

@@ -41,3 +41,26 @@ export function igny8ToWp(map: StatusMap, igny8Status: string): string {
 export function wpToIgny8(map: StatusMap, wpStatus: string): string {
   return map.wpToIgny8[wpStatus] ?? contract.status_maps.wp_to_igny8_default;
 }
+
+/** IGNY8 statuses the maps know: the IGNY8 → WordPress keys and the WordPress → IGNY8 results. */
+export const IGNY8_STATUSES: readonly string[] = [
+  ...new Set([...Object.keys(contract.status_maps.igny8_to_wp), ...Object.values(contract.status_maps.wp_to_igny8)]),
+];
+
+/**
+ * Why an override of the settings screen cannot be saved, or undefined: each direction keeps the contract's keys,
+ * IGNY8 → WordPress may only produce statuses WordPress receives, WordPress → IGNY8 only statuses IGNY8 knows.
+ */
+export function statusMapProblem(direction: 'igny8_to_wp' | 'wp_to_igny8', overrides: Record<string, string>): string | undefined {
+  const keys = Object.keys(contract.status_maps[direction]);
+  const values = direction === 'igny8_to_wp' ? contract.status_maps.wp_statuses : IGNY8_STATUSES;
+  for (const [key, value] of Object.entries(overrides)) {
+    if (!keys.includes(key)) {
+      return `"${key}" is not a status this map has (${keys.join(', ')}).`;
+    }
+    if (!values.includes(value)) {
+      return `"${key}" cannot map to "${value}": choose one of ${values.join(', ')}.`;
+    }
+  }
+  return undefined;
+}
