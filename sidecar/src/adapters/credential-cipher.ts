@@ -1,7 +1,8 @@
 /**
- * IGNY8 credentials at rest (SPEC §9): AES-256-GCM, a fresh 96-bit IV per value, AAD `site|field|version`, and the
- * key id stored next to the ciphertext. The AAD binds a ciphertext to its site and field, so a value copied into
- * another field or another site's row does not decrypt; the key id tells a wrong key apart from tampering.
+ * IGNY8 credentials at rest (SPEC §9): AES-256-GCM, a fresh 96-bit IV per value, AAD `site|field|version|url`, and
+ * the key id and the IGNY8 base URL stored next to the ciphertext. The AAD binds a ciphertext to its site, its field
+ * and the base URL it was entered for (issue #12 item 4), so a value copied into another field or another site's row
+ * does not decrypt, and a rewritten `url` does not either; the key id tells a wrong key apart from tampering.
  *
  * What this protects: a leaked copy of the store file (backups, a stolen disk image). What it does not: a
  * compromised host, where the key (env var or 0600 file outside the data folder) is as readable as the store.
@@ -10,12 +11,14 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 
 import { z } from 'zod';
 
-export const CREDENTIAL_FORMAT_VERSION = 1;
+export const CREDENTIAL_FORMAT_VERSION = 2;
 export const CREDENTIAL_KEY_BYTES = 32;
 
 export const SealedCredential = z.object({
   v: z.literal(CREDENTIAL_FORMAT_VERSION),
   kid: z.string().regex(/^[0-9a-f]{16}$/),
+  /** The IGNY8 base URL the value was entered for (normalized, see `credentialBaseUrl`). */
+  url: z.string().max(2048),
   iv: z.string().regex(/^[A-Za-z0-9_-]{16}$/),
   ct: z.string().regex(/^[A-Za-z0-9_-]*$/),
   tag: z.string().regex(/^[A-Za-z0-9_-]{22}$/),
@@ -37,8 +40,24 @@ export function credentialKeyId(key: Uint8Array): string {
   return createHash('sha256').update('igny8-credentials|').update(key).digest('hex').slice(0, 16);
 }
 
-function aad(site: string, field: string, version: number): Buffer {
-  return Buffer.from(`${site}|${field}|${version}`, 'utf8');
+function aad(site: string, field: string, version: number, url: string): Buffer {
+  return Buffer.from(`${site}|${field}|${version}|${url}`, 'utf8');
+}
+
+/**
+ * The form of a base URL that credentials are bound to: scheme, host, port and path without trailing slashes
+ * (`https://IGNY8.example/` and `https://igny8.example` are the same binding). Undefined for an unparsable URL.
+ */
+export function credentialBaseUrl(baseUrl: string | undefined): string | undefined {
+  if (baseUrl === undefined) {
+    return undefined;
+  }
+  try {
+    const url = new URL(baseUrl.trim());
+    return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
+  } catch {
+    return undefined;
+  }
 }
 
 export class CredentialCipher {
@@ -53,20 +72,29 @@ export class CredentialCipher {
     this.kid = credentialKeyId(key);
   }
 
-  seal(site: string, field: string, plaintext: string): SealedCredential {
+  /** Seals `plaintext` for `site`'s `field`, bound to the base URL `url` (normalized with `credentialBaseUrl`). */
+  seal(site: string, field: string, plaintext: string, url: string): SealedCredential {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
-    cipher.setAAD(aad(site, field, CREDENTIAL_FORMAT_VERSION));
+    cipher.setAAD(aad(site, field, CREDENTIAL_FORMAT_VERSION, url));
     const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     return {
       v: CREDENTIAL_FORMAT_VERSION,
       kid: this.kid,
+      url,
       iv: iv.toString('base64url'),
       ct: ct.toString('base64url'),
       tag: cipher.getAuthTag().toString('base64url'),
     };
   }
 
+  /** The base URL a sealed value claims to be bound to (unauthenticated until `open` succeeds). */
+  static boundUrl(sealed: unknown): string | undefined {
+    const parsed = SealedCredential.safeParse(sealed);
+    return parsed.success ? parsed.data.url : undefined;
+  }
+
+  /** Opens a sealed value; the `url` it carries is authenticated by the AAD. */
   open(site: string, field: string, sealed: unknown): string {
     const parsed = SealedCredential.safeParse(sealed);
     if (!parsed.success) {
@@ -78,11 +106,11 @@ export class CredentialCipher {
     }
     try {
       const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(value.iv, 'base64url'));
-      decipher.setAAD(aad(site, field, value.v));
+      decipher.setAAD(aad(site, field, value.v, value.url));
       decipher.setAuthTag(Buffer.from(value.tag, 'base64url'));
       return Buffer.concat([decipher.update(Buffer.from(value.ct, 'base64url')), decipher.final()]).toString('utf8');
     } catch {
-      throw new CredentialDecryptError('tampered', `stored ${field} does not authenticate for this site and field`);
+      throw new CredentialDecryptError('tampered', `stored ${field} does not authenticate for this site, field and base URL`);
     }
   }
 }

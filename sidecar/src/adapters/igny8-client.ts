@@ -71,6 +71,8 @@ export interface Igny8Credentials {
   email?: string | undefined;
   password?: string | undefined;
   apiKey?: string | undefined;
+  /** Set when the stored credentials were entered for another base URL (credential-vault.ts): nothing is sent. */
+  boundTo?: string | undefined;
 }
 
 export type ConnectionStateName = 'connected' | 'disconnected' | 'error' | 'reauth_required';
@@ -320,6 +322,7 @@ export class Igny8Client {
 
   /** Runs `request` with a fresh access token; on 401 renews once and retries once. */
   private async withAccess(baseUrl: string, credentials: Igny8Credentials, request: (token: string) => Promise<RawResponse>): Promise<RawResponse> {
+    this.checkBinding(credentials);
     const token = await this.accessToken(baseUrl, credentials);
     const first = await request(token);
     if (first.status !== 401) {
@@ -398,6 +401,7 @@ export class Igny8Client {
   }
 
   private async login(baseUrl: string, credentials: Igny8Credentials): Promise<string> {
+    this.checkBinding(credentials);
     if (credentials.email === undefined || credentials.password === undefined) {
       this.report('reauth_required', 'No IGNY8 email and password are saved.');
       throw new Igny8Error('auth', 'reauth_required', 'No IGNY8 email and password are saved: enter them in Settings → IGNY8.');
@@ -424,7 +428,21 @@ export class Igny8Client {
     }
   }
 
+  /**
+   * Credentials entered for another IGNY8 base URL are never sent to this one (issue #12 item 4): the site's base URL
+   * was changed outside the settings screen (`wp option update`, another plugin), so an admin must confirm it.
+   */
+  private checkBinding(credentials: Igny8Credentials): void {
+    if (credentials.boundTo === undefined) {
+      return;
+    }
+    const message = `The IGNY8 credentials were entered for ${credentials.boundTo}, but the site's IGNY8 API base URL is now another one; nothing was sent. Enter the credentials again in Settings → IGNY8 to use the new URL, or restore the old one.`;
+    this.report('reauth_required', message);
+    throw new Igny8Error('auth', 'reauth_required', message);
+  }
+
   private requireApiKey(credentials: Igny8Credentials): string {
+    this.checkBinding(credentials);
     if (credentials.apiKey === undefined || credentials.apiKey === '') {
       this.report('reauth_required', 'No IGNY8 API key is saved for the webhook target.');
       throw new Igny8Error('auth', 'reauth_required', 'No IGNY8 API key is saved for the webhook target: enter it in Settings → IGNY8.');

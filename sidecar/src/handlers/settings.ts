@@ -203,6 +203,11 @@ export function createSettingsRoutes(port: SettingsPort): RouteHandler[] {
         secrets.baseUrlChanged = true;
       }
       const storesSecrets = secrets.email !== undefined || secrets.password !== undefined || secrets.api_key !== undefined;
+      const resultingBaseUrl = input.api_base_url === undefined ? oldBaseUrl : (input.api_base_url ?? '');
+      if (storesSecrets && secrets.clear !== true && resultingBaseUrl === '') {
+        // Credentials are bound to the base URL they are entered for (issue #12 item 4).
+        fail('api_base_url', 'Enter the IGNY8 API base URL these credentials are for.');
+      }
       if (storesSecrets && !port.credentials().credentials_storable) {
         throw new AppError('CREDENTIALS_KEY_MISSING', 'The sidecar has no credentials key (IGNY8_SIDECAR_CREDENTIALS_KEY or _FILE), so it cannot store IGNY8 credentials.');
       }

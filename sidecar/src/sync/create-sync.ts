@@ -54,8 +54,9 @@ export function createSync(options: CreateSyncOptions): SyncRuntime {
     const vault = new CredentialVault(
       store,
       cipher,
-      { email: config.sync.email, password: config.sync.password, apiKey: config.sync.apiKey },
+      { email: config.sync.email, password: config.sync.password, apiKey: config.sync.apiKey, baseUrl: config.sync.apiBaseUrl },
       () => site.sid(),
+      () => site.baseUrl(),
       logger,
     );
     const client = new Igny8Client({

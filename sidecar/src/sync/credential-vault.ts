@@ -4,10 +4,15 @@
  * field (credential-cipher.ts) in the store's key/value table. Without a configured key nothing is written to
  * disk: tokens then live in memory only, and saving credentials is refused.
  *
+ * Every value is bound to the IGNY8 base URL it was entered for (issue #12 item 4): sealed with that URL in the
+ * AEAD's associated data, kept in memory with it. When the site's base URL is another one (a rewritten option, an
+ * arbitrary-option bug in some plugin), the vault hands out nothing and `credentials().boundTo` names the URL the
+ * stored values belong to: the IGNY8 client then sends nothing and asks for the credentials again.
+ *
  * Development: credentials from the environment (IGNY8_EMAIL, IGNY8_PASSWORD, IGNY8_API_KEY) are used while the
- * vault has none of its own; they are never written to the store.
+ * vault has none of its own, bound to IGNY8_API_BASE_URL; they are never written to the store.
  */
-import { CredentialDecryptError, type CredentialCipher } from '../adapters/credential-cipher.ts';
+import { CredentialCipher, CredentialDecryptError, credentialBaseUrl } from '../adapters/credential-cipher.ts';
 import type { Igny8Credentials, StoredTokens, TokenStore } from '../adapters/igny8-client.ts';
 import type { SyncStore } from '../adapters/sync-store.ts';
 import type { Logger } from '../logger.ts';
@@ -18,24 +23,46 @@ export interface EnvCredentials {
   email?: string | undefined;
   password?: string | undefined;
   apiKey?: string | undefined;
+  /** The base URL the environment's credentials are for (IGNY8_API_BASE_URL); without it they are never used. */
+  baseUrl?: string | undefined;
 }
 
 const RELOGIN_KEY = 'relogin';
 
+/** A value kept in memory (no credentials key: tokens only), with the base URL it is bound to. */
+interface MemoryValue {
+  url: string;
+  value: string;
+}
+
 export class CredentialVault {
-  private readonly memory = new Map<string, string>();
+  private readonly memory = new Map<string, MemoryValue>();
   private readonly store: SyncStore;
   private readonly cipher: CredentialCipher | undefined;
   private readonly env: EnvCredentials;
   private readonly site: () => string | undefined;
+  private readonly baseUrl: () => string | undefined;
   private readonly logger: Logger;
 
-  constructor(store: SyncStore, cipher: CredentialCipher | undefined, env: EnvCredentials, site: () => string | undefined, logger: Logger) {
+  constructor(
+    store: SyncStore,
+    cipher: CredentialCipher | undefined,
+    env: EnvCredentials,
+    site: () => string | undefined,
+    baseUrl: () => string | undefined,
+    logger: Logger,
+  ) {
     this.store = store;
     this.cipher = cipher;
     this.env = env;
     this.site = site;
+    this.baseUrl = baseUrl;
     this.logger = logger;
+  }
+
+  /** The binding the site's current base URL asks for ('' when there is none: nothing is bound to it). */
+  private currentUrl(): string {
+    return credentialBaseUrl(this.baseUrl()) ?? '';
   }
 
   /** Whether secrets can be stored at rest (a credentials key is configured). */
@@ -51,13 +78,22 @@ export class CredentialVault {
     return `credential:${this.site() ?? '-'}:${field}`;
   }
 
-  private stored(field: CredentialField): string | undefined {
+  /** The base URL a stored value is bound to, whether or not it is the current one. */
+  private storedUrl(field: CredentialField): string | undefined {
     const slot = this.slot(field);
+    return this.cipher === undefined ? this.memory.get(slot)?.url : CredentialCipher.boundUrl(this.store.getJson<unknown>(slot));
+  }
+
+  /** A stored value, only when it is bound to the current base URL (or to any, for `rebind`). */
+  private stored(field: CredentialField, anyUrl = false): string | undefined {
+    const slot = this.slot(field);
+    const url = this.currentUrl();
     if (this.cipher === undefined) {
-      return this.memory.get(slot);
+      const kept = this.memory.get(slot);
+      return kept !== undefined && ((kept.url === url && url !== '') || anyUrl) ? kept.value : undefined;
     }
     const sealed = this.store.getJson<unknown>(slot);
-    if (sealed === undefined) {
+    if (sealed === undefined || (!anyUrl && (url === '' || CredentialCipher.boundUrl(sealed) !== url))) {
       return undefined;
     }
     try {
@@ -74,6 +110,9 @@ export class CredentialVault {
     if (value !== undefined) {
       return value;
     }
+    if (this.env.baseUrl === undefined || credentialBaseUrl(this.env.baseUrl) !== this.currentUrl()) {
+      return undefined;
+    }
     switch (field) {
       case 'email':
         return this.env.email;
@@ -86,7 +125,10 @@ export class CredentialVault {
     }
   }
 
-  /** Seals and stores one field; undefined deletes it. Tokens are kept in memory when there is no key. */
+  /**
+   * Seals and stores one field, bound to the current base URL; undefined deletes it. Tokens are kept in memory when
+   * there is no key. Without a base URL there is nothing to bind a value to, and it is refused.
+   */
   set(field: CredentialField, value: string | undefined): void {
     const slot = this.slot(field);
     if (value === undefined || value === '') {
@@ -94,22 +136,54 @@ export class CredentialVault {
       this.memory.delete(slot);
       return;
     }
+    const url = this.currentUrl();
+    if (url === '') {
+      throw new Error('IGNY8 credentials need the IGNY8 API base URL they are for: enter it first');
+    }
     if (this.cipher === undefined) {
       if (field === 'access_token' || field === 'refresh_token') {
-        this.memory.set(slot, value);
+        this.memory.set(slot, { url, value });
         return;
       }
       throw new Error('no credentials key is configured (IGNY8_SIDECAR_CREDENTIALS_KEY or IGNY8_SIDECAR_CREDENTIALS_KEY_FILE)');
     }
-    this.store.setJson(slot, this.cipher.seal(this.site() ?? '-', field, value));
+    this.store.setJson(slot, this.cipher.seal(this.site() ?? '-', field, value, url));
+  }
+
+  /**
+   * Binds a stored value to the current base URL. Only the sidecar's own settings handler calls it, when an admin
+   * changes the base URL in settings (the email stays; the secrets are wiped there and entered again).
+   */
+  rebind(field: CredentialField): void {
+    const value = this.stored(field, true);
+    if (value !== undefined) {
+      this.set(field, value);
+    }
   }
 
   present(field: CredentialField): boolean {
     return this.get(field) !== undefined;
   }
 
+  /**
+   * What the IGNY8 client may send to the current base URL. `boundTo` is set when stored credentials belong to
+   * another base URL: the client then sends nothing (reauth_required) until they are entered again for this one.
+   */
   credentials(): Igny8Credentials {
-    return { email: this.get('email'), password: this.get('password'), apiKey: this.get('api_key') };
+    const url = this.currentUrl();
+    const envUrl = credentialBaseUrl(this.env.baseUrl);
+    const envHasCredentials = this.env.email !== undefined || this.env.apiKey !== undefined;
+    const elsewhere =
+      (['email', 'password', 'api_key', 'refresh_token', 'access_token'] as const)
+        .map((field) => this.storedUrl(field))
+        .find((bound) => bound !== undefined && bound !== url) ??
+      (envHasCredentials && envUrl !== undefined && envUrl !== url && this.stored('email') === undefined && this.stored('api_key') === undefined ? envUrl : undefined);
+    return {
+      email: this.get('email'),
+      password: this.get('password'),
+      apiKey: this.get('api_key'),
+      ...(elsewhere === undefined ? {} : { boundTo: elsewhere }),
+    };
   }
 
   /** "Re-login automatically" (default on): keep the password for fresh logins. */

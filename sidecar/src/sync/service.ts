@@ -82,6 +82,7 @@ export class SyncService implements SyncPort, SettingsPort, SyncQueueStats, Conn
 
   /** Every verified shim message carries the site's settings: keep them for the worker. */
   observe(sid: string, ctx: ShimContext): void {
+    const baseUrlBefore = this.options.site.baseUrl();
     const { modeChanged, siteChanged, settingsChanged } = this.options.site.update(sid, ctx.settings, {
       home_url: ctx.site.home_url,
       timezone: ctx.site.timezone,
@@ -89,6 +90,11 @@ export class SyncService implements SyncPort, SettingsPort, SyncQueueStats, Conn
     });
     if (siteChanged) {
       this.options.worker.forgetSite();
+    }
+    if (settingsChanged && this.options.site.baseUrl() !== baseUrlBefore && this.options.worker.paused() !== undefined) {
+      // Another base URL (or the old one restored): credentials bound to it may apply again. If they do not, the
+      // first delivery pauses the sync again without sending anything (igny8-client.ts checkBinding).
+      this.options.worker.resume();
     }
     if (settingsChanged && this.options.store.requeueParked('config') + this.options.store.requeueParked('no_task') > 0) {
       // Jobs parked for the configuration (no base URL, connection disabled, a target that needs a task id) get
@@ -314,6 +320,8 @@ export class SyncService implements SyncPort, SettingsPort, SyncQueueStats, Conn
       }
       if (secrets.clear === true) {
         vault.set('email', undefined);
+      } else {
+        vault.rebind('email');
       }
       credentialsChanged = true;
     }

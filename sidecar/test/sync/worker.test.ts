@@ -78,6 +78,7 @@ function start(policy: { maxAttempts?: number } = {}) {
       email: igny8.email,
       password: igny8.password,
       apiKey: igny8.apiKey,
+      apiBaseUrl: SETTINGS.igny8_api_base_url,
     }),
     keyRing: new KeyRing({ current: Buffer.alloc(32, 1) }),
     logger: createLogCapture('warn').logger,
@@ -207,6 +208,26 @@ describe('SyncWorker', () => {
     expect(wordpress.markers.has(1)).toBe(false);
     expect(igny8.count('PUT /api/v1/writer/tasks/') - before).toBe(2);
     expect(sync.service.retryFailed()).toEqual([]);
+  });
+
+  it('credentials are bound to their base URL: a rewritten URL gets nothing, reauth_required names it; restoring it resumes (issue #12 item 4)', async () => {
+    start();
+    wordpress.markers.set(1, '1');
+    sync.service.recordEvents([snap(1, '1')]);
+    await settle();
+    expect(sync.service.state(1)?.state).toBe('synced');
+    const callsBefore = igny8.calls.length;
+    const ctx = { request_id: 'r2', route_id: 'sync_events', params: {}, query: {}, site: { home_url: 'https://wp.test', timezone: 'UTC', gmt_offset: 0, locale: 'en_US', wp_version: '6.5', plugin_version: '0.1.0', structure_rev: 1 }, facts: { api_key_present: true, connection_enabled: true, woocommerce: false, aioseo_table: false } };
+    sync.service.observe('site-1', { ...ctx, settings: { ...SETTINGS, igny8_api_base_url: 'https://evil.example' } });
+    sync.service.recordEvents([snap(2, '1')]);
+    await settle();
+    expect(igny8.calls.length, 'nothing is sent to the rewritten URL').toBe(callsBefore);
+    expect(sync.service.state(2)).toMatchObject({ state: 'failed' });
+    expect(sync.service.state(2)?.last_error).toMatch(/entered for https:\/\/igny8\.example.*nothing was sent/);
+    expect(sync.service.connection(true)).toMatchObject({ state: 'reauth_required' });
+    sync.service.observe('site-1', { ...ctx, settings: SETTINGS });
+    await settle();
+    expect(sync.service.state(2)?.state).toBe('synced');
   });
 
   it('circuit breaker: wrong credentials park every job with one login attempt; saved credentials resume them', async () => {
