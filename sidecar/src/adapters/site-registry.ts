@@ -44,6 +44,7 @@ export function normalizeSiteUrl(raw: string): string {
 }
 
 const hashCode = (code: string) => createHash('sha256').update(`igny8-enrolment|${code.trim()}`).digest('hex');
+/** The signing secret is bound to its site id (AAD); no IGNY8 base URL applies to it, hence the empty url. */
 const SECRET_FIELD = 'signing_secret';
 
 type Row = Record<string, unknown>;
@@ -103,7 +104,7 @@ export class SiteRegistry {
       const inserted = await client.query(
         `INSERT INTO igny8_sites (site_id, wp_url, key_id, secret_sealed, status, created_at, updated_at) VALUES ($1, $2, $3, $4, 'active', $5, $5)
          ON CONFLICT (site_id) DO NOTHING RETURNING *`,
-        [site.siteId, normalizeSiteUrl(site.wpUrl), site.keyId, JSON.stringify(this.cipher.seal(site.siteId, SECRET_FIELD, site.secret)), now],
+        [site.siteId, normalizeSiteUrl(site.wpUrl), site.keyId, JSON.stringify(this.cipher.seal(site.siteId, SECRET_FIELD, site.secret, '')), now],
       );
       if (inserted.rows[0] === undefined) {
         throw new EnrolmentRefused('site_exists');
@@ -146,7 +147,7 @@ export class SiteRegistry {
   async rotateSecret(siteId: string, keyId: string, secret: string): Promise<boolean> {
     const { rowCount } = await this.db.pool.query('UPDATE igny8_sites SET key_id = $1, secret_sealed = $2, updated_at = $3 WHERE site_id = $4', [
       keyId,
-      JSON.stringify(this.cipher.seal(siteId, SECRET_FIELD, secret)),
+      JSON.stringify(this.cipher.seal(siteId, SECRET_FIELD, secret, '')),
       this.clock(),
       siteId,
     ]);
