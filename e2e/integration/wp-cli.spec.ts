@@ -25,10 +25,15 @@ test( 'help comes from the docblocks: every subcommand and the sync options', as
 } );
 
 test( 'status --format=json is the status route as the sidecar answers it', async () => {
-	const status = await wpCli( 'igny8', 'status', '--format=json' );
-	expect( status.status, status.stderr ).toBe( 0 );
-	const [ data ] = JSON.parse( status.stdout ) as Array< { sidecar?: { reachable?: boolean } } >;
-	expect( data?.sidecar?.reachable ).toBe( true );
+	// /status is served stale-while-refreshing: a spec that stopped the sidecar earlier on this instance may have left
+	// a degraded copy that the next refresh replaces.
+	await expect
+		.poll( async () => {
+			const status = await wpCli( 'igny8', 'status', '--format=json' );
+			expect( status.status, status.stderr ).toBe( 0 );
+			return ( JSON.parse( status.stdout ) as Array< { sidecar?: { reachable?: boolean } } > )[ 0 ]?.sidecar?.reachable;
+		}, { timeout: 20_000 } )
+		.toBe( true );
 	const table = await wpCli( 'igny8', 'status' );
 	expect( table.stdout ).toMatch( /sidecar\.reachable\s+true/ );
 } );
@@ -53,9 +58,12 @@ test( 'sync --failed clears the failed posts: delivered again, marked synced in 
 		.poll( () => Object.values( syncMeta( ids ) ).map( ( m ) => `${ m._igny8_sync_state }|${ m._igny8_sync_error }` ), { timeout: 15_000 } )
 		.toEqual( [ 'synced|', 'synced|', 'synced|' ] );
 
-	// Nothing failed any more: the next run finds nothing to retry.
+	// These three are not failed any more: the next run retries at most what earlier specs left failed on this
+	// shared instance (the first run's count minus these three).
+	const first = Number( /(\d+) failed/.exec( retry.stdout )?.[ 1 ] );
 	const again = await wpCli( 'igny8', 'sync', '--failed' );
-	expect( again.stdout ).toContain( 'Success: 0 failed posts queued again.' );
+	expect( again.stdout ).toMatch( /Success: \d+ failed posts? queued again\./ );
+	expect( Number( /(\d+) failed/.exec( again.stdout )?.[ 1 ] ) ).toBeLessThanOrEqual( first - 3 );
 } );
 
 test( 'sync <post-id>… queues those posts; a bad id fails the command (exit 1) after the others', async () => {
