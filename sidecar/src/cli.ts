@@ -206,6 +206,20 @@ export async function check(io: CliIo): Promise<number> {
 }
 
 /** Runs the command line; resolves to the exit code (`start` resolves only when it fails to start). */
+/** Applies `--env-file`, if given; false (after saying why) when the file cannot be read (exit 78, EX_CONFIG). */
+function loadEnvFile(envFile: string | undefined, io: CliIo): boolean {
+  if (envFile === undefined || envFile === '') {
+    return true;
+  }
+  try {
+    applyEnvFile(envFile, io.env);
+    return true;
+  } catch (error) {
+    io.err(`igny8-sidecar: ${(error as Error).message}\n`);
+    return false;
+  }
+}
+
 export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
   const args = [...argv];
   let envFile = io.env.IGNY8_SIDECAR_ENV_FILE;
@@ -229,13 +243,8 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     return 0;
   }
   if (command === 'sites') {
-    if (envFile !== undefined && envFile !== '') {
-      try {
-        applyEnvFile(envFile, io.env);
-      } catch (error) {
-        io.err(`igny8-sidecar: ${(error as Error).message}\n`);
-        return 78;
-      }
+    if (!loadEnvFile(envFile, io)) {
+      return 78;
     }
     const { sitesCommand } = await import('./sites-cli.ts');
     return sitesCommand(args.slice(1), io);
@@ -248,13 +257,8 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     io.err(`igny8-sidecar: unexpected argument "${args[1]}"\n`);
     return 64;
   }
-  if (envFile !== undefined && envFile !== '') {
-    try {
-      applyEnvFile(envFile, io.env);
-    } catch (error) {
-      io.err(`igny8-sidecar: ${(error as Error).message}\n`);
-      return 78;
-    }
+  if (!loadEnvFile(envFile, io)) {
+    return 78;
   }
   if (command === 'check') {
     return check(io);
