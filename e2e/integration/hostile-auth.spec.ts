@@ -14,7 +14,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { expect, test } from '@playwright/test';
 
 import { clearAuthFailures, expectErrorEnvelope, hostileCorpus, PUBLIC_ROUTES, type PublicRoute, send, uniqueClientIp } from '../support/hostile';
-import { bodyHash, newJti, now, PROTOCOL_VERSION, shimRequestClaims, signTransportJwt, stack, wpEval } from '../support/stack';
+import { bodyHash, newJti, now, PROTOCOL_VERSION, shimRequestClaims, signTransportJwt, stack, transportKey, wpEval } from '../support/stack';
 import { postIdsForContent } from '../support/wordpress';
 
 const usedIps: string[] = [];
@@ -194,7 +194,7 @@ test.describe( 'rate limit on API-key failures (per client IP, custom table)', (
 /** An HS256-family token with a chosen header, signed with the per-direction key (or raw bytes). */
 function signWith( direction: 'shim->sidecar' | 'sidecar->shim', header: Record< string, unknown >, claims: Record< string, unknown >, hash = 'sha256' ): string {
 	const secret = stack.secret();
-	const key = createHmac( 'sha256', secret ).update( direction ).digest();
+	const key = transportKey( secret, direction, claims.sid );
 	const b64 = ( value: unknown ) => Buffer.from( JSON.stringify( value ) ).toString( 'base64url' );
 	const input = `${ b64( header ) }.${ b64( claims ) }`;
 	return `${ input }.${ createHmac( hash, key ).update( input ).digest( 'base64url' ) }`;
@@ -206,11 +206,14 @@ const tamper = ( token: string, claims: Record< string, unknown > ) => {
 	return `${ header }.${ Buffer.from( JSON.stringify( claims ) ).toString( 'base64url' ) }.${ signature }`;
 };
 
+/** Another subsite of a network that shares IGNY8_SIDECAR_SECRET (issue #12 item 7). */
+const OTHER_SITE = '6f1c1e2a-0000-4000-8000-0000000000b7';
+
 test.describe( 'shim → sidecar JWT: what transport.spec.ts does not already cover', () => {
 	const route = '/igny8/v1/publish-content/';
 	const body = JSON.stringify( { content_id: 1, title: 't', content_html: 'x' } );
 	const claims = ( overrides: Record< string, unknown > = {} ) =>
-		shimRequestClaims( { method: 'POST', route, routeId: 'publish_content', body }, { sid: 'hostile-test', ...overrides } );
+		shimRequestClaims( { method: 'POST', route, routeId: 'publish_content', body }, overrides );
 	const call = ( token: string | undefined, options: { body?: string; path?: string; headers?: Record< string, string > } = {} ) =>
 		new Promise< { status: number; body: Record< string, unknown >; signed: boolean } >( ( resolve, reject ) => {
 			const url = new URL( stack.sidecarUrl + ( options.path ?? route ) );
@@ -255,7 +258,7 @@ test.describe( 'shim → sidecar JWT: what transport.spec.ts does not already co
 		[ 'a body swapped under a valid JWT', () => call( signTransportJwt( 'shim->sidecar', claims() ), { body: JSON.stringify( { content_id: 2, title: 'swapped', content_html: 'x' } ) } ) ],
 		[ 'one byte appended to the signed body', () => call( signTransportJwt( 'shim->sidecar', claims() ), { body: body + ' ' } ) ],
 		[ 'a JWT for another route', () => call( signTransportJwt( 'shim->sidecar', claims( { htu: '/igny8/v1/site-metadata/' } ) ) ) ],
-		[ 'claims changed after signing (the kid is known)', () => call( tamper( signTransportJwt( 'shim->sidecar', claims() ), claims( { sid: 'other-site' } ) ) ) ],
+		[ 'claims changed after signing (the kid is known)', () => call( tamper( signTransportJwt( 'shim->sidecar', claims() ), claims( { exp: now() + 31 } ) ) ) ],
 		[ 'alg HS512 with the right key', () => call( signWith( 'shim->sidecar', { alg: 'HS512', typ: 'JWT', kid: kid() }, claims(), 'sha512' ) ) ],
 		[ 'alg none', () => call( `${ Buffer.from( JSON.stringify( { alg: 'none', typ: 'JWT', kid: kid() } ) ).toString( 'base64url' ) }.${ Buffer.from( JSON.stringify( claims() ) ).toString( 'base64url' ) }.` ) ],
 		[ 'no kid in the header', () => call( signWith( 'shim->sidecar', { alg: 'HS256', typ: 'JWT' }, claims() ) ) ],
@@ -279,6 +282,14 @@ test.describe( 'shim → sidecar JWT: what transport.spec.ts does not already co
 		} );
 	}
 
+	test( 'item 7: a valid token of another site sharing the secret is refused, unsigned (the sidecar serves one site)', async () => {
+		const r = await call( signTransportJwt( 'shim->sidecar', claims( { sid: OTHER_SITE } ) ) );
+		expect( r.status ).toBe( 503 );
+		expect( r.body ).toMatchObject( { success: false, code: 'SIDECAR_AUTH_MISMATCH', reason: 'site_id' } );
+		expect( r.signed ).toBe( false );
+		expect( JSON.stringify( r.body ) ).not.toContain( stack.siteId() );
+	} );
+
 	test( 'a valid JWT whose ctx names another route is refused (signed 400)', async () => {
 		const r = await call( signTransportJwt( 'shim->sidecar', claims( { ctx: { ...claims().ctx, route_id: 'site_metadata' } } ) ) );
 		expect( r.status ).toBe( 200 );
@@ -296,7 +307,7 @@ test.describe( 'sidecar → shim internal route: what transport.spec.ts does not
 		iat: now(),
 		exp: now() + 30,
 		jti: newJti(),
-		sid: 'hostile-test',
+		sid: stack.siteId(),
 		htm: 'POST',
 		htu: '/igny8/v1/internal/ops',
 		bh: bodyHash( forBody ),
@@ -331,6 +342,23 @@ test.describe( 'sidecar → shim internal route: what transport.spec.ts does not
 			expect( [ 'SIGNATURE_INVALID', 'SIDECAR_AUTH_MISMATCH' ] ).toContain( r.body.code );
 		} );
 	}
+
+	test( 'item 7: the control, a token for this site, opens it', async () => {
+		const r = await call( bearer( signTransportJwt( 'sidecar->shim', claims() ) ) );
+		expect( r.status, r.text ).toBe( 200 );
+	} );
+
+	test( 'item 7: a token signed for another site sharing the secret is refused (keys derived per site)', async () => {
+		const r = await call( bearer( signTransportJwt( 'sidecar->shim', claims( { sid: OTHER_SITE } ) ) ) );
+		expect( r.status, r.text ).toBe( 401 );
+		expect( r.body ).toMatchObject( { success: false, code: 'SIGNATURE_INVALID' } );
+	} );
+
+	test( 'item 7: a token with this site\'s keys but another site\'s sid claim is refused (sid checked)', async () => {
+		const r = await call( bearer( signTransportJwt( 'sidecar->shim', claims( { sid: OTHER_SITE } ), { keySid: stack.siteId() } ) ) );
+		expect( r.status, r.text ).toBe( 401 );
+		expect( r.body ).toMatchObject( { success: false, code: 'SIGNATURE_INVALID' } );
+	} );
 
 	test( 'a valid JWT cannot run a proxy operation (upsert_post) through the internal route; nothing is written', async () => {
 		const id = next++;

@@ -29,7 +29,7 @@ test.describe( 'item 9: replay cache with a non-persistent object cache drop-in'
 				fs.writeFileSync( dropIn(), DROP_IN );
 				expect( wpEval( 'echo wp_using_ext_object_cache() ? "ext" : "none";' ).trim().split( '\n' ).pop() ).toBe( 'ext' );
 			}
-			const sid = wpEval( 'echo get_option( "igny8_site_uuid" );' ).trim().split( '\n' ).pop() as string;
+			const sid = stack.siteId();
 			const body = JSON.stringify( { ops: [ { op: 'list_pending', limit: 1 } ] } );
 			const token = signTransportJwt( 'sidecar->shim', { iss: 'igny8-sidecar', aud: 'igny8-shim-internal', iat: now(), exp: now() + 30, jti: newJti(), sid, htm: 'POST', htu: '/igny8/v1/internal/ops', bh: bodyHash( body ), pv: PROTOCOL_VERSION } );
 			const call = () => send( 'POST', INTERNAL, { headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ token }` }, body } );

@@ -91,7 +91,7 @@ test.describe( 'item 5: anonymous /status', () => {
 
 test( 'item 5: a flood of public /status calls does not use up the bucket IGNY8\'s calls draw from', async () => {
 	// What PHP would forward on cache misses, sent to the sidecar directly (signed: we hold the site secret).
-	const sid = wpEval( 'echo get_option( "igny8_site_uuid" );' ).trim().split( '\n' ).pop() as string;
+	const sid = stack.siteId();
 	const call = ( route: string, routeId: string ) =>
 		new Promise< number >( ( resolve, reject ) => {
 			const token = signTransportJwt( 'shim->sidecar', shimRequestClaims( { method: 'GET', route, routeId }, { sid, jti: newJti(), iat: now(), exp: now() + 30, pv: PROTOCOL_VERSION } ) );

@@ -17,7 +17,7 @@ function internalClaims( body: string, overrides: Record< string, unknown > = {}
 		iat: now(),
 		exp: now() + 30,
 		jti: newJti(),
-		sid: 'test',
+		sid: stack.siteId(),
 		htm: 'POST',
 		htu: '/igny8/v1/internal/ops',
 		bh: bodyHash( body ),

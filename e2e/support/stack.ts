@@ -20,6 +20,8 @@ const env = ( name: string ): string => {
 	return value;
 };
 
+let siteIdCache: string | undefined;
+
 export const stack = {
 	get wpUrl() {
 		return env( 'WP_BASE_URL' );
@@ -35,6 +37,11 @@ export const stack = {
 	},
 	get stateDir() {
 		return env( 'IGNY8_STATE_DIR' );
+	},
+	/** This site's id (`sid` claim; the transport keys are bound to it), read once per test worker. */
+	siteId(): string {
+		siteIdCache ??= wpEval( 'echo \\Igny8\\Bridge\\Install\\Activator::site_uuid();' ).trim().split( '\n' ).pop() as string;
+		return siteIdCache;
 	},
 	secret(): Buffer {
 		return Buffer.from( fs.readFileSync( path.join( this.stateDir, 'sidecar.secret' ), 'utf8' ).trim(), 'base64url' );
@@ -118,13 +125,18 @@ export async function wp< T = Record< string, unknown > >(
  * An independent HS256 signer for transport JWTs (deliberately not the sidecar's code), so the tests also
  * prove that both sides agree with a third implementation of docs/architecture.md §1-2.
  */
+/** The direction key bound to a site id: HMAC-SHA256(secret, direction + "|" + sid) (contract jwt, protocol 2.0). */
+export function transportKey( secret: Buffer, direction: 'shim->sidecar' | 'sidecar->shim', sid: unknown ): Buffer {
+	return createHmac( 'sha256', secret ).update( `${ direction }|${ typeof sid === 'string' ? sid : '' }` ).digest();
+}
+
 export function signTransportJwt(
 	direction: 'shim->sidecar' | 'sidecar->shim',
 	claims: Record< string, unknown >,
-	options: { secret?: Buffer; kid?: string } = {}
+	options: { secret?: Buffer; kid?: string; keySid?: string } = {}
 ): string {
 	const secret = options.secret ?? stack.secret();
-	const key = createHmac( 'sha256', secret ).update( direction ).digest();
+	const key = transportKey( secret, direction, options.keySid ?? claims.sid );
 	const kid = options.kid ?? createHash( 'sha256' ).update( secret ).digest( 'hex' ).slice( 0, 16 );
 	const b64 = ( value: unknown ) => Buffer.from( JSON.stringify( value ) ).toString( 'base64url' );
 	const input = `${ b64( { alg: 'HS256', typ: 'JWT', kid } ) }.${ b64( claims ) }`;
@@ -139,7 +151,7 @@ export function shimRequestClaims( request: { method: string; route: string; rou
 		iat: now(),
 		exp: now() + 30,
 		jti: newJti(),
-		sid: 'test',
+		sid: stack.siteId(),
 		htm: request.method,
 		htu: request.route,
 		bh: bodyHash( request.body ?? '' ),

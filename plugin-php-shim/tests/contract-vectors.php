@@ -61,11 +61,13 @@ $contract_file = dirname( __DIR__ ) . '/contract/igny8-contract.json';
 $contract = json_decode( (string) file_get_contents( $contract_file ), false, 64, JSON_THROW_ON_ERROR );
 $tv       = $contract->jwt->test_vectors;
 
-$derived = Keys::derive( $tv->secret );
+$derived = Keys::derive( $tv->secret, $tv->sid );
 check( 'secret decodes to 32 bytes and derives keys', null !== $derived && 32 === strlen( (string) Jwt::base64url_decode( $tv->secret ) ) );
 check( 'kid = first 16 hex of SHA-256(secret)', $derived && $derived['kid'] === $tv->kid );
-check( 'k_shim = HMAC(secret, "shim->sidecar")', $derived && bin2hex( $derived['shim'] ) === $tv->k_shim_hex );
-check( 'k_sidecar = HMAC(secret, "sidecar->shim")', $derived && bin2hex( $derived['sidecar'] ) === $tv->k_sidecar_hex );
+check( 'k_shim = HMAC(secret, "shim->sidecar|" . sid)', $derived && bin2hex( $derived['shim'] ) === $tv->k_shim_hex );
+check( 'k_sidecar = HMAC(secret, "sidecar->shim|" . sid)', $derived && bin2hex( $derived['sidecar'] ) === $tv->k_sidecar_hex );
+$other_site = Keys::derive( $tv->secret, $tv->sid . 'x' );
+check( 'another site id derives other keys under the same kid', $other_site && $derived && $other_site['kid'] === $derived['kid'] && $other_site['shim'] !== $derived['shim'] && $other_site['sidecar'] !== $derived['sidecar'] );
 
 foreach ( $tv->vectors as $vector ) {
 	$direction = $vector->direction;
@@ -140,7 +142,7 @@ try {
 	$too_long = true;
 }
 check( 'exp - iat > 60 is refused', $too_long );
-check( 'a secret shorter than 32 bytes is refused', null === Keys::derive( Jwt::base64url_encode( random_bytes( 16 ) ) ) );
+check( 'a secret shorter than 32 bytes is refused', ! Keys::valid_secret( Jwt::base64url_encode( random_bytes( 16 ) ) ) );
 
 echo "\n{$passed} passed, {$failed} failed\n";
 exit( 0 === $failed ? 0 : 1 );

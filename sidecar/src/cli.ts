@@ -121,10 +121,18 @@ async function checkWordPress(config: Config, io: CliIo, findings: Finding[]): P
   }
   findings.push({ ok: true, what: `WordPress at ${config.wpUrl} answers: IGNY8 Bridge ${status.data?.plugin_version as string}` });
 
+  const keyRing = keyRingFromConfig(config);
+  if (keyRing.site.get() === undefined) {
+    findings.push({
+      ok: false,
+      what: 'the site id is not known yet, so no signed call can be made (the keys are bound to it)',
+      fix: 'copy the IGNY8_SITE_ID line from Settings -> IGNY8 -> Sidecar into this sidecar\'s env, or let WordPress call the sidecar once',
+    });
+    return;
+  }
   const client = new WordPressInternalClient({
     wpUrl: config.wpUrl,
-    keyRing: keyRingFromConfig(config),
-    sid: () => 'igny8-sidecar-check',
+    keyRing,
     logger: createLogger({ level: 'silent' }),
     fetch: io.fetch,
     timeoutMs: 10_000,
@@ -137,7 +145,7 @@ async function checkWordPress(config: Config, io: CliIo, findings: Finding[]): P
     const fix = /SIDECAR_VERSION_MISMATCH/.test(message)
       ? `the plugin and this sidecar (${SIDECAR_VERSION}, protocol ${PROTOCOL_VERSION}) are more than one minor version apart: install both from the same release (Settings -> IGNY8 shows the plugin's)`
       : /HTTP 401|SIDECAR_AUTH_MISMATCH/.test(message)
-        ? 'the secret differs from the site\'s: copy the IGNY8_SIDECAR_SECRET line from Settings -> IGNY8 -> Sidecar (or from wp-config.php), then restart the sidecar'
+        ? 'the secret or the site id differs from the site\'s: copy the IGNY8_SIDECAR_SECRET and IGNY8_SITE_ID lines from Settings -> IGNY8 -> Sidecar (or from wp-config.php), then restart the sidecar'
         : 'see the message above; the site\'s PHP error log has more';
     findings.push({ ok: false, what: `WordPress refused a signed call: ${message}`, fix });
   }

@@ -9,6 +9,7 @@ import { relative, resolve } from 'node:path';
 import { z } from 'zod';
 
 import { decodeSecret } from './protocol/keys.ts';
+import { SITE_ID_PATTERN } from './protocol/site-pin.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -19,6 +20,8 @@ export interface Config {
   tls: { cert: Buffer; key: Buffer } | undefined;
   secret: Uint8Array;
   previousSecret: Uint8Array | undefined;
+  /** IGNY8_SITE_ID: the one site this sidecar serves; undefined = pinned on first use (protocol/site-pin.ts). */
+  siteId: string | undefined;
   /** WordPress base URL for asynchronous internal calls (sync write-backs); optional until the queue lands. */
   wpUrl: string | undefined;
   dataDir: string;
@@ -72,6 +75,9 @@ const EnvSchema = z.object({
   IGNY8_SIDECAR_SECRET: optionalText,
   IGNY8_SIDECAR_SECRET_FILE: optionalText,
   IGNY8_SIDECAR_SECRET_PREVIOUS: optionalText,
+  IGNY8_SITE_ID: optionalText
+    .transform((v) => v?.toLowerCase())
+    .pipe(z.string().regex(SITE_ID_PATTERN, 'must be the site id (a UUID) shown in Settings → IGNY8 → Sidecar').optional()),
   WP_URL: optionalText.pipe(
     z
       .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
@@ -284,6 +290,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     tls,
     secret,
     previousSecret,
+    siteId: e.IGNY8_SITE_ID,
     wpUrl: e.WP_URL,
     dataDir: e.SIDECAR_DATA_DIR,
     logLevel: e.LOG_LEVEL,

@@ -103,7 +103,7 @@ test.describe( 'Settings → IGNY8 → Sidecar', () => {
 
 			// A sidecar that still signs with the previous key is accepted during the grace period.
 			const body = JSON.stringify( { ops: [ { op: 'list_pending', limit: 1 } ] } );
-			const claims = { iss: 'igny8-sidecar', aud: 'igny8-shim-internal', iat: now(), exp: now() + 30, jti: newJti(), sid: 'rotation-test', htm: 'POST', htu: '/igny8/v1/internal/ops', bh: bodyHash( body ), pv: PROTOCOL_VERSION };
+			const claims = { iss: 'igny8-sidecar', aud: 'igny8-shim-internal', iat: now(), exp: now() + 30, jti: newJti(), sid: stack.siteId(), htm: 'POST', htu: '/igny8/v1/internal/ops', bh: bodyHash( body ), pv: PROTOCOL_VERSION };
 			const old = await wp( '/wp-json/igny8/v1/internal/ops', { method: 'POST', apiKey: false, body, headers: { Authorization: `Bearer ${ signTransportJwt( 'sidecar->shim', claims, { secret: Buffer.from( secret, 'base64url' ) } ) }` } } );
 			expect( old.status ).toBe( 200 );
 		} finally {

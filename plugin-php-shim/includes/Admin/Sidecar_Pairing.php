@@ -12,6 +12,7 @@ namespace Igny8\Bridge\Admin;
 use Igny8\Bridge\Bridge_Error;
 use Igny8\Bridge\Contract;
 use Igny8\Bridge\Feature;
+use Igny8\Bridge\Install\Activator;
 use Igny8\Bridge\Rest\Envelope;
 use Igny8\Bridge\Rest\Request_Id;
 use Igny8\Bridge\Security\Keys;
@@ -230,6 +231,8 @@ final class Sidecar_Pairing implements Feature {
 			$lines[] = '# Accepted by the sidecar for 10 minutes after its start, while the site switches over:';
 			$lines[] = 'IGNY8_SIDECAR_SECRET_PREVIOUS=' . ( $with_secret ? $previous : self::MASK );
 		}
+		// The sidecar answers only this site id (and derives its keys from it): pinned from the start, not on first use.
+		$lines[] = 'IGNY8_SITE_ID=' . Activator::site_uuid();
 		$lines[] = 'WP_URL=' . untrailingslashit( home_url() );
 		try {
 			$parts = wp_parse_url( Transport::configured()->base_url() );
@@ -248,7 +251,7 @@ final class Sidecar_Pairing implements Feature {
 	 */
 	private function secret(): ?string {
 		$secret = Keys::from_constant() ? (string) IGNY8_SIDECAR_SECRET : (string) get_option( Keys::OPTION, '' );
-		return null === Keys::derive( $secret ) ? null : $secret;
+		return Keys::valid_secret( $secret ) ? $secret : null;
 	}
 
 	/**
@@ -260,7 +263,7 @@ final class Sidecar_Pairing implements Feature {
 			return null;
 		}
 		$secret = (string) ( $previous['secret'] ?? '' );
-		return null === Keys::derive( $secret ) ? null : $secret;
+		return Keys::valid_secret( $secret ) ? $secret : null;
 	}
 
 	/**

@@ -77,9 +77,16 @@ final class Activator {
 	}
 
 	/**
-	 * This site's id, as sent in the `sid` claim.
+	 * This site's id, as sent in the `sid` claim and bound into the transport keys (Security\Keys).
+	 *
+	 * A single site may fix it with the IGNY8_SITE_ID constant in wp-config.php (a UUID), next to IGNY8_SIDECAR_SECRET,
+	 * so that a reinstall keeps the id the sidecar is pinned to. On multisite the constant would be shared by every
+	 * subsite, which is exactly what the id must prevent, so there it is ignored.
 	 */
 	public static function site_uuid(): string {
+		if ( defined( 'IGNY8_SITE_ID' ) && is_string( IGNY8_SITE_ID ) && wp_is_uuid( IGNY8_SITE_ID ) && ! is_multisite() ) {
+			return strtolower( IGNY8_SITE_ID );
+		}
 		$uuid = (string) get_option( self::SITE_UUID_OPTION, '' );
 		if ( ! wp_is_uuid( $uuid, 4 ) ) {
 			$uuid = wp_generate_uuid4();

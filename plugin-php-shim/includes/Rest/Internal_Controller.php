@@ -12,6 +12,7 @@ namespace Igny8\Bridge\Rest;
 use Igny8\Bridge\Bridge_Error;
 use Igny8\Bridge\Contract;
 use Igny8\Bridge\Feature;
+use Igny8\Bridge\Install\Activator;
 use Igny8\Bridge\Operations\Executor;
 use Igny8\Bridge\Security\Jwt;
 use Igny8\Bridge\Security\Jwt_Error;
@@ -108,6 +109,8 @@ final class Internal_Controller implements Feature {
 					'aud' => (string) $jwt['audiences']['shim_internal'],
 					'htm' => $request->get_method(),
 					'htu' => $request->get_route(),
+					// This site's id (the keys are bound to it too): a token minted for another subsite is refused.
+					'sid' => Activator::site_uuid(),
 					'bh'  => Jwt::body_hash( (string) $request->get_body() ),
 				),
 				time(),

@@ -10,6 +10,7 @@ declare( strict_types=1 );
 namespace Igny8\Bridge\Security;
 
 use Igny8\Bridge\Bridge_Error;
+use Igny8\Bridge\Install\Activator;
 
 if ( ! defined( 'ABSPATH' ) ) {
 	exit;
@@ -17,7 +18,8 @@ if ( ! defined( 'ABSPATH' ) ) {
 
 /**
  * Secret: constant IGNY8_SIDECAR_SECRET (wins) or option `igny8_sidecar_secret`, 32 random bytes base64url.
- * Keys: k_shim = HMAC(secret, "shim->sidecar") signs what we send; k_sidecar = HMAC(secret, "sidecar->shim")
+ * Keys are bound to this site's id (`sid`, Activator::site_uuid()): k_shim = HMAC(secret, "shim->sidecar|" . sid) signs
+ * what we send; k_sidecar = HMAC(secret, "sidecar->shim|" . sid)
  * verifies what the sidecar sends. kid = first 16 hex chars of SHA-256(secret), also the fingerprint shown in
  * settings. A previous secret stays valid for verification for 600 s after a rotation.
  */
@@ -38,21 +40,34 @@ final class Keys {
 	private const GRACE_SECONDS = 600;
 
 	/**
-	 * Derives the key id and both direction keys from an encoded secret (pure; used by the test vectors).
+	 * Derives the key id and both direction keys from an encoded secret for one site (pure; used by the test vectors).
+	 *
+	 * The keys are bound to the site id, so on a multisite network whose subsites share one IGNY8_SIDECAR_SECRET a
+	 * token signed for one subsite does not verify on another. The kid (fingerprint) depends on the secret only.
 	 *
 	 * @param string $secret Base64url secret (padding tolerated).
+	 * @param string $sid    Site id (the `sid` claim).
 	 * @return array{kid:string,shim:string,sidecar:string}|null Null when the secret is malformed or too short.
 	 */
-	public static function derive( string $secret ): ?array {
+	public static function derive( string $secret, string $sid ): ?array {
 		$bytes = Jwt::base64url_decode( trim( $secret ) );
 		if ( null === $bytes || strlen( $bytes ) < self::MIN_SECRET_BYTES ) {
 			return null;
 		}
 		return array(
 			'kid'     => substr( hash( 'sha256', $bytes ), 0, 16 ),
-			'shim'    => hash_hmac( 'sha256', self::SHIM_TO_SIDECAR, $bytes, true ),
-			'sidecar' => hash_hmac( 'sha256', self::SIDECAR_TO_SHIM, $bytes, true ),
+			'shim'    => hash_hmac( 'sha256', self::SHIM_TO_SIDECAR . '|' . $sid, $bytes, true ),
+			'sidecar' => hash_hmac( 'sha256', self::SIDECAR_TO_SHIM . '|' . $sid, $bytes, true ),
 		);
+	}
+
+	/**
+	 * Whether an encoded secret is usable (decodes to at least 32 bytes).
+	 *
+	 * @param string $secret Base64url secret.
+	 */
+	public static function valid_secret( string $secret ): bool {
+		return null !== self::derive( $secret, '' );
 	}
 
 	/**
@@ -73,7 +88,7 @@ final class Keys {
 	 * Creates the option secret once, unless wp-config.php provides the secret.
 	 */
 	public static function ensure_secret(): void {
-		if ( ! self::from_constant() && null === self::derive( (string) get_option( self::OPTION, '' ) ) ) {
+		if ( ! self::from_constant() && ! self::valid_secret( (string) get_option( self::OPTION, '' ) ) ) {
 			update_option( self::OPTION, self::generate_secret(), 'no' );
 		}
 	}
@@ -86,7 +101,7 @@ final class Keys {
 	 */
 	public static function current(): array {
 		$secret = self::from_constant() ? (string) IGNY8_SIDECAR_SECRET : (string) get_option( self::OPTION, '' );
-		$keys   = self::derive( $secret );
+		$keys   = self::derive( $secret, Activator::site_uuid() );
 		if ( null === $keys ) {
 			throw new Bridge_Error( 'SIDECAR_AUTH_MISMATCH', 'The sidecar secret is missing or malformed on the WordPress side.' );
 		}
@@ -128,7 +143,7 @@ final class Keys {
 	 */
 	public static function rotate(): string {
 		$old = (string) get_option( self::OPTION, '' );
-		if ( null !== self::derive( $old ) ) {
+		if ( self::valid_secret( $old ) ) {
 			update_option(
 				self::PREVIOUS_OPTION,
 				array(
@@ -151,7 +166,7 @@ final class Keys {
 	 */
 	private static function previous(): ?array {
 		if ( defined( 'IGNY8_SIDECAR_SECRET_PREVIOUS' ) && is_string( IGNY8_SIDECAR_SECRET_PREVIOUS ) ) {
-			$keys = self::derive( IGNY8_SIDECAR_SECRET_PREVIOUS );
+			$keys = self::derive( IGNY8_SIDECAR_SECRET_PREVIOUS, Activator::site_uuid() );
 			if ( null !== $keys ) {
 				$seen = get_option( self::PREVIOUS_SEEN_OPTION );
 				if ( ! is_array( $seen ) || ( $seen['kid'] ?? '' ) !== $keys['kid'] ) {
@@ -168,7 +183,7 @@ final class Keys {
 		}
 		$stored = get_option( self::PREVIOUS_OPTION );
 		if ( is_array( $stored ) && time() < (int) ( $stored['until'] ?? 0 ) ) {
-			return self::derive( (string) ( $stored['secret'] ?? '' ) );
+			return self::derive( (string) ( $stored['secret'] ?? '' ), Activator::site_uuid() );
 		}
 		return null;
 	}

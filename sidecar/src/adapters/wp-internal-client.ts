@@ -35,8 +35,6 @@ export interface WordPressOps {
 export interface WordPressInternalClientOptions {
   wpUrl: string;
   keyRing: KeyRing;
-  /** The site id for the `sid` claim (the shim does not check it; sent for the logs). */
-  sid: () => string;
   logger: Logger;
   fetch?: typeof fetch;
   timeoutMs?: number;
@@ -54,8 +52,15 @@ export class WordPressInternalClient implements WordPressOps {
 
   async run(ops: readonly InternalOp[]): Promise<unknown[]> {
     const body = JSON.stringify({ ops });
+    // The shim checks `sid` and the keys are derived from it: nothing can be signed before the site id is known.
+    const sid = this.options.keyRing.site.get();
+    if (sid === undefined) {
+      throw new WordPressUnavailableError(
+        'The site id is not known yet: it is learned from the first request WordPress sends (or set IGNY8_SITE_ID).',
+      );
+    }
     const now = Math.floor(Date.now() / 1000);
-    const keys = this.options.keyRing.current;
+    const keys = this.options.keyRing.forSite(sid);
     const token = await signJwt(
       {
         iss: jwtParams.sidecar.iss,
@@ -63,7 +68,7 @@ export class WordPressInternalClient implements WordPressOps {
         iat: now,
         exp: now + 30,
         jti: newJti(),
-        sid: this.options.sid(),
+        sid,
         htm: 'POST',
         htu: this.htu,
         bh: bodyHash(body),

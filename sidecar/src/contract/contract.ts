@@ -83,6 +83,8 @@ const ContractSchema = z.looseObject({
     audiences: z.object({ sidecar: z.string(), shim: z.string(), shim_internal: z.string() }),
     test_vectors: z.object({
       secret: z.string(),
+      /** The site id the vector keys are derived for. */
+      sid: z.string(),
       kid: z.string(),
       k_shim_hex: z.string(),
       k_sidecar_hex: z.string(),

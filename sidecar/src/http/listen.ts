@@ -9,6 +9,7 @@ import { createApp, type AppDeps } from './app.ts';
 import type { Config } from '../config.ts';
 import { jwtParams } from '../contract/contract.ts';
 import { KeyRing } from '../protocol/keys.ts';
+import { SitePin } from '../protocol/site-pin.ts';
 
 export interface RunningSidecar {
   server: Server;
@@ -17,11 +18,12 @@ export interface RunningSidecar {
   close(): Promise<void>;
 }
 
-export function keyRingFromConfig(config: Pick<Config, 'secret' | 'previousSecret'>, startedAtMs = Date.now()): KeyRing {
+export function keyRingFromConfig(config: Pick<Config, 'secret' | 'previousSecret' | 'siteId' | 'dataDir'>, startedAtMs = Date.now()): KeyRing {
   return new KeyRing({
     current: config.secret,
     previous: config.previousSecret,
     previousValidUntilMs: startedAtMs + jwtParams.previous_key_grace_seconds * 1000,
+    site: new SitePin({ configured: config.siteId, dataDir: config.dataDir }),
   });
 }
 

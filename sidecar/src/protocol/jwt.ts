@@ -75,6 +75,19 @@ export function readPinnedHeader(token: string): { kid: string } {
 }
 
 /**
+ * The `sid` claim of a token whose signature is not checked yet: the keys are derived per site, so the verifier
+ * needs it to pick the key. Nothing else of the unverified payload is read.
+ */
+export function readUnverifiedSid(token: string): string {
+  const claims = decodeJsonSegment(token.split('.')[1] ?? '', 'claims');
+  const sid = isPlainObject(claims) ? claims.sid : undefined;
+  if (typeof sid !== 'string' || sid.length === 0 || sid.length > 100) {
+    throw new JwtError('claim sid missing or invalid');
+  }
+  return sid;
+}
+
+/**
  * Verifies header and signature, and only then decodes the claims. `keyFor` picks the key by kid; returning
  * undefined means the kid is unknown.
  */

@@ -4,6 +4,7 @@
 import { createHash, createHmac } from 'node:crypto';
 
 import { jwtParams } from '../contract/contract.ts';
+import { SitePin } from './site-pin.ts';
 
 export const SECRET_BYTES = 32;
 
@@ -42,8 +43,9 @@ export function decodeSecret(text: string, name = 'secret'): Uint8Array {
 
 export type KeyDirection = 'shim->sidecar' | 'sidecar->shim';
 
-export function deriveDirectionKey(secret: Uint8Array, direction: KeyDirection): Uint8Array {
-  return new Uint8Array(createHmac('sha256', secret).update(direction, 'utf8').digest());
+/** HMAC-SHA256(secret, direction + "|" + sid): the keys are bound to one site (SPEC §3; contract jwt.derive_format). */
+export function deriveDirectionKey(secret: Uint8Array, direction: KeyDirection, sid: string): Uint8Array {
+  return new Uint8Array(createHmac('sha256', secret).update(`${direction}|${sid}`, 'utf8').digest());
 }
 
 /** First 16 hex characters of SHA-256(secret): the JWT `kid` and the fingerprint shown in settings. */
@@ -53,41 +55,55 @@ export function keyId(secret: Uint8Array): string {
 
 export interface SiteKeys {
   readonly kid: string;
+  /** The site these keys are bound to (the `sid` claim). */
+  readonly sid: string;
   /** Verifies shim → sidecar requests (the shim signs with it). */
   readonly shimToSidecar: Uint8Array;
   /** Signs sidecar → shim replies and internal calls. */
   readonly sidecarToShim: Uint8Array;
 }
 
-export function siteKeys(secret: Uint8Array): SiteKeys {
+export function siteKeys(secret: Uint8Array, sid: string): SiteKeys {
   return {
     kid: keyId(secret),
-    shimToSidecar: deriveDirectionKey(secret, jwtParams.shim.derive),
-    sidecarToShim: deriveDirectionKey(secret, jwtParams.sidecar.derive),
+    sid,
+    shimToSidecar: deriveDirectionKey(secret, jwtParams.shim.derive, sid),
+    sidecarToShim: deriveDirectionKey(secret, jwtParams.sidecar.derive, sid),
   };
 }
 
 /**
- * The keys the sidecar accepts, looked up by `kid`. The previous secret (rotation) is accepted only until
- * `previousValidUntilMs` — the sidecar counts the grace period from its own start with the new secret.
+ * The secrets the sidecar accepts, looked up by `kid`, and the keys derived from them for one site id. The previous
+ * secret (rotation) is accepted only until `previousValidUntilMs`: the sidecar counts the grace period from its own
+ * start with the new secret. `site` is the one site id this sidecar serves.
  */
 export class KeyRing {
-  readonly current: SiteKeys;
-  readonly previous: SiteKeys | undefined;
+  /** Key id of the current secret (the sidecar's fingerprint). */
+  readonly kid: string;
+  readonly site: SitePin;
   readonly previousValidUntilMs: number;
+  private readonly currentSecret: Uint8Array;
+  private readonly previous: { kid: string; secret: Uint8Array } | undefined;
 
-  constructor(options: { current: Uint8Array; previous?: Uint8Array | undefined; previousValidUntilMs?: number }) {
-    this.current = siteKeys(options.current);
-    this.previous = options.previous === undefined ? undefined : siteKeys(options.previous);
+  constructor(options: { current: Uint8Array; previous?: Uint8Array | undefined; previousValidUntilMs?: number; site?: SitePin }) {
+    this.currentSecret = options.current;
+    this.site = options.site ?? new SitePin();
+    this.kid = keyId(options.current);
+    this.previous = options.previous === undefined ? undefined : { kid: keyId(options.previous), secret: options.previous };
     this.previousValidUntilMs = options.previousValidUntilMs ?? 0;
   }
 
-  find(kid: string, nowMs: number): SiteKeys | undefined {
-    if (kid === this.current.kid) {
-      return this.current;
+  /** The current keys for a site: what the sidecar signs with. */
+  forSite(sid: string): SiteKeys {
+    return siteKeys(this.currentSecret, sid);
+  }
+
+  find(kid: string, sid: string, nowMs: number): SiteKeys | undefined {
+    if (kid === this.kid) {
+      return this.forSite(sid);
     }
     if (this.previous !== undefined && kid === this.previous.kid && nowMs <= this.previousValidUntilMs) {
-      return this.previous;
+      return siteKeys(this.previous.secret, sid);
     }
     return undefined;
   }

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 
 import { jwtParams } from '../contract/contract.ts';
 import { AppError } from '../contract/errors.ts';
-import { JwtError, signJwt, verifyJwt } from './jwt.ts';
+import { JwtError, readUnverifiedSid, signJwt, verifyJwt } from './jwt.ts';
 import { bodyHash, type KeyRing, type SiteKeys } from './keys.ts';
 import { ShimRequestClaims, type SidecarReplyClaims } from './messages.ts';
 import { ReplayCacheFullError, type ReplayCache } from './replay-cache.ts';
@@ -69,14 +69,27 @@ export class ShimRequestVerifier {
 
     let verified: { keys: SiteKeys; claims: Record<string, unknown> };
     try {
+      // The keys are bound to the site id; a sidecar serves one site (site-pin.ts), so another id is refused outright.
+      const sid = readUnverifiedSid(token);
+      const pinned = this.keyRing.site.get();
+      if (pinned !== undefined && sid !== pinned) {
+        throw new AppError(
+          'SIDECAR_AUTH_MISMATCH',
+          'The shim signed for another site than the one this sidecar serves. A sidecar serves one site: give each site (each subsite of a network) its own sidecar and secret, or set IGNY8_SITE_ID to the id Settings → IGNY8 → Sidecar shows.',
+          { details: { sidecar_kid: this.keyRing.kid, reason: 'site_id' } },
+        );
+      }
       verified = await verifyJwt(token, (kid) => {
-        const keys = this.keyRing.find(kid, this.clock());
+        const keys = this.keyRing.find(kid, sid, this.clock());
         return keys === undefined ? undefined : { keys, key: keys.shimToSidecar };
       });
     } catch (error) {
+      if (error instanceof AppError) {
+        throw error;
+      }
       if (error instanceof JwtError && error.unknownKid) {
         throw new AppError('SIDECAR_AUTH_MISMATCH', 'The shim signed with a key this sidecar does not have.', {
-          details: { sidecar_kid: this.keyRing.current.kid },
+          details: { sidecar_kid: this.keyRing.kid },
         });
       }
       throw invalid(error instanceof JwtError ? error.message : 'token refused');
@@ -128,6 +141,7 @@ export class ShimRequestVerifier {
       }
       throw error;
     }
+    this.keyRing.site.learn(claims.sid);
     return { keys: verified.keys, claims };
   }
 }

@@ -73,7 +73,7 @@ export function createSync(options: CreateSyncOptions): SyncRuntime {
       options.wordpress ??
       (config.wpUrl === undefined
         ? noWordPress
-        : new WordPressInternalClient({ wpUrl: config.wpUrl, keyRing: options.keyRing, sid: () => site.sid() ?? 'unknown', logger }));
+        : new WordPressInternalClient({ wpUrl: config.wpUrl, keyRing: options.keyRing, logger }));
     const parts: SyncParts = { store, client, wordpress, site, vault, logger, clock };
     const structure = new StructureSync({
       ...parts,
@@ -92,7 +92,7 @@ export function createSync(options: CreateSyncOptions): SyncRuntime {
     });
     structure.kick = () => worker.kick();
     const reconciler = new Reconciler({ store, wordpress, site, worker, logger, intervalMs: config.sync.reconcileIntervalMs, structure });
-    const service = new SyncService({ store, site, vault, worker, reconciler, client, logger, sidecarKid: options.keyRing.current.kid, clock, structure });
+    const service = new SyncService({ store, site, vault, worker, reconciler, client, logger, sidecarKid: options.keyRing.kid, clock, structure });
     return {
       service,
       structure,

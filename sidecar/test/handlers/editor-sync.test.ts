@@ -161,7 +161,7 @@ describe('settings routes', () => {
     expect(executed[0]).toEqual({ op: 'save_settings', settings: { igny8_sync_mode: 'manual' } });
     expect(saved.body).toMatchObject({
       success: true,
-      data: { email: 'ops@example.com', sync_mode: 'manual', password_present: true, api_key_present: true, webhook_key_present: true, fingerprints: { sidecar: h.keyRing.current.kid } },
+      data: { email: 'ops@example.com', sync_mode: 'manual', password_present: true, api_key_present: true, webhook_key_present: true, fingerprints: { sidecar: h.keyRing.kid } },
     });
     const read = await h.converse({ method: 'GET', route: '/igny8/v1/settings', ctx: ctx('settings_read'), executeOp: () => ({}) });
     expect(read.body).toMatchObject({ success: true, data: { password_present: true, api_base_url: 'https://igny8.example', connection: { state: 'disconnected' } } });

@@ -24,8 +24,8 @@ const decoder = new TextDecoder();
 
 export type SecretInput = string | Uint8Array;
 
-function keysFor(secret: SecretInput): SiteKeys {
-  return siteKeys(typeof secret === 'string' ? decodeSecret(secret) : secret);
+function keysFor(secret: SecretInput, sid: string): SiteKeys {
+  return siteKeys(typeof secret === 'string' ? decodeSecret(secret) : secret, sid);
 }
 
 function toBytes(body: string | Uint8Array | undefined): Uint8Array {
@@ -66,7 +66,7 @@ export interface SignedShimRequest {
 }
 
 export async function signShimRequest(options: SignShimRequestOptions): Promise<SignedShimRequest> {
-  const keys = keysFor(options.secret);
+  const keys = keysFor(options.secret, options.sid);
   const body = toBytes(options.body);
   const iat = options.nowSec ?? nowSeconds();
   const claims: ShimRequestClaims = {
@@ -119,7 +119,7 @@ export async function verifySidecarReply(options: VerifySidecarReplyOptions): Pr
   if (options.token === undefined || options.token === '') {
     throw bad('no signature header');
   }
-  const keys = keysFor(options.secret);
+  const keys = keysFor(options.secret, options.sid);
   let rawClaims: Record<string, unknown>;
   try {
     ({ claims: rawClaims } = await verifyJwt(options.token, (kid) =>

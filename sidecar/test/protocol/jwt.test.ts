@@ -5,7 +5,7 @@ import { JwtError, readPinnedHeader, signJwt, verifyJwt } from '../../src/protoc
 import { base64url, bodyHash, decodeSecret, keyId, siteKeys } from '../../src/protocol/keys.ts';
 
 const vectors = contract.jwt.test_vectors;
-const keys = siteKeys(decodeSecret(vectors.secret));
+const keys = siteKeys(decodeSecret(vectors.secret), vectors.sid);
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 const keyFor = (direction: string) => (direction === 'shim->sidecar' ? keys.shimToSidecar : keys.sidecarToShim);
 const segment = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -16,6 +16,13 @@ describe('contract JWT test vectors', () => {
     expect(keyId(decodeSecret(vectors.secret))).toBe(vectors.kid);
     expect(hex(keys.shimToSidecar)).toBe(vectors.k_shim_hex);
     expect(hex(keys.sidecarToShim)).toBe(vectors.k_sidecar_hex);
+  });
+
+  it('binds the keys to the site id: another sid derives other keys under the same kid', () => {
+    const other = siteKeys(decodeSecret(vectors.secret), `${vectors.sid}x`);
+    expect(other.kid).toBe(keys.kid);
+    expect(hex(other.shimToSidecar)).not.toBe(vectors.k_shim_hex);
+    expect(hex(other.sidecarToShim)).not.toBe(vectors.k_sidecar_hex);
   });
 
   for (const vector of vectors.vectors) {

@@ -1,8 +1,15 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 
 import { AppError } from '../../src/contract/errors.ts';
 import { KeyRing, keyId } from '../../src/protocol/keys.ts';
 import { ReplayCache } from '../../src/protocol/replay-cache.ts';
+import { SitePin } from '../../src/protocol/site-pin.ts';
+import { WordPressInternalClient, WordPressUnavailableError } from '../../src/adapters/wp-internal-client.ts';
+import { createLogger } from '../../src/logger.ts';
 import { signShimRequest, type SignShimRequestOptions } from '../helpers/shim-client.ts';
 import { ShimRequestVerifier, htuMatchesPath } from '../../src/protocol/shim-requests.ts';
 import { TestClock, newSecret, shimContext } from '../helpers/harness.ts';
@@ -11,12 +18,13 @@ const SECRET = newSecret();
 const ROUTE = '/igny8/v1/publish-content';
 const BODY = '{"content_id":42,"title":"Café \\"quoted\\" / slash"}';
 
-function setup(options: { previous?: string; previousValidUntilMs?: number; clock?: TestClock } = {}) {
+function setup(options: { previous?: string; previousValidUntilMs?: number; clock?: TestClock; site?: SitePin } = {}) {
   const clock = options.clock ?? new TestClock(1_767_225_600_000);
   const keyRing = new KeyRing({
     current: Buffer.from(SECRET, 'base64url'),
     previous: options.previous === undefined ? undefined : Buffer.from(options.previous, 'base64url'),
     previousValidUntilMs: options.previousValidUntilMs ?? 0,
+    ...(options.site === undefined ? {} : { site: options.site }),
   });
   const verifier = new ShimRequestVerifier({ keyRing, replayCache: new ReplayCache(), clock: clock.now });
   const sign = (overrides: Partial<SignShimRequestOptions> = {}) =>
@@ -60,7 +68,7 @@ describe('ShimRequestVerifier', () => {
 
   it.each<[string, (t: ReturnType<typeof setup>) => Promise<AppError>, RegExp]>([
     ['a forged token (signed with another secret under our kid)', async ({ sign, verify, keyRing }) =>
-      refusal(verify((await sign({ secret: newSecret(), kid: keyRing.current.kid })).token)), /signature/],
+      refusal(verify((await sign({ secret: newSecret(), kid: keyRing.kid })).token)), /signature/],
     ['an expired token', async ({ sign, verify, clock }) => {
       const signed = await sign();
       clock.advance(30 + 30 + 1);
@@ -95,7 +103,7 @@ describe('ShimRequestVerifier', () => {
     const { signJwt } = await import('../../src/protocol/jwt.ts');
     const base = (await setup().sign()).claims;
     for (const claims of [{ ...base, aud: 'igny8-shim' }, { ...base, iss: 'igny8-sidecar' }, { ...base, aud: 'igny8-shim-internal' }]) {
-      const token = await signJwt(claims, keyRing.current.shimToSidecar, keyRing.current.kid);
+      const token = await signJwt(claims, keyRing.forSite(claims.sid).shimToSidecar, keyRing.kid);
       const error = await refusal(verify(token));
       expect(error.code).toBe('SIGNATURE_INVALID');
       expect(error.message).toMatch(/claim (aud|iss)/);
@@ -127,7 +135,7 @@ describe('ShimRequestVerifier', () => {
     const error = await refusal(verify((await sign({ secret: otherSecret })).token));
     expect(error.code).toBe('SIDECAR_AUTH_MISMATCH');
     expect(error.status).toBe(503);
-    expect(error.details.sidecar_kid).toBe(keyRing.current.kid);
+    expect(error.details.sidecar_kid).toBe(keyRing.kid);
     expect(error.details.sidecar_kid).not.toBe(keyId(Buffer.from(otherSecret, 'base64url')));
   });
 
@@ -141,6 +149,76 @@ describe('ShimRequestVerifier', () => {
     clock.advance(601);
     const error = await refusal(verify((await sign({ secret: previous })).token));
     expect(error.code).toBe('SIDECAR_AUTH_MISMATCH');
+  });
+});
+
+describe('one site per sidecar (issue #12 item 7: sid checked, keys derived per site)', () => {
+  const SITE_A = '6f1c1e2a-0000-4000-8000-00000000000a';
+  const SITE_B = '6f1c1e2a-0000-4000-8000-00000000000b';
+
+  it('pins the first verified site id; a valid token of another site sharing the secret is refused', async () => {
+    const { sign, verify, keyRing } = setup();
+    expect(keyRing.site.get()).toBeUndefined();
+    await verify((await sign({ sid: SITE_A })).token);
+    expect(keyRing.site.get()).toBe(SITE_A);
+    const error = await refusal(verify((await sign({ sid: SITE_B })).token));
+    expect(error.code).toBe('SIDECAR_AUTH_MISMATCH');
+    expect(error.details.reason).toBe('site_id');
+    expect(error.message).not.toContain(SITE_A);
+    await expect(verify((await sign({ sid: SITE_A })).token)).resolves.toBeDefined();
+  });
+
+  it('with IGNY8_SITE_ID configured, refuses another site from the first request on', async () => {
+    const { sign, verify } = setup({ site: new SitePin({ configured: SITE_A }) });
+    expect((await refusal(verify((await sign({ sid: SITE_B })).token))).details.reason).toBe('site_id');
+    await expect(verify((await sign({ sid: SITE_A })).token)).resolves.toBeDefined();
+  });
+
+  it('does not pin a site id whose request failed a check', async () => {
+    const { sign, verify, keyRing } = setup();
+    await refusal(verify((await sign({ sid: SITE_B })).token, { body: '{"tampered":true}' }));
+    expect(keyRing.site.get()).toBeUndefined();
+  });
+
+  it('the keys are bound to the sid: a token signed for site A but claiming site B does not verify', async () => {
+    const { verify, keyRing, sign } = setup({ site: new SitePin({ configured: SITE_B }) });
+    const { signJwt } = await import('../../src/protocol/jwt.ts');
+    const claims = { ...(await sign({ sid: SITE_B })).claims };
+    const token = await signJwt(claims, keyRing.forSite(SITE_A).shimToSidecar, keyRing.kid);
+    const error = await refusal(verify(token));
+    expect(error.code).toBe('SIGNATURE_INVALID');
+  });
+
+  it('keeps the learned id across restarts in a 0600 file of the data folder', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'igny8-pin-'));
+    try {
+      new SitePin({ dataDir: dir }).learn(SITE_A);
+      expect(readFileSync(join(dir, 'site-id'), 'utf8').trim()).toBe(SITE_A);
+      expect(statSync(join(dir, 'site-id')).mode & 0o077).toBe(0);
+      const restarted = new SitePin({ dataDir: dir });
+      expect(restarted.get()).toBe(SITE_A);
+      restarted.learn(SITE_B);
+      expect(restarted.get()).toBe(SITE_A);
+      expect(new SitePin({ dataDir: dir, configured: SITE_B }).get()).toBe(SITE_B);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('signs no internal call to WordPress before the site id is known', async () => {
+    const { keyRing } = setup();
+    let calls = 0;
+    const client = new WordPressInternalClient({
+      wpUrl: 'http://127.0.0.1:9',
+      keyRing,
+      logger: createLogger({ level: 'silent' }),
+      fetch: async () => {
+        calls += 1;
+        return new Response('{}');
+      },
+    });
+    await expect(client.run([{ op: 'site_info' }])).rejects.toBeInstanceOf(WordPressUnavailableError);
+    expect(calls).toBe(0);
   });
 });
 
