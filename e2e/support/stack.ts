@@ -40,7 +40,7 @@ export const stack = {
 	},
 	/** This site's id (`sid` claim; the transport keys are bound to it), read once per test worker. */
 	siteId(): string {
-		siteIdCache ??= wpEval( 'echo \\Igny8\\Bridge\\Install\\Activator::site_uuid();' ).trim().split( '\n' ).pop() as string;
+		siteIdCache ??= wpEval( 'echo \\Igny8\\Bridge\\Security\\Site_Id::current();' ).trim().split( '\n' ).pop() as string;
 		return siteIdCache;
 	},
 	secret(): Buffer {

@@ -12,7 +12,6 @@ namespace Igny8\Bridge\Admin;
 use Igny8\Bridge\Bridge_Error;
 use Igny8\Bridge\Contract;
 use Igny8\Bridge\Feature;
-use Igny8\Bridge\Install\Activator;
 use Igny8\Bridge\Rest\Envelope;
 use Igny8\Bridge\Rest\Request_Id;
 use Igny8\Bridge\Security\Keys;
@@ -20,6 +19,7 @@ use Igny8\Bridge\Sidecar\Client;
 use Igny8\Bridge\Sidecar\Context;
 use Igny8\Bridge\Sidecar\Protocol;
 use Igny8\Bridge\Sidecar\Transport;
+use Igny8\Bridge\Security\Site_Id;
 
 if ( ! defined( 'ABSPATH' ) ) {
 	exit;
@@ -232,7 +232,7 @@ final class Sidecar_Pairing implements Feature {
 			$lines[] = 'IGNY8_SIDECAR_SECRET_PREVIOUS=' . ( $with_secret ? $previous : self::MASK );
 		}
 		// The sidecar answers only this site id (and derives its keys from it): pinned from the start, not on first use.
-		$lines[] = 'IGNY8_SITE_ID=' . Activator::site_uuid();
+		$lines[] = 'IGNY8_SITE_ID=' . Site_Id::current();
 		$lines[] = 'WP_URL=' . untrailingslashit( home_url() );
 		try {
 			$parts = wp_parse_url( Transport::configured()->base_url() );

@@ -12,6 +12,7 @@ namespace Igny8\Bridge\Install;
 use Igny8\Bridge\Registration\Structure_Revision;
 use Igny8\Bridge\Security\Api_Key;
 use Igny8\Bridge\Security\Keys;
+use Igny8\Bridge\Security\Site_Id;
 use Igny8\Bridge\Support\Schema;
 
 if ( ! defined( 'ABSPATH' ) ) {
@@ -23,8 +24,6 @@ if ( ! defined( 'ABSPATH' ) ) {
  * already exists (the secret, the site id and the API key survive).
  */
 final class Activator {
-
-	public const SITE_UUID_OPTION = 'igny8_site_uuid';
 
 	/**
 	 * Activation hook.
@@ -66,32 +65,11 @@ final class Activator {
 		Schema::install();
 		Keys::ensure_secret();
 		Api_Key::ensure_pepper();
-		if ( ! wp_is_uuid( (string) get_option( self::SITE_UUID_OPTION, '' ), 4 ) ) {
-			update_option( self::SITE_UUID_OPTION, wp_generate_uuid4(), 'yes' );
-		}
+		Site_Id::current();
 		if ( false === get_option( Structure_Revision::OPTION ) ) {
 			add_option( Structure_Revision::OPTION, 1, '', 'no' );
 		}
 		Integration_User::ensure_role();
 		Integration_User::ensure_user();
-	}
-
-	/**
-	 * This site's id, as sent in the `sid` claim and bound into the transport keys (Security\Keys).
-	 *
-	 * A single site may fix it with the IGNY8_SITE_ID constant in wp-config.php (a UUID), next to IGNY8_SIDECAR_SECRET,
-	 * so that a reinstall keeps the id the sidecar is pinned to. On multisite the constant would be shared by every
-	 * subsite, which is exactly what the id must prevent, so there it is ignored.
-	 */
-	public static function site_uuid(): string {
-		if ( defined( 'IGNY8_SITE_ID' ) && is_string( IGNY8_SITE_ID ) && wp_is_uuid( IGNY8_SITE_ID ) && ! is_multisite() ) {
-			return strtolower( IGNY8_SITE_ID );
-		}
-		$uuid = (string) get_option( self::SITE_UUID_OPTION, '' );
-		if ( ! wp_is_uuid( $uuid, 4 ) ) {
-			$uuid = wp_generate_uuid4();
-			update_option( self::SITE_UUID_OPTION, $uuid, 'yes' );
-		}
-		return $uuid;
 	}
 }

@@ -10,11 +10,11 @@ declare( strict_types=1 );
 namespace Igny8\Bridge\Operations;
 
 use Igny8\Bridge\Content\Managed_Posts;
-use Igny8\Bridge\Install\Activator;
 use Igny8\Bridge\Registration\Settings;
 use Igny8\Bridge\Sidecar\Context;
 use Igny8\Bridge\Sync\Outbox;
 use Igny8\Bridge\Sync\Sync_Posts;
+use Igny8\Bridge\Security\Site_Id;
 
 if ( ! defined( 'ABSPATH' ) ) {
 	exit;
@@ -95,7 +95,7 @@ final class List_Pending implements Operation {
 			'deleted'       => 0 === $after_id ? Outbox::deleted_posts()->pending( self::MAX_LIMIT ) : array(),
 			'term_changes'  => 0 === $after_id ? Outbox::terms()->pending( self::MAX_LIMIT ) : array(),
 			'next_after_id' => count( $ids ) >= $limit ? (int) end( $ids ) : null,
-			'site_uuid'     => Activator::site_uuid(),
+			'site_uuid'     => Site_Id::current(),
 			'site'          => Context::site(),
 			'settings'      => (object) Settings::for_wire(),
 		);

@@ -12,12 +12,12 @@ namespace Igny8\Bridge\Rest;
 use Igny8\Bridge\Bridge_Error;
 use Igny8\Bridge\Contract;
 use Igny8\Bridge\Feature;
-use Igny8\Bridge\Install\Activator;
 use Igny8\Bridge\Operations\Executor;
 use Igny8\Bridge\Security\Jwt;
 use Igny8\Bridge\Security\Jwt_Error;
 use Igny8\Bridge\Security\Keys;
 use Igny8\Bridge\Security\Replay_Cache;
+use Igny8\Bridge\Security\Site_Id;
 
 if ( ! defined( 'ABSPATH' ) ) {
 	exit;
@@ -110,7 +110,7 @@ final class Internal_Controller implements Feature {
 					'htm' => $request->get_method(),
 					'htu' => $request->get_route(),
 					// This site's id (the keys are bound to it too): a token minted for another subsite is refused.
-					'sid' => Activator::site_uuid(),
+					'sid' => Site_Id::current(),
 					'bh'  => Jwt::body_hash( (string) $request->get_body() ),
 				),
 				time(),

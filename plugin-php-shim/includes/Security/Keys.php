@@ -10,7 +10,6 @@ declare( strict_types=1 );
 namespace Igny8\Bridge\Security;
 
 use Igny8\Bridge\Bridge_Error;
-use Igny8\Bridge\Install\Activator;
 
 if ( ! defined( 'ABSPATH' ) ) {
 	exit;
@@ -18,7 +17,7 @@ if ( ! defined( 'ABSPATH' ) ) {
 
 /**
  * Secret: constant IGNY8_SIDECAR_SECRET (wins) or option `igny8_sidecar_secret`, 32 random bytes base64url.
- * Keys are bound to this site's id (`sid`, Activator::site_uuid()): k_shim = HMAC(secret, "shim->sidecar|" . sid) signs
+ * Keys are bound to this site's id (`sid`, Site_Id::current()): k_shim = HMAC(secret, "shim->sidecar|" . sid) signs
  * what we send; k_sidecar = HMAC(secret, "sidecar->shim|" . sid)
  * verifies what the sidecar sends. kid = first 16 hex chars of SHA-256(secret), also the fingerprint shown in
  * settings. A previous secret stays valid for verification for 600 s after a rotation.
@@ -101,7 +100,7 @@ final class Keys {
 	 */
 	public static function current(): array {
 		$secret = self::from_constant() ? (string) IGNY8_SIDECAR_SECRET : (string) get_option( self::OPTION, '' );
-		$keys   = self::derive( $secret, Activator::site_uuid() );
+		$keys   = self::derive( $secret, Site_Id::current() );
 		if ( null === $keys ) {
 			throw new Bridge_Error( 'SIDECAR_AUTH_MISMATCH', 'The sidecar secret is missing or malformed on the WordPress side.' );
 		}
@@ -166,7 +165,7 @@ final class Keys {
 	 */
 	private static function previous(): ?array {
 		if ( defined( 'IGNY8_SIDECAR_SECRET_PREVIOUS' ) && is_string( IGNY8_SIDECAR_SECRET_PREVIOUS ) ) {
-			$keys = self::derive( IGNY8_SIDECAR_SECRET_PREVIOUS, Activator::site_uuid() );
+			$keys = self::derive( IGNY8_SIDECAR_SECRET_PREVIOUS, Site_Id::current() );
 			if ( null !== $keys ) {
 				$seen = get_option( self::PREVIOUS_SEEN_OPTION );
 				if ( ! is_array( $seen ) || ( $seen['kid'] ?? '' ) !== $keys['kid'] ) {
@@ -183,7 +182,7 @@ final class Keys {
 		}
 		$stored = get_option( self::PREVIOUS_OPTION );
 		if ( is_array( $stored ) && time() < (int) ( $stored['until'] ?? 0 ) ) {
-			return self::derive( (string) ( $stored['secret'] ?? '' ), Activator::site_uuid() );
+			return self::derive( (string) ( $stored['secret'] ?? '' ), Site_Id::current() );
 		}
 		return null;
 	}

@@ -11,9 +11,9 @@ namespace Igny8\Bridge\Sidecar;
 
 use Igny8\Bridge\Bridge_Error;
 use Igny8\Bridge\Contract;
-use Igny8\Bridge\Install\Activator;
 use Igny8\Bridge\Security\Jwt;
 use Igny8\Bridge\Security\Keys;
+use Igny8\Bridge\Security\Site_Id;
 
 if ( ! defined( 'ABSPATH' ) ) {
 	exit;
@@ -79,7 +79,7 @@ final class Client {
 	 * @throws Bridge_Error SIDECAR_UNAVAILABLE when the sidecar URL is unusable.
 	 */
 	public static function for_context( array $ctx, ?callable $run_ops = null ): self {
-		return new self( Transport::configured(), $ctx, Activator::site_uuid(), $run_ops );
+		return new self( Transport::configured(), $ctx, Site_Id::current(), $run_ops );
 	}
 
 	/**

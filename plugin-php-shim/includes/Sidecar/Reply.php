@@ -11,11 +11,11 @@ namespace Igny8\Bridge\Sidecar;
 
 use Igny8\Bridge\Bridge_Error;
 use Igny8\Bridge\Contract;
-use Igny8\Bridge\Install\Activator;
 use Igny8\Bridge\Security\Jwt;
 use Igny8\Bridge\Security\Jwt_Error;
 use Igny8\Bridge\Security\Keys;
 use Igny8\Bridge\Security\Replay_Cache;
+use Igny8\Bridge\Security\Site_Id;
 
 if ( ! defined( 'ABSPATH' ) ) {
 	exit;
@@ -101,7 +101,7 @@ final class Reply {
 					'aud' => (string) $jwt['audiences']['shim'],
 					'req' => $request_jti,
 					// This site's id: on a network sharing one secret, a reply minted for another site is refused.
-					'sid' => Activator::site_uuid(),
+					'sid' => Site_Id::current(),
 					'bh'  => Jwt::body_hash( $body ),
 				),
 				time(),
