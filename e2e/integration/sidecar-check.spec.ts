@@ -31,7 +31,7 @@ function check( env: Record< string, string > ) {
 
 const paired = () => ( {
 	IGNY8_SIDECAR_SECRET: fs.readFileSync( path.join( stack.stateDir, 'sidecar.secret' ), 'utf8' ).trim(),
-	IGNY8_SITE_ID: stack.siteId(),
+	IGNY8_SIDECAR_SITE_ID: stack.siteId(),
 	WP_URL: stack.wpUrl,
 	IGNY8_API_BASE_URL: stack.simulatorUrl,
 } );
@@ -50,22 +50,22 @@ test.describe( 'igny8-sidecar check', () => {
 	test( 'a secret the site does not have: says so and how to fix it', () => {
 		const r = check( { ...paired(), IGNY8_SIDECAR_SECRET: randomBytes( 32 ).toString( 'base64url' ) } );
 		expect( r.out ).toMatch( /✗ WordPress refused a signed call: .*SIDECAR_AUTH_MISMATCH|✗ WordPress refused a signed call: .*HTTP 401/ );
-		expect( r.out ).toContain( 'copy the IGNY8_SIDECAR_SECRET and IGNY8_SITE_ID lines from Settings -> IGNY8 -> Sidecar' );
+		expect( r.out ).toContain( 'copy the IGNY8_SIDECAR_SECRET and IGNY8_SIDECAR_SITE_ID lines from Settings -> IGNY8 -> Sidecar' );
 		expect( r.code ).toBe( 1 );
 	} );
 
-	test( 'the id of another site (a subsite sharing the secret): WordPress refuses the signature, and the fix names IGNY8_SITE_ID', () => {
-		const r = check( { ...paired(), IGNY8_SITE_ID: '6f1c1e2a-0000-4000-8000-0000000000b7' } );
+	test( 'the id of another site (a subsite sharing the secret): WordPress refuses the signature, and the fix names IGNY8_SIDECAR_SITE_ID', () => {
+		const r = check( { ...paired(), IGNY8_SIDECAR_SITE_ID: '6f1c1e2a-0000-4000-8000-0000000000b7' } );
 		expect( r.out ).toMatch( /✗ WordPress refused a signed call: .*HTTP 401/ );
-		expect( r.out ).toContain( 'IGNY8_SITE_ID lines from Settings -> IGNY8 -> Sidecar' );
+		expect( r.out ).toContain( 'IGNY8_SIDECAR_SITE_ID lines from Settings -> IGNY8 -> Sidecar' );
 		expect( r.code ).toBe( 1 );
 	} );
 
 	test( 'no site id yet (not configured, never called): says no signed call can be made and how to fix it', () => {
-		const { IGNY8_SITE_ID: _omitted, ...env } = paired();
+		const { IGNY8_SIDECAR_SITE_ID: _omitted, ...env } = paired();
 		const r = check( env );
 		expect( r.out ).toContain( '✗ the site id is not known yet' );
-		expect( r.out ).toContain( 'copy the IGNY8_SITE_ID line from Settings -> IGNY8 -> Sidecar' );
+		expect( r.out ).toContain( 'copy the IGNY8_SIDECAR_SITE_ID line from Settings -> IGNY8 -> Sidecar' );
 		expect( r.code ).toBe( 1 );
 	} );
 

@@ -126,7 +126,7 @@ async function checkWordPress(config: Config, io: CliIo, findings: Finding[]): P
     findings.push({
       ok: false,
       what: 'the site id is not known yet, so no signed call can be made (the keys are bound to it)',
-      fix: 'copy the IGNY8_SITE_ID line from Settings -> IGNY8 -> Sidecar into this sidecar\'s env, or let WordPress call the sidecar once',
+      fix: 'copy the IGNY8_SIDECAR_SITE_ID line from Settings -> IGNY8 -> Sidecar into this sidecar\'s env, or let WordPress call the sidecar once',
     });
     return;
   }
@@ -145,7 +145,7 @@ async function checkWordPress(config: Config, io: CliIo, findings: Finding[]): P
     const fix = /SIDECAR_VERSION_MISMATCH/.test(message)
       ? `the plugin and this sidecar (${SIDECAR_VERSION}, protocol ${PROTOCOL_VERSION}) are more than one minor version apart: install both from the same release (Settings -> IGNY8 shows the plugin's)`
       : /HTTP 401|SIDECAR_AUTH_MISMATCH/.test(message)
-        ? 'the secret or the site id differs from the site\'s: copy the IGNY8_SIDECAR_SECRET and IGNY8_SITE_ID lines from Settings -> IGNY8 -> Sidecar (or from wp-config.php), then restart the sidecar'
+        ? 'the secret or the site id differs from the site\'s: copy the IGNY8_SIDECAR_SECRET and IGNY8_SIDECAR_SITE_ID lines from Settings -> IGNY8 -> Sidecar (or from wp-config.php), then restart the sidecar'
         : 'see the message above; the site\'s PHP error log has more';
     findings.push({ ok: false, what: `WordPress refused a signed call: ${message}`, fix });
   }

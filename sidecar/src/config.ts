@@ -20,7 +20,7 @@ export interface Config {
   tls: { cert: Buffer; key: Buffer } | undefined;
   secret: Uint8Array;
   previousSecret: Uint8Array | undefined;
-  /** IGNY8_SITE_ID: the one site this sidecar serves; undefined = pinned on first use (protocol/site-pin.ts). */
+  /** IGNY8_SIDECAR_SITE_ID: the one site this sidecar serves; undefined = pinned on first use (protocol/site-pin.ts). */
   siteId: string | undefined;
   /** WordPress base URL for asynchronous internal calls (sync write-backs); optional until the queue lands. */
   wpUrl: string | undefined;
@@ -75,7 +75,7 @@ const EnvSchema = z.object({
   IGNY8_SIDECAR_SECRET: optionalText,
   IGNY8_SIDECAR_SECRET_FILE: optionalText,
   IGNY8_SIDECAR_SECRET_PREVIOUS: optionalText,
-  IGNY8_SITE_ID: optionalText
+  IGNY8_SIDECAR_SITE_ID: optionalText
     .transform((v) => v?.toLowerCase())
     .pipe(z.string().regex(SITE_ID_PATTERN, 'must be the site id (a UUID) shown in Settings → IGNY8 → Sidecar').optional()),
   WP_URL: optionalText.pipe(
@@ -290,7 +290,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     tls,
     secret,
     previousSecret,
-    siteId: e.IGNY8_SITE_ID,
+    siteId: e.IGNY8_SIDECAR_SITE_ID,
     wpUrl: e.WP_URL,
     dataDir: e.SIDECAR_DATA_DIR,
     logLevel: e.LOG_LEVEL,

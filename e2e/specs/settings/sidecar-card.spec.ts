@@ -35,7 +35,7 @@ test.describe( 'Settings → IGNY8 → Sidecar', () => {
 		await expect( fingerprints ).toHaveText( /^site ([0-9a-f]{16}) · sidecar \1 · Match$/ );
 		const env = card( page ).locator( '[data-igny8="sidecar-env"]' );
 		await expect( env ).toContainText( 'IGNY8_SIDECAR_SECRET=••••' );
-		await expect( env ).toContainText( `IGNY8_SITE_ID=${ stack.siteId() }` );
+		await expect( env ).toContainText( `IGNY8_SIDECAR_SITE_ID=${ stack.siteId() }` );
 		await expect( env ).toContainText( `WP_URL=${ stack.wpUrl }` );
 		await expect( env ).toContainText( `SIDECAR_PORT=${ new URL( stack.sidecarUrl ).port }` );
 

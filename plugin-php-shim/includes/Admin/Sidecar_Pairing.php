@@ -232,7 +232,7 @@ final class Sidecar_Pairing implements Feature {
 			$lines[] = 'IGNY8_SIDECAR_SECRET_PREVIOUS=' . ( $with_secret ? $previous : self::MASK );
 		}
 		// The sidecar answers only this site id (and derives its keys from it): pinned from the start, not on first use.
-		$lines[] = 'IGNY8_SITE_ID=' . Site_Id::current();
+		$lines[] = 'IGNY8_SIDECAR_SITE_ID=' . Site_Id::current();
 		$lines[] = 'WP_URL=' . untrailingslashit( home_url() );
 		try {
 			$parts = wp_parse_url( Transport::configured()->base_url() );

@@ -14,7 +14,7 @@ if ( ! defined( 'ABSPATH' ) ) {
 }
 
 /**
- * Option `igny8_site_uuid`, a UUID v4 made once. A single site may fix it with the IGNY8_SITE_ID constant in
+ * Option `igny8_site_uuid`, a UUID v4 made once. A single site may fix it with the IGNY8_SIDECAR_SITE_ID constant in
  * wp-config.php, next to IGNY8_SIDECAR_SECRET, so that a reinstall keeps the id the sidecar is pinned to. On multisite
  * the constant would be shared by every subsite, which is exactly what the id must prevent, so there it is ignored.
  */
@@ -26,8 +26,8 @@ final class Site_Id {
 	 * The site id, created on first use.
 	 */
 	public static function current(): string {
-		if ( defined( 'IGNY8_SITE_ID' ) && is_string( IGNY8_SITE_ID ) && wp_is_uuid( IGNY8_SITE_ID ) && ! is_multisite() ) {
-			return strtolower( IGNY8_SITE_ID );
+		if ( defined( 'IGNY8_SIDECAR_SITE_ID' ) && is_string( IGNY8_SIDECAR_SITE_ID ) && wp_is_uuid( IGNY8_SIDECAR_SITE_ID ) && ! is_multisite() ) {
+			return strtolower( IGNY8_SIDECAR_SITE_ID );
 		}
 		$uuid = (string) get_option( self::OPTION, '' );
 		if ( ! wp_is_uuid( $uuid, 4 ) ) {

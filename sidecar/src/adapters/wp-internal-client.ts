@@ -56,7 +56,7 @@ export class WordPressInternalClient implements WordPressOps {
     const sid = this.options.keyRing.site.get();
     if (sid === undefined) {
       throw new WordPressUnavailableError(
-        'The site id is not known yet: it is learned from the first request WordPress sends (or set IGNY8_SITE_ID).',
+        'The site id is not known yet: it is learned from the first request WordPress sends (or set IGNY8_SIDECAR_SITE_ID).',
       );
     }
     const now = Math.floor(Date.now() / 1000);

@@ -75,7 +75,7 @@ export class ShimRequestVerifier {
       if (pinned !== undefined && sid !== pinned) {
         throw new AppError(
           'SIDECAR_AUTH_MISMATCH',
-          'The shim signed for another site than the one this sidecar serves. A sidecar serves one site: give each site (each subsite of a network) its own sidecar and secret, or set IGNY8_SITE_ID to the id Settings → IGNY8 → Sidecar shows.',
+          'The shim signed for another site than the one this sidecar serves. A sidecar serves one site: give each site (each subsite of a network) its own sidecar and secret, or set IGNY8_SIDECAR_SITE_ID to the id Settings → IGNY8 → Sidecar shows.',
           { details: { sidecar_kid: this.keyRing.kid, reason: 'site_id' } },
         );
       }

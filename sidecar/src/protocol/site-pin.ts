@@ -3,7 +3,7 @@
  * it, and the transport keys are derived from it (keys.ts), so on a multisite network whose subsites share one
  * IGNY8_SIDECAR_SECRET a subsite cannot drive another subsite's sidecar.
  *
- * The id is IGNY8_SITE_ID when configured (Settings → IGNY8 → Sidecar prints it with the other env lines). Without it
+ * The id is IGNY8_SIDECAR_SITE_ID when configured (Settings → IGNY8 → Sidecar prints it with the other env lines). Without it
  * the sidecar pins the id of the first request that passes every check, and keeps it in `site-id` in its data folder
  * across restarts (trust on first use).
  */
@@ -15,11 +15,11 @@ export const SITE_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}
 export class SitePin {
   private sid: string | undefined;
   private readonly file: string | undefined;
-  /** True when IGNY8_SITE_ID fixed the id (nothing is learned or written). */
+  /** True when IGNY8_SIDECAR_SITE_ID fixed the id (nothing is learned or written). */
   readonly configured: boolean;
 
   /**
-   * @param options.configured IGNY8_SITE_ID, already validated.
+   * @param options.configured IGNY8_SIDECAR_SITE_ID, already validated.
    * @param options.dataDir    Where the learned id is kept; undefined = in memory only (tests, `check`).
    */
   constructor(options: { configured?: string | undefined; dataDir?: string | undefined } = {}) {
@@ -28,7 +28,7 @@ export class SitePin {
     this.sid = options.configured ?? this.readFile();
   }
 
-  /** The pinned site id; undefined until the first verified request when IGNY8_SITE_ID is not set. */
+  /** The pinned site id; undefined until the first verified request when IGNY8_SIDECAR_SITE_ID is not set. */
   get(): string | undefined {
     return this.sid;
   }

@@ -168,7 +168,7 @@ describe('one site per sidecar (issue #12 item 7: sid checked, keys derived per 
     await expect(verify((await sign({ sid: SITE_A })).token)).resolves.toBeDefined();
   });
 
-  it('with IGNY8_SITE_ID configured, refuses another site from the first request on', async () => {
+  it('with IGNY8_SIDECAR_SITE_ID configured, refuses another site from the first request on', async () => {
     const { sign, verify } = setup({ site: new SitePin({ configured: SITE_A }) });
     expect((await refusal(verify((await sign({ sid: SITE_B })).token))).details.reason).toBe('site_id');
     await expect(verify((await sign({ sid: SITE_A })).token)).resolves.toBeDefined();
