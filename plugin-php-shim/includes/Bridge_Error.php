@@ -125,6 +125,9 @@ class Bridge_Error extends \RuntimeException {
 		if ( null !== $this->field ) {
 			$error['field'] = $this->field;
 		}
+		if ( $this->details ) {
+			$error['details'] = $this->details;
+		}
 		return $error;
 	}
 }

@@ -36,6 +36,8 @@ export interface Simulator {
 	received: ReceivedRequest[];
 	/** Latest task state per task id, as IGNY8 would store it. */
 	tasks: Map< string, Record< string, unknown > >;
+	/** Latest content reported from WordPress per content id (`PUT /writer/content/{id}/`, webhook `content_updated`). */
+	contents: Map< string, Record< string, unknown > >;
 	close(): Promise< void >;
 }
 
@@ -53,6 +55,7 @@ export function createSimulatorApp( options: SimulatorOptions = {} ) {
 	const tasks = new Map< string, Record< string, unknown > >();
 	const terms = new Map< string, Record< string, unknown > >();
 	const structures = new Map< string, Record< string, unknown > >();
+	const contents = new Map< string, Record< string, unknown > >();
 	const siteId = options.siteId ?? 7;
 
 	const app = express();
@@ -67,6 +70,7 @@ export function createSimulatorApp( options: SimulatorOptions = {} ) {
 		tasks.clear();
 		terms.clear();
 		structures.clear();
+		contents.clear();
 		auth.accessTtlSeconds = options.accessTtlSeconds ?? 900;
 		auth.authCalls = 0;
 		res.json( ok( {} ) );
@@ -105,6 +109,9 @@ export function createSimulatorApp( options: SimulatorOptions = {} ) {
 	} );
 	control.get( '/structures', ( _req, res ) => {
 		res.json( ok( Object.fromEntries( structures ) ) );
+	} );
+	control.get( '/contents', ( _req, res ) => {
+		res.json( ok( Object.fromEntries( contents ) ) );
 	} );
 	app.use( '/__sim', control );
 
@@ -182,8 +189,44 @@ export function createSimulatorApp( options: SimulatorOptions = {} ) {
 		const ids = ( req.body as { keyword_ids?: unknown } ).keyword_ids;
 		res.json( ok( { updated_count: Array.isArray( ids ) ? ids.length : 0 } ) );
 	} );
+	/** A WordPress edit of a content (issue #13 §4): the latest version per content id, as IGNY8 would keep it. */
+	const contentProblem = ( body: Record< string, unknown > ): string | undefined => {
+		if ( typeof body.title !== 'string' || typeof body.content_html !== 'string' ) {
+			return 'title and content_html are required.';
+		}
+		if ( body.content_html.includes( '<!-- wp:' ) ) {
+			return 'content_html must be HTML, without block delimiters.';
+		}
+		if ( body.source !== 'wordpress' || typeof body.wordpress_modified_at !== 'string' ) {
+			return 'source "wordpress" and wordpress_modified_at are required.';
+		}
+		return undefined;
+	};
+	api.put( '/writer/content/:id/', requireAuth( false ), ( req, res ) => {
+		const body = ( req.body ?? {} ) as Record< string, unknown >;
+		const problem = contentProblem( body );
+		if ( problem !== undefined ) {
+			res.status( 400 ).json( fail( problem, 'VALIDATION_ERROR' ) );
+			return;
+		}
+		const id = String( req.params.id );
+		const content = { id: Number( id ), ...contents.get( id ), ...body, updated_at: new Date().toISOString() };
+		contents.set( id, content );
+		res.json( ok( content ) );
+	} );
 	const webhook = ( req: Request, res: Response ) => {
-		const body = req.body as { task_id?: unknown };
+		const body = req.body as { task_id?: unknown; event?: unknown; content_id?: unknown };
+		if ( body.event === 'content_updated' ) {
+			const problem = contentProblem( req.body as Record< string, unknown > );
+			if ( problem !== undefined || ( typeof body.content_id !== 'number' && typeof body.content_id !== 'string' ) ) {
+				res.status( 400 ).json( fail( problem ?? 'content_id is required.', 'VALIDATION_ERROR' ) );
+				return;
+			}
+			const id = String( body.content_id );
+			contents.set( id, { id: Number( id ), ...contents.get( id ), ...( req.body as object ), updated_at: new Date().toISOString() } );
+			res.json( ok( { received: true } ) );
+			return;
+		}
 		if ( body.task_id !== undefined && body.task_id !== null ) {
 			const id = String( body.task_id );
 			tasks.set( id, { id: Number( id ), ...tasks.get( id ), ...( req.body as object ) } );
@@ -218,7 +261,7 @@ export function createSimulatorApp( options: SimulatorOptions = {} ) {
 		res.status( 404 ).json( fail( 'Not found', 'NOT_FOUND' ) );
 	} );
 
-	return { app, auth, faults, received, tasks };
+	return { app, auth, faults, received, tasks, contents };
 }
 
 export async function startSimulator( options: SimulatorOptions = {} ): Promise< Simulator > {
@@ -234,6 +277,7 @@ export async function startSimulator( options: SimulatorOptions = {} ): Promise<
 		faults: parts.faults,
 		received: parts.received,
 		tasks: parts.tasks,
+		contents: parts.contents,
 		close: () => new Promise( ( resolve ) => server.close( () => resolve() ) ),
 	};
 }

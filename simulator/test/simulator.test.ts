@@ -77,3 +77,22 @@ describe( 'publisher payloads', () => {
 		expect( b.focus_keywords ).toEqual( [ 'keyword 4', 'secondary 4a', 'secondary 4b' ] );
 	} );
 } );
+
+describe( 'content updates from WordPress (issue #13 §4)', () => {
+	const edit = { title: 'Edited', content_html: '<p>Edited in WordPress</p>', excerpt: '', source: 'wordpress', wordpress_modified_at: '2026-07-01T08:00:00Z' };
+
+	it( 'keeps the latest version per content id from PUT /writer/content/{id}/ and the content_updated webhook', async () => {
+		const { data } = ( await ( await post( '/api/v1/auth/login/', { email: 'dev@igny8.test', password: 'igny8-dev-password' } ) ).json() ) as { data: { access: string } };
+		const put = ( body: unknown ) =>
+			fetch( sim.url + '/api/v1/writer/content/12/', { method: 'PUT', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ data.access }` }, body: JSON.stringify( body ) } );
+		expect( ( await put( edit ) ).status ).toBe( 200 );
+		expect( sim.contents.get( '12' )?.content_html ).toBe( '<p>Edited in WordPress</p>' );
+		expect( ( await put( { ...edit, content_html: '<!-- wp:paragraph --><p>x</p><!-- /wp:paragraph -->' } ) ).status ).toBe( 400 );
+		expect( ( await put( { ...edit, source: undefined } ) ).status ).toBe( 400 );
+
+		const key = { Authorization: `ApiKey ${ 'k'.repeat( 40 ) }` };
+		expect( ( await post( '/api/v1/integration/webhook/wordpress/', { ...edit, event: 'content_updated', content_id: 13, post_id: 4, task_id: null }, key ) ).status ).toBe( 200 );
+		expect( sim.contents.get( '13' )?.title ).toBe( 'Edited' );
+		expect( ( await post( '/api/v1/integration/webhook/wordpress/', { ...edit, event: 'content_updated' }, key ) ).status ).toBe( 400 );
+	} );
+} );

@@ -16,7 +16,8 @@ if ( ! defined( 'ABSPATH' ) ) {
 }
 
 /**
- * `{id, post_type, status, title, url, date_gmt, modified_gmt, author, meta:{_igny8_*}, terms:{tax:[...]}}`.
+ * `{id, post_type, status, title, url, date_gmt, modified_gmt, author, meta:{_igny8_*}, terms:{tax:[...]}}`, plus
+ * `content` and `excerpt` while a local edit waits for IGNY8 (Local_Edits::pending_seq).
  * Meta values are returned raw (strings; contract integer keys as integers), nothing is JSON-decoded: the
  * sidecar owns the meaning of every field. Dates are the stored GMT "Y-m-d H:i:s", or null when unset.
  */
@@ -29,7 +30,7 @@ final class Post_Reader {
 	 * @return array<string,mixed>
 	 */
 	public static function read( \WP_Post $post ): array {
-		return array(
+		$read = array(
 			'id'           => (int) $post->ID,
 			'post_type'    => $post->post_type,
 			'status'       => $post->post_status,
@@ -41,6 +42,12 @@ final class Post_Reader {
 			'meta'         => (object) self::meta( $post ),
 			'terms'        => (object) self::terms( $post ),
 		);
+		// A local edit waiting for IGNY8 (contract meta.local_edits): the fields it needs, read now.
+		if ( '' !== Local_Edits::pending_seq( (int) $post->ID ) ) {
+			$read['content'] = $post->post_content;
+			$read['excerpt'] = $post->post_excerpt;
+		}
+		return $read;
 	}
 
 	/**

@@ -9,6 +9,7 @@ declare( strict_types=1 );
 
 namespace Igny8\Bridge\Operations;
 
+use Igny8\Bridge\Content\Local_Edits;
 use Igny8\Bridge\Content\Managed_Posts;
 use Igny8\Bridge\Sync\Outbox;
 use Igny8\Bridge\Sync\Sync_Posts;
@@ -20,7 +21,8 @@ if ( ! defined( 'ABSPATH' ) ) {
 /**
  * `{op:"clear_pending_marker", post_id, seq}` → `{post_id, cleared:bool}`. Compare-and-clear: the marker is
  * deleted only while it still holds `seq`, so a change recorded after the sidecar read the marker is not lost.
- * For a permanently deleted post, the same compare-and-clear applies to its outbox entry.
+ * For a permanently deleted post, the same compare-and-clear applies to its outbox entry. A content change
+ * (contract meta.local_edits) recorded at or before `seq` is cleared with it.
  */
 final class Clear_Pending_Marker implements Operation {
 
@@ -45,6 +47,10 @@ final class Clear_Pending_Marker implements Operation {
 		}
 		$post    = Managed_Posts::get( $post_id );
 		$cleared = delete_post_meta( $post->ID, Sync_Posts::marker_key(), wp_slash( $seq ) );
+		if ( $cleared ) {
+			// The delivery of this seq carried the post's content as it was then (a local edit recorded before it).
+			Local_Edits::clear_pending( (int) $post->ID, $seq );
+		}
 		return array(
 			'post_id' => (int) $post->ID,
 			'cleared' => (bool) $cleared,

@@ -10,6 +10,7 @@ declare( strict_types=1 );
 namespace Igny8\Bridge\Operations;
 
 use Igny8\Bridge\Bridge_Error;
+use Igny8\Bridge\Content\Local_Edits;
 use Igny8\Bridge\Content\Managed_Posts;
 use Igny8\Bridge\Media\Attachments;
 use Igny8\Bridge\Support\Named_Lock;
@@ -45,6 +46,11 @@ if ( ! defined( 'ABSPATH' ) ) {
  *    Every value passed to a core writer is wp_slash()ed (they unslash). On any failure: ROLLBACK, caches
  *    cleaned, files of attachments created here deleted. A deadlock (MySQL rolls back by itself) is retried.
  * 4. Commit, release the locks, fire `igny8_bridge_post_upserted`.
+ *
+ * Local edits (contract meta.local_edits): when the post's title, content or excerpt differ from the hashes of
+ * IGNY8's last write, `local_edits: "refuse"` fails with LOCAL_EDITS (details.fields) before anything is written;
+ * otherwise the editor's version is kept as a revision inside the transaction and the result carries
+ * `local_edits {fields, revision_id|null, revisions_enabled}`. Every write stores the new hashes of what is stored.
  *
  * Crash guarantees: a PHP fatal error (or exit) inside the transaction runs a handler that rolls back, deletes the
  * files of attachments created so far and the post this request created if its row survived (non-transactional
@@ -130,6 +136,11 @@ final class Upsert_Post implements Operation {
 	 */
 	private function write_locked( int $content_id, string $post_type, array $args, array $terms, Image_Attacher $images, array $warnings ): array {
 		$existing = $this->find_existing( $content_id, $warnings );
+		$edited   = null === $existing ? array() : Local_Edits::differing( $existing );
+		if ( $edited && 'refuse' === ( $args['local_edits'] ?? 'overwrite' ) ) {
+			throw ( new Bridge_Error( 'LOCAL_EDITS', 'The post was edited in WordPress since IGNY8 last wrote it (' . implode( ', ', $edited ) . '); nothing was written.', 'local_edits' ) )
+				->with_details( array( 'fields' => $edited ) );
+		}
 
 		$planner = new Term_Resolver();
 		$names   = array();
@@ -150,7 +161,7 @@ final class Upsert_Post implements Operation {
 				$term_locks[] = $term_lock;
 			}
 			for ( $attempt = 1; true; $attempt++ ) {
-				$result = $this->attempt( $content_id, $post_type, $args, $terms, $images, $existing, $warnings );
+				$result = $this->attempt( $content_id, $post_type, $args, $terms, $images, $existing, $edited, $warnings );
 				if ( null !== $result ) {
 					return $result;
 				}
@@ -160,6 +171,7 @@ final class Upsert_Post implements Operation {
 				usleep( 100000 * $attempt );
 				$ignored  = array();
 				$existing = $this->find_existing( $content_id, $ignored );
+				$edited   = null === $existing ? array() : Local_Edits::differing( $existing );
 			}
 		} finally {
 			foreach ( array_reverse( $term_locks ) as $term_lock ) {
@@ -177,11 +189,12 @@ final class Upsert_Post implements Operation {
 	 * @param array<string,array<int,array>>  $terms      Term references.
 	 * @param Image_Attacher                  $images     The op's images, prepared.
 	 * @param \WP_Post|null                   $existing   The post of this content id, if any.
+	 * @param string[]                        $edited     Its fields edited in WordPress since IGNY8's last write.
 	 * @param array<int,array<string,string>> $warnings   Warnings so far.
 	 * @return array<string,mixed>|null The result, or null when the database aborted the transaction (retry).
 	 * @throws \Throwable Anything else, after the rollback.
 	 */
-	private function attempt( int $content_id, string $post_type, array $args, array $terms, Image_Attacher $images, ?\WP_Post $existing, array $warnings ): ?array {
+	private function attempt( int $content_id, string $post_type, array $args, array $terms, Image_Attacher $images, ?\WP_Post $existing, array $edited, array $warnings ): ?array {
 		$post           = (array) $args['post'];
 		$attachments    = new Attachments();
 		$resolver       = new Term_Resolver();
@@ -189,14 +202,19 @@ final class Upsert_Post implements Operation {
 		$runner         = new Transaction_Runner( $attachments, $resolver, null === $existing ? 0 : (int) $existing->ID );
 		$image_warnings = array();
 		$written        = $runner->run(
-			static function ( Transaction_Runner $runner ) use ( $writer, $images, $attachments, $content_id, $post_type, $args, $post, $terms, $existing, &$warnings, &$image_warnings ): array {
-				$row = $writer->write_row( $content_id, $post_type, $post, $existing, $runner, $warnings );
+			static function ( Transaction_Runner $runner ) use ( $writer, $images, $attachments, $content_id, $post_type, $args, $post, $terms, $existing, $edited, &$warnings, &$image_warnings ): array {
+				// The editor's version is never lost silently: kept as a revision before IGNY8's replaces it.
+				$revision = ( $edited && null !== $existing ) ? Local_Edits::keep_revision( $existing ) : null;
+				$row      = $writer->write_row( $content_id, $post_type, $post, $existing, $runner, $warnings );
 				$writer->write_meta( $row['post_id'], (array) $args['meta'] );
 				Seo_Table_Writer::write( $row['post_id'], (array) ( $args['seo_rows'] ?? array() ) );
 				$writer->write_terms( $row['post_id'], $terms );
 				$image_warnings = array();
 				$row['gallery'] = $images->attach( $row['post_id'], $attachments, $image_warnings );
 				$row['status']  = $writer->finish( $row['post_id'], $row['direct'], $post );
+				// The baseline is what is stored now (kses, blocks, local image URLs): none of that is a WordPress edit.
+				Local_Edits::store_written( (int) $row['post_id'] );
+				$row['revision'] = $revision;
 				return $row;
 			}
 		);
@@ -204,12 +222,20 @@ final class Upsert_Post implements Operation {
 			return null;
 		}
 		$post_id = (int) $written['post_id'];
-		return $writer->result(
+		$result  = $writer->result(
 			$post_id,
 			(bool) $written['created'],
 			$images->gallery_ids( $post_id, $written['gallery'] ),
 			array_merge( $warnings, $resolver->warnings(), $image_warnings, $written['status'] )
 		);
+		if ( $edited && null !== $existing ) {
+			$result['local_edits'] = array(
+				'fields'            => $edited,
+				'revision_id'       => $written['revision'],
+				'revisions_enabled' => wp_revisions_enabled( $existing ),
+			);
+		}
+		return $result;
 	}
 
 	/**

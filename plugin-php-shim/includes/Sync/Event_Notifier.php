@@ -49,13 +49,45 @@ final class Event_Notifier {
 		$path     = Contract::sidecar_path( 'events' );
 		$accepted = 0;
 		// Beyond a few chunks the reconciler is the better tool; never hold a worker for a bulk edit of thousands.
-		foreach ( array_slice( array_chunk( $events, $chunk ), 0, 4 ) as $batch ) {
-			$body = wp_json_encode( array( 'events' => $batch ), JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_INVALID_UTF8_SUBSTITUTE );
-			if ( is_string( $body ) && $client->notify( $path, $body, $timeout ) ) {
+		foreach ( array_slice( self::batches( $events, $chunk ), 0, 4 ) as $body ) {
+			if ( $client->notify( $path, $body, $timeout ) ) {
 				++$accepted;
 			}
 		}
 		return $accepted;
+	}
+
+	/**
+	 * Events bodies of at most `$chunk` events and the contract's body cap (an event carrying a post's content can
+	 * be large). An event too large on its own is left to the reconciler.
+	 *
+	 * @param array<int,array<string,mixed>> $events Events.
+	 * @param int                            $chunk  Most events per body.
+	 * @return string[]
+	 */
+	private static function batches( array $events, int $chunk ): array {
+		$flags  = JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_INVALID_UTF8_SUBSTITUTE;
+		$cap    = Contract::limit( 'max_body_bytes' ) - 64;
+		$bodies = array();
+		$parts  = array();
+		$size   = 0;
+		foreach ( $events as $event ) {
+			$part = wp_json_encode( $event, $flags );
+			if ( ! is_string( $part ) || strlen( $part ) > $cap ) {
+				continue;
+			}
+			if ( $parts && ( count( $parts ) >= $chunk || $size + strlen( $part ) + 1 > $cap ) ) {
+				$bodies[] = '{"events":[' . implode( ',', $parts ) . ']}';
+				$parts    = array();
+				$size     = 0;
+			}
+			$parts[] = $part;
+			$size   += strlen( $part ) + 1;
+		}
+		if ( $parts ) {
+			$bodies[] = '{"events":[' . implode( ',', $parts ) . ']}';
+		}
+		return $bodies;
 	}
 
 	/**

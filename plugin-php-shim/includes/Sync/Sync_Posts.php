@@ -9,6 +9,7 @@ declare( strict_types=1 );
 
 namespace Igny8\Bridge\Sync;
 
+use Igny8\Bridge\Content\Local_Edits;
 use Igny8\Bridge\Content\Post_Reader;
 use Igny8\Bridge\Contract;
 use Igny8\Bridge\Registration\Settings;
@@ -77,13 +78,26 @@ final class Sync_Posts {
 		$fingerprint = self::fingerprint( $post );
 		$same        = hash_equals( (string) get_post_meta( $post->ID, self::fingerprint_key(), true ), $fingerprint );
 		$known       = '' !== $marker || (string) get_post_meta( $post->ID, Contract::meta_key( 'wordpress_status' ), true ) === $post->post_status;
-		if ( $same && $known ) {
+		// A local edit of title, content or excerpt (issue #13 §4) is a change even when the fingerprint is not.
+		$edit    = Local_Edits::detect( $post );
+		$content = null !== $edit && Local_Edits::sync_enabled();
+		if ( $same && $known && ! $content ) {
+			if ( null !== $edit ) {
+				Local_Edits::store_edit( (int) $post->ID, $edit['edit'] );
+			}
 			return false;
 		}
-		update_post_meta( $post->ID, self::marker_key(), wp_slash( self::next_seq( $marker ) ) );
+		$seq = self::next_seq( $marker );
+		if ( $content ) {
+			Local_Edits::mark_pending( (int) $post->ID, $seq );
+		}
+		update_post_meta( $post->ID, self::marker_key(), wp_slash( $seq ) );
 		update_post_meta( $post->ID, self::fingerprint_key(), $fingerprint );
 		// Manual sync mode (SPEC §6): the change waits for Sync now / Sync all pending, and the list says so.
 		update_post_meta( $post->ID, Contract::meta_key( 'sync_state' ), 'manual' === Settings::get( 'igny8_sync_mode' ) ? 'pending_manual' : 'pending' );
+		if ( null !== $edit ) {
+			Local_Edits::store_edit( (int) $post->ID, $edit['edit'] );
+		}
 		return true;
 	}
 

@@ -12,7 +12,7 @@ export interface AppErrorOptions {
   /** Seconds for `Retry-After` (429 / 503). */
   retryAfterSeconds?: number;
   /** Extra, non-secret members merged into the error envelope (e.g. `sidecar_kid`). */
-  details?: Record<string, string | number | boolean>;
+  details?: Record<string, string | number | boolean | readonly string[]>;
   cause?: unknown;
 }
 
@@ -22,7 +22,7 @@ export class AppError extends Error {
   readonly field: string | undefined;
   readonly catastrophic: boolean;
   readonly retryAfterSeconds: number | undefined;
-  readonly details: Readonly<Record<string, string | number | boolean>>;
+  readonly details: Readonly<Record<string, string | number | boolean | readonly string[]>>;
 
   constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });

@@ -12,6 +12,7 @@ import { successEnvelope } from '../contract/envelope.ts';
 import { activeStatusMap } from '../mapping/status-map.ts';
 import { bodyImageWarnings, collectBodyImages, type ImportedImage } from '../mapping/publish/body-images.ts';
 import { stripDangerousElements } from '../mapping/html.ts';
+import { localEditsRefusal, republishPolicy } from '../mapping/local-edits.ts';
 import { parsePublishPayload, type ImageRef, type PublishWarning } from '../mapping/publish/payload.ts';
 import { planPublish, type PublishContext } from '../mapping/publish/plan.ts';
 import { PublishSummary, shapePublishResponse, UpsertPostResult } from '../mapping/publish/response.ts';
@@ -40,6 +41,7 @@ function publishContext(ctx: ShimContext, now: Date): PublishContext {
     defaultStatus: typeof defaultStatus === 'string' ? defaultStatus : 'draft',
     statusMap: activeStatusMap(ctx.settings),
     woocommerceActive: ctx.facts.woocommerce,
+    republishPolicy: republishPolicy(ctx.settings),
     clock: { timezone: ctx.site.timezone, gmtOffsetHours: ctx.site.gmt_offset },
     now,
   };
@@ -72,6 +74,10 @@ export function createPublishRoute(clock: () => Date = () => new Date()): RouteH
       }
       const failure = opFailure(result);
       if (failure !== undefined) {
+        const refusal = localEditsRefusal(failure);
+        if (refusal !== undefined) {
+          throw refusal;
+        }
         const code = failure.error.code === 'CONFLICT' ? 'CONFLICT' : 'OPERATION_FAILED';
         throw new AppError(code, `WordPress could not save the post: ${failure.error.message}`);
       }

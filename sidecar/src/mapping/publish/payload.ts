@@ -14,6 +14,8 @@ export interface PublishWarning {
   code: string;
   message: string;
   field?: string;
+  /** LOCAL_EDITS_OVERWRITTEN: the revision that keeps the editor's version (null when none could be kept). */
+  revision_id?: number | null;
 }
 
 export interface TermRef {
@@ -50,6 +52,8 @@ export interface PublishRequest {
   gallery?: ImageRef[];
   authorEmail?: string;
   authorName?: string;
+  /** Overwrite WordPress edits even when the republish policy keeps them (`"force": true`). */
+  force: boolean;
   warnings: PublishWarning[];
 }
 
@@ -117,6 +121,7 @@ const PayloadSchema = z.object({
   gallery_images: opt(z.array(Image).max(50)),
   author_email: opt(Text(publishBounds.authorEmail)),
   author_name: opt(Text(200)),
+  force: opt(z.boolean()),
 });
 
 const KNOWN_FIELDS = new Set(Object.keys(PayloadSchema.shape));
@@ -169,6 +174,7 @@ export function parsePublishPayload(body: unknown): PublishRequest {
     gallery: p.gallery_images,
     authorEmail: p.author_email,
     authorName: p.author_name,
+    force: p.force === true,
     warnings,
   };
 }

@@ -5,6 +5,7 @@
 import { contract, igny8Meta, seoMetaKeys, seoTableColumns } from '../../contract/contract.ts';
 import { AppError } from '../../contract/errors.ts';
 import { htmlToBlocks } from '../blocks/convert.ts';
+import { localEditsArg, type LocalEditsArg, type RepublishPolicy } from '../local-edits.ts';
 import { plainText, stripDangerousElements } from '../html.ts';
 import { gmtDateTime, siteTime, type SiteClock } from '../site-time.ts';
 import { igny8ToWp, type StatusMap } from '../status-map.ts';
@@ -22,6 +23,8 @@ export interface PublishContext {
   defaultStatus: string;
   statusMap: StatusMap;
   woocommerceActive: boolean;
+  /** Setting `igny8_republish_policy`: what a republish does to WordPress edits (mapping/local-edits.ts). */
+  republishPolicy: RepublishPolicy;
   clock: SiteClock;
   now: Date;
 }
@@ -56,6 +59,8 @@ export type UpsertPostOp = {
   gallery?: ImageRef[];
   /** SEO plugins' own tables (contract `seo_tables`): table → column → value; PHP writes them only where they exist. */
   seo_rows?: Record<string, Record<string, string>>;
+  /** WordPress edits since IGNY8's last write: kept as a revision and overwritten, or the write is refused. */
+  local_edits: LocalEditsArg;
 };
 
 export interface PublishPlan {
@@ -266,7 +271,17 @@ export function planPublish(req: PublishRequest, ctx: PublishContext, bodyImages
   if (req.authorEmail !== undefined) post.author_email = req.authorEmail.trim().toLowerCase();
 
   return {
-    op: { op: 'upsert_post', content_id: req.contentId, post_type: postType, post, meta, terms, ...images(req, warnings), ...withSeoRows(meta) },
+    op: {
+      op: 'upsert_post',
+      content_id: req.contentId,
+      post_type: postType,
+      post,
+      meta,
+      terms,
+      ...images(req, warnings),
+      ...withSeoRows(meta),
+      local_edits: localEditsArg(ctx.republishPolicy, req.force),
+    },
     warnings,
   };
 }

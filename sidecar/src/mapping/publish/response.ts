@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { siteTime, type SiteClock } from '../site-time.ts';
 import { wpToIgny8, type StatusMap } from '../status-map.ts';
 import type { PublishWarning } from './payload.ts';
+import { OverwrittenEdits, overwrittenWarning } from '../local-edits.ts';
 
 const Ids = z.array(z.int().positive());
 
@@ -26,6 +27,7 @@ export const UpsertPostResult = z.object({
   featured_image_id: z.int().positive().nullable().default(null),
   gallery_ids: Ids.default([]),
   warnings: z.array(z.looseObject({ code: z.string(), message: z.string(), field: z.string().optional() })).default([]),
+  local_edits: OverwrittenEdits.optional(),
 });
 export type UpsertPostResult = z.infer<typeof UpsertPostResult>;
 
@@ -90,7 +92,11 @@ export function shapePublishResponse(
       term_ids: result.term_ids,
       featured_image_id: result.featured_image_id,
       gallery_image_ids: result.gallery_ids,
-      warnings: [...summary.warnings, ...result.warnings.map(inPayloadTerms)],
+      warnings: [
+        ...summary.warnings,
+        ...result.warnings.map(inPayloadTerms),
+        ...(result.local_edits === undefined ? [] : [overwrittenWarning(result.local_edits)]),
+      ],
     },
   };
 }

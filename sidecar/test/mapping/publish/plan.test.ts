@@ -13,6 +13,7 @@ const ctx: PublishContext = {
   defaultStatus: 'draft',
   statusMap: activeStatusMap(),
   woocommerceActive: false,
+  republishPolicy: 'overwrite',
   clock: { timezone: 'Europe/Berlin' },
   now,
 };
