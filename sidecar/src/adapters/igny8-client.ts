@@ -20,7 +20,7 @@ import { httpRequest } from './http-request.ts';
 
 import type { Logger } from '../logger.ts';
 
-export type Igny8Endpoint = 'login' | 'refresh' | 'task' | 'keywords' | 'webhook' | 'sites' | 'site_import' | 'metadata';
+export type Igny8Endpoint = 'login' | 'refresh' | 'task' | 'content' | 'keywords' | 'webhook' | 'sites' | 'site_import' | 'metadata';
 
 /** Each candidate is `"METHOD /path/"`; `{task_id}` is filled in. */
 export type Igny8Paths = Record<Igny8Endpoint, readonly string[]>;
@@ -29,6 +29,7 @@ export const DEFAULT_IGNY8_PATHS: Igny8Paths = {
   login: ['POST /api/v1/auth/login/'],
   refresh: ['POST /api/v1/auth/token/refresh/', 'POST /api/v1/auth/refresh/'],
   task: ['PUT /api/v1/writer/tasks/{task_id}/'],
+  content: ['PUT /api/v1/writer/content/{content_id}/'],
   keywords: ['PUT /api/v1/planner/keywords/bulk-update/', 'POST /api/v1/planner/keywords/bulk_status/'],
   webhook: ['POST /api/v1/integration/webhook/wordpress/', 'POST /api/v1/integration/webhooks/wordpress/status/'],
   sites: ['GET /api/v1/auth/sites/'],
@@ -223,6 +224,12 @@ export class Igny8Client {
   async updateTask(baseUrl: string, credentials: Igny8Credentials, taskId: number, payload: Record<string, unknown>): Promise<void> {
     const res = await this.withAccess(baseUrl, credentials, (token) => this.call(baseUrl, 'task', { task_id: String(taskId) }, payload, `Bearer ${token}`));
     this.expectSuccess(res, `IGNY8 task ${taskId}`);
+  }
+
+  /** A WordPress edit (issue #13 §4), `tasks` target: `PUT /api/v1/writer/content/{content_id}/` with a Bearer access token. */
+  async updateContent(baseUrl: string, credentials: Igny8Credentials, contentId: number, payload: Record<string, unknown>): Promise<void> {
+    const res = await this.withAccess(baseUrl, credentials, (token) => this.call(baseUrl, 'content', { content_id: String(contentId) }, payload, `Bearer ${token}`));
+    this.expectSuccess(res, `IGNY8 content ${contentId}`);
   }
 
   /** On publish: `PUT /api/v1/planner/keywords/bulk-update/ {keyword_ids, status}`. */

@@ -16,6 +16,9 @@ export const ManagedPost = z.object({
   url: z.string(),
   date_gmt: z.string().nullable().optional(),
   modified_gmt: z.string().nullable().optional(),
+  /** Only while a WordPress edit waits for IGNY8 (contract meta.local_edits): the stored content and excerpt. */
+  content: z.string().optional(),
+  excerpt: z.string().optional(),
   meta: phpObject(z.record(z.string(), z.unknown())),
   terms: phpObject(z.record(z.string(), z.array(Term))),
 });

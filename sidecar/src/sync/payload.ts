@@ -1,9 +1,10 @@
 /**
- * What IGNY8 receives for a changed post (SPEC §6): the `tasks` target's body, the `webhook` target's body, and the
- * keyword status update on publish. Pure functions of the snapshot, the site's status map and its clock.
+ * What IGNY8 receives for a changed post (SPEC §6): the `tasks` target's body, the `webhook` target's body, the
+ * keyword status update on publish, and the content update of a WordPress edit (issue #13 §4). Pure functions of the snapshot, the site's status map and its clock.
  */
 import { activeStatusMap, wpToIgny8 } from '../mapping/status-map.ts';
 import { siteTime, type SiteClock } from '../mapping/site-time.ts';
+import { withoutBlockDelimiters } from '../mapping/blocks/delimiters.ts';
 import { DELETED_STATUS, type SyncSnapshot } from './snapshot.ts';
 
 /** IGNY8's status for a deleted post. */
@@ -22,6 +23,43 @@ export interface DeliveryPlan {
   keywords: { keyword_ids: number[]; status: string } | null;
   /** `synced_at`, site time, also written back as `_igny8_last_synced`. */
   syncedAt: string;
+  /** A WordPress edit of the post for IGNY8 (issue #13 §4), unless the content sync is off. */
+  content: ContentUpdate | null;
+}
+
+export interface ContentUpdate {
+  /** `PUT /writer/content/{content_id}/` needs it (the `tasks` target); null when the post has none. */
+  contentId: number | null;
+  /** Body of `PUT /writer/content/{content_id}/`. */
+  body: Record<string, unknown>;
+  /** Body of the webhook POST: `event: "content_updated"`, the same fields and the ids. */
+  webhook: Record<string, unknown>;
+}
+
+/** `Y-m-d H:i:s` (GMT, as WordPress stores it) → ISO 8601 UTC. */
+function isoFromGmt(value: string | null): string | null {
+  const match = value === null ? null : /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})$/.exec(value);
+  return match === null ? null : `${match[1]}T${match[2]}Z`;
+}
+
+/** The content update of a snapshot carrying a WordPress edit; null without one or with setting `igny8_content_sync` off. */
+export function planContentUpdate(snapshot: SyncSnapshot, settings: Record<string, unknown>, now: Date = new Date()): ContentUpdate | null {
+  if (snapshot.content === null || snapshot.content === undefined || settings.igny8_content_sync === false || snapshot.wordpress_status === DELETED_STATUS) {
+    return null;
+  }
+  const body = {
+    title: snapshot.content.title,
+    // IGNY8 sent HTML: it gets HTML back, without the block delimiters WordPress stores.
+    content_html: withoutBlockDelimiters(snapshot.content.html),
+    excerpt: snapshot.content.excerpt,
+    source: 'wordpress',
+    wordpress_modified_at: isoFromGmt(snapshot.content.modified_gmt) ?? now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  };
+  return {
+    contentId: snapshot.content_id,
+    body,
+    webhook: { event: 'content_updated', ...body, post_id: snapshot.post_id, task_id: snapshot.task_id, content_id: snapshot.content_id, post_url: snapshot.post_url },
+  };
 }
 
 export function planDelivery(snapshot: SyncSnapshot, settings: Record<string, unknown>, clock: SiteClock, now: Date = new Date()): DeliveryPlan {
@@ -48,5 +86,6 @@ export function planDelivery(snapshot: SyncSnapshot, settings: Record<string, un
         ? { keyword_ids: snapshot.keyword_ids, status: PUBLISHED_KEYWORD_STATUS }
         : null,
     syncedAt,
+    content: planContentUpdate(snapshot, settings, now),
   };
 }

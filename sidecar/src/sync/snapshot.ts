@@ -19,6 +19,15 @@ const optionalId = z
   .optional()
   .transform((value) => (typeof value === 'number' && value > 0 ? value : null));
 
+const LocalContent = z.object({
+  title: z.string(),
+  /** The stored post content (block delimiters included). */
+  html: z.string(),
+  excerpt: z.string(),
+  /** The post's `post_modified_gmt` (`Y-m-d H:i:s`). */
+  modified_gmt: z.string().nullable(),
+});
+
 export const SyncSnapshot = z.object({
   post_id: phpInt.pipe(z.int().positive()),
   seq: Seq,
@@ -34,6 +43,8 @@ export const SyncSnapshot = z.object({
     .optional()
     .catch([])
     .transform((ids) => (ids ?? []).filter((id) => id > 0)),
+  /** A WordPress edit waiting for IGNY8 (issue #13 §4): the post's fields as stored when the event was read. */
+  content: LocalContent.nullish().catch(null),
 });
 export type SyncSnapshot = z.infer<typeof SyncSnapshot>;
 
@@ -117,6 +128,9 @@ export function snapshotFromPost(post: ManagedPost): { snapshot: Omit<SyncSnapsh
       content_id: metaInt(post, igny8Meta.content_id),
       task_id: metaInt(post, igny8Meta.task_id),
       keyword_ids: keywordIds(post),
+      ...(post.content === undefined
+        ? {}
+        : { content: { title: post.title, html: post.content, excerpt: post.excerpt ?? '', modified_gmt: post.modified_gmt ?? null } }),
     },
     marker: marker !== null && SEQ.test(marker) ? marker : undefined,
   };

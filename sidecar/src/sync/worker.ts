@@ -9,6 +9,8 @@
  * - An auth failure that survives a re-login pauses the whole target (circuit breaker): every waiting job is
  *   parked with one clear error, and nothing more is sent until new credentials are saved.
  * - Results are written back to WordPress (sync meta + compare-and-clear of the marker) in batches.
+ * - A post whose snapshot carries a WordPress edit also sends the content update (issue #13 §4) in the same delivery:
+ *   coalesced with its status, retried with it, and cleared in WordPress only with the marker.
  */
 import { igny8Meta } from '../contract/contract.ts';
 import { Igny8Error, type Igny8Client } from '../adapters/igny8-client.ts';
@@ -236,15 +238,29 @@ export class SyncWorker {
     const target = this.site.target();
     const plan = planDelivery(job.snapshot, this.site.settings(), this.site.siteClock(), new Date(this.clock()));
     const credentials = this.vault.credentials();
+    // A WordPress edit goes with the status (issue #13 §4): the `tasks` target needs the content id for it.
+    const contentUpdate = plan.content !== null && (target === 'webhook' || plan.content.contentId !== null) ? plan.content : null;
+    if (plan.content !== null && contentUpdate === null) {
+      this.logger.warn({ post_id: job.postId }, 'igny8 content update skipped: the post has no IGNY8 content id');
+    }
     try {
       if (target === 'webhook') {
         await this.client.sendWebhook(baseUrl, credentials, plan.webhook);
+        if (contentUpdate !== null) {
+          await this.client.sendWebhook(baseUrl, credentials, contentUpdate.webhook);
+        }
+      } else if (plan.taskId === null && contentUpdate !== null && contentUpdate.contentId !== null) {
+        // Known to IGNY8 by its content only: the edit is what there is to tell.
+        await this.client.updateContent(baseUrl, credentials, contentUpdate.contentId, contentUpdate.body);
       } else {
         if (plan.taskId === null) {
           this.parkJob(job, 'This post has no IGNY8 task id, which the "tasks" sync target needs.', 'no_task');
           return;
         }
         await this.client.updateTask(baseUrl, credentials, plan.taskId, plan.task);
+        if (contentUpdate !== null && contentUpdate.contentId !== null) {
+          await this.client.updateContent(baseUrl, credentials, contentUpdate.contentId, contentUpdate.body);
+        }
         if (plan.keywords !== null) {
           try {
             await this.client.updateKeywords(baseUrl, credentials, plan.keywords.keyword_ids, plan.keywords.status);
@@ -263,7 +279,7 @@ export class SyncWorker {
     }
     this.store.complete(job.postId, plan.syncedAt, job.snapshot.wordpress_status);
     this.logger.info(
-      { post_id: job.postId, seq: job.seqInflight, target, wordpress_status: job.snapshot.wordpress_status, ms: this.clock() - started },
+      { post_id: job.postId, seq: job.seqInflight, target, wordpress_status: job.snapshot.wordpress_status, content: contentUpdate !== null, ms: this.clock() - started },
       'sync delivered',
     );
     this.kickWriteback();

@@ -28,6 +28,8 @@ export class FakeIgny8 {
   readonly liveAccess = new Set<string>();
   readonly liveRefresh = new Set<string>();
   readonly tasks = new Map<string, Record<string, unknown>>();
+  /** The latest WordPress edit per content id (`PUT /writer/content/{id}/`). */
+  readonly contents = new Map<string, Record<string, unknown>>();
   /** Site structure imports and taxonomy reports received. */
   readonly imports: Array<{ siteId: string; body: Record<string, unknown> }> = [];
   readonly metadata: Array<Record<string, unknown>> = [];
@@ -120,6 +122,11 @@ export class FakeIgny8 {
     const task = /^\/api\/v1\/writer\/tasks\/(\d+)\/$/.exec(path);
     if (task !== null && method === 'PUT') {
       this.tasks.set(task[1] as string, { ...(this.tasks.get(task[1] as string) ?? {}), ...data });
+      return { status: 200, body: { success: true, data } };
+    }
+    const content = /^\/api\/v1\/writer\/content\/(\d+)\/$/.exec(path);
+    if (content !== null && method === 'PUT') {
+      this.contents.set(content[1] as string, data);
       return { status: 200, body: { success: true, data } };
     }
     if (path.startsWith('/api/v1/planner/keywords/')) {

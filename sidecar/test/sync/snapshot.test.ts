@@ -38,6 +38,12 @@ describe('sync events: the sidecar maps the raw post PHP reads', () => {
     });
   });
 
+  it('a post event with a WordPress edit waiting (content, excerpt) carries it for the content update (issue #13 §4)', () => {
+    const [snapshot] = parseSnapshots([event({ content: '<!-- wp:paragraph --><p>Edited</p><!-- /wp:paragraph -->', excerpt: 'Short' })]).snapshots;
+    expect(snapshot?.content).toEqual({ title: 'Hello', html: '<!-- wp:paragraph --><p>Edited</p><!-- /wp:paragraph -->', excerpt: 'Short', modified_gmt: '2026-01-02 10:00:00' });
+    expect(parseSnapshots([event()]).snapshots[0]?.content).toBeUndefined();
+  });
+
   it('maps a deleted post and a post without IGNY8 ids; refuses an event without seq, keeping the others', () => {
     const { snapshots, rejected } = parseSnapshots([event({ status: 'deleted', meta: {} }), event({ seq: undefined }), 'junk']);
     expect(rejected).toBe(2);

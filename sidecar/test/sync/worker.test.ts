@@ -271,6 +271,95 @@ describe('SyncWorker', () => {
     expect(webhook?.body).toMatchObject({ status: 'completed', wordpress_status: 'publish', post_id: 1, task_id: null, content_id: 1001, assigned_post_id: 1 });
   });
 
+  describe('content update sync (issue #13 §4)', () => {
+    const edited = (html: string) => ({
+      content: { title: 'Edited title', html, excerpt: 'Edited excerpt', modified_gmt: '2026-07-01 08:00:00' },
+    });
+    const blocks = '<!-- wp:heading -->\n<h2>Intro</h2>\n<!-- /wp:heading -->\n\n<!-- wp:paragraph -->\n<p>Edited <strong>here</strong></p>\n<!-- /wp:paragraph -->';
+    const observe = (settings: Record<string, unknown>) =>
+      sync.service.observe('site-1', {
+        request_id: 'r',
+        route_id: 'sync_events',
+        params: {},
+        query: {},
+        site: { home_url: 'https://wp.test', timezone: 'UTC', gmt_offset: 0, locale: 'en_US', wp_version: '6.5', plugin_version: '0.1.0', structure_rev: 1 },
+        settings: { ...SETTINGS, ...settings },
+        facts: { api_key_present: true, connection_enabled: true, woocommerce: false, aioseo_table: false },
+      });
+
+    it('tasks target: the status PUT, then PUT /writer/content/{content_id}/ with HTML without block delimiters', async () => {
+      start();
+      wordpress.markers.set(1, '10');
+      sync.service.recordEvents([snap(1, '10', 'publish', edited(blocks))]);
+      await settle();
+      expect(igny8.contents.get('1001')).toEqual({
+        title: 'Edited title',
+        content_html: '<h2>Intro</h2>\n<p>Edited <strong>here</strong></p>',
+        excerpt: 'Edited excerpt',
+        source: 'wordpress',
+        wordpress_modified_at: '2026-07-01T08:00:00Z',
+      });
+      expect(igny8.count('PUT /api/v1/writer/tasks/501/')).toBe(1);
+      expect(wordpress.markers.has(1)).toBe(false);
+      expect(sync.service.state(1)?.state).toBe('synced');
+    });
+
+    it('retried while IGNY8 fails, coalesced: two edits during the outage arrive as the latest one, once', async () => {
+      start();
+      igny8.script.push(...Array.from({ length: 2 }, () => ({ match: 'PUT /api/v1/writer/content/', reply: { status: 503 } as const })));
+      wordpress.markers.set(1, '2');
+      sync.service.recordEvents([snap(1, '1', 'publish', edited('<p>first</p>'))]);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      sync.service.recordEvents([snap(1, '2', 'publish', edited('<p>second</p>'))]);
+      await settle();
+      expect(igny8.contents.get('1001')?.content_html).toBe('<p>second</p>');
+      const delivered = igny8.calls.filter((c) => c.method === 'PUT' && c.path === '/api/v1/writer/content/1001/');
+      expect(delivered.length).toBeGreaterThanOrEqual(3);
+      expect(delivered.map((c) => (c.body as { content_html: string }).content_html).slice(-1)).toEqual(['<p>second</p>']);
+      expect(wordpress.markers.has(1), 'the marker is cleared only after the content arrived').toBe(false);
+      expect(sync.service.state(1)?.state).toBe('synced');
+    });
+
+    it('a post known by its content id only still delivers its edit on the tasks target', async () => {
+      start();
+      sync.service.recordEvents([snap(1, '1', 'publish', { task_id: null, ...edited('<p>x</p>') })]);
+      await settle();
+      expect(igny8.contents.get('1001')?.content_html).toBe('<p>x</p>');
+      expect(igny8.count('PUT /api/v1/writer/tasks/')).toBe(0);
+      expect(sync.service.state(1)?.state).toBe('synced');
+    });
+
+    it('webhook target: POST event content_updated with the same fields and the ids', async () => {
+      start();
+      observe({ igny8_sync_target: 'webhook' });
+      sync.service.recordEvents([snap(1, '1', 'publish', edited(blocks))]);
+      await settle();
+      const bodies = igny8.calls.filter((c) => c.path === '/api/v1/integration/webhook/wordpress/').map((c) => c.body as Record<string, unknown>);
+      expect(bodies).toHaveLength(2);
+      expect(bodies[1]).toEqual({
+        event: 'content_updated',
+        title: 'Edited title',
+        content_html: '<h2>Intro</h2>\n<p>Edited <strong>here</strong></p>',
+        excerpt: 'Edited excerpt',
+        source: 'wordpress',
+        wordpress_modified_at: '2026-07-01T08:00:00Z',
+        post_id: 1,
+        task_id: 501,
+        content_id: 1001,
+        post_url: 'https://wp.test/?p=1',
+      });
+    });
+
+    it('setting igny8_content_sync off: only the status is sent', async () => {
+      start();
+      observe({ igny8_content_sync: false });
+      sync.service.recordEvents([snap(1, '1', 'publish', edited('<p>x</p>'))]);
+      await settle();
+      expect(igny8.count('PUT /api/v1/writer/content/')).toBe(0);
+      expect(igny8.count('PUT /api/v1/writer/tasks/501/')).toBe(1);
+    });
+  });
+
   it('a disabled connection parks jobs; enabling it delivers them', async () => {
     start();
     const ctx = { request_id: 'r', route_id: 'sync_events', params: {}, query: {}, site: { home_url: 'https://wp.test', timezone: 'UTC', gmt_offset: 0, locale: 'en_US', wp_version: '6.5', plugin_version: '0.1.0', structure_rev: 1 }, facts: { api_key_present: true, connection_enabled: false, woocommerce: false, aioseo_table: false } };
