@@ -194,9 +194,13 @@ export class SyncService implements SyncPort, SettingsPort, SyncQueueStats, Conn
 
   syncNow(snapshot: Omit<SyncSnapshot, 'seq'>, marker: string | undefined): SyncStateView {
     const job = this.options.store.get(snapshot.post_id);
-    // Above everything known, so it is delivered even when WordPress recorded nothing new.
-    const base = job === undefined ? (marker ?? '0') : maxSeq(job.seqWanted, marker ?? '0');
-    const seq = marker !== undefined && (job === undefined || BigInt(marker) > BigInt(job.seqWanted)) ? marker : nextSeq(base);
+    // Under WordPress's pending marker when it is the newest seq (forced even when already known, e.g. failed), so
+    // the write-back clears that marker; otherwise above everything known, so it is delivered even when WordPress
+    // recorded nothing new (an in-flight delivery of the marker clears it itself).
+    const underMarker =
+      marker !== undefined &&
+      (job === undefined || BigInt(marker) > BigInt(job.seqWanted) || (marker === job.seqWanted && job.state !== 'in_flight'));
+    const seq = underMarker ? marker : nextSeq(job === undefined ? (marker ?? '0') : maxSeq(job.seqWanted, marker ?? '0'));
     this.options.store.record({ ...snapshot, seq }, { force: true });
     this.options.worker.kick();
     return this.state(snapshot.post_id) as SyncStateView;

@@ -190,6 +190,21 @@ describe('SyncWorker', () => {
     expect(sync.service.state(1)?.state).toBe('synced');
   });
 
+  it('Sync now on a failed post clears the marker WordPress still holds (no new seq beside it)', async () => {
+    start({ maxAttempts: 1 });
+    igny8.script.push({ match: 'PUT /api/v1/writer/tasks/', reply: { status: 400, body: { error: 'no' } } });
+    wordpress.markers.set(1, '7');
+    sync.service.recordEvents([snap(1, '7')]);
+    await settle();
+    expect(sync.service.state(1)?.state).toBe('failed');
+    expect(wordpress.markers.get(1)).toBe('7');
+    const { seq: _seq, ...fresh } = snap(1, '7');
+    sync.service.syncNow(fresh, '7');
+    await settle();
+    expect(sync.service.state(1)?.state).toBe('synced');
+    expect(wordpress.markers.has(1)).toBe(false);
+  });
+
   it('retryFailed (wp igny8 sync --failed) delivers every failed and dead post again, and leaves the others alone', async () => {
     start({ maxAttempts: 1 });
     igny8.script.push({ match: 'PUT /api/v1/writer/tasks/501/', reply: { status: 400, body: { error: 'no' } } });
