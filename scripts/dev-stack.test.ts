@@ -138,4 +138,15 @@ describe( 'npm start', () => {
 		running.child.kill( 'SIGKILL' );
 		expect( await settle( 20 ) ).toEqual( { procs: [], open: [] } );
 	}, 300_000 );
+
+	it( 'a warm start (nothing changed since the last build) does not rebuild the editor bundle', async () => {
+		// The starts above built it (or found it built); nothing under editor-ui/ or the contract changed since.
+		running = npmStart();
+		await running.waitFor( /Press Ctrl-C to stop everything/, 240_000 );
+		expect( running.output() ).toContain( 'Editor bundle up to date.' );
+		expect( running.output() ).not.toContain( 'Building the editor bundle' );
+		running.child.kill( 'SIGTERM' );
+		expect( await running.exited ).toBe( 0 );
+		expect( await settle( 20 ) ).toEqual( { procs: [], open: [] } );
+	}, 300_000 );
 } );
