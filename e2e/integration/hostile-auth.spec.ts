@@ -14,7 +14,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { expect, test } from '@playwright/test';
 
 import { clearAuthFailures, expectErrorEnvelope, hostileCorpus, PUBLIC_ROUTES, type PublicRoute, send, uniqueClientIp } from '../support/hostile';
-import { bodyHash, newJti, now, PROTOCOL_VERSION, shimRequestClaims, signTransportJwt, stack, transportKey, wpEval } from '../support/stack';
+import { internalClaims, newJti, now, shimRequestClaims, signTransportJwt, stack, transportKey, wpEval } from '../support/stack';
 import { postIdsForContent } from '../support/wordpress';
 
 const usedIps: string[] = [];
@@ -301,19 +301,7 @@ test.describe( 'shim → sidecar JWT: what transport.spec.ts does not already co
 test.describe( 'sidecar → shim internal route: what transport.spec.ts does not already cover', () => {
 	const INTERNAL = '/wp-json/igny8/v1/internal/ops';
 	const body = JSON.stringify( { ops: [ { op: 'list_pending', limit: 1 } ] } );
-	const claims = ( overrides: Record< string, unknown > = {}, forBody = body ) => ( {
-		iss: 'igny8-sidecar',
-		aud: 'igny8-shim-internal',
-		iat: now(),
-		exp: now() + 30,
-		jti: newJti(),
-		sid: stack.siteId(),
-		htm: 'POST',
-		htu: '/igny8/v1/internal/ops',
-		bh: bodyHash( forBody ),
-		pv: PROTOCOL_VERSION,
-		...overrides,
-	} );
+	const claims = ( overrides: Record< string, unknown > = {}, forBody = body ) => internalClaims( forBody, overrides );
 	const call = ( headers: Record< string, string >, payload = body ) => send( 'POST', INTERNAL, { headers: { 'Content-Type': 'application/json', ...headers }, body: payload } );
 	const bearer = ( token: string ) => ( { Authorization: `Bearer ${ token }` } );
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { expect, test } from '@playwright/test';
 
 import { send } from '../support/hostile';
-import { bodyHash, newJti, now, PROTOCOL_VERSION, signTransportJwt, stack, wpEval } from '../support/stack';
+import { internalClaims, signTransportJwt, stack, wpEval } from '../support/stack';
 
 const INTERNAL = '/wp-json/igny8/v1/internal/ops';
 const DROP_IN = `<?php
@@ -29,9 +29,8 @@ test.describe( 'item 9: replay cache with a non-persistent object cache drop-in'
 				fs.writeFileSync( dropIn(), DROP_IN );
 				expect( wpEval( 'echo wp_using_ext_object_cache() ? "ext" : "none";' ).trim().split( '\n' ).pop() ).toBe( 'ext' );
 			}
-			const sid = stack.siteId();
 			const body = JSON.stringify( { ops: [ { op: 'list_pending', limit: 1 } ] } );
-			const token = signTransportJwt( 'sidecar->shim', { iss: 'igny8-sidecar', aud: 'igny8-shim-internal', iat: now(), exp: now() + 30, jti: newJti(), sid, htm: 'POST', htu: '/igny8/v1/internal/ops', bh: bodyHash( body ), pv: PROTOCOL_VERSION } );
+			const token = signTransportJwt( 'sidecar->shim', internalClaims( body ) );
 			const call = () => send( 'POST', INTERNAL, { headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ token }` }, body } );
 			const first = await call();
 			expect( first.status, first.text ).toBe( 200 );

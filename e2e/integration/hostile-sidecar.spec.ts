@@ -7,7 +7,7 @@ import { expect, test } from '@playwright/test';
 
 import { send } from '../support/hostile';
 import { executeThenRespond, withRogueSidecar } from '../support/rogue-sidecar';
-import { stack, wp, wpEval } from '../support/stack';
+import { wp, wpEval } from '../support/stack';
 
 function evalJson< T >( php: string ): T {
 	const out = wpEval( `echo wp_json_encode( ( function () { ${ php } } )() );` );

@@ -6,25 +6,9 @@ import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { expect, test } from '@playwright/test';
 
-import { bodyHash, newJti, now, PROTOCOL_VERSION, shimRequestClaims, signTransportJwt, stack, wp, wpEvalAsync } from '../support/stack';
+import { internalClaims, now, PROTOCOL_VERSION, shimRequestClaims, signTransportJwt, stack, wp, wpEvalAsync } from '../support/stack';
 
 const INTERNAL = '/wp-json/igny8/v1/internal/ops';
-
-function internalClaims( body: string, overrides: Record< string, unknown > = {} ) {
-	return {
-		iss: 'igny8-sidecar',
-		aud: 'igny8-shim-internal',
-		iat: now(),
-		exp: now() + 30,
-		jti: newJti(),
-		sid: stack.siteId(),
-		htm: 'POST',
-		htu: '/igny8/v1/internal/ops',
-		bh: bodyHash( body ),
-		pv: PROTOCOL_VERSION,
-		...overrides,
-	};
-}
 
 const callInternal = ( body: string, token?: string ) =>
 	wp( INTERNAL, {

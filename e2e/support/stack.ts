@@ -143,6 +143,23 @@ export function signTransportJwt(
 	return `${ input }.${ createHmac( 'sha256', key ).update( input ).digest( 'base64url' ) }`;
 }
 
+/** Claims of a sidecar → shim internal call (`POST /igny8/v1/internal/ops`) as the sidecar signs them. */
+export function internalClaims( body: string, overrides: Record< string, unknown > = {} ) {
+	return {
+		iss: 'igny8-sidecar',
+		aud: 'igny8-shim-internal',
+		iat: now(),
+		exp: now() + 30,
+		jti: newJti(),
+		sid: stack.siteId(),
+		htm: 'POST',
+		htu: '/igny8/v1/internal/ops',
+		bh: bodyHash( body ),
+		pv: PROTOCOL_VERSION,
+		...overrides,
+	};
+}
+
 /** Claims of a shim → sidecar request as the PHP proxy signs them (docs/architecture.md §2–3). */
 export function shimRequestClaims( request: { method: string; route: string; routeId: string; body?: string }, overrides: Record< string, unknown > = {} ) {
 	return {

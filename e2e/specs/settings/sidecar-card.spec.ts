@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Page, Response } from '@playwright/test';
 
 import { expect, test } from '../../support/editor-test';
-import { bodyHash, newJti, now, PROTOCOL_VERSION, signTransportJwt, stack, wp, wpEval } from '../../support/stack';
+import { internalClaims, signTransportJwt, stack, wp, wpEval } from '../../support/stack';
 
 const card = ( page: Page ) => page.locator( '[data-igny8="sidecar-card"]' );
 
@@ -104,7 +104,7 @@ test.describe( 'Settings → IGNY8 → Sidecar', () => {
 
 			// A sidecar that still signs with the previous key is accepted during the grace period.
 			const body = JSON.stringify( { ops: [ { op: 'list_pending', limit: 1 } ] } );
-			const claims = { iss: 'igny8-sidecar', aud: 'igny8-shim-internal', iat: now(), exp: now() + 30, jti: newJti(), sid: stack.siteId(), htm: 'POST', htu: '/igny8/v1/internal/ops', bh: bodyHash( body ), pv: PROTOCOL_VERSION };
+			const claims = internalClaims( body );
 			const old = await wp( '/wp-json/igny8/v1/internal/ops', { method: 'POST', apiKey: false, body, headers: { Authorization: `Bearer ${ signTransportJwt( 'sidecar->shim', claims, { secret: Buffer.from( secret, 'base64url' ) } ) }` } } );
 			expect( old.status ).toBe( 200 );
 		} finally {
