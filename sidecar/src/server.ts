@@ -77,6 +77,7 @@ async function main(): Promise<void> {
     logger,
     keyRing,
     sync: sync.service,
+    activity: sync.activity,
     onCatastrophic: (error: AppError) => {
       logger.fatal({ code: error.code }, 'catastrophic error, stopping');
       shutdown(1);

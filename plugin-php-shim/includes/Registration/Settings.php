@@ -175,6 +175,9 @@ final class Settings implements Feature {
 				if ( ! is_int( $value ) || $value < 0 ) {
 					throw new Bridge_Error( 'VALIDATION_FAILED', 'Expected a non-negative integer.', $name );
 				}
+				if ( ( isset( $definition['minimum'] ) && $value < $definition['minimum'] ) || ( isset( $definition['maximum'] ) && $value > $definition['maximum'] ) ) {
+					throw new Bridge_Error( 'VALIDATION_FAILED', sprintf( 'Expected an integer from %d to %d.', (int) ( $definition['minimum'] ?? 0 ), (int) ( $definition['maximum'] ?? PHP_INT_MAX ) ), $name );
+				}
 				if ( 'igny8_default_author' === $name && 0 !== $value && false === get_userdata( $value ) ) {
 					throw new Bridge_Error( 'VALIDATION_FAILED', 'No user has this id.', $name );
 				}

@@ -132,6 +132,15 @@ const ContractSchema = z.looseObject({
   /** JSON Schema of every operation's arguments (PHP validates with core's rest_validate_value_from_schema). */
   operation_args: z.record(z.string(), z.unknown()),
   error_codes: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/), z.int().min(400).max(599)),
+  /** Tools → IGNY8 Activity: which routes are logged as calls in, the delivery kinds out, outcomes, page limits. */
+  activity: z.looseObject({
+    inbound_routes: z.record(z.string(), z.string()),
+    outbound_kinds: z.array(z.string()).min(1),
+    outcomes: z.record(z.string(), z.string()),
+    page_size_max: z.int().positive(),
+    export_max_rows: z.int().positive(),
+    purge_interval_seconds: z.int().positive(),
+  }),
 });
 export type Contract = z.infer<typeof ContractSchema>;
 
@@ -143,6 +152,9 @@ export type MetaKey = keyof typeof rawContract.meta.post;
 /** IGNY8's own meta keys by role: `content_id` for `_igny8_content_id`. */
 type RoleOf<Key> = Key extends `_igny8_${infer Role}` ? Role : never;
 export type MetaRole = RoleOf<MetaKey>;
+
+/** The outcomes of an activity row (the contract's `activity.outcomes`). */
+export type ActivityOutcome = keyof typeof rawContract.activity.outcomes;
 
 /** The sync states of a post (the contract's `sync.states`). */
 export type SyncState = keyof typeof rawContract.sync.states;

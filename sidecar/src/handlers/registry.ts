@@ -5,6 +5,7 @@
  */
 import { contractRouteIds } from '../contract/contract.ts';
 import type { RouteHandler } from '../protocol/conversation.ts';
+import { createActivityRoute, type ActivityReader } from './activity.ts';
 import { createLookupRoutes } from './lookups.ts';
 import { createPublishRoute } from './publish.ts';
 import { createSettingsRoutes } from './settings.ts';
@@ -18,6 +19,8 @@ export interface RouteDeps {
   siteMetadataStore: SiteMetadataStore;
   /** The sync service: queue counts and connection for /status, the editor sync routes, the settings routes. */
   sync: SyncFacade;
+  /** The activity log (`GET /activity`); without one the route answers an empty page. */
+  activity?: ActivityReader;
 }
 
 export function buildRouteRegistry(deps: RouteDeps, overrides: readonly RouteHandler[] = []): Map<string, RouteHandler> {
@@ -28,6 +31,7 @@ export function buildRouteRegistry(deps: RouteDeps, overrides: readonly RouteHan
     ...createLookupRoutes(),
     ...createSyncRoutes(deps.sync),
     ...createSettingsRoutes(deps.sync),
+    createActivityRoute(deps.activity),
     ...overrides,
   ];
   const registry = new Map<string, RouteHandler>();

@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 
+import { retentionOf } from '../adapters/activity-log.ts';
 import { isLoopbackHost } from '../config.ts';
 import { contract } from '../contract/contract.ts';
 import { statusMapProblem } from '../mapping/status-map.ts';
@@ -33,6 +34,8 @@ const OPTION_OF = {
   site_id: 'igny8_site_id',
   status_map_igny8_to_wp: 'igny8_status_map_igny8_to_wp',
   status_map_wp_to_igny8: 'igny8_status_map_wp_to_igny8',
+  activity_retention_days: 'igny8_activity_retention_days',
+  activity_max_rows: 'igny8_activity_max_rows',
 } as const;
 type OptionField = keyof typeof OPTION_OF;
 
@@ -41,6 +44,12 @@ const API_KEY_MAX = 512;
 
 const nullable = <T extends z.ZodType>(schema: T) => schema.nullable().optional().transform((v) => v ?? undefined);
 const StatusMapInput = z.record(z.string().regex(/^[a-z0-9_-]{1,40}$/), z.string().regex(/^[a-z0-9_-]{1,40}$/));
+
+/** An integer option with the contract's minimum and maximum. */
+function boundedOption(name: string) {
+  const spec = contract.options[name] as unknown as { minimum: number; maximum: number };
+  return z.int().min(spec.minimum).max(spec.maximum);
+}
 
 export const SettingsInput = z.object({
   api_base_url: nullable(z.string().trim().max(2048)),
@@ -61,6 +70,8 @@ export const SettingsInput = z.object({
   clear_credentials: nullable(z.boolean()),
   status_map_igny8_to_wp: nullable(StatusMapInput),
   status_map_wp_to_igny8: nullable(StatusMapInput),
+  activity_retention_days: nullable(boundedOption('igny8_activity_retention_days')),
+  activity_max_rows: nullable(boundedOption('igny8_activity_max_rows')),
 });
 export type SettingsInput = z.infer<typeof SettingsInput>;
 
@@ -119,6 +130,8 @@ export function settingsView(
     status_map_igny8_to_wp: stringMap(settings.igny8_status_map_igny8_to_wp),
     status_map_wp_to_igny8: stringMap(settings.igny8_status_map_wp_to_igny8),
     site_id: str(settings.igny8_site_id),
+    activity_retention_days: retentionOf(settings).days,
+    activity_max_rows: retentionOf(settings).rows,
     api_key_present: apiKeyPresent,
     webhook_key_present: credentials.webhook_key_present,
     password_present: credentials.password_present,

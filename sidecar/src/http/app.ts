@@ -16,6 +16,8 @@ import { buildRouteRegistry } from '../handlers/registry.ts';
 import type { SiteMetadataStore } from '../handlers/site-metadata.ts';
 import type { SyncFacade } from '../sync/ports.ts';
 import type { AppError } from '../contract/errors.ts';
+import { noActivity, type ActivityLog } from '../adapters/activity-log.ts';
+import { recordingReplies } from './activity-recorder.ts';
 import { handleErrors } from './error-middleware.ts';
 import { captureRawBody } from './json-body.ts';
 import { HostAllowList, refuseBrowserOrigins, requireAllowedHost } from './request-guard.ts';
@@ -44,6 +46,8 @@ export interface AppDeps {
   siteMetadataStore?: SiteMetadataStore;
   /** The sync service (queue, worker, credentials): sync events, editor sync routes, settings routes, /status counters. */
   sync: SyncFacade;
+  /** The activity log (Tools → IGNY8 Activity): IGNY8 calls in are recorded here. */
+  activity?: ActivityLog;
   /** Replacement route handlers (tests). */
   routeHandlers?: readonly RouteHandler[];
   /** Called after answering a catastrophic error; server.ts shuts the process down. */
@@ -53,7 +57,7 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Express {
   const clock = deps.clock ?? Date.now;
   const version = deps.version ?? SIDECAR_VERSION;
-  const writeReply = createReplyWriter(clock);
+  const writeReply = recordingReplies(createReplyWriter(clock), deps.activity ?? noActivity, clock);
   const verifier = new ShimRequestVerifier({
     keyRing: deps.keyRing,
     replayCache: deps.replayCache ?? new ReplayCache(),
@@ -64,6 +68,7 @@ export function createApp(deps: AppDeps): Express {
       sidecarVersion: version,
       siteMetadataStore: deps.siteMetadataStore ?? new SiteMetadataCache({ clock }),
       sync: deps.sync,
+      ...(deps.activity === undefined ? {} : { activity: deps.activity }),
     },
     deps.routeHandlers,
   );
@@ -74,6 +79,10 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', false);
 
   app.use(logRequests(deps.logger));
+  app.use((_req, res, next) => {
+    res.locals.receivedAt = clock();
+    next();
+  });
   app.use(refuseBrowserOrigins());
   app.use(requireAllowedHost(new HostAllowList(deps.allowedHosts)));
   app.get(contract.sidecar_paths.health, healthCheck(version));

@@ -26,6 +26,12 @@ declare global {
       /** request_id for the log line and error envelopes. */
       requestId?: string;
       routeId?: string;
+      /** When the sidecar received this request (clock ms). */
+      receivedAt?: number;
+      /** When the conversation's first exchange arrived (from the signed continue state), for the activity log. */
+      conversationStartedAt?: number;
+      /** The content id the first exchange's body named (activity log). */
+      activityContentId?: string;
     }
   }
 }

@@ -7,7 +7,8 @@ import { Router } from 'express';
 
 import { contract } from '../contract/contract.ts';
 import type { SiteRateLimiter } from '../adapters/site-rate-limiter.ts';
-import type { ConversationRunner } from '../protocol/conversation.ts';
+import { conversationStartedAt, type ConversationRunner } from '../protocol/conversation.ts';
+import { contentIdOfBody } from './activity-recorder.ts';
 import { AppError } from '../contract/errors.ts';
 import { parseJsonBody } from './json-body.ts';
 import { requireShim } from './locals.ts';
@@ -54,6 +55,7 @@ export function shimRoutes(deps: {
         const body = parseJsonBody(res.locals.rawBody ?? Buffer.alloc(0));
         // On a route with contract reads the body is their results, not a caller's body.
         const payload = route.reads === undefined ? { body, reads: [] } : { body: undefined, reads: readResults(body, route.reads.length) };
+        res.locals.activityContentId = contentIdOfBody(payload.body);
         const reply = await deps.runner.start(route.id, {
           sid: auth.sid,
           ctx,
@@ -62,7 +64,7 @@ export function shimRoutes(deps: {
           query: ctx.query,
           ...payload,
           kid: auth.keys.kid,
-        });
+        }, res.locals.receivedAt);
         await deps.writeReply(res, reply, auth);
       });
     }
@@ -77,6 +79,7 @@ export function shimRoutes(deps: {
         field: issue?.path.join('.') || 'body',
       });
     }
+    res.locals.conversationStartedAt = conversationStartedAt(parsed.data.state);
     const reply = await deps.runner.resume({ sid: auth.sid, ctx }, parsed.data);
     await deps.writeReply(res, reply, auth);
   });

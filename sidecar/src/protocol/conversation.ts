@@ -81,8 +81,16 @@ const ConversationState = z.object({
   route_id: z.string(),
   round: z.int().min(1),
   ops: z.int().min(1),
+  /** When the first exchange arrived (sidecar clock ms): the activity log's duration of the whole call. */
+  t0: z.number().optional(),
   data: JsonObject,
 });
+
+/** The start time a continue body's state carries (undefined for a state without one). */
+export function conversationStartedAt(state: unknown): number | undefined {
+  const parsed = ConversationState.safeParse(state);
+  return parsed.success ? parsed.data.t0 : undefined;
+}
 
 export class ConversationRunner {
   private readonly handlers: ReadonlyMap<string, RouteHandler>;
@@ -91,9 +99,9 @@ export class ConversationRunner {
     this.handlers = handlers;
   }
 
-  async start(routeId: string, input: StartInput): Promise<SidecarReply> {
+  async start(routeId: string, input: StartInput, startedAt?: number): Promise<SidecarReply> {
     const handler = this.handlerFor(routeId);
-    return this.toReply(routeId, 1, await handler.start(input));
+    return this.toReply(routeId, 1, await handler.start(input), startedAt);
   }
 
   async resume(input: ConversationInput, body: ContinueBody): Promise<SidecarReply> {
@@ -114,7 +122,7 @@ export class ConversationRunner {
     if (handler.resume === undefined) {
       throw new AppError('BAD_REQUEST', 'Continue state was not issued for this route.', { field: 'state' });
     }
-    return this.toReply(body.route_id, state.round + 1, await handler.resume(input, state.data, body.results));
+    return this.toReply(body.route_id, state.round + 1, await handler.resume(input, state.data, body.results), state.t0);
   }
 
   private handlerFor(routeId: string): RouteHandler {
@@ -125,7 +133,7 @@ export class ConversationRunner {
     return handler;
   }
 
-  private toReply(routeId: string, round: number, step: Step): SidecarReply {
+  private toReply(routeId: string, round: number, step: Step, startedAt: number | undefined): SidecarReply {
     if (step.kind === 'respond') {
       return { kind: 'respond', status: step.status, body: step.body };
     }
@@ -140,7 +148,7 @@ export class ConversationRunner {
     return {
       kind: 'execute',
       ops: [...step.ops],
-      state: { v: 1, route_id: routeId, round, ops: step.ops.length, data: step.state },
+      state: { v: 1, route_id: routeId, round, ops: step.ops.length, ...(startedAt === undefined ? {} : { t0: startedAt }), data: step.state },
     };
   }
 }

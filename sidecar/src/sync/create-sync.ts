@@ -3,6 +3,8 @@
  */
 import { join } from 'node:path';
 
+import { ActivityLog, retentionOf } from '../adapters/activity-log.ts';
+import { contract } from '../contract/contract.ts';
 import { CredentialCipher } from '../adapters/credential-cipher.ts';
 import { Igny8Client, type Igny8Paths } from '../adapters/igny8-client.ts';
 import { SyncStore } from '../adapters/sync-store.ts';
@@ -23,6 +25,8 @@ export interface SyncRuntime {
   store: SyncStore;
   worker: SyncWorker;
   reconciler: Reconciler;
+  /** Tools → IGNY8 Activity: calls in and delivery attempts out, purged in the background. */
+  activity: ActivityLog;
   /** Stops the worker and the reconciler, then closes the store (releases its lock). */
   close(): Promise<void>;
 }
@@ -33,6 +37,8 @@ export interface CreateSyncOptions {
   logger: Logger;
   fetch?: typeof fetch;
   clock?: () => number;
+  /** How often the activity log is purged (default: contract activity.purge_interval_seconds). */
+  activityPurgeIntervalMs?: number;
   /** WordPress internal ops (tests inject a fake); defaults to the signed HTTP client for WP_URL. */
   wordpress?: WordPressOps;
 }
@@ -45,7 +51,10 @@ export function createSync(options: CreateSyncOptions): SyncRuntime {
   const { config, logger } = options;
   const clock = options.clock ?? Date.now;
   const store = SyncStore.open({ dir: join(config.dataDir, 'sync'), clock });
+  let activity: ActivityLog | undefined;
+  let purgeTimer: NodeJS.Timeout | undefined;
   try {
+    activity = ActivityLog.open({ dir: join(config.dataDir, 'sync'), clock });
     const site = new SiteState(store, config.sync.apiBaseUrl, clock);
     const cipher = config.sync.credentialsKey === undefined ? undefined : new CredentialCipher(config.sync.credentialsKey);
     if (cipher === undefined) {
@@ -81,6 +90,7 @@ export function createSync(options: CreateSyncOptions): SyncRuntime {
     });
     const worker = new SyncWorker({
       ...parts,
+      activity,
       structure,
       policy: {
         baseMs: config.sync.backoffBaseMs,
@@ -93,18 +103,34 @@ export function createSync(options: CreateSyncOptions): SyncRuntime {
     structure.kick = () => worker.kick();
     const reconciler = new Reconciler({ store, wordpress, site, worker, logger, intervalMs: config.sync.reconcileIntervalMs, structure });
     const service = new SyncService({ store, site, vault, worker, reconciler, client, logger, sidecarKid: options.keyRing.kid, clock, structure });
+    // Retention by days and rows (settings), applied by a timer: no request pays for it.
+    const log = activity;
+    const purge = () => {
+      const removed = log.purge(retentionOf(site.settings()));
+      if (removed > 0) {
+        logger.info({ removed }, 'activity log purged');
+      }
+    };
+    purgeTimer = setInterval(purge, options.activityPurgeIntervalMs ?? contract.activity.purge_interval_seconds * 1000);
+    purgeTimer.unref();
+    setImmediate(purge).unref();
     return {
       service,
+      activity,
       structure,
       store,
       worker,
       reconciler,
       close: async () => {
+        clearInterval(purgeTimer);
         await service.stop();
+        log.close();
         store.close();
       },
     };
   } catch (error) {
+    clearInterval(purgeTimer);
+    activity?.close();
     store.close();
     throw error;
   }

@@ -14,6 +14,7 @@
  */
 import { igny8Meta } from '../contract/contract.ts';
 import { Igny8Error, type Igny8Client } from '../adapters/igny8-client.ts';
+import { noActivity, type ActivitySink } from '../adapters/activity-log.ts';
 import type { SyncJob, SyncStore } from '../adapters/sync-store.ts';
 import { WordPressUnavailableError, type InternalOp, type WordPressOps } from '../adapters/wp-internal-client.ts';
 import { backoffDelay, type BackoffPolicy } from './backoff.ts';
@@ -54,6 +55,8 @@ export interface SyncWorkerOptions extends SyncParts {
   structure?: StructureSync;
   /** Delay before a write-back batch goes out (lets deliveries finishing together share one WordPress call). */
   writebackDelayMs?: number;
+  /** The activity log: one row per delivery attempt. */
+  activity?: ActivitySink;
 }
 
 export class SyncWorker {
@@ -68,6 +71,9 @@ export class SyncWorker {
   private readonly random: () => number;
   private readonly writebackDelayMs: number;
   private readonly structure: StructureSync | undefined;
+  private readonly activity: ActivitySink;
+  /** When the attempt in flight for a row key started (its activity row's duration). */
+  private readonly attemptStarted = new Map<number, number>();
 
   private active = 0;
   private scheduled = false;
@@ -94,6 +100,7 @@ export class SyncWorker {
     this.policy = { ...DEFAULT_WORKER_POLICY, ...options.policy };
     this.writebackDelayMs = options.writebackDelayMs ?? 50;
     this.structure = options.structure;
+    this.activity = options.activity ?? noActivity;
     this.pause = this.store.getJson<Pause>(PAUSE_KEY);
   }
 
@@ -185,6 +192,7 @@ export class SyncWorker {
           this.store.release(job.postId, this.clock() + this.policy.baseMs);
         })
         .finally(() => {
+          this.attemptStarted.delete(job.postId);
           this.active -= 1;
           this.running.delete(delivery);
           this.kick();
@@ -222,6 +230,7 @@ export class SyncWorker {
 
   private async deliver(job: SyncJob): Promise<void> {
     const started = this.clock();
+    this.attemptStarted.set(job.postId, started);
     const baseUrl = this.site.baseUrl();
     if (baseUrl === undefined) {
       this.parkJob(job, 'The IGNY8 API base URL is not set: enter it in Settings → IGNY8.', 'config');
@@ -264,12 +273,14 @@ export class SyncWorker {
         if (plan.keywords !== null) {
           try {
             await this.client.updateKeywords(baseUrl, credentials, plan.keywords.keyword_ids, plan.keywords.status);
+            this.recordAttempt(job, 'delivered', { kind: 'keywords', target: 'keywords' });
           } catch (error) {
             // The task has the status; a refused keyword update is reported, not a reason to park the post.
             if (!(error instanceof Igny8Error) || error.kind !== 'park') {
               throw error;
             }
             this.logger.warn({ post_id: job.postId, status: error.status }, 'igny8 keyword status update refused');
+            this.recordAttempt(job, 'parked', { kind: 'keywords', target: 'keywords', code: 'http_4xx', error: error.message });
           }
         }
       }
@@ -278,6 +289,7 @@ export class SyncWorker {
       return;
     }
     this.store.complete(job.postId, plan.syncedAt, job.snapshot.wordpress_status);
+    this.recordAttempt(job, 'delivered');
     this.logger.info(
       { post_id: job.postId, seq: job.seqInflight, target, wordpress_status: job.snapshot.wordpress_status, content: contentUpdate !== null, ms: this.clock() - started },
       'sync delivered',
@@ -311,7 +323,8 @@ export class SyncWorker {
         // Reading the structure from WordPress failed: retried like an IGNY8 outage.
         const delay = backoffDelay(this.policy, job.attempts + 1, this.random);
         const message = error instanceof WordPressUnavailableError ? error.message : `Reading the site structure failed: ${(error as Error).message}`;
-        this.store.retryLater(job.postId, message.slice(0, 300), this.clock() + delay, this.policy.maxAttempts);
+        const state = this.store.retryLater(job.postId, message.slice(0, 300), this.clock() + delay, this.policy.maxAttempts);
+        this.recordAttempt(job, state === 'dead' ? 'dead' : 'failed', { code: 'wordpress', error: message, nextRetryAt: state === 'dead' ? null : this.clock() + delay });
         this.logger.info({ kind: job.kind, attempt: job.attempts + 1, retry_in_ms: Math.round(delay) }, 'sync delivery failed; will retry');
         return;
       }
@@ -319,6 +332,7 @@ export class SyncWorker {
       return;
     }
     this.store.complete(job.postId, new Date(this.clock()).toISOString(), outcome);
+    this.recordAttempt(job, 'delivered', { code: outcome === 'unchanged' ? 'unchanged' : null });
     this.logger.info({ kind: job.kind, key: job.postId, seq: job.seqInflight, outcome, ms: this.clock() - started }, 'sync delivered');
     if (job.kind === 'structure') {
       structure.afterStructureDone();
@@ -341,6 +355,11 @@ export class SyncWorker {
     const retryAfterMs = error instanceof Igny8Error ? error.retryAfterMs : undefined;
     const delay = backoffDelay(this.policy, job.attempts + 1, this.random, retryAfterMs);
     const state = this.store.retryLater(job.postId, message, this.clock() + delay, this.policy.maxAttempts);
+    this.recordAttempt(job, state === 'dead' ? 'dead' : 'failed', {
+      code: error instanceof Igny8Error ? error.code : 'internal',
+      error: message,
+      nextRetryAt: state === 'dead' ? null : this.clock() + delay,
+    });
     if (state === 'dead') {
       this.logger.warn({ post_id: job.postId, attempts: job.attempts + 1 }, 'sync job dead: gave up');
       this.kickWriteback();
@@ -351,8 +370,37 @@ export class SyncWorker {
 
   private parkJob(job: SyncJob, message: string, kind: string): void {
     this.store.park(job.postId, message, kind);
+    this.recordAttempt(job, 'parked', { code: kind, error: message });
     this.logger.warn({ post_id: job.postId, kind }, 'sync job parked');
     this.kickWriteback();
+  }
+
+  /** One activity row for the attempt just made on `job` (kind and target from the job and the sync target). */
+  private recordAttempt(
+    job: SyncJob,
+    outcome: 'delivered' | 'failed' | 'parked' | 'dead',
+    extra: { kind?: string; target?: string; code?: string | null; error?: string; nextRetryAt?: number | null } = {},
+  ): void {
+    const started = this.attemptStarted.get(job.postId);
+    const post = job.kind === 'post';
+    const webhook = this.site.target() === 'webhook';
+    const kind = extra.kind ?? (post ? (webhook ? 'content_update' : 'status') : job.kind);
+    const target =
+      extra.target ??
+      (post ? (webhook ? 'webhook' : `tasks/${job.snapshot.task_id ?? '?'}`) : job.kind === 'term' ? `term/${-job.postId}` : 'structure');
+    this.activity.record({
+      direction: 'out',
+      kind,
+      target,
+      contentId: post && job.snapshot.content_id !== null ? String(job.snapshot.content_id) : null,
+      postId: post ? job.postId : null,
+      outcome,
+      code: extra.code ?? null,
+      durationMs: started === undefined ? null : this.clock() - started,
+      attempts: job.attempts + 1,
+      nextRetryAt: extra.nextRetryAt ?? null,
+      error: extra.error ?? null,
+    });
   }
 
   private openBreaker(reason: string): void {

@@ -1,0 +1,297 @@
+/**
+ * The activity log (issue #14 §1, contract `activity`): one row per IGNY8 call in (a proxied route, logged when its
+ * final reply is written) and one per delivery attempt out (status, content update, keywords, structure, term).
+ *
+ * Its own SQLite file next to the queue (`activity.db`, WAL, 0600), so a busy log never holds the queue's write lock.
+ * Rows never hold a secret: the callers pass ids, codes and the sidecar's own error messages, never bodies,
+ * headers or tokens. Retention (days and rows, from the settings) is applied by `purge()`, which the sidecar runs
+ * on a timer: no request pays for it. Pages are newest first by the row id (an index walk, whatever the size).
+ */
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+
+import Database from 'better-sqlite3';
+
+import { contract, type ActivityOutcome } from '../contract/contract.ts';
+import { clip } from './sync-store.ts';
+
+export type ActivityDirection = 'in' | 'out';
+export type { ActivityOutcome };
+
+/** What a caller records (the time and id are the log's). */
+export interface ActivityEntry {
+  direction: ActivityDirection;
+  /** `publish`, `lookup`, `site_metadata` in; the contract's outbound kinds out. */
+  kind: string;
+  /** In: the contract route id. */
+  route?: string | null;
+  /** Out: where it went (`tasks/123`, `webhook`, `keywords`, `structure`, `term/5`). */
+  target?: string | null;
+  contentId?: string | null;
+  postId?: number | null;
+  outcome: ActivityOutcome;
+  /** In: the envelope's error code; out: the error kind (`retry`, `http_4xx`, `auth`, …). */
+  code?: string | null;
+  httpStatus?: number | null;
+  durationMs?: number | null;
+  requestId?: string | null;
+  attempts?: number | null;
+  nextRetryAt?: number | null;
+  error?: string | null;
+}
+
+export interface ActivityRow {
+  id: number;
+  at: string;
+  direction: ActivityDirection;
+  kind: string;
+  route: string | null;
+  target: string | null;
+  content_id: string | null;
+  post_id: number | null;
+  outcome: ActivityOutcome;
+  code: string | null;
+  http_status: number | null;
+  duration_ms: number | null;
+  request_id: string | null;
+  attempts: number | null;
+  next_retry_at: string | null;
+  error: string | null;
+}
+
+export interface ActivityQuery {
+  page?: number;
+  perPage?: number;
+  postId?: number;
+  outcome?: string;
+  kind?: string;
+  direction?: ActivityDirection;
+  /** A content id or a request id (exact). */
+  search?: string;
+  /** Epoch ms: rows at or after. */
+  since?: number;
+}
+
+export interface ActivityPage {
+  rows: ActivityRow[];
+  total: number;
+  page: number;
+  per_page: number;
+  pages: number;
+}
+
+export interface Retention {
+  days: number;
+  rows: number;
+}
+
+/** Where the sync and the HTTP layer record into (the log, or nothing). */
+export interface ActivitySink {
+  record(entry: ActivityEntry): void;
+}
+
+export const noActivity: ActivitySink = { record: () => undefined };
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS activity (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at INTEGER NOT NULL,
+  direction TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  route TEXT,
+  target TEXT,
+  content_id TEXT,
+  post_id INTEGER,
+  outcome TEXT NOT NULL,
+  code TEXT,
+  http_status INTEGER,
+  duration_ms INTEGER,
+  request_id TEXT,
+  attempts INTEGER,
+  next_retry_at INTEGER,
+  error TEXT
+);
+CREATE INDEX IF NOT EXISTS activity_at ON activity (at);
+CREATE INDEX IF NOT EXISTS activity_post ON activity (post_id, id);
+CREATE INDEX IF NOT EXISTS activity_outcome ON activity (outcome, id);
+CREATE INDEX IF NOT EXISTS activity_kind ON activity (kind, id);
+CREATE INDEX IF NOT EXISTS activity_content ON activity (content_id, id);
+CREATE INDEX IF NOT EXISTS activity_request ON activity (request_id);
+`;
+
+interface StoredRow extends Omit<ActivityRow, 'at' | 'next_retry_at'> {
+  at: number;
+  next_retry_at: number | null;
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+const DAY_MS = 86_400_000;
+/** The CSV columns, in order. */
+export const ACTIVITY_COLUMNS: ReadonlyArray<keyof ActivityRow> = [
+  'id', 'at', 'direction', 'kind', 'route', 'target', 'content_id', 'post_id', 'outcome', 'code', 'http_status',
+  'duration_ms', 'request_id', 'attempts', 'next_retry_at', 'error',
+];
+
+export class ActivityLog implements ActivitySink {
+  readonly path: string;
+  private readonly db: Database.Database;
+  private readonly clock: () => number;
+  private readonly insert: Database.Statement;
+
+  private constructor(db: Database.Database, path: string, clock: () => number) {
+    this.db = db;
+    this.path = path;
+    this.clock = clock;
+    this.insert = db.prepare(
+      `INSERT INTO activity (at, direction, kind, route, target, content_id, post_id, outcome, code, http_status, duration_ms, request_id, attempts, next_retry_at, error)
+       VALUES (@at, @direction, @kind, @route, @target, @content_id, @post_id, @outcome, @code, @http_status, @duration_ms, @request_id, @attempts, @next_retry_at, @error)`,
+    );
+  }
+
+  static open(options: { dir: string; clock?: () => number; fileName?: string }): ActivityLog {
+    mkdirSync(options.dir, { recursive: true, mode: 0o700 });
+    const path = join(options.dir, options.fileName ?? 'activity.db');
+    closeSync(openSync(path, 'a', 0o600));
+    chmodSync(path, 0o600);
+    const db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    db.exec(SCHEMA);
+    for (const suffix of ['-wal', '-shm']) {
+      if (existsSync(path + suffix)) {
+        chmodSync(path + suffix, 0o600);
+      }
+    }
+    return new ActivityLog(db, path, options.clock ?? Date.now);
+  }
+
+  close(): void {
+    if (this.db.open) {
+      this.db.close();
+    }
+  }
+
+  /** Never throws: a log that cannot write must not fail the call or the delivery it describes. */
+  record(entry: ActivityEntry): void {
+    if (!this.db.open) {
+      return;
+    }
+    try {
+      this.insert.run({
+        at: this.clock(),
+        direction: entry.direction,
+        kind: entry.kind,
+        route: entry.route ?? null,
+        target: entry.target ?? null,
+        content_id: entry.contentId ?? null,
+        post_id: entry.postId ?? null,
+        outcome: entry.outcome,
+        code: entry.code ?? null,
+        http_status: entry.httpStatus ?? null,
+        duration_ms: entry.durationMs === undefined || entry.durationMs === null ? null : Math.round(entry.durationMs),
+        request_id: entry.requestId ?? null,
+        attempts: entry.attempts ?? null,
+        next_retry_at: entry.nextRetryAt ?? null,
+        error: entry.error === undefined || entry.error === null ? null : clip(entry.error),
+      });
+    } catch {
+      // Disk full or closed during shutdown: the structured log line of the same event still exists.
+    }
+  }
+
+  /** Many rows in one transaction (the benchmark's and tests' fill). */
+  recordMany(entries: readonly ActivityEntry[]): void {
+    this.db.transaction(() => {
+      for (const entry of entries) {
+        this.record(entry);
+      }
+    })();
+  }
+
+  query(query: ActivityQuery = {}): ActivityPage {
+    const perPage = Math.min(Math.max(1, query.perPage ?? 50), contract.activity.export_max_rows);
+    const page = Math.max(1, query.page ?? 1);
+    const where: string[] = [];
+    const params: Record<string, unknown> = {};
+    if (query.postId !== undefined) {
+      where.push('post_id = @post_id');
+      params.post_id = query.postId;
+    }
+    if (query.outcome !== undefined) {
+      where.push('outcome = @outcome');
+      params.outcome = query.outcome;
+    }
+    if (query.kind !== undefined) {
+      where.push('kind = @kind');
+      params.kind = query.kind;
+    }
+    if (query.direction !== undefined) {
+      where.push('direction = @direction');
+      params.direction = query.direction;
+    }
+    if (query.search !== undefined && query.search !== '') {
+      where.push('(content_id = @search OR request_id = @search)');
+      params.search = query.search;
+    }
+    if (query.since !== undefined) {
+      where.push('at >= @since');
+      params.since = query.since;
+    }
+    const clause = where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`;
+    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM activity ${clause}`).get(params) as { n: number }).n;
+    const rows = this.db
+      .prepare(`SELECT * FROM activity ${clause} ORDER BY id DESC LIMIT @limit OFFSET @offset`)
+      .all({ ...params, limit: perPage, offset: (page - 1) * perPage }) as StoredRow[];
+    return {
+      rows: rows.map((row) => ({ ...row, at: iso(row.at) ?? '', next_retry_at: iso(row.next_retry_at) })),
+      total,
+      page,
+      per_page: perPage,
+      pages: Math.max(1, Math.ceil(total / perPage)),
+    };
+  }
+
+  /** Drops rows older than `days` and all but the newest `rows`. Returns how many went. */
+  purge(retention: Retention): number {
+    if (!this.db.open) {
+      return 0;
+    }
+    const cutoff = this.clock() - retention.days * DAY_MS;
+    let removed = this.db.prepare('DELETE FROM activity WHERE at < ?').run(cutoff).changes;
+    const newest = this.db.prepare('SELECT id FROM activity ORDER BY id DESC LIMIT 1 OFFSET ?').get(retention.rows - 1) as { id: number } | undefined;
+    if (newest !== undefined) {
+      removed += this.db.prepare('DELETE FROM activity WHERE id < ?').run(newest.id).changes;
+    }
+    return removed;
+  }
+
+  count(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM activity').get() as { n: number }).n;
+  }
+}
+
+/** RFC 4180 CSV of rows (header first); a cell starting with = + - @ is prefixed with ' (spreadsheet formulas). */
+export function activityCsv(rows: readonly ActivityRow[]): string {
+  const cell = (value: unknown): string => {
+    let text = value === null || value === undefined ? '' : String(value);
+    if (/^[=+\-@\t\r]/.test(text)) {
+      text = `'${text}`;
+    }
+    return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  };
+  return [ACTIVITY_COLUMNS.join(','), ...rows.map((row) => ACTIVITY_COLUMNS.map((column) => cell(row[column])).join(','))].join('\r\n') + '\r\n';
+}
+
+const rawOption = (name: string): { default: number; minimum: number; maximum: number } =>
+  contract.options[name] as unknown as { default: number; minimum: number; maximum: number };
+
+/** The retention the settings ask for (contract defaults and bounds). */
+export function retentionOf(settings: Record<string, unknown>): Retention {
+  const bounded = (name: 'igny8_activity_retention_days' | 'igny8_activity_max_rows'): number => {
+    const spec = rawOption(name);
+    const value = settings[name];
+    return typeof value === 'number' && Number.isInteger(value) ? Math.min(spec.maximum, Math.max(spec.minimum, value)) : spec.default;
+  };
+  return { days: bounded('igny8_activity_retention_days'), rows: bounded('igny8_activity_max_rows') };
+}
