@@ -289,7 +289,13 @@ export class SyncWorker {
       return;
     }
     this.store.complete(job.postId, plan.syncedAt, job.snapshot.wordpress_status);
-    this.recordAttempt(job, 'delivered');
+    const contentOnly = target === 'tasks' && plan.taskId === null;
+    if (!contentOnly) {
+      this.recordAttempt(job, 'delivered');
+    }
+    if (contentUpdate !== null) {
+      this.recordAttempt(job, 'delivered', { kind: 'content_update', target: target === 'webhook' ? 'webhook' : `content/${contentUpdate.contentId ?? '?'}` });
+    }
     this.logger.info(
       { post_id: job.postId, seq: job.seqInflight, target, wordpress_status: job.snapshot.wordpress_status, content: contentUpdate !== null, ms: this.clock() - started },
       'sync delivered',
@@ -384,7 +390,7 @@ export class SyncWorker {
     const started = this.attemptStarted.get(job.postId);
     const post = job.kind === 'post';
     const webhook = this.site.target() === 'webhook';
-    const kind = extra.kind ?? (post ? (webhook ? 'content_update' : 'status') : job.kind);
+    const kind = extra.kind ?? (post ? 'status' : job.kind);
     const target =
       extra.target ??
       (post ? (webhook ? 'webhook' : `tasks/${job.snapshot.task_id ?? '?'}`) : job.kind === 'term' ? `term/${-job.postId}` : 'structure');
