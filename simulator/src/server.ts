@@ -56,6 +56,7 @@ export function createSimulatorApp( options: SimulatorOptions = {} ) {
 	const terms = new Map< string, Record< string, unknown > >();
 	const structures = new Map< string, Record< string, unknown > >();
 	const contents = new Map< string, Record< string, unknown > >();
+	const briefs = new Map< string, unknown >();
 	const siteId = options.siteId ?? 7;
 
 	const app = express();
@@ -71,6 +72,7 @@ export function createSimulatorApp( options: SimulatorOptions = {} ) {
 		terms.clear();
 		structures.clear();
 		contents.clear();
+		briefs.clear();
 		auth.accessTtlSeconds = options.accessTtlSeconds ?? 900;
 		auth.authCalls = 0;
 		res.json( ok( {} ) );
@@ -103,6 +105,16 @@ export function createSimulatorApp( options: SimulatorOptions = {} ) {
 	} );
 	control.get( '/tasks', ( _req, res ) => {
 		res.json( ok( Object.fromEntries( tasks ) ) );
+	} );
+	// Seed a task as IGNY8 holds it (e.g. with keyword_ids), and its brief.
+	control.post( '/tasks/:id', ( req, res ) => {
+		const id = String( req.params.id );
+		tasks.set( id, { id: Number( id ), ...( req.body as object ) } );
+		res.json( ok( tasks.get( id ) ) );
+	} );
+	control.post( '/briefs/:id', ( req, res ) => {
+		briefs.set( String( req.params.id ), req.body );
+		res.json( ok( {} ) );
 	} );
 	control.get( '/terms', ( _req, res ) => {
 		res.json( ok( Object.fromEntries( terms ) ) );
@@ -178,6 +190,14 @@ export function createSimulatorApp( options: SimulatorOptions = {} ) {
 			return;
 		}
 		res.json( ok( task ) );
+	} );
+	api.get( '/writer/tasks/:id/brief/', requireAuth( false ), ( req, res ) => {
+		const brief = briefs.get( String( req.params.id ) );
+		if ( brief === undefined ) {
+			res.status( 404 ).json( fail( 'No brief for this task', 'NOT_FOUND' ) );
+			return;
+		}
+		res.json( ok( brief ) );
 	} );
 	api.put( '/writer/tasks/:id/', requireAuth( false ), ( req, res ) => {
 		const id = String( req.params.id );

@@ -26,6 +26,18 @@ describe( 'auth', () => {
 		expect( sim.tasks.get( '5' )?.status ).toBe( 'completed' );
 	} );
 
+	it( 'serves a seeded task and its brief (keyword ids, brief) with a token, 404 without a brief', async () => {
+		const login = await post( '/api/v1/auth/login/', { email: 'dev@igny8.test', password: 'igny8-dev-password' } );
+		const { data } = ( await login.json() ) as { data: { access: string } };
+		const get = ( path: string ) => fetch( sim.url + path, { headers: { Authorization: `Bearer ${ data.access }` } } );
+		await post( '/__sim/tasks/9', { keyword_ids: [ 1, 2 ] } );
+		await post( '/__sim/briefs/9', { outline: [ 'Intro' ], notes: '<b>x</b>' } );
+		expect( await ( await get( '/api/v1/writer/tasks/9/' ) ).json() ).toMatchObject( { data: { id: 9, keyword_ids: [ 1, 2 ] } } );
+		expect( await ( await get( '/api/v1/writer/tasks/9/brief/' ) ).json() ).toMatchObject( { data: { outline: [ 'Intro' ], notes: '<b>x</b>' } } );
+		expect( ( await get( '/api/v1/writer/tasks/8/brief/' ) ).status ).toBe( 404 );
+		expect( ( await fetch( sim.url + '/api/v1/writer/tasks/9/brief/' ) ).status ).toBe( 401 );
+	} );
+
 	it( 'refuses wrong passwords and unauthenticated task updates', async () => {
 		expect( ( await post( '/api/v1/auth/login/', { email: 'dev@igny8.test', password: 'nope' } ) ).status ).toBe( 401 );
 		expect( ( await fetch( sim.url + '/api/v1/writer/tasks/5/', { method: 'PUT' } ) ).status ).toBe( 401 );

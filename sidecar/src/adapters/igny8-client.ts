@@ -20,7 +20,7 @@ import { httpRequest } from './http-request.ts';
 
 import type { Logger } from '../logger.ts';
 
-export type Igny8Endpoint = 'login' | 'refresh' | 'task' | 'content' | 'keywords' | 'webhook' | 'sites' | 'site_import' | 'metadata';
+export type Igny8Endpoint = 'login' | 'refresh' | 'task' | 'task_read' | 'task_brief' | 'content' | 'keywords' | 'webhook' | 'sites' | 'site_import' | 'metadata';
 
 /** Each candidate is `"METHOD /path/"`; `{task_id}` is filled in. */
 export type Igny8Paths = Record<Igny8Endpoint, readonly string[]>;
@@ -30,6 +30,8 @@ export const DEFAULT_IGNY8_PATHS: Igny8Paths = {
   refresh: ['POST /api/v1/auth/token/refresh/', 'POST /api/v1/auth/refresh/'],
   task: ['PUT /api/v1/writer/tasks/{task_id}/'],
   content: ['PUT /api/v1/writer/content/{content_id}/'],
+  task_read: ['GET /api/v1/writer/tasks/{task_id}/'],
+  task_brief: ['GET /api/v1/writer/tasks/{task_id}/brief/'],
   keywords: ['PUT /api/v1/planner/keywords/bulk-update/', 'POST /api/v1/planner/keywords/bulk_status/'],
   webhook: ['POST /api/v1/integration/webhook/wordpress/', 'POST /api/v1/integration/webhooks/wordpress/status/'],
   sites: ['GET /api/v1/auth/sites/'],
@@ -230,6 +232,33 @@ export class Igny8Client {
   async updateContent(baseUrl: string, credentials: Igny8Credentials, contentId: number, payload: Record<string, unknown>): Promise<void> {
     const res = await this.withAccess(baseUrl, credentials, (token) => this.call(baseUrl, 'content', { content_id: String(contentId) }, payload, `Bearer ${token}`));
     this.expectSuccess(res, `IGNY8 content ${contentId}`);
+  }
+
+  /**
+   * `GET /api/v1/writer/tasks/{task_id}/`: the task's keyword ids (the original's "keyword status update on publish"
+   * read them here; IGNY8's publish payload may carry none). Accepts `keyword_ids: [id]` or `keywords: [{id}|id]`.
+   */
+  async taskKeywordIds(baseUrl: string, credentials: Igny8Credentials, target: 'tasks' | 'webhook', taskId: number): Promise<number[]> {
+    const res = await this.authorized(baseUrl, credentials, target, 'task_read', { task_id: String(taskId) }, undefined);
+    this.expectSuccess(res, `IGNY8 task ${taskId}`);
+    const data = dataOf(res.json);
+    const raw: unknown[] = Array.isArray(data.keyword_ids) ? data.keyword_ids : Array.isArray(data.keywords) ? data.keywords : [];
+    const ids = raw
+      .map((entry) => (typeof entry === 'object' && entry !== null ? (entry as { id?: unknown }).id : entry))
+      .map((id) => (typeof id === 'string' && /^\d{1,15}$/.test(id) ? Number(id) : id))
+      .filter((id): id is number => typeof id === 'number' && Number.isInteger(id) && id > 0);
+    return [...new Set(ids)].slice(0, 2000);
+  }
+
+  /** `GET /api/v1/writer/tasks/{task_id}/brief/`: the task brief as IGNY8 sends it (`data`, or the whole body). */
+  async taskBrief(baseUrl: string, credentials: Igny8Credentials, target: 'tasks' | 'webhook', taskId: number): Promise<unknown> {
+    const res = await this.authorized(baseUrl, credentials, target, 'task_brief', { task_id: String(taskId) }, undefined);
+    this.expectSuccess(res, `IGNY8 brief of task ${taskId}`);
+    const json = res.json;
+    if (typeof json === 'object' && json !== null && !Array.isArray(json) && 'data' in json) {
+      return (json as { data: unknown }).data;
+    }
+    return json;
   }
 
   /** On publish: `PUT /api/v1/planner/keywords/bulk-update/ {keyword_ids, status}`. */

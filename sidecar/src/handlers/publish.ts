@@ -17,6 +17,7 @@ import { parsePublishPayload, type ImageRef, type PublishWarning } from '../mapp
 import { planPublish, type PublishContext } from '../mapping/publish/plan.ts';
 import { PublishSummary, shapePublishResponse, UpsertPostResult } from '../mapping/publish/response.ts';
 import { JsonObject, type ShimContext } from '../protocol/messages.ts';
+import type { SyncPort } from '../sync/ports.ts';
 
 const ImportImagesResult = z.object({
   ok: z.literal(true),
@@ -47,7 +48,12 @@ function publishContext(ctx: ShimContext, now: Date): PublishContext {
   };
 }
 
-export function createPublishRoute(clock: () => Date = () => new Date()): RouteHandler {
+/**
+ * `sync` gets IGNY8's own publish of a post with a task: the shim records nothing inside the publish (Sync_Guard),
+ * so the task update of the original's step 6 (`PUT /writer/tasks/{id}/` with the post id, URL and status) is queued
+ * here, once, on the durable queue. It is a status report: nothing in it publishes again.
+ */
+export function createPublishRoute(clock: () => Date = () => new Date(), sync?: Pick<SyncPort, 'recordPublished'>): RouteHandler {
   return {
     id: 'publish_content',
     start({ ctx, body }) {
@@ -89,6 +95,18 @@ export function createPublishRoute(clock: () => Date = () => new Date()): RouteH
       const now = clock();
       const context = publishContext(ctx, now);
       const response = shapePublishResponse(parsed.data, summary, context.statusMap, context.clock, now);
+      if (summary.taskId !== null) {
+        sync?.recordPublished?.({
+          post_id: parsed.data.post_id,
+          wordpress_status: parsed.data.post_status,
+          post_url: parsed.data.permalink,
+          post_type: parsed.data.post_type,
+          title: '',
+          content_id: summary.contentId,
+          task_id: summary.taskId,
+          keyword_ids: summary.keywordIds ?? [],
+        });
+      }
       const message = parsed.data.created ? 'Post created.' : 'Post updated.';
       return respond(response.httpStatus, successEnvelope(ctx.request_id, response.data, message));
     },
@@ -97,7 +115,13 @@ export function createPublishRoute(clock: () => Date = () => new Date()): RouteH
 
 /** The `upsert_post` round; what the response needs travels in the state (signed both ways), not the whole payload. */
 function write(req: ReturnType<typeof parsePublishPayload>, op: ReturnType<typeof planPublish>['op'], warnings: PublishWarning[]) {
-  const summary: PublishSummary = { contentId: req.contentId, taskId: req.taskId ?? null, contentType: req.contentType, warnings };
+  const summary: PublishSummary = {
+    contentId: req.contentId,
+    taskId: req.taskId ?? null,
+    contentType: req.contentType,
+    keywordIds: req.keywordIds ?? [],
+    warnings,
+  };
   return execute([op], { summary });
 }
 

@@ -27,7 +27,7 @@ export function buildRouteRegistry(deps: RouteDeps, overrides: readonly RouteHan
   const handlers: RouteHandler[] = [
     createStatusRoute({ sidecarVersion: deps.sidecarVersion, syncQueue: deps.sync, connection: deps.sync }),
     createSiteMetadataRoute({ store: deps.siteMetadataStore }),
-    createPublishRoute(),
+    createPublishRoute(undefined, deps.sync),
     ...createLookupRoutes(),
     ...createSyncRoutes(deps.sync),
     ...createSettingsRoutes(deps.sync),

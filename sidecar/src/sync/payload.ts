@@ -21,6 +21,11 @@ export interface DeliveryPlan {
   taskId: number | null;
   /** Set on publish when the post has keyword ids. */
   keywords: { keyword_ids: number[]; status: string } | null;
+  /**
+   * On publish of a post without keyword ids but with a task: read them from `GET /writer/tasks/{id}/` before the
+   * keyword bulk update (the original's "keyword status update on publish").
+   */
+  keywordsFromTask: boolean;
   /** `synced_at`, site time, also written back as `_igny8_last_synced`. */
   syncedAt: string;
   /** A WordPress edit of the post for IGNY8 (issue #13 §4), unless the content sync is off. */
@@ -85,6 +90,7 @@ export function planDelivery(snapshot: SyncSnapshot, settings: Record<string, un
       snapshot.wordpress_status === 'publish' && snapshot.keyword_ids.length > 0
         ? { keyword_ids: snapshot.keyword_ids, status: PUBLISHED_KEYWORD_STATUS }
         : null,
+    keywordsFromTask: snapshot.wordpress_status === 'publish' && snapshot.keyword_ids.length === 0 && snapshot.task_id !== null,
     syncedAt,
     content: planContentUpdate(snapshot, settings, now),
   };

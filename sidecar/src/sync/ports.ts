@@ -33,6 +33,11 @@ export interface SyncPort {
   syncNow(snapshot: Omit<SyncSnapshot, 'seq'>, marker: string | undefined): SyncStateView;
   /** Sync now for a post WordPress cannot read for us: re-deliver the stored snapshot. */
   retryStored(postId: number): SyncStateView | undefined;
+  /**
+   * IGNY8's own publish of a post with a task (the shim records nothing inside it): queue one task update with the
+   * post id, URL and status. The seq is time-based like the shim's, so a later WordPress change is newer.
+   */
+  recordPublished?(snapshot: Omit<SyncSnapshot, 'seq'>): void;
   /** Every failed or dead post delivered again (its job reset); answers their ids. */
   retryFailed(): number[];
   /** "Sync all pending" (manual mode). */

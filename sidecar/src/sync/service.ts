@@ -7,7 +7,7 @@ import { Igny8Error, type ConnectionReport, type Igny8Client } from '../adapters
 import type { SyncJob, SyncStore } from '../adapters/sync-store.ts';
 import { activeStatusMap, wpToIgny8 } from '../mapping/status-map.ts';
 import { DELETED_IGNY8_STATUS } from './payload.ts';
-import { DELETED_STATUS, maxSeq, nextSeq, parseSnapshots, type SyncSnapshot } from './snapshot.ts';
+import { DELETED_STATUS, maxSeq, nextSeq, parseSnapshots, timeSeq, type SyncSnapshot } from './snapshot.ts';
 import type {
   ConnectionTestResult,
   ConnectionView,
@@ -187,6 +187,15 @@ export class SyncService implements SyncPort, SettingsPort, SyncQueueStats, Conn
 
   notice(snapshot: SyncSnapshot): void {
     const outcome = this.options.store.record(snapshot, { manual: this.syncMode() === 'manual' });
+    if (outcome === 'new' || outcome === 'updated') {
+      this.options.worker.kick();
+    }
+  }
+
+  recordPublished(snapshot: Omit<SyncSnapshot, 'seq'>): void {
+    const job = this.options.store.get(snapshot.post_id);
+    const seq = maxSeq(nextSeq(job?.seqWanted ?? '0'), timeSeq(this.clock()));
+    const outcome = this.options.store.record({ ...snapshot, seq }, { manual: this.syncMode() === 'manual' });
     if (outcome === 'new' || outcome === 'updated') {
       this.options.worker.kick();
     }

@@ -63,6 +63,11 @@ export function maxSeq(a: string, b: string): string {
   return compareSeq(a, b) >= 0 ? a : b;
 }
 
+/** A seq on the shim's scale (microseconds since the epoch × 1000 + a random tail), for changes the sidecar records. */
+export function timeSeq(nowMs: number, random: () => number = Math.random): string {
+  return (BigInt(Math.floor(nowMs)) * 1_000_000n + BigInt(Math.floor(random() * 1_000_000))).toString();
+}
+
 /** A seq one above `seq` (Sync now without a new WordPress change). */
 export function nextSeq(seq: string): string {
   return (BigInt(seq) + 1n).toString();

@@ -18,7 +18,7 @@ import { noActivity, type ActivitySink } from '../adapters/activity-log.ts';
 import type { SyncJob, SyncStore } from '../adapters/sync-store.ts';
 import { WordPressUnavailableError, type InternalOp, type WordPressOps } from '../adapters/wp-internal-client.ts';
 import { backoffDelay, type BackoffPolicy } from './backoff.ts';
-import { planDelivery } from './payload.ts';
+import { planDelivery, PUBLISHED_KEYWORD_STATUS } from './payload.ts';
 import { DELETED_STATUS } from './snapshot.ts';
 import type { Logger } from '../logger.ts';
 import type { CredentialVault } from './credential-vault.ts';
@@ -270,16 +270,19 @@ export class SyncWorker {
         if (contentUpdate !== null && contentUpdate.contentId !== null) {
           await this.client.updateContent(baseUrl, credentials, contentUpdate.contentId, contentUpdate.body);
         }
-        if (plan.keywords !== null) {
+        if (plan.keywords !== null || plan.keywordsFromTask) {
           try {
-            await this.client.updateKeywords(baseUrl, credentials, plan.keywords.keyword_ids, plan.keywords.status);
-            this.recordAttempt(job, 'delivered', { kind: 'keywords', target: 'keywords' });
+            const keywordIds = plan.keywords?.keyword_ids ?? (await this.client.taskKeywordIds(baseUrl, credentials, target, plan.taskId));
+            if (keywordIds.length > 0) {
+              await this.client.updateKeywords(baseUrl, credentials, keywordIds, PUBLISHED_KEYWORD_STATUS);
+              this.recordAttempt(job, 'delivered', { kind: 'keywords', target: 'keywords' });
+            }
           } catch (error) {
             // The task has the status; a refused keyword update is reported, not a reason to park the post.
             if (!(error instanceof Igny8Error) || error.kind !== 'park') {
               throw error;
             }
-            this.logger.warn({ post_id: job.postId, status: error.status }, 'igny8 keyword status update refused');
+            this.logger.warn({ post_id: job.postId, status: error.status }, 'igny8 keyword status update (or the task read before it) refused');
             this.recordAttempt(job, 'parked', { kind: 'keywords', target: 'keywords', code: 'http_4xx', error: error.message });
           }
         }

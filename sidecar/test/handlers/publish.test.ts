@@ -72,6 +72,23 @@ describe('publish-content conversation', () => {
     expect(await publish(upsertResult(false))).toMatchObject({ status: 200, body: { message: 'Post updated.' } });
   });
 
+  it('queues one task update after a publish with a task_id (none without one, none when the write failed)', async () => {
+    const recorded: unknown[] = [];
+    const withSync = createPublishRoute(() => now, { recordPublished: (snapshot) => recorded.push(snapshot) });
+    const run = async (payload: Record<string, unknown>, result: unknown) => {
+      const first = await withSync.start({ sid: 's', ctx, method: 'POST', params: {}, query: {}, body: payload, reads: [] });
+      if (first.kind !== 'execute') throw new Error('expected an execute step');
+      return withSync.resume!({ sid: 's', ctx }, JSON.parse(JSON.stringify(first.state)), [result]);
+    };
+    await run({ ...body, keyword_ids: [11, 12] }, upsertResult(true));
+    expect(recorded).toEqual([
+      { post_id: 31, wordpress_status: 'publish', post_url: 'http://site.test/hello/', post_type: 'post', title: '', content_id: 42, task_id: 7, keyword_ids: [11, 12] },
+    ]);
+    await run({ ...body, task_id: undefined }, upsertResult(false));
+    await expect(run(body, { ok: false, error: { code: 'OPERATION_FAILED', message: 'db' } })).rejects.toMatchObject({ code: 'OPERATION_FAILED' });
+    expect(recorded).toHaveLength(1);
+  });
+
   it('turns a lock timeout into 409 CONFLICT and other failures into 502', async () => {
     await expect(publish({ ok: false, error: { code: 'CONFLICT', message: 'busy' } })).rejects.toMatchObject({ code: 'CONFLICT', status: 409 });
     await expect(publish({ ok: false, error: { code: 'OPERATION_FAILED', message: 'db' } })).rejects.toMatchObject({ code: 'OPERATION_FAILED', status: 502 });

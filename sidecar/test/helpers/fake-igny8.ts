@@ -30,6 +30,8 @@ export class FakeIgny8 {
   readonly tasks = new Map<string, Record<string, unknown>>();
   /** The latest WordPress edit per content id (`PUT /writer/content/{id}/`). */
   readonly contents = new Map<string, Record<string, unknown>>();
+  /** Task briefs by task id (`GET /writer/tasks/{id}/brief/`). */
+  readonly briefs = new Map<string, unknown>();
   /** Site structure imports and taxonomy reports received. */
   readonly imports: Array<{ siteId: string; body: Record<string, unknown> }> = [];
   readonly metadata: Array<Record<string, unknown>> = [];
@@ -120,6 +122,15 @@ export class FakeIgny8 {
       return { status: 401, body: { success: false, error: 'Authentication credentials were not provided or are invalid.' } };
     }
     const task = /^\/api\/v1\/writer\/tasks\/(\d+)\/$/.exec(path);
+    if (task !== null && method === 'GET') {
+      const stored = this.tasks.get(task[1] as string);
+      return stored === undefined ? { status: 404, body: { success: false, error: 'Task not found' } } : { status: 200, body: { success: true, data: stored } };
+    }
+    const brief = /^\/api\/v1\/writer\/tasks\/(\d+)\/brief\/$/.exec(path);
+    if (brief !== null && method === 'GET') {
+      const stored = this.briefs.get(brief[1] as string);
+      return stored === undefined ? { status: 404, body: { success: false, error: 'No brief' } } : { status: 200, body: { success: true, data: stored } };
+    }
     if (task !== null && method === 'PUT') {
       this.tasks.set(task[1] as string, { ...(this.tasks.get(task[1] as string) ?? {}), ...data });
       return { status: 200, body: { success: true, data } };

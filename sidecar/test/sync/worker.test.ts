@@ -152,6 +152,49 @@ describe('SyncWorker', () => {
     expect(sync.service.state(1)).toMatchObject({ state: 'synced', attempts: 0, last_error: null, igny8_status: 'completed' });
   });
 
+  it('a published post without keyword ids takes them from GET /writer/tasks/{id}/ before the keyword bulk update', async () => {
+    start();
+    igny8.tasks.set('501', { id: 501, keyword_ids: [31, '32'], keywords: [] });
+    igny8.tasks.set('502', { id: 502, keywords: [{ id: 41 }, { id: 42 }] });
+    sync.service.recordEvents([snap(1, '10'), snap(2, '10'), snap(3, '10', 'publish', { keyword_ids: [9] })]);
+    await settle();
+    const bulk = igny8.calls.filter((call) => call.path === '/api/v1/planner/keywords/bulk-update/').map((call) => call.body);
+    expect(bulk).toEqual(expect.arrayContaining([{ keyword_ids: [31, 32], status: 'published' }, { keyword_ids: [41, 42], status: 'published' }, { keyword_ids: [9], status: 'published' }]));
+    expect(bulk).toHaveLength(3);
+    // The task read comes before the bulk update, and only where the post had no ids of its own.
+    const order = igny8.calls.map((call) => `${call.method} ${call.path}`);
+    expect(order.indexOf('GET /api/v1/writer/tasks/501/')).toBeGreaterThan(-1);
+    expect(order.indexOf('GET /api/v1/writer/tasks/503/')).toBe(-1);
+    expect(sync.service.state(1)).toMatchObject({ state: 'synced' });
+  });
+
+  it('the task read is retried while IGNY8 is down, and a missing task only skips the keyword update', async () => {
+    start();
+    igny8.tasks.set('501', { id: 501, keyword_ids: [31] });
+    igny8.script.push({ match: 'GET /api/v1/writer/tasks/501/', reply: { status: 503 } });
+    sync.service.recordEvents([snap(1, '10'), snap(4, '10')]);
+    await settle(15_000);
+    expect(igny8.count('GET /api/v1/writer/tasks/501/')).toBe(2);
+    expect(igny8.calls.filter((call) => call.path === '/api/v1/planner/keywords/bulk-update/').map((call) => call.body)).toEqual([{ keyword_ids: [31], status: 'published' }]);
+    expect(sync.service.state(4)).toMatchObject({ state: 'synced' });
+  });
+
+  it("IGNY8's own publish with a task queues one task update with the post id, URL and status; a later WordPress change is newer", async () => {
+    start();
+    sync.service.recordPublished({ post_id: 7, wordpress_status: 'publish', post_url: 'https://wp.test/p7', post_type: 'post', title: '', content_id: 1007, task_id: 507, keyword_ids: [3] });
+    await settle();
+    expect(igny8.count('PUT /api/v1/writer/tasks/507/')).toBe(1);
+    expect(igny8.tasks.get('507')).toMatchObject({ status: 'completed', wordpress_status: 'publish', assigned_post_id: 7, post_url: 'https://wp.test/p7', content_id: 1007 });
+    expect(igny8.calls.filter((call) => call.path === '/api/v1/planner/keywords/bulk-update/').map((call) => call.body)).toEqual([{ keyword_ids: [3], status: 'published' }]);
+    expect(wordpress.meta.get(7)).toMatchObject({ _igny8_sync_state: 'synced', _igny8_wordpress_status: 'publish' });
+    // A WordPress change recorded afterwards (the shim's microsecond seq) is newer and delivered.
+    const shimSeq = String(BigInt(Date.now() + 5) * 1_000_000n);
+    sync.service.recordEvents([snap(7, shimSeq, 'draft', { task_id: 507 })]);
+    await settle();
+    expect(igny8.count('PUT /api/v1/writer/tasks/507/')).toBe(2);
+    expect(igny8.tasks.get('507')).toMatchObject({ wordpress_status: 'draft' });
+  });
+
   it('coalesces: many changes of one post while IGNY8 is down become one delivery of the latest state', async () => {
     start();
     igny8.script.push(...Array.from({ length: 3 }, () => ({ match: 'PUT /api/v1/writer/tasks/', reply: { status: 503 } as const })));

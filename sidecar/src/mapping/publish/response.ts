@@ -36,6 +36,8 @@ export const PublishSummary = z.object({
   contentId: z.int().positive(),
   taskId: z.int().positive().nullable(),
   contentType: z.string(),
+  /** The payload's keyword ids (the task update after publish sends them to the keyword bulk update). */
+  keywordIds: z.array(z.int().positive()).optional(),
   warnings: z.array(z.object({ code: z.string(), message: z.string(), field: z.string().optional() })),
 });
 export type PublishSummary = z.infer<typeof PublishSummary>;
