@@ -418,7 +418,8 @@ export function serveStackControl( stack: Stack, port: number ): http.Server {
 	const server = http.createServer( ( req, res ) => {
 		const url = new URL( req.url ?? '/', 'http://127.0.0.1' );
 		const reply = ( status: number, body: unknown ) => {
-			res.writeHead( status, { 'Content-Type': 'application/json' } );
+			// One request per connection: a test worker's fetch never reuses a kept-alive socket the server is closing.
+			res.writeHead( status, { 'Content-Type': 'application/json', Connection: 'close' } );
 			res.end( JSON.stringify( body ) );
 		};
 		const action =

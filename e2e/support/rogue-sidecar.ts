@@ -16,19 +16,9 @@ export interface RogueRequest {
 }
 export type RogueAnswer = Record< string, unknown >;
 
-/** The stack's sidecar switch, retried once when the kept-alive control socket was closed under it. */
-async function sidecarSwitch( action: 'stop' | 'start' ): Promise< void > {
-	try {
-		await stack.sidecar( action );
-	} catch {
-		await new Promise( ( resolve ) => setTimeout( resolve, 300 ) );
-		await stack.sidecar( action );
-	}
-}
-
 /** Runs `run` while a rogue sidecar answers every shim request with `answer(request)`, signed for the site. */
 export async function withRogueSidecar< T >( answer: ( request: RogueRequest ) => RogueAnswer | Promise< RogueAnswer >, run: ( seen: RogueRequest[] ) => Promise< T >, options: { secret?: Buffer; sid?: ( request: RogueRequest ) => string } = {} ): Promise< T > {
-	await sidecarSwitch( 'stop' );
+	await stack.sidecar( 'stop' );
 	const port = Number( new URL( stack.sidecarUrl ).port );
 	const seen: RogueRequest[] = [];
 	const rogue = http.createServer( ( req, res ) => {
@@ -60,7 +50,7 @@ export async function withRogueSidecar< T >( answer: ( request: RogueRequest ) =
 		return await run( seen );
 	} finally {
 		await new Promise( ( resolve ) => rogue.close( resolve ) );
-		await sidecarSwitch( 'start' );
+		await stack.sidecar( 'start' );
 	}
 }
 
