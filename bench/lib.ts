@@ -158,15 +158,6 @@ export async function adminBasicAuth( stack: Stack ): Promise< string > {
 	return 'Basic ' + Buffer.from( `admin:${ password }` ).toString( 'base64' );
 }
 
-export const PLUGIN_FILE = 'igny8-bridge/igny8-bridge.php';
-
-export async function setPluginActive( stack: Stack, active: boolean ): Promise< void > {
-	await stack.wpEval(
-		`require_once ABSPATH . 'wp-admin/includes/plugin.php'; ` +
-			( active ? `$r = activate_plugin( '${ PLUGIN_FILE }' ); if ( is_wp_error( $r ) ) { throw new Exception( $r->get_error_message() ); }` : `deactivate_plugins( '${ PLUGIN_FILE }' );` )
-	);
-}
-
 // ----------------------------------------------------------------------------------------------------- table
 
 export function table( rows: Array< [ string, string, string? ] > ): string {

@@ -3,6 +3,7 @@
  * measured side by side in the same run, alternating the two sides, in several rounds: the machine is shared, so
  * only ratios and medians of rounds mean something.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -16,7 +17,6 @@ import {
 	pool,
 	postsPerContentId,
 	serverTiming,
-	setPluginActive,
 	sidecarRss,
 	sleep,
 	spread,
@@ -40,6 +40,8 @@ export const IDS = {
 	sameIdBase: 1_500_001,
 	editor: 1_600_000,
 	sync: 1_700_000,
+	lookupOurs: 1_800_000,
+	lookupBase: 1_800_100,
 } as const;
 
 export function publishTo( stack: Stack, route: string, contentId: number, timing = false, status = 'completed' ): Promise< Timed > {
@@ -80,8 +82,8 @@ export async function publishLatency( stack: Stack, perSide: number, rounds: num
 		await publishTo( stack, OURS_PATH, IDS.warmup + i );
 		await publishTo( stack, BASELINE_PATH, IDS.warmup + 100 + i );
 	}
-	const timingLog = path.join( stack.stateDir, 'site/wp-content/igny8-bench-timing.log' );
-	const logFrom = fs.existsSync( timingLog ) ? fs.statSync( timingLog ).size : 0;
+	const timingLog = timingLogOf( stack );
+	const logFrom = logSize( timingLog );
 	const ours: Timed[] = [];
 	const base: Timed[] = [];
 	const roundRatios: number[] = [];
@@ -203,7 +205,7 @@ export async function concurrency(
 	perLevel: number,
 	rounds: number,
 	log: ( m: string ) => void,
-	onSample?: () => void
+	onSample?: ( clients: number ) => void
 ): Promise< { rows: ConcurrencyRow[]; sameId: SameIdRow[] } > {
 	const rows: ConcurrencyRow[] = [];
 	let offset = 0;
@@ -223,7 +225,7 @@ export async function concurrency(
 					if ( ! ok( r ) ) {
 						errors[ side ]++;
 					}
-					onSample?.();
+					onSample?.( clients );
 				} );
 				rates[ side ].push( perLevel / ( wall / 1000 ) );
 			}
@@ -274,10 +276,18 @@ interface ServerTiming {
 	/** Request start → end of the shutdown work. */
 	total: number | null;
 	queries: number;
+	/** `active`, or `inactive` for a request run as if IGNY8 Bridge were deactivated (bench/mu-plugin). */
+	plugin?: string;
+	bench_id?: string;
+	/** Each query with its first caller outside core (only with the header X-IGNY8-Bench-Queries). */
+	sql?: string[];
 }
 
+export const timingLogOf = ( stack: Stack ) => path.join( stack.stateDir, 'site/wp-content/igny8-bench-timing.log' );
+const logSize = ( file: string ) => ( fs.existsSync( file ) ? fs.statSync( file ).size : 0 );
+
 /** The bench plugin's timing lines written since byte `from` of its log. */
-function readTimings( file: string, from: number ): ServerTiming[] {
+export function readTimings( file: string, from: number ): ServerTiming[] {
 	if ( ! fs.existsSync( file ) ) {
 		return [];
 	}
@@ -293,29 +303,39 @@ function readTimings( file: string, from: number ): ServerTiming[] {
 		.map( ( line ) => JSON.parse( line ) as ServerTiming );
 }
 
+type Side = 'active' | 'inactive';
+
+/** One comparison of plugin active vs inactive, interleaved per request. */
+export interface PairedMeasure {
+	activeP50: number;
+	inactiveP50: number;
+	/** Median over rounds of (active p50 / inactive p50) within the round, and its range. */
+	ratio: Spread;
+	errors: number;
+	/** Inside PHP (bench plugin's log), medians: request start → reply built, the shutdown work after it, start → end. */
+	server: Record< Side, { php: number; shutdown: number; total: number; queries: number } >;
+}
+
 export interface ToggleResult {
 	rounds: number;
-	perBlock: number;
+	pairsPerRound: number;
 	saveGapMs: number;
-	save: {
-		activeP50: number;
-		inactiveP50: number;
-		ratio: Spread;
-		errors: number;
-		/** PHP time until the reply was built, the shutdown work after it (the sync notify), SQL queries: medians. */
-		profile: Record< 'active' | 'inactive', { restP50: number; shutdownP50: number; queries: number } >;
-	};
-	/** Client time, and the PHP time measured inside WordPress (request start → end of shutdown), medians. */
-	frontPage: { activeP50: number; inactiveP50: number; ratio: Spread; serverActiveP50: number; serverInactiveP50: number; queries: Record< 'active' | 'inactive', number > };
-	permalink: { activeP50: number; inactiveP50: number; ratio: Spread; serverActiveP50: number; serverInactiveP50: number; queries: Record< 'active' | 'inactive', number > };
+	/** A save IGNY8 sees (title and status change each time: recorded and notified). */
+	save: PairedMeasure;
+	/** A content-only save: nothing IGNY8 sees changes (no record, no notify). */
+	saveUnseen: PairedMeasure;
+	frontPage: PairedMeasure;
+	permalink: PairedMeasure;
 }
 
 /**
- * Plugin active vs inactive, in blocks (deactivating is a php-cli run): ABBA over `rounds` rounds. In each block:
- * REST saves of an IGNY8-managed post (application password) and unrelated front-end views (home page, and the
- * permalink of a post that is not IGNY8's).
+ * Plugin active vs inactive, interleaved per request: A B B A … (bench/mu-plugin/igny8-bench-toggle.php runs a
+ * request with `X-IGNY8-Bench-Plugin: inactive` as if the plugin were deactivated), `pairs` pairs per round. Kinds:
+ * REST saves of an IGNY8-managed post (application password; one IGNY8 sees, one it does not), the home page and the
+ * permalink of a post that is not IGNY8's. Saves are spaced by `saveGapMs` on both sides, so the sync write-back of
+ * an active save settles before the next request is timed.
  */
-export async function pluginToggle( stack: Stack, rounds: number, perBlock: number, saveGapMs: number, log: ( m: string ) => void ): Promise< ToggleResult > {
+export async function pluginToggle( stack: Stack, rounds: number, pairs: number, saveGapMs: number, log: ( m: string ) => void ): Promise< ToggleResult > {
 	const auth = await adminBasicAuth( stack );
 	const published = await publishTo( stack, OURS_PATH, IDS.editor );
 	const postId = Number( ( published.body.data as { post_id?: number } | undefined )?.post_id );
@@ -327,99 +347,168 @@ export async function pluginToggle( stack: Stack, rounds: number, perBlock: numb
 		`$id = wp_insert_post( array( 'post_title' => 'Unrelated page view', 'post_content' => '<p>Not IGNY8.</p>', 'post_status' => 'publish' ) ); return array( 'id' => $id, 'url' => get_permalink( $id ) );`
 	);
 	let n = 0;
-	const save = () =>
-		timed( `${ stack.wpUrl }/wp-json/wp/v2/posts/${ postId }`, {
-			method: 'POST',
-			headers: { Authorization: auth, 'Content-Type': 'application/json', 'X-IGNY8-Bench-Timing': '1' },
-			// A real edit each time (title and status alternate), so every save writes and fires the sync hook.
-			body: JSON.stringify( { title: `Edited ${ n++ }`, status: n % 2 === 0 ? 'publish' : 'draft' } ),
-		} );
-	const samples = { active: { save: [] as number[], front: [] as number[], link: [] as number[] }, inactive: { save: [] as number[], front: [] as number[], link: [] as number[] } };
-	const ratios = { save: [] as number[], front: [] as number[], link: [] as number[] };
-	let errors = 0;
-
-	const timingLog = path.join( stack.stateDir, 'site/wp-content/igny8-bench-timing.log' );
-	const timingHeader = { 'X-IGNY8-Bench-Timing': '1' };
-	const linkPath = new URL( plain.url ).pathname + new URL( plain.url ).search;
-	const of = ( state: 'active' | 'inactive', kind: 'save' | 'front' | 'link' ) =>
-		serverTimings[ state ].filter( ( t ) =>
-			kind === 'save' ? t.method === 'POST' && t.uri.startsWith( `/wp-json/wp/v2/posts/${ postId }` ) : t.method === 'GET' && t.uri === ( kind === 'front' ? '/' : linkPath )
-		);
-	const medianOf = ( rows: ServerTiming[], key: 'php' | 'shutdown' | 'total' | 'queries' ) =>
-		median( rows.map( ( t ) => t[ key ] ).filter( ( v ): v is number => typeof v === 'number' ) );
-	const serverTimings = { active: [] as ServerTiming[], inactive: [] as ServerTiming[] };
-	const block = async ( state: 'active' | 'inactive' ) => {
-		const out = { save: [] as number[], front: [] as number[], link: [] as number[] };
-		// One untimed request of each kind: the first after a toggle pays for rebuilt option caches.
-		await save();
-		await timed( `${ stack.wpUrl }/` );
-		const from = fs.existsSync( timingLog ) ? fs.statSync( timingLog ).size : 0;
-		// Page views first, on a quiet site: a save makes the sidecar write sync results back a moment later
-		// (only while the plugin is active), and that work must not land inside a page view being timed.
-		for ( let i = 0; i < perBlock; i++ ) {
-			out.front.push( ( await timed( `${ stack.wpUrl }/`, { headers: timingHeader } ) ).ms );
-			out.link.push( ( await timed( plain.url, { headers: timingHeader } ) ).ms );
-		}
-		// Saves spaced the way an editor saves (BENCH_SAVE_GAP_MS), so each one's sync settles before the next.
-		for ( let i = 0; i < perBlock; i++ ) {
-			const s = await save();
-			if ( s.status !== 200 ) {
-				errors++;
+	const headers = ( side: Side, id: string ) => ( { 'X-IGNY8-Bench-Timing': '1', 'X-IGNY8-Bench-Plugin': side, 'X-IGNY8-Bench-Id': id } );
+	const kinds = {
+		save: ( side: Side, id: string ) => {
+			n++;
+			return timed( `${ stack.wpUrl }/wp-json/wp/v2/posts/${ postId }`, {
+				method: 'POST',
+				headers: { Authorization: auth, 'Content-Type': 'application/json', ...headers( side, id ) },
+				// A real edit each time (title and status alternate), so every save writes and fires the sync hook.
+				body: JSON.stringify( { title: `Edited ${ n }`, status: n % 4 < 2 ? 'publish' : 'draft' } ),
+			} );
+		},
+		saveUnseen: ( side: Side, id: string ) => {
+			n++;
+			return timed( `${ stack.wpUrl }/wp-json/wp/v2/posts/${ postId }`, {
+				method: 'POST',
+				headers: { Authorization: auth, 'Content-Type': 'application/json', ...headers( side, id ) },
+				body: JSON.stringify( { content: `<!-- wp:paragraph --><p>Body edit ${ n }.</p><!-- /wp:paragraph -->` } ),
+			} );
+		},
+		frontPage: ( side: Side, id: string ) => timed( `${ stack.wpUrl }/`, { headers: headers( side, id ) } ),
+		permalink: ( side: Side, id: string ) => timed( plain.url, { headers: headers( side, id ) } ),
+	} as const;
+	type Kind = keyof typeof kinds;
+	const isSave = ( kind: Kind ) => kind === 'save' || kind === 'saveUnseen';
+	// Settle on a known state (the first active save records, later ones repeat), warm both sides' caches.
+	for ( const kind of Object.keys( kinds ) as Kind[] ) {
+		for ( const side of [ 'active', 'inactive' ] as const ) {
+			await kinds[ kind ]( side, 'warmup' );
+			if ( isSave( kind ) ) {
+				await sleep( saveGapMs );
 			}
-			out.save.push( s.ms );
-			await sleep( saveGapMs );
 		}
-		await sleep( 1000 );
-		serverTimings[ state ].push( ...readTimings( timingLog, from ) );
-		samples[ state ].save.push( ...out.save );
-		samples[ state ].front.push( ...out.front );
-		samples[ state ].link.push( ...out.link );
-		return out;
-	};
-
-	for ( let round = 0; round < rounds; round++ ) {
-		const order: Array< 'active' | 'inactive' > = round % 2 === 0 ? [ 'active', 'inactive' ] : [ 'inactive', 'active' ];
-		const got: Record< string, { save: number[]; front: number[]; link: number[] } > = {};
-		for ( const state of order ) {
-			await setPluginActive( stack, state === 'active' );
-			got[ state ] = await block( state );
-		}
-		ratios.save.push( median( got.active!.save ) / median( got.inactive!.save ) );
-		ratios.front.push( median( got.active!.front ) / median( got.inactive!.front ) );
-		ratios.link.push( median( got.active!.link ) / median( got.inactive!.link ) );
-		log( `  toggle round ${ round + 1 }/${ rounds }: save ×${ ratios.save.at( -1 )!.toFixed( 2 ) }, home ×${ ratios.front.at( -1 )!.toFixed( 2 ) }, permalink ×${ ratios.link.at( -1 )!.toFixed( 2 ) }` );
 	}
-	await setPluginActive( stack, true );
+	const timingLog = timingLogOf( stack );
+	const from = logSize( timingLog );
+	const client: Record< Kind, Record< Side, number[][] > > = {
+		save: { active: [], inactive: [] },
+		saveUnseen: { active: [], inactive: [] },
+		frontPage: { active: [], inactive: [] },
+		permalink: { active: [], inactive: [] },
+	};
+	const errors: Record< Kind, number > = { save: 0, saveUnseen: 0, frontPage: 0, permalink: 0 };
+	for ( let round = 0; round < rounds; round++ ) {
+		for ( const kind of Object.keys( kinds ) as Kind[] ) {
+			const got: Record< Side, number[] > = { active: [], inactive: [] };
+			for ( let i = 0; i < pairs; i++ ) {
+				// A B, then B A: drift and the "first after the other side" cost favour neither.
+				const order: Side[] = i % 2 === 0 ? [ 'active', 'inactive' ] : [ 'inactive', 'active' ];
+				for ( const side of order ) {
+					const r = await kinds[ kind ]( side, `${ kind }:${ side }:${ round }:${ i }` );
+					if ( r.status !== 200 ) {
+						errors[ kind ]++;
+					}
+					got[ side ].push( r.ms );
+					if ( isSave( kind ) ) {
+						await sleep( saveGapMs );
+					}
+				}
+			}
+			client[ kind ].active.push( got.active );
+			client[ kind ].inactive.push( got.inactive );
+		}
+		const last = ( kind: Kind ) => median( client[ kind ].active.at( -1 )! ) / median( client[ kind ].inactive.at( -1 )! );
+		log( `  toggle round ${ round + 1 }/${ rounds }: save ×${ last( 'save' ).toFixed( 2 ) }, unseen save ×${ last( 'saveUnseen' ).toFixed( 2 ) }, home ×${ last( 'frontPage' ).toFixed( 2 ) }, permalink ×${ last( 'permalink' ).toFixed( 2 ) }` );
+	}
+	await sleep( 1000 );
+	const lines = readTimings( timingLog, from );
+	const measure = ( kind: Kind ): PairedMeasure => {
+		const server = ( side: Side ) => {
+			const rows = lines.filter( ( t ) => ( t.bench_id ?? '' ).startsWith( `${ kind }:${ side }:` ) );
+			const of = ( key: 'php' | 'shutdown' | 'total' | 'queries' ) => median( rows.map( ( t ) => t[ key ] ).filter( ( v ): v is number => typeof v === 'number' ) );
+			return { php: of( 'php' ), shutdown: of( 'shutdown' ), total: of( 'total' ), queries: of( 'queries' ) };
+		};
+		return {
+			activeP50: median( client[ kind ].active.flat() ),
+			inactiveP50: median( client[ kind ].inactive.flat() ),
+			ratio: spread( client[ kind ].active.map( ( a, i ) => median( a ) / median( client[ kind ].inactive[ i ]! ) ) ),
+			errors: errors[ kind ],
+			server: { active: server( 'active' ), inactive: server( 'inactive' ) },
+		};
+	};
+	return { rounds, pairsPerRound: pairs, saveGapMs, save: measure( 'save' ), saveUnseen: measure( 'saveUnseen' ), frontPage: measure( 'frontPage' ), permalink: measure( 'permalink' ) };
+}
+
+/** The SQL of one request of each kind, active and inactive (profile: which queries the plugin adds to a save). */
+export async function saveQueries( stack: Stack ): Promise< Record< string, string[] > > {
+	const auth = await adminBasicAuth( stack );
+	const post = await publishTo( stack, OURS_PATH, IDS.editor + 1 );
+	const postId = Number( ( post.body.data as { post_id?: number } | undefined )?.post_id );
+	const out: Record< string, string[] > = {};
+	let n = 0;
+	for ( const [ kind, body ] of [
+		[ 'save', () => ( { title: `Profiled ${ ++n }`, status: n % 2 ? 'draft' : 'publish' } ) ],
+		[ 'saveUnseen', () => ( { content: `<p>Profiled body ${ ++n }</p>` } ) ],
+	] as const ) {
+		for ( const side of [ 'active', 'inactive' ] as const ) {
+			const from = logSize( timingLogOf( stack ) );
+			await timed( `${ stack.wpUrl }/wp-json/wp/v2/posts/${ postId }`, {
+				method: 'POST',
+				headers: { Authorization: auth, 'Content-Type': 'application/json', 'X-IGNY8-Bench-Timing': '1', 'X-IGNY8-Bench-Queries': '1', 'X-IGNY8-Bench-Plugin': side },
+				body: JSON.stringify( body() ),
+			} );
+			await sleep( 500 );
+			out[ `${ kind }:${ side }` ] = readTimings( timingLogOf( stack ), from ).find( ( t ) => t.method === 'POST' )?.sql ?? [];
+		}
+	}
+	return out;
+}
+
+// ------------------------------------------------------------------------------------------------ lookups
+
+export interface LookupResult {
+	perSide: number;
+	ours: { p50: number; errors: number };
+	baseline: { p50: number; errors: number };
+	ratio: Spread;
+	queries: { ours: number; baseline: number };
+}
+
+/**
+ * `/post-by-content-id/{id}` and `/post-status/{id}`, ours vs the baseline plugin's all-PHP lookups, interleaved per
+ * request (A B B A), on posts each side published.
+ */
+export async function lookups( stack: Stack, rounds: number, pairs: number, log: ( m: string ) => void ): Promise< LookupResult > {
+	const count = 10;
+	for ( let i = 0; i < count; i++ ) {
+		await publishTo( stack, OURS_PATH, IDS.lookupOurs + i );
+		await publishTo( stack, BASELINE_PATH, IDS.lookupBase + i );
+	}
+	const get = ( side: 'ours' | 'baseline', i: number ) =>
+		timed( `${ stack.wpUrl }/wp-json/${ side === 'ours' ? 'igny8' : 'igny8-baseline' }/v1/${ i % 2 === 0 ? 'post-by-content-id' : 'post-status' }/${ ( side === 'ours' ? IDS.lookupOurs : IDS.lookupBase ) + ( i % count ) }`, {
+			headers: { 'X-IGNY8-API-KEY': stack.apiKey, 'X-IGNY8-Bench-Timing': '1', 'X-IGNY8-Bench-Id': `lookup:${ side }` },
+		} );
+	for ( let i = 0; i < 10; i++ ) {
+		await get( 'ours', i );
+		await get( 'baseline', i );
+	}
+	const from = logSize( timingLogOf( stack ) );
+	const all = { ours: [] as Timed[], baseline: [] as Timed[] };
+	const ratios: number[] = [];
+	for ( let round = 0; round < rounds; round++ ) {
+		const got = { ours: [] as Timed[], baseline: [] as Timed[] };
+		for ( let i = 0; i < pairs; i++ ) {
+			const order = i % 2 === 0 ? ( [ 'ours', 'baseline' ] as const ) : ( [ 'baseline', 'ours' ] as const );
+			for ( const side of order ) {
+				got[ side ].push( await get( side, i ) );
+			}
+		}
+		ratios.push( median( got.ours.filter( ok ).map( ( r ) => r.ms ) ) / median( got.baseline.filter( ok ).map( ( r ) => r.ms ) ) );
+		all.ours.push( ...got.ours );
+		all.baseline.push( ...got.baseline );
+		log( `  lookup round ${ round + 1 }/${ rounds }: ratio ${ ratios.at( -1 )!.toFixed( 2 ) }` );
+	}
+	await sleep( 300 );
+	const lines = readTimings( timingLogOf( stack ), from );
+	const q = ( side: string ) => median( lines.filter( ( t ) => t.bench_id === `lookup:${ side }` ).map( ( t ) => t.queries ) );
 	return {
-		rounds,
-		perBlock,
-		saveGapMs,
-		save: {
-			activeP50: median( samples.active.save ),
-			inactiveP50: median( samples.inactive.save ),
-			ratio: spread( ratios.save ),
-			errors,
-			profile: {
-				active: { restP50: medianOf( of( 'active', 'save' ), 'php' ), shutdownP50: medianOf( of( 'active', 'save' ), 'shutdown' ), queries: medianOf( of( 'active', 'save' ), 'queries' ) },
-				inactive: { restP50: medianOf( of( 'inactive', 'save' ), 'php' ), shutdownP50: medianOf( of( 'inactive', 'save' ), 'shutdown' ), queries: medianOf( of( 'inactive', 'save' ), 'queries' ) },
-			},
-		},
-		frontPage: {
-			activeP50: median( samples.active.front ),
-			inactiveP50: median( samples.inactive.front ),
-			ratio: spread( ratios.front ),
-			serverActiveP50: medianOf( of( 'active', 'front' ), 'total' ),
-			serverInactiveP50: medianOf( of( 'inactive', 'front' ), 'total' ),
-			queries: { active: medianOf( of( 'active', 'front' ), 'queries' ), inactive: medianOf( of( 'inactive', 'front' ), 'queries' ) },
-		},
-		permalink: {
-			activeP50: median( samples.active.link ),
-			inactiveP50: median( samples.inactive.link ),
-			ratio: spread( ratios.link ),
-			serverActiveP50: medianOf( of( 'active', 'link' ), 'total' ),
-			serverInactiveP50: medianOf( of( 'inactive', 'link' ), 'total' ),
-			queries: { active: medianOf( of( 'active', 'link' ), 'queries' ), inactive: medianOf( of( 'inactive', 'link' ), 'queries' ) },
-		},
+		perSide: all.ours.length,
+		ours: { p50: median( all.ours.filter( ok ).map( ( r ) => r.ms ) ), errors: all.ours.filter( ( r ) => ! ok( r ) ).length },
+		baseline: { p50: median( all.baseline.filter( ok ).map( ( r ) => r.ms ) ), errors: all.baseline.filter( ( r ) => ! ok( r ) ).length },
+		ratio: spread( ratios ),
+		queries: { ours: q( 'ours' ), baseline: q( 'baseline' ) },
 	};
 }
 
@@ -544,23 +633,63 @@ export async function syncBench( stack: Stack, samples: number, drainJobs: numbe
 
 // --------------------------------------------------------------------------------------------- 5. footprint
 
-export function editorBundle( root: string ): { files: number; rawKiB: number; gzipKiB: number } | undefined {
+/** Sizes of plugin-php-shim/build/*.js: each file (sidebar = the block editor's, settings = the settings screen's) and all. */
+export function editorBundle( root: string ): { files: Record< string, { rawKiB: number; gzipKiB: number } >; rawKiB: number; gzipKiB: number } | undefined {
 	const dir = path.join( root, 'plugin-php-shim/build' );
-	if ( ! fs.existsSync( dir ) ) {
+	const names = fs.existsSync( dir ) ? fs.readdirSync( dir ).filter( ( f ) => f.endsWith( '.js' ) ) : [];
+	if ( ! names.length ) {
 		return undefined;
 	}
-	const files = fs.readdirSync( dir ).filter( ( f ) => f.endsWith( '.js' ) );
-	if ( ! files.length ) {
-		return undefined;
+	const files: Record< string, { rawKiB: number; gzipKiB: number } > = {};
+	for ( const name of names ) {
+		const bytes = fs.readFileSync( path.join( dir, name ) );
+		files[ name ] = { rawKiB: bytes.length / 1024, gzipKiB: zlib.gzipSync( bytes, { level: 9 } ).length / 1024 };
 	}
-	let raw = 0;
-	let gz = 0;
-	for ( const file of files ) {
-		const bytes = fs.readFileSync( path.join( dir, file ) );
-		raw += bytes.length;
-		gz += zlib.gzipSync( bytes, { level: 9 } ).length;
+	const all = Object.values( files );
+	return { files, rawKiB: all.reduce( ( n, f ) => n + f.rawKiB, 0 ), gzipKiB: all.reduce( ( n, f ) => n + f.gzipKiB, 0 ) };
+}
+
+/**
+ * `npm start` `runs` times on its own site (ports and state dir given): spawn → the "dev stack ready" line, in ms.
+ * The first run may install WordPress or build the bundle; the later ones are warm (nothing changed).
+ */
+export async function npmStartTimes( root: string, env: Record< string, string >, runs: number, log: ( m: string ) => void ): Promise< number[] > {
+	const out: number[] = [];
+	for ( let run = 0; run < runs; run++ ) {
+		const t0 = performance.now();
+		const child = spawn( 'npm', [ 'start' ], { cwd: root, detached: true, env: { ...process.env, ...env }, stdio: [ 'ignore', 'pipe', 'pipe' ] } );
+		let output = '';
+		const ready = await new Promise< boolean >( ( resolve ) => {
+			const timer = setTimeout( () => resolve( false ), 300_000 );
+			const onData = ( chunk: Buffer ) => {
+				output += chunk.toString( 'utf8' );
+				if ( output.includes( 'dev stack ready' ) ) {
+					clearTimeout( timer );
+					resolve( true );
+				}
+			};
+			child.stdout.on( 'data', onData );
+			child.stderr.on( 'data', onData );
+			child.once( 'exit', () => {
+				clearTimeout( timer );
+				resolve( false );
+			} );
+		} );
+		const ms = performance.now() - t0;
+		const exited = new Promise( ( resolve ) => ( child.exitCode !== null ? resolve( undefined ) : child.once( 'exit', resolve ) ) );
+		try {
+			process.kill( -( child.pid as number ), 'SIGTERM' );
+		} catch {
+			// Already gone.
+		}
+		await Promise.race( [ exited, sleep( 30_000 ) ] );
+		if ( ! ready ) {
+			throw new Error( `npm start did not get ready: ${ output.slice( -500 ) }` );
+		}
+		out.push( ms );
+		log( `  npm start run ${ run + 1 }/${ runs }: ${ ( ms / 1000 ).toFixed( 1 ) } s to the printed URL` );
 	}
-	return { files: files.length, rawKiB: raw / 1024, gzipKiB: gz / 1024 };
+	return out;
 }
 
 export { sidecarRss };

@@ -7,9 +7,15 @@
  * touches the dev site or a test run. The machine is shared: every comparison is side by side in one run,
  * alternating, in rounds; read the ratios and the round ranges, not the absolute milliseconds.
  *
- * Knobs (env): BENCH_PUBLISHES (200 per side), BENCH_ROUNDS (4), BENCH_CONCURRENCY_PER_LEVEL (40 per round),
- * BENCH_CONCURRENCY_ROUNDS (3), BENCH_TOGGLE_ROUNDS (6), BENCH_TOGGLE_BLOCK (12), BENCH_SAVE_GAP_MS (250), BENCH_SYNC_SAMPLES (40),
- * BENCH_SYNC_DRAIN (1000), BENCH_ONLY (comma list of latency,concurrency,toggle,sync,footprint),
+ * Every comparison prints the median of its per-round ratios and their range; every target of issue #15 is printed
+ * with met / NOT met, in the table and again in a summary at the end.
+ *
+ * Knobs (env): BENCH_WP_PORT / BENCH_SIDECAR_PORT / BENCH_SIMULATOR_PORT (8980 / 9080 / 9180; `npm start` is timed on
+ * BENCH_WP_PORT + 40…42), BENCH_PUBLISHES (200 per side), BENCH_ROUNDS (4), BENCH_LOOKUP_ROUNDS (5),
+ * BENCH_LOOKUP_PAIRS (30), BENCH_CONCURRENCY_PER_LEVEL (40 per round), BENCH_CONCURRENCY_ROUNDS (3),
+ * BENCH_TOGGLE_ROUNDS (6), BENCH_TOGGLE_PAIRS (10 A/B pairs per kind and round), BENCH_SAVE_GAP_MS (250),
+ * BENCH_SYNC_SAMPLES (40), BENCH_SYNC_DRAIN (1000), BENCH_START_RUNS (3: one cold, two warm),
+ * BENCH_ONLY (comma list of latency,lookup,concurrency,toggle,sync,footprint,start),
  * BENCH_SIDECAR (release = the release tarball installed into a temporary prefix and run with plain node, as the
  * systemd unit runs it, the default; source = sidecar/src through tsx, as npm start runs it).
  */
@@ -17,7 +23,25 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { fmtMs, fmtRatio, fmtSpread, sleep, table } from '../bench/lib.js';
-import { concurrency, editorBundle, IDS, pluginToggle, publishLatency, sidecarRss, syncBench, type ConcurrencyRow, type LatencyResult, type SameIdRow, type SyncResult, type ToggleResult } from '../bench/scenarios.js';
+import {
+	concurrency,
+	editorBundle,
+	IDS,
+	lookups,
+	npmStartTimes,
+	pluginToggle,
+	publishLatency,
+	saveQueries,
+	sidecarRss,
+	syncBench,
+	type ConcurrencyRow,
+	type LatencyResult,
+	type LookupResult,
+	type PairedMeasure,
+	type SameIdRow,
+	type SyncResult,
+	type ToggleResult,
+} from '../bench/scenarios.js';
 import { DIST, release } from './release.js';
 import { installSidecarTarball } from './sidecar-install.js';
 import { ROOT, startStack } from './stack.js';
@@ -27,7 +51,7 @@ const num = ( name: string, fallback: number ) => {
 	const value = Number( process.env[ name ] ?? fallback );
 	return Number.isFinite( value ) && value > 0 ? value : fallback;
 };
-const only = new Set( ( process.env.BENCH_ONLY ?? 'latency,concurrency,toggle,sync,footprint' ).split( ',' ).map( ( s ) => s.trim() ) );
+const only = new Set( ( process.env.BENCH_ONLY ?? 'latency,lookup,concurrency,toggle,sync,footprint,start' ).split( ',' ).map( ( s ) => s.trim() ) );
 const log = ( message: string ) => process.stdout.write( `${ message }\n` );
 
 process.env.WP_STATE_DIR ??= path.join( ROOT, '.igny8/bench-wp' );
@@ -56,35 +80,49 @@ const stack = await startStack( {
 	log: ( m ) => log( `[stack] ${ m }` ),
 } );
 
+const dbName = stack.wpDb;
+const server = process.env.WP_SERVER ?? 'php';
 const results: {
 	when: string;
-	machine: { cpus: number; node: string; wordpress: string; db: string };
+	machine: { cpus: number; node: string; wordpress: string; db: string; server: string };
 	latency?: LatencyResult;
+	lookups?: LookupResult;
 	concurrency?: { rows: ConcurrencyRow[]; sameId: SameIdRow[] };
 	toggle?: ToggleResult;
+	saveQueries?: Record< string, string[] >;
 	sync?: SyncResult;
 	footprint?: {
 		sidecar: 'release' | 'source';
 		idle: { serverMiB: number; groupMiB: number };
 		underLoadMaxMiB: { serverMiB: number; groupMiB: number };
+		/** Peak while 8 clients publish (the concurrency run's 8-client level). */
+		peak8MiB?: { serverMiB: number; groupMiB: number };
 		after: { serverMiB: number; groupMiB: number };
 		startupMs: number[];
 		bundle?: ReturnType< typeof editorBundle >;
 	};
+	npmStartMs?: number[];
 } = {
 	when: new Date().toISOString(),
-	machine: { cpus: ( await import( 'node:os' ) ).cpus().length, node: process.version, wordpress: stack.wpVersion, db: stack.wpDb },
+	machine: { cpus: ( await import( 'node:os' ) ).cpus().length, node: process.version, wordpress: stack.wpVersion, db: dbName, server },
 };
 
 try {
 	// The baseline authenticates with the same key and header, against its own stored HMAC.
 	await stack.wpEval( `update_option( 'igny8_baseline_key_hmac', hash_hmac( 'sha256', ${ JSON.stringify( stack.apiKey ) }, wp_salt( 'auth' ) ) );` );
+	// Per-request "plugin inactive" for the interleaved active / inactive comparisons.
+	fs.mkdirSync( path.join( stack.stateDir, 'site/wp-content/mu-plugins' ), { recursive: true } );
+	fs.copyFileSync( path.join( ROOT, 'bench/mu-plugin/igny8-bench-toggle.php' ), path.join( stack.stateDir, 'site/wp-content/mu-plugins/igny8-bench-toggle.php' ) );
 	await sleep( 3000 );
 	const idle = sidecarRss( stack );
 	let peak = { ...idle };
-	const sample = () => {
+	let peak8: { serverMiB: number; groupMiB: number } | undefined;
+	const sample = ( clients?: number ) => {
 		const now = sidecarRss( stack );
 		peak = { serverMiB: Math.max( peak.serverMiB, now.serverMiB ), groupMiB: Math.max( peak.groupMiB, now.groupMiB ) };
+		if ( clients === 8 ) {
+			peak8 = { serverMiB: Math.max( peak8?.serverMiB ?? 0, now.serverMiB ), groupMiB: Math.max( peak8?.groupMiB ?? 0, now.groupMiB ) };
+		}
 	};
 	const sampler = setInterval( sample, 100 );
 
@@ -92,13 +130,18 @@ try {
 		log( '\n1. publish latency, ours vs the all-PHP baseline (interleaved)' );
 		results.latency = await publishLatency( stack, num( 'BENCH_PUBLISHES', 200 ), num( 'BENCH_ROUNDS', 4 ), log );
 	}
+	if ( only.has( 'lookup' ) ) {
+		log( '\n1b. lookups, ours vs the all-PHP baseline (interleaved per request)' );
+		results.lookups = await lookups( stack, num( 'BENCH_LOOKUP_ROUNDS', 5 ), num( 'BENCH_LOOKUP_PAIRS', 30 ), log );
+	}
 	if ( only.has( 'concurrency' ) ) {
 		log( '\n2. concurrency' );
 		results.concurrency = await concurrency( stack, [ 1, 4, 8 ], num( 'BENCH_CONCURRENCY_PER_LEVEL', 40 ), num( 'BENCH_CONCURRENCY_ROUNDS', 3 ), log, sample );
 	}
 	if ( only.has( 'toggle' ) ) {
-		log( '\n3 + 5. editor save and front-end views, plugin active vs inactive' );
-		results.toggle = await pluginToggle( stack, num( 'BENCH_TOGGLE_ROUNDS', 6 ), num( 'BENCH_TOGGLE_BLOCK', 12 ), num( 'BENCH_SAVE_GAP_MS', 250 ), log );
+		log( '\n3 + 5. editor save and front-end views, plugin active vs inactive (interleaved per request)' );
+		results.toggle = await pluginToggle( stack, num( 'BENCH_TOGGLE_ROUNDS', 6 ), num( 'BENCH_TOGGLE_PAIRS', 10 ), num( 'BENCH_SAVE_GAP_MS', 250 ), log );
+		results.saveQueries = await saveQueries( stack );
 	}
 	if ( only.has( 'sync' ) ) {
 		log( '\n4. sync (WordPress → IGNY8)' );
@@ -122,7 +165,7 @@ try {
 			await stack.startSidecar();
 			startupMs.push( performance.now() - t0 );
 		}
-		results.footprint = { sidecar: fromRelease ? 'release' : 'source', idle, underLoadMaxMiB: peak, after, startupMs, bundle: editorBundle( ROOT ) };
+		results.footprint = { sidecar: fromRelease ? 'release' : 'source', idle, underLoadMaxMiB: peak, peak8MiB: peak8, after, startupMs, bundle: editorBundle( ROOT ) };
 	}
 } finally {
 	await stack.stop();
@@ -130,55 +173,99 @@ try {
 		fs.rmSync( sidecarPrefix, { recursive: true, force: true } );
 	}
 }
+if ( only.has( 'start' ) ) {
+	// `npm start` on its own site and ports (the bench WordPress port + 40…42): the first run may install, the rest are warm.
+	log( '\n6. npm start (cold, then warm)' );
+	const base = num( 'BENCH_WP_PORT', 8980 ) + 40;
+	results.npmStartMs = await npmStartTimes(
+		ROOT,
+		{ WP_PORT: String( base ), SIDECAR_PORT: String( base + 1 ), SIMULATOR_PORT: String( base + 2 ), WP_STATE_DIR: path.join( ROOT, '.igny8/bench-start' ) },
+		num( 'BENCH_START_RUNS', 3 ),
+		log
+	);
+}
 
 // -------------------------------------------------------------------------------------------------- report
 
 const rows: Array< [ string, string, string? ] > = [ [ 'measure', 'result', 'target' ] ];
-const verdict = ( okay: boolean ) => ( okay ? 'met' : 'NOT met' );
+const targets: Array< { measure: string; value: string; target: string; met: boolean | undefined } > = [];
+/** A target row: printed in the table and again in the summary of targets at the end. */
+const target = ( measure: string, value: string, goal: string, met: boolean | undefined ) => {
+	targets.push( { measure, value, target: goal, met } );
+	return `${ goal }: ${ met === undefined ? 'n/a' : met ? 'met' : 'NOT met' }`;
+};
+const mariadb = dbName === 'mariadb';
 const l = results.latency;
 if ( l ) {
 	rows.push( [ `publish p50 / p95, ours (${ l.perSide } publishes)`, `${ fmtMs( l.ours.p50 ) } / ${ fmtMs( l.ours.p95 ) }, ${ l.ours.errors } errors` ] );
 	rows.push( [ `publish p50 / p95, all-PHP baseline (${ l.perSide })`, `${ fmtMs( l.baseline.p50 ) } / ${ fmtMs( l.baseline.p95 ) }, ${ l.baseline.errors } errors` ] );
-	rows.push( [ 'ratio p50 ours / baseline', `${ fmtRatio( l.ratioP50 ) }; per round ${ fmtSpread( l.ratioP50Rounds ) }`, `≤ 1.25: ${ verdict( l.ratioP50 <= 1.25 ) }` ] );
+	rows.push( [ 'publish p50 ours / baseline (median of rounds)', fmtSpread( l.ratioP50Rounds ), target( 'publish p50 ours / baseline', fmtRatio( l.ratioP50Rounds.median ), '≤ 1.05', l.ratioP50Rounds.median <= 1.05 ) ] );
 	const o = l.profile.ours;
 	const b = l.profile.baseline;
 	rows.push( [ '  profile: bare WP bootstrap + REST (noop)', fmtMs( l.profile.bareBootstrapP50 ) ] );
 	rows.push( [ '  profile ours: boot / pre / lock / write / post', `${ fmtMs( o.boot ?? NaN ) } / ${ fmtMs( o.pre ?? NaN ) } / ${ fmtMs( o.lock ?? NaN ) } / ${ fmtMs( o.write ?? NaN ) } / ${ fmtMs( o.post ?? NaN ) } (PHP ${ fmtMs( o.php ?? NaN ) }, client ${ fmtMs( o.client ?? NaN ) })` ] );
 	rows.push( [ '  profile baseline: boot / pre / write / post', `${ fmtMs( b.boot ?? NaN ) } / ${ fmtMs( b.pre ?? NaN ) } / ${ fmtMs( b.write ?? NaN ) } / ${ fmtMs( b.post ?? NaN ) } (PHP ${ fmtMs( b.php ?? NaN ) }, client ${ fmtMs( b.client ?? NaN ) })` ] );
-	rows.push( [ '  profile: sidecar compute per publish (2 rounds)', fmtMs( l.profile.sidecarComputeP50 ) ] );
+	rows.push( [ '  profile: sidecar compute per publish (all rounds)', fmtMs( l.profile.sidecarComputeP50 ) ] );
 	rows.push( [ '  profile: SQL queries per publish ours | baseline', `${ l.queries.ours } | ${ l.queries.baseline }` ] );
 	rows.push( [ '  profile: ratio p50 when publishing drafts', fmtRatio( l.profile.draftRatioP50 ) ] );
 }
+const lk = results.lookups;
+if ( lk ) {
+	rows.push( [ `lookup p50 ours | baseline (${ lk.perSide } each, by content id + status)`, `${ fmtMs( lk.ours.p50 ) } | ${ fmtMs( lk.baseline.p50 ) }; errors ${ lk.ours.errors } | ${ lk.baseline.errors }; queries ${ lk.queries.ours } | ${ lk.queries.baseline }` ] );
+	rows.push( [ 'lookup p50 ours / baseline (median of rounds)', fmtSpread( lk.ratio ), target( 'lookup p50 ours / baseline', fmtRatio( lk.ratio.median ), '≤ 1.05', lk.ratio.median <= 1.05 ) ] );
+}
 const c = results.concurrency;
 if ( c ) {
+	const rate = ( clients: number, side: 'ours' | 'baseline' ) => c.rows.find( ( r ) => r.clients === clients && r.side === side );
 	for ( const clients of [ ...new Set( c.rows.map( ( r ) => r.clients ) ) ] ) {
-		const ours = c.rows.find( ( r ) => r.clients === clients && r.side === 'ours' );
-		const base = c.rows.find( ( r ) => r.clients === clients && r.side === 'baseline' );
+		const ours = rate( clients, 'ours' );
+		const base = rate( clients, 'baseline' );
 		if ( ours && base ) {
+			const ratio = ours.postsPerSecond.median / base.postsPerSecond.median;
+			const goal = mariadb ? 0.85 : 0.7;
 			rows.push( [
 				`${ clients } client(s), distinct ids: posts/s ours | baseline`,
-				`${ fmtRatio( ours.postsPerSecond.median ) } | ${ fmtRatio( base.postsPerSecond.median ) }; errors ${ ours.errors } | ${ base.errors }; duplicates ${ ours.duplicates } | ${ base.duplicates }`,
-				`dup 0: ${ verdict( ours.duplicates === 0 && ours.missing <= 0 ) }`,
+				`${ fmtRatio( ours.postsPerSecond.median ) } | ${ fmtRatio( base.postsPerSecond.median ) } = ${ fmtRatio( ratio ) }; errors ${ ours.errors } | ${ base.errors }; duplicates ${ ours.duplicates } | ${ base.duplicates }; missing ${ ours.missing } | ${ base.missing }`,
+				clients === 1
+					? `dup 0: ${ ours.duplicates === 0 && ours.missing <= 0 ? 'met' : 'NOT met' }`
+					: target( `throughput ${ clients } clients ours / baseline (${ dbName })`, fmtRatio( ratio ), `≥ ${ goal } and 0 duplicates`, ratio >= goal && ours.duplicates === 0 && ours.missing <= 0 ),
 			] );
 		}
 	}
+	for ( const side of [ 'ours', 'baseline' ] as const ) {
+		const one = rate( 1, side );
+		const eight = rate( 8, side );
+		if ( one && eight ) {
+			const scaling = eight.postsPerSecond.median / one.postsPerSecond.median;
+			rows.push( [ `scaling 1 → 8 clients, ${ side }`, `${ fmtRatio( scaling ) }×`, side === 'ours' ? target( `scaling 1 → 8 clients, ours (${ dbName })`, `${ fmtRatio( scaling ) }×`, mariadb ? '≥ 1.8×' : '≥ 1.8× (the MariaDB target; SQLite has one writer)', mariadb ? scaling >= 1.8 : undefined ) : undefined ] );
+		}
+	}
 	for ( const s of c.sameId ) {
-		rows.push( [ `${ s.clients } clients × ${ s.requests } on ONE content id, ${ s.side }`, `${ s.posts } post(s); statuses ${ Object.entries( s.statuses ).map( ( [ k, v ] ) => `${ k }×${ v }` ).join( ' ' ) }`, s.side === 'ours' ? `1 post: ${ verdict( s.posts === 1 ) }` : 'reference' ] );
+		rows.push( [ `${ s.clients } clients × ${ s.requests } on ONE content id, ${ s.side }`, `${ s.posts } post(s); statuses ${ Object.entries( s.statuses ).map( ( [ k, v ] ) => `${ k }×${ v }` ).join( ' ' ) }`, s.side === 'ours' ? target( 'one content id under 8 clients', `${ s.posts } post(s)`, '1 post', s.posts === 1 ) : 'reference' ] );
 	}
 }
 const t = results.toggle;
+const paired = ( m: PairedMeasure ) => `${ fmtMs( m.activeP50 ) } / ${ fmtMs( m.inactiveP50 ) }; ratio ${ fmtSpread( m.ratio ) }${ m.errors ? `; ${ m.errors } errors` : '' }`;
+const inside = ( m: PairedMeasure ) =>
+	`PHP reply ${ fmtMs( m.server.active.php ) } / ${ fmtMs( m.server.inactive.php ) }, shutdown ${ fmtMs( m.server.active.shutdown ) } / ${ fmtMs( m.server.inactive.shutdown ) }, queries ${ m.server.active.queries } / ${ m.server.inactive.queries }`;
 if ( t ) {
-	rows.push( [ 'editor save (REST, managed post) active / inactive', `${ fmtMs( t.save.activeP50 ) } / ${ fmtMs( t.save.inactiveP50 ) }; ratio ${ fmtSpread( t.save.ratio ) }`, `≤ 1.10: ${ verdict( t.save.ratio.median <= 1.1 ) }` ] );
-	const sp = t.save.profile;
-	rows.push( [
-		'  profile: PHP until reply | shutdown work | queries',
-		`active ${ fmtMs( sp.active.restP50 ) } | ${ fmtMs( sp.active.shutdownP50 ) } | ${ sp.active.queries }; inactive ${ fmtMs( sp.inactive.restP50 ) } | ${ fmtMs( sp.inactive.shutdownP50 ) } | ${ sp.inactive.queries }`,
-	] );
+	const fpm = server !== 'php';
+	const saveGoal = fpm ? 1.05 : 1.1;
+	for ( const [ label, m ] of [ [ 'editor save IGNY8 sees (title/status)', t.save ], [ 'editor save IGNY8 does not see (content)', t.saveUnseen ] ] as const ) {
+		rows.push( [ `${ label }, active / inactive`, paired( m ), target( `${ label }, active / inactive (${ server })`, fmtRatio( m.ratio.median ), `≤ ${ saveGoal.toFixed( 2 ) }`, m.ratio.median <= saveGoal ) ] );
+		const extra = m.server.active.queries - m.server.inactive.queries;
+		rows.push( [ `  inside PHP active / inactive`, inside( m ), target( `extra SQL queries, ${ label }`, `+${ extra }`, '≤ +10', extra <= 10 ) ] );
+	}
+	for ( const [ label, m ] of [ [ 'front page GET /', t.frontPage ], [ 'unrelated post permalink', t.permalink ] ] as const ) {
+		const equalQueries = m.server.active.queries === m.server.inactive.queries;
+		rows.push( [ `${ label } active / inactive (client)`, paired( m ), target( `${ label } active / inactive`, fmtRatio( m.ratio.median ), '≤ 1.02, queries equal', m.ratio.median <= 1.02 && equalQueries ) ] );
+		rows.push( [ `  inside PHP active / inactive | queries`, `${ fmtMs( m.server.active.total ) } / ${ fmtMs( m.server.inactive.total ) } | ${ m.server.active.queries } / ${ m.server.inactive.queries }` ] );
+	}
 }
 const s = results.sync;
 if ( s ) {
 	if ( s.available ) {
-		rows.push( [ 'sync: status change → IGNY8 received, p50 / p95', `${ fmtMs( s.latency.p50 ) } / ${ fmtMs( s.latency.p95 ) } (max ${ fmtMs( s.latency.max ) }, ${ s.latency.samples } changes, ${ s.latency.missed } missed)`, `p95 ≤ 1 s: ${ verdict( s.latency.p95 <= 1000 ) }` ] );
+		rows.push( [ 'sync: status change → IGNY8 received, p50 / p95', `${ fmtMs( s.latency.p50 ) } / ${ fmtMs( s.latency.p95 ) } (max ${ fmtMs( s.latency.max ) }, ${ s.latency.samples } changes, ${ s.latency.missed } missed)`, target( 'sync p95', fmtMs( s.latency.p95 ), '≤ 1 s', s.latency.p95 <= 1000 ) ] );
 		rows.push( [
 			`sync: drain ${ s.drain.jobs } queued changes (Sync all pending)`,
 			`${ s.drain.received }/${ s.drain.jobs } delivered in ${ s.drain.seconds.toFixed( 1 ) } s = ${ s.drain.jobsPerSecond.toFixed( 0 ) } jobs/s`,
@@ -189,34 +276,48 @@ if ( s ) {
 }
 const f = results.footprint;
 if ( f ) {
-	const how = f.sidecar === 'release' ? 'release tarball, plain node as the systemd unit runs it' : 'source: node server | + tsx launcher';
+	const release = f.sidecar === 'release';
+	const how = release ? 'release tarball, plain node as the systemd unit runs it' : 'source: node server | + tsx launcher';
 	rows.push( [
 		`sidecar RSS idle (${ how })`,
-		f.sidecar === 'release' ? `${ f.idle.serverMiB.toFixed( 0 ) } MiB` : `${ f.idle.serverMiB.toFixed( 0 ) } MiB | ${ f.idle.groupMiB.toFixed( 0 ) } MiB`,
-		f.sidecar === 'release' ? `≤ 70 MiB: ${ verdict( f.idle.serverMiB <= 70 ) }` : undefined,
+		release ? `${ f.idle.serverMiB.toFixed( 0 ) } MiB` : `${ f.idle.serverMiB.toFixed( 0 ) } MiB | ${ f.idle.groupMiB.toFixed( 0 ) } MiB`,
+		release ? target( 'sidecar RSS idle (release, plain node)', `${ f.idle.serverMiB.toFixed( 0 ) } MiB`, '≤ 70 MiB', f.idle.serverMiB <= 70 ) : 'targets apply to the release build',
 	] );
-	rows.push( [ 'sidecar RSS peak under load | after', `${ f.underLoadMaxMiB.serverMiB.toFixed( 0 ) } MiB | ${ f.after.serverMiB.toFixed( 0 ) } MiB` ] );
+	if ( f.peak8MiB ) {
+		rows.push( [ 'sidecar RSS peak under 8 publishers', `${ f.peak8MiB.serverMiB.toFixed( 0 ) } MiB`, release ? target( 'sidecar RSS peak, 8 publishers (release)', `${ f.peak8MiB.serverMiB.toFixed( 0 ) } MiB`, '≤ 120 MiB', f.peak8MiB.serverMiB <= 120 ) : undefined ] );
+	}
+	rows.push( [ 'sidecar RSS peak over the whole run | after', `${ f.underLoadMaxMiB.serverMiB.toFixed( 0 ) } MiB | ${ f.after.serverMiB.toFixed( 0 ) } MiB` ] );
 	const sorted = [ ...f.startupMs ].sort( ( a, b ) => a - b );
 	rows.push( [ 'sidecar start-up (spawn → /healthz), median of 3', `${ fmtMs( sorted[ 1 ] ?? NaN ) } (${ sorted.map( ( ms ) => fmtMs( ms ) ).join( ', ' ) })` ] );
-	rows.push( [ 'editor bundle (plugin-php-shim/build/*.js)', f.bundle ? `${ f.bundle.gzipKiB.toFixed( 1 ) } KiB gzipped (${ f.bundle.rawKiB.toFixed( 1 ) } KiB raw, ${ f.bundle.files } files)` : 'not built (npm run build)' ] );
-}
-if ( t ) {
-	for ( const [ label, v ] of [ [ 'front page GET /', t.frontPage ], [ 'unrelated post permalink', t.permalink ] ] as const ) {
-		rows.push( [ `${ label } active / inactive (client)`, `${ fmtMs( v.activeP50 ) } / ${ fmtMs( v.inactiveP50 ) }; ratio ${ fmtSpread( v.ratio ) }` ] );
-		rows.push( [
-			`  inside PHP active / inactive | queries`,
-			`${ fmtMs( v.serverActiveP50 ) } / ${ fmtMs( v.serverInactiveP50 ) } = +${ fmtMs( v.serverActiveP50 - v.serverInactiveP50 ) } (×${ fmtRatio( v.serverActiveP50 / v.serverInactiveP50 ) }) | ${ v.queries.active } / ${ v.queries.inactive }`,
-		] );
+	const sidebar = f.bundle?.files[ 'sidebar.js' ];
+	rows.push( [
+		'editor bundle (build/sidebar.js, loaded in the block editor; @wordpress/* external), gzipped',
+		sidebar ? `${ sidebar.gzipKiB.toFixed( 1 ) } KiB (${ sidebar.rawKiB.toFixed( 1 ) } KiB raw)` : 'not built (npm run build)',
+		target( 'editor bundle gzipped (sidebar.js)', sidebar ? `${ sidebar.gzipKiB.toFixed( 1 ) } KiB` : 'n/a', '≤ 10 KiB', sidebar ? sidebar.gzipKiB <= 10 : undefined ),
+	] );
+	if ( f.bundle ) {
+		rows.push( [ '  every build/*.js (+ settings.js, the settings screen only)', `${ f.bundle.gzipKiB.toFixed( 1 ) } KiB gzipped (${ Object.entries( f.bundle.files ).map( ( [ n, v ] ) => `${ n } ${ v.gzipKiB.toFixed( 1 ) }` ).join( ', ' ) })` ] );
 	}
 }
+if ( results.npmStartMs?.length ) {
+	const [ cold, ...warm ] = results.npmStartMs;
+	const warmMedian = warm.length ? [ ...warm ].sort( ( a, b ) => a - b )[ Math.floor( ( warm.length - 1 ) / 2 ) ]! : NaN;
+	rows.push( [
+		'npm start to the printed URL: first | warm runs',
+		`${ ( cold! / 1000 ).toFixed( 1 ) } s | ${ warm.map( ( ms ) => `${ ( ms / 1000 ).toFixed( 1 ) } s` ).join( ', ' ) }`,
+		target( 'npm start, warm', `${ ( warmMedian / 1000 ).toFixed( 1 ) } s`, '≤ 5 s', Number.isFinite( warmMedian ) ? warmMedian <= 5000 : undefined ),
+	] );
+}
 
-log( `\nIGNY8 Bridge bench — WordPress ${ results.machine.wordpress } (${ results.machine.db }), ${ results.machine.cpus } CPUs, Node ${ results.machine.node }, ${ results.when }` );
+log( `\nIGNY8 Bridge bench — WordPress ${ results.machine.wordpress } (${ results.machine.db }, ${ server === 'php' ? 'php -S' : `${ server } + PHP-FPM` }), ${ results.machine.cpus } CPUs, Node ${ results.machine.node }, ${ results.when }` );
 log( table( rows ) );
+log( '\nTargets (issue #15), each a ratio or figure from this run:' );
+log( table( [ [ 'target', 'this run', 'goal' ], ...targets.map( ( x ): [ string, string, string ] => [ x.measure, x.value, `${ x.target }: ${ x.met === undefined ? 'n/a' : x.met ? 'met' : 'NOT met' }` ] ) ] ) );
 
 const outDir = path.join( ROOT, '.igny8/bench-results' );
 fs.mkdirSync( outDir, { recursive: true } );
 const file = path.join( outDir, `bench-${ results.when.replace( /[:.]/g, '-' ) }.json` );
-fs.writeFileSync( file, JSON.stringify( { ...results, ids: IDS, table: rows }, null, 2 ) );
+fs.writeFileSync( file, JSON.stringify( { ...results, ids: IDS, table: rows, targets }, null, 2 ) );
 fs.copyFileSync( file, path.join( outDir, 'latest.json' ) );
 log( `\nJSON: ${ path.relative( ROOT, file ) } (and .igny8/bench-results/latest.json)` );
 

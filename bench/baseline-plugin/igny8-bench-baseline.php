@@ -56,11 +56,24 @@ if ( ! empty( $_SERVER['HTTP_X_IGNY8_BENCH_TIMING'] ) ) {
 		},
 		-1000
 	);
+	$GLOBALS['igny8_bench_sql'] = empty( $_SERVER['HTTP_X_IGNY8_BENCH_QUERIES'] ) ? null : array();
 	add_filter(
 		'query',
 		static function ( $sql ) {
 			if ( is_string( $sql ) && false !== stripos( $sql, 'igny8_locks' ) && 0 === stripos( ltrim( $sql ), 'INSERT' ) ) {
 				igny8_bench_mark( 'lock' );
+			}
+			if ( is_array( $GLOBALS['igny8_bench_sql'] ) && is_string( $sql ) ) {
+				// Profile (header X-IGNY8-Bench-Queries): each query with the first caller outside wpdb and core's meta/option API.
+				$caller = '';
+				foreach ( debug_backtrace( DEBUG_BACKTRACE_IGNORE_ARGS ) as $frame ) { // phpcs:ignore WordPress.PHP.DevelopmentFunctions
+					$file = (string) ( $frame['file'] ?? '' );
+					if ( '' !== $file && false === strpos( $file, 'wp-includes' ) && false === strpos( $file, 'igny8-bench-baseline' ) && false === strpos( $file, 'sqlite' ) ) {
+						$caller = basename( $file ) . ':' . ( $frame['line'] ?? 0 );
+						break;
+					}
+				}
+				$GLOBALS['igny8_bench_sql'][] = $caller . ' ' . substr( preg_replace( '/\s+/', ' ', $sql ), 0, 160 );
 			}
 			return $sql;
 		}
@@ -120,7 +133,12 @@ if ( ! empty( $_SERVER['HTTP_X_IGNY8_BENCH_TIMING'] ) ) {
 						'shutdown' => igny8_bench_ms( $m, 'end', 'done' ),
 						'total'    => igny8_bench_ms( $m, 'start', 'done' ),
 						'queries'  => get_num_queries(),
+						'plugin'   => (string) ( $_SERVER['HTTP_X_IGNY8_BENCH_PLUGIN'] ?? 'active' ),
+						'bench_id' => (string) ( $_SERVER['HTTP_X_IGNY8_BENCH_ID'] ?? '' ),
 					);
+					if ( is_array( $GLOBALS['igny8_bench_sql'] ) ) {
+						$line['sql'] = $GLOBALS['igny8_bench_sql'];
+					}
 					file_put_contents( WP_CONTENT_DIR . '/igny8-bench-timing.log', wp_json_encode( $line ) . "\n", FILE_APPEND | LOCK_EX );
 				}
 			);
@@ -144,6 +162,19 @@ add_action(
 				'permission_callback' => '__return_true',
 			)
 		);
+		foreach ( array( 'post-by-content-id', 'post-status' ) as $lookup ) {
+			register_rest_route(
+				'igny8-baseline/v1',
+				'/' . $lookup . '/(?P<content_id>\\d+)',
+				array(
+					'methods'             => 'GET',
+					'callback'            => static function ( WP_REST_Request $request ) use ( $lookup ) {
+						return igny8_bench_baseline_lookup( (int) $request['content_id'], 'post-status' === $lookup );
+					},
+					'permission_callback' => 'igny8_bench_baseline_permission',
+				)
+			);
+		}
 		register_rest_route(
 			'igny8-baseline/v1',
 			'/publish-content/?',
@@ -233,6 +264,56 @@ function igny8_bench_baseline_terms_by_name( string $taxonomy, array $names ): a
 		}
 	}
 	return $ids;
+}
+
+/**
+ * The lookups (`/post-by-content-id/{id}`, `/post-status/{id}`) the way an all-PHP plugin answers them: one meta
+ * query over every status, the post's own fields and IGNY8 meta, in this request.
+ *
+ * @param int  $content_id IGNY8 content id.
+ * @param bool $status     Whether this is /post-status (the status fields) or /post-by-content-id (the summary).
+ * @return WP_REST_Response|WP_Error
+ */
+function igny8_bench_baseline_lookup( int $content_id, bool $status ) {
+	$found = get_posts(
+		array(
+			'post_type'        => array( 'post', 'page' ),
+			'post_status'      => 'any',
+			'numberposts'      => 1,
+			'orderby'          => 'ID',
+			'order'            => 'ASC',
+			'meta_key'         => '_igny8_content_id', // phpcs:ignore WordPress.DB.SlowDBQuery
+			'meta_value'       => (string) $content_id, // phpcs:ignore WordPress.DB.SlowDBQuery
+			'suppress_filters' => true,
+		)
+	);
+	if ( ! $found ) {
+		return new WP_Error( 'POST_NOT_FOUND', 'No IGNY8-managed post has this content id.', array( 'status' => 404 ) );
+	}
+	$post   = $found[0];
+	$map    = array(
+		'publish' => 'completed',
+		'draft'   => 'draft',
+		'pending' => 'pending',
+		'future'  => 'scheduled',
+		'private' => 'completed',
+		'trash'   => 'archived',
+	);
+	$common = array(
+		'post_id'          => (int) $post->ID,
+		'wordpress_status' => $post->post_status,
+		'igny8_status'     => $map[ $post->post_status ] ?? 'draft',
+		'content_id'       => $content_id,
+		'url'              => (string) get_permalink( $post ),
+		'last_synced'      => (string) get_post_meta( $post->ID, '_igny8_last_synced', true ),
+	);
+	$data   = $status ? $common + array( 'status_mapping' => $map ) : $common + array(
+		'title'     => get_the_title( $post ),
+		'status'    => $post->post_status,
+		'post_type' => $post->post_type,
+		'task_id'   => (int) get_post_meta( $post->ID, '_igny8_task_id', true ),
+	);
+	return new WP_REST_Response( array( 'success' => true, 'data' => $data ), 200 );
 }
 
 /**
