@@ -32,6 +32,7 @@ import type {
 	AuthorOption,
 	ContentFormat,
 	FieldErrors,
+	RepublishPolicy,
 	FieldName,
 	SettingsReply,
 	SyncMode,
@@ -651,6 +652,57 @@ export function SettingsApp() {
 									'igny8-bridge'
 								)
 							) }
+						/>
+						<SelectControl
+							label={ __(
+								'When IGNY8 republishes a post edited in WordPress',
+								'igny8-bridge'
+							) }
+							value={ draft.republish_policy }
+							options={ [
+								{
+									value: 'overwrite',
+									label: __(
+										'Overwrite: keep the edited version as a revision',
+										'igny8-bridge'
+									),
+								},
+								{
+									value: 'keep_local',
+									label: __(
+										'Keep local edits: refuse the republish (409) unless IGNY8 forces it',
+										'igny8-bridge'
+									),
+								},
+							] }
+							onChange={ ( value: string ) =>
+								update(
+									'republish_policy',
+									value as RepublishPolicy
+								)
+							}
+							{ ...fieldState(
+								errors,
+								'republish_policy',
+								__(
+									'An edit of the title, content or excerpt in WordPress is never lost silently: IGNY8 is told which fields differ, and an overwritten version stays in the revisions.',
+									'igny8-bridge'
+								)
+							) }
+						/>
+						<ToggleControl
+							label={ __(
+								'Send WordPress edits to IGNY8',
+								'igny8-bridge'
+							) }
+							help={ __(
+								'When an editor changes the title, content or excerpt of an IGNY8 post, IGNY8 receives the new version.',
+								'igny8-bridge'
+							) }
+							checked={ draft.content_sync }
+							onChange={ ( value: boolean ) =>
+								update( 'content_sync', value )
+							}
 						/>
 					</CardBody>
 				</Card>

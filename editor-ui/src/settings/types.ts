@@ -7,6 +7,8 @@ export type SyncTarget = 'tasks' | 'webhook';
 export type SyncMode = 'auto' | 'manual';
 /** How `content_html` is stored: native blocks (default) or the HTML as sent. */
 export type ContentFormat = 'blocks' | 'html';
+/** What a republish does to WordPress edits (issue #13 §4). */
+export type RepublishPolicy = 'overwrite' | 'keep_local';
 
 /** What the screen can change. Secrets are not in here: they are write-only (see SettingsSecrets). */
 export interface EditableSettings {
@@ -19,6 +21,9 @@ export interface EditableSettings {
 	default_author: number;
 	sync_mode: SyncMode;
 	content_format: ContentFormat;
+	republish_policy: RepublishPolicy;
+	/** Deliver WordPress edits of IGNY8 posts to IGNY8. */
+	content_sync: boolean;
 }
 
 export interface ConnectionInfo {

@@ -40,6 +40,8 @@ export function editableFrom( reply: SettingsReply ): EditableSettings {
 		default_author: Number( reply.default_author ?? 0 ),
 		sync_mode: reply.sync_mode ?? 'auto',
 		content_format: reply.content_format ?? 'blocks',
+		republish_policy: reply.republish_policy ?? 'overwrite',
+		content_sync: reply.content_sync !== false,
 	};
 }
 

@@ -97,6 +97,8 @@ const FIELD_ALIASES: Record< string, FieldName > = {
 	igny8_default_author: 'default_author',
 	igny8_sync_mode: 'sync_mode',
 	igny8_content_format: 'content_format',
+	igny8_republish_policy: 'republish_policy',
+	igny8_content_sync: 'content_sync',
 };
 
 const FIELDS: readonly FieldName[] = [
@@ -109,6 +111,8 @@ const FIELDS: readonly FieldName[] = [
 	'default_author',
 	'sync_mode',
 	'content_format',
+	'republish_policy',
+	'content_sync',
 	'api_key',
 	'password',
 ];

@@ -11,6 +11,7 @@ import { __, sprintf } from '@wordpress/i18n';
 import { igny8StatusFor } from '../common/contract';
 import { DetailList, Missing } from './details';
 import { igny8StatusLabel, wordpressStatusLabel } from './labels';
+import { LocalEditNotice } from './local-edit';
 import { SyncBadge, SyncSection } from './sync-status';
 import type { Igny8Post, SyncController, TermSummary } from './types';
 
@@ -150,6 +151,7 @@ export function Igny8SidebarContent( { post, controller }: Props ) {
 						},
 					] }
 				/>
+				<LocalEditNotice edit={ post.localEdit } />
 				<SyncSection controller={ controller } />
 			</PanelBody>
 		</Fragment>
@@ -169,6 +171,7 @@ export function Igny8Summary( { post, controller }: Props ) {
 	return (
 		<Fragment>
 			<SyncBadge controller={ controller } />
+			<LocalEditNotice edit={ post.localEdit } />
 			<DetailList
 				className="is-compact"
 				items={ [

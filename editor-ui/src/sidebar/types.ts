@@ -47,6 +47,16 @@ export interface TermSummary {
 	names: string[];
 }
 
+/** The post differs from what IGNY8 last wrote (`_igny8_local_edit`, issue #13 §4). */
+export interface LocalEdit {
+	/** ISO 8601 (UTC). */
+	at: string;
+	userId: number | null;
+	userName: string | null;
+	/** WordPress fields: post_title, post_content, post_excerpt. */
+	fields: string[];
+}
+
 /** Everything the sidebar shows about the post being edited, read from the editor and core-data stores. */
 export interface Igny8Post {
 	postId: number;
@@ -62,6 +72,8 @@ export interface Igny8Post {
 	sector: TermSummary;
 	primaryKeyword: string | null;
 	secondaryKeywords: string[];
+	/** Set while the post is "edited in WordPress". */
+	localEdit: LocalEdit | null;
 	/** The sync state WordPress mirrored into post meta (fallback when the route is not available). */
 	mirroredSync: {
 		state: string | null;

@@ -10,7 +10,7 @@ import { useMemo } from '@wordpress/element';
  * Internal dependencies
  */
 import { igny8Meta } from '../common/contract';
-import type { Igny8Post, TermSummary } from './types';
+import type { Igny8Post, LocalEdit, TermSummary } from './types';
 
 type Meta = Record< string, unknown >;
 
@@ -48,6 +48,38 @@ function parseKeywordList( value: unknown ): string[] {
 		.split( ',' )
 		.map( ( k ) => k.trim() )
 		.filter( Boolean );
+}
+
+/**
+ * `_igny8_local_edit`: JSON `{at (GMT Y-m-d H:i:s), user_id, user_name, fields}` written by WordPress.
+ * @param value The meta value.
+ */
+export function parseLocalEdit( value: unknown ): LocalEdit | null {
+	const raw = text( value );
+	if ( raw === null ) {
+		return null;
+	}
+	try {
+		const parsed = JSON.parse( raw ) as Record< string, unknown >;
+		if ( typeof parsed.at !== 'string' ) {
+			return null;
+		}
+		const at = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test( parsed.at )
+			? parsed.at.replace( ' ', 'T' ) + 'Z'
+			: parsed.at;
+		return {
+			at,
+			userId: positiveInt( parsed.user_id ),
+			userName: text( parsed.user_name ),
+			fields: Array.isArray( parsed.fields )
+				? parsed.fields.filter(
+						( f ): f is string => typeof f === 'string'
+					)
+				: [],
+		};
+	} catch {
+		return null;
+	}
 }
 
 const termIds = ( value: unknown ): number[] =>
@@ -160,6 +192,7 @@ export function useIgny8Post(): Igny8Post {
 			secondaryKeywords: parseKeywordList(
 				meta[ igny8Meta.secondary_keywords ]
 			),
+			localEdit: parseLocalEdit( meta[ igny8Meta.local_edit ] ),
 			mirroredSync: {
 				state: text( meta[ igny8Meta.sync_state ] ),
 				error: text( meta[ igny8Meta.sync_error ] ),
