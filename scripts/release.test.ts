@@ -48,6 +48,7 @@ describe( 'plugin zip', () => {
 			'build/sidebar.asset.php',
 			'build/settings.js',
 			'build/settings.asset.php',
+			'build/activity.js',
 			'languages/igny8-bridge.pot',
 		] ) {
 			expect( files ).toContain( `igny8-bridge/${ required }` );

@@ -39,7 +39,7 @@ if ( keyProblem !== undefined ) {
 }
 
 /** What `npm run build -w editor-ui` writes, and what it reads: its sources, its config, the contract and the lockfile. */
-const EDITOR_OUTPUTS = [ 'sidebar.js', 'sidebar.asset.php', 'settings.js', 'settings.asset.php' ];
+const EDITOR_OUTPUTS = [ 'sidebar.js', 'sidebar.asset.php', 'settings.js', 'settings.asset.php', 'activity.js', 'activity.asset.php' ];
 const EDITOR_INPUTS = [ 'editor-ui/src', 'editor-ui/package.json', 'editor-ui/babel.config.js', 'editor-ui/tsconfig.json', 'plugin-php-shim/contract/igny8-contract.json', 'package-lock.json' ];
 
 function editorSourcesHash(): string {

@@ -53,6 +53,7 @@ final class Plugin {
 			new Sync\Term_Recorder(),
 			new Admin\Editor_Assets(),
 			new Admin\Settings_Page(),
+			new Admin\Activity_Page(),
 			new Admin\Sidecar_Pairing(),
 			new Admin\Posts_List_Column(),
 			new Admin\Posts_List_Sync(),

@@ -69,4 +69,17 @@ export const routes = {
 	sidecar: `/${ REST_NAMESPACE }/admin/sidecar`,
 	sidecarSecret: `/${ REST_NAMESPACE }/admin/sidecar/secret`,
 	sidecarRotate: `/${ REST_NAMESPACE }/admin/sidecar/rotate`,
+	activity: `/${ REST_NAMESPACE }/activity`,
+};
+
+/** The activity log's kinds (calls in, then deliveries out) and outcomes, from the contract. */
+export const ACTIVITY_KINDS: readonly string[] = [
+	...new Set( Object.values( contract.activity.inbound_routes ) ),
+	...contract.activity.outbound_kinds,
+];
+export const ACTIVITY_OUTCOMES: Readonly< Record< string, string > > =
+	contract.activity.outcomes;
+export const RETENTION_BOUNDS = {
+	days: contract.options.igny8_activity_retention_days,
+	rows: contract.options.igny8_activity_max_rows,
 };

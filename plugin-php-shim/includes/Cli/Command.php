@@ -10,6 +10,7 @@ declare( strict_types=1 );
 namespace Igny8\Bridge\Cli;
 
 use Igny8\Bridge\Admin\Sidecar_Pairing;
+use Igny8\Bridge\Contract;
 use Igny8\Bridge\Rest\Route_Call;
 use WP_CLI;
 use WP_CLI\Utils;
@@ -184,6 +185,98 @@ final class Command {
 			WP_CLI::error( sprintf( '%d check(s) failed: %s', count( $failing ), $first['message'] ) );
 		}
 		WP_CLI::success( 'Every check passed.' );
+	}
+
+	/**
+	 * Shows the activity log: IGNY8's calls in and the deliveries out, newest first.
+	 *
+	 * The log is kept by the sidecar (Tools → IGNY8 Activity shows the same rows); retention is set there.
+	 *
+	 * ## OPTIONS
+	 *
+	 * [--since=<time>]
+	 * : Only rows at or after this time: an ISO 8601 time (2026-01-31T12:00:00Z), epoch seconds, or a relative time
+	 * strtotime() understands ("-1 hour", "yesterday").
+	 *
+	 * [--kind=<kind>]
+	 * : Only rows of this kind: publish, lookup, site_metadata (calls in); status, content_update, keywords,
+	 * structure, term (deliveries out).
+	 *
+	 * [--outcome=<outcome>]
+	 * : Only rows with this outcome: ok, error, delivered, failed, parked, dead.
+	 *
+	 * [--post=<post-id>]
+	 * : Only rows about this post.
+	 *
+	 * [--search=<id>]
+	 * : Only rows with this IGNY8 content id or request id.
+	 *
+	 * [--limit=<n>]
+	 * : How many rows at most.
+	 * ---
+	 * default: 50
+	 * ---
+	 *
+	 * [--format=<format>]
+	 * : Output format.
+	 * ---
+	 * default: table
+	 * options:
+	 *   - table
+	 *   - json
+	 *   - csv
+	 * ---
+	 *
+	 * ## EXAMPLES
+	 *
+	 *     wp igny8 log
+	 *     wp igny8 log --since="-1 hour" --kind=status
+	 *     wp igny8 log --outcome=failed --format=csv > failed.csv
+	 *
+	 * @param string[]             $args       Positional arguments (none).
+	 * @param array<string,string> $assoc_args Options.
+	 */
+	public function log( $args, $assoc_args ): void {
+		$query = array();
+		if ( isset( $assoc_args['since'] ) ) {
+			$since = (string) $assoc_args['since'];
+			if ( ! preg_match( '/^\d+$/', $since ) && ! preg_match( '/^\d{4}-\d{2}-\d{2}T/', $since ) ) {
+				$time = strtotime( $since );
+				if ( false === $time ) {
+					WP_CLI::error( sprintf( '--since=%s is not a time (use an ISO 8601 time, epoch seconds or e.g. "-1 hour").', $since ) );
+				}
+				$since = (string) $time;
+			}
+			$query['since'] = $since;
+		}
+		foreach ( array( 'kind' => 'kind', 'outcome' => 'outcome', 'post' => 'post_id', 'search' => 'search' ) as $option => $param ) {
+			if ( isset( $assoc_args[ $option ] ) ) {
+				$query[ $param ] = (string) $assoc_args[ $option ];
+			}
+		}
+		$limit  = max( 1, (int) ( $assoc_args['limit'] ?? 50 ) );
+		$format = (string) ( $assoc_args['format'] ?? 'table' );
+		$rows   = array();
+		$per    = min( $limit, (int) ( Contract::get()['activity']['page_size_max'] ?? 100 ) );
+		for ( $page = 1; count( $rows ) < $limit; $page++ ) {
+			$data = $this->data_of( Route_Call::route( 'activity_list', array(), null, $query + array( 'page' => (string) $page, 'per_page' => (string) $per ) ) );
+			$rows = array_merge( $rows, is_array( $data['rows'] ?? null ) ? $data['rows'] : array() );
+			if ( $page >= (int) ( $data['pages'] ?? 1 ) ) {
+				break;
+			}
+		}
+		// The sidecar's rows as they come (PHP knows none of their fields); json keeps their types.
+		$rows = array_slice( $rows, 0, $limit );
+		if ( 'json' === $format ) {
+			WP_CLI::line( (string) wp_json_encode( $rows, JSON_UNESCAPED_SLASHES ) );
+			return;
+		}
+		if ( array() === $rows ) {
+			WP_CLI::log( 'No activity matches.' );
+			return;
+		}
+		$rows = array_map( array( Output::class, 'row' ), $rows );
+		Utils\format_items( $format, $rows, Output::columns( $rows ) );
 	}
 
 	/**

@@ -101,6 +101,7 @@ final class Proxy_Controller implements Feature {
 		$route      = (array) ( $request->get_attributes()[ self::ROUTE_ATTRIBUTE ] ?? array() );
 		$route_id   = (string) ( $route['id'] ?? '' );
 		$request_id = Request_Id::for_request( $request );
+		$started    = microtime( true );
 		try {
 			$response = $this->respond( $request, $route, $request_id );
 		} catch ( Bridge_Error $error ) {
@@ -118,7 +119,39 @@ final class Proxy_Controller implements Feature {
 		 * @param int    $status   HTTP status sent.
 		 */
 		do_action( 'igny8_bridge_proxied', $route_id, $response->get_status() );
+		self::debug_line( $request, $response, $request_id, $started );
 		return $response;
+	}
+
+	/**
+	 * With `IGNY8_DEBUG` defined (and true), one line per proxied call to the PHP error log, which is wp-content/debug.log
+	 * under WP_DEBUG_LOG: method, route, ms, HTTP status, outcome (`ok` or the envelope's code) and request id. Never a
+	 * query string, header or body, so never a key.
+	 *
+	 * @param \WP_REST_Request  $request    Request.
+	 * @param \WP_REST_Response $response   What is sent.
+	 * @param string            $request_id Request id.
+	 * @param float             $started    microtime( true ) at the start.
+	 */
+	private static function debug_line( \WP_REST_Request $request, \WP_REST_Response $response, string $request_id, float $started ): void {
+		if ( ! defined( 'IGNY8_DEBUG' ) || ! IGNY8_DEBUG ) {
+			return;
+		}
+		$data    = $response->get_data();
+		$code    = is_array( $data ) && isset( $data['code'] ) && is_string( $data['code'] ) ? $data['code'] : '';
+		$outcome = $response->get_status() < 400 && '' === $code ? 'ok' : ( '' === $code ? 'error' : $code );
+		// phpcs:ignore WordPress.PHP.DevelopmentFunctions.error_log_error_log -- IGNY8_DEBUG asks for exactly this line.
+		error_log(
+			sprintf(
+				'IGNY8 Bridge debug: %s %s %dms %d %s request_id=%s',
+				$request->get_method(),
+				$request->get_route(),
+				(int) round( ( microtime( true ) - $started ) * 1000 ),
+				$response->get_status(),
+				$outcome,
+				$request_id
+			)
+		);
 	}
 
 	/**

@@ -28,10 +28,14 @@ final class Route_Call {
 	 * @param string                   $method HTTP method.
 	 * @param string                   $path   Path under the namespace, e.g. `/status`.
 	 * @param array<string,mixed>|null $body   JSON body.
+	 * @param array<string,string>     $query  Query parameters.
 	 * @return array{status:int,body:mixed}
 	 */
-	public static function run( string $method, string $path, ?array $body = null ): array {
+	public static function run( string $method, string $path, ?array $body = null, array $query = array() ): array {
 		$request = new \WP_REST_Request( $method, '/' . Contract::rest_namespace() . $path );
+		if ( array() !== $query ) {
+			$request->set_query_params( $query );
+		}
 		if ( null !== $body ) {
 			$request->set_header( 'Content-Type', 'application/json' );
 			$request->set_body( (string) wp_json_encode( $body ) );
@@ -50,10 +54,11 @@ final class Route_Call {
 	 * @param string                   $route_id Contract route id.
 	 * @param array<string,int|string> $params   Path parameters.
 	 * @param array<string,mixed>|null $body     JSON body.
+	 * @param array<string,string>     $query    Query parameters.
 	 * @throws \InvalidArgumentException For a route id the contract does not have.
 	 * @return array{status:int,body:mixed}
 	 */
-	public static function route( string $route_id, array $params = array(), ?array $body = null ): array {
+	public static function route( string $route_id, array $params = array(), ?array $body = null, array $query = array() ): array {
 		foreach ( Contract::routes() as $route ) {
 			if ( $route_id !== $route['id'] ) {
 				continue;
@@ -63,7 +68,7 @@ final class Route_Call {
 				static fn( array $m ): string => rawurlencode( (string) ( $params[ $m[1] ] ?? '' ) ),
 				(string) $route['path']
 			);
-			return self::run( (string) $route['methods'][0], $path, $body );
+			return self::run( (string) $route['methods'][0], $path, $body, $query );
 		}
 		throw new \InvalidArgumentException( esc_html( "No contract route {$route_id}." ) );
 	}
