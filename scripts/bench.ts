@@ -15,13 +15,15 @@
  * BENCH_LOOKUP_PAIRS (30), BENCH_CONCURRENCY_PER_LEVEL (40 per round), BENCH_CONCURRENCY_ROUNDS (3),
  * BENCH_TOGGLE_ROUNDS (6), BENCH_TOGGLE_PAIRS (10 A/B pairs per kind and round), BENCH_SAVE_GAP_MS (250),
  * BENCH_SYNC_SAMPLES (40), BENCH_SYNC_DRAIN (1000), BENCH_START_RUNS (3: one cold, two warm),
- * BENCH_ONLY (comma list of latency,lookup,concurrency,toggle,sync,footprint,start),
+ * BENCH_ACTIVITY_ROWS (100000), BENCH_ACTIVITY_SAMPLES (20),
+ * BENCH_ONLY (comma list of latency,lookup,concurrency,toggle,sync,activity,footprint,start),
  * BENCH_SIDECAR (release = the release tarball installed into a temporary prefix and run with plain node, as the
  * systemd unit runs it, the default; source = sidecar/src through tsx, as npm start runs it).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { activityBench, type ActivityBenchResult } from '../bench/activity.js';
 import { fmtMs, fmtRatio, fmtSpread, sleep, table } from '../bench/lib.js';
 import {
 	concurrency,
@@ -51,7 +53,7 @@ const num = ( name: string, fallback: number ) => {
 	const value = Number( process.env[ name ] ?? fallback );
 	return Number.isFinite( value ) && value > 0 ? value : fallback;
 };
-const only = new Set( ( process.env.BENCH_ONLY ?? 'latency,lookup,concurrency,toggle,sync,footprint,start' ).split( ',' ).map( ( s ) => s.trim() ) );
+const only = new Set( ( process.env.BENCH_ONLY ?? 'latency,lookup,concurrency,toggle,sync,activity,footprint,start' ).split( ',' ).map( ( s ) => s.trim() ) );
 const log = ( message: string ) => process.stdout.write( `${ message }\n` );
 
 process.env.WP_STATE_DIR ??= path.join( ROOT, '.igny8/bench-wp' );
@@ -91,6 +93,7 @@ const results: {
 	toggle?: ToggleResult;
 	saveQueries?: Record< string, string[] >;
 	sync?: SyncResult;
+	activity?: ActivityBenchResult;
 	footprint?: {
 		sidecar: 'release' | 'source';
 		idle: { serverMiB: number; groupMiB: number };
@@ -153,6 +156,10 @@ try {
 		if ( ! results.sync.available ) {
 			log( `  sync: not available yet (${ results.sync.reason })` );
 		}
+	}
+	if ( only.has( 'activity' ) ) {
+		log( '\n6. Tools → IGNY8 Activity at 100,000 rows (first page through WordPress)' );
+		results.activity = await activityBench( stack, num( 'BENCH_ACTIVITY_ROWS', 100_000 ), num( 'BENCH_ACTIVITY_SAMPLES', 20 ), log );
 	}
 	clearInterval( sampler );
 	if ( only.has( 'footprint' ) ) {
@@ -272,6 +279,20 @@ if ( s ) {
 		] );
 	} else {
 		rows.push( [ 'sync', `not available yet (${ s.reason })` ] );
+	}
+}
+const a = results.activity;
+if ( a ) {
+	const first = a.queries[ 0 ];
+	if ( first ) {
+		rows.push( [
+			`activity log at ${ a.total } rows: first page p50 / p95 (${ a.samples } loads)`,
+			`${ fmtMs( first.p50 ) } / ${ fmtMs( first.p95 ) }, ${ first.errors } errors`,
+			target( `activity log first page at ${ a.total } rows, p95`, fmtMs( first.p95 ), '< 300 ms', first.p95 < 300 && first.errors === 0 && a.total >= a.rows ),
+		] );
+	}
+	for ( const q of a.queries.slice( 1 ) ) {
+		rows.push( [ `  activity ?${ q.query.replace( 'page=1&per_page=50&', '' ) } p50 / p95`, `${ fmtMs( q.p50 ) } / ${ fmtMs( q.p95 ) }, ${ q.errors } errors` ] );
 	}
 }
 const f = results.footprint;

@@ -116,3 +116,46 @@ test( 'secret show prints the sidecar lines with the secret; rotate refuses a se
 	expect( rotate.stderr ).toContain( 'IGNY8_SIDECAR_SECRET in wp-config.php' );
 	expect( rotate.stderr ).toContain( '(CONFLICT)' );
 } );
+
+test( 'log shows the activity log: --kind, --since, --outcome, --post and the three formats', async () => {
+	const tasks = taskIds( 1 );
+	const [ postId ] = createManagedPosts( tasks ) as [ number ];
+	const before = Math.floor( Date.now() / 1000 ) - 1;
+	// One refused attempt (parked), then Sync now delivers it.
+	await simFault( { method: 'PUT', pathPrefix: `/api/v1/writer/tasks/${ tasks[ 0 ] }/`, status: 422, count: 1 } );
+	setStatus( [ postId ], 'publish' );
+	await expect.poll( () => syncMeta( [ postId ] )[ postId ]?._igny8_sync_state, { timeout: 15_000 } ).toBe( 'failed' );
+	expect( ( await wpCli( 'igny8', 'sync', String( postId ) ) ).status ).toBe( 0 );
+	await expectTasks( { [ tasks[ 0 ] as number ]: { wordpress_status: 'publish' } } );
+
+	type Row = { post_id: number | null; kind: string; outcome: string; attempts: number | null; target: string | null; at: string };
+	let rows: Row[] = [];
+	await expect
+		.poll( async () => {
+			const json = await wpCli( 'igny8', 'log', `--post=${ postId }`, '--kind=status', `--since=${ before }`, '--format=json' );
+			expect( json.status, json.stderr ).toBe( 0 );
+			rows = JSON.parse( json.stdout ) as Row[];
+			return rows.map( ( row ) => row.outcome );
+		}, { timeout: 15_000 } )
+		.toEqual( [ 'delivered', 'parked' ] );
+	expect( rows[ 1 ] ).toMatchObject( { post_id: postId, kind: 'status', target: `tasks/${ tasks[ 0 ] }`, attempts: 1 } );
+
+	const table = await wpCli( 'igny8', 'log', `--post=${ postId }`, '--outcome=parked' );
+	expect( table.status, table.stderr ).toBe( 0 );
+	expect( table.stdout ).toMatch( /outcome/ );
+	expect( table.stdout ).toMatch( /parked/ );
+	expect( table.stdout ).not.toMatch( /delivered/ );
+
+	const csv = await wpCli( 'igny8', 'log', `--post=${ postId }`, '--format=csv' );
+	expect( csv.stdout.split( '\n' )[ 0 ] ).toMatch( /^id,at,direction,kind,/ );
+
+	const future = await wpCli( 'igny8', 'log', '--since=+1 day' );
+	expect( future.status ).toBe( 0 );
+	expect( future.stdout ).toContain( 'No activity matches.' );
+
+	const bad = await wpCli( 'igny8', 'log', '--kind=nonsense' );
+	expect( bad.status ).toBe( 1 );
+	expect( bad.stderr ).toContain( 'VALIDATION_FAILED' );
+	const help = await wpCli( 'help', 'igny8', 'log' );
+	expect( help.stdout ).toContain( '--since=<time>' );
+} );

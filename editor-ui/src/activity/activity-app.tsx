@@ -87,7 +87,9 @@ function ActivityTable( { rows }: { rows: ActivityRow[] } ) {
 						</td>
 						<td>{ label( row.kind ) }</td>
 						<td>
-							<code>{ row.route ?? row.target ?? '' }</code>
+							{ ( row.route ?? row.target ) !== null && (
+								<code>{ row.route ?? row.target }</code>
+							) }
 						</td>
 						<td>
 							{ row.post_id !== null && (
@@ -124,7 +126,9 @@ function ActivityTable( { rows }: { rows: ActivityRow[] } ) {
 								: '' }
 						</td>
 						<td>
-							<code>{ row.request_id ?? '' }</code>
+							{ row.request_id !== null && (
+								<code>{ row.request_id }</code>
+							) }
 						</td>
 						<td className="igny8-activity-error">
 							{ row.error ?? '' }
