@@ -81,6 +81,8 @@ final class Post_Reader {
 	 */
 	public static function terms( \WP_Post $post ): array {
 		$terms = array();
+		// Every taxonomy of the post in one query (and its term meta in one more), not one query per taxonomy.
+		update_object_term_cache( array( (int) $post->ID ), $post->post_type );
 		foreach ( Contract::writable_taxonomies() as $taxonomy ) {
 			$terms[ $taxonomy ] = array();
 			if ( ! taxonomy_exists( $taxonomy ) || ! is_object_in_taxonomy( $post->post_type, $taxonomy ) ) {

@@ -12,6 +12,10 @@ namespace Igny8\Bridge\Registration;
 use Igny8\Bridge\Bridge_Error;
 use Igny8\Bridge\Contract;
 use Igny8\Bridge\Feature;
+use Igny8\Bridge\Security\Api_Key;
+use Igny8\Bridge\Security\Keys;
+use Igny8\Bridge\Security\Site_Id;
+use Igny8\Bridge\Support\Option_Cache;
 
 if ( ! defined( 'ABSPATH' ) ) {
 	exit;
@@ -80,6 +84,8 @@ final class Settings implements Feature {
 		if ( null === $definition ) {
 			return null;
 		}
+		// The first read of a request loads every option the plugin reads, in one query.
+		Option_Cache::prime( array_merge( array_keys( Contract::options() ), array( Structure_Revision::OPTION, Api_Key::OPTION, Api_Key::PEPPER_OPTION, Site_Id::OPTION, Keys::OPTION, Keys::PREVIOUS_OPTION ) ) );
 		$raw = get_option( $name, $definition['default'] );
 		switch ( $definition['type'] ) {
 			case 'boolean':
