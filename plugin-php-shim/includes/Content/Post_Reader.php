@@ -26,10 +26,12 @@ final class Post_Reader {
 	/**
 	 * Reads a post.
 	 *
-	 * @param \WP_Post $post Post.
+	 * @param \WP_Post $post       Post.
+	 * @param bool     $with_large Include the meta keys the contract flags `large` (the cached task brief):
+	 *                             find_posts does, sync events and list_pending do not.
 	 * @return array<string,mixed>
 	 */
-	public static function read( \WP_Post $post ): array {
+	public static function read( \WP_Post $post, bool $with_large = true ): array {
 		$read = array(
 			'id'           => (int) $post->ID,
 			'post_type'    => $post->post_type,
@@ -39,7 +41,7 @@ final class Post_Reader {
 			'date_gmt'     => self::date( $post->post_date_gmt ),
 			'modified_gmt' => self::date( $post->post_modified_gmt ),
 			'author'       => (int) $post->post_author,
-			'meta'         => (object) self::meta( $post ),
+			'meta'         => (object) self::meta( $post, $with_large ),
 			'terms'        => (object) self::terms( $post ),
 		);
 		// A local edit waiting for IGNY8 (contract meta.local_edits): the fields it needs, read now.
@@ -53,14 +55,15 @@ final class Post_Reader {
 	/**
 	 * The post's `_igny8_*` meta among the contract keys.
 	 *
-	 * @param \WP_Post $post Post.
+	 * @param \WP_Post $post       Post.
+	 * @param bool     $with_large Include the keys flagged `large`.
 	 * @return array<string,int|string>
 	 */
-	public static function meta( \WP_Post $post ): array {
+	public static function meta( \WP_Post $post, bool $with_large = true ): array {
 		$all  = get_post_meta( $post->ID );
 		$meta = array();
 		foreach ( Contract::post_meta() as $key => $flags ) {
-			if ( 0 !== strpos( $key, '_igny8_' ) || ! empty( $flags['attachment'] ) || ! isset( $all[ $key ][0] ) ) {
+			if ( 0 !== strpos( $key, '_igny8_' ) || ! empty( $flags['attachment'] ) || ! isset( $all[ $key ][0] ) || ( ! $with_large && ! empty( $flags['large'] ) ) ) {
 				continue;
 			}
 			$value = (string) $all[ $key ][0];

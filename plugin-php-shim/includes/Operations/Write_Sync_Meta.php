@@ -20,8 +20,9 @@ if ( ! defined( 'ABSPATH' ) ) {
 
 /**
  * `{op:"write_sync_meta", post_id, seq?, meta:{_igny8_wordpress_status?, _igny8_last_synced?, _igny8_sync_state?,
- * _igny8_sync_error?}}` → `{post_id, written:[keys], skipped:[keys]}`. Synced posts only, these four keys only; a
- * null value deletes the key. Values are slashed because update_post_meta() unslashes.
+ * _igny8_sync_error?, _igny8_task_brief?, _igny8_brief_cached_at?}}` → `{post_id, written:[keys], skipped:[keys]}`.
+ * Managed posts only, the contract's sync_mirror_keys and brief_keys only (the brief is what the sidecar read from
+ * IGNY8 for the post's task); a null value deletes the key. Values are slashed because update_post_meta() unslashes.
  *
  * With `seq`, the state keys (`_igny8_sync_state`, `_igny8_sync_error`) are written only while the pending marker
  * is absent or still equals `seq`: a change recorded since then keeps its `pending` mirror.
@@ -32,7 +33,7 @@ final class Write_Sync_Meta implements Operation {
 	 * {@inheritDoc}
 	 */
 	public function check( array $args ): void {
-		$keys = (array) Contract::meta( 'sync_mirror_keys' );
+		$keys = array_merge( (array) Contract::meta( 'sync_mirror_keys' ), (array) Contract::meta( 'brief_keys' ) );
 		foreach ( array_keys( (array) $args['meta'] ) as $key ) {
 			if ( ! in_array( $key, $keys, true ) ) {
 				throw new Bridge_Error( 'OPERATION_REFUSED', 'write_sync_meta writes only: ' . implode( ', ', $keys ) . '.', 'meta.' . $key );

@@ -114,7 +114,7 @@ final class Sync_Posts {
 		if ( '' === $seq ) {
 			return null;
 		}
-		return Post_Reader::read( $post ) + array( 'seq' => $seq );
+		return Post_Reader::read( $post, false ) + array( 'seq' => $seq );
 	}
 
 	/**
@@ -130,7 +130,7 @@ final class Sync_Posts {
 		$snapshot     = array(
 			'status' => self::DELETED_STATUS,
 			'seq'    => self::next_seq( max( $previous_seq, (string) get_post_meta( $post->ID, self::marker_key(), true ) ) ),
-		) + Post_Reader::read( $post );
+		) + Post_Reader::read( $post, false );
 		$outbox->put( (int) $post->ID, $snapshot );
 		return $snapshot;
 	}

@@ -11,10 +11,10 @@
  * `writeback` marks a result still owed to WordPress (sync meta + compare-and-clear of the marker), so that a
  * WordPress outage after a delivery costs a later write, never a second delivery.
  *
- * Besides posts, the same table carries two other job kinds with the same coalescing, retries and parking
- * (SPEC §6 "Site structure and taxonomies"): `structure` (the site-metadata push, one row with key 0) and `term`
- * (a reported taxonomy change, key = −term id). Their payload is in the `snapshot` column; `counts()` and the
- * editor's views are about posts only.
+ * Besides posts, the same table carries other job kinds with the same coalescing, retries and parking
+ * (SPEC §6 "Site structure and taxonomies"): `structure` (the site-metadata push, one row with key 0), `term`
+ * (a reported taxonomy change, key = −term id) and `brief` (a task-brief fetch, issue #13 §5, key = briefKey(post
+ * id)). Their payload is in the `snapshot` column; `counts()` and the editor's views are about posts only.
  *
  * A small key/value table holds the rest of the sidecar's durable state (settings snapshot, sealed credentials,
  * connection state).
@@ -31,12 +31,15 @@ import { compareSeq, SyncSnapshot } from '../sync/snapshot.ts';
 /** A queue row's state: the contract's sync states except `never` (a post in the queue has been seen). */
 export type SyncState = Exclude<ContractSyncState, 'never'>;
 export type Writeback = 'synced' | 'failed';
-export type JobKind = 'post' | 'structure' | 'term';
+export type JobKind = 'post' | 'structure' | 'term' | 'brief';
 
 /** The row key of the structure push. */
 export const STRUCTURE_KEY = 0;
 /** The row key of a term's change. */
 export const termKey = (termId: number): number => -termId;
+/** Row keys of task-brief fetches: below every term key (WordPress term ids stay far under 2^40). */
+const BRIEF_KEY_BASE = 2 ** 40;
+export const briefKey = (postId: number): number => -(BRIEF_KEY_BASE + postId);
 
 export interface SyncJob {
   /** The post id; for other kinds the row key (STRUCTURE_KEY, termKey(id)). */

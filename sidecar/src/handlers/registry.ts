@@ -12,6 +12,7 @@ import { createSettingsRoutes } from './settings.ts';
 import { createSiteMetadataRoute, type SiteMetadataStore } from './site-metadata.ts';
 import { createStatusRoute } from './status.ts';
 import { createSyncRoutes } from './editor-sync.ts';
+import { createBriefRoutes } from './editor-brief.ts';
 import type { SyncFacade } from '../sync/ports.ts';
 
 export interface RouteDeps {
@@ -30,6 +31,7 @@ export function buildRouteRegistry(deps: RouteDeps, overrides: readonly RouteHan
     createPublishRoute(undefined, deps.sync),
     ...createLookupRoutes(),
     ...createSyncRoutes(deps.sync),
+    ...createBriefRoutes(deps.sync),
     ...createSettingsRoutes(deps.sync),
     createActivityRoute(deps.activity),
     ...overrides,

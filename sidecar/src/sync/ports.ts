@@ -38,6 +38,10 @@ export interface SyncPort {
    * post id, URL and status. The seq is time-based like the shim's, so a later WordPress change is newer.
    */
   recordPublished?(snapshot: Omit<SyncSnapshot, 'seq'>): void;
+  /** Queue a fetch of the task's brief (after publish, "Refresh brief"); answers the fetch's state. */
+  requestBrief?(postId: number, taskId: number): BriefFetchView;
+  /** The state of the post's latest brief fetch, if one was queued. */
+  briefFetch?(postId: number): BriefFetchView | undefined;
   /** Every failed or dead post delivered again (its job reset); answers their ids. */
   retryFailed(): number[];
   /** "Sync all pending" (manual mode). */
@@ -47,6 +51,13 @@ export interface SyncPort {
   /** The last structure push and the next scheduled one. */
   structureStatus?(): { last_pushed_at: string | null; next_push_at: string | null; state: string | null; last_error: string | null };
   syncMode(): 'auto' | 'manual';
+}
+
+/** A task-brief fetch as the editor's brief route reports it. */
+export interface BriefFetchView {
+  state: SyncStateName;
+  last_error: string | null;
+  updated_at: string | null;
 }
 
 export interface ConnectionView {

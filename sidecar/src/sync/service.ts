@@ -4,11 +4,12 @@
  * settings secrets, connection test, /status counters).
  */
 import { Igny8Error, type ConnectionReport, type Igny8Client } from '../adapters/igny8-client.ts';
-import type { SyncJob, SyncStore } from '../adapters/sync-store.ts';
+import { briefKey, type SyncJob, type SyncStore } from '../adapters/sync-store.ts';
 import { activeStatusMap, wpToIgny8 } from '../mapping/status-map.ts';
 import { DELETED_IGNY8_STATUS } from './payload.ts';
 import { DELETED_STATUS, maxSeq, nextSeq, parseSnapshots, timeSeq, type SyncSnapshot } from './snapshot.ts';
 import type {
+  BriefFetchView,
   ConnectionTestResult,
   ConnectionView,
   SettingsPort,
@@ -199,6 +200,22 @@ export class SyncService implements SyncPort, SettingsPort, SyncQueueStats, Conn
     if (outcome === 'new' || outcome === 'updated') {
       this.options.worker.kick();
     }
+    if (snapshot.task_id !== null) {
+      this.requestBrief(snapshot.post_id, snapshot.task_id);
+    }
+  }
+
+  requestBrief(postId: number, taskId: number): BriefFetchView {
+    const key = briefKey(postId);
+    const existing = this.options.store.get(key);
+    this.options.store.recordJob(key, 'brief', nextSeq(existing?.seqWanted ?? '0'), { post_id: postId, task_id: taskId }, { force: true });
+    this.options.worker.kick();
+    return this.briefFetch(postId) as BriefFetchView;
+  }
+
+  briefFetch(postId: number): BriefFetchView | undefined {
+    const job = this.options.store.get(briefKey(postId));
+    return job === undefined ? undefined : { state: job.state, last_error: job.lastError, updated_at: iso(job.updatedAt) };
   }
 
   syncNow(snapshot: Omit<SyncSnapshot, 'seq'>, marker: string | undefined): SyncStateView {

@@ -19,6 +19,7 @@ import type { SyncJob, SyncStore } from '../adapters/sync-store.ts';
 import { WordPressUnavailableError, type InternalOp, type WordPressOps } from '../adapters/wp-internal-client.ts';
 import { backoffDelay, type BackoffPolicy } from './backoff.ts';
 import { planDelivery, PUBLISHED_KEYWORD_STATUS } from './payload.ts';
+import { briefJson, briefWriteOp, MAX_BRIEF_CHARS, type BriefJobPayload } from './brief.ts';
 import { DELETED_STATUS } from './snapshot.ts';
 import type { Logger } from '../logger.ts';
 import type { CredentialVault } from './credential-vault.ts';
@@ -240,6 +241,10 @@ export class SyncWorker {
       this.parkJob(job, 'The IGNY8 connection is disabled in Settings → IGNY8.', 'config');
       return;
     }
+    if (job.kind === 'brief') {
+      await this.deliverBrief(job, baseUrl);
+      return;
+    }
     if (job.kind !== 'post') {
       await this.deliverSpecial(job, baseUrl, started);
       return;
@@ -305,6 +310,46 @@ export class SyncWorker {
     );
     this.kickWriteback();
     this.structure?.afterConnected();
+  }
+
+  /**
+   * A task-brief fetch (issue #13 §5): read the brief from IGNY8, then cache it in the post's meta through the
+   * internal route (asynchronous: no PHP worker waits on it). IGNY8 down and WordPress down are both retried.
+   */
+  private async deliverBrief(job: SyncJob, baseUrl: string): Promise<void> {
+    const payload = job.payload as Partial<BriefJobPayload> | null;
+    if (typeof payload?.post_id !== 'number' || typeof payload.task_id !== 'number') {
+      this.parkJob(job, 'A task brief job without a post and task id.', 'config');
+      return;
+    }
+    let json: string | undefined;
+    try {
+      json = briefJson(await this.client.taskBrief(baseUrl, this.vault.credentials(), this.site.target(), payload.task_id));
+    } catch (error) {
+      this.fail(job, error);
+      return;
+    }
+    if (json === undefined) {
+      this.parkJob(job, `The brief of task ${payload.task_id} is larger than ${MAX_BRIEF_CHARS} characters once bounded; it was not cached.`, 'http_4xx');
+      return;
+    }
+    const cachedAt = new Date(this.clock());
+    try {
+      const [result] = await this.wordpress.run([briefWriteOp(payload.post_id, json, cachedAt)]);
+      if ((result as { ok?: unknown } | null)?.ok !== true) {
+        this.parkJob(job, `WordPress refused to cache the brief (${resultCode(result)}).`, 'not_found');
+        return;
+      }
+    } catch (error) {
+      const delay = backoffDelay(this.policy, job.attempts + 1, this.random);
+      const message = error instanceof WordPressUnavailableError ? error.message : `Caching the brief in WordPress failed: ${(error as Error).message}`;
+      this.store.retryLater(job.postId, message.slice(0, 300), this.clock() + delay, this.policy.maxAttempts);
+      this.logger.info({ kind: 'brief', attempt: job.attempts + 1, retry_in_ms: Math.round(delay) }, 'task brief not cached; will retry');
+      return;
+    }
+    this.store.complete(job.postId, cachedAt.toISOString(), 'cached');
+    this.recordAttempt(job, 'delivered');
+    this.logger.info({ kind: 'brief', post_id: payload.post_id, task_id: payload.task_id, chars: json.length }, 'task brief cached');
   }
 
   /** A `structure` push or a `term` change: same retries, parking and circuit breaker as posts. */
@@ -396,7 +441,15 @@ export class SyncWorker {
     const kind = extra.kind ?? (post ? 'status' : job.kind);
     const target =
       extra.target ??
-      (post ? (webhook ? 'webhook' : `tasks/${job.snapshot.task_id ?? '?'}`) : job.kind === 'term' ? `term/${-job.postId}` : 'structure');
+      (post
+        ? webhook
+          ? 'webhook'
+          : `tasks/${job.snapshot.task_id ?? '?'}`
+        : job.kind === 'term'
+          ? `term/${-job.postId}`
+          : job.kind === 'brief'
+            ? `tasks/${String(job.payload?.task_id ?? '?')}/brief`
+            : 'structure');
     this.activity.record({
       direction: 'out',
       kind,
@@ -514,7 +567,7 @@ export function writebackOps(job: SyncJob): InternalOp[] {
   if (job.kind === 'term') {
     return job.writeback === 'synced' ? [{ op: 'clear_term_change', term_id: -job.postId, seq: job.writebackSeq }] : [];
   }
-  if (job.kind === 'structure') {
+  if (job.kind === 'structure' || job.kind === 'brief') {
     return [];
   }
   const deleted = job.snapshot.wordpress_status === DELETED_STATUS;

@@ -195,6 +195,38 @@ describe('SyncWorker', () => {
     expect(igny8.tasks.get('507')).toMatchObject({ wordpress_status: 'draft' });
   });
 
+  it('the task brief is fetched after the publish and cached in the post meta as sent (hostile HTML included); IGNY8 down is retried', async () => {
+    start();
+    const brief = { outline: ['Intro', '<img src=x onerror=alert(1)>'], target_keywords: ['tea'], notes: '<script>alert(1)</script>' };
+    igny8.briefs.set('507', brief);
+    igny8.script.push({ match: 'GET /api/v1/writer/tasks/507/brief/', reply: { status: 503 } });
+    sync.service.recordPublished({ post_id: 7, wordpress_status: 'publish', post_url: 'https://wp.test/p7', post_type: 'post', title: '', content_id: 1007, task_id: 507, keyword_ids: [] });
+    const deadline = Date.now() + 10_000;
+    while (sync.service.briefFetch(7)?.state !== 'synced' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(sync.service.briefFetch(7)).toMatchObject({ state: 'synced', last_error: null });
+    expect(igny8.count('GET /api/v1/writer/tasks/507/brief/')).toBe(2);
+    const meta = wordpress.meta.get(7) ?? {};
+    expect(JSON.parse(meta._igny8_task_brief ?? 'null')).toEqual(brief);
+    expect(Date.parse(meta._igny8_brief_cached_at ?? '')).toBeGreaterThan(Date.now() - 60_000);
+    // Refresh brief: fetched again, the latest version cached.
+    igny8.briefs.set('507', { notes: 'v2' });
+    sync.service.requestBrief(7, 507);
+    await settle();
+    while (igny8.count('GET /api/v1/writer/tasks/507/brief/') < 3 || sync.service.briefFetch(7)?.state !== 'synced') {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(JSON.parse(wordpress.meta.get(7)?._igny8_task_brief ?? 'null')).toEqual({ notes: 'v2' });
+    // A task without a brief (404) parks the fetch with the reason; nothing is cached.
+    sync.service.requestBrief(8, 508);
+    while (sync.service.briefFetch(8)?.state !== 'failed') {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(sync.service.briefFetch(8)?.last_error).toContain('HTTP 404');
+    expect(wordpress.meta.get(8)?._igny8_task_brief).toBeUndefined();
+  });
+
   it('coalesces: many changes of one post while IGNY8 is down become one delivery of the latest state', async () => {
     start();
     igny8.script.push(...Array.from({ length: 3 }, () => ({ match: 'PUT /api/v1/writer/tasks/', reply: { status: 503 } as const })));
