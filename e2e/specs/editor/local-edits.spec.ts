@@ -31,7 +31,11 @@ async function setPolicy( requestUtils: RequestUtils, policy: 'overwrite' | 'kee
 
 async function saveDraft( page: Page ) {
 	await page.getByRole( 'region', { name: 'Editor top bar' } ).getByRole( 'button', { name: 'Save draft' } ).click();
-	await expect( page.getByRole( 'region', { name: 'Editor top bar' } ).getByRole( 'button', { name: /Saved/ } ) ).toBeVisible();
+	// "Saved" shows only for a moment: wait for the editor store to say the save is done.
+	await page.waitForFunction( () => {
+		const editor = ( window as unknown as { wp: { data: { select: ( store: string ) => { isSavingPost: () => boolean; isEditedPostDirty: () => boolean } } } } ).wp.data.select( 'core/editor' );
+		return ! editor.isSavingPost() && ! editor.isEditedPostDirty();
+	} );
 }
 
 test.describe( 'WordPress edits of IGNY8 posts', () => {
