@@ -1,0 +1,45 @@
+/**
+ * Issue #14 §1: with IGNY8_DEBUG defined, the shim writes one line per proxied call to debug.log (route, ms, HTTP
+ * status, outcome, request id), and never the API key; without it, nothing.
+ */
+import { randomUUID } from 'node:crypto';
+
+import { expect, test } from '@playwright/test';
+
+import { stack, wpEval } from '../support/stack';
+
+/** Two proxied calls in one php-cli bootstrap: an IGNY8 lookup with the API key, and the admin's activity page. */
+function calls( debug: boolean, ids: [ string, string ] ): void {
+	wpEval( `
+		${ debug ? "define( 'IGNY8_DEBUG', true );" : '' }
+		$lookup = new WP_REST_Request( 'GET', '/igny8/v1/post-by-content-id/987654321' );
+		$lookup->set_header( 'X-IGNY8-API-KEY', ${ JSON.stringify( stack.apiKey ) } );
+		$lookup->set_header( 'X-Request-ID', '${ ids[ 0 ] }' );
+		rest_do_request( $lookup );
+		wp_set_current_user( 1 );
+		$page = new WP_REST_Request( 'GET', '/igny8/v1/activity' );
+		$page->set_query_params( array( 'per_page' => '1' ) );
+		$page->set_header( 'X-Request-ID', '${ ids[ 1 ] }' );
+		rest_do_request( $page );
+	` );
+}
+
+const linesFor = ( ids: string[] ) =>
+	stack
+		.readLog( 'debug' )
+		.split( '\n' )
+		.filter( ( line ) => line.includes( 'IGNY8 Bridge debug:' ) && ids.some( ( id ) => line.includes( id ) ) );
+
+test( 'IGNY8_DEBUG: one debug.log line per proxied call with route, ms, status, outcome and request id; never the key', async () => {
+	const ids: [ string, string ] = [ randomUUID(), randomUUID() ];
+	calls( true, ids );
+	const lines = linesFor( ids );
+	expect( lines ).toHaveLength( 2 );
+	expect( lines[ 0 ] ).toMatch( new RegExp( `IGNY8 Bridge debug: GET /igny8/v1/post-by-content-id/987654321 \\d+ms 404 POST_NOT_FOUND request_id=${ ids[ 0 ] }$` ) );
+	expect( lines[ 1 ] ).toMatch( new RegExp( `IGNY8 Bridge debug: GET /igny8/v1/activity \\d+ms 200 ok request_id=${ ids[ 1 ] }$` ) );
+	expect( stack.readLog( 'debug' ) ).not.toContain( stack.apiKey );
+
+	const quiet: [ string, string ] = [ randomUUID(), randomUUID() ];
+	calls( false, quiet );
+	expect( linesFor( quiet ) ).toEqual( [] );
+} );
