@@ -1,5 +1,6 @@
 /**
- * Issue #14 §1: with IGNY8_DEBUG defined, the shim writes one line per proxied call to debug.log (route, ms, HTTP
+ * Issue #14 §1, the shim side of the activity log: `GET /igny8/v1/activity` is for administrators only, and with
+ * IGNY8_DEBUG defined, the shim writes one line per proxied call to debug.log (route, ms, HTTP
  * status, outcome, request id), and never the API key; without it, nothing.
  */
 import { randomUUID } from 'node:crypto';
@@ -42,4 +43,24 @@ test( 'IGNY8_DEBUG: one debug.log line per proxied call with route, ms, status, 
 	const quiet: [ string, string ] = [ randomUUID(), randomUUID() ];
 	calls( false, quiet );
 	expect( linesFor( quiet ) ).toEqual( [] );
+} );
+
+test( 'the activity route answers administrators only: an editor and an anonymous caller are refused, nothing leaks', async () => {
+	const out = wpEval( `
+		$editor = get_user_by( 'login', 'activity-editor' );
+		$editor_id = $editor ? $editor->ID : wp_insert_user( array( 'user_login' => 'activity-editor', 'user_pass' => wp_generate_password(), 'role' => 'editor' ) );
+		$answers = array();
+		foreach ( array( 0, $editor_id, 1 ) as $user ) {
+			wp_set_current_user( $user );
+			$response = rest_do_request( new WP_REST_Request( 'GET', '/igny8/v1/activity' ) );
+			$data = $response->get_data();
+			$answers[] = array( 'status' => $response->get_status(), 'success' => $data['success'] ?? null, 'rows' => isset( $data['data']['rows'] ) );
+		}
+		echo wp_json_encode( $answers );
+	` );
+	const [ anonymous, editor, admin ] = JSON.parse( out.trim().split( '\n' ).pop() as string ) as Array< { status: number; success: boolean; rows: boolean } >;
+	expect( [ 401, 403 ] ).toContain( anonymous?.status );
+	expect( anonymous ).toMatchObject( { success: false, rows: false } );
+	expect( editor ).toMatchObject( { status: 403, success: false, rows: false } );
+	expect( admin ).toMatchObject( { status: 200, success: true, rows: true } );
 } );
