@@ -23,6 +23,10 @@ export interface ActivityBenchResult {
 	samples: number;
 	/** `total` of the unfiltered first page (the rows the sidecar serves). */
 	total: number;
+	/** The same admin, same auth, `GET /wp/v2/users/me` interleaved with the first-page loads: a bare REST bootstrap. */
+	reference: { p50: number; p95: number };
+	/** The sidecar's own time for the first page (ActivityLog.query in-process), p50 / max of 20. */
+	sidecarQueryMs: { p50: number; max: number };
 	queries: ActivityBenchRow[];
 }
 
@@ -30,6 +34,7 @@ interface ActivityLogModule {
 	ActivityLog: {
 		open( options: { dir: string } ): {
 			recordMany( entries: unknown[] ): void;
+			query( query: { perPage: number } ): unknown;
 			count(): number;
 			close(): void;
 		};
@@ -54,6 +59,7 @@ export async function activityBench( stack: Stack, rows: number, samples: number
 	const modulePath = path.join( ROOT, 'sidecar/src/adapters/activity-log.ts' );
 	const { ActivityLog } = ( await import( modulePath ) ) as ActivityLogModule;
 	const t0 = performance.now();
+	let sidecarQueryMs = { p50: NaN, max: NaN };
 	const activity = ActivityLog.open( { dir: path.join( stack.stateDir, 'sidecar', 'sync' ) } );
 	try {
 		const missing = Math.max( 0, rows - activity.count() );
@@ -61,6 +67,13 @@ export async function activityBench( stack: Stack, rows: number, samples: number
 			activity.recordMany( Array.from( { length: Math.min( 10_000, missing - done ) }, ( _, j ) => entry( done + j ) ) );
 		}
 		log( `  activity log filled: ${ activity.count() } rows` );
+		const own: number[] = [];
+		for ( let i = 0; i < 20; i++ ) {
+			const started = performance.now();
+			activity.query( { perPage: 50 } );
+			own.push( performance.now() - started );
+		}
+		sidecarQueryMs = { p50: median( own ), max: Math.max( ...own ) };
 	} finally {
 		activity.close();
 	}
@@ -70,6 +83,7 @@ export async function activityBench( stack: Stack, rows: number, samples: number
 	const auth = await adminBasicAuth( stack );
 	const queries = [ 'page=1&per_page=50', 'page=1&per_page=50&post_id=1042', 'page=1&per_page=50&outcome=failed', 'page=1&per_page=50&kind=publish', 'page=1&per_page=50&search=700042', 'page=200&per_page=50' ];
 	const result: ActivityBenchRow[] = [];
+	const referenceTimes: number[] = [];
 	let total = 0;
 	for ( const query of queries ) {
 		const url = `${ stack.wpUrl }/wp-json/igny8/v1/activity?${ query }`;
@@ -77,6 +91,9 @@ export async function activityBench( stack: Stack, rows: number, samples: number
 		const times: number[] = [];
 		let errors = 0;
 		for ( let i = 0; i < samples; i++ ) {
+			if ( result.length === 0 ) {
+				referenceTimes.push( ( await timed( `${ stack.wpUrl }/wp-json/wp/v2/users/me`, { headers: { Authorization: auth } } ) ).ms );
+			}
 			const r = await timed( url, { headers: { Authorization: auth } } );
 			times.push( r.ms );
 			if ( r.status !== 200 ) {
@@ -87,5 +104,6 @@ export async function activityBench( stack: Stack, rows: number, samples: number
 		result.push( { query, p50: median( times ), p95: p95( times ), errors } );
 		log( `  GET /activity?${ query }: p50 ${ median( times ).toFixed( 0 ) } ms, p95 ${ p95( times ).toFixed( 0 ) } ms, ${ errors } errors` );
 	}
-	return { rows, fillSeconds, samples, total, queries: result };
+	log( `  reference GET /wp/v2/users/me (same auth, interleaved with the first page): p50 ${ median( referenceTimes ).toFixed( 0 ) } ms, p95 ${ p95( referenceTimes ).toFixed( 0 ) } ms; sidecar query p50 ${ sidecarQueryMs.p50.toFixed( 2 ) } ms` );
+	return { rows, fillSeconds, samples, total, reference: { p50: median( referenceTimes ), p95: p95( referenceTimes ) }, sidecarQueryMs, queries: result };
 }

@@ -291,6 +291,7 @@ if ( a ) {
 			target( `activity log first page at ${ a.total } rows, p95`, fmtMs( first.p95 ), '< 300 ms', first.p95 < 300 && first.errors === 0 && a.total >= a.rows ),
 		] );
 	}
+	rows.push( [ '  reference: GET /wp/v2/users/me, same auth, interleaved', `${ fmtMs( a.reference.p50 ) } / ${ fmtMs( a.reference.p95 ) }; the sidecar's query itself ${ fmtMs( a.sidecarQueryMs.p50 ) } (max ${ fmtMs( a.sidecarQueryMs.max ) })` ] );
 	for ( const q of a.queries.slice( 1 ) ) {
 		rows.push( [ `  activity ?${ q.query.replace( 'page=1&per_page=50&', '' ) } p50 / p95`, `${ fmtMs( q.p50 ) } / ${ fmtMs( q.p95 ) }, ${ q.errors } errors` ] );
 	}
