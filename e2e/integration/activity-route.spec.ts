@@ -53,7 +53,7 @@ test( 'the activity route answers administrators only: an editor and an anonymou
 		foreach ( array( 0, $editor_id, 1 ) as $user ) {
 			wp_set_current_user( $user );
 			$response = rest_do_request( new WP_REST_Request( 'GET', '/igny8/v1/activity' ) );
-			$data = $response->get_data();
+			$data = json_decode( (string) wp_json_encode( $response->get_data() ), true );
 			$answers[] = array( 'status' => $response->get_status(), 'success' => $data['success'] ?? null, 'rows' => isset( $data['data']['rows'] ) );
 		}
 		echo wp_json_encode( $answers );

@@ -137,8 +137,9 @@ final class Proxy_Controller implements Feature {
 		if ( ! defined( 'IGNY8_DEBUG' ) || ! IGNY8_DEBUG ) {
 			return;
 		}
-		$data    = $response->get_data();
-		$code    = is_array( $data ) && isset( $data['code'] ) && is_string( $data['code'] ) ? $data['code'] : '';
+		// A relayed sidecar envelope is a decoded JSON object (stdClass), a shim-made one an array.
+		$data    = (array) $response->get_data();
+		$code    = isset( $data['code'] ) && is_string( $data['code'] ) ? $data['code'] : '';
 		$outcome = $response->get_status() < 400 && '' === $code ? 'ok' : ( '' === $code ? 'error' : $code );
 		// phpcs:ignore WordPress.PHP.DevelopmentFunctions.error_log_error_log -- IGNY8_DEBUG asks for exactly this line.
 		error_log(
