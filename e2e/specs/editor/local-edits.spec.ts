@@ -114,6 +114,27 @@ test.describe( 'WordPress edits of IGNY8 posts', () => {
 		expect( after.meta._igny8_local_edit, 'IGNY8 wrote it again: no longer edited' ).toBeUndefined();
 	} );
 
+	test( 'the settings screen shows both republish policies and the content sync switch, and saves them', async ( { admin, page, requestUtils }, testInfo ) => {
+		await setPolicy( requestUtils, 'overwrite' );
+		await admin.visitAdminPage( 'options-general.php', 'page=igny8-bridge' );
+		const card = page.locator( '.igny8-card' ).filter( { has: page.getByRole( 'heading', { name: 'Publishing' } ) } );
+		const policy = card.getByLabel( 'When IGNY8 republishes a post edited in WordPress' );
+		await expect( policy ).toHaveValue( 'overwrite' );
+		expect( await policy.locator( 'option' ).allTextContents() ).toEqual( [
+			'Overwrite: keep the edited version as a revision',
+			'Keep local edits: refuse the republish (409) unless IGNY8 forces it',
+		] );
+		const contentSync = card.getByLabel( 'Send WordPress edits to IGNY8' );
+		await expect( contentSync ).toBeChecked();
+		await policy.selectOption( 'keep_local' );
+		await page.setViewportSize( { width: 1280, height: 1600 } );
+		await card.screenshot( { path: testInfo.outputPath( 'settings-republish-policy.png' ) } );
+		await page.getByRole( 'button', { name: 'Save settings' } ).click();
+		await expect.poll( async () => ( ( await requestUtils.rest( { path: '/igny8/v1/settings' } ) ) as { data: { republish_policy: string } } ).data.republish_policy ).toBe( 'keep_local' );
+		await page.reload();
+		await expect( page.getByLabel( 'When IGNY8 republishes a post edited in WordPress' ) ).toHaveValue( 'keep_local' );
+	} );
+
 	test( 'keep_local: a republish of an edited post is refused with 409 LOCAL_EDITS naming the fields; "force": true overwrites', async ( { requestUtils } ) => {
 		await connectToSimulator( requestUtils );
 		await setPolicy( requestUtils, 'keep_local' );
