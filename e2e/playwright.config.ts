@@ -8,6 +8,8 @@
 import path from 'node:path';
 import { defineConfig } from '@playwright/test';
 
+import { adminBrowser } from './support/browser';
+
 const wpPort = Number( process.env.WP_PORT ?? 8900 );
 // Read at import time by @wordpress/e2e-test-utils-playwright, in the runner and in every worker.
 process.env.WP_BASE_URL ??= `http://127.0.0.1:${ wpPort }`;
@@ -52,23 +54,7 @@ export default defineConfig( {
 		{
 			name: 'editor',
 			testDir: './specs',
-			use: {
-				browserName: 'chromium',
-				storageState: process.env.STORAGE_STATE_PATH,
-				viewport: { width: 1440, height: 900 },
-				launchOptions: {
-					executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-					args: [
-						'--no-sandbox',
-						'--disable-gpu',
-						'--disable-quic',
-						'--no-first-run',
-						'--disable-background-networking',
-						'--disable-component-update',
-						'--disable-sync',
-					],
-				},
-			},
+			use: adminBrowser(),
 		},
 	],
 } );

@@ -70,7 +70,7 @@ async function settingsPage( cookie: string ): Promise< string > {
 }
 
 const siteHealth = (): { status: string; label: string } =>
-	JSON.parse( wpEval( 'echo wp_json_encode( ( new Igny8\\Bridge\\Admin\\Authorization_Check() )->site_health_test() );' ) );
+	JSON.parse( wpEval( "echo wp_json_encode( Igny8\\Bridge\\Health\\Site_Health::result( Igny8\\Bridge\\Health\\Health_Checks::run( 'authorization' ) ) );" ) );
 
 test( 'Apache + PHP-FPM strips Authorization: X-IGNY8-API-KEY works, Bearer works once the documented .htaccess line is in, the admin is told', async () => {
 	test.skip( ! onApache, 'Apache + PHP-FPM only (WP_SERVER=apache)' );

@@ -92,14 +92,19 @@ test( 'doctor passes on a paired stack, and exits 1 naming the cause when the si
 	expect( healthy.status, healthy.stdout + healthy.stderr ).toBe( 0 );
 	expect( healthy.stdout ).toMatch( /sidecar\s+pass/ );
 	expect( healthy.stdout ).toMatch( /fingerprints\s+pass/ );
-	expect( healthy.stdout ).toContain( 'Success: Every check passed.' );
+	// The same nine checks as Site Health.
+	for ( const check of [ 'connection', 'queue', 'failed_jobs', 'reconciler', 'cron', 'authorization', 'base_url' ] ) {
+		expect( healthy.stdout ).toMatch( new RegExp( `\\b${ check }\\s+(pass|warn)` ) );
+	}
+	expect( healthy.stdout ).toContain( 'Success: No check failed.' );
 
 	await stack.sidecar( 'stop' );
 	try {
 		const down = await wpCli( 'igny8', 'doctor', '--format=json' );
 		expect( down.status ).toBe( 1 );
 		const checks = JSON.parse( down.stdout ) as Array< { check: string; status: string; message: string } >;
-		expect( checks[ 0 ] ).toMatchObject( { check: 'sidecar', status: 'fail' } );
+		expect( checks[ 0 ] ).toMatchObject( { check: 'sidecar', status: 'fail', action: expect.stringContaining( 'Start the sidecar' ) } );
+		expect( checks.find( ( c ) => c.check === 'queue' ) ).toMatchObject( { status: 'skip' } );
 		expect( down.stderr ).toContain( `The sidecar does not answer at ${ stack.sidecarUrl }` );
 		expect( down.stderr ).toContain( 'SIDECAR_UNAVAILABLE' );
 	} finally {

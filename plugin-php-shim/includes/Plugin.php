@@ -58,6 +58,7 @@ final class Plugin {
 			new Admin\Posts_List_Column(),
 			new Admin\Posts_List_Sync(),
 			new Admin\Authorization_Check(),
+			new Health\Site_Health(),
 		);
 		foreach ( $features as $feature ) {
 			$feature->register();

@@ -19,8 +19,8 @@ if ( ! defined( 'ABSPATH' ) ) {
  * Apache + PHP-FPM (`proxy_fcgi`, CGI, FastCGI) drops `Authorization` before PHP sees it unless the site's
  * configuration passes it on, so `Authorization: Bearer <key>` would fail while `X-IGNY8-API-KEY` works. A loopback
  * request to the site's own front end carries a probe Bearer token; the probe answer says only whether it arrived.
- * The result shows as a Site Health test and, when stripped, as a notice on Settings → IGNY8 (fresh on every load of
- * those two screens, nothing stored).
+ * The result is a check of Health\Health_Checks (Site Health, `wp igny8 doctor`) and, when stripped, a notice on
+ * Settings → IGNY8 (fresh on every load, nothing stored).
  */
 final class Authorization_Check implements Feature {
 
@@ -38,7 +38,6 @@ final class Authorization_Check implements Feature {
 	 */
 	public function register(): void {
 		add_action( 'init', array( $this, 'answer_probe' ), 0 );
-		add_filter( 'site_status_tests', array( $this, 'add_site_health_test' ) );
 		add_action( 'admin_notices', array( $this, 'settings_notice' ) );
 	}
 
@@ -90,7 +89,7 @@ final class Authorization_Check implements Feature {
 	/**
 	 * What to do about a stripped header, for the notice and Site Health.
 	 */
-	private static function fix_text(): string {
+	public static function fix_text(): string {
 		return sprintf(
 			/* translators: 1: X-IGNY8-API-KEY header name, 2: the .htaccess line, 3: the nginx line */
 			__( 'IGNY8 sends its key in %1$s, which works on this server. For Authorization: Bearer to work too, add this line at the top of the site\'s .htaccess (Apache): %2$s — or, on nginx, %3$s in the PHP location.', 'igny8-bridge' ),
@@ -98,60 +97,6 @@ final class Authorization_Check implements Feature {
 			self::HTACCESS_LINE,
 			'fastcgi_param HTTP_AUTHORIZATION $http_authorization;'
 		);
-	}
-
-	/**
-	 * Registers the direct Site Health test.
-	 *
-	 * @param array<string,mixed> $tests Site Health tests.
-	 * @return array<string,mixed>
-	 */
-	public function add_site_health_test( $tests ): array {
-		$tests                                             = (array) $tests;
-		$tests['direct']['igny8_authorization_header'] = array(
-			'label' => __( 'IGNY8: Authorization header', 'igny8-bridge' ),
-			'test'  => array( $this, 'site_health_test' ),
-		);
-		return $tests;
-	}
-
-	/**
-	 * The Site Health result.
-	 *
-	 * @return array<string,mixed>
-	 */
-	public function site_health_test(): array {
-		$result = self::probe();
-		$base   = array(
-			'badge'  => array(
-				'label' => __( 'IGNY8', 'igny8-bridge' ),
-				'color' => 'blue',
-			),
-			'test'   => 'igny8_authorization_header',
-			'status' => 'good',
-			'label'  => __( 'The Authorization header reaches WordPress', 'igny8-bridge' ),
-		);
-		if ( 'stripped' === $result ) {
-			return array_merge(
-				$base,
-				array(
-					'status'      => 'recommended',
-					'label'       => __( 'The web server strips the Authorization header (IGNY8 Bearer keys would be refused)', 'igny8-bridge' ),
-					'description' => '<p>' . esc_html( self::fix_text() ) . '</p>',
-				)
-			);
-		}
-		if ( 'unknown' === $result ) {
-			return array_merge(
-				$base,
-				array(
-					'status'      => 'recommended',
-					'label'       => __( 'IGNY8 could not check whether the Authorization header reaches WordPress', 'igny8-bridge' ),
-					'description' => '<p>' . esc_html__( 'The site could not send a request to itself.', 'igny8-bridge' ) . '</p>',
-				)
-			);
-		}
-		return array_merge( $base, array( 'description' => '<p>' . esc_html__( 'IGNY8 may send its key as Authorization: Bearer or in X-IGNY8-API-KEY.', 'igny8-bridge' ) . '</p>' ) );
 	}
 
 	/**

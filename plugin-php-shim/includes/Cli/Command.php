@@ -11,6 +11,7 @@ namespace Igny8\Bridge\Cli;
 
 use Igny8\Bridge\Admin\Sidecar_Pairing;
 use Igny8\Bridge\Contract;
+use Igny8\Bridge\Health\Health_Checks;
 use Igny8\Bridge\Rest\Route_Call;
 use WP_CLI;
 use WP_CLI\Utils;
@@ -152,9 +153,12 @@ final class Command {
 	}
 
 	/**
-	 * Checks that the bridge works: the sidecar answers, its protocol matches, both sides hold the same key.
+	 * Checks that the bridge works: the same checks as Tools → Site Health.
 	 *
-	 * Exits 1 when a check fails, and names the cause and what to do.
+	 * The sidecar answers with this protocol, both sides hold the same key, the IGNY8 connection, the queue (the
+	 * oldest waiting change), failed and dead deliveries, the reconciler, scheduled publishing (cron), the
+	 * Authorization header and the https base URL. Exits 1 when a check fails, naming the cause and what to do;
+	 * warnings and skipped checks are printed, and do not fail the command.
 	 *
 	 * ## OPTIONS
 	 *
@@ -177,14 +181,14 @@ final class Command {
 	 * @param array<string,string> $assoc_args Options.
 	 */
 	public function doctor( $args, $assoc_args ): void {
-		$checks = Doctor::checks();
-		Utils\format_items( $assoc_args['format'] ?? 'table', $checks, array( 'check', 'status', 'message' ) );
-		$failing = array_filter( $checks, static fn( array $check ): bool => 'fail' === $check['status'] );
+		$checks = Health_Checks::all();
+		$format = $assoc_args['format'] ?? 'table';
+		Utils\format_items( $format, $checks, 'table' === $format ? array( 'check', 'status', 'message', 'action' ) : array( 'check', 'status', 'label', 'message', 'action' ) );
+		$failing = array_values( array_filter( $checks, static fn( array $check ): bool => 'fail' === $check['status'] ) );
 		if ( array() !== $failing ) {
-			$first = reset( $failing );
-			WP_CLI::error( sprintf( '%d check(s) failed: %s', count( $failing ), $first['message'] ) );
+			WP_CLI::error( sprintf( '%d check(s) failed: %s %s', count( $failing ), $failing[0]['message'], $failing[0]['action'] ) );
 		}
-		WP_CLI::success( 'Every check passed.' );
+		WP_CLI::success( 'No check failed.' );
 	}
 
 	/**

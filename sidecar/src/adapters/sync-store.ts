@@ -539,6 +539,23 @@ export class SyncStore implements QueueStore {
     return counts;
   }
 
+  /**
+   * When the oldest change still waiting for delivery (pending or in flight; not held by manual mode) was recorded,
+   * in ms: its seq is WordPress's clock (µs × 1000 + a random tail, docs/architecture.md §6), which retries do not
+   * move. Undefined when nothing waits.
+   */
+  oldestWaitingAt(): number | undefined {
+    const row = this.db
+      .prepare(`SELECT MIN(CAST(seq_wanted AS INTEGER)) AS seq, MIN(created_at) AS created FROM sync_jobs WHERE kind = 'post' AND state IN ('pending', 'in_flight')`)
+      .get() as { seq: number | bigint | null; created: number | null };
+    if (row.seq === null || row.created === null) {
+      return undefined;
+    }
+    const fromSeq = Number(BigInt(row.seq) / 1_000_000n);
+    // A seq that is not a plausible time (a test's small numbers) falls back to the row's creation.
+    return fromSeq > Date.UTC(2020, 0, 1) && fromSeq <= this.clock() + 86_400_000 ? fromSeq : row.created;
+  }
+
   /** Jobs whose result is still owed to WordPress. */
   owedWritebacks(limit: number): SyncJob[] {
     return (this.db.prepare('SELECT * FROM sync_jobs WHERE writeback IS NOT NULL ORDER BY updated_at LIMIT ?').all(limit) as JobRow[]).map(toJob);

@@ -6,6 +6,7 @@
 import { contractRouteIds } from '../contract/contract.ts';
 import type { RouteHandler } from '../protocol/conversation.ts';
 import { createActivityRoute, type ActivityReader } from './activity.ts';
+import { createAdminHealthRoute } from './admin-health.ts';
 import { createLookupRoutes } from './lookups.ts';
 import { createPublishRoute } from './publish.ts';
 import { createSettingsRoutes } from './settings.ts';
@@ -14,6 +15,8 @@ import { createStatusRoute } from './status.ts';
 import { createSyncRoutes } from './editor-sync.ts';
 import { createBriefRoutes } from './editor-brief.ts';
 import type { SyncFacade } from '../sync/ports.ts';
+
+const STARTED_AT = Date.now();
 
 export interface RouteDeps {
   sidecarVersion: string;
@@ -34,6 +37,7 @@ export function buildRouteRegistry(deps: RouteDeps, overrides: readonly RouteHan
     ...createBriefRoutes(deps.sync),
     ...createSettingsRoutes(deps.sync),
     createActivityRoute(deps.activity),
+    createAdminHealthRoute({ sidecarVersion: deps.sidecarVersion, startedAt: STARTED_AT, health: () => deps.sync.health() }),
     ...overrides,
   ];
   const registry = new Map<string, RouteHandler>();

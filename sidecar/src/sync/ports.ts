@@ -7,6 +7,8 @@ import type { SiteMetadata } from '../handlers/site-metadata.ts';
 import type { SyncSnapshot } from './snapshot.ts';
 
 import type { SyncState } from '../contract/contract.ts';
+import type { QueueCounts } from '../adapters/sync-store.ts';
+import type { ReconcilerHealth } from './reconciler.ts';
 
 export type SyncStateName = SyncState;
 
@@ -105,6 +107,14 @@ export interface SettingsPort {
   testConnection(sid: string, ctx: ShimContext): Promise<ConnectionTestResult>;
 }
 
+/** `GET /admin/health` (Site Health, `wp igny8 doctor`). */
+export interface OperationsHealth {
+  connection: ConnectionView & { circuit_open: boolean; paused_since: string | null };
+  queue: QueueCounts & { oldest_waiting_at: string | null; oldest_waiting_seconds: number | null };
+  reconciler: ReconcilerHealth;
+  sync_mode: 'auto' | 'manual';
+}
+
 /** Everything the HTTP layer needs from the sync service. */
 export interface SyncFacade extends SyncPort, SettingsPort {
   /** Every verified shim message: keep the site's settings for the worker. */
@@ -112,5 +122,6 @@ export interface SyncFacade extends SyncPort, SettingsPort {
   /** `POST /_shim/events`. */
   recordEvents(events: readonly unknown[]): { accepted: number; rejected: number };
   counts(): { pending: number; failed: number };
+  health(): OperationsHealth;
   current(): { connected: boolean; tokenPresent: boolean };
 }

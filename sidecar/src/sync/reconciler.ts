@@ -37,6 +37,15 @@ export interface ReconcileReport {
   writebacks: number;
 }
 
+/** What Site Health and `wp igny8 doctor` show of the reconciler. */
+export interface ReconcilerHealth {
+  interval_ms: number;
+  last_run_at: string | null;
+  last_success_at: string | null;
+  last_error: string | null;
+  last_report: ReconcileReport | null;
+}
+
 export interface ReconcilerOptions {
   store: SyncStore;
   wordpress: WordPressOps;
@@ -55,6 +64,10 @@ export class Reconciler {
   private running: Promise<ReconcileReport | undefined> | undefined;
   private succeededOnce = false;
   private startupFailures = 0;
+  private lastRunAt: number | null = null;
+  private lastSuccessAt: number | null = null;
+  private lastError: string | null = null;
+  private lastReport: ReconcileReport | null = null;
 
   constructor(options: ReconcilerOptions) {
     this.options = options;
@@ -65,6 +78,17 @@ export class Reconciler {
     void this.runGuarded();
     this.interval = setInterval(() => void this.runGuarded(), this.options.intervalMs ?? 60_000);
     this.interval.unref();
+  }
+
+  health(): ReconcilerHealth {
+    const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+    return {
+      interval_ms: this.options.intervalMs ?? 60_000,
+      last_run_at: iso(this.lastRunAt),
+      last_success_at: iso(this.lastSuccessAt),
+      last_error: this.lastError,
+      last_report: this.lastReport,
+    };
   }
 
   stop(): void {
@@ -85,9 +109,19 @@ export class Reconciler {
   /** One full pass; concurrent callers share it. Undefined when WordPress could not be asked. */
   run(): Promise<ReconcileReport | undefined> {
     if (this.running === undefined) {
-      this.running = this.pass().finally(() => {
-        this.running = undefined;
-      });
+      this.running = this.pass()
+        .then((report) => {
+          this.lastRunAt = Date.now();
+          if (report !== undefined) {
+            this.lastSuccessAt = this.lastRunAt;
+            this.lastReport = report;
+            this.lastError = null;
+          }
+          return report;
+        })
+        .finally(() => {
+          this.running = undefined;
+        });
     }
     return this.running;
   }
@@ -102,6 +136,7 @@ export class Reconciler {
         const parsed = ListPendingResult.safeParse(raw);
         if (!parsed.success) {
           logger.warn('list_pending returned an unexpected shape');
+          this.lastError = 'WordPress answered list_pending with an unexpected shape.';
           return undefined;
         }
         const result = parsed.data;
@@ -151,6 +186,7 @@ export class Reconciler {
       }
     } catch (error) {
       logger.info({ reason: (error as Error).message }, 'reconcile: WordPress not reachable; will try again');
+      this.lastError = `WordPress could not be reached: ${(error as Error).message}`;
       return undefined;
     }
     this.succeededOnce = true;

@@ -16,6 +16,7 @@ import type {
   SettingsSecrets,
   StoredCredentialFacts,
   SyncPort,
+  OperationsHealth,
   SyncStateView,
 } from './ports.ts';
 import type { ConnectionState, SyncQueueStats } from '../handlers/status.ts';
@@ -281,6 +282,24 @@ export class SyncService implements SyncPort, SettingsPort, SyncQueueStats, Conn
   current(): { connected: boolean; tokenPresent: boolean } {
     const connection = this.connection(this.options.site.baseUrl() !== undefined);
     return { connected: connection.state === 'connected', tokenPresent: this.options.client.hasTokens() };
+  }
+
+  /** `GET /admin/health`: what Site Health and `wp igny8 doctor` judge (never a secret). */
+  health(): OperationsHealth {
+    const counts = this.options.store.counts();
+    const paused = this.options.worker.paused();
+    const oldest = this.options.store.oldestWaitingAt();
+    const now = this.clock();
+    return {
+      connection: { ...this.connection(this.options.site.baseUrl() !== undefined), circuit_open: paused !== undefined, paused_since: iso(paused?.since ?? null) },
+      queue: {
+        ...counts,
+        oldest_waiting_at: iso(oldest ?? null),
+        oldest_waiting_seconds: oldest === undefined ? null : Math.max(0, Math.round((now - oldest) / 1000)),
+      },
+      reconciler: this.options.reconciler.health(),
+      sync_mode: this.syncMode(),
+    };
   }
 
   // ------------------------------------------------------------------ SettingsPort

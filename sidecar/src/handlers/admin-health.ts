@@ -1,0 +1,30 @@
+/**
+ * `GET /admin/health` (`manage_options`): the sidecar's side of Site Health and `wp igny8 doctor` (issue #14 §2).
+ * One exchange: that it verifies proves the sidecar answers, speaks the shim's protocol and holds the same key; the
+ * body adds the version, the IGNY8 connection (circuit breaker), the queue and the reconciler. The PHP shim turns
+ * the facts into checks (plugin-php-shim/includes/Health/Health_Checks.php). Never a secret.
+ */
+import { respond, type RouteHandler } from '../protocol/conversation.ts';
+import { successEnvelope } from '../contract/envelope.ts';
+import { PROTOCOL_VERSION } from '../protocol/version.ts';
+import type { OperationsHealth } from '../sync/ports.ts';
+
+export function createAdminHealthRoute(deps: { sidecarVersion: string; startedAt: number; health: () => OperationsHealth }): RouteHandler {
+  return {
+    id: 'admin_health',
+    start({ ctx, kid }) {
+      return respond(
+        200,
+        successEnvelope(ctx.request_id, {
+          sidecar: {
+            version: deps.sidecarVersion,
+            protocol: PROTOCOL_VERSION,
+            kid: kid ?? null,
+            uptime_seconds: Math.round((Date.now() - deps.startedAt) / 1000),
+          },
+          ...deps.health(),
+        }),
+      );
+    },
+  };
+}
