@@ -83,6 +83,8 @@ test.describe( 'IGNY8 sidebar', () => {
 		await connectToSimulator( requestUtils );
 		const contentId = freshContentId();
 		const postId = await publishSample( contentId, { status: 'draft' } );
+		// IGNY8's publish queues its own task update first (#13 §5): let it land before delaying the next one.
+		await expect.poll( async () => ( await simulator< Record< string, unknown > >( 'GET', '/tasks' ) )[ String( 10_000 + contentId ) ] ).toBeTruthy();
 		// Hold IGNY8's answer for a moment so "pending" is observable, not just theoretically there.
 		await simulator( 'POST', '/faults', { method: 'PUT', pathPrefix: '/api/v1/writer/tasks', delayMs: 2500, count: 1 } );
 

@@ -62,6 +62,8 @@ export const IGNY8_STATUSES: readonly string[] = [
 export const routes = {
 	editorSync: ( postId: number ) =>
 		`/${ REST_NAMESPACE }/editor/posts/${ postId }/sync`,
+	editorBrief: ( postId: number ) =>
+		`/${ REST_NAMESPACE }/editor/posts/${ postId }/brief`,
 	settings: `/${ REST_NAMESPACE }/settings`,
 	testConnection: `/${ REST_NAMESPACE }/settings/test-connection`,
 	syncAllPending: `/${ REST_NAMESPACE }/settings/sync-all-pending`,

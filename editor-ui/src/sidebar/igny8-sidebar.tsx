@@ -9,6 +9,7 @@ import { __, sprintf } from '@wordpress/i18n';
  * Internal dependencies
  */
 import { igny8StatusFor } from '../common/contract';
+import { BriefPanel } from './brief-panel';
 import { DetailList, Missing } from './details';
 import { igny8StatusLabel, wordpressStatusLabel } from './labels';
 import { LocalEditNotice } from './local-edit';
@@ -154,6 +155,7 @@ export function Igny8SidebarContent( { post, controller }: Props ) {
 				<LocalEditNotice edit={ post.localEdit } />
 				<SyncSection controller={ controller } />
 			</PanelBody>
+			{ post.taskId !== null && <BriefPanel postId={ post.postId } /> }
 		</Fragment>
 	);
 }
