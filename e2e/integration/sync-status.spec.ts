@@ -12,6 +12,7 @@ import {
 	permalinks,
 	setStatus,
 	simReceived,
+	taskUpdates,
 	simReset,
 	syncMeta,
 	syncState,
@@ -97,12 +98,12 @@ test( 'a REST save as the editor is recorded and delivered; publishing also upda
 		.toContainEqual( { keyword_ids: [ 11, 12 ], status: 'published' } );
 
 	// The block editor's double save (same status, permalink and title) is one change, not two deliveries.
-	const before = ( await simReceived( `/api/v1/writer/tasks/${ task }/` ) ).length;
+	const before = ( await taskUpdates( task ) ).length;
 	for ( let i = 0; i < 2; i++ ) {
 		expect( ( await asAdmin( `/wp-json/wp/v2/posts/${ id }`, { method: 'POST', body: JSON.stringify( { content: `Edited ${ i }` } ) } ) ).status ).toBe( 200 );
 	}
 	await new Promise( ( resolve ) => setTimeout( resolve, 1500 ) );
-	expect( ( await simReceived( `/api/v1/writer/tasks/${ task }/` ) ).length ).toBe( before );
+	expect( ( await taskUpdates( task ) ).length ).toBe( before );
 } );
 
 test( 'IGNY8’s own publish does not echo back', async () => {
@@ -112,7 +113,7 @@ test( 'IGNY8’s own publish does not echo back', async () => {
 	const { wpEval } = await import( '../support/stack' );
 	wpEval( `Igny8\\Bridge\\Sync\\Sync_Guard::suppress( function () { wp_update_post( array( 'ID' => ${ id }, 'post_status' => 'publish' ) ); } );` );
 	await new Promise( ( resolve ) => setTimeout( resolve, 1500 ) );
-	expect( await simReceived( `/api/v1/writer/tasks/${ task }/` ) ).toEqual( [] );
+	expect( await simReceived( `/api/v1/writer/tasks/${ task }/` ), 'nothing at all is sent' ).toEqual( [] );
 	expect( syncMeta( [ id ] )[ id ]?._igny8_sync_pending ).toBe( '' );
 } );
 
@@ -141,11 +142,11 @@ test( 'Sync now re-delivers the current state; manual sync mode holds changes un
 	const ids = createManagedPosts( tasks ) as [ number, number, number ];
 	setStatus( [ ids[ 0 ] ], 'publish' );
 	await expectTasks( { [ tasks[ 0 ] as number ]: { wordpress_status: 'publish' } } );
-	const before = ( await simReceived( `/api/v1/writer/tasks/${ tasks[ 0 ] }/` ) ).length;
+	const before = ( await taskUpdates( tasks[ 0 ] as number ) ).length;
 	const now = await asAdmin< { data: { post_id: number; state: string } } >( `/wp-json/igny8/v1/editor/posts/${ ids[ 0 ] }/sync`, { method: 'POST' } );
 	expect( now.status ).toBe( 200 );
 	expect( now.body.data.post_id ).toBe( ids[ 0 ] );
-	await expect.poll( async () => ( await simReceived( `/api/v1/writer/tasks/${ tasks[ 0 ] }/` ) ).length, { timeout: 10_000 } ).toBe( before + 1 );
+	await expect.poll( async () => ( await taskUpdates( tasks[ 0 ] as number ) ).length, { timeout: 10_000 } ).toBe( before + 1 );
 
 	const { saveSettings } = await import( '../support/sync' );
 	expect( ( await saveSettings( { sync_mode: 'manual' } ) ).status ).toBe( 200 );
@@ -161,8 +162,8 @@ test( 'Sync now re-delivers the current state; manual sync mode holds changes un
 		}
 		expect( Object.values( syncMeta( [ ids[ 1 ], ids[ 2 ] ] ) ).map( ( m ) => m._igny8_sync_state ) ).toEqual( [ 'pending_manual', 'pending_manual' ] );
 		await new Promise( ( resolve ) => setTimeout( resolve, 1_000 ) );
-		expect( await simReceived( `/api/v1/writer/tasks/${ tasks[ 1 ] }/` ) ).toEqual( [] );
-		expect( await simReceived( `/api/v1/writer/tasks/${ tasks[ 2 ] }/` ) ).toEqual( [] );
+		expect( await taskUpdates( tasks[ 1 ] as number ) ).toEqual( [] );
+		expect( await taskUpdates( tasks[ 2 ] as number ) ).toEqual( [] );
 		const all = await asAdmin< { data: { released: number } } >( '/wp-json/igny8/v1/settings/sync-all-pending', { method: 'POST' } );
 		expect( all.status ).toBe( 200 );
 		expect( all.body.data.released ).toBeGreaterThanOrEqual( 2 );
@@ -173,7 +174,7 @@ test( 'Sync now re-delivers the current state; manual sync mode holds changes un
 		} );
 		await new Promise( ( resolve ) => setTimeout( resolve, 1_000 ) );
 		for ( const task of [ tasks[ 1 ], tasks[ 2 ] ] ) {
-			expect( await simReceived( `/api/v1/writer/tasks/${ task }/` ), `task ${ task } delivered once` ).toHaveLength( 1 );
+			expect( await taskUpdates( task as number ), `task ${ task } delivered once` ).toHaveLength( 1 );
 		}
 	} finally {
 		expect( ( await saveSettings( { sync_mode: 'auto' } ) ).status ).toBe( 200 );
