@@ -15,7 +15,7 @@ test.beforeEach( async () => {
 test( 'help comes from the docblocks: every subcommand and the sync options', async () => {
 	const top = await wpCli( 'help', 'igny8' );
 	expect( top.status, top.stderr ).toBe( 0 );
-	for ( const sub of [ 'status', 'sync', 'doctor', 'secret' ] ) {
+	for ( const sub of [ 'status', 'sync', 'doctor', 'reconcile', 'secret' ] ) {
 		expect( top.stdout ).toContain( sub );
 	}
 	const sync = await wpCli( 'help', 'igny8', 'sync' );
@@ -106,6 +106,22 @@ test( 'doctor passes on a paired stack, and exits 1 naming the cause when the si
 		expect( checks[ 0 ] ).toMatchObject( { check: 'sidecar', status: 'fail', action: expect.stringContaining( 'Start the sidecar' ) } );
 		expect( checks.find( ( c ) => c.check === 'queue' ) ).toMatchObject( { status: 'skip' } );
 		expect( down.stderr ).toContain( `The sidecar does not answer at ${ stack.sidecarUrl }` );
+		expect( down.stderr ).toContain( 'SIDECAR_UNAVAILABLE' );
+	} finally {
+		await stack.sidecar( 'start' );
+	}
+} );
+
+test( 'reconcile runs a reconciler pass and prints its counts', async () => {
+	const run = await wpCli( 'igny8', 'reconcile', '--format=json' );
+	expect( run.status, run.stdout + run.stderr ).toBe( 0 );
+	expect( run.stdout ).toMatch( /Success: Reconciled: \d+ listed, \d+ enqueued, \d+ write-backs owed\./ );
+	expect( JSON.parse( /^\[.*\]/m.exec( run.stdout )?.[ 0 ] ?? '' )[ 0 ] ).toEqual( { listed: expect.any( Number ), enqueued: expect.any( Number ), writebacks: expect.any( Number ) } );
+
+	await stack.sidecar( 'stop' );
+	try {
+		const down = await wpCli( 'igny8', 'reconcile' );
+		expect( down.status ).toBe( 1 );
 		expect( down.stderr ).toContain( 'SIDECAR_UNAVAILABLE' );
 	} finally {
 		await stack.sidecar( 'start' );

@@ -284,6 +284,53 @@ final class Command {
 	}
 
 	/**
+	 * Runs the reconciler now: finds every change WordPress recorded that the sidecar's queue is missing.
+	 *
+	 * The sidecar asks WordPress for the pending markers (after this command's request is answered) and enqueues what
+	 * it lacks; the command waits for that pass and prints its counts.
+	 *
+	 * ## OPTIONS
+	 *
+	 * [--format=<format>]
+	 * : Output format.
+	 * ---
+	 * default: table
+	 * options:
+	 *   - table
+	 *   - json
+	 *   - yaml
+	 * ---
+	 *
+	 * ## EXAMPLES
+	 *
+	 *     wp igny8 reconcile
+	 *
+	 * @param string[]             $args       Positional arguments (none).
+	 * @param array<string,string> $assoc_args Options.
+	 */
+	public function reconcile( $args, $assoc_args ): void {
+		$started   = $this->data_of( Route_Call::route( 'settings_reconcile' ) );
+		$requested = strtotime( (string) ( $started['requested_at'] ?? '' ) );
+		$deadline  = time() + 60;
+		do {
+			sleep( 1 );
+			$health     = $this->data_of( Route_Call::route( 'admin_health' ) );
+			$reconciler = (array) ( $health['reconciler'] ?? array() );
+			$ran        = strtotime( (string) ( $reconciler['last_run_at'] ?? '' ) );
+		} while ( ( false === $ran || false === $requested || $ran < $requested ) && time() < $deadline );
+		if ( false === $ran || false === $requested || $ran < $requested ) {
+			WP_CLI::error( 'The reconciler did not finish within 60 s; it keeps running in the sidecar.' );
+		}
+		$success = strtotime( (string) ( $reconciler['last_success_at'] ?? '' ) );
+		if ( false === $success || $success < $requested ) {
+			WP_CLI::error( sprintf( 'The reconciler could not ask WordPress: %s', (string) ( $reconciler['last_error'] ?? 'unknown error' ) ) );
+		}
+		$report = (array) ( $reconciler['last_report'] ?? array() );
+		$this->print_fields( $report, $assoc_args );
+		WP_CLI::success( sprintf( 'Reconciled: %d listed, %d enqueued, %d write-backs owed.', (int) ( $report['listed'] ?? 0 ), (int) ( $report['enqueued'] ?? 0 ), (int) ( $report['writebacks'] ?? 0 ) ) );
+	}
+
+	/**
 	 * Shows or rotates the secret the site and the sidecar sign their messages with.
 	 *
 	 * `show` prints the lines the sidecar's environment needs (with the secret: treat the output as a password).

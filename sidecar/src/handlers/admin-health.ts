@@ -28,3 +28,19 @@ export function createAdminHealthRoute(deps: { sidecarVersion: string; startedAt
     },
   };
 }
+
+/**
+ * `POST /settings/reconcile` (`wp igny8 reconcile`): starts a reconciler pass AFTER this reply is written (the pass
+ * calls WordPress, which must not happen while PHP waits on us: SPEC §3 rule 1) and answers when it was asked for;
+ * the caller follows `reconciler.last_run_at` on `GET /admin/health`.
+ */
+export function createReconcileRoute(deps: { reconcile: () => void }): RouteHandler {
+  return {
+    id: 'settings_reconcile',
+    start({ ctx }) {
+      const requestedAt = new Date().toISOString();
+      setTimeout(deps.reconcile, 50).unref();
+      return respond(202, successEnvelope(ctx.request_id, { requested_at: requestedAt }, 'Reconcile started.'));
+    },
+  };
+}

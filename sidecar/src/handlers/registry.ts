@@ -6,7 +6,7 @@
 import { contractRouteIds } from '../contract/contract.ts';
 import type { RouteHandler } from '../protocol/conversation.ts';
 import { createActivityRoute, type ActivityReader } from './activity.ts';
-import { createAdminHealthRoute } from './admin-health.ts';
+import { createAdminHealthRoute, createReconcileRoute } from './admin-health.ts';
 import { createLookupRoutes } from './lookups.ts';
 import { createPublishRoute } from './publish.ts';
 import { createSettingsRoutes } from './settings.ts';
@@ -38,6 +38,7 @@ export function buildRouteRegistry(deps: RouteDeps, overrides: readonly RouteHan
     ...createSettingsRoutes(deps.sync),
     createActivityRoute(deps.activity),
     createAdminHealthRoute({ sidecarVersion: deps.sidecarVersion, startedAt: STARTED_AT, health: () => deps.sync.health() }),
+    createReconcileRoute({ reconcile: () => deps.sync.reconcile() }),
     ...overrides,
   ];
   const registry = new Map<string, RouteHandler>();

@@ -123,5 +123,7 @@ export interface SyncFacade extends SyncPort, SettingsPort {
   recordEvents(events: readonly unknown[]): { accepted: number; rejected: number };
   counts(): { pending: number; failed: number };
   health(): OperationsHealth;
+  /** Starts a reconciler pass now (not awaited). */
+  reconcile(): void;
   current(): { connected: boolean; tokenPresent: boolean };
 }

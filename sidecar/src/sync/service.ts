@@ -284,6 +284,10 @@ export class SyncService implements SyncPort, SettingsPort, SyncQueueStats, Conn
     return { connected: connection.state === 'connected', tokenPresent: this.options.client.hasTokens() };
   }
 
+  reconcile(): void {
+    void this.options.reconciler.run();
+  }
+
   /** `GET /admin/health`: what Site Health and `wp igny8 doctor` judge (never a secret). */
   health(): OperationsHealth {
     const counts = this.options.store.counts();
