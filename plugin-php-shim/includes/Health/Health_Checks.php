@@ -110,7 +110,7 @@ final class Health_Checks {
 				return self::base_url();
 		}
 		if ( true !== $report['ok'] ) {
-			return self::row( $id, 'skip', 'Not checked: the sidecar did not answer this site (see the sidecar check).', 'Fix the sidecar check first.' );
+			return self::row( $id, 'skip', 'Not checked: the sidecar\'s signed report did not come through (see the sidecar and key fingerprint checks).', 'Fix those two checks first.' );
 		}
 		$data = (array) $report['data'];
 		switch ( $id ) {
