@@ -29,6 +29,8 @@ export interface Config {
   /** Explicit `host:port` allow-list; undefined = loopback names on the bound port. */
   allowedHosts: string[] | undefined;
   rateLimitPerMin: number;
+  /** PostgreSQL for the queue and state (IGNY8_SIDECAR_DATABASE_URL); undefined = the embedded SQLite file. */
+  databaseUrl: string | undefined;
   sync: SyncConfig;
 }
 
@@ -84,6 +86,7 @@ const EnvSchema = z.object({
       .optional(),
   ),
   SIDECAR_DATA_DIR: optionalText.transform((v) => v ?? '.igny8/sidecar'),
+  IGNY8_SIDECAR_DATABASE_URL: optionalText.pipe(z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional()),
   LOG_LEVEL: optionalText.transform((v) => v ?? 'info').pipe(z.enum(LOG_LEVELS)),
   SIDECAR_ALLOWED_HOSTS: optionalText.transform((v) =>
     v === undefined
@@ -296,6 +299,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     logLevel: e.LOG_LEVEL,
     allowedHosts: e.SIDECAR_ALLOWED_HOSTS,
     rateLimitPerMin: e.SIDECAR_RATE_LIMIT_PER_MIN,
+    databaseUrl: e.IGNY8_SIDECAR_DATABASE_URL,
     sync: {
       backoffBaseMs: e.SIDECAR_SYNC_BACKOFF_BASE_MS,
       backoffMaxMs: e.SIDECAR_SYNC_BACKOFF_MAX_MS,

@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   const keyRing = keyRingFromConfig(config);
   let sync: SyncRuntime;
   try {
-    sync = createSync({ config, keyRing, logger });
+    sync = await createSync({ config, keyRing, logger });
   } catch (error) {
     if (error instanceof StoreLockedError) {
       process.stderr.write(`igny8-sidecar: ${error.message}\n`);

@@ -41,6 +41,7 @@ describe('loadConfig', () => {
       wpUrl: undefined,
       tls: undefined,
       previousSecret: undefined,
+      databaseUrl: undefined,
     });
     expect(Buffer.from(config.secret).toString('base64url')).toBe(secret);
   });
@@ -114,5 +115,11 @@ describe('loadConfig', () => {
     expect(config.port).toBe(0);
     expect(config.allowedHosts).toEqual(['sidecar.internal:9443', '127.0.0.1:9443']);
     expect(config.wpUrl).toBe('http://127.0.0.1:8080');
+  });
+
+  it('IGNY8_SIDECAR_DATABASE_URL selects PostgreSQL: a postgres:// URL only', () => {
+    const url = 'postgres://igny8@127.0.0.1:5432/igny8';
+    expect(loadConfig({ IGNY8_SIDECAR_SECRET: newSecret(), IGNY8_SIDECAR_DATABASE_URL: url }).databaseUrl).toBe(url);
+    expect(problems({ IGNY8_SIDECAR_SECRET: newSecret(), IGNY8_SIDECAR_DATABASE_URL: 'mysql://db/x' })).toMatch(/IGNY8_SIDECAR_DATABASE_URL/);
   });
 });

@@ -100,7 +100,7 @@ describe('log canaries', () => {
     igny8.password = CANARY_PASSWORD;
     igny8.apiKey = CANARY_API_KEY;
     igny8.accessTtlSeconds = 1;
-    const sync = createSync({
+    const sync = await createSync({
       config: testSyncConfig(dir, {
         backoffBaseMs: 10, backoffMaxMs: 20, retryAfterCapMs: 50, maxAttempts: 3,
         credentialsKey: Buffer.alloc(32, 3), apiBaseUrl: 'https://igny8.example', email: igny8.email, password: CANARY_PASSWORD, apiKey: CANARY_API_KEY,
@@ -111,27 +111,27 @@ describe('log canaries', () => {
       wordpress: { run: () => Promise.reject(new WordPressUnavailableError('down')) },
     });
     const ctx = shimContext({ route_id: 'sync_events', settings: { igny8_api_base_url: 'https://igny8.example' } });
-    sync.service.observe('site', ctx as never);
+    await sync.service.observe('site', ctx as never);
     const event = (id: number, seq: string) => ({ post_id: id, seq, wordpress_status: 'publish', post_url: 'https://wp.test/', post_type: 'post', title: 't', content_id: 1, task_id: id, keyword_ids: [1] });
     const settle = async () => {
-      for (let i = 0; i < 300 && sync.store.counts().pending + sync.store.counts().in_flight > 0; i++) {
+      for (let i = 0; i < 300 && (await sync.store.counts()).pending + (await sync.store.counts()).in_flight > 0; i++) {
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     };
-    sync.service.recordEvents([event(1, '1'), event(2, '1')]);
+    await sync.service.recordEvents([event(1, '1'), event(2, '1')]);
     await settle();
     await new Promise((resolve) => setTimeout(resolve, 1_100)); // the 1-second token expires: refresh
     igny8.script.push({ match: 'PUT /api/v1/writer/tasks/', reply: { status: 401 } }, { match: 'PUT /api/v1/writer/tasks/', reply: { status: 500 } });
-    sync.service.recordEvents([event(1, '2'), event(3, '1')]);
+    await sync.service.recordEvents([event(1, '2'), event(3, '1')]);
     await settle();
-    sync.service.observe('site', { ...ctx, settings: { igny8_api_base_url: 'https://igny8.example', igny8_sync_target: 'webhook' } } as never);
-    sync.service.recordEvents([event(4, '1')]);
+    await sync.service.observe('site', { ...ctx, settings: { igny8_api_base_url: 'https://igny8.example', igny8_sync_target: 'webhook' } } as never);
+    await sync.service.recordEvents([event(4, '1')]);
     await settle();
     igny8.password = 'changed';
-    sync.service.observe('site', ctx as never);
+    await sync.service.observe('site', ctx as never);
     igny8.liveAccess.clear();
     igny8.liveRefresh.clear();
-    sync.service.recordEvents([event(5, '1')]);
+    await sync.service.recordEvents([event(5, '1')]);
     await settle();
     await sync.worker.flushWritebacks();
     await sync.close();

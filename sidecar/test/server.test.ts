@@ -45,7 +45,7 @@ describe('startSidecar (real listen on 127.0.0.1:0)', () => {
     const logs = createLogCapture();
     const dir = mkdtempSync(join(tmpdir(), 'igny8-server-'));
     const config = loadConfig({ IGNY8_SIDECAR_SECRET: secret, SIDECAR_PORT: '0', SIDECAR_DATA_DIR: dir });
-    const sync = createSync({ config, keyRing: keyRingFromConfig(config), logger: logs.logger });
+    const sync = await createSync({ config, keyRing: keyRingFromConfig(config), logger: logs.logger });
     const running = await startSidecar(config, { logger: logs.logger, sync: sync.service });
     try {
       expect(running.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);

@@ -520,6 +520,20 @@ export class PgSyncStore implements QueueStore {
     return num(rows[0]?.due) ?? undefined;
   }
 
+  /** When the oldest post change still waiting was made (its seq is microseconds), else the row's creation. */
+  async oldestWaitingAt(): Promise<number | undefined> {
+    const { rows } = await this.q(
+      `SELECT MIN(seq_wanted::numeric) AS seq, MIN(created_at) AS created FROM igny8_sync_jobs WHERE site_id = $1 AND kind = 'post' AND state IN ('pending', 'in_flight')`,
+      [this.siteId],
+    );
+    if (rows[0]?.seq === null || rows[0]?.seq === undefined || rows[0]?.created === null) {
+      return undefined;
+    }
+    const fromSeq = Number(BigInt(String(rows[0].seq).split('.')[0] as string) / 1_000_000n);
+    const created = num(rows[0].created) as number;
+    return fromSeq > Date.UTC(2020, 0, 1) && fromSeq <= this.clock() + 86_400_000 ? fromSeq : created;
+  }
+
   /**
    * In-flight rows whose lease ended go back to pending with a new wake-up, counted in `redeliveries` (a replica died
    * mid-delivery: at least once, PUT is idempotent). `all` (a single-site process at open) takes every in-flight row of
@@ -592,6 +606,11 @@ export class PgSyncStore implements QueueStore {
 
   async deleteValue(key: string): Promise<void> {
     await this.q('DELETE FROM igny8_kv WHERE site_id = $1 AND key = $2', [this.siteId, key]);
+  }
+
+  async values(): Promise<Array<[string, string]>> {
+    const { rows } = await this.q('SELECT key, value FROM igny8_kv WHERE site_id = $1', [this.siteId]);
+    return rows.map((row) => [row.key as string, row.value as string]);
   }
 
   /** Deletes the site's pg-boss queue with its wake-ups (the site was removed). */

@@ -31,6 +31,7 @@ export interface QueueStore {
   releaseManual(postIds?: readonly number[]): Awaitable<number>;
   holdPending(): Awaitable<number>;
   nextDueAt(): Awaitable<number | undefined>;
+  oldestWaitingAt(): Awaitable<number | undefined>;
   recoverLeases(all?: boolean): Awaitable<number>;
   counts(): Awaitable<QueueCounts>;
   owedWritebacks(limit: number): Awaitable<SyncJob[]>;
@@ -41,5 +42,6 @@ export interface QueueStore {
   getValue(key: string): Awaitable<string | undefined>;
   setValue(key: string, value: string): Awaitable<void>;
   deleteValue(key: string): Awaitable<void>;
+  values(): Awaitable<Array<[string, string]>>;
   close(): Awaitable<void>;
 }

@@ -598,6 +598,11 @@ export class SyncStore implements QueueStore {
     this.db.prepare('DELETE FROM kv WHERE key = ?').run(key);
   }
 
+  /** Every key/value pair (loaded once by sync/site-values.ts). */
+  values(): Array<[string, string]> {
+    return (this.db.prepare('SELECT key, value FROM kv').all() as Array<{ key: string; value: string }>).map((row) => [row.key, row.value]);
+  }
+
   getJson<T>(key: string): T | undefined {
     const value = this.getValue(key);
     if (value === undefined) {

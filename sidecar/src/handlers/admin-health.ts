@@ -9,10 +9,11 @@ import { successEnvelope } from '../contract/envelope.ts';
 import { PROTOCOL_VERSION } from '../protocol/version.ts';
 import type { OperationsHealth } from '../sync/ports.ts';
 
-export function createAdminHealthRoute(deps: { sidecarVersion: string; startedAt: number; health: () => OperationsHealth }): RouteHandler {
+export function createAdminHealthRoute(deps: { sidecarVersion: string; startedAt: number; health: () => Promise<OperationsHealth> }): RouteHandler {
   return {
     id: 'admin_health',
-    start({ ctx, kid }) {
+    async start({ ctx, kid }) {
+      const health = await deps.health();
       return respond(
         200,
         successEnvelope(ctx.request_id, {
@@ -22,7 +23,7 @@ export function createAdminHealthRoute(deps: { sidecarVersion: string; startedAt
             kid: kid ?? null,
             uptime_seconds: Math.round((Date.now() - deps.startedAt) / 1000),
           },
-          ...deps.health(),
+          ...health,
         }),
       );
     },

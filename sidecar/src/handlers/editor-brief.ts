@@ -56,16 +56,16 @@ function view(post: ManagedPost, fetch: BriefFetchView | undefined): BriefView {
 export function createBriefRoutes(sync: SyncPort): RouteHandler[] {
   const read: RouteHandler = {
     id: 'editor_brief',
-    start({ ctx, params, reads: [result] }) {
+    async start({ ctx, params, reads: [result] }) {
       const postId = Number(routeId(params, 'post_id'));
       const post = managedPost(result, postId);
-      return respond(200, successEnvelope(ctx.request_id, view(post, sync.briefFetch?.(postId))));
+      return respond(200, successEnvelope(ctx.request_id, view(post, await sync.briefFetch?.(postId))));
     },
   };
 
   const refresh: RouteHandler = {
     id: 'editor_brief_refresh',
-    start({ ctx, params, reads: [result] }) {
+    async start({ ctx, params, reads: [result] }) {
       const postId = Number(routeId(params, 'post_id'));
       const post = managedPost(result, postId);
       const taskId = metaInt(post, igny8Meta.task_id);
@@ -75,7 +75,7 @@ export function createBriefRoutes(sync: SyncPort): RouteHandler[] {
       if (sync.requestBrief === undefined) {
         throw new AppError('ROUTE_NOT_FOUND', 'This sidecar has no sync queue.');
       }
-      return respond(202, successEnvelope(ctx.request_id, view(post, sync.requestBrief(postId, taskId)), 'Brief refresh queued.'));
+      return respond(202, successEnvelope(ctx.request_id, view(post, await sync.requestBrief(postId, taskId)), 'Brief refresh queued.'));
     },
   };
 

@@ -53,9 +53,9 @@ function postFrom(result: unknown, postId: number): ManagedPost | undefined {
 export function createSyncRoutes(sync: SyncPort): RouteHandler[] {
   const state: RouteHandler = {
     id: 'editor_sync_state',
-    start({ ctx, params, reads: [read] }) {
+    async start({ ctx, params, reads: [read] }) {
       const postId = Number(routeId(params, 'post_id'));
-      const known = sync.state(postId);
+      const known = await sync.state(postId);
       if (known !== undefined) {
         return respond(200, successEnvelope(ctx.request_id, known));
       }
@@ -66,8 +66,8 @@ export function createSyncRoutes(sync: SyncPort): RouteHandler[] {
       const { snapshot, marker } = snapshotFromPost(post);
       if (marker !== undefined) {
         // A change WordPress recorded that the queue does not know yet (the sidecar was down): enqueue it now.
-        sync.notice({ ...snapshot, seq: marker });
-        const view = sync.state(postId);
+        await sync.notice({ ...snapshot, seq: marker });
+        const view = await sync.state(postId);
         if (view !== undefined) {
           return respond(200, successEnvelope(ctx.request_id, view));
         }
@@ -78,34 +78,34 @@ export function createSyncRoutes(sync: SyncPort): RouteHandler[] {
 
   const now: RouteHandler = {
     id: 'editor_sync_now',
-    start({ ctx, params, reads: [read] }) {
+    async start({ ctx, params, reads: [read] }) {
       const postId = Number(routeId(params, 'post_id'));
       const post = postFrom(read, postId);
       if (post === undefined) {
         // WordPress cannot read it for us (e.g. a post IGNY8 knows by task id only): resend what the queue has.
-        const view = sync.retryStored(postId);
+        const view = await sync.retryStored(postId);
         if (view === undefined) {
           throw new AppError('POST_NOT_FOUND', 'This post is not managed by IGNY8.', { field: 'post_id' });
         }
         return respond(200, successEnvelope(ctx.request_id, view, 'Sync queued.'));
       }
       const { snapshot, marker } = snapshotFromPost(post);
-      return respond(200, successEnvelope(ctx.request_id, sync.syncNow(snapshot, marker), 'Sync queued.'));
+      return respond(200, successEnvelope(ctx.request_id, await sync.syncNow(snapshot, marker), 'Sync queued.'));
     },
   };
 
   const syncAll: RouteHandler = {
     id: 'settings_sync_all',
-    start({ ctx }) {
-      const released = sync.releaseAllPending();
+    async start({ ctx }) {
+      const released = await sync.releaseAllPending();
       return respond(200, successEnvelope(ctx.request_id, { released }, `${released} pending change${released === 1 ? '' : 's'} released.`));
     },
   };
 
   const syncFailed: RouteHandler = {
     id: 'settings_sync_failed',
-    start({ ctx }) {
-      const postIds = sync.retryFailed();
+    async start({ ctx }) {
+      const postIds = await sync.retryFailed();
       const n = postIds.length;
       return respond(200, successEnvelope(ctx.request_id, { retried: n, post_ids: postIds }, `${n} failed post${n === 1 ? '' : 's'} queued again.`));
     },
@@ -119,7 +119,7 @@ export function createSyncRoutes(sync: SyncPort): RouteHandler[] {
       }
       return execute([{ op: 'site_info' }]);
     },
-    resume({ ctx }, _state, [result]) {
+    async resume({ ctx }, _state, [result]) {
       const failure = opFailure(result);
       if (failure !== undefined) {
         throw new AppError('OPERATION_FAILED', `Reading site information failed: ${failure.error.message}`);
@@ -128,8 +128,9 @@ export function createSyncRoutes(sync: SyncPort): RouteHandler[] {
       if (!parsed.success || sync.syncStructure === undefined) {
         throw new AppError('OPERATION_FAILED', 'site_info returned an unexpected shape.');
       }
-      const queued = sync.syncStructure(toSiteMetadata(parsed.data));
-      return respond(200, successEnvelope(ctx.request_id, { queued: true, ...queued, ...(sync.structureStatus?.() ?? {}) }, 'Site structure sync queued.'));
+      const queued = await sync.syncStructure(toSiteMetadata(parsed.data));
+      const status = await sync.structureStatus?.();
+      return respond(200, successEnvelope(ctx.request_id, { queued: true, ...queued, ...(status ?? {}) }, 'Site structure sync queued.'));
     },
   };
 

@@ -69,7 +69,7 @@ export function createPublishRoute(clock: () => Date = () => new Date(), sync?: 
       }
       return write(req, plan.op, plan.warnings);
     },
-    resume({ ctx }, state, [result]) {
+    async resume({ ctx }, state, [result]) {
       const images = ImagesState.safeParse(state);
       if (images.success) {
         const req = parsePublishPayload(images.data.body);
@@ -96,7 +96,7 @@ export function createPublishRoute(clock: () => Date = () => new Date(), sync?: 
       const context = publishContext(ctx, now);
       const response = shapePublishResponse(parsed.data, summary, context.statusMap, context.clock, now);
       if (summary.taskId !== null) {
-        sync?.recordPublished?.({
+        await sync?.recordPublished?.({
           post_id: parsed.data.post_id,
           wordpress_status: parsed.data.post_status,
           post_url: parsed.data.permalink,

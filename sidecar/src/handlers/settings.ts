@@ -234,7 +234,7 @@ export function createSettingsRoutes(port: SettingsPort): RouteHandler[] {
       const ops = [{ op: 'save_settings', settings: options } as const];
       return execute(apiKey === undefined ? ops : [...ops, { op: 'set_api_key', key: apiKey } as const], { kid: kid ?? null });
     },
-    resume({ ctx, sid }, data, results) {
+    async resume({ ctx, sid }, data, results) {
       const [saved, keyResult] = results;
       const savedFailure = opFailure(saved);
       const keyFailure = keyResult === undefined ? undefined : opFailure(keyResult);
@@ -250,7 +250,7 @@ export function createSettingsRoutes(port: SettingsPort): RouteHandler[] {
       }
       const settings = (saved as { settings?: unknown }).settings;
       const next = typeof settings === 'object' && settings !== null && !Array.isArray(settings) ? (settings as Record<string, unknown>) : ctx.settings;
-      port.commit(ctx.request_id, sid, ctx, next);
+      await port.commit(ctx.request_id, sid, ctx, next);
       const apiKeyPresent = typeof (keyResult as { api_key_present?: unknown } | undefined)?.api_key_present === 'boolean'
         ? Boolean((keyResult as { api_key_present: boolean }).api_key_present)
         : ctx.facts.api_key_present;

@@ -92,10 +92,11 @@ export function createApp(deps: AppDeps): Express {
   // Every verified shim message carries the site's current settings; the asynchronous worker needs them.
   app.use((_req, res, next) => {
     const { shimAuth, shimContext } = res.locals;
-    if (shimAuth !== undefined && shimContext !== undefined) {
-      sync.observe(shimAuth.sid, shimContext);
+    if (shimAuth === undefined || shimContext === undefined) {
+      next();
+      return;
     }
-    next();
+    sync.observe(shimAuth.sid, shimContext).then(() => next(), next);
   });
   app.use(syncEventsRoute(sync));
   app.use(

@@ -14,14 +14,15 @@ import { requireShim } from './locals.ts';
 
 export function syncEventsRoute(sync: Pick<SyncFacade, 'recordEvents'>): Router {
   const router = Router();
-  router.post(contract.sidecar_paths.events, (_req, res) => {
+  router.post(contract.sidecar_paths.events, (_req, res, next) => {
     const { auth } = requireShim(res);
     const parsed = EventsBody.safeParse(parseJsonBody(res.locals.rawBody ?? Buffer.alloc(0)));
     if (!parsed.success) {
       throw new AppError('BAD_REQUEST', 'The events body must be {"events":[...]}.', { field: 'events' });
     }
-    const result = sync.recordEvents(parsed.data.events);
-    res.status(202).json({ success: true, data: result, request_id: auth.requestId });
+    sync.recordEvents(parsed.data.events).then((result) => {
+      res.status(202).json({ success: true, data: result, request_id: auth.requestId });
+    }, next);
   });
   return router;
 }

@@ -1,5 +1,8 @@
 /**
  * Composition root of the sync: store → credentials → IGNY8 client → worker → reconciler → service.
+ *
+ * The store is the embedded SQLite file under the data dir (the default), or PostgreSQL when
+ * IGNY8_SIDECAR_DATABASE_URL is set (the same code on the QueueStore interface; pg and pg-boss load only then).
  */
 import { join } from 'node:path';
 
@@ -7,6 +10,7 @@ import { ActivityLog, retentionOf } from '../adapters/activity-log.ts';
 import { contract } from '../contract/contract.ts';
 import { CredentialCipher } from '../adapters/credential-cipher.ts';
 import { Igny8Client, type Igny8Paths } from '../adapters/igny8-client.ts';
+import type { QueueStore } from '../adapters/queue-store.ts';
 import { SyncStore } from '../adapters/sync-store.ts';
 import { WordPressInternalClient, WordPressUnavailableError, type WordPressOps } from '../adapters/wp-internal-client.ts';
 import type { Config } from '../config.ts';
@@ -16,13 +20,15 @@ import { CredentialVault } from './credential-vault.ts';
 import { Reconciler } from './reconciler.ts';
 import { SyncService } from './service.ts';
 import { SiteState } from './site-state.ts';
+import { SiteValues } from './site-values.ts';
 import { DEFAULT_STRUCTURE_INTERVAL_MS, StructureSync, type SyncParts } from './structure.ts';
 import { SyncWorker } from './worker.ts';
 
 export interface SyncRuntime {
   service: SyncService;
   structure: StructureSync;
-  store: SyncStore;
+  store: QueueStore;
+  values: SiteValues;
   worker: SyncWorker;
   reconciler: Reconciler;
   /** Tools → IGNY8 Activity: calls in and delivery attempts out, purged in the background. */
@@ -32,7 +38,10 @@ export interface SyncRuntime {
 }
 
 export interface CreateSyncOptions {
-  config: Pick<Config, 'dataDir' | 'wpUrl' | 'sync'>;
+  config: Pick<Config, 'dataDir' | 'wpUrl' | 'sync'> & Partial<Pick<Config, 'databaseUrl'>>;
+  /** A store opened by the caller (the multi-site runtime, tests); closed with the runtime unless `keepStore`. */
+  store?: QueueStore;
+  keepStore?: boolean;
   keyRing: KeyRing;
   logger: Logger;
   fetch?: typeof fetch;
@@ -47,21 +56,46 @@ const noWordPress: WordPressOps = {
   run: () => Promise.reject(new WordPressUnavailableError('WP_URL is not configured: the sidecar cannot write sync results back.')),
 };
 
-export function createSync(options: CreateSyncOptions): SyncRuntime {
+/** The store key of the one site a single-site sidecar serves on PostgreSQL. */
+export const SINGLE_SITE_STORE_ID = 'single-site';
+
+interface OpenedStore {
+  store: QueueStore;
+  close(): Promise<void>;
+}
+
+async function openStore(options: CreateSyncOptions, clock: () => number): Promise<OpenedStore> {
+  if (options.store !== undefined) {
+    const store = options.store;
+    return { store, close: async () => (options.keepStore === true ? undefined : store.close()) };
+  }
+  const url = options.config.databaseUrl;
+  if (url !== undefined) {
+    const { PgDatabase } = await import('../adapters/pg-store.ts');
+    const db = await PgDatabase.open({ url });
+    return { store: db.site(SINGLE_SITE_STORE_ID, clock), close: () => db.close() };
+  }
+  const store = SyncStore.open({ dir: join(options.config.dataDir, 'sync'), clock });
+  return { store, close: async () => store.close() };
+}
+
+export async function createSync(options: CreateSyncOptions): Promise<SyncRuntime> {
   const { config, logger } = options;
   const clock = options.clock ?? Date.now;
-  const store = SyncStore.open({ dir: join(config.dataDir, 'sync'), clock });
+  const opened = await openStore(options, clock);
+  const { store } = opened;
   let activity: ActivityLog | undefined;
   let purgeTimer: NodeJS.Timeout | undefined;
   try {
     activity = ActivityLog.open({ dir: join(config.dataDir, 'sync'), clock });
-    const site = new SiteState(store, config.sync.apiBaseUrl, clock);
+    const values = await SiteValues.load(store, logger);
+    const site = new SiteState(values, config.sync.apiBaseUrl, clock);
     const cipher = config.sync.credentialsKey === undefined ? undefined : new CredentialCipher(config.sync.credentialsKey);
     if (cipher === undefined) {
       logger.warn('no credentials key configured: IGNY8 credentials cannot be saved, tokens are kept in memory only');
     }
     const vault = new CredentialVault(
-      store,
+      values,
       cipher,
       { email: config.sync.email, password: config.sync.password, apiKey: config.sync.apiKey, baseUrl: config.sync.apiBaseUrl },
       () => site.sid(),
@@ -76,14 +110,14 @@ export function createSync(options: CreateSyncOptions): SyncRuntime {
       paths: config.sync.paths as Partial<Igny8Paths>,
       timeoutMs: config.sync.httpTimeoutMs,
       retryAfterCapMs: config.sync.retryAfterCapMs,
-      onConnection: SyncService.connectionSink(store),
+      onConnection: SyncService.connectionSink(values),
     });
     const wordpress =
       options.wordpress ??
       (config.wpUrl === undefined
         ? noWordPress
         : new WordPressInternalClient({ wpUrl: config.wpUrl, keyRing: options.keyRing, logger }));
-    const parts: SyncParts = { store, client, wordpress, site, vault, logger, clock };
+    const parts: SyncParts = { store, values, client, wordpress, site, vault, logger, clock };
     const structure = new StructureSync({
       ...parts,
       minIntervalMs: config.sync.structureMinIntervalMs ?? DEFAULT_STRUCTURE_INTERVAL_MS,
@@ -102,7 +136,7 @@ export function createSync(options: CreateSyncOptions): SyncRuntime {
     });
     structure.kick = () => worker.kick();
     const reconciler = new Reconciler({ store, wordpress, site, worker, logger, intervalMs: config.sync.reconcileIntervalMs, structure });
-    const service = new SyncService({ store, site, vault, worker, reconciler, client, logger, sidecarKid: options.keyRing.kid, clock, structure });
+    const service = new SyncService({ store, values, site, vault, worker, reconciler, client, logger, sidecarKid: options.keyRing.kid, clock, structure });
     // Retention by days and rows (settings), applied by a timer: no request pays for it.
     const log = activity;
     const purge = () => {
@@ -114,24 +148,28 @@ export function createSync(options: CreateSyncOptions): SyncRuntime {
     purgeTimer = setInterval(purge, options.activityPurgeIntervalMs ?? contract.activity.purge_interval_seconds * 1000);
     purgeTimer.unref();
     setImmediate(purge).unref();
+    let closing: Promise<void> | undefined;
+    const close = async (): Promise<void> => {
+      clearInterval(purgeTimer);
+      await service.stop();
+      log.close();
+      await values.flush();
+      await opened.close();
+    };
     return {
       service,
       activity,
       structure,
       store,
+      values,
       worker,
       reconciler,
-      close: async () => {
-        clearInterval(purgeTimer);
-        await service.stop();
-        log.close();
-        store.close();
-      },
+      close: () => (closing ??= close()),
     };
   } catch (error) {
     clearInterval(purgeTimer);
     activity?.close();
-    store.close();
+    await opened.close();
     throw error;
   }
 }

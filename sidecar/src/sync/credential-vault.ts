@@ -14,7 +14,7 @@
  */
 import { CredentialCipher, CredentialDecryptError, credentialBaseUrl } from '../adapters/credential-cipher.ts';
 import type { Igny8Credentials, StoredTokens, TokenStore } from '../adapters/igny8-client.ts';
-import type { SyncStore } from '../adapters/sync-store.ts';
+import type { SiteValues } from './site-values.ts';
 import type { Logger } from '../logger.ts';
 
 export type CredentialField = 'email' | 'password' | 'api_key' | 'access_token' | 'refresh_token';
@@ -37,7 +37,7 @@ interface MemoryValue {
 
 export class CredentialVault {
   private readonly memory = new Map<string, MemoryValue>();
-  private readonly store: SyncStore;
+  private readonly store: SiteValues;
   private readonly cipher: CredentialCipher | undefined;
   private readonly env: EnvCredentials;
   private readonly site: () => string | undefined;
@@ -45,7 +45,7 @@ export class CredentialVault {
   private readonly logger: Logger;
 
   constructor(
-    store: SyncStore,
+    store: SiteValues,
     cipher: CredentialCipher | undefined,
     env: EnvCredentials,
     site: () => string | undefined,
@@ -132,7 +132,7 @@ export class CredentialVault {
   set(field: CredentialField, value: string | undefined): void {
     const slot = this.slot(field);
     if (value === undefined || value === '') {
-      this.store.deleteValue(slot);
+      this.store.delete(slot);
       this.memory.delete(slot);
       return;
     }
@@ -188,11 +188,11 @@ export class CredentialVault {
 
   /** "Re-login automatically" (default on): keep the password for fresh logins. */
   relogin(): boolean {
-    return this.store.getValue(RELOGIN_KEY) !== '0';
+    return this.store.get(RELOGIN_KEY) !== '0';
   }
 
   setRelogin(on: boolean): void {
-    this.store.setValue(RELOGIN_KEY, on ? '1' : '0');
+    this.store.set(RELOGIN_KEY, on ? '1' : '0');
   }
 
   tokenStore(): TokenStore {

@@ -28,30 +28,30 @@ export interface SyncStateView {
 }
 
 export interface SyncPort {
-  state(postId: number): SyncStateView | undefined;
+  state(postId: number): Promise<SyncStateView | undefined>;
   /** A post's marker WordPress reported that the queue may not know (editor read): enqueue if new. */
-  notice(snapshot: SyncSnapshot): void;
+  notice(snapshot: SyncSnapshot): Promise<void>;
   /** Sync now: deliver the fresh snapshot even when nothing changed, resetting a parked or dead job. */
-  syncNow(snapshot: Omit<SyncSnapshot, 'seq'>, marker: string | undefined): SyncStateView;
+  syncNow(snapshot: Omit<SyncSnapshot, 'seq'>, marker: string | undefined): Promise<SyncStateView>;
   /** Sync now for a post WordPress cannot read for us: re-deliver the stored snapshot. */
-  retryStored(postId: number): SyncStateView | undefined;
+  retryStored(postId: number): Promise<SyncStateView | undefined>;
   /**
    * IGNY8's own publish of a post with a task (the shim records nothing inside it): queue one task update with the
    * post id, URL and status. The seq is time-based like the shim's, so a later WordPress change is newer.
    */
-  recordPublished?(snapshot: Omit<SyncSnapshot, 'seq'>): void;
+  recordPublished?(snapshot: Omit<SyncSnapshot, 'seq'>): Promise<void>;
   /** Queue a fetch of the task's brief (after publish, "Refresh brief"); answers the fetch's state. */
-  requestBrief?(postId: number, taskId: number): BriefFetchView;
+  requestBrief?(postId: number, taskId: number): Promise<BriefFetchView>;
   /** The state of the post's latest brief fetch, if one was queued. */
-  briefFetch?(postId: number): BriefFetchView | undefined;
+  briefFetch?(postId: number): Promise<BriefFetchView | undefined>;
   /** Every failed or dead post delivered again (its job reset); answers their ids. */
-  retryFailed(): number[];
+  retryFailed(): Promise<number[]>;
   /** "Sync all pending" (manual mode). */
-  releaseAllPending(): number;
+  releaseAllPending(): Promise<number>;
   /** "Sync site structure": enqueue a push of the metadata just read (sent even when unchanged). */
-  syncStructure?(metadata: SiteMetadata): { state: string; scheduled_at: string | null };
+  syncStructure?(metadata: SiteMetadata): Promise<{ state: string; scheduled_at: string | null }>;
   /** The last structure push and the next scheduled one. */
-  structureStatus?(): { last_pushed_at: string | null; next_push_at: string | null; state: string | null; last_error: string | null };
+  structureStatus?(): Promise<{ last_pushed_at: string | null; next_push_at: string | null; state: string | null; last_error: string | null }>;
   syncMode(): 'auto' | 'manual';
 }
 
@@ -102,7 +102,7 @@ export interface SettingsPort {
   /** Keeps secrets until WordPress saved the options of the same request (never sent through the shim). */
   stage(requestId: string, secrets: SettingsSecrets): void;
   /** WordPress saved the options: store the staged secrets, adopt the new settings, resume a paused target. */
-  commit(requestId: string, sid: string, ctx: ShimContext, settings: Record<string, unknown>): void;
+  commit(requestId: string, sid: string, ctx: ShimContext, settings: Record<string, unknown>): Promise<void>;
   discard(requestId: string): void;
   testConnection(sid: string, ctx: ShimContext): Promise<ConnectionTestResult>;
 }
@@ -118,11 +118,11 @@ export interface OperationsHealth {
 /** Everything the HTTP layer needs from the sync service. */
 export interface SyncFacade extends SyncPort, SettingsPort {
   /** Every verified shim message: keep the site's settings for the worker. */
-  observe(sid: string, ctx: ShimContext): void;
+  observe(sid: string, ctx: ShimContext): Promise<void>;
   /** `POST /_shim/events`. */
-  recordEvents(events: readonly unknown[]): { accepted: number; rejected: number };
-  counts(): { pending: number; failed: number };
-  health(): OperationsHealth;
+  recordEvents(events: readonly unknown[]): Promise<{ accepted: number; rejected: number }>;
+  counts(): Promise<{ pending: number; failed: number }>;
+  health(): Promise<OperationsHealth>;
   /** Starts a reconciler pass now (not awaited). */
   reconcile(): void;
   current(): { connected: boolean; tokenPresent: boolean };

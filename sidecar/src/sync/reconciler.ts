@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 
-import type { SyncStore } from '../adapters/sync-store.ts';
+import type { QueueStore } from '../adapters/queue-store.ts';
 import type { WordPressOps } from '../adapters/wp-internal-client.ts';
 import { compareSeq, parseSnapshots, type SyncSnapshot } from './snapshot.ts';
 import type { Logger } from '../logger.ts';
@@ -47,7 +47,7 @@ export interface ReconcilerHealth {
 }
 
 export interface ReconcilerOptions {
-  store: SyncStore;
+  store: QueueStore;
   wordpress: WordPressOps;
   site: SiteState;
   worker: SyncWorker;
@@ -147,10 +147,10 @@ export class Reconciler {
             gmt_offset: result.site?.gmt_offset,
           });
           if (siteChanged) {
-            worker.forgetSite();
+            await worker.forgetSite();
           }
           if (modeChanged === 'auto') {
-            store.releaseManual();
+            await store.releaseManual();
           }
         }
         const structure = this.options.structure;
@@ -161,18 +161,18 @@ export class Reconciler {
               continue;
             }
             report.listed += 1;
-            const outcome = structure.reconcileTerm(change.data);
+            const outcome = await structure.reconcileTerm(change.data);
             report.enqueued += outcome === 'enqueued' ? 1 : 0;
             report.writebacks += outcome === 'writeback' ? 1 : 0;
           }
           if (result.site?.structure_rev !== undefined) {
-            structure.observeRev(result.site.structure_rev);
+            await structure.observeRev(result.site.structure_rev);
           }
         }
         const { snapshots } = parseSnapshots([...result.pending, ...result.deleted]);
         for (const snapshot of snapshots) {
           report.listed += 1;
-          const outcome = this.reconcileOne(snapshot);
+          const outcome = await this.reconcileOne(snapshot);
           if (outcome === 'enqueued') {
             report.enqueued += 1;
           } else if (outcome === 'writeback') {
@@ -200,15 +200,15 @@ export class Reconciler {
     return report;
   }
 
-  private reconcileOne(snapshot: SyncSnapshot): 'enqueued' | 'writeback' | 'known' {
+  private async reconcileOne(snapshot: SyncSnapshot): Promise<'enqueued' | 'writeback' | 'known'> {
     const { store, site } = this.options;
-    const job = store.get(snapshot.post_id);
+    const job = await store.get(snapshot.post_id);
     if (job === undefined || compareSeq(snapshot.seq, job.seqWanted) > 0) {
-      store.record(snapshot, { manual: site.syncMode() === 'manual' });
+      await store.record(snapshot, { manual: site.syncMode() === 'manual' });
       return 'enqueued';
     }
     if (job.state === 'synced' && job.seqSent !== null && compareSeq(snapshot.seq, job.seqSent) <= 0 && job.writeback === null) {
-      store.oweWriteback(snapshot.post_id, snapshot.seq);
+      await store.oweWriteback(snapshot.post_id, snapshot.seq);
       return 'writeback';
     }
     return 'known';

@@ -4,7 +4,8 @@
  * settings secrets, connection test, /status counters).
  */
 import { Igny8Error, type ConnectionReport, type Igny8Client } from '../adapters/igny8-client.ts';
-import { briefKey, type SyncJob, type SyncStore } from '../adapters/sync-store.ts';
+import type { QueueStore } from '../adapters/queue-store.ts';
+import { briefKey, type SyncJob } from '../adapters/sync-store.ts';
 import { activeStatusMap, wpToIgny8 } from '../mapping/status-map.ts';
 import { DELETED_IGNY8_STATUS } from './payload.ts';
 import { DELETED_STATUS, maxSeq, nextSeq, parseSnapshots, timeSeq, type SyncSnapshot } from './snapshot.ts';
@@ -25,6 +26,7 @@ import type { ShimContext } from '../protocol/messages.ts';
 import type { CredentialVault } from './credential-vault.ts';
 import type { Reconciler } from './reconciler.ts';
 import type { SiteState } from './site-state.ts';
+import type { SiteValues } from './site-values.ts';
 import { TermChange, type StructureSync } from './structure.ts';
 import type { SyncWorker } from './worker.ts';
 import type { SiteMetadata } from '../handlers/site-metadata.ts';
@@ -33,7 +35,8 @@ const CONNECTION_KEY = 'connection';
 const STAGE_TTL_MS = 120_000;
 
 export interface SyncServiceOptions {
-  store: SyncStore;
+  store: QueueStore;
+  values: SiteValues;
   site: SiteState;
   vault: CredentialVault;
   worker: SyncWorker;
@@ -59,12 +62,12 @@ export class SyncService implements SyncPort, SettingsPort, SyncQueueStats, Conn
   }
 
   /** Connection reports from the IGNY8 client land here (wired by the composition root). */
-  static connectionSink(store: SyncStore): (report: ConnectionReport) => void {
+  static connectionSink(values: SiteValues): (report: ConnectionReport) => void {
     return (report) => {
-      const previous = store.getJson<ConnectionReport>(CONNECTION_KEY);
+      const previous = values.getJson<ConnectionReport>(CONNECTION_KEY);
       // Success reports come with every delivery: persist only when something changes (or hourly).
       if (previous?.state !== report.state || previous.last_error !== report.last_error || Date.parse(report.checked_at ?? '') - Date.parse(previous.checked_at ?? '') > 3_600_000) {
-        store.setJson(CONNECTION_KEY, report);
+        values.setJson(CONNECTION_KEY, report);
       }
     };
   }
@@ -83,7 +86,7 @@ export class SyncService implements SyncPort, SettingsPort, SyncQueueStats, Conn
   // ------------------------------------------------------------------ shim traffic
 
   /** Every verified shim message carries the site's settings: keep them for the worker. */
-  observe(sid: string, ctx: ShimContext): void {
+  async observe(sid: string, ctx: ShimContext): Promise<void> {
     const baseUrlBefore = this.options.site.baseUrl();
     const { modeChanged, siteChanged, settingsChanged } = this.options.site.update(sid, ctx.settings, {
       home_url: ctx.site.home_url,
@@ -91,33 +94,33 @@ export class SyncService implements SyncPort, SettingsPort, SyncQueueStats, Conn
       gmt_offset: ctx.site.gmt_offset,
     });
     if (siteChanged) {
-      this.options.worker.forgetSite();
+      await this.options.worker.forgetSite();
     }
     if (settingsChanged && this.options.site.baseUrl() !== baseUrlBefore && this.options.worker.paused() !== undefined) {
       // Another base URL (or the old one restored): credentials bound to it may apply again. If they do not, the
       // first delivery pauses the sync again without sending anything (igny8-client.ts checkBinding).
-      this.options.worker.resume();
+      await this.options.worker.resume();
     }
-    if (settingsChanged && this.options.store.requeueParked('config') + this.options.store.requeueParked('no_task') > 0) {
+    if (settingsChanged && (await this.options.store.requeueParked('config')) + (await this.options.store.requeueParked('no_task')) > 0) {
       // Jobs parked for the configuration (no base URL, connection disabled, a target that needs a task id) get
       // another chance with the new one.
       this.options.worker.kick();
     }
     if (typeof ctx.site.structure_rev === 'number') {
-      this.options.structure?.observeRev(ctx.site.structure_rev);
+      await this.options.structure?.observeRev(ctx.site.structure_rev);
     }
     if (modeChanged === 'auto') {
-      const released = this.options.store.releaseManual();
+      const released = await this.options.store.releaseManual();
       if (released > 0) {
         this.options.worker.kick();
       }
     } else if (modeChanged === 'manual') {
-      this.options.store.holdPending();
+      await this.options.store.holdPending();
     }
   }
 
   /** `POST /_shim/events`: record each snapshot (coalesced) and wake the worker. */
-  recordEvents(events: readonly unknown[]): { accepted: number; rejected: number } {
+  async recordEvents(events: readonly unknown[]): Promise<{ accepted: number; rejected: number }> {
     const posts: unknown[] = [];
     let accepted = 0;
     let rejectedOther = 0;
@@ -126,14 +129,14 @@ export class SyncService implements SyncPort, SettingsPort, SyncQueueStats, Conn
       if (kind === 'term') {
         const change = TermChange.safeParse(event);
         if (change.success && this.options.structure !== undefined) {
-          accepted += this.options.structure.recordTerm(change.data) ? 1 : 0;
+          accepted += (await this.options.structure.recordTerm(change.data)) ? 1 : 0;
         } else {
           rejectedOther += 1;
         }
       } else if (kind === 'structure') {
         const rev = (event as { structure_rev?: unknown }).structure_rev;
         if (typeof rev === 'number') {
-          this.options.structure?.observeRev(rev);
+          await this.options.structure?.observeRev(rev);
         }
       } else {
         posts.push(event);
@@ -144,7 +147,7 @@ export class SyncService implements SyncPort, SettingsPort, SyncQueueStats, Conn
     const rejected = parsed.rejected + rejectedOther;
     const manual = this.options.site.syncMode() === 'manual';
     for (const snapshot of snapshots) {
-      const outcome = this.options.store.record(snapshot, { manual });
+      const outcome = await this.options.store.record(snapshot, { manual });
       if (outcome === 'new' || outcome === 'updated') {
         accepted += 1;
       }
@@ -182,45 +185,45 @@ export class SyncService implements SyncPort, SettingsPort, SyncQueueStats, Conn
     };
   }
 
-  state(postId: number): SyncStateView | undefined {
-    const job = this.options.store.get(postId);
+  async state(postId: number): Promise<SyncStateView | undefined> {
+    const job = await this.options.store.get(postId);
     return job === undefined ? undefined : this.view(job);
   }
 
-  notice(snapshot: SyncSnapshot): void {
-    const outcome = this.options.store.record(snapshot, { manual: this.syncMode() === 'manual' });
+  async notice(snapshot: SyncSnapshot): Promise<void> {
+    const outcome = await this.options.store.record(snapshot, { manual: this.syncMode() === 'manual' });
     if (outcome === 'new' || outcome === 'updated') {
       this.options.worker.kick();
     }
   }
 
-  recordPublished(snapshot: Omit<SyncSnapshot, 'seq'>): void {
-    const job = this.options.store.get(snapshot.post_id);
+  async recordPublished(snapshot: Omit<SyncSnapshot, 'seq'>): Promise<void> {
+    const job = await this.options.store.get(snapshot.post_id);
     const seq = maxSeq(nextSeq(job?.seqWanted ?? '0'), timeSeq(this.clock()));
-    const outcome = this.options.store.record({ ...snapshot, seq }, { manual: this.syncMode() === 'manual' });
+    const outcome = await this.options.store.record({ ...snapshot, seq }, { manual: this.syncMode() === 'manual' });
     if (outcome === 'new' || outcome === 'updated') {
       this.options.worker.kick();
     }
     if (snapshot.task_id !== null) {
-      this.requestBrief(snapshot.post_id, snapshot.task_id);
+      await this.requestBrief(snapshot.post_id, snapshot.task_id);
     }
   }
 
-  requestBrief(postId: number, taskId: number): BriefFetchView {
+  async requestBrief(postId: number, taskId: number): Promise<BriefFetchView> {
     const key = briefKey(postId);
-    const existing = this.options.store.get(key);
-    this.options.store.recordJob(key, 'brief', nextSeq(existing?.seqWanted ?? '0'), { post_id: postId, task_id: taskId }, { force: true });
+    const existing = await this.options.store.get(key);
+    await this.options.store.recordJob(key, 'brief', nextSeq(existing?.seqWanted ?? '0'), { post_id: postId, task_id: taskId }, { force: true });
     this.options.worker.kick();
-    return this.briefFetch(postId) as BriefFetchView;
+    return (await this.briefFetch(postId)) as BriefFetchView;
   }
 
-  briefFetch(postId: number): BriefFetchView | undefined {
-    const job = this.options.store.get(briefKey(postId));
+  async briefFetch(postId: number): Promise<BriefFetchView | undefined> {
+    const job = await this.options.store.get(briefKey(postId));
     return job === undefined ? undefined : { state: job.state, last_error: job.lastError, updated_at: iso(job.updatedAt) };
   }
 
-  syncNow(snapshot: Omit<SyncSnapshot, 'seq'>, marker: string | undefined): SyncStateView {
-    const job = this.options.store.get(snapshot.post_id);
+  async syncNow(snapshot: Omit<SyncSnapshot, 'seq'>, marker: string | undefined): Promise<SyncStateView> {
+    const job = await this.options.store.get(snapshot.post_id);
     // Under WordPress's pending marker when it is the newest seq (forced even when already known, e.g. failed), so
     // the write-back clears that marker; otherwise above everything known, so it is delivered even when WordPress
     // recorded nothing new (an in-flight delivery of the marker clears it itself).
@@ -228,13 +231,13 @@ export class SyncService implements SyncPort, SettingsPort, SyncQueueStats, Conn
       marker !== undefined &&
       (job === undefined || BigInt(marker) > BigInt(job.seqWanted) || (marker === job.seqWanted && job.state !== 'in_flight'));
     const seq = underMarker ? marker : nextSeq(job === undefined ? (marker ?? '0') : maxSeq(job.seqWanted, marker ?? '0'));
-    this.options.store.record({ ...snapshot, seq }, { force: true });
+    await this.options.store.record({ ...snapshot, seq }, { force: true });
     this.options.worker.kick();
-    return this.state(snapshot.post_id) as SyncStateView;
+    return (await this.state(snapshot.post_id)) as SyncStateView;
   }
 
-  retryStored(postId: number): SyncStateView | undefined {
-    const job = this.options.store.get(postId);
+  async retryStored(postId: number): Promise<SyncStateView | undefined> {
+    const job = await this.options.store.get(postId);
     if (job === undefined) {
       return undefined;
     }
@@ -242,15 +245,15 @@ export class SyncService implements SyncPort, SettingsPort, SyncQueueStats, Conn
   }
 
   /** "Sync site structure": push the structure the route just read (always sent, even when unchanged). */
-  syncStructure(metadata: SiteMetadata): { state: string; scheduled_at: string | null } {
-    const job = this.options.structure?.request('manual', metadata);
+  async syncStructure(metadata: SiteMetadata): Promise<{ state: string; scheduled_at: string | null }> {
+    const job = await this.options.structure?.request('manual', metadata);
     return { state: job?.state ?? 'unavailable', scheduled_at: iso(job?.nextAttemptAt ?? null) };
   }
 
   /** Structure push facts for settings and tests: the last push, and the next scheduled one. */
-  structureStatus(): { last_pushed_at: string | null; next_push_at: string | null; state: string | null; last_error: string | null } {
+  async structureStatus(): Promise<{ last_pushed_at: string | null; next_push_at: string | null; state: string | null; last_error: string | null }> {
     const structure = this.options.structure;
-    const job = this.options.store.get(0);
+    const job = await this.options.store.get(0);
     return {
       last_pushed_at: iso(structure?.state().pushedAt ?? null),
       next_push_at: job !== undefined && (job.state === 'pending' || job.state === 'pending_manual') ? iso(job.nextAttemptAt) : null,
@@ -260,22 +263,22 @@ export class SyncService implements SyncPort, SettingsPort, SyncQueueStats, Conn
   }
 
   /** `wp igny8 sync --failed`: every failed or dead post delivered again (its latest recorded state). */
-  retryFailed(): number[] {
-    const ids = this.options.store.requeueFailed();
+  async retryFailed(): Promise<number[]> {
+    const ids = await this.options.store.requeueFailed();
     this.options.worker.kick();
     return ids;
   }
 
-  releaseAllPending(): number {
-    const released = this.options.store.releaseManual();
+  async releaseAllPending(): Promise<number> {
+    const released = await this.options.store.releaseManual();
     this.options.worker.kick();
     return released;
   }
 
   // ------------------------------------------------------------------ /status
 
-  counts(): { pending: number; failed: number } {
-    const c = this.options.store.counts();
+  async counts(): Promise<{ pending: number; failed: number }> {
+    const c = await this.options.store.counts();
     return { pending: c.pending + c.pending_manual + c.in_flight, failed: c.failed + c.dead };
   }
 
@@ -289,10 +292,10 @@ export class SyncService implements SyncPort, SettingsPort, SyncQueueStats, Conn
   }
 
   /** `GET /admin/health`: what Site Health and `wp igny8 doctor` judge (never a secret). */
-  health(): OperationsHealth {
-    const counts = this.options.store.counts();
+  async health(): Promise<OperationsHealth> {
+    const counts = await this.options.store.counts();
     const paused = this.options.worker.paused();
-    const oldest = this.options.store.oldestWaitingAt();
+    const oldest = await this.options.store.oldestWaitingAt();
     const now = this.clock();
     return {
       connection: { ...this.connection(this.options.site.baseUrl() !== undefined), circuit_open: paused !== undefined, paused_since: iso(paused?.since ?? null) },
@@ -322,7 +325,7 @@ export class SyncService implements SyncPort, SettingsPort, SyncQueueStats, Conn
 
   connection(hasBaseUrl: boolean): ConnectionView {
     const paused = this.options.worker.paused();
-    const stored = this.options.store.getJson<ConnectionReport>(CONNECTION_KEY);
+    const stored = this.options.values.getJson<ConnectionReport>(CONNECTION_KEY);
     if (!hasBaseUrl) {
       return { state: 'disconnected', last_error: null, checked_at: stored?.checked_at ?? null };
     }
@@ -357,14 +360,14 @@ export class SyncService implements SyncPort, SettingsPort, SyncQueueStats, Conn
     this.staged.delete(requestId);
   }
 
-  commit(requestId: string, sid: string, ctx: ShimContext, settings: Record<string, unknown>): void {
+  async commit(requestId: string, sid: string, ctx: ShimContext, settings: Record<string, unknown>): Promise<void> {
     const entry = this.staged.get(requestId);
     this.staged.delete(requestId);
-    this.observe(sid, { ...ctx, settings });
+    await this.observe(sid, { ...ctx, settings });
     if (entry === undefined) {
       return;
     }
-    const { vault, client, worker, store } = this.options;
+    const { vault, client, worker, values } = this.options;
     const secrets = entry.secrets;
     let credentialsChanged = false;
     if (secrets.clear === true || secrets.baseUrlChanged === true) {
@@ -395,14 +398,14 @@ export class SyncService implements SyncPort, SettingsPort, SyncQueueStats, Conn
     }
     if (credentialsChanged) {
       client.forgetTokens();
-      store.deleteValue(CONNECTION_KEY);
+      values.delete(CONNECTION_KEY);
       this.options.logger.info('IGNY8 credentials saved; resuming the sync target');
-      worker.resume();
+      await worker.resume();
     }
   }
 
   async testConnection(sid: string, ctx: ShimContext): Promise<ConnectionTestResult> {
-    this.observe(sid, ctx);
+    await this.observe(sid, ctx);
     const { site, client, vault, worker } = this.options;
     const baseUrl = site.baseUrl();
     if (baseUrl === undefined) {
@@ -410,9 +413,9 @@ export class SyncService implements SyncPort, SettingsPort, SyncQueueStats, Conn
     }
     try {
       const sites = await client.listSites(baseUrl, vault.credentials(), site.target());
-      worker.resume();
+      await worker.resume();
       // A successful connection pushes the site structure (skipped by the worker when IGNY8 has it already).
-      this.options.structure?.request('connect');
+      await this.options.structure?.request('connect');
       return { ok: true, message: `Connected to IGNY8 (${sites.length} site${sites.length === 1 ? '' : 's'}).`, sites };
     } catch (error) {
       if (error instanceof Igny8Error) {

@@ -4,7 +4,7 @@
  * `list_pending`). Persisted, so a restarted sidecar can deliver before WordPress calls again.
  */
 import type { SiteClock } from '../mapping/site-time.ts';
-import type { SyncStore } from '../adapters/sync-store.ts';
+import type { SiteValues } from './site-values.ts';
 
 export interface SiteSnapshot {
   sid: string;
@@ -20,11 +20,11 @@ const KEY = 'site';
 
 export class SiteState {
   private snapshot: SiteSnapshot | undefined;
-  private readonly store: SyncStore;
+  private readonly store: SiteValues;
   private readonly fallbackBaseUrl: string | undefined;
   private readonly clock: () => number;
 
-  constructor(store: SyncStore, fallbackBaseUrl: string | undefined, clock: () => number = Date.now) {
+  constructor(store: SiteValues, fallbackBaseUrl: string | undefined, clock: () => number = Date.now) {
     this.store = store;
     this.fallbackBaseUrl = fallbackBaseUrl;
     this.clock = clock;

@@ -18,7 +18,8 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 import type { Igny8Client } from '../adapters/igny8-client.ts';
-import { STRUCTURE_KEY, termKey, type SyncJob, type SyncStore } from '../adapters/sync-store.ts';
+import type { QueueStore } from '../adapters/queue-store.ts';
+import { STRUCTURE_KEY, termKey, type SyncJob } from '../adapters/sync-store.ts';
 import type { WordPressOps } from '../adapters/wp-internal-client.ts';
 import { toSiteMetadata, type SiteMetadata } from '../handlers/site-metadata.ts';
 import { compareSeq, nextSeq, Seq } from './snapshot.ts';
@@ -26,6 +27,7 @@ import type { Logger } from '../logger.ts';
 import { opFailure, phpInt, SiteInfoResult } from '../protocol/messages.ts';
 import type { CredentialVault } from './credential-vault.ts';
 import type { SiteState } from './site-state.ts';
+import type { SiteValues } from './site-values.ts';
 
 export const DEFAULT_STRUCTURE_INTERVAL_MS = 24 * 3_600_000;
 
@@ -61,7 +63,9 @@ export type TermChange = z.infer<typeof TermChange>;
 
 /** What the background sync services share: the queue, both outside worlds, the site, the credentials. */
 export interface SyncParts {
-  store: SyncStore;
+  store: QueueStore;
+  /** The site's key/value state, read from memory (site-values.ts). */
+  values: SiteValues;
   client: Igny8Client;
   wordpress: WordPressOps;
   site: SiteState;
@@ -109,11 +113,11 @@ export class StructureSync {
   }
 
   state(): StructurePushState {
-    return this.options.store.getJson<StructurePushState>(STATE_KEY) ?? {};
+    return this.options.values.getJson<StructurePushState>(STATE_KEY) ?? {};
   }
 
   private save(patch: Partial<StructurePushState>): void {
-    this.options.store.setJson(STATE_KEY, { ...this.state(), ...patch });
+    this.options.values.setJson(STATE_KEY, { ...this.state(), ...patch });
   }
 
   /** Where a push goes: base URL + configured site id (a new target has not had the structure yet). */
@@ -137,7 +141,7 @@ export class StructureSync {
    * The shim reported a structure revision. A new one schedules the automatic push for the daily slot (nothing
    * before the first successful connection pushed the structure: that push carries it).
    */
-  observeRev(rev: number): void {
+  async observeRev(rev: number): Promise<void> {
     const state = this.state();
     if (state.seenRev === rev) {
       return;
@@ -147,60 +151,60 @@ export class StructureSync {
       return;
     }
     const { store } = this.options;
-    const existing = store.get(STRUCTURE_KEY);
+    const existing = await store.get(STRUCTURE_KEY);
     const waiting = existing !== undefined && (existing.state === 'pending' || existing.state === 'in_flight' || existing.state === 'pending_manual');
     if (waiting && existing.payload?.reason !== 'auto') {
       // A connect or manual push is on its way and reads the structure when it goes; look again afterwards.
       return;
     }
     const dueAt = this.nextAutoAt();
-    store.recordJob(STRUCTURE_KEY, 'structure', nextSeq(existing?.seqWanted ?? '0'), { reason: 'auto', rev }, { dueAt });
+    await store.recordJob(STRUCTURE_KEY, 'structure', nextSeq(existing?.seqWanted ?? '0'), { reason: 'auto', rev }, { dueAt });
     this.save({ seenRev: rev });
     this.options.logger.info({ rev, due_in_ms: dueAt - this.clock() }, 'site structure changed: push scheduled');
     this.kick();
   }
 
   /** A push now (connection made, "Sync site structure"); `metadata` when the caller gathered it already. */
-  request(reason: Exclude<StructureReason, 'auto'>, metadata?: SiteMetadata): SyncJob | undefined {
+  async request(reason: Exclude<StructureReason, 'auto'>, metadata?: SiteMetadata): Promise<SyncJob | undefined> {
     const { store } = this.options;
-    const existing = store.get(STRUCTURE_KEY);
-    store.recordJob(STRUCTURE_KEY, 'structure', nextSeq(existing?.seqWanted ?? '0'), { reason, ...(metadata === undefined ? {} : { metadata }) }, { force: true });
+    const existing = await store.get(STRUCTURE_KEY);
+    await store.recordJob(STRUCTURE_KEY, 'structure', nextSeq(existing?.seqWanted ?? '0'), { reason, ...(metadata === undefined ? {} : { metadata }) }, { force: true });
     this.kick();
     return store.get(STRUCTURE_KEY);
   }
 
   /** After a delivery to IGNY8 succeeded: a target that never had the structure gets it (first login). */
-  afterConnected(): void {
+  async afterConnected(): Promise<void> {
     const state = this.state();
     if (state.target === this.targetKey()) {
       return;
     }
-    const existing = this.options.store.get(STRUCTURE_KEY);
+    const existing = await this.options.store.get(STRUCTURE_KEY);
     if (existing !== undefined && (existing.state === 'pending' || existing.state === 'in_flight')) {
       return;
     }
-    this.request('connect');
+    await this.request('connect');
   }
 
   /** Records a term change from the shim (coalesced: the latest state per term wins). */
-  recordTerm(change: TermChange): boolean {
-    const outcome = this.options.store.recordJob(termKey(change.term_id), 'term', change.seq, { ...change, kind: 'term' }, {
+  async recordTerm(change: TermChange): Promise<boolean> {
+    const outcome = await this.options.store.recordJob(termKey(change.term_id), 'term', change.seq, { ...change, kind: 'term' }, {
       manual: this.options.site.syncMode() === 'manual',
     });
     return outcome === 'new' || outcome === 'updated';
   }
 
   /** Reconciler: a term outbox entry WordPress still holds. */
-  reconcileTerm(change: TermChange): 'enqueued' | 'writeback' | 'known' {
+  async reconcileTerm(change: TermChange): Promise<'enqueued' | 'writeback' | 'known'> {
     const { store } = this.options;
     const key = termKey(change.term_id);
-    const job = store.get(key);
+    const job = await store.get(key);
     if (job === undefined || compareSeq(change.seq, job.seqWanted) > 0) {
-      this.recordTerm(change);
+      await this.recordTerm(change);
       return 'enqueued';
     }
     if (job.state === 'synced' && job.seqSent !== null && compareSeq(change.seq, job.seqSent) <= 0 && job.writeback === null) {
-      store.oweWriteback(key, change.seq);
+      await store.oweWriteback(key, change.seq);
       return 'writeback';
     }
     return 'known';
@@ -277,10 +281,10 @@ export class StructureSync {
   }
 
   /** After a structure job completed: a newer automatic change waits for its daily slot. */
-  afterStructureDone(): void {
-    const job = this.options.store.get(STRUCTURE_KEY);
+  async afterStructureDone(): Promise<void> {
+    const job = await this.options.store.get(STRUCTURE_KEY);
     if (job !== undefined && job.state === 'pending' && job.payload?.reason === 'auto') {
-      this.options.store.reschedule(STRUCTURE_KEY, this.nextAutoAt());
+      await this.options.store.reschedule(STRUCTURE_KEY, this.nextAutoAt());
     }
   }
 }

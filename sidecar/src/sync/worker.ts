@@ -15,7 +15,8 @@
 import { igny8Meta } from '../contract/contract.ts';
 import { Igny8Error, type Igny8Client } from '../adapters/igny8-client.ts';
 import { noActivity, type ActivitySink } from '../adapters/activity-log.ts';
-import type { SyncJob, SyncStore } from '../adapters/sync-store.ts';
+import type { QueueStore } from '../adapters/queue-store.ts';
+import type { SyncJob } from '../adapters/sync-store.ts';
 import { WordPressUnavailableError, type InternalOp, type WordPressOps } from '../adapters/wp-internal-client.ts';
 import { backoffDelay, type BackoffPolicy } from './backoff.ts';
 import { planDelivery, PUBLISHED_KEYWORD_STATUS } from './payload.ts';
@@ -24,6 +25,7 @@ import { DELETED_STATUS } from './snapshot.ts';
 import type { Logger } from '../logger.ts';
 import type { CredentialVault } from './credential-vault.ts';
 import type { SiteState } from './site-state.ts';
+import type { SiteValues } from './site-values.ts';
 import type { StructureSync, SyncParts } from './structure.ts';
 
 export interface WorkerPolicy extends BackoffPolicy {
@@ -62,7 +64,8 @@ export interface SyncWorkerOptions extends SyncParts {
 
 export class SyncWorker {
   readonly policy: WorkerPolicy;
-  private readonly store: SyncStore;
+  private readonly store: QueueStore;
+  private readonly values: SiteValues;
   private readonly client: Igny8Client;
   private readonly wordpress: WordPressOps;
   private readonly site: SiteState;
@@ -78,6 +81,8 @@ export class SyncWorker {
 
   private active = 0;
   private scheduled = false;
+  private draining = false;
+  private drainAgain = false;
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
   private timerDue: number | undefined;
@@ -91,6 +96,7 @@ export class SyncWorker {
 
   constructor(options: SyncWorkerOptions) {
     this.store = options.store;
+    this.values = options.values;
     this.client = options.client;
     this.wordpress = options.wordpress;
     this.site = options.site;
@@ -102,7 +108,7 @@ export class SyncWorker {
     this.writebackDelayMs = options.writebackDelayMs ?? 50;
     this.structure = options.structure;
     this.activity = options.activity ?? noActivity;
-    this.pause = this.store.getJson<Pause>(PAUSE_KEY);
+    this.pause = this.values.getJson<Pause>(PAUSE_KEY);
   }
 
   /** The reason the target is paused (circuit breaker open), if it is. */
@@ -112,24 +118,48 @@ export class SyncWorker {
 
   /** Wakes the worker (coalesced to one drain per tick). */
   kick(): void {
-    if (this.stopped || this.scheduled) {
+    if (this.stopped) {
+      return;
+    }
+    if (this.draining) {
+      this.drainAgain = true;
+      return;
+    }
+    if (this.scheduled) {
       return;
     }
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      this.drain();
+      void this.runDrain();
     });
   }
 
+  /** One drain at a time (the store answers asynchronously); a kick during it runs another pass after it. */
+  private async runDrain(): Promise<void> {
+    this.draining = true;
+    try {
+      do {
+        this.drainAgain = false;
+        await this.drain();
+      } while (this.drainAgain && !this.stopped);
+    } catch (error) {
+      // The store is unreachable (PostgreSQL restarting): try again later, nothing is lost (the ledger is the truth).
+      this.logger.error({ err: error }, 'sync drain failed; retrying');
+      setTimeout(() => this.kick(), this.policy.baseMs).unref();
+    } finally {
+      this.draining = false;
+    }
+  }
+
   /** New credentials (or a passed connection test): close the breaker and deliver what it parked. */
-  resume(): void {
+  async resume(): Promise<void> {
     if (this.pause !== undefined) {
       this.logger.info('sync target resumed');
     }
     this.pause = undefined;
-    this.store.deleteValue(PAUSE_KEY);
-    this.store.requeueParked('auth');
+    this.values.delete(PAUSE_KEY);
+    await this.store.requeueParked('auth');
     this.kick();
   }
 
@@ -137,10 +167,10 @@ export class SyncWorker {
    * The site behind WordPress changed (a reinstall with a new site id): the queue and the paused state belong to
    * the old site, whose posts no longer exist.
    */
-  forgetSite(): void {
-    const dropped = this.store.clearJobs();
+  async forgetSite(): Promise<void> {
     this.pause = undefined;
-    this.store.deleteValue(PAUSE_KEY);
+    this.values.delete(PAUSE_KEY);
+    const dropped = await this.store.clearJobs();
     this.logger.warn({ dropped }, 'the WordPress site id changed: the previous site\'s sync queue was discarded');
   }
 
@@ -158,8 +188,8 @@ export class SyncWorker {
   async idle(): Promise<void> {
     for (;;) {
       await new Promise((resolve) => setImmediate(resolve));
-      if (this.running.size === 0 && !this.scheduled) {
-        const due = this.store.nextDueAt();
+      if (this.running.size === 0 && !this.scheduled && !this.draining) {
+        const due = await this.store.nextDueAt();
         if (due === undefined || due > this.clock()) {
           await (this.writebackRunning ?? Promise.resolve());
           return;
@@ -169,28 +199,35 @@ export class SyncWorker {
     }
   }
 
-  private drain(): void {
+  private async drain(): Promise<void> {
     if (this.stopped) {
       return;
     }
     if (this.pause !== undefined) {
-      const parked = this.store.parkAllPending(this.pause.reason, 'auth');
+      const parked = await this.store.parkAllPending(this.pause.reason, 'auth');
       if (parked.length > 0) {
         this.logger.warn({ parked: parked.length }, 'sync target paused: jobs parked');
         this.kickWriteback();
       }
       return;
     }
-    while (this.active < this.policy.concurrency) {
-      const job = this.store.claimNext(this.policy.leaseMs);
-      if (job === undefined) {
+    while (this.active < this.policy.concurrency && this.pause === undefined) {
+      const job = await this.store.claimNext(this.policy.leaseMs);
+      if (job === undefined || this.stopped) {
+        if (job !== undefined) {
+          await this.store.release(job.postId);
+        }
         break;
       }
       this.active += 1;
       const delivery: Promise<void> = this.deliver(job)
-        .catch((error: unknown) => {
+        .catch(async (error: unknown) => {
           this.logger.error({ post_id: job.postId, err: error }, 'sync delivery crashed');
-          this.store.release(job.postId, this.clock() + this.policy.baseMs);
+          await this.store.release(job.postId, this.clock() + this.policy.baseMs);
+        })
+        .catch((error: unknown) => {
+          // The lease runs out and recoverLeases makes the job pending again.
+          this.logger.error({ post_id: job.postId, err: error }, 'releasing a crashed delivery failed');
         })
         .finally(() => {
           this.attemptStarted.delete(job.postId);
@@ -200,16 +237,16 @@ export class SyncWorker {
         });
       this.running.add(delivery);
     }
-    this.armTimer();
+    await this.armTimer();
   }
 
   /** The one timer: the next due retry (only when a slot is free to take it). */
-  private armTimer(): void {
-    if (this.active >= this.policy.concurrency) {
+  private async armTimer(): Promise<void> {
+    if (this.active >= this.policy.concurrency || this.stopped) {
       return;
     }
-    this.store.recoverLeases();
-    const due = this.store.nextDueAt();
+    await this.store.recoverLeases();
+    const due = await this.store.nextDueAt();
     if (due === undefined) {
       clearTimeout(this.timer);
       this.timer = undefined;
@@ -232,13 +269,18 @@ export class SyncWorker {
   private async deliver(job: SyncJob): Promise<void> {
     const started = this.clock();
     this.attemptStarted.set(job.postId, started);
+    if (this.pause !== undefined) {
+      // The breaker opened while this job was being claimed (claims are asynchronous): nothing more is sent.
+      await this.parkJob(job, this.pause.reason, 'auth');
+      return;
+    }
     const baseUrl = this.site.baseUrl();
     if (baseUrl === undefined) {
-      this.parkJob(job, 'The IGNY8 API base URL is not set: enter it in Settings → IGNY8.', 'config');
+      await this.parkJob(job, 'The IGNY8 API base URL is not set: enter it in Settings → IGNY8.', 'config');
       return;
     }
     if (!this.site.connectionEnabled()) {
-      this.parkJob(job, 'The IGNY8 connection is disabled in Settings → IGNY8.', 'config');
+      await this.parkJob(job, 'The IGNY8 connection is disabled in Settings → IGNY8.', 'config');
       return;
     }
     if (job.kind === 'brief') {
@@ -268,7 +310,7 @@ export class SyncWorker {
         await this.client.updateContent(baseUrl, credentials, contentUpdate.contentId, contentUpdate.body);
       } else {
         if (plan.taskId === null) {
-          this.parkJob(job, 'This post has no IGNY8 task id, which the "tasks" sync target needs.', 'no_task');
+          await this.parkJob(job, 'This post has no IGNY8 task id, which the "tasks" sync target needs.', 'no_task');
           return;
         }
         await this.client.updateTask(baseUrl, credentials, plan.taskId, plan.task);
@@ -293,10 +335,10 @@ export class SyncWorker {
         }
       }
     } catch (error) {
-      this.fail(job, error);
+      await this.fail(job, error);
       return;
     }
-    this.store.complete(job.postId, plan.syncedAt, job.snapshot.wordpress_status);
+    await this.store.complete(job.postId, plan.syncedAt, job.snapshot.wordpress_status);
     const contentOnly = target === 'tasks' && plan.taskId === null;
     if (!contentOnly) {
       this.recordAttempt(job, 'delivered');
@@ -309,7 +351,7 @@ export class SyncWorker {
       'sync delivered',
     );
     this.kickWriteback();
-    this.structure?.afterConnected();
+    await this.structure?.afterConnected();
   }
 
   /**
@@ -319,35 +361,35 @@ export class SyncWorker {
   private async deliverBrief(job: SyncJob, baseUrl: string): Promise<void> {
     const payload = job.payload as Partial<BriefJobPayload> | null;
     if (typeof payload?.post_id !== 'number' || typeof payload.task_id !== 'number') {
-      this.parkJob(job, 'A task brief job without a post and task id.', 'config');
+      await this.parkJob(job, 'A task brief job without a post and task id.', 'config');
       return;
     }
     let json: string | undefined;
     try {
       json = briefJson(await this.client.taskBrief(baseUrl, this.vault.credentials(), this.site.target(), payload.task_id));
     } catch (error) {
-      this.fail(job, error);
+      await this.fail(job, error);
       return;
     }
     if (json === undefined) {
-      this.parkJob(job, `The brief of task ${payload.task_id} is larger than ${MAX_BRIEF_CHARS} characters once bounded; it was not cached.`, 'http_4xx');
+      await this.parkJob(job, `The brief of task ${payload.task_id} is larger than ${MAX_BRIEF_CHARS} characters once bounded; it was not cached.`, 'http_4xx');
       return;
     }
     const cachedAt = new Date(this.clock());
     try {
       const [result] = await this.wordpress.run([briefWriteOp(payload.post_id, json, cachedAt)]);
       if ((result as { ok?: unknown } | null)?.ok !== true) {
-        this.parkJob(job, `WordPress refused to cache the brief (${resultCode(result)}).`, 'not_found');
+        await this.parkJob(job, `WordPress refused to cache the brief (${resultCode(result)}).`, 'not_found');
         return;
       }
     } catch (error) {
       const delay = backoffDelay(this.policy, job.attempts + 1, this.random);
       const message = error instanceof WordPressUnavailableError ? error.message : `Caching the brief in WordPress failed: ${(error as Error).message}`;
-      this.store.retryLater(job.postId, message.slice(0, 300), this.clock() + delay, this.policy.maxAttempts);
+      await this.store.retryLater(job.postId, message.slice(0, 300), this.clock() + delay, this.policy.maxAttempts);
       this.logger.info({ kind: 'brief', attempt: job.attempts + 1, retry_in_ms: Math.round(delay) }, 'task brief not cached; will retry');
       return;
     }
-    this.store.complete(job.postId, cachedAt.toISOString(), 'cached');
+    await this.store.complete(job.postId, cachedAt.toISOString(), 'cached');
     this.recordAttempt(job, 'delivered');
     this.logger.info({ kind: 'brief', post_id: payload.post_id, task_id: payload.task_id, chars: json.length }, 'task brief cached');
   }
@@ -356,7 +398,7 @@ export class SyncWorker {
   private async deliverSpecial(job: SyncJob, baseUrl: string, started: number): Promise<void> {
     const structure = this.structure;
     if (structure === undefined) {
-      this.parkJob(job, 'This sidecar does not deliver site structure or taxonomy changes.', 'config');
+      await this.parkJob(job, 'This sidecar does not deliver site structure or taxonomy changes.', 'config');
       return;
     }
     let outcome: string;
@@ -364,7 +406,7 @@ export class SyncWorker {
       if (job.kind === 'structure') {
         const result = await structure.deliverStructure(job, baseUrl);
         if (typeof result === 'object') {
-          this.parkJob(job, result.park, 'config');
+          await this.parkJob(job, result.park, 'config');
           return;
         }
         outcome = result;
@@ -377,38 +419,38 @@ export class SyncWorker {
         // Reading the structure from WordPress failed: retried like an IGNY8 outage.
         const delay = backoffDelay(this.policy, job.attempts + 1, this.random);
         const message = error instanceof WordPressUnavailableError ? error.message : `Reading the site structure failed: ${(error as Error).message}`;
-        const state = this.store.retryLater(job.postId, message.slice(0, 300), this.clock() + delay, this.policy.maxAttempts);
+        const state = await this.store.retryLater(job.postId, message.slice(0, 300), this.clock() + delay, this.policy.maxAttempts);
         this.recordAttempt(job, state === 'dead' ? 'dead' : 'failed', { code: 'wordpress', error: message, nextRetryAt: state === 'dead' ? null : this.clock() + delay });
         this.logger.info({ kind: job.kind, attempt: job.attempts + 1, retry_in_ms: Math.round(delay) }, 'sync delivery failed; will retry');
         return;
       }
-      this.fail(job, error);
+      await this.fail(job, error);
       return;
     }
-    this.store.complete(job.postId, new Date(this.clock()).toISOString(), outcome);
+    await this.store.complete(job.postId, new Date(this.clock()).toISOString(), outcome);
     this.recordAttempt(job, 'delivered', { code: outcome === 'unchanged' ? 'unchanged' : null });
     this.logger.info({ kind: job.kind, key: job.postId, seq: job.seqInflight, outcome, ms: this.clock() - started }, 'sync delivered');
     if (job.kind === 'structure') {
-      structure.afterStructureDone();
+      await structure.afterStructureDone();
     }
     this.kickWriteback();
   }
 
-  private fail(job: SyncJob, error: unknown): void {
+  private async fail(job: SyncJob, error: unknown): Promise<void> {
     if (error instanceof Igny8Error && error.kind === 'auth') {
       this.openBreaker(error.message);
-      this.parkJob(job, error.message, 'auth');
+      await this.parkJob(job, error.message, 'auth');
       this.kick();
       return;
     }
     if (error instanceof Igny8Error && error.kind === 'park') {
-      this.parkJob(job, error.message, error.code === 'not_found' ? 'not_found' : 'http_4xx');
+      await this.parkJob(job, error.message, error.code === 'not_found' ? 'not_found' : 'http_4xx');
       return;
     }
     const message = error instanceof Igny8Error ? error.message : 'Internal error while sending to IGNY8; retrying.';
     const retryAfterMs = error instanceof Igny8Error ? error.retryAfterMs : undefined;
     const delay = backoffDelay(this.policy, job.attempts + 1, this.random, retryAfterMs);
-    const state = this.store.retryLater(job.postId, message, this.clock() + delay, this.policy.maxAttempts);
+    const state = await this.store.retryLater(job.postId, message, this.clock() + delay, this.policy.maxAttempts);
     this.recordAttempt(job, state === 'dead' ? 'dead' : 'failed', {
       code: error instanceof Igny8Error ? error.code : 'internal',
       error: message,
@@ -422,8 +464,8 @@ export class SyncWorker {
     }
   }
 
-  private parkJob(job: SyncJob, message: string, kind: string): void {
-    this.store.park(job.postId, message, kind);
+  private async parkJob(job: SyncJob, message: string, kind: string): Promise<void> {
+    await this.store.park(job.postId, message, kind);
     this.recordAttempt(job, 'parked', { code: kind, error: message });
     this.logger.warn({ post_id: job.postId, kind }, 'sync job parked');
     this.kickWriteback();
@@ -470,7 +512,7 @@ export class SyncWorker {
       return;
     }
     this.pause = { reason, since: this.clock() };
-    this.store.setJson(PAUSE_KEY, this.pause);
+    this.values.setJson(PAUSE_KEY, this.pause);
     this.logger.warn('sync target paused after an authentication failure (circuit breaker open)');
   }
 
@@ -489,13 +531,18 @@ export class SyncWorker {
     }
     this.writebackTimer = setTimeout(() => {
       this.writebackTimer = undefined;
-      this.writebackRunning = this.flushWritebacks().finally(() => {
-        this.writebackRunning = undefined;
-        if (this.writebackAgain) {
-          this.writebackAgain = false;
-          this.kickWriteback();
-        }
-      });
+      this.writebackRunning = this.flushWritebacks()
+        .catch((error: unknown) => {
+          this.logger.error({ err: error }, 'sync write-back failed reading the store; retrying');
+          setTimeout(() => this.kickWriteback(0), 5_000).unref();
+        })
+        .finally(() => {
+          this.writebackRunning = undefined;
+          if (this.writebackAgain) {
+            this.writebackAgain = false;
+            this.kickWriteback();
+          }
+        });
     }, delayMs);
     this.writebackTimer.unref();
   }
@@ -503,7 +550,7 @@ export class SyncWorker {
   /** Sends owed results to WordPress in batches; a WordPress outage is retried with backoff. */
   async flushWritebacks(): Promise<void> {
     for (;;) {
-      const jobs = this.store.owedWritebacks(WRITEBACK_BATCH);
+      const jobs = await this.store.owedWritebacks(WRITEBACK_BATCH);
       if (jobs.length === 0) {
         this.writebackFailures = 0;
         return;
@@ -529,12 +576,12 @@ export class SyncWorker {
         index += jobOps.length;
         const refused = jobResults.find((result) => !writebackAccepted(result));
         if (refused === undefined && job.writeback !== null && job.writebackSeq !== null) {
-          this.store.writebackDone(job.postId, job.writeback, job.writebackSeq);
+          await this.store.writebackDone(job.postId, job.writeback, job.writebackSeq);
         } else if (refused !== undefined) {
           this.logger.warn({ post_id: job.postId, code: resultCode(refused) }, 'sync write-back refused by WordPress');
           // Not retried in a loop: the reconciler asks again when it next finds the marker.
           if (job.writeback !== null && job.writebackSeq !== null) {
-            this.store.writebackDone(job.postId, job.writeback, job.writebackSeq);
+            await this.store.writebackDone(job.postId, job.writeback, job.writebackSeq);
           }
         }
       }

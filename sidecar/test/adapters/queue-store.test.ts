@@ -300,7 +300,7 @@ describe('QueueStore (postgres): fairness and singleton work', () => {
     expect((await claimer.claim(sites, 60_000))?.siteId).toBe('quiet');
     expect((await claimer.claim(sites, 60_000))?.siteId).toBe('noisy');
     expect((await claimer.claim(sites, 60_000))?.siteId).toBe('noisy'); // the quiet site has nothing left
-  });
+  }, 30_000); // 300 records, each with its wake-up: slow when the machine is shared
 
   it('singleton work runs once across processes; a second runs it after the first ends', async () => {
     const other = await PgDatabase.open({ url: pgUrl });

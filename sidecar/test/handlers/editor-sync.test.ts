@@ -37,7 +37,7 @@ beforeEach(async () => {
   igny8.password = CANARY_PASSWORD;
   igny8.apiKey = CANARY_API_KEY;
   h = await startHarness();
-  sync = createSync({
+  sync = await createSync({
     config: testSyncConfig(dir),
     keyRing: h.keyRing,
     logger: h.logs.logger,
@@ -78,7 +78,7 @@ describe('POST /_shim/events', () => {
     const { res } = await h.send({ method: 'POST', path: '/_shim/events', body, ctx: shimContext({ route_id: 'sync_events', settings: { ...SETTINGS, igny8_sync_mode: 'manual' } }) });
     expect(res.status).toBe(202);
     expect(JSON.parse(res.body.toString())).toMatchObject({ success: true, data: { accepted: 1, rejected: 1 } });
-    expect(sync.service.state(3)).toMatchObject({ state: 'pending_manual', sync_mode: 'manual' });
+    expect((await sync.service.state(3))).toMatchObject({ state: 'pending_manual', sync_mode: 'manual' });
   });
 
   it('refuses an unsigned notify', async () => {
@@ -127,7 +127,7 @@ describe('editor sync routes', () => {
   it('POST (Sync now) delivers a fresh snapshot even when nothing changed, and answers the state', async () => {
     igny8.email = 'ops@example.com';
     sync.service.stage('seed', { email: 'ops@example.com', password: CANARY_PASSWORD });
-    sync.service.commit('seed', h.sid, shimContext({ settings: SETTINGS }) as never, SETTINGS);
+    await sync.service.commit('seed', h.sid, shimContext({ settings: SETTINGS }) as never, SETTINGS);
     const result = await h.converse({
       method: 'POST',
       route: '/igny8/v1/editor/posts/8/sync',
@@ -220,13 +220,13 @@ describe('settings routes', () => {
   it('test-connection logs in and lists the sites, or says clearly why not', async () => {
     igny8.email = 'ops@example.com';
     sync.service.stage('seed', { email: 'ops@example.com', password: 'wrong' });
-    sync.service.commit('seed', h.sid, shimContext({ settings: SETTINGS }) as never, SETTINGS);
+    await sync.service.commit('seed', h.sid, shimContext({ settings: SETTINGS }) as never, SETTINGS);
     const bad = await h.converse({ method: 'POST', route: '/igny8/v1/settings/test-connection', ctx: ctx('settings_test_connection'), executeOp: () => ({}) });
     expect(bad.body).toMatchObject({ success: true, data: { ok: false, sites: [] } });
     expect((bad.body as { data: { message: string } }).data.message).toMatch(/IGNY8 login failed \(HTTP 401/);
 
     sync.service.stage('seed2', { password: CANARY_PASSWORD });
-    sync.service.commit('seed2', h.sid, shimContext({ settings: SETTINGS }) as never, SETTINGS);
+    await sync.service.commit('seed2', h.sid, shimContext({ settings: SETTINGS }) as never, SETTINGS);
     const good = await h.converse({ method: 'POST', route: '/igny8/v1/settings/test-connection', ctx: ctx('settings_test_connection'), executeOp: () => ({}) });
     expect(good.body).toMatchObject({ success: true, data: { ok: true, sites: [{ id: 7 }] } });
     const status = await h.converse({ method: 'GET', route: '/igny8/v1/status', ctx: shimContext({ settings: SETTINGS }), executeOp: () => ({}) });

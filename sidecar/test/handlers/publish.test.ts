@@ -74,7 +74,7 @@ describe('publish-content conversation', () => {
 
   it('queues one task update after a publish with a task_id (none without one, none when the write failed)', async () => {
     const recorded: unknown[] = [];
-    const withSync = createPublishRoute(() => now, { recordPublished: (snapshot) => recorded.push(snapshot) });
+    const withSync = createPublishRoute(() => now, { recordPublished: async (snapshot) => { recorded.push(snapshot); } });
     const run = async (payload: Record<string, unknown>, result: unknown) => {
       const first = await withSync.start({ sid: 's', ctx, method: 'POST', params: {}, query: {}, body: payload, reads: [] });
       if (first.kind !== 'execute') throw new Error('expected an execute step');

@@ -13,7 +13,7 @@ import { createSync } from '../../src/sync/create-sync.ts';
 import { testSyncConfig } from '../helpers/harness.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'igny8-registry-'));
-const sync = createSync({
+const sync = await createSync({
   config: testSyncConfig(dir),
   keyRing: new KeyRing({ current: Buffer.alloc(32, 1) }),
   logger: createLogCapture('warn').logger,

@@ -54,7 +54,7 @@ describe('status with work in the sync queue', () => {
   it('reports the queue counts of the real sync service', async () => {
     h = await startHarness();
     const event = (id: number) => ({ post_id: id, seq: '1', wordpress_status: 'publish', post_url: 'https://wp.test/', post_type: 'post', title: 't', content_id: id, task_id: id, keyword_ids: [1] });
-    expect(h.sync.recordEvents([event(1), event(2), event(3)])).toMatchObject({ accepted: 3 });
+    expect(await h.sync.recordEvents([event(1), event(2), event(3)])).toMatchObject({ accepted: 3 });
     const result = await h.converse({ method: 'GET', route: '/igny8/v1/status', ctx: shimContext(), executeOp: () => ({}) });
     expect(result.body).toMatchObject({
       data: { connected: false, token_present: false, sidecar: { queue: { pending: 3, failed: 0 } } },

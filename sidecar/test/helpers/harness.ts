@@ -174,7 +174,7 @@ export async function startHarness(
   let ownSync: { runtime: SyncRuntime; dir: string } | undefined;
   if (options.appDeps?.sync === undefined) {
     const dir = mkdtempSync(join(tmpdir(), 'igny8-harness-'));
-    ownSync = { dir, runtime: createSync({ config: testSyncConfig(dir), keyRing, logger: logs.logger, clock: clock.now }) };
+    ownSync = { dir, runtime: await createSync({ config: testSyncConfig(dir), keyRing, logger: logs.logger, clock: clock.now }) };
   }
   const sync = options.appDeps?.sync ?? (ownSync as { runtime: SyncRuntime }).runtime.service;
   const app = createApp({ logger: logs.logger, keyRing, clock: clock.now, ...options.appDeps, sync });

@@ -41,7 +41,7 @@ beforeEach(async () => {
   igny8.password = CANARY_PASSWORD;
   igny8.apiKey = CANARY_API_KEY;
   h = await startHarness();
-  sync = createSync({
+  sync = await createSync({
     config: testSyncConfig(dir, { email: igny8.email, password: CANARY_PASSWORD, apiKey: CANARY_API_KEY, apiBaseUrl: SETTINGS.igny8_api_base_url }),
     keyRing: h.keyRing,
     logger: h.logs.logger,
@@ -50,7 +50,7 @@ beforeEach(async () => {
   });
   await h.close();
   h = await startHarness({ secret: h.secret, appDeps: { sync: sync.service, logger: h.logs.logger, activity: sync.activity } });
-  sync.service.observe(h.sid, shimContext({ route_id: 'sync_events', settings: SETTINGS }) as never);
+  await sync.service.observe(h.sid, shimContext({ route_id: 'sync_events', settings: SETTINGS }) as never);
 });
 
 afterEach(async () => {
@@ -63,7 +63,7 @@ async function settle(): Promise<void> {
   const deadline = Date.now() + 5_000;
   for (;;) {
     await sync.worker.idle();
-    const counts = sync.store.counts();
+    const counts = (await sync.store.counts());
     if (counts.pending + counts.in_flight === 0) {
       return;
     }
@@ -80,7 +80,7 @@ const activity = (query: string) =>
 describe('activity log', () => {
   it('an IGNY8 outage shows as failed attempts with their next retry, then the delivery; keywords get their own row', async () => {
     igny8.script.push(...Array.from({ length: 2 }, () => ({ match: 'PUT /api/v1/writer/tasks/', reply: { status: 503 } as const })));
-    sync.service.recordEvents([
+    await sync.service.recordEvents([
       { post_id: 1, seq: '10', wordpress_status: 'publish', post_url: 'https://wp.test/?p=1', post_type: 'post', title: 'One', content_id: 1001, task_id: 501, keyword_ids: [4] },
     ]);
     await settle();
@@ -139,7 +139,7 @@ describe('activity log', () => {
 
   it('log canary: no credential or token reaches the activity file or its answers', async () => {
     igny8.script.push({ match: 'PUT /api/v1/writer/tasks/', reply: { status: 401 } });
-    sync.service.recordEvents([
+    await sync.service.recordEvents([
       { post_id: 2, seq: '11', wordpress_status: 'draft', post_url: 'https://wp.test/?p=2', post_type: 'post', title: 'Two', content_id: 1002, task_id: 502, keyword_ids: [] },
     ]);
     await settle();

@@ -1,15 +1,18 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+
+import { PgDatabase } from '../../src/adapters/pg-store.ts';
 
 import type { InternalOp, WordPressOps } from '../../src/adapters/wp-internal-client.ts';
 import { WordPressUnavailableError } from '../../src/adapters/wp-internal-client.ts';
 import type { SyncSnapshot } from '../../src/sync/snapshot.ts';
 import { createLogCapture } from '../../src/logger.ts';
 import { KeyRing } from '../../src/protocol/keys.ts';
-import { createSync, type SyncRuntime } from '../../src/sync/create-sync.ts';
+import { createSync, SINGLE_SITE_STORE_ID, type SyncRuntime } from '../../src/sync/create-sync.ts';
 import { FakeIgny8 } from '../helpers/fake-igny8.ts';
 import { testSyncConfig } from '../helpers/harness.ts';
 
@@ -68,9 +71,29 @@ let dir: string;
 let igny8: FakeIgny8;
 let wordpress: FakeWordPress;
 let sync: SyncRuntime;
+/** Every case runs on both stores (the same sync code on the QueueStore interface); on PostgreSQL each test is a site. */
+type Backend = 'sqlite' | 'postgres';
+let backend: Backend = 'sqlite';
+let siteId = '';
+let database: PgDatabase | undefined;
 
-function start(policy: { maxAttempts?: number } = {}) {
-  sync = createSync({
+beforeAll(async () => {
+  database = await PgDatabase.open({ url: inject('pgUrl') });
+});
+
+afterAll(async () => {
+  await database?.close();
+});
+
+function useBackend(kind: Backend): void {
+  beforeEach(() => {
+    backend = kind;
+    siteId = `worker-${randomUUID()}`;
+  });
+}
+
+async function start(policy: { maxAttempts?: number } = {}) {
+  sync = await createSync({
     config: testSyncConfig(dir, {
       maxAttempts: policy.maxAttempts ?? 5,
       concurrency: 4,
@@ -84,17 +107,23 @@ function start(policy: { maxAttempts?: number } = {}) {
     logger: createLogCapture('warn').logger,
     fetch: igny8.fetch,
     wordpress,
+    ...(backend === 'postgres' ? { store: (database as PgDatabase).site(siteId) } : {}),
   });
-  sync.service.observe('site-1', {
+  await sync.service.observe('site-1', shimCtx(SETTINGS));
+  return sync;
+}
+
+/** A verified shim message's context carrying `settings`. */
+function shimCtx(settings: Record<string, unknown>) {
+  return {
     request_id: 'r',
     route_id: 'sync_events',
     params: {},
     query: {},
     site: { home_url: 'https://wp.test', timezone: 'UTC', gmt_offset: 0, locale: 'en_US', wp_version: '6.5', plugin_version: '0.1.0', structure_rev: 1 },
-    settings: SETTINGS,
+    settings,
     facts: { api_key_present: true, connection_enabled: true, woocommerce: false, aioseo_table: false },
-  });
-  return sync;
+  };
 }
 
 const snap = (postId: number, seq: string, status = 'publish', extra: Partial<SyncSnapshot> = {}): SyncSnapshot => ({
@@ -115,7 +144,7 @@ async function settle(timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     await sync.worker.idle();
-    const counts = sync.store.counts();
+    const counts = (await sync.store.counts());
     if (counts.pending + counts.in_flight === 0) {
       break;
     }
@@ -138,539 +167,572 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('SyncWorker', () => {
-  it('delivers the mapped status and writes the result back (compare-and-clear with the delivered seq)', async () => {
-    start();
-    wordpress.markers.set(1, '10');
-    sync.service.recordEvents([snap(1, '10', 'future', { keyword_ids: [4, 5] })]);
-    await settle();
-    expect(igny8.tasks.get('501')).toMatchObject({ status: 'completed', wordpress_status: 'future', assigned_post_id: 1, post_url: 'https://wp.test/?p=1', post_type: 'post', content_id: 1001 });
-    // Keywords are updated on publish only.
-    expect(igny8.count('PUT /api/v1/planner/keywords/bulk-update/')).toBe(0);
-    expect(wordpress.markers.has(1)).toBe(false);
-    expect(wordpress.meta.get(1)).toMatchObject({ _igny8_sync_state: 'synced', _igny8_sync_error: null, _igny8_wordpress_status: 'future' });
-    expect(sync.service.state(1)).toMatchObject({ state: 'synced', attempts: 0, last_error: null, igny8_status: 'completed' });
-  });
-
-  it('a published post without keyword ids takes them from GET /writer/tasks/{id}/ before the keyword bulk update', async () => {
-    start();
-    igny8.tasks.set('501', { id: 501, keyword_ids: [31, '32'], keywords: [] });
-    igny8.tasks.set('502', { id: 502, keywords: [{ id: 41 }, { id: 42 }] });
-    sync.service.recordEvents([snap(1, '10'), snap(2, '10'), snap(3, '10', 'publish', { keyword_ids: [9] })]);
-    await settle();
-    const bulk = igny8.calls.filter((call) => call.path === '/api/v1/planner/keywords/bulk-update/').map((call) => call.body);
-    expect(bulk).toEqual(expect.arrayContaining([{ keyword_ids: [31, 32], status: 'published' }, { keyword_ids: [41, 42], status: 'published' }, { keyword_ids: [9], status: 'published' }]));
-    expect(bulk).toHaveLength(3);
-    // The task read comes before the bulk update, and only where the post had no ids of its own.
-    const order = igny8.calls.map((call) => `${call.method} ${call.path}`);
-    expect(order.indexOf('GET /api/v1/writer/tasks/501/')).toBeGreaterThan(-1);
-    expect(order.indexOf('GET /api/v1/writer/tasks/503/')).toBe(-1);
-    expect(sync.service.state(1)).toMatchObject({ state: 'synced' });
-  });
-
-  it('the task read is retried while IGNY8 is down, and a missing task only skips the keyword update', async () => {
-    start();
-    igny8.tasks.set('501', { id: 501, keyword_ids: [31] });
-    igny8.script.push({ match: 'GET /api/v1/writer/tasks/501/', reply: { status: 503 } });
-    sync.service.recordEvents([snap(1, '10'), snap(4, '10')]);
-    await settle(15_000);
-    expect(igny8.count('GET /api/v1/writer/tasks/501/')).toBe(2);
-    expect(igny8.calls.filter((call) => call.path === '/api/v1/planner/keywords/bulk-update/').map((call) => call.body)).toEqual([{ keyword_ids: [31], status: 'published' }]);
-    expect(sync.service.state(4)).toMatchObject({ state: 'synced' });
-  });
-
-  it("IGNY8's own publish with a task queues one task update with the post id, URL and status; a later WordPress change is newer", async () => {
-    start();
-    sync.service.recordPublished({ post_id: 7, wordpress_status: 'publish', post_url: 'https://wp.test/p7', post_type: 'post', title: '', content_id: 1007, task_id: 507, keyword_ids: [3] });
-    await settle();
-    expect(igny8.count('PUT /api/v1/writer/tasks/507/')).toBe(1);
-    expect(igny8.tasks.get('507')).toMatchObject({ status: 'completed', wordpress_status: 'publish', assigned_post_id: 7, post_url: 'https://wp.test/p7', content_id: 1007 });
-    expect(igny8.calls.filter((call) => call.path === '/api/v1/planner/keywords/bulk-update/').map((call) => call.body)).toEqual([{ keyword_ids: [3], status: 'published' }]);
-    expect(wordpress.meta.get(7)).toMatchObject({ _igny8_sync_state: 'synced', _igny8_wordpress_status: 'publish' });
-    // A WordPress change recorded afterwards (the shim's microsecond seq) is newer and delivered.
-    const shimSeq = String(BigInt(Date.now() + 5) * 1_000_000n);
-    sync.service.recordEvents([snap(7, shimSeq, 'draft', { task_id: 507 })]);
-    await settle();
-    expect(igny8.count('PUT /api/v1/writer/tasks/507/')).toBe(2);
-    expect(igny8.tasks.get('507')).toMatchObject({ wordpress_status: 'draft' });
-  });
-
-  it('the task brief is fetched after the publish and cached in the post meta as sent (hostile HTML included); IGNY8 down is retried', async () => {
-    start();
-    const brief = { outline: ['Intro', '<img src=x onerror=alert(1)>'], target_keywords: ['tea'], notes: '<script>alert(1)</script>' };
-    igny8.briefs.set('507', brief);
-    igny8.script.push({ match: 'GET /api/v1/writer/tasks/507/brief/', reply: { status: 503 } });
-    sync.service.recordPublished({ post_id: 7, wordpress_status: 'publish', post_url: 'https://wp.test/p7', post_type: 'post', title: '', content_id: 1007, task_id: 507, keyword_ids: [] });
-    const deadline = Date.now() + 10_000;
-    while (sync.service.briefFetch(7)?.state !== 'synced' && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    expect(sync.service.briefFetch(7)).toMatchObject({ state: 'synced', last_error: null });
-    expect(igny8.count('GET /api/v1/writer/tasks/507/brief/')).toBe(2);
-    const meta = wordpress.meta.get(7) ?? {};
-    expect(JSON.parse(meta._igny8_task_brief ?? 'null')).toEqual(brief);
-    expect(Date.parse(meta._igny8_brief_cached_at ?? '')).toBeGreaterThan(Date.now() - 60_000);
-    // Refresh brief: fetched again, the latest version cached.
-    igny8.briefs.set('507', { notes: 'v2' });
-    sync.service.requestBrief(7, 507);
-    await settle();
-    while (igny8.count('GET /api/v1/writer/tasks/507/brief/') < 3 || sync.service.briefFetch(7)?.state !== 'synced') {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    expect(JSON.parse(wordpress.meta.get(7)?._igny8_task_brief ?? 'null')).toEqual({ notes: 'v2' });
-    // A task without a brief (404) parks the fetch with the reason; nothing is cached.
-    sync.service.requestBrief(8, 508);
-    while (sync.service.briefFetch(8)?.state !== 'failed') {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    expect(sync.service.briefFetch(8)?.last_error).toContain('HTTP 404');
-    expect(wordpress.meta.get(8)?._igny8_task_brief).toBeUndefined();
-  });
-
-  it('coalesces: many changes of one post while IGNY8 is down become one delivery of the latest state', async () => {
-    start();
-    igny8.script.push(...Array.from({ length: 3 }, () => ({ match: 'PUT /api/v1/writer/tasks/', reply: { status: 503 } as const })));
-    sync.service.recordEvents([snap(1, '1', 'draft')]);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    sync.service.recordEvents([snap(1, '2', 'pending')]);
-    sync.service.recordEvents([snap(1, '3', 'publish')]);
-    await settle();
-    expect(igny8.tasks.get('501')).toMatchObject({ wordpress_status: 'publish' });
-    const successes = igny8.calls.filter((c) => c.method === 'PUT' && c.path === '/api/v1/writer/tasks/501/').slice(-1);
-    expect((successes[0]?.body as { wordpress_status: string }).wordpress_status).toBe('publish');
-    expect(sync.service.state(1)?.state).toBe('synced');
-  });
-
-  it('parks a 4xx as failed with the error, and a new change retries it', async () => {
-    start();
-    igny8.script.push({ match: 'PUT /api/v1/writer/tasks/', reply: { status: 400, body: { error: 'status is not valid' } } });
-    sync.service.recordEvents([snap(1, '1')]);
-    await settle();
-    expect(sync.service.state(1)).toMatchObject({ state: 'failed', last_error: 'IGNY8 task 501 was refused (HTTP 400: status is not valid).' });
-    expect(wordpress.meta.get(1)).toMatchObject({ _igny8_sync_state: 'failed', _igny8_sync_error: 'IGNY8 task 501 was refused (HTTP 400: status is not valid).' });
-    sync.service.recordEvents([snap(1, '2', 'draft')]);
-    await settle();
-    expect(sync.service.state(1)?.state).toBe('synced');
-  });
-
-  it('gives up after maxAttempts: dead, visible, and Sync now revives it', async () => {
-    start({ maxAttempts: 3 });
-    igny8.script.push(...Array.from({ length: 3 }, () => ({ match: 'PUT /api/v1/writer/tasks/', reply: { status: 500 } as const })));
-    sync.service.recordEvents([snap(1, '1')]);
-    await settle();
-    expect(sync.service.state(1)).toMatchObject({ state: 'dead', attempts: 3 });
-    expect(sync.service.counts()).toEqual({ pending: 0, failed: 1 });
-    sync.service.syncNow(snap(1, '1'), undefined);
-    await settle();
-    expect(sync.service.state(1)?.state).toBe('synced');
-  });
-
-  it('Sync now on a failed post clears the marker WordPress still holds (no new seq beside it)', async () => {
-    start({ maxAttempts: 1 });
-    igny8.script.push({ match: 'PUT /api/v1/writer/tasks/', reply: { status: 400, body: { error: 'no' } } });
-    wordpress.markers.set(1, '7');
-    sync.service.recordEvents([snap(1, '7')]);
-    await settle();
-    expect(sync.service.state(1)?.state).toBe('failed');
-    expect(wordpress.markers.get(1)).toBe('7');
-    const { seq: _seq, ...fresh } = snap(1, '7');
-    sync.service.syncNow(fresh, '7');
-    await settle();
-    expect(sync.service.state(1)?.state).toBe('synced');
-    expect(wordpress.markers.has(1)).toBe(false);
-  });
-
-  it('retryFailed (wp igny8 sync --failed) delivers every failed and dead post again, and leaves the others alone', async () => {
-    start({ maxAttempts: 1 });
-    igny8.script.push({ match: 'PUT /api/v1/writer/tasks/501/', reply: { status: 400, body: { error: 'no' } } });
-    igny8.script.push({ match: 'PUT /api/v1/writer/tasks/502/', reply: { status: 500 } });
-    wordpress.markers.set(1, '1');
-    sync.service.recordEvents([snap(1, '1'), snap(2, '1'), snap(3, '1')]);
-    await settle();
-    expect(wordpress.meta.get(1)).toMatchObject({ _igny8_sync_state: 'failed' });
-    expect([1, 2, 3].map((id) => sync.service.state(id)?.state)).toEqual(['failed', 'dead', 'synced']);
-    const before = igny8.count('PUT /api/v1/writer/tasks/');
-    expect(sync.service.retryFailed()).toEqual([1, 2]);
-    await settle();
-    expect([1, 2, 3].map((id) => sync.service.state(id)?.state)).toEqual(['synced', 'synced', 'synced']);
-    // Delivered with the seq WordPress's marker holds: the write-back clears the marker and the failed mirror.
-    expect(wordpress.meta.get(1)).toMatchObject({ _igny8_sync_state: 'synced', _igny8_sync_error: null });
-    expect(wordpress.markers.has(1)).toBe(false);
-    expect(igny8.count('PUT /api/v1/writer/tasks/') - before).toBe(2);
-    expect(sync.service.retryFailed()).toEqual([]);
-  });
-
-  it('credentials are bound to their base URL: a rewritten URL gets nothing, reauth_required names it; restoring it resumes (issue #12 item 4)', async () => {
-    start();
-    wordpress.markers.set(1, '1');
-    sync.service.recordEvents([snap(1, '1')]);
-    await settle();
-    expect(sync.service.state(1)?.state).toBe('synced');
-    const callsBefore = igny8.calls.length;
-    const ctx = { request_id: 'r2', route_id: 'sync_events', params: {}, query: {}, site: { home_url: 'https://wp.test', timezone: 'UTC', gmt_offset: 0, locale: 'en_US', wp_version: '6.5', plugin_version: '0.1.0', structure_rev: 1 }, facts: { api_key_present: true, connection_enabled: true, woocommerce: false, aioseo_table: false } };
-    sync.service.observe('site-1', { ...ctx, settings: { ...SETTINGS, igny8_api_base_url: 'https://evil.example' } });
-    sync.service.recordEvents([snap(2, '1')]);
-    await settle();
-    expect(igny8.calls.length, 'nothing is sent to the rewritten URL').toBe(callsBefore);
-    expect(sync.service.state(2)).toMatchObject({ state: 'failed' });
-    expect(sync.service.state(2)?.last_error).toMatch(/entered for https:\/\/igny8\.example.*nothing was sent/);
-    expect(sync.service.connection(true)).toMatchObject({ state: 'reauth_required' });
-    sync.service.observe('site-1', { ...ctx, settings: SETTINGS });
-    await settle();
-    expect(sync.service.state(2)?.state).toBe('synced');
-  });
-
-  it('circuit breaker: wrong credentials park every job with one login attempt; saved credentials resume them', async () => {
-    start();
-    igny8.password = 'changed-on-the-igny8-side';
-    sync.service.recordEvents([1, 2, 3, 4, 5, 6].map((id) => snap(id, '1')));
-    await settle();
-    expect(igny8.count('POST /api/v1/auth/login/')).toBe(1);
-    for (const id of [1, 2, 3, 4, 5, 6]) {
-      expect(sync.service.state(id)).toMatchObject({ state: 'failed' });
-      expect(sync.service.state(id)?.last_error).toMatch(/IGNY8 login failed \(HTTP 401/);
-    }
-    // More changes while paused: parked at once, no new login.
-    sync.service.recordEvents([snap(7, '1')]);
-    await settle();
-    expect(sync.service.state(7)?.state).toBe('failed');
-    expect(igny8.count('POST /api/v1/auth/login/')).toBe(1);
-    expect(sync.service.connection(true).state).toBe('error');
-
-    sync.service.stage('req-1', { email: igny8.email, password: 'changed-on-the-igny8-side' });
-    sync.service.commit('req-1', 'site-1', { request_id: 'req-1', route_id: 'settings_save', params: {}, query: {}, site: { home_url: 'https://wp.test', timezone: 'UTC', gmt_offset: 0, locale: 'en_US', wp_version: '6.5', plugin_version: '0.1.0', structure_rev: 1 }, settings: SETTINGS, facts: { api_key_present: true, connection_enabled: true, woocommerce: false, aioseo_table: false } }, SETTINGS);
-    await settle();
-    for (const id of [1, 2, 3, 4, 5, 6, 7]) {
-      expect(sync.service.state(id)?.state).toBe('synced');
-    }
-  });
-
-  it('without a task id the tasks target parks the post with a clear reason; the webhook target (ApiKey) sends it', async () => {
-    start();
-    sync.service.recordEvents([snap(1, '1', 'publish', { task_id: null })]);
-    await settle();
-    expect(sync.service.state(1)?.last_error).toMatch(/no IGNY8 task id/);
-
-    const ctx = { request_id: 'r', route_id: 'sync_events', params: {}, query: {}, site: { home_url: 'https://wp.test', timezone: 'UTC', gmt_offset: 0, locale: 'en_US', wp_version: '6.5', plugin_version: '0.1.0', structure_rev: 1 }, facts: { api_key_present: true, connection_enabled: true, woocommerce: false, aioseo_table: false } };
-    sync.service.observe('site-1', { ...ctx, settings: { ...SETTINGS, igny8_sync_target: 'webhook' } });
-    sync.service.recordEvents([snap(1, '2', 'publish', { task_id: null })]);
-    await settle();
-    expect(sync.service.state(1)?.state).toBe('synced');
-    const webhook = igny8.calls.find((c) => c.path === '/api/v1/integration/webhook/wordpress/');
-    expect(webhook?.authorization).toBe(`ApiKey ${igny8.apiKey}`);
-    expect(webhook?.body).toMatchObject({ status: 'completed', wordpress_status: 'publish', post_id: 1, task_id: null, content_id: 1001, assigned_post_id: 1 });
-  });
-
-  describe('content update sync (issue #13 §4)', () => {
-    const edited = (html: string) => ({
-      content: { title: 'Edited title', html, excerpt: 'Edited excerpt', modified_gmt: '2026-07-01 08:00:00' },
+for (const kind of ['sqlite', 'postgres'] as const) {
+  describe(`SyncWorker (${kind})`, () => {
+    useBackend(kind);
+    it('delivers the mapped status and writes the result back (compare-and-clear with the delivered seq)', async () => {
+      await start();
+      wordpress.markers.set(1, '10');
+      await sync.service.recordEvents([snap(1, '10', 'future', { keyword_ids: [4, 5] })]);
+      await settle();
+      expect(igny8.tasks.get('501')).toMatchObject({ status: 'completed', wordpress_status: 'future', assigned_post_id: 1, post_url: 'https://wp.test/?p=1', post_type: 'post', content_id: 1001 });
+      // Keywords are updated on publish only.
+      expect(igny8.count('PUT /api/v1/planner/keywords/bulk-update/')).toBe(0);
+      expect(wordpress.markers.has(1)).toBe(false);
+      expect(wordpress.meta.get(1)).toMatchObject({ _igny8_sync_state: 'synced', _igny8_sync_error: null, _igny8_wordpress_status: 'future' });
+      expect((await sync.service.state(1))).toMatchObject({ state: 'synced', attempts: 0, last_error: null, igny8_status: 'completed' });
     });
-    const blocks = '<!-- wp:heading -->\n<h2>Intro</h2>\n<!-- /wp:heading -->\n\n<!-- wp:paragraph -->\n<p>Edited <strong>here</strong></p>\n<!-- /wp:paragraph -->';
-    const observe = (settings: Record<string, unknown>) =>
-      sync.service.observe('site-1', {
+
+    it('a published post without keyword ids takes them from GET /writer/tasks/{id}/ before the keyword bulk update', async () => {
+      await start();
+      igny8.tasks.set('501', { id: 501, keyword_ids: [31, '32'], keywords: [] });
+      igny8.tasks.set('502', { id: 502, keywords: [{ id: 41 }, { id: 42 }] });
+      await sync.service.recordEvents([snap(1, '10'), snap(2, '10'), snap(3, '10', 'publish', { keyword_ids: [9] })]);
+      await settle();
+      const bulk = igny8.calls.filter((call) => call.path === '/api/v1/planner/keywords/bulk-update/').map((call) => call.body);
+      expect(bulk).toEqual(expect.arrayContaining([{ keyword_ids: [31, 32], status: 'published' }, { keyword_ids: [41, 42], status: 'published' }, { keyword_ids: [9], status: 'published' }]));
+      expect(bulk).toHaveLength(3);
+      // The task read comes before the bulk update, and only where the post had no ids of its own.
+      const order = igny8.calls.map((call) => `${call.method} ${call.path}`);
+      expect(order.indexOf('GET /api/v1/writer/tasks/501/')).toBeGreaterThan(-1);
+      expect(order.indexOf('GET /api/v1/writer/tasks/503/')).toBe(-1);
+      expect((await sync.service.state(1))).toMatchObject({ state: 'synced' });
+    });
+
+    it('the task read is retried while IGNY8 is down, and a missing task only skips the keyword update', async () => {
+      await start();
+      igny8.tasks.set('501', { id: 501, keyword_ids: [31] });
+      igny8.script.push({ match: 'GET /api/v1/writer/tasks/501/', reply: { status: 503 } });
+      await sync.service.recordEvents([snap(1, '10'), snap(4, '10')]);
+      await settle(15_000);
+      expect(igny8.count('GET /api/v1/writer/tasks/501/')).toBe(2);
+      expect(igny8.calls.filter((call) => call.path === '/api/v1/planner/keywords/bulk-update/').map((call) => call.body)).toEqual([{ keyword_ids: [31], status: 'published' }]);
+      expect((await sync.service.state(4))).toMatchObject({ state: 'synced' });
+    });
+
+    it("IGNY8's own publish with a task queues one task update with the post id, URL and status; a later WordPress change is newer", async () => {
+      await start();
+      await sync.service.recordPublished({ post_id: 7, wordpress_status: 'publish', post_url: 'https://wp.test/p7', post_type: 'post', title: '', content_id: 1007, task_id: 507, keyword_ids: [3] });
+      await settle();
+      expect(igny8.count('PUT /api/v1/writer/tasks/507/')).toBe(1);
+      expect(igny8.tasks.get('507')).toMatchObject({ status: 'completed', wordpress_status: 'publish', assigned_post_id: 7, post_url: 'https://wp.test/p7', content_id: 1007 });
+      expect(igny8.calls.filter((call) => call.path === '/api/v1/planner/keywords/bulk-update/').map((call) => call.body)).toEqual([{ keyword_ids: [3], status: 'published' }]);
+      expect(wordpress.meta.get(7)).toMatchObject({ _igny8_sync_state: 'synced', _igny8_wordpress_status: 'publish' });
+      // A WordPress change recorded afterwards (the shim's microsecond seq) is newer and delivered.
+      const shimSeq = String(BigInt(Date.now() + 5) * 1_000_000n);
+      await sync.service.recordEvents([snap(7, shimSeq, 'draft', { task_id: 507 })]);
+      await settle();
+      expect(igny8.count('PUT /api/v1/writer/tasks/507/')).toBe(2);
+      expect(igny8.tasks.get('507')).toMatchObject({ wordpress_status: 'draft' });
+    });
+
+    it('the task brief is fetched after the publish and cached in the post meta as sent (hostile HTML included); IGNY8 down is retried', async () => {
+      await start();
+      const brief = { outline: ['Intro', '<img src=x onerror=alert(1)>'], target_keywords: ['tea'], notes: '<script>alert(1)</script>' };
+      igny8.briefs.set('507', brief);
+      igny8.script.push({ match: 'GET /api/v1/writer/tasks/507/brief/', reply: { status: 503 } });
+      await sync.service.recordPublished({ post_id: 7, wordpress_status: 'publish', post_url: 'https://wp.test/p7', post_type: 'post', title: '', content_id: 1007, task_id: 507, keyword_ids: [] });
+      const deadline = Date.now() + 10_000;
+      while ((await sync.service.briefFetch(7))?.state !== 'synced' && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect((await sync.service.briefFetch(7))).toMatchObject({ state: 'synced', last_error: null });
+      expect(igny8.count('GET /api/v1/writer/tasks/507/brief/')).toBe(2);
+      const meta = wordpress.meta.get(7) ?? {};
+      expect(JSON.parse(meta._igny8_task_brief ?? 'null')).toEqual(brief);
+      expect(Date.parse(meta._igny8_brief_cached_at ?? '')).toBeGreaterThan(Date.now() - 60_000);
+      // Refresh brief: fetched again, the latest version cached.
+      igny8.briefs.set('507', { notes: 'v2' });
+      await sync.service.requestBrief(7, 507);
+      await settle();
+      while (igny8.count('GET /api/v1/writer/tasks/507/brief/') < 3 || (await sync.service.briefFetch(7))?.state !== 'synced') {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(JSON.parse(wordpress.meta.get(7)?._igny8_task_brief ?? 'null')).toEqual({ notes: 'v2' });
+      // A task without a brief (404) parks the fetch with the reason; nothing is cached.
+      await sync.service.requestBrief(8, 508);
+      while ((await sync.service.briefFetch(8))?.state !== 'failed') {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect((await sync.service.briefFetch(8))?.last_error).toContain('HTTP 404');
+      expect(wordpress.meta.get(8)?._igny8_task_brief).toBeUndefined();
+    });
+
+    it('coalesces: many changes of one post while IGNY8 is down become one delivery of the latest state', async () => {
+      await start();
+      igny8.script.push(...Array.from({ length: 3 }, () => ({ match: 'PUT /api/v1/writer/tasks/', reply: { status: 503 } as const })));
+      await sync.service.recordEvents([snap(1, '1', 'draft')]);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await sync.service.recordEvents([snap(1, '2', 'pending')]);
+      await sync.service.recordEvents([snap(1, '3', 'publish')]);
+      await settle();
+      expect(igny8.tasks.get('501')).toMatchObject({ wordpress_status: 'publish' });
+      const successes = igny8.calls.filter((c) => c.method === 'PUT' && c.path === '/api/v1/writer/tasks/501/').slice(-1);
+      expect((successes[0]?.body as { wordpress_status: string }).wordpress_status).toBe('publish');
+      expect((await sync.service.state(1))?.state).toBe('synced');
+    });
+
+    it('parks a 4xx as failed with the error, and a new change retries it', async () => {
+      await start();
+      igny8.script.push({ match: 'PUT /api/v1/writer/tasks/', reply: { status: 400, body: { error: 'status is not valid' } } });
+      await sync.service.recordEvents([snap(1, '1')]);
+      await settle();
+      expect((await sync.service.state(1))).toMatchObject({ state: 'failed', last_error: 'IGNY8 task 501 was refused (HTTP 400: status is not valid).' });
+      expect(wordpress.meta.get(1)).toMatchObject({ _igny8_sync_state: 'failed', _igny8_sync_error: 'IGNY8 task 501 was refused (HTTP 400: status is not valid).' });
+      await sync.service.recordEvents([snap(1, '2', 'draft')]);
+      await settle();
+      expect((await sync.service.state(1))?.state).toBe('synced');
+    });
+
+    it('gives up after maxAttempts: dead, visible, and Sync now revives it', async () => {
+      await start({ maxAttempts: 3 });
+      igny8.script.push(...Array.from({ length: 3 }, () => ({ match: 'PUT /api/v1/writer/tasks/', reply: { status: 500 } as const })));
+      await sync.service.recordEvents([snap(1, '1')]);
+      await settle();
+      expect((await sync.service.state(1))).toMatchObject({ state: 'dead', attempts: 3 });
+      expect((await sync.service.counts())).toEqual({ pending: 0, failed: 1 });
+      await sync.service.syncNow(snap(1, '1'), undefined);
+      await settle();
+      expect((await sync.service.state(1))?.state).toBe('synced');
+    });
+
+    it('Sync now on a failed post clears the marker WordPress still holds (no new seq beside it)', async () => {
+      await start({ maxAttempts: 1 });
+      igny8.script.push({ match: 'PUT /api/v1/writer/tasks/', reply: { status: 400, body: { error: 'no' } } });
+      wordpress.markers.set(1, '7');
+      await sync.service.recordEvents([snap(1, '7')]);
+      await settle();
+      expect((await sync.service.state(1))?.state).toBe('failed');
+      expect(wordpress.markers.get(1)).toBe('7');
+      const { seq: _seq, ...fresh } = snap(1, '7');
+      await sync.service.syncNow(fresh, '7');
+      await settle();
+      expect((await sync.service.state(1))?.state).toBe('synced');
+      expect(wordpress.markers.has(1)).toBe(false);
+    });
+
+    it('retryFailed (wp igny8 sync --failed) delivers every failed and dead post again, and leaves the others alone', async () => {
+      await start({ maxAttempts: 1 });
+      igny8.script.push({ match: 'PUT /api/v1/writer/tasks/501/', reply: { status: 400, body: { error: 'no' } } });
+      igny8.script.push({ match: 'PUT /api/v1/writer/tasks/502/', reply: { status: 500 } });
+      wordpress.markers.set(1, '1');
+      await sync.service.recordEvents([snap(1, '1'), snap(2, '1'), snap(3, '1')]);
+      await settle();
+      expect(wordpress.meta.get(1)).toMatchObject({ _igny8_sync_state: 'failed' });
+      expect(await Promise.all([1, 2, 3].map(async (id) => (await sync.service.state(id))?.state))).toEqual(['failed', 'dead', 'synced']);
+      const before = igny8.count('PUT /api/v1/writer/tasks/');
+      expect((await sync.service.retryFailed())).toEqual([1, 2]);
+      await settle();
+      expect(await Promise.all([1, 2, 3].map(async (id) => (await sync.service.state(id))?.state))).toEqual(['synced', 'synced', 'synced']);
+      // Delivered with the seq WordPress's marker holds: the write-back clears the marker and the failed mirror.
+      expect(wordpress.meta.get(1)).toMatchObject({ _igny8_sync_state: 'synced', _igny8_sync_error: null });
+      expect(wordpress.markers.has(1)).toBe(false);
+      expect(igny8.count('PUT /api/v1/writer/tasks/') - before).toBe(2);
+      expect((await sync.service.retryFailed())).toEqual([]);
+    });
+
+    it('credentials are bound to their base URL: a rewritten URL gets nothing, reauth_required names it; restoring it resumes (issue #12 item 4)', async () => {
+      await start();
+      wordpress.markers.set(1, '1');
+      await sync.service.recordEvents([snap(1, '1')]);
+      await settle();
+      expect((await sync.service.state(1))?.state).toBe('synced');
+      const callsBefore = igny8.calls.length;
+      const ctx = { request_id: 'r2', route_id: 'sync_events', params: {}, query: {}, site: { home_url: 'https://wp.test', timezone: 'UTC', gmt_offset: 0, locale: 'en_US', wp_version: '6.5', plugin_version: '0.1.0', structure_rev: 1 }, facts: { api_key_present: true, connection_enabled: true, woocommerce: false, aioseo_table: false } };
+      await sync.service.observe('site-1', { ...ctx, settings: { ...SETTINGS, igny8_api_base_url: 'https://evil.example' } });
+      await sync.service.recordEvents([snap(2, '1')]);
+      await settle();
+      expect(igny8.calls.length, 'nothing is sent to the rewritten URL').toBe(callsBefore);
+      expect((await sync.service.state(2))).toMatchObject({ state: 'failed' });
+      expect((await sync.service.state(2))?.last_error).toMatch(/entered for https:\/\/igny8\.example.*nothing was sent/);
+      expect(sync.service.connection(true)).toMatchObject({ state: 'reauth_required' });
+      await sync.service.observe('site-1', { ...ctx, settings: SETTINGS });
+      await settle();
+      expect((await sync.service.state(2))?.state).toBe('synced');
+    });
+
+    it('circuit breaker: wrong credentials park every job with one login attempt; saved credentials resume them', async () => {
+      await start();
+      igny8.password = 'changed-on-the-igny8-side';
+      await sync.service.recordEvents([1, 2, 3, 4, 5, 6].map((id) => snap(id, '1')));
+      await settle();
+      expect(igny8.count('POST /api/v1/auth/login/')).toBe(1);
+      for (const id of [1, 2, 3, 4, 5, 6]) {
+        expect((await sync.service.state(id))).toMatchObject({ state: 'failed' });
+        expect((await sync.service.state(id))?.last_error).toMatch(/IGNY8 login failed \(HTTP 401/);
+      }
+      // More changes while paused: parked at once, no new login.
+      await sync.service.recordEvents([snap(7, '1')]);
+      await settle();
+      expect((await sync.service.state(7))?.state).toBe('failed');
+      expect(igny8.count('POST /api/v1/auth/login/')).toBe(1);
+      expect(sync.service.connection(true).state).toBe('error');
+
+      sync.service.stage('req-1', { email: igny8.email, password: 'changed-on-the-igny8-side' });
+      await sync.service.commit('req-1', 'site-1', { request_id: 'req-1', route_id: 'settings_save', params: {}, query: {}, site: { home_url: 'https://wp.test', timezone: 'UTC', gmt_offset: 0, locale: 'en_US', wp_version: '6.5', plugin_version: '0.1.0', structure_rev: 1 }, settings: SETTINGS, facts: { api_key_present: true, connection_enabled: true, woocommerce: false, aioseo_table: false } }, SETTINGS);
+      await settle();
+      for (const id of [1, 2, 3, 4, 5, 6, 7]) {
+        expect((await sync.service.state(id))?.state).toBe('synced');
+      }
+    });
+
+    it('without a task id the tasks target parks the post with a clear reason; the webhook target (ApiKey) sends it', async () => {
+      await start();
+      await sync.service.recordEvents([snap(1, '1', 'publish', { task_id: null })]);
+      await settle();
+      expect((await sync.service.state(1))?.last_error).toMatch(/no IGNY8 task id/);
+
+      const ctx = { request_id: 'r', route_id: 'sync_events', params: {}, query: {}, site: { home_url: 'https://wp.test', timezone: 'UTC', gmt_offset: 0, locale: 'en_US', wp_version: '6.5', plugin_version: '0.1.0', structure_rev: 1 }, facts: { api_key_present: true, connection_enabled: true, woocommerce: false, aioseo_table: false } };
+      await sync.service.observe('site-1', { ...ctx, settings: { ...SETTINGS, igny8_sync_target: 'webhook' } });
+      await sync.service.recordEvents([snap(1, '2', 'publish', { task_id: null })]);
+      await settle();
+      expect((await sync.service.state(1))?.state).toBe('synced');
+      const webhook = igny8.calls.find((c) => c.path === '/api/v1/integration/webhook/wordpress/');
+      expect(webhook?.authorization).toBe(`ApiKey ${igny8.apiKey}`);
+      expect(webhook?.body).toMatchObject({ status: 'completed', wordpress_status: 'publish', post_id: 1, task_id: null, content_id: 1001, assigned_post_id: 1 });
+    });
+
+    describe('content update sync (issue #13 §4)', () => {
+      const edited = (html: string) => ({
+        content: { title: 'Edited title', html, excerpt: 'Edited excerpt', modified_gmt: '2026-07-01 08:00:00' },
+      });
+      const blocks = '<!-- wp:heading -->\n<h2>Intro</h2>\n<!-- /wp:heading -->\n\n<!-- wp:paragraph -->\n<p>Edited <strong>here</strong></p>\n<!-- /wp:paragraph -->';
+      const observe = (settings: Record<string, unknown>) => sync.service.observe('site-1', shimCtx({ ...SETTINGS, ...settings }));
+
+      it('tasks target: the status PUT, then PUT /writer/content/{content_id}/ with HTML without block delimiters', async () => {
+        await start();
+        wordpress.markers.set(1, '10');
+        await sync.service.recordEvents([snap(1, '10', 'publish', edited(blocks))]);
+        await settle();
+        expect(igny8.contents.get('1001')).toEqual({
+          title: 'Edited title',
+          content_html: '<h2>Intro</h2>\n<p>Edited <strong>here</strong></p>',
+          excerpt: 'Edited excerpt',
+          source: 'wordpress',
+          wordpress_modified_at: '2026-07-01T08:00:00Z',
+        });
+        expect(igny8.count('PUT /api/v1/writer/tasks/501/')).toBe(1);
+        expect(wordpress.markers.has(1)).toBe(false);
+        expect((await sync.service.state(1))?.state).toBe('synced');
+      });
+
+      it('retried while IGNY8 fails, coalesced: two edits during the outage arrive as the latest one, once', async () => {
+        await start();
+        igny8.script.push(...Array.from({ length: 2 }, () => ({ match: 'PUT /api/v1/writer/content/', reply: { status: 503 } as const })));
+        wordpress.markers.set(1, '2');
+        await sync.service.recordEvents([snap(1, '1', 'publish', edited('<p>first</p>'))]);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        await sync.service.recordEvents([snap(1, '2', 'publish', edited('<p>second</p>'))]);
+        await settle();
+        expect(igny8.contents.get('1001')?.content_html).toBe('<p>second</p>');
+        const delivered = igny8.calls.filter((c) => c.method === 'PUT' && c.path === '/api/v1/writer/content/1001/');
+        expect(delivered.length).toBeGreaterThanOrEqual(3);
+        expect(delivered.map((c) => (c.body as { content_html: string }).content_html).slice(-1)).toEqual(['<p>second</p>']);
+        expect(wordpress.markers.has(1), 'the marker is cleared only after the content arrived').toBe(false);
+        expect((await sync.service.state(1))?.state).toBe('synced');
+      });
+
+      it('a post known by its content id only still delivers its edit on the tasks target', async () => {
+        await start();
+        await sync.service.recordEvents([snap(1, '1', 'publish', { task_id: null, ...edited('<p>x</p>') })]);
+        await settle();
+        expect(igny8.contents.get('1001')?.content_html).toBe('<p>x</p>');
+        expect(igny8.count('PUT /api/v1/writer/tasks/')).toBe(0);
+        expect((await sync.service.state(1))?.state).toBe('synced');
+      });
+
+      it('webhook target: POST event content_updated with the same fields and the ids', async () => {
+        await start();
+        await observe({ igny8_sync_target: 'webhook' });
+        await sync.service.recordEvents([snap(1, '1', 'publish', edited(blocks))]);
+        await settle();
+        const bodies = igny8.calls.filter((c) => c.path === '/api/v1/integration/webhook/wordpress/').map((c) => c.body as Record<string, unknown>);
+        expect(bodies).toHaveLength(2);
+        expect(bodies[1]).toEqual({
+          event: 'content_updated',
+          title: 'Edited title',
+          content_html: '<h2>Intro</h2>\n<p>Edited <strong>here</strong></p>',
+          excerpt: 'Edited excerpt',
+          source: 'wordpress',
+          wordpress_modified_at: '2026-07-01T08:00:00Z',
+          post_id: 1,
+          task_id: 501,
+          content_id: 1001,
+          post_url: 'https://wp.test/?p=1',
+        });
+      });
+
+      it('setting igny8_content_sync off: only the status is sent', async () => {
+        await start();
+        await observe({ igny8_content_sync: false });
+        await sync.service.recordEvents([snap(1, '1', 'publish', edited('<p>x</p>'))]);
+        await settle();
+        expect(igny8.count('PUT /api/v1/writer/content/')).toBe(0);
+        expect(igny8.count('PUT /api/v1/writer/tasks/501/')).toBe(1);
+      });
+    });
+
+    it('a disabled connection parks jobs; enabling it delivers them', async () => {
+      await start();
+      const ctx = { request_id: 'r', route_id: 'sync_events', params: {}, query: {}, site: { home_url: 'https://wp.test', timezone: 'UTC', gmt_offset: 0, locale: 'en_US', wp_version: '6.5', plugin_version: '0.1.0', structure_rev: 1 }, facts: { api_key_present: true, connection_enabled: false, woocommerce: false, aioseo_table: false } };
+      await sync.service.observe('site-1', { ...ctx, settings: { ...SETTINGS, igny8_connection_enabled: false } });
+      await sync.service.recordEvents([snap(1, '1')]);
+      await settle();
+      expect((await sync.service.state(1))).toMatchObject({ state: 'failed', last_error: 'The IGNY8 connection is disabled in Settings → IGNY8.' });
+      await sync.service.observe('site-1', { ...ctx, settings: SETTINGS });
+      await settle();
+      expect((await sync.service.state(1))?.state).toBe('synced');
+    });
+
+    it('with "re-login automatically" off only the refresh token is kept; a revoked one needs new credentials', async () => {
+      await start();
+      sync.service.stage('r1', { email: igny8.email, password: igny8.password, relogin: false });
+      await sync.service.commit('r1', 'site-1', { request_id: 'r1', route_id: 'settings_save', params: {}, query: {}, site: { home_url: 'https://wp.test', timezone: 'UTC', gmt_offset: 0, locale: 'en_US', wp_version: '6.5', plugin_version: '0.1.0', structure_rev: 1 }, settings: SETTINGS, facts: { api_key_present: true, connection_enabled: true, woocommerce: false, aioseo_table: false } }, SETTINGS);
+      await sync.service.recordEvents([snap(1, '1')]);
+      await settle();
+      expect((await sync.service.state(1))?.state).toBe('synced');
+      expect(sync.service.credentials()).toMatchObject({ password_present: false, token_present: true, relogin: false });
+      igny8.liveAccess.clear();
+      igny8.liveRefresh.clear();
+      await sync.service.recordEvents([snap(1, '2')]);
+      await settle();
+      expect((await sync.service.state(1))).toMatchObject({ state: 'failed' });
+      expect((await sync.service.state(1))?.last_error).toMatch(/enter the credentials again/);
+      expect(sync.service.connection(true).state).toBe('reauth_required');
+    });
+
+    it('manual sync mode records changes and delivers them only when released', async () => {
+      await start();
+      const ctx = { request_id: 'r', route_id: 'sync_events', params: {}, query: {}, site: { home_url: 'https://wp.test', timezone: 'UTC', gmt_offset: 0, locale: 'en_US', wp_version: '6.5', plugin_version: '0.1.0', structure_rev: 1 }, facts: { api_key_present: true, connection_enabled: true, woocommerce: false, aioseo_table: false } };
+      await sync.service.observe('site-1', { ...ctx, settings: { ...SETTINGS, igny8_sync_mode: 'manual' } });
+      await sync.service.recordEvents([snap(1, '1'), snap(2, '1')]);
+      await settle();
+      expect((await sync.service.state(1))).toMatchObject({ state: 'pending_manual', sync_mode: 'manual' });
+      expect(igny8.count('PUT /api/v1/writer/tasks/')).toBe(0);
+      await sync.service.syncNow(snap(1, '1'), undefined);
+      await settle();
+      expect((await sync.service.state(1))?.state).toBe('synced');
+      expect((await sync.service.state(2))?.state).toBe('pending_manual');
+      expect((await sync.service.releaseAllPending())).toBe(1);
+      await settle();
+      expect((await sync.service.state(2))?.state).toBe('synced');
+    });
+
+    it('owes WordPress the write-back while it is down, and sends it later without a second delivery', async () => {
+      await start();
+      wordpress.down = true;
+      wordpress.markers.set(1, '1');
+      await sync.service.recordEvents([snap(1, '1')]);
+      await sync.worker.idle();
+      await sync.worker.flushWritebacks();
+      expect(igny8.count('PUT /api/v1/writer/tasks/')).toBe(1);
+      expect(wordpress.markers.get(1)).toBe('1');
+      wordpress.down = false;
+      await sync.worker.flushWritebacks();
+      expect(wordpress.markers.has(1)).toBe(false);
+      expect(igny8.count('PUT /api/v1/writer/tasks/')).toBe(1);
+    });
+
+    it('the reconciler enqueues markers the queue is missing and re-sends write-backs of delivered ones', async () => {
+      await start();
+      await sync.service.recordEvents([snap(1, '5')]);
+      await settle();
+      wordpress.markers.set(1, '5'); // the write-back was lost
+      wordpress.markers.set(2, '7');
+      wordpress.pending = [snap(1, '5'), snap(2, '7', 'trash')];
+      const report = await sync.reconciler.run();
+      expect(report).toEqual({ listed: 2, enqueued: 1, writebacks: 1 });
+      await settle();
+      expect(igny8.tasks.get('502')).toMatchObject({ status: 'archived', wordpress_status: 'trash' });
+      expect(igny8.count('PUT /api/v1/writer/tasks/501/')).toBe(1);
+      expect(wordpress.markers.size).toBe(0);
+    });
+
+    // On PostgreSQL another replica may hold the lease: a restart waits for it to expire (queue-store.test.ts).
+    it.skipIf(kind === 'postgres')('a restart finds in-flight jobs pending again and delivers them', async () => {
+      await start();
+      await sync.store.record(snap(1, '1'));
+      await sync.store.claimNext(60_000); // "in flight" when the process died
+      await sync.close();
+      await start();
+      sync.worker.kick();
+      await settle();
+      expect((await sync.service.state(1))?.state).toBe('synced');
+    });
+  });
+
+  /** Until no job of any kind is due soon (structure/term jobs are not in the post counters), then the write-backs. */
+  async function settleAll(timeoutMs = 5_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await sync.worker.idle();
+      const due = (await sync.store.nextDueAt());
+      if (due === undefined || due > Date.now() + 1_000) {
+        break;
+      }
+      if (Date.now() > deadline) {
+        throw new Error('queue did not settle');
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await sync.worker.flushWritebacks();
+  }
+
+  describe(`SyncWorker: site structure and taxonomy jobs (${kind})`, () => {
+    useBackend(kind);
+    const term = (termId: number, seq: string, event: string, name: string) => ({
+      kind: 'term',
+      term_id: termId,
+      seq,
+      event,
+      taxonomy: 'igny8_clusters',
+      name,
+      slug: name.toLowerCase(),
+      igny8_id: 4242,
+    });
+
+    it('a term change is delivered to the metadata webhook (latest state per term, coalesced) and its outbox entry cleared', async () => {
+      await start();
+      igny8.script.push(...Array.from({ length: 2 }, () => ({ match: 'POST /api/v1/integration/webhooks/wordpress/metadata/', reply: { status: 503 } as const })));
+      wordpress.termOutbox.set(9, '3');
+      await sync.service.recordEvents([term(9, '1', 'term_renamed', 'Alpha')]);
+      await sync.service.recordEvents([term(9, '2', 'term_renamed', 'Beta'), term(9, '3', 'term_deleted', 'Beta')]);
+      await settleAll();
+      await sync.worker.flushWritebacks();
+      expect(igny8.metadata).toHaveLength(1);
+      expect(igny8.metadata[0]).toMatchObject({ event: 'term_deleted', taxonomy: 'igny8_clusters', term_id: 9, name: 'Beta', igny8_id: 4242, site_url: 'https://wp.test' });
+      expect(wordpress.termOutbox.has(9)).toBe(false);
+      // Post counters are about posts only.
+      expect((await sync.service.counts())).toEqual({ pending: 0, failed: 0 });
+    });
+
+    it('manual mode holds term changes until Sync all pending', async () => {
+      await start();
+      await sync.service.observe('site-1', {
         request_id: 'r',
         route_id: 'sync_events',
         params: {},
         query: {},
         site: { home_url: 'https://wp.test', timezone: 'UTC', gmt_offset: 0, locale: 'en_US', wp_version: '6.5', plugin_version: '0.1.0', structure_rev: 1 },
-        settings: { ...SETTINGS, ...settings },
+        settings: { ...SETTINGS, igny8_sync_mode: 'manual' },
         facts: { api_key_present: true, connection_enabled: true, woocommerce: false, aioseo_table: false },
       });
+      await sync.service.recordEvents([term(5, '1', 'term_renamed', 'Gamma')]);
+      await settleAll();
+      expect(igny8.metadata).toHaveLength(0);
+      expect((await sync.store.get(-5))?.state).toBe('pending_manual');
+      await sync.service.releaseAllPending();
+      await settleAll();
+      expect(igny8.metadata).toHaveLength(1);
+    });
 
-    it('tasks target: the status PUT, then PUT /writer/content/{content_id}/ with HTML without block delimiters', async () => {
-      start();
-      wordpress.markers.set(1, '10');
-      sync.service.recordEvents([snap(1, '10', 'publish', edited(blocks))]);
-      await settle();
-      expect(igny8.contents.get('1001')).toEqual({
-        title: 'Edited title',
-        content_html: '<h2>Intro</h2>\n<p>Edited <strong>here</strong></p>',
-        excerpt: 'Edited excerpt',
-        source: 'wordpress',
-        wordpress_modified_at: '2026-07-01T08:00:00Z',
+    it('the reconciler enqueues term outbox entries the queue missed', async () => {
+      await start();
+      wordpress.termChanges = [term(11, '7', 'term_deleted', 'Lost')];
+      wordpress.termOutbox.set(11, '7');
+      await sync.reconciler.run();
+      await settleAll();
+      await sync.worker.flushWritebacks();
+      expect(igny8.metadata.map((m) => m.term_id)).toEqual([11]);
+      expect(wordpress.termOutbox.has(11)).toBe(false);
+    });
+
+    it('connecting pushes the structure once (site id from /auth/sites/), IGNY8 down is retried, an unchanged structure is not pushed again', async () => {
+      await start();
+      igny8.script.push(...Array.from({ length: 3 }, () => ({ match: 'POST /api/v1/system/sites/', reply: { status: 503 } as const })));
+      await sync.structure.request('connect');
+      await settleAll();
+      await sync.worker.idle();
+      expect(igny8.imports).toHaveLength(1);
+      expect(igny8.imports[0]).toMatchObject({ siteId: '7', body: { site_info: { url: 'https://wp.test' }, post_types: [{ name: 'post' }] } });
+      expect(igny8.count('POST /api/v1/system/sites/7/import/')).toBe(4);
+      expect(wordpress.batches.flat().filter((op) => op.op === 'site_info')).toHaveLength(4);
+      // Connecting again with the same structure: read, compared, not pushed.
+      await sync.structure.request('connect');
+      await settleAll();
+      expect(igny8.imports).toHaveLength(1);
+      // "Sync site structure" always pushes.
+      await sync.structure.request('manual');
+      await settleAll();
+      expect(igny8.imports).toHaveLength(2);
+    });
+
+    it('a structure change is pushed at most once per interval: scheduled after the last push, coalesced, skipped when equal', async () => {
+      await start();
+      await sync.structure.request('connect');
+      await settleAll();
+      expect(igny8.imports).toHaveLength(1);
+      const pushedAt = sync.structure.state().pushedAt as number;
+      await sync.structure.observeRev(2);
+      await sync.structure.observeRev(3);
+      const job = (await sync.store.get(0));
+      expect(job).toMatchObject({ kind: 'structure', state: 'pending', payload: { reason: 'auto', rev: 3 } });
+      expect(job?.nextAttemptAt).toBeGreaterThanOrEqual(pushedAt + sync.structure.minIntervalMs - 5);
+      expect((await sync.service.structureStatus()).next_push_at).not.toBeNull();
+      // The same revision again changes nothing.
+      const before = (await sync.store.get(0))?.seqWanted;
+      await sync.structure.observeRev(3);
+      expect((await sync.store.get(0))?.seqWanted).toBe(before);
+      // Due now (as if a day passed): the structure is the same, so nothing is pushed.
+      await sync.store.reschedule(0, Date.now());
+      sync.worker.kick();
+      await settleAll();
+      expect(igny8.imports).toHaveLength(1);
+      expect((await sync.store.get(0))?.state).toBe('synced');
+    });
+
+    it('the configured igny8_site_id is used, and a first delivery to a new target pushes the structure', async () => {
+      await start();
+      await sync.service.observe('site-1', {
+        request_id: 'r',
+        route_id: 'sync_events',
+        params: {},
+        query: {},
+        site: { home_url: 'https://wp.test', timezone: 'UTC', gmt_offset: 0, locale: 'en_US', wp_version: '6.5', plugin_version: '0.1.0', structure_rev: 1 },
+        settings: { ...SETTINGS, igny8_site_id: '55' },
+        facts: { api_key_present: true, connection_enabled: true, woocommerce: false, aioseo_table: false },
       });
-      expect(igny8.count('PUT /api/v1/writer/tasks/501/')).toBe(1);
-      expect(wordpress.markers.has(1)).toBe(false);
-      expect(sync.service.state(1)?.state).toBe('synced');
-    });
-
-    it('retried while IGNY8 fails, coalesced: two edits during the outage arrive as the latest one, once', async () => {
-      start();
-      igny8.script.push(...Array.from({ length: 2 }, () => ({ match: 'PUT /api/v1/writer/content/', reply: { status: 503 } as const })));
-      wordpress.markers.set(1, '2');
-      sync.service.recordEvents([snap(1, '1', 'publish', edited('<p>first</p>'))]);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      sync.service.recordEvents([snap(1, '2', 'publish', edited('<p>second</p>'))]);
-      await settle();
-      expect(igny8.contents.get('1001')?.content_html).toBe('<p>second</p>');
-      const delivered = igny8.calls.filter((c) => c.method === 'PUT' && c.path === '/api/v1/writer/content/1001/');
-      expect(delivered.length).toBeGreaterThanOrEqual(3);
-      expect(delivered.map((c) => (c.body as { content_html: string }).content_html).slice(-1)).toEqual(['<p>second</p>']);
-      expect(wordpress.markers.has(1), 'the marker is cleared only after the content arrived').toBe(false);
-      expect(sync.service.state(1)?.state).toBe('synced');
-    });
-
-    it('a post known by its content id only still delivers its edit on the tasks target', async () => {
-      start();
-      sync.service.recordEvents([snap(1, '1', 'publish', { task_id: null, ...edited('<p>x</p>') })]);
-      await settle();
-      expect(igny8.contents.get('1001')?.content_html).toBe('<p>x</p>');
-      expect(igny8.count('PUT /api/v1/writer/tasks/')).toBe(0);
-      expect(sync.service.state(1)?.state).toBe('synced');
-    });
-
-    it('webhook target: POST event content_updated with the same fields and the ids', async () => {
-      start();
-      observe({ igny8_sync_target: 'webhook' });
-      sync.service.recordEvents([snap(1, '1', 'publish', edited(blocks))]);
-      await settle();
-      const bodies = igny8.calls.filter((c) => c.path === '/api/v1/integration/webhook/wordpress/').map((c) => c.body as Record<string, unknown>);
-      expect(bodies).toHaveLength(2);
-      expect(bodies[1]).toEqual({
-        event: 'content_updated',
-        title: 'Edited title',
-        content_html: '<h2>Intro</h2>\n<p>Edited <strong>here</strong></p>',
-        excerpt: 'Edited excerpt',
-        source: 'wordpress',
-        wordpress_modified_at: '2026-07-01T08:00:00Z',
-        post_id: 1,
-        task_id: 501,
-        content_id: 1001,
-        post_url: 'https://wp.test/?p=1',
-      });
-    });
-
-    it('setting igny8_content_sync off: only the status is sent', async () => {
-      start();
-      observe({ igny8_content_sync: false });
-      sync.service.recordEvents([snap(1, '1', 'publish', edited('<p>x</p>'))]);
-      await settle();
-      expect(igny8.count('PUT /api/v1/writer/content/')).toBe(0);
-      expect(igny8.count('PUT /api/v1/writer/tasks/501/')).toBe(1);
+      await sync.service.recordEvents([snap(1, '1')]);
+      await settleAll();
+      await settleAll();
+      expect(igny8.imports.map((i) => i.siteId)).toEqual(['55']);
     });
   });
-
-  it('a disabled connection parks jobs; enabling it delivers them', async () => {
-    start();
-    const ctx = { request_id: 'r', route_id: 'sync_events', params: {}, query: {}, site: { home_url: 'https://wp.test', timezone: 'UTC', gmt_offset: 0, locale: 'en_US', wp_version: '6.5', plugin_version: '0.1.0', structure_rev: 1 }, facts: { api_key_present: true, connection_enabled: false, woocommerce: false, aioseo_table: false } };
-    sync.service.observe('site-1', { ...ctx, settings: { ...SETTINGS, igny8_connection_enabled: false } });
-    sync.service.recordEvents([snap(1, '1')]);
-    await settle();
-    expect(sync.service.state(1)).toMatchObject({ state: 'failed', last_error: 'The IGNY8 connection is disabled in Settings → IGNY8.' });
-    sync.service.observe('site-1', { ...ctx, settings: SETTINGS });
-    await settle();
-    expect(sync.service.state(1)?.state).toBe('synced');
-  });
-
-  it('with "re-login automatically" off only the refresh token is kept; a revoked one needs new credentials', async () => {
-    start();
-    sync.service.stage('r1', { email: igny8.email, password: igny8.password, relogin: false });
-    sync.service.commit('r1', 'site-1', { request_id: 'r1', route_id: 'settings_save', params: {}, query: {}, site: { home_url: 'https://wp.test', timezone: 'UTC', gmt_offset: 0, locale: 'en_US', wp_version: '6.5', plugin_version: '0.1.0', structure_rev: 1 }, settings: SETTINGS, facts: { api_key_present: true, connection_enabled: true, woocommerce: false, aioseo_table: false } }, SETTINGS);
-    sync.service.recordEvents([snap(1, '1')]);
-    await settle();
-    expect(sync.service.state(1)?.state).toBe('synced');
-    expect(sync.service.credentials()).toMatchObject({ password_present: false, token_present: true, relogin: false });
-    igny8.liveAccess.clear();
-    igny8.liveRefresh.clear();
-    sync.service.recordEvents([snap(1, '2')]);
-    await settle();
-    expect(sync.service.state(1)).toMatchObject({ state: 'failed' });
-    expect(sync.service.state(1)?.last_error).toMatch(/enter the credentials again/);
-    expect(sync.service.connection(true).state).toBe('reauth_required');
-  });
-
-  it('manual sync mode records changes and delivers them only when released', async () => {
-    start();
-    const ctx = { request_id: 'r', route_id: 'sync_events', params: {}, query: {}, site: { home_url: 'https://wp.test', timezone: 'UTC', gmt_offset: 0, locale: 'en_US', wp_version: '6.5', plugin_version: '0.1.0', structure_rev: 1 }, facts: { api_key_present: true, connection_enabled: true, woocommerce: false, aioseo_table: false } };
-    sync.service.observe('site-1', { ...ctx, settings: { ...SETTINGS, igny8_sync_mode: 'manual' } });
-    sync.service.recordEvents([snap(1, '1'), snap(2, '1')]);
-    await settle();
-    expect(sync.service.state(1)).toMatchObject({ state: 'pending_manual', sync_mode: 'manual' });
-    expect(igny8.count('PUT /api/v1/writer/tasks/')).toBe(0);
-    sync.service.syncNow(snap(1, '1'), undefined);
-    await settle();
-    expect(sync.service.state(1)?.state).toBe('synced');
-    expect(sync.service.state(2)?.state).toBe('pending_manual');
-    expect(sync.service.releaseAllPending()).toBe(1);
-    await settle();
-    expect(sync.service.state(2)?.state).toBe('synced');
-  });
-
-  it('owes WordPress the write-back while it is down, and sends it later without a second delivery', async () => {
-    start();
-    wordpress.down = true;
-    wordpress.markers.set(1, '1');
-    sync.service.recordEvents([snap(1, '1')]);
-    await sync.worker.idle();
-    await sync.worker.flushWritebacks();
-    expect(igny8.count('PUT /api/v1/writer/tasks/')).toBe(1);
-    expect(wordpress.markers.get(1)).toBe('1');
-    wordpress.down = false;
-    await sync.worker.flushWritebacks();
-    expect(wordpress.markers.has(1)).toBe(false);
-    expect(igny8.count('PUT /api/v1/writer/tasks/')).toBe(1);
-  });
-
-  it('the reconciler enqueues markers the queue is missing and re-sends write-backs of delivered ones', async () => {
-    start();
-    sync.service.recordEvents([snap(1, '5')]);
-    await settle();
-    wordpress.markers.set(1, '5'); // the write-back was lost
-    wordpress.markers.set(2, '7');
-    wordpress.pending = [snap(1, '5'), snap(2, '7', 'trash')];
-    const report = await sync.reconciler.run();
-    expect(report).toEqual({ listed: 2, enqueued: 1, writebacks: 1 });
-    await settle();
-    expect(igny8.tasks.get('502')).toMatchObject({ status: 'archived', wordpress_status: 'trash' });
-    expect(igny8.count('PUT /api/v1/writer/tasks/501/')).toBe(1);
-    expect(wordpress.markers.size).toBe(0);
-  });
-
-  it('a restart finds in-flight jobs pending again and delivers them', async () => {
-    start();
-    sync.store.record(snap(1, '1'));
-    sync.store.claimNext(60_000); // "in flight" when the process died
-    await sync.close();
-    start();
-    sync.worker.kick();
-    await settle();
-    expect(sync.service.state(1)?.state).toBe('synced');
-  });
-});
-
-/** Until no job of any kind is due soon (structure/term jobs are not in the post counters), then the write-backs. */
-async function settleAll(timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    await sync.worker.idle();
-    const due = sync.store.nextDueAt();
-    if (due === undefined || due > Date.now() + 1_000) {
-      break;
-    }
-    if (Date.now() > deadline) {
-      throw new Error('queue did not settle');
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  await sync.worker.flushWritebacks();
 }
 
-describe('SyncWorker: site structure and taxonomy jobs', () => {
-  const term = (termId: number, seq: string, event: string, name: string) => ({
-    kind: 'term',
-    term_id: termId,
-    seq,
-    event,
-    taxonomy: 'igny8_clusters',
-    name,
-    slug: name.toLowerCase(),
-    igny8_id: 4242,
+describe('the store switch', () => {
+  beforeEach(() => {
+    backend = 'sqlite';
   });
 
-  it('a term change is delivered to the metadata webhook (latest state per term, coalesced) and its outbox entry cleared', async () => {
-    start();
-    igny8.script.push(...Array.from({ length: 2 }, () => ({ match: 'POST /api/v1/integration/webhooks/wordpress/metadata/', reply: { status: 503 } as const })));
-    wordpress.termOutbox.set(9, '3');
-    sync.service.recordEvents([term(9, '1', 'term_renamed', 'Alpha')]);
-    sync.service.recordEvents([term(9, '2', 'term_renamed', 'Beta'), term(9, '3', 'term_deleted', 'Beta')]);
-    await settleAll();
-    await sync.worker.flushWritebacks();
-    expect(igny8.metadata).toHaveLength(1);
-    expect(igny8.metadata[0]).toMatchObject({ event: 'term_deleted', taxonomy: 'igny8_clusters', term_id: 9, name: 'Beta', igny8_id: 4242, site_url: 'https://wp.test' });
-    expect(wordpress.termOutbox.has(9)).toBe(false);
-    // Post counters are about posts only.
-    expect(sync.service.counts()).toEqual({ pending: 0, failed: 0 });
-  });
-
-  it('manual mode holds term changes until Sync all pending', async () => {
-    start();
-    sync.service.observe('site-1', {
-      request_id: 'r',
-      route_id: 'sync_events',
-      params: {},
-      query: {},
-      site: { home_url: 'https://wp.test', timezone: 'UTC', gmt_offset: 0, locale: 'en_US', wp_version: '6.5', plugin_version: '0.1.0', structure_rev: 1 },
-      settings: { ...SETTINGS, igny8_sync_mode: 'manual' },
-      facts: { api_key_present: true, connection_enabled: true, woocommerce: false, aioseo_table: false },
-    });
-    sync.service.recordEvents([term(5, '1', 'term_renamed', 'Gamma')]);
-    await settleAll();
-    expect(igny8.metadata).toHaveLength(0);
-    expect(sync.store.get(-5)?.state).toBe('pending_manual');
-    sync.service.releaseAllPending();
-    await settleAll();
-    expect(igny8.metadata).toHaveLength(1);
-  });
-
-  it('the reconciler enqueues term outbox entries the queue missed', async () => {
-    start();
-    wordpress.termChanges = [term(11, '7', 'term_deleted', 'Lost')];
-    wordpress.termOutbox.set(11, '7');
-    await sync.reconciler.run();
-    await settleAll();
-    await sync.worker.flushWritebacks();
-    expect(igny8.metadata.map((m) => m.term_id)).toEqual([11]);
-    expect(wordpress.termOutbox.has(11)).toBe(false);
-  });
-
-  it('connecting pushes the structure once (site id from /auth/sites/), IGNY8 down is retried, an unchanged structure is not pushed again', async () => {
-    start();
-    igny8.script.push(...Array.from({ length: 3 }, () => ({ match: 'POST /api/v1/system/sites/', reply: { status: 503 } as const })));
-    sync.structure.request('connect');
-    await settleAll();
-    await sync.worker.idle();
-    expect(igny8.imports).toHaveLength(1);
-    expect(igny8.imports[0]).toMatchObject({ siteId: '7', body: { site_info: { url: 'https://wp.test' }, post_types: [{ name: 'post' }] } });
-    expect(igny8.count('POST /api/v1/system/sites/7/import/')).toBe(4);
-    expect(wordpress.batches.flat().filter((op) => op.op === 'site_info')).toHaveLength(4);
-    // Connecting again with the same structure: read, compared, not pushed.
-    sync.structure.request('connect');
-    await settleAll();
-    expect(igny8.imports).toHaveLength(1);
-    // "Sync site structure" always pushes.
-    sync.structure.request('manual');
-    await settleAll();
-    expect(igny8.imports).toHaveLength(2);
-  });
-
-  it('a structure change is pushed at most once per interval: scheduled after the last push, coalesced, skipped when equal', async () => {
-    start();
-    sync.structure.request('connect');
-    await settleAll();
-    expect(igny8.imports).toHaveLength(1);
-    const pushedAt = sync.structure.state().pushedAt as number;
-    sync.structure.observeRev(2);
-    sync.structure.observeRev(3);
-    const job = sync.store.get(0);
-    expect(job).toMatchObject({ kind: 'structure', state: 'pending', payload: { reason: 'auto', rev: 3 } });
-    expect(job?.nextAttemptAt).toBeGreaterThanOrEqual(pushedAt + sync.structure.minIntervalMs - 5);
-    expect(sync.service.structureStatus().next_push_at).not.toBeNull();
-    // The same revision again changes nothing.
-    const before = sync.store.get(0)?.seqWanted;
-    sync.structure.observeRev(3);
-    expect(sync.store.get(0)?.seqWanted).toBe(before);
-    // Due now (as if a day passed): the structure is the same, so nothing is pushed.
-    sync.store.reschedule(0, Date.now());
-    sync.worker.kick();
-    await settleAll();
-    expect(igny8.imports).toHaveLength(1);
-    expect(sync.store.get(0)?.state).toBe('synced');
-  });
-
-  it('the configured igny8_site_id is used, and a first delivery to a new target pushes the structure', async () => {
-    start();
-    sync.service.observe('site-1', {
-      request_id: 'r',
-      route_id: 'sync_events',
-      params: {},
-      query: {},
-      site: { home_url: 'https://wp.test', timezone: 'UTC', gmt_offset: 0, locale: 'en_US', wp_version: '6.5', plugin_version: '0.1.0', structure_rev: 1 },
-      settings: { ...SETTINGS, igny8_site_id: '55' },
-      facts: { api_key_present: true, connection_enabled: true, woocommerce: false, aioseo_table: false },
-    });
-    sync.service.recordEvents([snap(1, '1')]);
-    await settleAll();
-    await settleAll();
-    expect(igny8.imports.map((i) => i.siteId)).toEqual(['55']);
+  it('IGNY8_SIDECAR_DATABASE_URL runs the single-site sync on PostgreSQL: queue and state survive a restart there, no queue file in the data dir', async () => {
+    const config = { ...testSyncConfig(dir, { credentialsKey: Buffer.alloc(32, 7), apiBaseUrl: SETTINGS.igny8_api_base_url, email: igny8.email, password: igny8.password }), databaseUrl: inject('pgUrl') };
+    // The test server may be reused across runs: start from an empty single-site row set.
+    const leftover = (database as PgDatabase).site(SINGLE_SITE_STORE_ID);
+    await leftover.clearJobs();
+    for (const [key] of await leftover.values()) {
+      await leftover.deleteValue(key);
+    }
+    const options = { config, keyRing: new KeyRing({ current: Buffer.alloc(32, 1) }), logger: createLogCapture('warn').logger, fetch: igny8.fetch, wordpress };
+    sync = await createSync(options);
+    await sync.service.observe('site-1', shimCtx(SETTINGS));
+    wordpress.markers.set(1, '3');
+    await sync.service.recordEvents([snap(1, '3')]);
+    await settle();
+    expect(await sync.service.state(1)).toMatchObject({ state: 'synced' });
+    expect(igny8.tasks.get('501')).toMatchObject({ wordpress_status: 'publish' });
+    await sync.close();
+    expect(existsSync(join(dir, 'sync', 'sync.db'))).toBe(false);
+    const stored = await (database as PgDatabase).site(SINGLE_SITE_STORE_ID).get(1);
+    expect(stored).toMatchObject({ state: 'synced', seqSent: '3' });
+    // Reopened: the site snapshot (settings) and the sealed token come from PostgreSQL, no new login is needed.
+    const logins = igny8.count('POST /api/v1/auth/login/');
+    sync = await createSync(options);
+    expect(sync.service.syncMode()).toBe('auto');
+    expect(sync.service.credentials()).toMatchObject({ token_present: true });
+    await sync.service.recordEvents([snap(1, '4', 'draft')]);
+    await settle();
+    expect(igny8.tasks.get('501')).toMatchObject({ wordpress_status: 'draft' });
+    expect(igny8.count('POST /api/v1/auth/login/')).toBe(logins);
   });
 });
