@@ -159,9 +159,9 @@ describe('activity log', () => {
 
   it('retention is applied in the background by the sidecar timer, with the rows and days the settings ask for', async () => {
     const own = mkdtempSync(join(tmpdir(), 'igny8-activity-purge-'));
-    const runtime = createSync({ config: testSyncConfig(own), keyRing: h.keyRing, logger: h.logs.logger, fetch: igny8.fetch, wordpress, activityPurgeIntervalMs: 20 });
+    const runtime = await createSync({ config: testSyncConfig(own), keyRing: h.keyRing, logger: h.logs.logger, fetch: igny8.fetch, wordpress, activityPurgeIntervalMs: 20 });
     try {
-      runtime.service.observe(h.sid, shimContext({ route_id: 'sync_events', settings: { ...SETTINGS, igny8_activity_max_rows: 1000 } }) as never);
+      await runtime.service.observe(h.sid, shimContext({ route_id: 'sync_events', settings: { ...SETTINGS, igny8_activity_max_rows: 1000 } }) as never);
       runtime.activity.recordMany(Array.from({ length: 1500 }, (_, i) => ({ direction: 'out' as const, kind: 'status', postId: i, outcome: 'delivered' as const })));
       expect(runtime.activity.count()).toBe(1500);
       await expect.poll(() => runtime.activity.count(), { timeout: 2_000 }).toBe(1000);
