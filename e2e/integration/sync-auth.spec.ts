@@ -17,6 +17,7 @@ import {
 	sim,
 	simFault,
 	simReceived,
+	taskUpdates,
 	simReset,
 	syncMeta,
 	syncState,
@@ -48,7 +49,7 @@ test( 'an access token expiring mid-run is refreshed without a failed delivery',
 		await expectTasks( { [ tasks[ round * 2 ] as number ]: { wordpress_status: 'publish' }, [ tasks[ round * 2 + 1 ] as number ]: { wordpress_status: 'publish' } } );
 		await sleep( 1_500 );
 	}
-	const puts = await simReceived( '/api/v1/writer/tasks/' );
+	const puts = await taskUpdates();
 	// Exactly one PUT per change plus the one that met the injected 401: no PUT was refused for an expired token.
 	expect( puts.length ).toBe( tasks.length + 1 );
 	const refreshes = await simReceived( '/api/v1/auth/token/refresh/' );

@@ -4,7 +4,7 @@
  */
 import { expect, test } from '@playwright/test';
 
-import { createManagedPosts, expectTasks, setStatus, simFault, simReceived, simReset, simTasks, syncState, taskIds } from '../support/sync';
+import { createManagedPosts, expectTasks, setStatus, simFault, simReset, simTasks, syncState, taskIds, taskUpdates } from '../support/sync';
 
 test.beforeEach( async () => {
 	await simReset();
@@ -27,7 +27,7 @@ test( 'IGNY8 down (500) for 30 s: every change arrives afterwards, latest state 
 	setStatus( ids.slice( 9 ), 'trash' );
 
 	// During the outage: IGNY8 has nothing, the queue retries and says why.
-	await expect.poll( async () => ( await simReceived( '/api/v1/writer/tasks/' ) ).length, { timeout: 10_000 } ).toBeGreaterThan( 12 );
+	await expect.poll( async () => ( await taskUpdates() ).length, { timeout: 10_000 } ).toBeGreaterThan( 12 );
 	expect( Object.keys( await simTasks() ) ).toEqual( [] );
 	const waiting = await syncState( ids[ 0 ] as number );
 	expect( [ 'pending', 'in_flight' ] ).toContain( waiting.state );
@@ -44,7 +44,7 @@ test( 'IGNY8 down (500) for 30 s: every change arrives afterwards, latest state 
 	test.info().annotations.push( { type: 'recovered-after-outage-ms', description: String( recovered ) } );
 
 	// Coalesced: after the outage each post was delivered in its latest state, not replayed change by change.
-	const after = ( await simReceived( '/api/v1/writer/tasks/' ) ).filter( ( r ) => r.at >= outageEnds );
+	const after = ( await taskUpdates() ).filter( ( r ) => r.at >= outageEnds );
 	for ( const [ index, task ] of tasks.entries() ) {
 		const puts = after.filter( ( r ) => r.path === `/api/v1/writer/tasks/${ task }/` );
 		expect( puts.length, `task ${ task }` ).toBeGreaterThanOrEqual( 1 );

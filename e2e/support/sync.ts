@@ -117,8 +117,9 @@ export async function sim< T = unknown >( path: string, body?: unknown ): Promis
 
 export const simTasks = () => sim< Record< string, SimTask > >( '/tasks' );
 export const simReceived = ( prefix: string ) => sim< ReceivedRequest[] >( `/received?path=${ encodeURIComponent( prefix ) }` );
-/** The task updates IGNY8 received for one task (PUTs only: the sidecar also GETs a task for its keyword ids). */
-export const taskUpdates = async ( task: number ) => ( await simReceived( `/api/v1/writer/tasks/${ task }/` ) ).filter( ( r ) => r.method === 'PUT' );
+/** The task updates IGNY8 received, for one task or all (PUTs only: the sidecar also GETs a task for its keyword ids). */
+export const taskUpdates = async ( task?: number ) =>
+	( await simReceived( task === undefined ? '/api/v1/writer/tasks/' : `/api/v1/writer/tasks/${ task }/` ) ).filter( ( r ) => r.method === 'PUT' );
 export const simReset = () => sim( '/reset', {} );
 export const simFault = ( fault: Record< string, unknown > ) => sim( '/faults', fault );
 
