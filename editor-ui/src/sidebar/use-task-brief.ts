@@ -54,37 +54,48 @@ export function useTaskBrief(
 	const mounted = useMountedRef();
 	const polls = useRef( 0 );
 
+	// One round trip to the brief route: the reply replaces the shown one, or its error becomes the problem.
+	const exchange = useCallback(
+		async (
+			method: 'GET' | 'POST',
+			setBusy: ( busy: boolean ) => void,
+			failure: string
+		) => {
+			setBusy( true );
+			try {
+				const next = envelopeData< BriefReply >(
+					await apiFetch( {
+						path: routes.editorBrief( postId ),
+						method,
+					} )
+				);
+				if ( mounted.current ) {
+					setReply( next );
+					setProblem( null );
+				}
+			} catch ( error ) {
+				if ( mounted.current ) {
+					setProblem( toApiError( error, failure ).message );
+				}
+			} finally {
+				if ( mounted.current ) {
+					setBusy( false );
+				}
+			}
+		},
+		[ postId, mounted ]
+	);
+
 	const load = useCallback( async () => {
 		if ( ! postId || ! hasTaskId ) {
 			return;
 		}
-		setIsLoading( true );
-		try {
-			const next = envelopeData< BriefReply >(
-				await apiFetch( { path: routes.editorBrief( postId ) } )
-			);
-			if ( mounted.current ) {
-				setReply( next );
-				setProblem( null );
-			}
-		} catch ( error ) {
-			if ( mounted.current ) {
-				setProblem(
-					toApiError(
-						error,
-						__(
-							'The task brief could not be read.',
-							'igny8-bridge'
-						)
-					).message
-				);
-			}
-		} finally {
-			if ( mounted.current ) {
-				setIsLoading( false );
-			}
-		}
-	}, [ postId, hasTaskId, mounted ] );
+		await exchange(
+			'GET',
+			setIsLoading,
+			__( 'The task brief could not be read.', 'igny8-bridge' )
+		);
+	}, [ postId, hasTaskId, exchange ] );
 
 	useEffect( () => {
 		load();
@@ -106,37 +117,13 @@ export function useTaskBrief(
 		if ( ! postId ) {
 			return;
 		}
-		setIsRefreshing( true );
 		polls.current = 0;
-		try {
-			const next = envelopeData< BriefReply >(
-				await apiFetch( {
-					path: routes.editorBrief( postId ),
-					method: 'POST',
-				} )
-			);
-			if ( mounted.current ) {
-				setReply( next );
-				setProblem( null );
-			}
-		} catch ( error ) {
-			if ( mounted.current ) {
-				setProblem(
-					toApiError(
-						error,
-						__(
-							'The request did not reach WordPress.',
-							'igny8-bridge'
-						)
-					).message
-				);
-			}
-		} finally {
-			if ( mounted.current ) {
-				setIsRefreshing( false );
-			}
-		}
-	}, [ postId, mounted ] );
+		await exchange(
+			'POST',
+			setIsRefreshing,
+			__( 'The request did not reach WordPress.', 'igny8-bridge' )
+		);
+	}, [ postId, exchange ] );
 
 	return { reply, isLoading, isRefreshing, problem, refreshBrief };
 }
