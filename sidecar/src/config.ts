@@ -44,6 +44,11 @@ export interface SyncConfig {
   reconcileIntervalMs: number;
   /** Least time between two automatic site-structure pushes (SPEC §6: at most daily; tests shorten it). */
   structureMinIntervalMs?: number;
+  /**
+   * How long a claimed delivery is held (SIDECAR_SYNC_LEASE_MS, default 2 min): with replicas on PostgreSQL, a job a
+   * killed replica held is delivered by another one after this. Longer than the slowest IGNY8 call (its timeout).
+   */
+  leaseMs?: number;
   httpTimeoutMs: number;
   /** Overrides of the IGNY8 path candidates per endpoint (IGNY8_API_PATHS, JSON). */
   paths: Record<string, string[]>;
@@ -111,6 +116,7 @@ const EnvSchema = z.object({
   SIDECAR_SYNC_CONCURRENCY: positiveInt('4'),
   SIDECAR_RECONCILE_INTERVAL_MS: positiveInt('60000'),
   SIDECAR_STRUCTURE_MIN_INTERVAL_MS: positiveInt('86400000'),
+  SIDECAR_SYNC_LEASE_MS: positiveInt('120000'),
   IGNY8_HTTP_TIMEOUT_MS: positiveInt('15000'),
   IGNY8_API_PATHS: optionalText,
   IGNY8_SIDECAR_CREDENTIALS_KEY: optionalText,
@@ -308,6 +314,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       concurrency: e.SIDECAR_SYNC_CONCURRENCY,
       reconcileIntervalMs: e.SIDECAR_RECONCILE_INTERVAL_MS,
       structureMinIntervalMs: e.SIDECAR_STRUCTURE_MIN_INTERVAL_MS,
+      leaseMs: e.SIDECAR_SYNC_LEASE_MS,
       httpTimeoutMs: e.IGNY8_HTTP_TIMEOUT_MS,
       paths,
       credentialsKey,

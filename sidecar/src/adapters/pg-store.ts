@@ -14,17 +14,20 @@
  * transaction-level advisory lock, so two replicas starting at once apply each version exactly once; pg-boss
  * migrates its own schema the same way.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 
 import pg from 'pg';
 import PgBoss from 'pg-boss';
 
 import { compareSeq, type SyncSnapshot } from '../sync/snapshot.ts';
-import type { QueueStore } from './queue-store.ts';
+import { KV_CHANNEL, kvPayload, ReplicaBus, WAKE_CHANNEL, wakePayload } from './pg-replica-bus.ts';
+import type { SharedQueueStore, SingletonOutcome, StoreEvents } from './queue-store.ts';
 import { clip, toJob, type JobKind, type JobRow, type QueueCounts, type RecordOutcome, type SyncJob, type SyncState, type Writeback } from './sync-store.ts';
 
 /** The advisory lock key of the store's migrations ('igny8' as a number). */
 const MIGRATION_LOCK = 0x69676e79;
+/** The first key of the two-key advisory locks of singleton passes ('sgl1'); the second is hashtext(site|name). */
+const SINGLETON_LOCK = 0x73676c31;
 
 /** A site's pg-boss queue (pg-boss keeps each queue in its own partition; fetches never see another site's jobs). */
 export const wakeQueue = (siteId: string): string =>
@@ -90,6 +93,20 @@ CREATE TABLE igny8_enrolment_codes (
   used_at BIGINT,
   used_by_site TEXT,
   created_at BIGINT NOT NULL
+);`,
+  },
+  {
+    // Singleton work across replicas (sync/replica-link.ts): when a named pass of a site last started, read and
+    // written under that pass's advisory lock, so N replicas run it once per interval between them.
+    version: 3,
+    sql: `
+CREATE TABLE igny8_singletons (
+  site_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  last_started_at BIGINT NOT NULL,
+  last_succeeded_at BIGINT,
+  replica TEXT NOT NULL,
+  PRIMARY KEY (site_id, name)
 );`,
   },
 ];
@@ -161,10 +178,28 @@ export class PgDatabase {
   readonly pool: pg.Pool;
   readonly boss: PgBoss;
   readonly bossSchema: string;
-  private constructor(pool: pg.Pool, boss: PgBoss, bossSchema: string) {
+  /** This process among the replicas (its notifications carry it, so it ignores its own). */
+  readonly replicaId = randomUUID();
+  private readonly url: string;
+  private busStarted: Promise<ReplicaBus> | undefined;
+  private constructor(pool: pg.Pool, boss: PgBoss, bossSchema: string, url: string) {
     this.pool = pool;
     this.boss = boss;
     this.bossSchema = bossSchema;
+    this.url = url;
+  }
+
+  /** The process's one LISTEN connection, opened on first use (pg-replica-bus.ts). */
+  bus(): Promise<ReplicaBus> {
+    this.busStarted ??= (async () => {
+      const bus = new ReplicaBus(this.url, this.replicaId);
+      await bus.start();
+      return bus;
+    })().catch((error: unknown) => {
+      this.busStarted = undefined;
+      throw error;
+    });
+    return this.busStarted;
   }
 
   static async open(options: PgDatabaseOptions): Promise<PgDatabase> {
@@ -179,7 +214,7 @@ export class PgDatabase {
       const boss = new PgBoss({ connectionString: options.url, schema: bossSchema, max: 4, schedule: false, deleteAfterSeconds: 3600 });
       boss.on('error', () => undefined);
       await boss.start();
-      return new PgDatabase(pool, boss, bossSchema);
+      return new PgDatabase(pool, boss, bossSchema, options.url);
     } catch (error) {
       await pool.end().catch(() => undefined);
       throw error;
@@ -213,6 +248,9 @@ export class PgDatabase {
   }
 
   async close(): Promise<void> {
+    const bus = this.busStarted;
+    this.busStarted = undefined;
+    await bus?.then((started) => started.stop()).catch(() => undefined);
     await this.boss.stop({ graceful: false, wait: true, close: true }).catch(() => undefined);
     await this.pool.end();
   }
@@ -222,12 +260,13 @@ interface Wake {
   post: number;
 }
 
-export class PgSyncStore implements QueueStore {
+export class PgSyncStore implements SharedQueueStore {
   readonly siteId: string;
   private readonly db: PgDatabase;
   private readonly clock: () => number;
   private readonly queue: string;
   private queueReady: Promise<void> | undefined;
+  private lastWakeNotice = 0;
 
   constructor(db: PgDatabase, siteId: string, clock: () => number) {
     this.db = db;
@@ -273,6 +312,19 @@ export class PgSyncStore implements QueueStore {
     const now = this.clock();
     const startAfter = at !== undefined && at > now ? new Date(at) : undefined;
     await this.db.boss.insert(postIds.map((post) => ({ name: this.queue, data: { post } satisfies Wake, ...(startAfter === undefined ? {} : { startAfter }) })));
+    if (startAfter === undefined) {
+      await this.notifyWake();
+    }
+  }
+
+  /** Tells the other replicas that work is due (at most every 50 ms: their kicks coalesce, and the sweep catches the rest). */
+  private async notifyWake(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastWakeNotice < 50) {
+      return;
+    }
+    this.lastWakeNotice = now;
+    await this.q('SELECT pg_notify($1, $2)', [WAKE_CHANNEL, wakePayload(this.db.replicaId, this.siteId)]);
   }
 
   async get(postId: number): Promise<SyncJob | undefined> {
@@ -597,15 +649,80 @@ export class PgSyncStore implements QueueStore {
     return rows[0]?.value as string | undefined;
   }
 
+  /** Writes the row and tells the other replicas in one statement (the notification is sent when it commits). */
   async setValue(key: string, value: string): Promise<void> {
     await this.q(
-      'INSERT INTO igny8_kv (site_id, key, value, updated_at) VALUES ($1, $2, $3, $4) ON CONFLICT (site_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
-      [this.siteId, key, value, this.clock()],
+      `WITH written AS (
+         INSERT INTO igny8_kv (site_id, key, value, updated_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (site_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at RETURNING key
+       ) SELECT pg_notify($5, $6) FROM written`,
+      [this.siteId, key, value, this.clock(), KV_CHANNEL, kvPayload(this.db.replicaId, this.siteId, key)],
     );
   }
 
   async deleteValue(key: string): Promise<void> {
-    await this.q('DELETE FROM igny8_kv WHERE site_id = $1 AND key = $2', [this.siteId, key]);
+    await this.q(
+      `WITH gone AS (DELETE FROM igny8_kv WHERE site_id = $1 AND key = $2 RETURNING key) SELECT pg_notify($3, $4) FROM gone`,
+      [this.siteId, key, KV_CHANNEL, kvPayload(this.db.replicaId, this.siteId, key)],
+    );
+  }
+
+  async watch(events: StoreEvents): Promise<() => void> {
+    const bus = await this.db.bus();
+    return bus.subscribe(this.siteId, events);
+  }
+
+  async runSingleton<T>(name: string, minIntervalMs: number, work: () => Promise<T | undefined>): Promise<SingletonOutcome<T>> {
+    const client = await this.db.pool.connect();
+    const lockKey = `${this.siteId}|${name}`;
+    let broken: Error | undefined;
+    try {
+      const { rows } = await client.query('SELECT pg_try_advisory_lock($1, hashtext($2)) AS got', [SINGLETON_LOCK, lockKey]);
+      if (rows[0]?.got !== true) {
+        return { ran: false, reason: 'busy' };
+      }
+      try {
+        const now = this.clock();
+        const last = (await client.query('SELECT last_succeeded_at FROM igny8_singletons WHERE site_id = $1 AND name = $2', [this.siteId, name])).rows[0];
+        const succeeded = num(last?.last_succeeded_at);
+        if (minIntervalMs > 0 && succeeded !== null && now - succeeded < minIntervalMs) {
+          return { ran: false, reason: 'recent' };
+        }
+        await client.query(
+          `INSERT INTO igny8_singletons (site_id, name, last_started_at, replica) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (site_id, name) DO UPDATE SET last_started_at = excluded.last_started_at, replica = excluded.replica`,
+          [this.siteId, name, now, this.db.replicaId],
+        );
+        const value = await work();
+        if (value !== undefined) {
+          await client.query('UPDATE igny8_singletons SET last_succeeded_at = $1 WHERE site_id = $2 AND name = $3', [this.clock(), this.siteId, name]);
+        }
+        return { ran: true, value };
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [SINGLETON_LOCK, lockKey]).catch((error: unknown) => {
+          broken = error as Error; // a connection that may still hold the lock is not given back to the pool
+        });
+      }
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async recoverOrphans(graceMs: number): Promise<number> {
+    const now = this.clock();
+    // A wake-up that will still deliver: created or retrying, or fetched recently (its fetcher may be claiming it).
+    const { rows } = await this.q(
+      `SELECT j.post_id, j.next_attempt_at FROM igny8_sync_jobs j
+       WHERE j.site_id = $1 AND j.state = 'pending' AND j.next_attempt_at < $2
+         AND NOT EXISTS (
+           SELECT 1 FROM ${this.db.bossSchema}.job b WHERE b.name = $3 AND (b.data->>'post')::bigint = j.post_id
+             AND (b.state IN ('created', 'retry') OR (b.state = 'active' AND b.started_on > now() - make_interval(secs => $4)))
+         )
+       LIMIT 1000`,
+      [this.siteId, now - graceMs, this.queue, graceMs / 1000],
+    );
+    await this.wake(rows.map((r) => Number(r.post_id)));
+    return rows.length;
   }
 
   async values(): Promise<Array<[string, string]>> {

@@ -45,3 +45,35 @@ export interface QueueStore {
   values(): Awaitable<Array<[string, string]>>;
   close(): Awaitable<void>;
 }
+
+/** What a store shared by several sidecar processes tells the others (PostgreSQL LISTEN/NOTIFY). */
+export interface StoreEvents {
+  /** Another process changed the site's key/value `key`; null: anything may have changed (the listener reconnected). */
+  value(key: string | null): void;
+  /** Another process queued work for the site that is due now. */
+  wake(): void;
+}
+
+export type SingletonOutcome<T> = { ran: true; value: T | undefined } | { ran: false; reason: 'busy' | 'recent' };
+
+/**
+ * A store several replicas share (issue #16 §4): PostgreSQL. SQLite is one process's file (its lock says so), so it
+ * has none of this.
+ */
+export interface SharedQueueStore extends QueueStore {
+  /** Subscribes to the other processes' changes of this site; resolves to the unsubscribe. */
+  watch(events: StoreEvents): Promise<() => void>;
+  /**
+   * Runs `work` once across replicas: not while another process runs the pass `name` of this site (`busy`), and not
+   * within `minIntervalMs` of its last success anywhere (`recent`; 0 = no such bound). A pass that resolves to
+   * undefined did not succeed, so the next replica may try again at once.
+   */
+  runSingleton<T>(name: string, minIntervalMs: number, work: () => Promise<T | undefined>): Promise<SingletonOutcome<T>>;
+  /** Pending rows due longer than `graceMs` that no wake-up will deliver (a process died holding them): woken again. */
+  recoverOrphans(graceMs: number): Promise<number>;
+}
+
+export function isSharedStore(store: QueueStore): store is SharedQueueStore {
+  const shared = store as Partial<SharedQueueStore>;
+  return typeof shared.watch === 'function' && typeof shared.runSingleton === 'function' && typeof shared.recoverOrphans === 'function';
+}

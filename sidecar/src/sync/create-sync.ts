@@ -18,11 +18,12 @@ import type { Logger } from '../logger.ts';
 import type { KeyRing } from '../protocol/keys.ts';
 import { CredentialVault } from './credential-vault.ts';
 import { Reconciler } from './reconciler.ts';
+import { linkReplicas, type ReplicaLink } from './replica-link.ts';
 import { SyncService } from './service.ts';
 import { SiteState } from './site-state.ts';
 import { SiteValues } from './site-values.ts';
 import { DEFAULT_STRUCTURE_INTERVAL_MS, StructureSync, type SyncParts } from './structure.ts';
-import { SyncWorker } from './worker.ts';
+import { DEFAULT_WORKER_POLICY, SyncWorker } from './worker.ts';
 
 export interface SyncRuntime {
   service: SyncService;
@@ -86,6 +87,7 @@ export async function createSync(options: CreateSyncOptions): Promise<SyncRuntim
   const { store } = opened;
   let activity: ActivityLog | undefined;
   let purgeTimer: NodeJS.Timeout | undefined;
+  let replicas: ReplicaLink | undefined;
   try {
     activity = ActivityLog.open({ dir: join(config.dataDir, 'sync'), clock });
     const values = await SiteValues.load(store, logger);
@@ -132,10 +134,23 @@ export async function createSync(options: CreateSyncOptions): Promise<SyncRuntim
         retryAfterCapMs: config.sync.retryAfterCapMs,
         maxAttempts: config.sync.maxAttempts,
         concurrency: config.sync.concurrency,
+        leaseMs: config.sync.leaseMs ?? DEFAULT_WORKER_POLICY.leaseMs,
       },
     });
     structure.kick = () => worker.kick();
-    const reconciler = new Reconciler({ store, wordpress, site, worker, logger, intervalMs: config.sync.reconcileIntervalMs, structure });
+    // PostgreSQL: other replicas may share this site (sync/replica-link.ts); SQLite: undefined.
+    replicas = await linkReplicas({ store, values, site, worker, logger, leaseMs: worker.policy.leaseMs });
+    const link = replicas;
+    const reconciler = new Reconciler({
+      store,
+      wordpress,
+      site,
+      worker,
+      logger,
+      intervalMs: config.sync.reconcileIntervalMs,
+      structure,
+      ...(link === undefined ? {} : { exclusive: link.exclusive }),
+    });
     const service = new SyncService({ store, values, site, vault, worker, reconciler, client, logger, sidecarKid: options.keyRing.kid, clock, structure });
     // Retention by days and rows (settings), applied by a timer: no request pays for it.
     const log = activity;
@@ -151,6 +166,7 @@ export async function createSync(options: CreateSyncOptions): Promise<SyncRuntim
     let closing: Promise<void> | undefined;
     const close = async (): Promise<void> => {
       clearInterval(purgeTimer);
+      await link?.close();
       await service.stop();
       log.close();
       await values.flush();
@@ -168,6 +184,7 @@ export async function createSync(options: CreateSyncOptions): Promise<SyncRuntim
     };
   } catch (error) {
     clearInterval(purgeTimer);
+    await replicas?.close();
     activity?.close();
     await opened.close();
     throw error;

@@ -55,6 +55,11 @@ export interface ReconcilerOptions {
   intervalMs?: number;
   /** Term outbox entries and the structure revision (SPEC §6 "Site structure and taxonomies"). */
   structure?: StructureSync;
+  /**
+   * Replicas on one store (sync/replica-link.ts): runs a pass once across them. `minIntervalMs` is 0 for a pass asked
+   * for now (settings saved, a tool), else the scheduled pass is skipped when another replica succeeded that recently.
+   */
+  exclusive?: (work: () => Promise<ReconcileReport | undefined>, minIntervalMs: number) => Promise<{ ran: true; value: ReconcileReport | undefined } | { ran: false }>;
 }
 
 export class Reconciler {
@@ -75,8 +80,10 @@ export class Reconciler {
 
   /** Runs now and then every `intervalMs`; until the first run succeeds, retries sooner (WordPress starting). */
   start(): void {
-    void this.runGuarded();
-    this.interval = setInterval(() => void this.runGuarded(), this.options.intervalMs ?? 60_000);
+    // Scheduled, the start-up pass too: with replicas, a replica (re)starting while another one ran a pass moments
+    // ago has nothing to catch up on (the sidecar was not down).
+    void this.runGuarded(true);
+    this.interval = setInterval(() => void this.runGuarded(true), this.options.intervalMs ?? 60_000);
     this.interval.unref();
   }
 
@@ -96,8 +103,8 @@ export class Reconciler {
     clearTimeout(this.retry);
   }
 
-  private async runGuarded(): Promise<void> {
-    const report = await this.run();
+  private async runGuarded(scheduled = false): Promise<void> {
+    const report = await this.run(scheduled);
     if (report === undefined && !this.succeededOnce) {
       this.startupFailures += 1;
       clearTimeout(this.retry);
@@ -106,11 +113,20 @@ export class Reconciler {
     }
   }
 
-  /** One full pass; concurrent callers share it. Undefined when WordPress could not be asked. */
-  run(): Promise<ReconcileReport | undefined> {
+  /**
+   * One full pass; concurrent callers share it. Undefined when WordPress could not be asked. With replicas, a pass
+   * another replica is running (or, `scheduled`, ran successfully within 90 % of the interval) is not run again here:
+   * that resolves to the last report seen here (empty before the first), as the work is done.
+   */
+  run(scheduled = false): Promise<ReconcileReport | undefined> {
     if (this.running === undefined) {
-      this.running = this.pass()
-        .then((report) => {
+      this.running = this.exclusivePass(scheduled)
+        .then((outcome) => {
+          if (!outcome.ran) {
+            this.succeededOnce = true;
+            return this.lastReport ?? { listed: 0, enqueued: 0, writebacks: 0 };
+          }
+          const report = outcome.value;
           this.lastRunAt = Date.now();
           if (report !== undefined) {
             this.lastSuccessAt = this.lastRunAt;
@@ -124,6 +140,23 @@ export class Reconciler {
         });
     }
     return this.running;
+  }
+
+  private async exclusivePass(scheduled: boolean): Promise<{ ran: true; value: ReconcileReport | undefined } | { ran: false }> {
+    const exclusive = this.options.exclusive;
+    if (exclusive === undefined) {
+      return { ran: true, value: await this.pass() };
+    }
+    const outcome = await exclusive(() => this.pass(), scheduled ? Math.floor((this.options.intervalMs ?? 60_000) * 0.9) : 0).catch((error: unknown) => {
+      // The store is unreachable: this pass did not run anywhere that we know of; the next one tries again.
+      this.options.logger.error({ err: error }, 'reconcile: taking the replicas\' lock failed');
+      this.lastError = 'The store could not be reached to take the reconcile lock.';
+      return { ran: true as const, value: undefined };
+    });
+    if (!outcome.ran) {
+      this.options.logger.debug('reconcile: another replica ran this pass');
+    }
+    return outcome;
   }
 
   private async pass(): Promise<ReconcileReport | undefined> {

@@ -16,7 +16,8 @@ export interface SiteSnapshot {
 export type SyncMode = 'auto' | 'manual';
 export type SyncTarget = 'tasks' | 'webhook';
 
-const KEY = 'site';
+export const SITE_STATE_KEY = 'site';
+const KEY = SITE_STATE_KEY;
 
 export class SiteState {
   private snapshot: SiteSnapshot | undefined;
@@ -29,6 +30,11 @@ export class SiteState {
     this.fallbackBaseUrl = fallbackBaseUrl;
     this.clock = clock;
     this.snapshot = store.getJson<SiteSnapshot>(KEY);
+  }
+
+  /** Another replica stored a newer snapshot (sync/replica-link.ts). */
+  reload(): void {
+    this.snapshot = this.store.getJson<SiteSnapshot>(KEY);
   }
 
   current(): SiteSnapshot | undefined {

@@ -43,7 +43,7 @@ export const DEFAULT_WORKER_POLICY: WorkerPolicy = {
   leaseMs: 2 * 60_000,
 };
 
-const PAUSE_KEY = 'target_paused';
+export const PAUSE_KEY = 'target_paused';
 const WRITEBACK_BATCH = 200;
 
 interface Pause {
@@ -114,6 +114,15 @@ export class SyncWorker {
   /** The reason the target is paused (circuit breaker open), if it is. */
   paused(): Pause | undefined {
     return this.pause;
+  }
+
+  /**
+   * Another replica opened or closed the circuit breaker (sync/replica-link.ts): follow it. Closed there, the jobs it
+   * parked were requeued there; this one just starts claiming again.
+   */
+  reloadPause(): void {
+    this.pause = this.values.getJson<Pause>(PAUSE_KEY);
+    this.kick();
   }
 
   /** Wakes the worker (coalesced to one drain per tick). */
