@@ -1,6 +1,7 @@
 /**
  * The test fixture host for featured images (allow-listed by exact host:port in the test site's wp-config; every
  * other private address stays refused). It counts downloads so tests can prove an image is reused, not refetched.
+ * `/slow/NAME.png?s=N` answers the PNG after N seconds (time budget tests).
  */
 import http from 'node:http';
 
@@ -20,7 +21,14 @@ export function startImageServer( port: number ): http.Server {
 			return;
 		}
 		hits.set( url.pathname, ( hits.get( url.pathname ) ?? 0 ) + 1 );
-		if ( url.pathname.startsWith( '/img/' ) ) {
+		if ( url.pathname.startsWith( '/slow/' ) ) {
+			// The PNG after `s` seconds (default 15): longer than the fetcher's per-image timeout, so it uses up time budget.
+			const timer = setTimeout( () => {
+				res.writeHead( 200, { 'Content-Type': 'image/png', 'Content-Length': PNG.length } );
+				res.end( PNG );
+			}, 1000 * Number( url.searchParams.get( 's' ) ?? 15 ) );
+			res.on( 'close', () => clearTimeout( timer ) );
+		} else if ( url.pathname.startsWith( '/img/' ) ) {
 			res.writeHead( 200, { 'Content-Type': 'image/png', 'Content-Length': PNG.length } );
 			res.end( PNG );
 		} else if ( url.pathname === '/redirect' ) {
