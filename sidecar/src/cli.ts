@@ -19,6 +19,7 @@ const HELP = `igny8-sidecar ${SIDECAR_VERSION}: the IGNY8 Bridge sidecar (the lo
 
 Usage:
   igny8-sidecar start [--env-file FILE]   run the sidecar (SIGTERM/SIGINT stop it gracefully)
+  igny8-sidecar start --multi-site        a hosted sidecar: every enrolled site, on IGNY8_SIDECAR_DATABASE_URL
   igny8-sidecar check [--env-file FILE]   validate the configuration, reach WordPress and IGNY8, explain problems
   igny8-sidecar sites …                   a hosted sidecar's sites: enroll, list, show, disable, enable, remove
   igny8-sidecar --version                 print the version
@@ -260,6 +261,11 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
   if (command !== 'start' && command !== 'check') {
     io.err(`igny8-sidecar: unknown command "${command}"\n\n${HELP}`);
     return 64;
+  }
+  if (command === 'start' && args[1] === '--multi-site') {
+    // One deployment serving every enrolled site (PostgreSQL): the same switch as IGNY8_SIDECAR_MULTI_SITE=1.
+    io.env.IGNY8_SIDECAR_MULTI_SITE = '1';
+    args.splice(1, 1);
   }
   if (args.length > 1) {
     io.err(`igny8-sidecar: unexpected argument "${args[1]}"\n`);

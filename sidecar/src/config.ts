@@ -61,6 +61,23 @@ export interface SyncConfig {
   apiKey: string | undefined;
 }
 
+/**
+ * `igny8-sidecar start --multi-site` (or IGNY8_SIDECAR_MULTI_SITE=1): one deployment serves every enrolled site
+ * (issue #16 §1). There is no sidecar-wide secret, site id or WordPress URL: each comes from the site's record in
+ * PostgreSQL, whose signing secret the credentials key seals, so both are required.
+ */
+export interface MultiSiteConfig extends Omit<Config, 'secret' | 'previousSecret' | 'siteId' | 'wpUrl' | 'databaseUrl'> {
+  databaseUrl: string;
+  sync: SyncConfig & { credentialsKey: Uint8Array };
+  /** How many sites' sync runtimes stay open at once (least recently used closed first). */
+  maxOpenSites: number;
+}
+
+/** True when the environment asks for multi-site mode (`start --multi-site` sets it). */
+export function multiSiteRequested(env: Readonly<Record<string, string | undefined>> = process.env): boolean {
+  return env.IGNY8_SIDECAR_MULTI_SITE === '1';
+}
+
 export class ConfigError extends Error {
   constructor(problems: string[]) {
     super(`invalid sidecar configuration:\n  - ${problems.join('\n  - ')}`);
@@ -125,6 +142,8 @@ const EnvSchema = z.object({
   IGNY8_EMAIL: optionalText,
   IGNY8_PASSWORD: z.string().optional().transform((v) => (v === undefined || v === '' ? undefined : v)),
   IGNY8_API_KEY: optionalText,
+  IGNY8_SIDECAR_MULTI_SITE: optionalText.pipe(z.enum(['1'], { error: 'must be 1 or unset' }).optional()),
+  IGNY8_SIDECAR_MAX_OPEN_SITES: positiveInt('500'),
 });
 
 function positiveInt(fallback: string) {
@@ -240,12 +259,18 @@ function readTlsFile(name: string, path: string, problems: string[]): Buffer | u
   }
 }
 
-export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
+type ParsedEnv = z.infer<typeof EnvSchema>;
+
+function parseEnv(env: Readonly<Record<string, string | undefined>>): ParsedEnv {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
-  const e = parsed.data;
+  return parsed.data;
+}
+
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
+  const e = parseEnv(env);
   const problems: string[] = [];
 
   let secretText: string | undefined;
@@ -264,6 +289,51 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       ? undefined
       : decodeInto(e.IGNY8_SIDECAR_SECRET_PREVIOUS, 'IGNY8_SIDECAR_SECRET_PREVIOUS', problems);
 
+  const common = commonConfig(e, problems);
+  if (problems.length > 0 || secret === undefined) {
+    throw new ConfigError(problems);
+  }
+  return {
+    ...common,
+    secret,
+    previousSecret,
+    siteId: e.IGNY8_SIDECAR_SITE_ID,
+    wpUrl: e.WP_URL,
+    databaseUrl: e.IGNY8_SIDECAR_DATABASE_URL,
+  };
+}
+
+/** The multi-site configuration: PostgreSQL and the credentials key required, no single site's secret or URL. */
+export function loadMultiSiteConfig(env: Readonly<Record<string, string | undefined>> = process.env): MultiSiteConfig {
+  const e = parseEnv(env);
+  const problems: string[] = [];
+  for (const name of ['IGNY8_SIDECAR_SECRET', 'IGNY8_SIDECAR_SECRET_FILE', 'IGNY8_SIDECAR_SECRET_PREVIOUS', 'IGNY8_SIDECAR_SITE_ID', 'WP_URL'] as const) {
+    if (e[name] !== undefined) {
+      problems.push(`${name} is not used in multi-site mode (each site's id, URL and secret are registered at enrolment): unset it`);
+    }
+  }
+  if (e.IGNY8_SIDECAR_DATABASE_URL === undefined) {
+    problems.push('multi-site mode needs IGNY8_SIDECAR_DATABASE_URL (postgres://…): the sites, queues and state live in PostgreSQL');
+  }
+  const common = commonConfig(e, problems);
+  const credentialsKey = common.sync.credentialsKey;
+  if (credentialsKey === undefined && !problems.some((problem) => problem.includes('CREDENTIALS_KEY'))) {
+    problems.push('multi-site mode needs the credentials key (IGNY8_SIDECAR_CREDENTIALS_KEY or _FILE): it seals every site\'s signing secret');
+  }
+  if (problems.length > 0 || e.IGNY8_SIDECAR_DATABASE_URL === undefined || credentialsKey === undefined) {
+    throw new ConfigError(problems);
+  }
+  return {
+    ...common,
+    databaseUrl: e.IGNY8_SIDECAR_DATABASE_URL,
+    sync: { ...common.sync, credentialsKey },
+    maxOpenSites: e.IGNY8_SIDECAR_MAX_OPEN_SITES,
+  };
+}
+
+type CommonConfig = Omit<Config, 'secret' | 'previousSecret' | 'siteId' | 'wpUrl' | 'databaseUrl'>;
+
+function commonConfig(e: ParsedEnv, problems: string[]): CommonConfig {
   let tls: Config['tls'];
   const wantsTls = e.SIDECAR_TLS_CERT !== undefined || e.SIDECAR_TLS_KEY !== undefined;
   if (wantsTls) {
@@ -290,22 +360,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   const paths = parsePaths(e.IGNY8_API_PATHS, problems);
   const credentialsKey = readCredentialsKey(e, e.SIDECAR_DATA_DIR, problems);
 
-  if (problems.length > 0 || secret === undefined) {
-    throw new ConfigError(problems);
-  }
   return {
     host: e.SIDECAR_HOST,
     port: e.SIDECAR_PORT,
     tls,
-    secret,
-    previousSecret,
-    siteId: e.IGNY8_SIDECAR_SITE_ID,
-    wpUrl: e.WP_URL,
     dataDir: e.SIDECAR_DATA_DIR,
     logLevel: e.LOG_LEVEL,
     allowedHosts: e.SIDECAR_ALLOWED_HOSTS,
     rateLimitPerMin: e.SIDECAR_RATE_LIMIT_PER_MIN,
-    databaseUrl: e.IGNY8_SIDECAR_DATABASE_URL,
     sync: {
       backoffBaseMs: e.SIDECAR_SYNC_BACKOFF_BASE_MS,
       backoffMaxMs: e.SIDECAR_SYNC_BACKOFF_MAX_MS,

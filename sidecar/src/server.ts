@@ -3,7 +3,7 @@
  * SIGTERM/SIGINT close gracefully; an uncaught error or a catastrophic AppError is logged and ends the process
  * (a supervisor restarts it; in-memory state is only caches).
  */
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, loadConfig, loadMultiSiteConfig, multiSiteRequested } from './config.ts';
 import type { AppError } from './contract/errors.ts';
 import { StoreLockedError } from './adapters/sync-store.ts';
 import { keyRingFromConfig, startSidecar, type RunningSidecar } from './http/listen.ts';
@@ -28,7 +28,49 @@ function installProcessHandlers(logger: Logger, shutdown: (code: number) => void
   }
 }
 
+/** Multi-site mode (IGNY8_SIDECAR_MULTI_SITE=1, `start --multi-site`): every enrolled site, from PostgreSQL. */
+async function mainMultiSite(): Promise<void> {
+  let config;
+  try {
+    config = loadMultiSiteConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`igny8-sidecar: ${error.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+  const logger = createLogger({ level: config.logLevel });
+  const { startMultiSite } = await import('./hosted/start.ts');
+  let running: Awaited<ReturnType<typeof startMultiSite>> | undefined;
+  let stopping = false;
+  const shutdown = (code: number): void => {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    const exit = () => {
+      const leave = setTimeout(() => process.exit(code), 1000);
+      leave.unref();
+      logger.flush(() => process.exit(code));
+    };
+    (running?.close() ?? Promise.resolve()).then(exit, exit);
+  };
+  installProcessHandlers(logger, shutdown);
+  running = await startMultiSite(config, {
+    logger,
+    onCatastrophic: (error: AppError) => {
+      logger.fatal({ code: error.code }, 'catastrophic error, stopping');
+      shutdown(1);
+    },
+  });
+  logger.info({ url: running.url, version: SIDECAR_VERSION, mode: 'multi-site' }, 'igny8 sidecar listening');
+}
+
 async function main(): Promise<void> {
+  if (multiSiteRequested()) {
+    return mainMultiSite();
+  }
   let config;
   try {
     config = loadConfig();

@@ -243,6 +243,20 @@ export class PgDatabase {
     }
   }
 
+  /**
+   * Enrolled, active sites with a job due now or a lease run out (a replica died holding it): the multi-site runtime
+   * opens their sync even when no request from them arrived since it started or closed it (issue #16 §1).
+   */
+  async sitesWithDueWork(now: number, limit: number): Promise<string[]> {
+    const { rows } = await this.pool.query(
+      `SELECT DISTINCT j.site_id FROM igny8_sync_jobs j JOIN igny8_sites s ON s.site_id = j.site_id
+       WHERE s.status = 'active' AND ((j.state = 'pending' AND j.next_attempt_at <= $1) OR (j.state = 'in_flight' AND j.lease_until < $1))
+       LIMIT $2`,
+      [now, limit],
+    );
+    return rows.map((row: { site_id: string }) => row.site_id);
+  }
+
   site(siteId: string, clock: () => number = Date.now): PgSyncStore {
     return new PgSyncStore(this, siteId, clock);
   }

@@ -6,7 +6,7 @@
  *       → raw body (size cap) → shim JWT → contract routes | /_shim/continue → signed reply
  *       → error middleware (signed respond once authenticated, plain envelope before)
  */
-import express, { type Express } from 'express';
+import express, { Router, type ErrorRequestHandler, type Express } from 'express';
 
 import { SiteMetadataCache } from '../adapters/metadata-cache.ts';
 import { SiteRateLimiter } from '../adapters/site-rate-limiter.ts';
@@ -55,6 +55,45 @@ export interface AppDeps {
 }
 
 export function createApp(deps: AppDeps): Express {
+  const app = frontDoor({ logger: deps.logger, allowedHosts: deps.allowedHosts, clock: deps.clock, version: deps.version });
+  app.use(shimPipeline(deps));
+  app.use(plainErrors(deps));
+  return app;
+}
+
+/** The app's last error middleware: errors raised before any shim authentication (Origin, Host) answer unsigned. */
+export function plainErrors(deps: { logger: Logger; clock?: Clock | undefined; onCatastrophic?: ((error: AppError) => void) | undefined }): ErrorRequestHandler {
+  return handleErrors({ logger: deps.logger, writeReply: createReplyWriter(deps.clock ?? Date.now), onCatastrophic: deps.onCatastrophic ?? (() => undefined) });
+}
+
+/**
+ * What every request passes before any shim authentication: request log, receive time, no browser origins, the
+ * Host allow-list, and the unauthenticated `/healthz`. Shared by the single-site app and the multi-site app.
+ */
+export function frontDoor(deps: { logger: Logger; allowedHosts?: readonly string[] | undefined; clock?: Clock | undefined; version?: string | undefined }): Express {
+  const clock = deps.clock ?? Date.now;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('trust proxy', false);
+
+  app.use(logRequests(deps.logger));
+  app.use((_req, res, next) => {
+    res.locals.receivedAt = clock();
+    next();
+  });
+  app.use(refuseBrowserOrigins());
+  app.use(requireAllowedHost(new HostAllowList(deps.allowedHosts)));
+  app.get(contract.sidecar_paths.health, healthCheck(deps.version ?? SIDECAR_VERSION));
+  return app;
+}
+
+/**
+ * One site's shim traffic: raw body → shim JWT (this site's keys) → observe → sync events → contract routes and
+ * continue → signed reply, with its own error middleware (signed once authenticated). A multi-site sidecar runs one
+ * per site, each with that site's key ring, sync and limits.
+ */
+export function shimPipeline(deps: AppDeps): Router {
   const clock = deps.clock ?? Date.now;
   const version = deps.version ?? SIDECAR_VERSION;
   const writeReply = recordingReplies(createReplyWriter(clock), deps.activity ?? noActivity, clock);
@@ -73,24 +112,12 @@ export function createApp(deps: AppDeps): Express {
     deps.routeHandlers,
   );
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  app.set('trust proxy', false);
-
-  app.use(logRequests(deps.logger));
-  app.use((_req, res, next) => {
-    res.locals.receivedAt = clock();
-    next();
-  });
-  app.use(refuseBrowserOrigins());
-  app.use(requireAllowedHost(new HostAllowList(deps.allowedHosts)));
-  app.get(contract.sidecar_paths.health, healthCheck(version));
-  app.use(captureRawBody());
-  app.use(authenticateShim(verifier));
+  const router = Router();
+  router.use(captureRawBody());
+  router.use(authenticateShim(verifier));
   const { sync } = deps;
   // Every verified shim message carries the site's current settings; the asynchronous worker needs them.
-  app.use((_req, res, next) => {
+  router.use((_req, res, next) => {
     const { shimAuth, shimContext } = res.locals;
     if (shimAuth === undefined || shimContext === undefined) {
       next();
@@ -98,20 +125,20 @@ export function createApp(deps: AppDeps): Express {
     }
     sync.observe(shimAuth.sid, shimContext).then(() => next(), next);
   });
-  app.use(syncEventsRoute(sync));
-  app.use(
+  router.use(syncEventsRoute(sync));
+  router.use(
     shimRoutes({
       runner: new ConversationRunner(registry),
       rateLimiter: deps.rateLimiter ?? new SiteRateLimiter({ perMinute: deps.rateLimitPerMin ?? 600, clock }),
       writeReply,
     }),
   );
-  app.use(
+  router.use(
     handleErrors({
       logger: deps.logger,
       writeReply,
       onCatastrophic: deps.onCatastrophic ?? (() => undefined),
     }),
   );
-  return app;
+  return router;
 }

@@ -1,7 +1,7 @@
 /**
  * Binds createApp() to a socket (http on loopback, https elsewhere) and closes it gracefully.
  */
-import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
@@ -37,6 +37,11 @@ export async function startSidecar(
     allowedHosts: config.allowedHosts,
     rateLimitPerMin: config.rateLimitPerMin,
   });
+  return listenApp(app, config);
+}
+
+/** Serves `app` on the configured host and port (https when TLS is configured). */
+export async function listenApp(app: RequestListener, config: Pick<Config, 'tls' | 'host' | 'port'>): Promise<RunningSidecar> {
   const server: Server = config.tls === undefined ? createHttpServer(app) : createHttpsServer({ ...config.tls }, app);
   // The shim's total timeout is limits.sidecar_timeout_seconds; nothing legitimate takes longer here.
   server.requestTimeout = 30_000;
