@@ -32,12 +32,30 @@ export function LocalEditNotice( { edit }: { edit: LocalEdit | null } ) {
 	const fields = edit.fields
 		.map( ( field ) => FIELD_LABELS[ field ]?.() ?? field )
 		.join( ', ' );
-	const who =
+	const when = relativeTime( edit.at );
+	const user =
 		edit.userName ||
-		( edit.userId
-			? /* translators: %d: WordPress user id. */
-				sprintf( __( 'user %d', 'igny8-bridge' ), edit.userId )
-			: __( 'someone', 'igny8-bridge' ) );
+		/* translators: %d: WordPress user id. */
+		sprintf( __( 'user %d', 'igny8-bridge' ), edit.userId ?? 0 );
+	// An edit without a user came from code: WP-CLI, cron, an import or another plugin.
+	const detail =
+		edit.userName || edit.userId
+			? sprintf(
+					/* translators: 1: a time span ("5 mins ago"), 2: a user's name, 3: field names ("title, content"). */
+					__( '%1$s by %2$s (%3$s).', 'igny8-bridge' ),
+					when,
+					user,
+					fields
+				)
+			: sprintf(
+					/* translators: 1: a time span ("5 mins ago"), 2: field names ("title, content"). */
+					__(
+						'%1$s, not in the editor: by WP-CLI, cron or code (%2$s).',
+						'igny8-bridge'
+					),
+					when,
+					fields
+				);
 	return (
 		<Notice
 			status="warning"
@@ -45,15 +63,7 @@ export function LocalEditNotice( { edit }: { edit: LocalEdit | null } ) {
 			className="igny8-local-edit"
 		>
 			<strong>{ __( 'Edited in WordPress', 'igny8-bridge' ) }</strong>
-			<span className="igny8-local-edit__detail">
-				{ sprintf(
-					/* translators: 1: a time span ("5 mins ago"), 2: a user's name, 3: field names ("title, content"). */
-					__( '%1$s by %2$s (%3$s).', 'igny8-bridge' ),
-					relativeTime( edit.at ),
-					who,
-					fields
-				) }
-			</span>
+			<span className="igny8-local-edit__detail">{ detail }</span>
 			<time className="igny8-local-edit__time" dateTime={ edit.at }>
 				{ new Date( edit.at ).toLocaleString() }
 			</time>

@@ -129,7 +129,7 @@ export function settingsView(
     // The overrides as saved; the active maps are the contract's defaults with these on top (mapping/status-map.ts).
     status_map_igny8_to_wp: stringMap(settings.igny8_status_map_igny8_to_wp),
     status_map_wp_to_igny8: stringMap(settings.igny8_status_map_wp_to_igny8),
-    site_id: str(settings.igny8_site_id),
+    site_id: str(settings.igny8_site_id) || (port.igny8SiteId() ?? ''),
     activity_retention_days: retentionOf(settings).days,
     activity_max_rows: retentionOf(settings).rows,
     api_key_present: apiKeyPresent,

@@ -99,6 +99,8 @@ export interface SettingsPort {
   credentials(): StoredCredentialFacts;
   connection(hasBaseUrl: boolean): ConnectionView;
   sidecarKid(): string;
+  /** The IGNY8 site id: configured, or learned from IGNY8's site list on the first structure push. */
+  igny8SiteId(): string | undefined;
   /** Keeps secrets until WordPress saved the options of the same request (never sent through the shim). */
   stage(requestId: string, secrets: SettingsSecrets): void;
   /** WordPress saved the options: store the staged secrets, adopt the new settings, resume a paused target. */

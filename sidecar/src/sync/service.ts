@@ -323,6 +323,10 @@ export class SyncService implements SyncPort, SettingsPort, SyncQueueStats, Conn
     };
   }
 
+  igny8SiteId(): string | undefined {
+    return this.options.structure?.knownSiteId(this.options.site.baseUrl());
+  }
+
   connection(hasBaseUrl: boolean): ConnectionView {
     const paused = this.options.worker.paused();
     const stored = this.options.values.getJson<ConnectionReport>(CONNECTION_KEY);

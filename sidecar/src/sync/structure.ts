@@ -229,12 +229,13 @@ export class StructureSync {
     return toSiteMetadata(parsed.data);
   }
 
+  /** The IGNY8 site id pushes go to without asking IGNY8: the configured one, else the one `/auth/sites/` gave. */
+  knownSiteId(baseUrl: string | undefined): string | undefined {
+    return this.configuredSiteId() ?? (baseUrl === undefined ? undefined : this.state().siteIds?.[baseUrl]);
+  }
+
   private async siteId(baseUrl: string): Promise<string | undefined> {
-    const configured = this.configuredSiteId();
-    if (configured !== undefined) {
-      return configured;
-    }
-    const known = this.state().siteIds?.[baseUrl];
+    const known = this.knownSiteId(baseUrl);
     if (known !== undefined) {
       return known;
     }

@@ -646,6 +646,8 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       expect(igny8.imports).toHaveLength(1);
       expect(igny8.imports[0]).toMatchObject({ siteId: '7', body: { site_info: { url: 'https://wp.test' }, post_types: [{ name: 'post' }] } });
       expect(igny8.count('POST /api/v1/system/sites/7/import/')).toBe(4);
+      // The settings screen shows the id IGNY8 gave (nothing was configured).
+      expect(sync.service.igny8SiteId()).toBe('7');
       expect(wordpress.batches.flat().filter((op) => op.op === 'site_info')).toHaveLength(4);
       // Connecting again with the same structure: read, compared, not pushed.
       await sync.structure.request('connect');
@@ -696,6 +698,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       await settleAll();
       await settleAll();
       expect(igny8.imports.map((i) => i.siteId)).toEqual(['55']);
+      expect(sync.service.igny8SiteId()).toBe('55');
     });
   });
 }
