@@ -49,11 +49,12 @@ function publishContext(ctx: ShimContext, now: Date): PublishContext {
 }
 
 /**
- * `sync` gets IGNY8's own publish of a post with a task: the shim records nothing inside the publish (Sync_Guard),
+ * `sync` gets IGNY8's own publish: a republish supersedes a WordPress edit still queued for IGNY8 (it is older than
+ * what IGNY8 just wrote). Of a post with a task: the shim records nothing inside the publish (Sync_Guard),
  * so the task update of the original's step 6 (`PUT /writer/tasks/{id}/` with the post id, URL and status) is queued
  * here, once, on the durable queue. It is a status report: nothing in it publishes again.
  */
-export function createPublishRoute(clock: () => Date = () => new Date(), sync?: Pick<SyncPort, 'recordPublished'>): RouteHandler {
+export function createPublishRoute(clock: () => Date = () => new Date(), sync?: Pick<SyncPort, 'recordPublished' | 'supersedeContent'>): RouteHandler {
   return {
     id: 'publish_content',
     start({ ctx, body }) {
@@ -95,6 +96,10 @@ export function createPublishRoute(clock: () => Date = () => new Date(), sync?: 
       const now = clock();
       const context = publishContext(ctx, now);
       const response = shapePublishResponse(parsed.data, summary, context.statusMap, context.clock, now);
+      if (!parsed.data.created) {
+        // IGNY8's content is now the post's: a WordPress edit still queued for IGNY8 is older and is never sent.
+        await sync?.supersedeContent?.(parsed.data.post_id);
+      }
       if (summary.taskId !== null) {
         await sync?.recordPublished?.({
           post_id: parsed.data.post_id,

@@ -40,6 +40,12 @@ export interface SyncPort {
    * post id, URL and status. The seq is time-based like the shim's, so a later WordPress change is newer.
    */
   recordPublished?(snapshot: Omit<SyncSnapshot, 'seq'>): Promise<void>;
+  /**
+   * IGNY8 just rewrote an existing post (a republish): a WordPress edit of it still waiting in the queue is older than
+   * IGNY8's fresh content and must never be sent after it. Drops the edit from the queued job (under a newer seq, so a
+   * late event carrying the same edit is stale); the status part of the job is still delivered.
+   */
+  supersedeContent?(postId: number): Promise<void>;
   /** Queue a fetch of the task's brief (after publish, "Refresh brief"); answers the fetch's state. */
   requestBrief?(postId: number, taskId: number): Promise<BriefFetchView>;
   /** The state of the post's latest brief fetch, if one was queued. */

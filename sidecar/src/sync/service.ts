@@ -209,6 +209,22 @@ export class SyncService implements SyncPort, SettingsPort, SyncQueueStats, Conn
     }
   }
 
+  async supersedeContent(postId: number): Promise<void> {
+    const job = await this.options.store.get(postId);
+    // Nothing queued: no job, not a post job, no edit in it, or the edit was delivered before the republish.
+    if (job === undefined || job.kind !== 'post' || job.snapshot.content === null || job.snapshot.content === undefined || job.state === 'synced') {
+      return;
+    }
+    const seq = maxSeq(nextSeq(job.seqWanted), timeSeq(this.clock()));
+    const snapshot: SyncSnapshot = { ...job.snapshot, seq, content: null, content_superseded: true };
+    const manual = job.state === 'pending_manual' || this.syncMode() === 'manual';
+    const outcome = await this.options.store.record(snapshot, { manual });
+    this.options.logger.info({ post_id: postId, seq, outcome }, 'IGNY8 republished the post: the queued WordPress edit is superseded and will not be sent');
+    if (outcome === 'new' || outcome === 'updated') {
+      this.options.worker.kick();
+    }
+  }
+
   async requestBrief(postId: number, taskId: number): Promise<BriefFetchView> {
     const key = briefKey(postId);
     const existing = await this.options.store.get(key);

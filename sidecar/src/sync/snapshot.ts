@@ -45,6 +45,11 @@ export const SyncSnapshot = z.object({
     .transform((ids) => (ids ?? []).filter((id) => id > 0)),
   /** A WordPress edit waiting for IGNY8 (issue #13 §4): the post's fields as stored when the event was read. */
   content: LocalContent.nullish().catch(null),
+  /**
+   * Set by the sidecar only: IGNY8 republished the post while a WordPress edit was queued, so the edit was dropped
+   * from this snapshot (SyncService.supersedeContent). PHP's events never carry it.
+   */
+  content_superseded: z.literal(true).optional().catch(undefined),
 });
 export type SyncSnapshot = z.infer<typeof SyncSnapshot>;
 

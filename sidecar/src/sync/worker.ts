@@ -308,23 +308,31 @@ export class SyncWorker {
     if (plan.content !== null && contentUpdate === null) {
       this.logger.warn({ post_id: job.postId }, 'igny8 content update skipped: the post has no IGNY8 content id');
     }
+    let contentSent = false;
     try {
       if (target === 'webhook') {
         await this.client.sendWebhook(baseUrl, credentials, plan.webhook);
-        if (contentUpdate !== null) {
+        if (contentUpdate !== null && (await this.contentStillWanted(job))) {
           await this.client.sendWebhook(baseUrl, credentials, contentUpdate.webhook);
+          contentSent = true;
         }
       } else if (plan.taskId === null && contentUpdate !== null && contentUpdate.contentId !== null) {
         // Known to IGNY8 by its content only: the edit is what there is to tell.
-        await this.client.updateContent(baseUrl, credentials, contentUpdate.contentId, contentUpdate.body);
+        if (await this.contentStillWanted(job)) {
+          await this.client.updateContent(baseUrl, credentials, contentUpdate.contentId, contentUpdate.body);
+          contentSent = true;
+        }
+      } else if (plan.taskId === null && contentUpdate === null && job.snapshot.content_superseded === true) {
+        // Known by its content only, and IGNY8's republish replaced the queued edit: nothing is left to tell.
       } else {
         if (plan.taskId === null) {
           await this.parkJob(job, 'This post has no IGNY8 task id, which the "tasks" sync target needs.', 'no_task');
           return;
         }
         await this.client.updateTask(baseUrl, credentials, plan.taskId, plan.task);
-        if (contentUpdate !== null && contentUpdate.contentId !== null) {
+        if (contentUpdate !== null && contentUpdate.contentId !== null && (await this.contentStillWanted(job))) {
           await this.client.updateContent(baseUrl, credentials, contentUpdate.contentId, contentUpdate.body);
+          contentSent = true;
         }
         if (plan.keywords !== null || plan.keywordsFromTask) {
           try {
@@ -352,15 +360,29 @@ export class SyncWorker {
     if (!contentOnly) {
       this.recordAttempt(job, 'delivered');
     }
-    if (contentUpdate !== null) {
+    if (contentUpdate !== null && contentSent) {
       this.recordAttempt(job, 'delivered', { kind: 'content_update', target: target === 'webhook' ? 'webhook' : `content/${contentUpdate.contentId ?? '?'}` });
     }
     this.logger.info(
-      { post_id: job.postId, seq: job.seqInflight, target, wordpress_status: job.snapshot.wordpress_status, content: contentUpdate !== null, ms: this.clock() - started },
+      { post_id: job.postId, seq: job.seqInflight, target, wordpress_status: job.snapshot.wordpress_status, content: contentSent, ms: this.clock() - started },
       'sync delivered',
     );
     this.kickWriteback();
     await this.structure?.afterConnected();
+  }
+
+  /**
+   * Whether the WordPress edit this delivery carries is still to be sent: IGNY8 may have republished the post since
+   * the job was claimed (SyncService.supersedeContent), and then its fresh content must not be overwritten by the
+   * editor's older one.
+   */
+  private async contentStillWanted(job: SyncJob): Promise<boolean> {
+    const current = await this.store.get(job.postId);
+    if (current?.snapshot.content_superseded === true) {
+      this.logger.info({ post_id: job.postId, seq: job.seqInflight }, 'igny8 content update not sent: IGNY8 republished the post meanwhile');
+      return false;
+    }
+    return true;
   }
 
   /**

@@ -89,6 +89,22 @@ describe('publish-content conversation', () => {
     expect(recorded).toHaveLength(1);
   });
 
+  it('a republish (with or without a task) supersedes the queued WordPress edit of the post; a create or a failed write does not', async () => {
+    const superseded: number[] = [];
+    const withSync = createPublishRoute(() => now, { supersedeContent: async (postId) => { superseded.push(postId); } });
+    const run = async (payload: Record<string, unknown>, result: unknown) => {
+      const first = await withSync.start({ sid: 's', ctx, method: 'POST', params: {}, query: {}, body: payload, reads: [] });
+      if (first.kind !== 'execute') throw new Error('expected an execute step');
+      return withSync.resume!({ sid: 's', ctx }, JSON.parse(JSON.stringify(first.state)), [result]);
+    };
+    await run(body, upsertResult(true));
+    expect(superseded).toEqual([]);
+    await run({ ...body, task_id: undefined }, upsertResult(false));
+    await run(body, upsertResult(false));
+    await expect(run(body, { ok: false, error: { code: 'LOCAL_EDITS', message: 'edited', details: { fields: ['post_title'] } } })).rejects.toMatchObject({ code: 'LOCAL_EDITS' });
+    expect(superseded).toEqual([31, 31]);
+  });
+
   it('turns a lock timeout into 409 CONFLICT and other failures into 502', async () => {
     await expect(publish({ ok: false, error: { code: 'CONFLICT', message: 'busy' } })).rejects.toMatchObject({ code: 'CONFLICT', status: 409 });
     await expect(publish({ ok: false, error: { code: 'OPERATION_FAILED', message: 'db' } })).rejects.toMatchObject({ code: 'OPERATION_FAILED', status: 502 });

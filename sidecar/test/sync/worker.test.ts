@@ -92,10 +92,11 @@ function useBackend(kind: Backend): void {
   });
 }
 
-async function start(policy: { maxAttempts?: number } = {}) {
+async function start(policy: { maxAttempts?: number; backoffBaseMs?: number } = {}) {
   sync = await createSync({
     config: testSyncConfig(dir, {
       maxAttempts: policy.maxAttempts ?? 5,
+      ...(policy.backoffBaseMs === undefined ? {} : { backoffBaseMs: policy.backoffBaseMs, backoffMaxMs: policy.backoffBaseMs * 2 }),
       concurrency: 4,
       credentialsKey: Buffer.alloc(32, 7),
       email: igny8.email,
@@ -459,6 +460,86 @@ for (const kind of ['sqlite', 'postgres'] as const) {
           task_id: 501,
           content_id: 1001,
           post_url: 'https://wp.test/?p=1',
+        });
+      });
+
+      describe('a republish supersedes the queued edit: the editor\'s older content is never sent after IGNY8\'s', () => {
+        // The failed attempt's retry is a minute away: the edit is still in the queue when IGNY8 republishes.
+        const RETRY_IN_A_MINUTE = { backoffBaseMs: 60_000 };
+        const contentPuts = () => igny8.calls.filter((c) => c.method === 'PUT' && c.path === '/api/v1/writer/content/1001/');
+
+        it('tasks target, post with a task: after the outage only the status arrives; a late event with the same edit is stale', async () => {
+          await start(RETRY_IN_A_MINUTE);
+          igny8.script.push({ match: 'PUT /api/v1/writer/tasks/501/', reply: { status: 503 } });
+          wordpress.markers.set(1, '10');
+          await sync.service.recordEvents([snap(1, '10', 'publish', edited('<p>old edit</p>'))]);
+          await sync.worker.idle();
+          expect((await sync.service.state(1))).toMatchObject({ state: 'pending', attempts: 1 });
+          await sync.service.supersedeContent(1);
+          // The editor's notify of the same edit, arriving late.
+          await sync.service.recordEvents([snap(1, '10', 'publish', edited('<p>old edit</p>'))]);
+          await settle();
+          expect(contentPuts()).toHaveLength(0);
+          expect(igny8.contents.has('1001')).toBe(false);
+          expect(igny8.count('PUT /api/v1/writer/tasks/501/')).toBe(2);
+          expect((await sync.service.state(1))?.state).toBe('synced');
+          // The reconciler clears WordPress's marker (its seq is below the one delivered).
+          wordpress.pending = [snap(1, '10')];
+          await sync.reconciler.run();
+          await settle();
+          expect(wordpress.markers.has(1)).toBe(false);
+        });
+
+        it('tasks target, post known by its content id only: nothing is sent, and the job is synced, not parked', async () => {
+          await start(RETRY_IN_A_MINUTE);
+          igny8.script.push({ match: 'PUT /api/v1/writer/content/1001/', reply: { status: 503 } });
+          await sync.service.recordEvents([snap(1, '10', 'publish', { task_id: null, ...edited('<p>old edit</p>') })]);
+          await sync.worker.idle();
+          expect(contentPuts()).toHaveLength(1); // the failed attempt
+          await sync.service.supersedeContent(1);
+          await settle();
+          expect(contentPuts()).toHaveLength(1);
+          expect(igny8.contents.has('1001')).toBe(false);
+          expect((await sync.service.state(1))).toMatchObject({ state: 'synced', last_error: null });
+        });
+
+        it('webhook target: no content_updated event after the republish', async () => {
+          await start(RETRY_IN_A_MINUTE);
+          await observe({ igny8_sync_target: 'webhook' });
+          igny8.script.push({ match: 'POST /api/v1/integration/webhook/wordpress/', reply: { status: 503 } });
+          await sync.service.recordEvents([snap(1, '10', 'publish', edited('<p>old edit</p>'))]);
+          await sync.worker.idle();
+          await sync.service.supersedeContent(1);
+          await settle();
+          const events = igny8.calls.filter((c) => c.path === '/api/v1/integration/webhook/wordpress/').map((c) => (c.body as { event?: string }).event ?? 'status');
+          expect(events).not.toContain('content_updated');
+          expect((await sync.service.state(1))?.state).toBe('synced');
+        });
+
+        it('manual mode: the superseded job waits for release and then sends only the status', async () => {
+          await start();
+          await observe({ igny8_sync_mode: 'manual' });
+          await sync.service.recordEvents([snap(1, '10', 'publish', edited('<p>old edit</p>'))]);
+          await sync.service.supersedeContent(1);
+          await settle();
+          expect((await sync.service.state(1))?.state).toBe('pending_manual');
+          await sync.service.releaseAllPending();
+          await settle();
+          expect(contentPuts()).toHaveLength(0);
+          expect(igny8.count('PUT /api/v1/writer/tasks/501/')).toBe(1);
+        });
+
+        it('an edit already delivered, or a newer edit after the republish, is untouched', async () => {
+          await start();
+          await sync.service.recordEvents([snap(1, '10', 'publish', edited('<p>delivered</p>'))]);
+          await settle();
+          await sync.service.supersedeContent(1);
+          await settle();
+          expect(contentPuts()).toHaveLength(1);
+          const seq = (await sync.store.get(1))?.seqWanted ?? '0';
+          await sync.service.recordEvents([snap(1, (BigInt(seq) + 1n).toString(), 'publish', edited('<p>newer edit</p>'))]);
+          await settle();
+          expect(igny8.contents.get('1001')?.content_html).toBe('<p>newer edit</p>');
         });
       });
 
