@@ -6,19 +6,10 @@ import { parsePublishPayload } from '../../src/mapping/publish/payload.ts';
 import { planPublish, type PublishContext } from '../../src/mapping/publish/plan.ts';
 import { shapePublishResponse, UpsertPostResult } from '../../src/mapping/publish/response.ts';
 import { activeStatusMap } from '../../src/mapping/status-map.ts';
+import { PLAN_NOW, publishContext } from '../helpers/publish-context.ts';
 
-const now = new Date('2026-06-01T12:00:00Z');
-const ctx: PublishContext = {
-  contentFormat: 'html',
-  wpVersion: '6.1.9',
-  allowedPostTypes: ['post', 'page'],
-  defaultStatus: 'draft',
-  statusMap: activeStatusMap(),
-  woocommerceActive: false,
-  republishPolicy: 'overwrite',
-  clock: { timezone: 'UTC' },
-  now,
-};
+const now = PLAN_NOW;
+const ctx = publishContext({ contentFormat: 'html' });
 const base = { content_id: 42, title: 'Hello', content_html: '<p>Hi</p>' };
 
 describe('republish policy (issue #13 §4)', () => {

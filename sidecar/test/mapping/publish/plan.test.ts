@@ -4,19 +4,9 @@ import { AppError } from '../../../src/contract/errors.ts';
 import { parsePublishPayload } from '../../../src/mapping/publish/payload.ts';
 import { planPublish, type PublishContext } from '../../../src/mapping/publish/plan.ts';
 import { activeStatusMap } from '../../../src/mapping/status-map.ts';
+import { publishContext } from '../../helpers/publish-context.ts';
 
-const now = new Date('2026-06-01T12:00:00Z');
-const ctx: PublishContext = {
-  contentFormat: 'blocks',
-  wpVersion: '6.1.9',
-  allowedPostTypes: ['post', 'page'],
-  defaultStatus: 'draft',
-  statusMap: activeStatusMap(),
-  woocommerceActive: false,
-  republishPolicy: 'overwrite',
-  clock: { timezone: 'Europe/Berlin' },
-  now,
-};
+const ctx = publishContext({ clock: { timezone: 'Europe/Berlin' } });
 const base = { content_id: 42, title: 'Hello <b>world</b>', content_html: '<p>Hi</p>' };
 const plan = (body: Record<string, unknown>, context: Partial<PublishContext> = {}) =>
   planPublish(parsePublishPayload({ ...base, ...body }), { ...ctx, ...context });
