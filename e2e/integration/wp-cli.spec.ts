@@ -5,8 +5,8 @@
  */
 import { expect, test } from '@playwright/test';
 
-import { stack, wpCli } from '../support/stack';
-import { createManagedPosts, expectTasks, setStatus, simFault, simReset, syncMeta, taskIds } from '../support/sync';
+import { stack, wpCli, wpCliSpawn, wpCliWith } from '../support/stack';
+import { createManagedPosts, expectTasks, setStatus, simFault, simReset, syncMeta, taskIds, taskUpdates } from '../support/sync';
 
 test.beforeEach( async () => {
 	await simReset();
@@ -15,7 +15,7 @@ test.beforeEach( async () => {
 test( 'help comes from the docblocks: every subcommand and the sync options', async () => {
 	const top = await wpCli( 'help', 'igny8' );
 	expect( top.status, top.stderr ).toBe( 0 );
-	for ( const sub of [ 'status', 'sync', 'doctor', 'reconcile', 'secret' ] ) {
+	for ( const sub of [ 'status', 'sync', 'resync', 'doctor', 'reconcile', 'secret' ] ) {
 		expect( top.stdout ).toContain( sub );
 	}
 	const sync = await wpCli( 'help', 'igny8', 'sync' );
@@ -179,4 +179,74 @@ test( 'log shows the activity log: --kind, --since, --outcome, --post and the th
 	expect( bad.stderr ).toContain( 'VALIDATION_FAILED' );
 	const help = await wpCli( 'help', 'igny8', 'log' );
 	expect( help.stdout ).toContain( '--since=<time>' );
+} );
+
+type ResyncProgress = { state: string; pass: number; total: number; processed: number; enqueued: number; cursor: number };
+
+/** The PUTs IGNY8 received per task. */
+const putsPerTask = async ( tasks: number[] ) => {
+	const puts = await taskUpdates();
+	return tasks.map( ( task ) => puts.filter( ( r ) => r.path === `/api/v1/writer/tasks/${ task }/` ).length );
+};
+
+test( 'resync --all delivers each managed post once with a progress bar; interrupted it resumes; done stays done unless --restart', async () => {
+	test.setTimeout( 240_000 );
+	const help = await wpCli( 'help', 'igny8', 'resync' );
+	expect( help.stdout ).toContain( '--restart' );
+	expect( help.stdout ).toContain( 'Delivers every IGNY8-managed post' );
+	const tasks = taskIds( 40 );
+	const ids = createManagedPosts( tasks, { status: 'publish' } );
+	const status = async () => {
+		const got = await wpCli( 'igny8', 'resync', '--status', '--format=json' );
+		expect( got.status, got.stderr ).toBe( 0 );
+		return ( JSON.parse( got.stdout ) as ResyncProgress[] )[ 0 ] as ResyncProgress;
+	};
+
+	// A new pass one post per request, interrupted (SIGKILL: no chance to tidy up) once the bar shows progress.
+	const child = wpCliSpawn( { SHELL_PIPE: '0' }, 'igny8', 'resync', '--all', '--restart', '--batch=1' );
+	let out = '';
+	child.stdout?.on( 'data', ( chunk: Buffer ) => ( out += chunk.toString() ) );
+	child.stderr?.on( 'data', ( chunk: Buffer ) => ( out += chunk.toString() ) );
+	const exited = new Promise< void >( ( resolve ) => child.on( 'exit', () => resolve() ) );
+	await expect.poll( () => /Resyncing IGNY8-managed posts\s+([1-9]\d?)\s*%/.test( out ), { timeout: 60_000, intervals: [ 50 ] } ).toBe( true );
+	process.kill( -( child.pid as number ), 'SIGKILL' );
+	await exited;
+	const cut = await status();
+	expect( cut.state, out ).toBe( 'running' );
+	expect( cut.processed ).toBeGreaterThan( 0 );
+	expect( cut.processed ).toBeLessThan( cut.total );
+
+	// Run again: it continues from the cursor, the bar reaches 100%, and the pass ends.
+	const resumed = await wpCliWith( { SHELL_PIPE: '0' }, 'igny8', 'resync', '--all', '--batch=20', '--format=json' );
+	expect( resumed.status, resumed.stdout + resumed.stderr ).toBe( 0 );
+	// With a terminal (SHELL_PIPE=0) WP-CLI colours "Success:".
+	const resumedOut = resumed.stdout.replace( /\x1b\[[0-9;]*m/g, '' );
+	expect( resumedOut ).toContain( `Resuming resync pass ${ cut.pass } after post ` );
+	expect( resumedOut ).toMatch( /Resyncing IGNY8-managed posts\s+100\s*%/ );
+	expect( resumedOut ).toMatch( new RegExp( `Success: Resync pass ${ cut.pass } done: \\d+ managed posts` ) );
+	const done = await status();
+	expect( done ).toMatchObject( { state: 'done', pass: cut.pass } );
+	expect( done.processed ).toBeGreaterThanOrEqual( ids.length );
+
+	// Each of these posts reached IGNY8 exactly once in this pass, in its current state.
+	await expectTasks( Object.fromEntries( tasks.map( ( task, i ) => [ task, { wordpress_status: 'publish', assigned_post_id: ids[ i ] } ] ) ), { timeout: 60_000 } );
+	await expect.poll( () => putsPerTask( tasks ), { timeout: 30_000 } ).toEqual( tasks.map( () => 1 ) );
+
+	// Run again: the pass is done; nothing is delivered.
+	const again = await wpCli( 'igny8', 'resync', '--all' );
+	expect( again.status, again.stderr ).toBe( 0 );
+	expect( again.stdout ).toContain( `Success: Nothing to do: resync pass ${ cut.pass } finished at ` );
+	expect( again.stdout ).toContain( 'Run with --restart for a new pass.' );
+	await new Promise( ( resolve ) => setTimeout( resolve, 2_000 ) );
+	expect( await putsPerTask( tasks ) ).toEqual( tasks.map( () => 1 ) );
+
+	// --restart: a new pass, each post delivered once more.
+	const restarted = await wpCli( 'igny8', 'resync', '--all', '--restart', '--batch=100' );
+	expect( restarted.status, restarted.stderr ).toBe( 0 );
+	expect( restarted.stdout ).toContain( `Success: Resync pass ${ cut.pass + 1 } done:` );
+	await expect.poll( () => putsPerTask( tasks ), { timeout: 60_000 } ).toEqual( tasks.map( () => 2 ) );
+
+	const bad = await wpCli( 'igny8', 'resync' );
+	expect( bad.status ).toBe( 1 );
+	expect( bad.stderr ).toContain( 'Give --all' );
 } );

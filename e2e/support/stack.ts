@@ -2,7 +2,7 @@
  * What a test needs from the stack that the global setup started: URLs, the API key, the sidecar switch,
  * the site secret (to forge or sign transport JWTs) and the logs.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -222,15 +222,37 @@ export interface WpCliResult {
 	stderr: string;
 }
 
+const wpCliEnv = ( extra: Record< string, string > = {} ) => ( {
+	...process.env,
+	WP_STATE_DIR: stack.stateDir,
+	WP_VERSION: env( 'IGNY8_WP_VERSION' ),
+	WP_DB: env( 'IGNY8_WP_DB' ),
+	...extra,
+} );
+
 /** The real WP-CLI 2.10.0 (vendored, checksum-verified) against the stack's WordPress: `wp ARGS`. */
 export function wpCli( ...args: string[] ): Promise< WpCliResult > {
+	return wpCliWith( {}, ...args );
+}
+
+/** wpCli with extra environment, e.g. `SHELL_PIPE=0`: WP-CLI draws its progress bars although stdout is a pipe. */
+export function wpCliWith( extraEnv: Record< string, string >, ...args: string[] ): Promise< WpCliResult > {
 	return new Promise( ( resolve ) => {
 		execFile(
 			'bash',
 			[ path.join( import.meta.dirname, '../../scripts/wp-runtime.sh' ), 'wp', ...args ],
-			{ encoding: 'utf8', env: { ...process.env, WP_STATE_DIR: stack.stateDir, WP_VERSION: env( 'IGNY8_WP_VERSION' ), WP_DB: env( 'IGNY8_WP_DB' ) } },
+			{ encoding: 'utf8', env: wpCliEnv( extraEnv ) },
 			( error, stdout, stderr ) =>
 				resolve( { status: error ? ( typeof error.code === 'number' ? error.code : 1 ) : 0, stdout, stderr } )
 		);
+	} );
+}
+
+/** `wp ARGS` started in its own process group, to be interrupted by the test (`process.kill( -child.pid )`). */
+export function wpCliSpawn( extraEnv: Record< string, string >, ...args: string[] ): ChildProcess {
+	return spawn( 'bash', [ path.join( import.meta.dirname, '../../scripts/wp-runtime.sh' ), 'wp', ...args ], {
+		env: wpCliEnv( extraEnv ),
+		detached: true,
+		stdio: [ 'ignore', 'pipe', 'pipe' ],
 	} );
 }

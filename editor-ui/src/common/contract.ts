@@ -68,6 +68,7 @@ export const routes = {
 	testConnection: `/${ REST_NAMESPACE }/settings/test-connection`,
 	syncAllPending: `/${ REST_NAMESPACE }/settings/sync-all-pending`,
 	syncStructure: `/${ REST_NAMESPACE }/settings/sync-structure`,
+	resync: `/${ REST_NAMESPACE }/settings/resync`,
 	sidecar: `/${ REST_NAMESPACE }/admin/sidecar`,
 	sidecarSecret: `/${ REST_NAMESPACE }/admin/sidecar/secret`,
 	sidecarRotate: `/${ REST_NAMESPACE }/admin/sidecar/rotate`,

@@ -26,6 +26,7 @@ import {
 	routes,
 } from '../common/contract';
 import { SettingsNotices } from './settings-notices';
+import { ResyncSection } from './resync-section';
 import { SidecarCard } from './sidecar-card';
 import { StatusMapCard } from './status-map-card';
 import type {
@@ -534,6 +535,7 @@ export function SettingsApp() {
 								{ __( 'Sync site structure', 'igny8-bridge' ) }
 							</Button>
 						</div>
+						<ResyncSection />
 					</CardBody>
 				</Card>
 

@@ -331,6 +331,119 @@ final class Command {
 	}
 
 	/**
+	 * Delivers every IGNY8-managed post's current state to IGNY8 once: a full re-sync.
+	 *
+	 * Walks the managed posts by ascending id, one batch per request, and queues each post's status delivery in the
+	 * sidecar, coalesced with any change already waiting: a post is delivered once per pass, however often the pass
+	 * is run. The pass keeps its cursor in the sidecar, so an interrupted run continues where it stopped when run
+	 * again. A finished pass is not repeated unless `--restart` is given. Settings → IGNY8 → "Resync everything"
+	 * runs the same job. The deliveries themselves leave from the sidecar's queue (retried while IGNY8 is down):
+	 * follow them with `wp igny8 status` or `wp igny8 log --kind=status`.
+	 *
+	 * ## OPTIONS
+	 *
+	 * [--all]
+	 * : Resync every managed post (required, unless --status).
+	 *
+	 * [--restart]
+	 * : Start a new pass, even when the last one finished or is half done.
+	 *
+	 * [--status]
+	 * : Only show the progress of the current pass; changes nothing.
+	 *
+	 * [--batch=<n>]
+	 * : Posts per request (1 to 200).
+	 * ---
+	 * default: 50
+	 * ---
+	 *
+	 * [--format=<format>]
+	 * : Output format of the final progress.
+	 * ---
+	 * default: table
+	 * options:
+	 *   - table
+	 *   - json
+	 *   - yaml
+	 * ---
+	 *
+	 * ## EXAMPLES
+	 *
+	 *     wp igny8 resync --all
+	 *     wp igny8 resync --all --restart
+	 *     wp igny8 resync --status --format=json
+	 *
+	 * @param string[]             $args       Positional arguments (none).
+	 * @param array<string,string> $assoc_args Options.
+	 */
+	public function resync( $args, $assoc_args ): void {
+		if ( (bool) Utils\get_flag_value( $assoc_args, 'status', false ) ) {
+			$this->print_fields( (array) $this->data_of( Route_Call::route( 'settings_resync_status' ) ), $assoc_args );
+			return;
+		}
+		if ( ! (bool) Utils\get_flag_value( $assoc_args, 'all', false ) ) {
+			WP_CLI::error( 'Give --all to resync every managed post (or --status to see the progress).' );
+		}
+		$batch = (int) ( $assoc_args['batch'] ?? 50 );
+		if ( $batch < 1 || $batch > 200 ) {
+			WP_CLI::error( '--batch must be between 1 and 200.' );
+		}
+		$body     = array(
+			'restart' => (bool) Utils\get_flag_value( $assoc_args, 'restart', false ),
+			'batch'   => $batch,
+		);
+		$progress = (array) $this->data_of( Route_Call::route( 'settings_resync', array(), $body ) );
+		if ( ! empty( $progress['already_done'] ) ) {
+			$this->print_fields( $progress, $assoc_args );
+			WP_CLI::success(
+				sprintf(
+					'Nothing to do: resync pass %d finished at %s (%d posts). Run with --restart for a new pass.',
+					(int) ( $progress['pass'] ?? 0 ),
+					(string) ( $progress['finished_at'] ?? '?' ),
+					(int) ( $progress['processed'] ?? 0 )
+				)
+			);
+			return;
+		}
+		if ( empty( $progress['started'] ) ) {
+			WP_CLI::log( sprintf( 'Resuming resync pass %d after post %d.', (int) ( $progress['pass'] ?? 0 ), (int) ( $progress['cursor'] ?? 0 ) ) );
+		}
+		$total = max( 1, (int) ( $progress['total'] ?? 0 ) );
+		$bar   = Utils\make_progress_bar( 'Resyncing IGNY8-managed posts', $total );
+		$shown = 0;
+		$stuck = 0;
+		$body  = array( 'batch' => $batch );
+		for ( ;; ) {
+			$processed = min( $total, (int) ( $progress['processed'] ?? 0 ) );
+			if ( $processed > $shown ) {
+				$bar->tick( $processed - $shown );
+				$shown = $processed;
+				$stuck = 0;
+			}
+			if ( 'done' === ( $progress['state'] ?? '' ) ) {
+				break;
+			}
+			// A pass that does not move (another caller restarted it, a page that keeps failing) must not loop forever.
+			if ( ++$stuck > 20 ) {
+				$bar->finish();
+				WP_CLI::error( 'The resync makes no progress; run it again to continue from its cursor.' );
+			}
+			$progress = (array) $this->data_of( Route_Call::route( 'settings_resync', array(), $body ) );
+		}
+		$bar->finish();
+		$this->print_fields( $progress, $assoc_args );
+		WP_CLI::success(
+			sprintf(
+				'Resync pass %d done: %d managed posts, %d queued for delivery, %d already on their way.',
+				(int) ( $progress['pass'] ?? 0 ),
+				(int) ( $progress['processed'] ?? 0 ),
+				(int) ( $progress['enqueued'] ?? 0 ),
+				(int) ( $progress['skipped'] ?? 0 )
+			)
+		);
+	}
+
+	/**
 	 * Shows or rotates the secret the site and the sidecar sign their messages with.
 	 *
 	 * `show` prints the lines the sidecar's environment needs (with the secret: treat the output as a password).
@@ -405,6 +518,9 @@ final class Command {
 		$format = $assoc_args['format'] ?? 'table';
 		if ( 'json' === $format || 'yaml' === $format ) {
 			Utils\format_items( $format, array( $data ), array_keys( $data ) );
+			if ( 'json' === $format ) {
+				WP_CLI::line(); // The JSON ends without one: what follows (a success line) starts on its own line.
+			}
 			return;
 		}
 		$rows = array();

@@ -42,6 +42,7 @@ final class Executor {
 		'upsert_post'   => Upsert_Post::class,
 		'save_settings' => Save_Settings::class,
 		'set_api_key'   => Set_Api_Key::class,
+		'list_managed'  => List_Managed::class,
 	);
 
 	/**

@@ -9,6 +9,7 @@ import { createActivityRoute, type ActivityReader } from './activity.ts';
 import { createAdminHealthRoute, createReconcileRoute } from './admin-health.ts';
 import { createLookupRoutes } from './lookups.ts';
 import { createPublishRoute } from './publish.ts';
+import { createResyncRoutes } from './resync.ts';
 import { createSettingsRoutes } from './settings.ts';
 import { createSiteMetadataRoute, type SiteMetadataStore } from './site-metadata.ts';
 import { createStatusRoute } from './status.ts';
@@ -39,6 +40,7 @@ export function buildRouteRegistry(deps: RouteDeps, overrides: readonly RouteHan
     createActivityRoute(deps.activity),
     createAdminHealthRoute({ sidecarVersion: deps.sidecarVersion, startedAt: STARTED_AT, health: () => deps.sync.health() }),
     createReconcileRoute({ reconcile: () => deps.sync.reconcile() }),
+    ...createResyncRoutes(deps.sync),
     ...overrides,
   ];
   const registry = new Map<string, RouteHandler>();

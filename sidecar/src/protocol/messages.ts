@@ -143,7 +143,9 @@ export const ImportImagesOp = z.object({
   op: z.literal('import_images'),
   images: z.array(z.object({ url: z.string(), alt: z.string().optional(), caption: z.string().optional() })).min(1),
 });
-export const Operation = z.discriminatedUnion('op', [SiteInfoOp, FindPostsOp, ImportImagesOp, UpsertPostOp, SaveSettingsOp, SetApiKeyOp]);
+/** One page of the managed posts by ascending id (a full re-sync: sync/resync.ts). */
+export const ListManagedOp = z.object({ op: z.literal('list_managed'), limit: z.int().positive().optional(), after_id: z.int().nonnegative().optional() });
+export const Operation = z.discriminatedUnion('op', [SiteInfoOp, FindPostsOp, ImportImagesOp, UpsertPostOp, SaveSettingsOp, SetApiKeyOp, ListManagedOp]);
 export type Operation = z.infer<typeof Operation>;
 
 export const OpError = z.looseObject({ code: z.string(), message: z.string() });

@@ -9,6 +9,7 @@ import type { SyncSnapshot } from './snapshot.ts';
 import type { SyncState } from '../contract/contract.ts';
 import type { QueueCounts } from '../adapters/sync-store.ts';
 import type { ReconcilerHealth } from './reconciler.ts';
+import type { ResyncJob } from './resync.ts';
 
 export type SyncStateName = SyncState;
 
@@ -59,6 +60,8 @@ export interface SyncPort {
   /** The last structure push and the next scheduled one. */
   structureStatus?(): Promise<{ last_pushed_at: string | null; next_push_at: string | null; state: string | null; last_error: string | null }>;
   syncMode(): 'auto' | 'manual';
+  /** Resync everything (`wp igny8 resync --all`, the settings button): the pass, its cursor and progress. */
+  readonly resync?: Pick<ResyncJob, 'begin' | 'apply' | 'progress'>;
 }
 
 /** A task-brief fetch as the editor's brief route reports it. */

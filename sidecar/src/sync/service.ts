@@ -25,6 +25,7 @@ import type { Logger } from '../logger.ts';
 import type { ShimContext } from '../protocol/messages.ts';
 import type { CredentialVault } from './credential-vault.ts';
 import type { Reconciler } from './reconciler.ts';
+import { ResyncJob } from './resync.ts';
 import type { SiteState } from './site-state.ts';
 import type { SiteValues } from './site-values.ts';
 import { TermChange, type StructureSync } from './structure.ts';
@@ -55,10 +56,12 @@ export class SyncService implements SyncPort, SettingsPort, SyncQueueStats, Conn
   private readonly options: SyncServiceOptions;
   private readonly clock: () => number;
   private readonly staged = new Map<string, { secrets: SettingsSecrets; at: number }>();
+  readonly resync: ResyncJob;
 
   constructor(options: SyncServiceOptions) {
     this.options = options;
     this.clock = options.clock ?? Date.now;
+    this.resync = new ResyncJob({ store: options.store, values: options.values, kick: () => options.worker.kick(), clock: this.clock });
   }
 
   /** Connection reports from the IGNY8 client land here (wired by the composition root). */
