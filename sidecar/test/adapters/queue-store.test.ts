@@ -14,7 +14,7 @@ import { migrate, PG_MIGRATIONS, PgDatabase } from '../../src/adapters/pg-store.
 import type { QueueStore } from '../../src/adapters/queue-store.ts';
 import { SyncStore } from '../../src/adapters/sync-store.ts';
 import { FairClaimer } from '../../src/sync/fair-claim.ts';
-import type { SyncSnapshot } from '../../src/sync/snapshot.ts';
+import { snapshot as snap } from '../helpers/snapshot.ts';
 
 let pgUrl = '';
 let database: PgDatabase | undefined;
@@ -52,17 +52,6 @@ const backends: Array<[string, Open]> = [
   ['postgres', (clock) => (database as PgDatabase).site(`site-${randomUUID()}`, clock === undefined ? Date.now : () => clock.now)],
 ];
 
-const snap = (postId: number, seq: string, status = 'publish'): SyncSnapshot => ({
-  post_id: postId,
-  seq,
-  wordpress_status: status,
-  post_url: `https://site.test/?p=${postId}`,
-  post_type: 'post',
-  title: 'T',
-  content_id: 1,
-  task_id: 2,
-  keyword_ids: [],
-});
 
 describe.each(backends)('QueueStore (%s)', (_name, open) => {
   it('keeps one row per post; the newest seq wins, duplicates and stale seqs are ignored', async () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { StoreLockedError, SyncStore } from '../../src/adapters/sync-store.ts';
-import type { SyncSnapshot } from '../../src/sync/snapshot.ts';
+import { snapshot as snap } from '../helpers/snapshot.ts';
 
 const dirs: string[] = [];
 const stores: SyncStore[] = [];
@@ -29,17 +29,6 @@ function open(dir?: string, clock?: { now: number }) {
   return { store, dir: path };
 }
 
-const snap = (postId: number, seq: string, status = 'publish'): SyncSnapshot => ({
-  post_id: postId,
-  seq,
-  wordpress_status: status,
-  post_url: `https://site.test/?p=${postId}`,
-  post_type: 'post',
-  title: 'T',
-  content_id: 1,
-  task_id: 2,
-  keyword_ids: [],
-});
 
 describe('SyncStore: files and locking', () => {
   it('creates the store 0600 in WAL mode; in-flight jobs are pending again after a reopen', () => {
