@@ -16,7 +16,7 @@
  * BENCH_TOGGLE_ROUNDS (6), BENCH_TOGGLE_PAIRS (10 A/B pairs per kind and round), BENCH_SAVE_GAP_MS (250),
  * BENCH_SYNC_SAMPLES (40), BENCH_SYNC_DRAIN (1000), BENCH_START_RUNS (3: one cold, two warm),
  * BENCH_ACTIVITY_ROWS (100000), BENCH_ACTIVITY_SAMPLES (20),
- * BENCH_ONLY (comma list of latency,lookup,concurrency,toggle,sync,activity,footprint,start),
+ * BENCH_ONLY (comma list of latency,lookup,concurrency,toggle,queries,sync,activity,footprint,start; toggle includes queries),
  * BENCH_SIDECAR (release = the release tarball installed into a temporary prefix and run with plain node, as the
  * systemd unit runs it, the default; source = sidecar/src through tsx, as npm start runs it).
  */
@@ -144,6 +144,9 @@ try {
 	if ( only.has( 'toggle' ) ) {
 		log( '\n3 + 5. editor save and front-end views, plugin active vs inactive (interleaved per request)' );
 		results.toggle = await pluginToggle( stack, num( 'BENCH_TOGGLE_ROUNDS', 6 ), num( 'BENCH_TOGGLE_PAIRS', 10 ), num( 'BENCH_SAVE_GAP_MS', 250 ), log );
+	}
+	if ( only.has( 'toggle' ) || only.has( 'queries' ) ) {
+		// The SQL of one steady-state save of each kind, active and inactive (BENCH_ONLY=queries: this profile alone).
 		results.saveQueries = await saveQueries( stack );
 	}
 	if ( only.has( 'sync' ) ) {
@@ -268,6 +271,11 @@ if ( t ) {
 		rows.push( [ `${ label } active / inactive (client)`, paired( m ), target( `${ label } active / inactive`, fmtRatio( m.ratio.median ), '≤ 1.02, queries equal', m.ratio.median <= 1.02 && equalQueries ) ] );
 		rows.push( [ `  inside PHP active / inactive | queries`, `${ fmtMs( m.server.active.total ) } / ${ fmtMs( m.server.inactive.total ) } | ${ m.server.active.queries } / ${ m.server.inactive.queries }` ] );
 	}
+}
+const sq = results.saveQueries;
+if ( sq ) {
+	const n = ( key: string ) => sq[ key ]?.length ?? 0;
+	rows.push( [ '  profile: SQL of one steady-state save, active / inactive', `seen ${ n( 'save:active' ) } / ${ n( 'save:inactive' ) }, content ${ n( 'saveUnseen:active' ) } / ${ n( 'saveUnseen:inactive' ) } (saveQueries in the JSON)` ] );
 }
 const s = results.sync;
 if ( s ) {

@@ -86,18 +86,28 @@ final class Post_Reader {
 		$terms = array();
 		// Every taxonomy of the post in one query (and its term meta in one more), not one query per taxonomy.
 		update_object_term_cache( array( (int) $post->ID ), $post->post_type );
+		$assigned = array();
+		$own_ids  = array();
 		foreach ( Contract::writable_taxonomies() as $taxonomy ) {
-			$terms[ $taxonomy ] = array();
+			$assigned[ $taxonomy ] = array();
 			if ( ! taxonomy_exists( $taxonomy ) || ! is_object_in_taxonomy( $post->post_type, $taxonomy ) ) {
 				continue;
 			}
-			$assigned = get_the_terms( $post, $taxonomy );
-			if ( ! is_array( $assigned ) ) {
+			$found = get_the_terms( $post, $taxonomy );
+			if ( ! is_array( $found ) ) {
 				continue;
 			}
-			foreach ( $assigned as $term ) {
-				$terms[ $taxonomy ][] = self::term( $term );
+			$assigned[ $taxonomy ] = $found;
+			if ( isset( Contract::registered_taxonomies()[ $taxonomy ] ) ) {
+				$own_ids = array_merge( $own_ids, wp_list_pluck( $found, 'term_id' ) );
 			}
+		}
+		if ( $own_ids ) {
+			// The IGNY8 ids of the plugin's own terms (term meta): one query for all of them, not one per term.
+			update_termmeta_cache( array_map( 'intval', $own_ids ) );
+		}
+		foreach ( $assigned as $taxonomy => $found ) {
+			$terms[ $taxonomy ] = array_map( array( self::class, 'term' ), $found );
 		}
 		return $terms;
 	}

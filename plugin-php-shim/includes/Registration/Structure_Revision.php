@@ -17,8 +17,11 @@ if ( ! defined( 'ABSPATH' ) ) {
 }
 
 /**
- * Counts changes to what /site-metadata reports (posts, terms, plugins, theme). The counter travels in every
- * request's `ctx.site.structure_rev`, so the sidecar drops its 5-minute metadata cache as soon as it moves.
+ * Counts changes to what /site-metadata reports (published posts per type, terms and their counts, plugins,
+ * theme). The counter travels in every request's `ctx.site.structure_rev`, so the sidecar drops its 5-minute
+ * metadata cache as soon as it moves. Only changes of those figures move it: a post entering or leaving `publish`,
+ * a published post's type or terms, a deleted post, a term. An edit that keeps the status (the usual editor save)
+ * does not: it cost an UPDATE and a re-read of the option, and made the sidecar re-read the structure.
  */
 final class Structure_Revision implements Feature {
 
@@ -42,7 +45,10 @@ final class Structure_Revision implements Feature {
 	 * {@inheritDoc}
 	 */
 	public function register(): void {
-		add_action( 'save_post', array( $this, 'on_save_post' ), 10, 2 );
+		add_action( 'transition_post_status', array( $this, 'on_transition_post_status' ), 10, 3 );
+		add_action( 'post_updated', array( $this, 'on_post_updated' ), 10, 3 );
+		add_action( 'set_object_terms', array( $this, 'on_set_object_terms' ), 10, 6 );
+		add_action( 'deleted_term_relationships', array( $this, 'on_deleted_term_relationships' ), 10, 3 );
 		add_action( 'deleted_post', array( $this, 'on_deleted_post' ), 10, 2 );
 		add_action( 'created_term', array( $this, 'on_term_change' ), 10, 3 );
 		add_action( 'edited_term', array( $this, 'on_term_change' ), 10, 3 );
@@ -60,21 +66,95 @@ final class Structure_Revision implements Feature {
 	}
 
 	/**
-	 * A post of a contract post type was saved (not revisions, autosaves or auto-drafts).
+	 * A post entered or left `publish` (what /site-metadata counts: published posts per type, and term counts,
+	 * which count published posts). A save that keeps the status (a title or content edit) moves nothing.
 	 *
-	 * @param int      $post_id Post id.
-	 * @param \WP_Post $post    Post.
+	 * @param string   $new_status New status.
+	 * @param string   $old_status Old status ('new' for a new post).
+	 * @param \WP_Post $post       Post.
 	 */
-	public function on_save_post( $post_id, $post ): void {
-		if ( ! $post instanceof \WP_Post || wp_is_post_revision( $post ) || wp_is_post_autosave( $post ) ) {
+	public function on_transition_post_status( $new_status, $old_status, $post ): void {
+		if ( $new_status === $old_status || ( 'publish' !== $new_status && 'publish' !== $old_status ) ) {
 			return;
 		}
-		if ( ( defined( 'DOING_AUTOSAVE' ) && DOING_AUTOSAVE ) || 'auto-draft' === $post->post_status ) {
-			return;
-		}
-		if ( in_array( $post->post_type, Contract::post_types(), true ) ) {
+		if ( $post instanceof \WP_Post && self::counted( $post->post_type ) ) {
 			self::bump();
 		}
+	}
+
+	/**
+	 * A published post changed its post type (the counts of both types move).
+	 *
+	 * @param int      $post_id Post id.
+	 * @param \WP_Post $after   Post after the update.
+	 * @param \WP_Post $before  Post before the update.
+	 */
+	public function on_post_updated( $post_id, $after, $before ): void {
+		if ( ! $after instanceof \WP_Post || ! $before instanceof \WP_Post || $after->post_type === $before->post_type ) {
+			return;
+		}
+		if ( ( 'publish' === $after->post_status || 'publish' === $before->post_status ) && ( self::counted( $after->post_type ) || self::counted( $before->post_type ) ) ) {
+			self::bump();
+		}
+	}
+
+	/**
+	 * Terms were set on an object: the term counts move when a published post gains or loses a term.
+	 *
+	 * @param int    $object_id  Object id.
+	 * @param array  $terms      Terms as given.
+	 * @param array  $tt_ids     Term taxonomy ids now set.
+	 * @param string $taxonomy   Taxonomy.
+	 * @param bool   $append     Whether the terms were appended.
+	 * @param array  $old_tt_ids Term taxonomy ids before.
+	 */
+	public function on_set_object_terms( $object_id, $terms, $tt_ids, $taxonomy, $append, $old_tt_ids ): void {
+		$now    = array_map( 'intval', (array) $tt_ids );
+		$before = array_map( 'intval', (array) $old_tt_ids );
+		sort( $now );
+		sort( $before );
+		if ( $now !== $before ) {
+			self::on_relationships_changed( (int) $object_id, (string) $taxonomy );
+		}
+	}
+
+	/**
+	 * Terms were removed from an object (wp_remove_object_terms()).
+	 *
+	 * @param int    $object_id Object id.
+	 * @param array  $tt_ids    Term taxonomy ids removed.
+	 * @param string $taxonomy  Taxonomy.
+	 */
+	public function on_deleted_term_relationships( $object_id, $tt_ids, $taxonomy ): void {
+		if ( $tt_ids ) {
+			self::on_relationships_changed( (int) $object_id, (string) $taxonomy );
+		}
+	}
+
+	/**
+	 * The terms of an object changed: bump when it is a published post of a counted type, in a public taxonomy.
+	 *
+	 * @param int    $object_id Object id.
+	 * @param string $taxonomy  Taxonomy.
+	 */
+	private static function on_relationships_changed( int $object_id, string $taxonomy ): void {
+		$object = get_taxonomy( $taxonomy );
+		if ( $object && ! $object->public ) {
+			return;
+		}
+		$post = get_post( $object_id );
+		if ( $post instanceof \WP_Post && 'publish' === $post->post_status && self::counted( $post->post_type ) ) {
+			self::bump();
+		}
+	}
+
+	/**
+	 * Whether /site-metadata counts posts of this type.
+	 *
+	 * @param string $post_type Post type.
+	 */
+	private static function counted( string $post_type ): bool {
+		return in_array( $post_type, Contract::post_types(), true );
 	}
 
 	/**

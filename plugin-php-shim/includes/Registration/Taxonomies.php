@@ -29,6 +29,82 @@ final class Taxonomies implements Feature {
 		add_action( 'init', array( $this, 'register_taxonomies' ), 9 );
 		// WooCommerce registers `product` on init 5; attach late so any product type registered on init is seen.
 		add_action( 'init', array( $this, 'attach_to_products' ), 99 );
+		// Core recounts every term of every taxonomy of a post on each save, status changed or not
+		// (_update_term_count_on_transition_post_status, priority 10); for ours only when the status changes.
+		add_action( 'transition_post_status', array( $this, 'open_recount_window' ), 9, 3 );
+		add_action( 'transition_post_status', array( $this, 'close_recount_window' ), 11, 0 );
+		add_filter( 'terms_pre_query', array( $this, 'skip_needless_recount' ), 10, 2 );
+		add_filter( 'wp_get_object_terms_args', array( $this, 'no_meta_for_recount' ), 10, 3 );
+	}
+
+	/**
+	 * The post whose same-status save is being recounted by core right now (0: none).
+	 *
+	 * @var int
+	 */
+	private static int $same_status_post = 0;
+
+	/**
+	 * Before core's recount (priority 10): a save that keeps the status leaves every term count of the post as it
+	 * was. Term changes are counted where they happen (wp_set_object_terms(), wp_remove_object_terms()), and a
+	 * count counts posts of a status, so only a status change moves the counts of terms the post keeps.
+	 *
+	 * @param string   $new_status New status.
+	 * @param string   $old_status Old status.
+	 * @param \WP_Post $post       Post.
+	 */
+	public function open_recount_window( $new_status, $old_status, $post ): void {
+		self::$same_status_post = ( $new_status === $old_status && $post instanceof \WP_Post ) ? (int) $post->ID : 0;
+	}
+
+	/**
+	 * After core's recount.
+	 */
+	public function close_recount_window(): void {
+		self::$same_status_post = 0;
+	}
+
+	/**
+	 * Core's recount asks for the post's term taxonomy ids of each taxonomy; for our taxonomies in a same-status
+	 * save the answer is "none to recount" (no query, no recount, no term cache flush). Any other query runs.
+	 *
+	 * @param array|null     $terms Short-circuit result (null: run the query).
+	 * @param \WP_Term_Query $query The query.
+	 * @return array|null
+	 */
+	public function skip_needless_recount( $terms, $query ) {
+		if ( null !== $terms || 0 === self::$same_status_post || ! $query instanceof \WP_Term_Query ) {
+			return $terms;
+		}
+		$vars = $query->query_vars;
+		if ( 'tt_ids' !== ( $vars['fields'] ?? '' ) || wp_parse_id_list( $vars['object_ids'] ?? array() ) !== array( self::$same_status_post ) ) {
+			return $terms;
+		}
+		return self::only_ours( (array) ( $vars['taxonomy'] ?? array() ) ) ? array() : $terms;
+	}
+
+	/**
+	 * A recount's term lookup (fields tt_ids) of our taxonomies needs no term meta.
+	 *
+	 * @param array<string,mixed> $args       Query arguments.
+	 * @param int[]               $object_ids Object ids.
+	 * @param string[]            $taxonomies Taxonomies.
+	 * @return array<string,mixed>
+	 */
+	public function no_meta_for_recount( $args, $object_ids, $taxonomies ) {
+		if ( is_array( $args ) && 'tt_ids' === ( $args['fields'] ?? '' ) && self::only_ours( (array) $taxonomies ) ) {
+			$args['update_term_meta_cache'] = false;
+		}
+		return $args;
+	}
+
+	/**
+	 * Whether the list names only the plugin's own taxonomies (and at least one).
+	 *
+	 * @param array<int,mixed> $taxonomies Taxonomy names.
+	 */
+	private static function only_ours( array $taxonomies ): bool {
+		return $taxonomies && ! array_diff( array_map( 'strval', $taxonomies ), array_keys( Contract::registered_taxonomies() ) );
 	}
 
 	/**
@@ -64,8 +140,52 @@ final class Taxonomies implements Feature {
 					'show_in_nav_menus'  => false,
 					'show_admin_column'  => true,
 					'show_in_rest'       => true,
+					'update_count_callback' => array( self::class, 'update_count' ),
 				)
 			);
+		}
+	}
+
+	/**
+	 * Term counts as core's _update_post_term_count() has them (posts of the taxonomy's object types in the
+	 * statuses of `update_post_term_count_statuses`, default publish), in one UPDATE for all the terms instead of a
+	 * SELECT COUNT and an UPDATE per term.
+	 *
+	 * @param int[]        $terms    Term taxonomy ids.
+	 * @param \WP_Taxonomy $taxonomy Taxonomy.
+	 */
+	public static function update_count( $terms, $taxonomy ): void {
+		global $wpdb;
+		$terms = array_values( array_filter( array_map( 'intval', (array) $terms ) ) );
+		if ( ! $terms || ! $taxonomy instanceof \WP_Taxonomy ) {
+			return;
+		}
+		$types = array();
+		foreach ( (array) $taxonomy->object_type as $object_type ) {
+			$type = strtok( (string) $object_type, ':' );
+			if ( is_string( $type ) && post_type_exists( $type ) ) {
+				$types[ $type ] = true;
+			}
+		}
+		/** This filter is documented in wp-includes/taxonomy.php (_update_post_term_count). */
+		$statuses = array_values( array_map( 'strval', (array) apply_filters( 'update_post_term_count_statuses', array( 'publish' ), $taxonomy ) ) );
+		foreach ( $terms as $term ) {
+			/** This action is documented in wp-includes/taxonomy.php. */
+			do_action( 'edit_term_taxonomy', $term, $taxonomy->name );
+		}
+		if ( $types && $statuses ) {
+			$type_in   = implode( ',', array_fill( 0, count( $types ), '%s' ) );
+			$status_in = implode( ',', array_fill( 0, count( $statuses ), '%s' ) );
+			$term_in   = implode( ',', array_fill( 0, count( $terms ), '%d' ) );
+			// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- core's term count, one statement; the *_in strings are only placeholders; core cleans the term cache after the callback.
+			$wpdb->query( $wpdb->prepare( "UPDATE {$wpdb->term_taxonomy} SET count = ( SELECT COUNT(*) FROM {$wpdb->term_relationships} AS tr INNER JOIN {$wpdb->posts} AS p ON p.ID = tr.object_id WHERE tr.term_taxonomy_id = {$wpdb->term_taxonomy}.term_taxonomy_id AND p.post_status IN ( {$status_in} ) AND p.post_type IN ( {$type_in} ) ) WHERE term_taxonomy_id IN ( {$term_in} )", array_merge( $statuses, array_keys( $types ), $terms ) ) );
+		} else {
+			// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- as above: no countable post type.
+			$wpdb->query( $wpdb->prepare( "UPDATE {$wpdb->term_taxonomy} SET count = 0 WHERE term_taxonomy_id IN ( " . implode( ',', array_fill( 0, count( $terms ), '%d' ) ) . ' )', $terms ) );
+		}
+		foreach ( $terms as $term ) {
+			/** This action is documented in wp-includes/taxonomy.php. */
+			do_action( 'edited_term_taxonomy', $term, $taxonomy->name );
 		}
 	}
 

@@ -71,9 +71,15 @@ final class Change_Recorder implements Feature {
 			return;
 		}
 		try {
-			if ( Sync_Posts::record_change( $post ) ) {
+			$recorded = Sync_Posts::record_change( $post );
+			if ( $recorded ) {
 				self::$changed[ (int) $post->ID ] = true;
 				self::hook_shutdown();
+			}
+			if ( $recorded || ( defined( 'REST_REQUEST' ) && REST_REQUEST ) ) {
+				// The terms of every taxonomy in one query, now that they are final: the snapshot at shutdown and the
+				// REST reply of the block editor's save read them from the cache instead of one query per taxonomy.
+				update_object_term_cache( array( (int) $post->ID ), $post->post_type );
 			}
 		} catch ( \Throwable $error ) {
 			// The save itself must never fail because of the sync; the reconciler cannot see an unrecorded change, so say so.
@@ -121,7 +127,8 @@ final class Change_Recorder implements Feature {
 	public static function notify(): void {
 		$events = array_values( self::$deleted );
 		foreach ( array_keys( self::$changed ) as $post_id ) {
-			clean_post_cache( $post_id );
+			// From the caches: every write since the save went through WordPress's API (or Support\Post_Meta_Batch),
+			// which keeps them current; dropping them cost three queries a post.
 			$post = get_post( $post_id );
 			if ( $post instanceof \WP_Post ) {
 				$snapshot = Sync_Posts::snapshot( $post );

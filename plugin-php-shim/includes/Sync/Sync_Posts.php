@@ -13,6 +13,7 @@ use Igny8\Bridge\Content\Local_Edits;
 use Igny8\Bridge\Content\Post_Reader;
 use Igny8\Bridge\Contract;
 use Igny8\Bridge\Registration\Settings;
+use Igny8\Bridge\Support\Post_Meta_Batch;
 
 if ( ! defined( 'ABSPATH' ) ) {
 	exit;
@@ -88,15 +89,26 @@ final class Sync_Posts {
 			return false;
 		}
 		$seq = self::next_seq( $marker );
+		// Durable in this order (Support\Post_Meta_Batch: one or two statements instead of three queries a key):
+		// the content marker, then the pending marker, then what the next save compares against (fingerprint,
+		// edit marker) and the list's state. A crash leaves a prefix: the next save records the change again.
+		$stages = array();
 		if ( $content ) {
-			Local_Edits::mark_pending( (int) $post->ID, $seq );
+			$stages[] = array( Local_Edits::key( 'content_pending_key' ) => $seq );
 		}
-		update_post_meta( $post->ID, self::marker_key(), wp_slash( $seq ) );
-		update_post_meta( $post->ID, self::fingerprint_key(), $fingerprint );
+		$stages[] = array( self::marker_key() => $seq );
 		// Manual sync mode (SPEC §6): the change waits for Sync now / Sync all pending, and the list says so.
-		update_post_meta( $post->ID, Contract::meta_key( 'sync_state' ), 'manual' === Settings::get( 'igny8_sync_mode' ) ? 'pending_manual' : 'pending' );
-		if ( null !== $edit ) {
-			Local_Edits::store_edit( (int) $post->ID, $edit['edit'] );
+		$after = array(
+			self::fingerprint_key()                => $fingerprint,
+			Contract::meta_key( 'sync_state' ) => 'manual' === Settings::get( 'igny8_sync_mode' ) ? 'pending_manual' : 'pending',
+		);
+		if ( null !== $edit && null !== $edit['edit'] ) {
+			$after[ Local_Edits::key( 'edit_key' ) ] = (string) wp_json_encode( $edit['edit'] );
+		}
+		$stages[] = $after;
+		Post_Meta_Batch::write( (int) $post->ID, $stages );
+		if ( null !== $edit && null === $edit['edit'] ) {
+			Local_Edits::store_edit( (int) $post->ID, null );
 		}
 		return true;
 	}
