@@ -16,8 +16,11 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 
-import pg from 'pg';
-import PgBoss from 'pg-boss';
+// Types only here: the modules load in open(). The release is one esbuild bundle, where a static import of an
+// external package is hoisted to the top and loaded at start even behind a dynamic import of this file, so pg,
+// pg-boss and their dependencies (cron-parser, luxon) cost every SQLite-only sidecar RSS at idle (issue #15).
+import type pg from 'pg';
+import type PgBoss from 'pg-boss';
 
 import { compareSeq, type SyncSnapshot } from '../sync/snapshot.ts';
 import { KV_CHANNEL, kvPayload, ReplicaBus, WAKE_CHANNEL, wakePayload } from './pg-replica-bus.ts';
@@ -203,7 +206,8 @@ export class PgDatabase {
   }
 
   static async open(options: PgDatabaseOptions): Promise<PgDatabase> {
-    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+    const [{ default: Pg }, { default: Boss }] = await Promise.all([import('pg'), import('pg-boss')]);
+    const pool = new Pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
     pool.on('error', () => undefined); // an idle client's broken connection: the next query reports it
     try {
       await migrate(pool);
@@ -211,7 +215,7 @@ export class PgDatabase {
       if (!/^[a-z_][a-z0-9_]*$/.test(bossSchema)) {
         throw new Error(`pg-boss schema name ${bossSchema} must be a plain lowercase identifier`);
       }
-      const boss = new PgBoss({ connectionString: options.url, schema: bossSchema, max: 4, schedule: false, deleteAfterSeconds: 3600 });
+      const boss = new Boss({ connectionString: options.url, schema: bossSchema, max: 4, schedule: false, deleteAfterSeconds: 3600 });
       boss.on('error', () => undefined);
       await boss.start();
       return new PgDatabase(pool, boss, bossSchema, options.url);

@@ -4,7 +4,9 @@
  * written the way the site's WordPress version's block `save()` writes it (see `markup.ts`), so every block
  * validates. What has no native block becomes `core/html`. Content that already carries block delimiters is kept.
  */
-import { parseFragment, serialize, serializeOuter, type DefaultTreeAdapterMap } from 'parse5';
+import type { DefaultTreeAdapterMap } from 'parse5';
+
+import { parse5 } from '../parse5.ts';
 import { blockMarkup, type BlockMarkup } from './markup.ts';
 import { delimitBlock, escapeAttribute, type BlockAttributes } from './serialize.ts';
 
@@ -34,7 +36,7 @@ const children = (el: Element): ChildNode[] =>
 /** The HTML of a run of sibling nodes (parse5 escapes text and attributes). */
 function html(nodes: ChildNode[]): string {
   const fragment: DefaultTreeAdapterMap['documentFragment'] = { nodeName: '#document-fragment', childNodes: nodes };
-  return serialize(fragment);
+  return parse5().serialize(fragment);
 }
 
 function textOf(node: Node): string {
@@ -194,7 +196,7 @@ class Converter {
   }
 
   private rawHtml(el: Element): string {
-    return delimitBlock('core/html', {}, serializeOuter(el));
+    return delimitBlock('core/html', {}, parse5().serializeOuter(el));
   }
 
   private heading(el: Element): string {
@@ -359,6 +361,6 @@ export function hasBlocks(html: string): boolean {
 
 export function htmlToBlocks(content: string, wpVersion: string): string {
   if (hasBlocks(content)) return content;
-  const fragment = parseFragment(content);
+  const fragment = parse5().parseFragment(content);
   return new Converter(blockMarkup(wpVersion)).blocks(fragment.childNodes).join('\n\n');
 }

@@ -3,7 +3,9 @@
  * delimiters (`<!-- wp:name {...} -->`, `<!-- /wp:name -->`) are removed, the markup between them is kept as it is.
  * Pure, over the parse5 tree (no regular expressions over HTML).
  */
-import { parseFragment, serialize, type DefaultTreeAdapterMap } from 'parse5';
+import type { DefaultTreeAdapterMap } from 'parse5';
+
+import { parse5 } from '../parse5.ts';
 
 type ParentNode = DefaultTreeAdapterMap['parentNode'];
 type ChildNode = DefaultTreeAdapterMap['childNode'];
@@ -24,7 +26,7 @@ function strip(parent: ParentNode): void {
 }
 
 export function withoutBlockDelimiters(content: string): string {
-  const fragment = parseFragment(content);
+  const fragment = parse5().parseFragment(content);
   strip(fragment);
   // The blank lines that separated blocks become one line break between top-level elements.
   fragment.childNodes = fragment.childNodes.filter(
@@ -35,5 +37,5 @@ export function withoutBlockDelimiters(content: string): string {
       (node as DefaultTreeAdapterMap['textNode']).value = '\n';
     }
   }
-  return serialize(fragment).trim();
+  return parse5().serialize(fragment).trim();
 }

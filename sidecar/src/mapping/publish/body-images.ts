@@ -10,7 +10,9 @@
  *   its classes (the delimiters hold the block's attributes) and only gets the local `src`.
  * - `bodyImageWarnings`: one warning per image that could not be imported, naming its URL, with PHP's generic reason.
  */
-import { parseFragment, serialize, type DefaultTreeAdapterTypes as T } from 'parse5';
+import type { DefaultTreeAdapterTypes as T } from 'parse5';
+
+import { parse5 } from '../parse5.ts';
 
 import { contract } from '../../contract/contract.ts';
 import { plainText } from '../html.ts';
@@ -81,7 +83,7 @@ function captionOf(img: T.Element): string | undefined {
 
 export function collectBodyImages(html: string): BodyImages {
   const seen = new Map<string, ImageRef>();
-  for (const element of elements(parseFragment(html))) {
+  for (const element of elements(parse5().parseFragment(html))) {
     const url = element.tagName === 'img' ? imageUrl(attr(element, 'src')) : undefined;
     if (url === undefined || seen.has(url)) continue;
     const alt = attr(element, 'alt');
@@ -110,7 +112,7 @@ export function rewriteBodyImages(html: string, imported: readonly ImportedImage
     if ('attachment_id' in image && image.src !== '') local.set(image.url, { id: image.attachment_id, src: image.src });
   }
   if (local.size === 0) return html;
-  const fragment = parseFragment(html);
+  const fragment = parse5().parseFragment(html);
   const keepClasses = html.includes('<!-- wp:');
   let changed = false;
   for (const element of elements(fragment)) {
@@ -126,7 +128,7 @@ export function rewriteBodyImages(html: string, imported: readonly ImportedImage
       setAttr(element, 'class', [...classes, `wp-image-${target.id}`].join(' '));
     }
   }
-  return changed ? serialize(fragment) : html;
+  return changed ? parse5().serialize(fragment) : html;
 }
 
 export function bodyImageWarnings(imported: readonly ImportedImage[]): PublishWarning[] {
