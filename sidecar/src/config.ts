@@ -29,6 +29,11 @@ export interface Config {
   /** Explicit `host:port` allow-list; undefined = loopback names on the bound port. */
   allowedHosts: string[] | undefined;
   rateLimitPerMin: number;
+  /**
+   * IGNY8_SIDECAR_OPERATOR_TOKEN: the bearer token of the operator's endpoints (`GET /metrics`); undefined = they are
+   * not served. At least 32 characters; never a site's secret.
+   */
+  operatorToken: string | undefined;
   /** PostgreSQL for the queue and state (IGNY8_SIDECAR_DATABASE_URL); undefined = the embedded SQLite file. */
   databaseUrl: string | undefined;
   sync: SyncConfig;
@@ -144,6 +149,12 @@ const EnvSchema = z.object({
   IGNY8_API_KEY: optionalText,
   IGNY8_SIDECAR_MULTI_SITE: optionalText.pipe(z.enum(['1'], { error: 'must be 1 or unset' }).optional()),
   IGNY8_SIDECAR_MAX_OPEN_SITES: positiveInt('500'),
+  IGNY8_SIDECAR_OPERATOR_TOKEN: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[\x21-\x7e]{32,512}$/, 'must be 32 to 512 printable characters without spaces (e.g. openssl rand -base64 32)')
+      .optional(),
+  ),
 });
 
 function positiveInt(fallback: string) {
@@ -368,6 +379,7 @@ function commonConfig(e: ParsedEnv, problems: string[]): CommonConfig {
     logLevel: e.LOG_LEVEL,
     allowedHosts: e.SIDECAR_ALLOWED_HOSTS,
     rateLimitPerMin: e.SIDECAR_RATE_LIMIT_PER_MIN,
+    operatorToken: e.IGNY8_SIDECAR_OPERATOR_TOKEN,
     sync: {
       backoffBaseMs: e.SIDECAR_SYNC_BACKOFF_BASE_MS,
       backoffMaxMs: e.SIDECAR_SYNC_BACKOFF_MAX_MS,

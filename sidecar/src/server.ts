@@ -8,7 +8,9 @@ import type { AppError } from './contract/errors.ts';
 import { StoreLockedError } from './adapters/sync-store.ts';
 import { keyRingFromConfig, startSidecar, type RunningSidecar } from './http/listen.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { createSync, type SyncRuntime } from './sync/create-sync.ts';
+import { createSync, SINGLE_SITE_STORE_ID, type SyncRuntime } from './sync/create-sync.ts';
+import { operatorMetrics } from './http/metrics-route.ts';
+import { siteQueueSource } from './metrics/queue-sources.ts';
 import { SIDECAR_VERSION } from './version.ts';
 
 function installProcessHandlers(logger: Logger, shutdown: (code: number) => void): void {
@@ -120,6 +122,14 @@ async function main(): Promise<void> {
     keyRing,
     sync: sync.service,
     activity: sync.activity,
+    ...(config.operatorToken === undefined
+      ? {}
+      : {
+          metrics: operatorMetrics(
+            config.operatorToken,
+            siteQueueSource({ store: sync.store, circuitOpen: () => sync.worker.paused() !== undefined, siteId: () => config.siteId ?? SINGLE_SITE_STORE_ID }),
+          ),
+        }),
     onCatastrophic: (error: AppError) => {
       logger.fatal({ code: error.code }, 'catastrophic error, stopping');
       shutdown(1);

@@ -8,6 +8,8 @@ import { SiteRegistry } from '../adapters/site-registry.ts';
 import type { MultiSiteConfig } from '../config.ts';
 import type { AppError } from '../contract/errors.ts';
 import { listenApp, type RunningSidecar } from '../http/listen.ts';
+import { operatorMetrics } from '../http/metrics-route.ts';
+import { pgQueueSource } from '../metrics/queue-sources.ts';
 import { createMultiSiteApp } from '../http/multi-site-app.ts';
 import type { Logger } from '../logger.ts';
 import { HostedSites } from './hosted-sites.ts';
@@ -40,6 +42,7 @@ export async function startMultiSite(
       sites,
       enrolment: registry,
       allowedHosts: config.allowedHosts,
+      ...(config.operatorToken === undefined ? {} : { metrics: operatorMetrics(config.operatorToken, pgQueueSource(db.pool)) }),
       ...(deps.onCatastrophic === undefined ? {} : { onCatastrophic: deps.onCatastrophic }),
     });
     running = await listenApp(app, config);

@@ -6,7 +6,7 @@
  *       → raw body (size cap) → shim JWT → contract routes | /_shim/continue → signed reply
  *       → error middleware (signed respond once authenticated, plain envelope before)
  */
-import express, { Router, type ErrorRequestHandler, type Express } from 'express';
+import express, { Router, type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 
 import { SiteMetadataCache } from '../adapters/metadata-cache.ts';
 import { SiteRateLimiter } from '../adapters/site-rate-limiter.ts';
@@ -26,6 +26,7 @@ import { authenticateShim } from './shim-auth.ts';
 import { createReplyWriter } from './signed-reply.ts';
 import type { Logger } from '../logger.ts';
 import { healthCheck } from './health.ts';
+import { METRICS_PATH } from './metrics-route.ts';
 import { shimRoutes } from './shim-routes.ts';
 import { syncEventsRoute } from './sync-events.ts';
 import type { KeyRing } from '../protocol/keys.ts';
@@ -52,10 +53,12 @@ export interface AppDeps {
   routeHandlers?: readonly RouteHandler[];
   /** Called after answering a catastrophic error; server.ts shuts the process down. */
   onCatastrophic?: (error: AppError) => void;
+  /** `GET /metrics` for the operator (http/metrics-route.ts: IGNY8_SIDECAR_OPERATOR_TOKEN); undefined = not served. */
+  metrics?: RequestHandler;
 }
 
 export function createApp(deps: AppDeps): Express {
-  const app = frontDoor({ logger: deps.logger, allowedHosts: deps.allowedHosts, clock: deps.clock, version: deps.version });
+  const app = frontDoor({ logger: deps.logger, allowedHosts: deps.allowedHosts, clock: deps.clock, version: deps.version, metrics: deps.metrics });
   app.use(shimPipeline(deps));
   app.use(plainErrors(deps));
   return app;
@@ -70,7 +73,14 @@ export function plainErrors(deps: { logger: Logger; clock?: Clock | undefined; o
  * What every request passes before any shim authentication: request log, receive time, no browser origins, the
  * Host allow-list, and the unauthenticated `/healthz`. Shared by the single-site app and the multi-site app.
  */
-export function frontDoor(deps: { logger: Logger; allowedHosts?: readonly string[] | undefined; clock?: Clock | undefined; version?: string | undefined }): Express {
+export function frontDoor(deps: {
+  logger: Logger;
+  allowedHosts?: readonly string[] | undefined;
+  clock?: Clock | undefined;
+  version?: string | undefined;
+  /** `GET /metrics` for the operator (http/metrics-route.ts); undefined = not served. */
+  metrics?: RequestHandler | undefined;
+}): Express {
   const clock = deps.clock ?? Date.now;
   const app = express();
   app.disable('x-powered-by');
@@ -85,6 +95,9 @@ export function frontDoor(deps: { logger: Logger; allowedHosts?: readonly string
   app.use(refuseBrowserOrigins());
   app.use(requireAllowedHost(new HostAllowList(deps.allowedHosts)));
   app.get(contract.sidecar_paths.health, healthCheck(deps.version ?? SIDECAR_VERSION));
+  if (deps.metrics !== undefined) {
+    app.get(METRICS_PATH, deps.metrics);
+  }
   return app;
 }
 

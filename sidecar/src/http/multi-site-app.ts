@@ -45,6 +45,8 @@ export interface MultiSiteAppDeps {
   clock?: Clock;
   version?: string;
   onCatastrophic?: (error: AppError) => void;
+  /** `GET /metrics` for the operator (http/metrics-route.ts); undefined = not served. */
+  metrics?: RequestHandler;
 }
 
 /** The shim's registration: its site id, its address, and the secret it just generated (over https only). */

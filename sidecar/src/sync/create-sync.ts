@@ -24,6 +24,7 @@ import { SiteState } from './site-state.ts';
 import { SiteValues } from './site-values.ts';
 import { DEFAULT_STRUCTURE_INTERVAL_MS, StructureSync, type SyncParts } from './structure.ts';
 import { DEFAULT_WORKER_POLICY, SyncWorker } from './worker.ts';
+import { countDeliveries } from '../metrics/sync-metrics.ts';
 
 export interface SyncRuntime {
   service: SyncService;
@@ -126,7 +127,8 @@ export async function createSync(options: CreateSyncOptions): Promise<SyncRuntim
     });
     const worker = new SyncWorker({
       ...parts,
-      activity,
+      // Every delivery attempt also counts in the process's Prometheus metrics (GET /metrics).
+      activity: countDeliveries(activity),
       structure,
       policy: {
         baseMs: config.sync.backoffBaseMs,
