@@ -35,6 +35,7 @@ function fixtureArticle( image: { id: number; url: string } ): string {
 		'<ol start="3"><li>Third</li><li>Fourth</li></ol>',
 		'<blockquote><p>A quoted line.</p><p>Another quoted line.</p><cite>The Author</cite></blockquote>',
 		`<figure><img class="wp-image-${ image.id }" src="${ image.url }" alt="Body image alt"><figcaption>Image caption with <em>emphasis</em></figcaption></figure>`,
+		`<p><img class="wp-image-${ image.id }" src="${ image.url }" alt="Bare image alt"></p>`,
 		'<table><thead><tr><th>Name</th><th>Value</th></tr></thead><tbody><tr><td>Alpha</td><td>1</td></tr><tr><td>Beta</td><td><strong>2</strong></td></tr></tbody></table>',
 		'<pre><code>const list = [1, 2];\nif (list.length &lt; 3) { run(); }</code></pre>',
 		'<pre>Preformatted\n    keeps its spacing</pre>',
@@ -65,6 +66,22 @@ function editorBlocks( page: Page ): Promise< BlockReport[] > {
 			} );
 		walk( wp.data.select( 'core/block-editor' ).getBlocks() );
 		return flat;
+	} );
+}
+
+/** The top-level blocks, in order, with the attributes that tell which element each came from. */
+function topLevelBlocks( page: Page ): Promise< string[] > {
+	// A caption is a string up to 6.4 and a RichTextData object (empty one included) from 6.5: compare its text.
+	return page.evaluate( () => {
+		type Block = { name: string; attributes: Record< string, unknown > };
+		const wp = ( window as unknown as { wp: { data: { select: ( store: string ) => { getBlocks: () => Block[] } } } } ).wp;
+		return wp.data.select( 'core/block-editor' ).getBlocks().map( ( { name, attributes: a } ) => {
+			if ( name === 'core/heading' ) return `${ name } h${ String( a.level ) }`;
+			if ( name === 'core/list' ) return `${ name } ${ a.ordered ? 'ol' : 'ul' }`;
+			if ( name === 'core/embed' ) return `${ name } ${ String( a.providerNameSlug ) }`;
+			if ( name === 'core/image' ) return `${ name } ${ typeof a.id === 'number' && a.id > 0 ? 'id' : 'no-id' }${ String( a.caption ?? '' ) !== '' ? ' caption' : '' }`;
+			return name;
+		} );
 	} );
 }
 
@@ -105,6 +122,30 @@ test.describe( 'IGNY8 HTML → native blocks', () => {
 		expect( blocks.filter( ( b ) => ! b.isValid ), 'every block is valid' ).toEqual( [] );
 		expect( blocks.filter( ( b ) => b.name === 'core/embed' ) ).toHaveLength( 3 );
 		expect( blocks.filter( ( b ) => b.name === 'core/list' ) ).toHaveLength( 4 );
+		// Element by element: each top-level element of the fixture became the block #13 §1 names, in order.
+		expect( await topLevelBlocks( page ) ).toEqual( [
+			'core/heading h1',
+			'core/paragraph',
+			'core/heading h2',
+			'core/heading h3',
+			'core/heading h4',
+			'core/heading h5',
+			'core/heading h6',
+			'core/list ul',
+			'core/list ol',
+			'core/quote',
+			'core/image id caption',
+			'core/image id',
+			'core/table',
+			'core/code',
+			'core/preformatted',
+			'core/separator',
+			'core/embed youtube',
+			'core/embed vimeo',
+			'core/embed twitter',
+			'core/html',
+			'core/paragraph',
+		] );
 
 		// No invalid-content warning or recovery prompt, in the page (6.1) or the iframed canvas (6.5+).
 		const canvas = ( await page.locator( 'iframe[name="editor-canvas"]' ).count() ) > 0 ? page.frameLocator( 'iframe[name="editor-canvas"]' ) : page;
