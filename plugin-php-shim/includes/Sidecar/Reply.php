@@ -14,7 +14,6 @@ use Igny8\Bridge\Contract;
 use Igny8\Bridge\Security\Jwt;
 use Igny8\Bridge\Security\Jwt_Error;
 use Igny8\Bridge\Security\Keys;
-use Igny8\Bridge\Security\Replay_Cache;
 use Igny8\Bridge\Security\Site_Id;
 
 if ( ! defined( 'ABSPATH' ) ) {
@@ -24,7 +23,13 @@ if ( ! defined( 'ABSPATH' ) ) {
 /**
  * `{"kind":"respond","status","body"}` or `{"kind":"execute","ops","state"}`, only ever built from a reply whose
  * X-IGNY8-Signature verified first: iss igny8-sidecar, aud igny8-shim, `req` = the jti we sent, `bh` = hash of
- * the raw reply bytes, fresh, unseen jti. Nothing in an unverified body is acted upon.
+ * the raw reply bytes, fresh. Nothing in an unverified body is acted upon.
+ *
+ * Replay: a reply is valid only for the request whose jti it names (`req`), and that jti is 128 random bits this
+ * process made for one exchange and never sends again; each request takes at most one reply (`$answered`). So a
+ * recorded reply cannot be played to another request, and no jti table write is needed here: that write (an
+ * INSERT with its commit, on SQLite an fsync) was most of the proxy's own time on every proxied call. The
+ * internal route, which takes requests from outside, keeps its replay cache (Rest\Internal_Controller).
  */
 final class Reply {
 
@@ -79,6 +84,13 @@ final class Reply {
 	}
 
 	/**
+	 * Request jtis that already took their reply, in this process.
+	 *
+	 * @var array<string,true>
+	 */
+	private static array $answered = array();
+
+	/**
 	 * Verifies and parses a raw reply.
 	 *
 	 * @param array{status:int,headers:array<string,string>,body:string} $raw          Transport reply.
@@ -108,9 +120,10 @@ final class Reply {
 				(int) $jwt['leeway_seconds'],
 				(int) $jwt['max_ttl_seconds']
 			);
-			if ( ! Replay_Cache::remember( (string) $claims['jti'], (int) $claims['exp'] + (int) $jwt['leeway_seconds'] ) ) {
-				throw new Jwt_Error( Jwt_Error::REPLAY, 'reply jti was seen before' );
+			if ( isset( self::$answered[ $request_jti ] ) ) {
+				throw new Jwt_Error( Jwt_Error::REPLAY, 'this request already took a reply' );
 			}
+			self::$answered[ $request_jti ] = true;
 		} catch ( Jwt_Error $error ) {
 			if ( Jwt_Error::UNKNOWN_KID === $error->reason() || self::says_auth_mismatch( $body ) ) {
 				throw self::auth_mismatch( $body, $token );
