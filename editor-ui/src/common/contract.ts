@@ -72,6 +72,7 @@ export const routes = {
 	sidecar: `/${ REST_NAMESPACE }/admin/sidecar`,
 	sidecarSecret: `/${ REST_NAMESPACE }/admin/sidecar/secret`,
 	sidecarRotate: `/${ REST_NAMESPACE }/admin/sidecar/rotate`,
+	sidecarEnrol: `/${ REST_NAMESPACE }/admin/sidecar/enrol`,
 	activity: `/${ REST_NAMESPACE }/activity`,
 };
 

@@ -8,6 +8,7 @@ import {
 	CardHeader,
 	Notice,
 	Spinner,
+	TextControl,
 } from '@wordpress/components';
 import { createElement, Fragment, useState } from '@wordpress/element';
 import { __, sprintf } from '@wordpress/i18n';
@@ -18,12 +19,85 @@ import { __, sprintf } from '@wordpress/i18n';
 import { useSidecarPairing } from './use-sidecar-pairing';
 
 /**
- * Settings → IGNY8 → Sidecar: where the sidecar is, whether it answers and with which version, both key
- * fingerprints, and the exact lines for its env file. The secret is fetched only when an administrator asks.
+ * "Use a hosted sidecar": the hosted sidecar's URL and the single-use code its operator issued for this site. The
+ * shim generates a fresh secret and registers it with the code in one https call; nothing is copied by hand.
+ * @param root0
+ * @param root0.busy
+ * @param root0.onEnrol
+ */
+function EnrolForm( {
+	busy,
+	onEnrol,
+}: {
+	busy: boolean;
+	onEnrol: ( url: string, code: string ) => void;
+} ) {
+	const [ url, setUrl ] = useState( '' );
+	const [ code, setCode ] = useState( '' );
+	return (
+		<form
+			className="igny8-sidecar-enrol"
+			data-igny8="sidecar-enrol"
+			onSubmit={ ( event ) => {
+				event.preventDefault();
+				onEnrol( url.trim(), code.trim() );
+			} }
+		>
+			<h3>{ __( 'Use a hosted sidecar', 'igny8-bridge' ) }</h3>
+			<p className="description">
+				{ __(
+					'Paste the hosted sidecar URL and the enrolment code its operator gave you. The code works once, for this site address only.',
+					'igny8-bridge'
+				) }
+			</p>
+			<TextControl
+				__nextHasNoMarginBottom
+				__next40pxDefaultSize
+				label={ __( 'Hosted sidecar URL', 'igny8-bridge' ) }
+				type="url"
+				value={ url }
+				placeholder="https://sidecar.example.com"
+				onChange={ setUrl }
+			/>
+			<TextControl
+				__nextHasNoMarginBottom
+				__next40pxDefaultSize
+				label={ __( 'Enrolment code', 'igny8-bridge' ) }
+				value={ code }
+				autoComplete="off"
+				onChange={ setCode }
+			/>
+			<div className="igny8-actions">
+				<Button
+					variant="primary"
+					type="submit"
+					isBusy={ busy }
+					disabled={ busy || url.trim() === '' || code.trim() === '' }
+				>
+					{ __( 'Enrol this site', 'igny8-bridge' ) }
+				</Button>
+			</div>
+		</form>
+	);
+}
+
+/**
+ * Settings → IGNY8 → Sidecar: where the sidecar is (its own, or a hosted one), whether it answers and with which
+ * version, both key fingerprints, and for a sidecar of its own the exact lines for its env file. The secret is
+ * fetched only when an administrator asks.
  */
 export function SidecarCard() {
-	const { pairing, revealedEnv, error, busy, reload, reveal, hide, rotate } =
-		useSidecarPairing();
+	const {
+		pairing,
+		revealedEnv,
+		error,
+		busy,
+		reload,
+		reveal,
+		hide,
+		rotate,
+		enrol,
+	} = useSidecarPairing();
 	const [ confirmRotate, setConfirmRotate ] = useState( false );
 
 	let body;
@@ -44,6 +118,7 @@ export function SidecarCard() {
 					pairing.version ?? '?'
 				)
 			: __( 'Does not answer', 'igny8-bridge' );
+		const hosted = pairing.mode === 'hosted';
 		let match: string = __( 'Not checked', 'igny8-bridge' );
 		if ( fp.match === true ) {
 			match = __( 'Match', 'igny8-bridge' );
@@ -53,6 +128,12 @@ export function SidecarCard() {
 		body = (
 			<Fragment>
 				<dl className="igny8-sidecar-facts">
+					<dt>{ __( 'Kind', 'igny8-bridge' ) }</dt>
+					<dd data-igny8="sidecar-mode">
+						{ hosted
+							? __( 'Hosted sidecar', 'igny8-bridge' )
+							: __( 'Sidecar of this site', 'igny8-bridge' ) }
+					</dd>
 					<dt>{ __( 'Sidecar URL', 'igny8-bridge' ) }</dt>
 					<dd>
 						<code>{ pairing.url ?? '—' }</code>
@@ -89,77 +170,105 @@ export function SidecarCard() {
 						</span>
 					</Notice>
 				) }
-				<p>
-					{ __(
-						'Give the sidecar these lines (its env file, e.g. /etc/igny8-sidecar/igny8-sidecar.env), then restart it:',
-						'igny8-bridge'
-					) }
-				</p>
-				<pre className="igny8-sidecar-env" data-igny8="sidecar-env">
-					{ revealedEnv ?? pairing.env }
-				</pre>
-				<div className="igny8-actions">
-					{ revealedEnv === null ? (
+				{ hosted ? (
+					<div className="igny8-actions">
 						<Button
-							variant="secondary"
-							isBusy={ busy === 'reveal' }
+							variant="tertiary"
+							isBusy={ busy === 'load' }
 							disabled={ busy !== null }
-							onClick={ () => void reveal() }
+							onClick={ () => void reload() }
 						>
-							{ __( 'Reveal secret', 'igny8-bridge' ) }
+							{ __( 'Check again', 'igny8-bridge' ) }
 						</Button>
-					) : (
-						<Button variant="secondary" onClick={ hide }>
-							{ __( 'Hide secret', 'igny8-bridge' ) }
-						</Button>
-					) }
-					<Button
-						variant="tertiary"
-						isBusy={ busy === 'load' }
-						disabled={ busy !== null }
-						onClick={ () => void reload() }
-					>
-						{ __( 'Check again', 'igny8-bridge' ) }
-					</Button>
-					{ pairing.secret_source === 'option' &&
-						( confirmRotate ? (
-							<Fragment>
-								<span>
-									{ __(
-										'The sidecar must get the new lines within 10 minutes. Continue?',
-										'igny8-bridge'
-									) }
-								</span>
+					</div>
+				) : (
+					<Fragment>
+						<p>
+							{ __(
+								'Give the sidecar these lines (its env file, e.g. /etc/igny8-sidecar/igny8-sidecar.env), then restart it:',
+								'igny8-bridge'
+							) }
+						</p>
+						<pre
+							className="igny8-sidecar-env"
+							data-igny8="sidecar-env"
+						>
+							{ revealedEnv ?? pairing.env }
+						</pre>
+						<div className="igny8-actions">
+							{ revealedEnv === null ? (
 								<Button
-									variant="primary"
-									isDestructive
-									isBusy={ busy === 'rotate' }
+									variant="secondary"
+									isBusy={ busy === 'reveal' }
 									disabled={ busy !== null }
-									onClick={ () => {
-										setConfirmRotate( false );
-										void rotate();
-									} }
+									onClick={ () => void reveal() }
 								>
-									{ __( 'Yes, generate', 'igny8-bridge' ) }
+									{ __( 'Reveal secret', 'igny8-bridge' ) }
 								</Button>
-								<Button
-									variant="tertiary"
-									onClick={ () => setConfirmRotate( false ) }
-								>
-									{ __( 'Cancel', 'igny8-bridge' ) }
+							) : (
+								<Button variant="secondary" onClick={ hide }>
+									{ __( 'Hide secret', 'igny8-bridge' ) }
 								</Button>
-							</Fragment>
-						) : (
+							) }
 							<Button
-								variant="secondary"
-								isDestructive
+								variant="tertiary"
+								isBusy={ busy === 'load' }
 								disabled={ busy !== null }
-								onClick={ () => setConfirmRotate( true ) }
+								onClick={ () => void reload() }
 							>
-								{ __( 'Generate new secret', 'igny8-bridge' ) }
+								{ __( 'Check again', 'igny8-bridge' ) }
 							</Button>
-						) ) }
-				</div>
+							{ pairing.secret_source === 'option' &&
+								( confirmRotate ? (
+									<Fragment>
+										<span>
+											{ __(
+												'The sidecar must get the new lines within 10 minutes. Continue?',
+												'igny8-bridge'
+											) }
+										</span>
+										<Button
+											variant="primary"
+											isDestructive
+											isBusy={ busy === 'rotate' }
+											disabled={ busy !== null }
+											onClick={ () => {
+												setConfirmRotate( false );
+												void rotate();
+											} }
+										>
+											{ __(
+												'Yes, generate',
+												'igny8-bridge'
+											) }
+										</Button>
+										<Button
+											variant="tertiary"
+											onClick={ () =>
+												setConfirmRotate( false )
+											}
+										>
+											{ __( 'Cancel', 'igny8-bridge' ) }
+										</Button>
+									</Fragment>
+								) : (
+									<Button
+										variant="secondary"
+										isDestructive
+										disabled={ busy !== null }
+										onClick={ () =>
+											setConfirmRotate( true )
+										}
+									>
+										{ __(
+											'Generate new secret',
+											'igny8-bridge'
+										) }
+									</Button>
+								) ) }
+						</div>
+					</Fragment>
+				) }
 				{ pairing.previous_until !== null && (
 					<p className="description">
 						{ sprintf(
@@ -174,6 +283,12 @@ export function SidecarCard() {
 						) }
 					</p>
 				) }
+				{ pairing.can_enrol && (
+					<EnrolForm
+						busy={ busy === 'enrol' }
+						onEnrol={ ( url, code ) => void enrol( url, code ) }
+					/>
+				) }
 			</Fragment>
 		);
 	}
@@ -181,7 +296,11 @@ export function SidecarCard() {
 	return (
 		<Card className="igny8-card" data-igny8="sidecar-card">
 			<CardHeader>
-				<h2>{ __( 'Sidecar', 'igny8-bridge' ) }</h2>
+				<h2>
+					{ pairing?.mode === 'hosted'
+						? __( 'Hosted sidecar', 'igny8-bridge' )
+						: __( 'Sidecar', 'igny8-bridge' ) }
+				</h2>
 			</CardHeader>
 			<CardBody>
 				{ error && (

@@ -84,6 +84,11 @@ export interface SidecarPairing {
 		match: boolean | null;
 	};
 	secret_source: 'wp-config' | 'option';
+	/** `hosted`: enrolled on a hosted (multi-site) sidecar; `own`: a sidecar run for this site alone. */
+	mode: 'hosted' | 'own';
+	hosted: { url: string; key_id: string; enrolled_at: number } | null;
+	/** False when wp-config fixes the sidecar URL or the secret. */
+	can_enrol: boolean;
 	previous_until: number | null;
 	problem: { code: string; message: string } | null;
 	env: string;

@@ -15,19 +15,23 @@ import type { SidecarPairing } from './types';
 
 /**
  * The Sidecar card's data (`GET /igny8/v1/admin/sidecar`, answered by PHP, so it works while the sidecar is down),
- * the secret on demand (`…/secret`: it is never part of the page or of the card's data) and rotation.
+ * the secret on demand (`…/secret`: it is never part of the page or of the card's data), rotation, and enrolment on
+ * a hosted sidecar (`…/enrol`).
  */
 export function useSidecarPairing() {
 	const [ pairing, setPairing ] = useState< SidecarPairing | null >( null );
 	const [ revealedEnv, setRevealedEnv ] = useState< string | null >( null );
 	const [ error, setError ] = useState< ApiError | null >( null );
-	const [ busy, setBusy ] = useState< 'load' | 'reveal' | 'rotate' | null >(
-		'load'
-	);
+	const [ busy, setBusy ] = useState<
+		'load' | 'reveal' | 'rotate' | 'enrol' | null
+	>( 'load' );
 	const mounted = useMountedRef();
 
 	const run = useCallback(
-		async ( kind: 'load' | 'reveal' | 'rotate' ) => {
+		async (
+			kind: 'load' | 'reveal' | 'rotate' | 'enrol',
+			enrolment?: { url: string; code: string }
+		) => {
 			setBusy( kind );
 			setError( null );
 			try {
@@ -39,12 +43,25 @@ export function useSidecarPairing() {
 						setRevealedEnv( reply.env );
 					}
 				} else {
+					let request: {
+						path: string;
+						method?: string;
+						data?: object;
+					} = { path: routes.sidecar };
+					if ( kind === 'rotate' ) {
+						request = {
+							path: routes.sidecarRotate,
+							method: 'POST',
+						};
+					} else if ( kind === 'enrol' ) {
+						request = {
+							path: routes.sidecarEnrol,
+							method: 'POST',
+							data: enrolment,
+						};
+					}
 					const reply = envelopeData< SidecarPairing >(
-						await apiFetch(
-							kind === 'rotate'
-								? { path: routes.sidecarRotate, method: 'POST' }
-								: { path: routes.sidecar }
-						)
+						await apiFetch( request )
 					);
 					if ( mounted.current ) {
 						setPairing( reply );
@@ -83,5 +100,7 @@ export function useSidecarPairing() {
 		reveal: () => run( 'reveal' ),
 		hide: () => setRevealedEnv( null ),
 		rotate: () => run( 'rotate' ),
+		// Enrol on a hosted sidecar: the shim registers a fresh secret with the code, in one call.
+		enrol: ( url: string, code: string ) => run( 'enrol', { url, code } ),
 	};
 }

@@ -17,6 +17,7 @@ use Igny8\Bridge\Rest\Request_Id;
 use Igny8\Bridge\Security\Keys;
 use Igny8\Bridge\Sidecar\Client;
 use Igny8\Bridge\Sidecar\Context;
+use Igny8\Bridge\Sidecar\Hosted;
 use Igny8\Bridge\Sidecar\Protocol;
 use Igny8\Bridge\Sidecar\Transport;
 use Igny8\Bridge\Security\Site_Id;
@@ -32,7 +33,8 @@ if ( ! defined( 'ABSPATH' ) ) {
  *                                          fingerprints and whether they match (a signed /status round trip),
  *                                          a version mismatch message, and the env lines with the secret masked;
  * - `GET  /igny8/v1/admin/sidecar/secret`  the same env lines with the secret, on demand (never in page source);
- * - `POST /igny8/v1/admin/sidecar/rotate`  "Generate new secret": the previous one stays valid for 10 minutes.
+ * - `POST /igny8/v1/admin/sidecar/rotate`  "Generate new secret": the previous one stays valid for 10 minutes;
+ * - `POST /igny8/v1/admin/sidecar/enrol`   {url, code}: enrol on a hosted sidecar (Sidecar\Hosted).
  */
 final class Sidecar_Pairing implements Feature {
 
@@ -73,6 +75,25 @@ final class Sidecar_Pairing implements Feature {
 		);
 		register_rest_route(
 			$namespace,
+			self::ROUTE . '/enrol',
+			array(
+				'methods'             => 'POST',
+				'callback'            => array( $this, 'enrol' ),
+				'permission_callback' => $allowed,
+				'args'                => array(
+					'url'  => array(
+						'type'     => 'string',
+						'required' => true,
+					),
+					'code' => array(
+						'type'     => 'string',
+						'required' => true,
+					),
+				),
+			)
+		);
+		register_rest_route(
+			$namespace,
 			self::ROUTE . '/rotate',
 			array(
 				'methods'             => 'POST',
@@ -108,9 +129,31 @@ final class Sidecar_Pairing implements Feature {
 	}
 
 	/**
+	 * POST …/enrol: registers this site on a hosted sidecar, then answers the card.
+	 *
+	 * @param \WP_REST_Request $request Request with url and code.
+	 */
+	public function enrol( \WP_REST_Request $request ): \WP_REST_Response {
+		try {
+			Hosted::enrol( (string) $request->get_param( 'url' ), (string) $request->get_param( 'code' ) );
+		} catch ( Bridge_Error $error ) {
+			return $this->no_store( Envelope::error( $error, Request_Id::current() ) );
+		}
+		return $this->no_store( Envelope::success( $this->state(), Request_Id::current() ) );
+	}
+
+	/**
 	 * POST …/rotate: a new secret; the previous one keeps verifying for the grace period.
 	 */
 	public function rotate(): \WP_REST_Response {
+		if ( null !== Hosted::current() ) {
+			return $this->no_store(
+				Envelope::error(
+					new Bridge_Error( 'CONFLICT', 'This site uses a hosted sidecar, which holds the secret it enrolled with: ask its operator to rotate it.' ),
+					Request_Id::current()
+				)
+			);
+		}
 		if ( Keys::from_constant() ) {
 			return $this->no_store(
 				Envelope::error(
@@ -145,6 +188,9 @@ final class Sidecar_Pairing implements Feature {
 				'match'   => null,
 			),
 			'secret_source'  => Keys::from_constant() ? 'wp-config' : 'option',
+			'mode'           => null !== Hosted::current() && ! Hosted::url_fixed_elsewhere() ? 'hosted' : 'own',
+			'hosted'         => Hosted::current(),
+			'can_enrol'      => ! Keys::from_constant() && ! Hosted::url_fixed_elsewhere(),
 			'previous_until' => $this->previous_until(),
 			'problem'        => null,
 			'env'            => $this->env_lines( false ),
@@ -178,7 +224,9 @@ final class Sidecar_Pairing implements Feature {
 		} catch ( Bridge_Error $error ) {
 			$state['problem'] = array(
 				'code'    => $error->error_code(),
-				'message' => sprintf( 'The sidecar does not answer at %s. Is it running? (`systemctl status igny8-sidecar`)', $transport->base_url() ),
+				'message' => 'hosted' === $state['mode']
+					? sprintf( 'The hosted sidecar does not answer at %s (network, DNS or its certificate); its operator can tell whether it is down.', $transport->base_url() )
+					: sprintf( 'The sidecar does not answer at %s. Is it running? (`systemctl status igny8-sidecar`)', $transport->base_url() ),
 			);
 			return $state;
 		}
@@ -206,9 +254,11 @@ final class Sidecar_Pairing implements Feature {
 			}
 			$state['problem'] = array(
 				'code'    => $error->error_code(),
-				'message' => 'SIDECAR_AUTH_MISMATCH' === $error->error_code()
-					? 'The sidecar has another secret: copy the lines below into its configuration and restart it.'
-					: $error->getMessage(),
+				'message' => 'SIDECAR_AUTH_MISMATCH' !== $error->error_code()
+					? $error->getMessage()
+					: ( 'hosted' === $state['mode']
+						? 'The hosted sidecar does not accept this site\'s key: its operator may have disabled or removed the site. Enrol again with a new code.'
+						: 'The sidecar has another secret: copy the lines below into its configuration and restart it.' ),
 			);
 		}
 		return $state;

@@ -157,6 +157,21 @@ final class Keys {
 	}
 
 	/**
+	 * Switches to a secret a hosted sidecar just registered (enrolment): no grace for the old one, which belonged
+	 * to another sidecar. Has no effect while IGNY8_SIDECAR_SECRET is defined (enrolment refuses that case).
+	 *
+	 * @param string $secret The new base64url secret.
+	 * @throws Bridge_Error SIDECAR_AUTH_MISMATCH when the secret is unusable.
+	 */
+	public static function adopt( string $secret ): void {
+		if ( ! self::valid_secret( $secret ) ) {
+			throw new Bridge_Error( 'SIDECAR_AUTH_MISMATCH', 'The new sidecar secret is malformed.' );
+		}
+		update_option( self::OPTION, $secret, 'no' );
+		delete_option( self::PREVIOUS_OPTION );
+	}
+
+	/**
 	 * The previous secret's keys while its grace period lasts.
 	 *
 	 * For the IGNY8_SIDECAR_SECRET_PREVIOUS constant the grace period starts when this site first sees it.

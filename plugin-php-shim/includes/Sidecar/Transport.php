@@ -62,7 +62,7 @@ final class Transport {
 
 	/**
 	 * The configured transport: constant IGNY8_SIDECAR_URL, else the environment variable of that name, else the
-	 * loopback default. Plain http is refused for anything but loopback, and for the one development host that
+	 * hosted sidecar this site enrolled on (Hosted), else the loopback default. Plain http is refused for anything but loopback, and for the one development host that
 	 * wp-config names in IGNY8_SIDECAR_HTTP_HOST on a `local` site (for_url()).
 	 *
 	 * @throws Bridge_Error SIDECAR_UNAVAILABLE when the URL is unusable.
@@ -73,6 +73,8 @@ final class Transport {
 			$url = IGNY8_SIDECAR_URL;
 		} elseif ( is_string( getenv( 'IGNY8_SIDECAR_URL' ) ) && '' !== getenv( 'IGNY8_SIDECAR_URL' ) ) {
 			$url = (string) getenv( 'IGNY8_SIDECAR_URL' );
+		} elseif ( null !== Hosted::url() ) {
+			$url = (string) Hosted::url();
 		}
 		$http_host = defined( 'IGNY8_SIDECAR_HTTP_HOST' ) && is_string( IGNY8_SIDECAR_HTTP_HOST ) ? IGNY8_SIDECAR_HTTP_HOST : '';
 		return self::for_url( $url, wp_get_environment_type(), $http_host );

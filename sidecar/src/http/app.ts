@@ -80,6 +80,8 @@ export function frontDoor(deps: {
   version?: string | undefined;
   /** `GET /metrics` for the operator (http/metrics-route.ts); undefined = not served. */
   metrics?: RequestHandler | undefined;
+  /** Answer /healthz to non-loopback callers too (multi-site). */
+  publicHealth?: boolean;
 }): Express {
   const clock = deps.clock ?? Date.now;
   const app = express();
@@ -94,7 +96,7 @@ export function frontDoor(deps: {
   });
   app.use(refuseBrowserOrigins());
   app.use(requireAllowedHost(new HostAllowList(deps.allowedHosts)));
-  app.get(contract.sidecar_paths.health, healthCheck(deps.version ?? SIDECAR_VERSION));
+  app.get(contract.sidecar_paths.health, healthCheck(deps.version ?? SIDECAR_VERSION, { public: deps.publicHealth === true }));
   if (deps.metrics !== undefined) {
     app.get(METRICS_PATH, deps.metrics);
   }

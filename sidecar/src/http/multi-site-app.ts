@@ -126,7 +126,7 @@ export function routeToSite(sites: SiteDirectory): RequestHandler {
 }
 
 export function createMultiSiteApp(deps: MultiSiteAppDeps): Express {
-  const app = frontDoor(deps);
+  const app = frontDoor({ ...deps, publicHealth: true });
   app.post(contract.sidecar_paths.enrol, captureRawBody(), enrolRoute(deps.enrolment));
   app.use(routeToSite(deps.sites));
   app.use(plainErrors(deps));
