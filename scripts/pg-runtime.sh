@@ -52,7 +52,8 @@ ready() { "$BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -d igny8 -U igny8 >/de
 start() {
   deps
   mkdir -p "$STATE"
-  # Two starts of one instance at once (parallel test runs): the second waits, then finds the server ready.
+  # Two starts of one instance at once (parallel test runs): the second waits, then finds the server ready. The server
+  # must not inherit the lock (fd 9), or every later start of a running instance would wait for it in vain.
   exec 9>"${TMPDIR:-/tmp}/igny8-pg-$PG_PORT.lock"; flock -w 120 9 || die "another start of port $PG_PORT holds its lock"
   if [ ! -s "$DATA/PG_VERSION" ]; then
     rm -rf "$DATA"; mkdir -p "$DATA" "$SOCK"
@@ -64,7 +65,7 @@ start() {
   if ready; then return 0; fi
   [ "$(id -u)" != 0 ] || chown -R postgres: "$STATE"
   as_pg "$BIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 \
-    -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -k $SOCK -c max_connections=200 -c fsync=on" start >/dev/null \
+    -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -k $SOCK -c max_connections=200 -c fsync=on" start >/dev/null 9>&- \
     || { tail -n 20 "$LOG" >&2; die "postgres did not start (log: $LOG)"; }
   if ! PGPASSWORD="$(cat "$PWFILE")" "$BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U igny8 -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'igny8'" | grep -q 1; then
     PGPASSWORD="$(cat "$PWFILE")" "$BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U igny8 igny8

@@ -152,6 +152,11 @@ describe('multi-site: one request, one site, its own keys', () => {
     expect(await queuedPosts(b.sid)).toEqual([]);
   });
 
+  it('answers /healthz with its mode (a hosted sidecar serves it to remote sites too)', async () => {
+    const res = await request(server).get('/healthz');
+    expect(res.body).toMatchObject({ ok: true, mode: 'multi-site' });
+  });
+
   it('refuses an id no site enrolled, and an unsigned request, before any key is tried', async () => {
     const stranger = { secret: newSecret(), sid: randomUUID() };
     const { res } = await call(stranger, 'GET', '/igny8/v1/status');
