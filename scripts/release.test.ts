@@ -120,7 +120,7 @@ describe( 'sidecar tarball', () => {
 		const manifest = JSON.parse( fs.readFileSync( path.join( installed.prefix, 'lib/node_modules/igny8-bridge-sidecar/package.json' ), 'utf8' ) );
 		expect( manifest.version ).toBe( version );
 		expect( manifest.devDependencies ).toBeUndefined();
-		expect( Object.keys( manifest.dependencies ).sort() ).toEqual( [ 'better-sqlite3', 'express', 'jose', 'parse5', 'pg', 'pg-boss', 'pino', 'zod' ] );
+		expect( Object.keys( manifest.dependencies ).sort() ).toEqual( [ 'better-sqlite3', 'express', 'jose', 'parse5', 'pg', 'pg-boss', 'pino', 'prom-client', 'zod' ] );
 		const unit = fs.readFileSync( path.join( installed.prefix, 'lib/node_modules/igny8-bridge-sidecar/systemd/igny8-sidecar.service' ), 'utf8' );
 		// One plain NAME=value per line: read the same by systemd and by the suite's releaseSidecarEnv().
 		const environment = unit.split( '\n' ).filter( ( line ) => line.startsWith( 'Environment=' ) );
