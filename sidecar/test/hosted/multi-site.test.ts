@@ -18,7 +18,10 @@ import { SiteRegistry } from '../../src/adapters/site-registry.ts';
 import { WordPressUnavailableError } from '../../src/adapters/wp-internal-client.ts';
 import { closeGracefully } from '../../src/http/listen.ts';
 import { createMultiSiteApp } from '../../src/http/multi-site-app.ts';
-import { HostedSites } from '../../src/hosted/hosted-sites.ts';
+import { HostedSites, type OpenSite } from '../../src/hosted/hosted-sites.ts';
+import type { SyncRuntime } from '../../src/sync/create-sync.ts';
+import { FakeIgny8 } from '../helpers/fake-igny8.ts';
+import { snapshot } from '../helpers/snapshot.ts';
 import { createLogCapture } from '../../src/logger.ts';
 import { keyId, decodeSecret } from '../../src/protocol/keys.ts';
 import { signShimRequest, verifySidecarReply } from '../helpers/shim-client.ts';
@@ -268,5 +271,96 @@ describe('multi-site: delivery without a request', () => {
     expect(sites.openSiteIds()).not.toContain(off.sid);
     await registry.remove(quiet.sid);
     await registry.remove(off.sid);
+  });
+});
+
+describe('multi-site: one site cannot starve or throttle another', () => {
+  const igny8 = new FakeIgny8();
+  // Every IGNY8 call takes 20 ms, so a backlog costs real time.
+  const slowIgny8: typeof fetch = async (input, init) => {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    return igny8.fetch(input, init);
+  };
+  let busy: HostedSites;
+  let busyServer: Server;
+  let busyDir: string;
+  const noisy = newSite();
+  const quiet = newSite();
+  const settings = { ...MANUAL, igny8_sync_mode: 'auto', igny8_api_base_url: 'https://igny8.example' };
+
+  beforeAll(async () => {
+    busyDir = mkdtempSync(join(tmpdir(), 'igny8-multi-busy-'));
+    const base = testSyncConfig(busyDir, { email: igny8.email, password: igny8.password, apiKey: igny8.apiKey, apiBaseUrl: 'https://igny8.example', concurrency: 2 });
+    busy = new HostedSites({
+      config: { dataDir: busyDir, sync: { ...base.sync, credentialsKey: randomBytes(32) }, rateLimitPerMin: 3, maxOpenSites: 10 },
+      db,
+      registry,
+      logger: logs.logger,
+      fetch: slowIgny8,
+      wordpress: () => ({ run: async (ops) => ops.map(() => ({ ok: true })) }),
+    });
+    busyServer = createServer(createMultiSiteApp({ logger: logs.logger, sites: busy, enrolment: registry }));
+    await new Promise<void>((resolve) => busyServer.listen(0, '127.0.0.1', resolve));
+    await enrol(noisy);
+    await enrol(quiet);
+  });
+
+  afterAll(async () => {
+    await closeGracefully(busyServer, 500);
+    await busy.close();
+    for (const site of [noisy, quiet]) {
+      await registry.remove(site.sid);
+    }
+    rmSync(busyDir, { recursive: true, force: true });
+  });
+
+  const ctx = (sid: string) => shimContext({ route_id: 'sync_events', settings }) as unknown as Parameters<SyncRuntime['service']['observe']>[1];
+  const stateOf = async (site: Site, postId: number) => (await (await busy.site(site.sid))?.sync.service.state(postId))?.state;
+
+  it("a quiet site's change is delivered while a noisy site holds 200 pending jobs (each site has its own delivery slots)", async () => {
+    const loud = (await busy.site(noisy.sid)) as OpenSite;
+    const calm = (await busy.site(quiet.sid)) as OpenSite;
+    await loud.sync.service.observe(noisy.sid, ctx(noisy.sid));
+    await calm.sync.service.observe(quiet.sid, ctx(quiet.sid));
+    await loud.sync.service.recordEvents(Array.from({ length: 200 }, (_, i) => snapshot(i + 1, '10')));
+    const queuedAt = Date.now();
+    await calm.sync.service.recordEvents([snapshot(1, '10')]);
+    let quietMs = -1;
+    while (Date.now() - queuedAt < 10_000) {
+      if ((await stateOf(quiet, 1)) === 'synced') {
+        quietMs = Date.now() - queuedAt;
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const noisyLeft = (await loud.sync.store.counts()).pending;
+    // 200 jobs at 2 at a time and ≥ 20 ms per IGNY8 call take ≥ 2 s; the quiet site waits for none of them.
+    expect(quietMs).toBeGreaterThan(-1);
+    expect(quietMs).toBeLessThan(1_000);
+    expect(noisyLeft).toBeGreaterThan(100);
+  });
+
+  it('a site that spends its rate limit is throttled alone', async () => {
+    /** The status the shim relays: signed replies travel as HTTP 200 with it inside. */
+    const relayed = async (site: Site) => {
+      const signed = await signShimRequest({ secret: site.secret, sid: site.sid, method: 'GET', htu: '/igny8/v1/status', ctx: shimContext({ route_id: 'status', settings }) });
+      const res = await request(busyServer)
+        .get('/igny8/v1/status')
+        .set('Authorization', signed.headers.Authorization)
+        .buffer(true)
+        .parse((response, done) => {
+          const chunks: Buffer[] = [];
+          (response as unknown as NodeJS.ReadableStream).on('data', (chunk: Buffer) => chunks.push(chunk));
+          (response as unknown as NodeJS.ReadableStream).on('end', () => done(null, Buffer.concat(chunks)));
+        });
+      const { reply } = await verifySidecarReply({ secret: site.secret, sid: site.sid, token: res.headers['x-igny8-signature'] as string, body: new Uint8Array(res.body as Buffer), requestJti: signed.jti });
+      return (reply as { status: number }).status;
+    };
+    const noisyStatuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      noisyStatuses.push(await relayed(noisy));
+    }
+    expect(noisyStatuses).toEqual([200, 200, 200, 429]);
+    expect(await relayed(quiet)).toBe(200);
   });
 });
