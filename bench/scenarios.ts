@@ -44,10 +44,15 @@ export const IDS = {
 	lookupBase: 1_800_100,
 } as const;
 
-export function publishTo( stack: Stack, route: string, contentId: number, timing = false, status = 'completed' ): Promise< Timed > {
+export function publishTo( stack: Stack, route: string, contentId: number, timing = false, status = 'completed', profile = false ): Promise< Timed > {
 	return timed( stack.wpUrl + route, {
 		method: 'POST',
-		headers: { 'Content-Type': 'application/json', 'X-IGNY8-API-KEY': stack.apiKey, ...( timing ? { 'X-IGNY8-Bench-Timing': '1' } : {} ) },
+		headers: {
+			'Content-Type': 'application/json',
+			'X-IGNY8-API-KEY': stack.apiKey,
+			...( timing || profile ? { 'X-IGNY8-Bench-Timing': '1' } : {} ),
+			...( profile ? { 'X-IGNY8-Bench-Queries': '1' } : {} ),
+		},
 		body: JSON.stringify( payloadA( sampleContent( contentId, { status } ) ) ),
 	} );
 }
@@ -456,6 +461,13 @@ export async function saveQueries( stack: Stack ): Promise< Record< string, stri
 				out[ `${ kind }:${ side }` ] = readTimings( timingLogOf( stack ), from ).find( ( t ) => t.method === 'POST' )?.sql ?? [];
 			}
 		}
+	}
+	// One publish of a new post each side, ours and the baseline (the latency bench's case).
+	for ( const [ side, route, id ] of [ [ 'ours', OURS_PATH, IDS.editor + 2 ], [ 'baseline', BASELINE_PATH, IDS.editor + 3 ] ] as const ) {
+		const from = logSize( timingLogOf( stack ) );
+		await publishTo( stack, route, id, false, 'completed', true );
+		await sleep( 500 );
+		out[ `publish:${ side }` ] = readTimings( timingLogOf( stack ), from ).find( ( t ) => t.method === 'POST' && t.uri === route )?.sql ?? [];
 	}
 	return out;
 }

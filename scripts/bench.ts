@@ -275,7 +275,7 @@ if ( t ) {
 const sq = results.saveQueries;
 if ( sq ) {
 	const n = ( key: string ) => sq[ key ]?.length ?? 0;
-	rows.push( [ '  profile: SQL of one steady-state save, active / inactive', `seen ${ n( 'save:active' ) } / ${ n( 'save:inactive' ) }, content ${ n( 'saveUnseen:active' ) } / ${ n( 'saveUnseen:inactive' ) } (saveQueries in the JSON)` ] );
+	rows.push( [ '  profile: SQL of one steady-state save, active / inactive', `seen ${ n( 'save:active' ) } / ${ n( 'save:inactive' ) }, content ${ n( 'saveUnseen:active' ) } / ${ n( 'saveUnseen:inactive' ) }; one publish ours / baseline ${ n( 'publish:ours' ) } / ${ n( 'publish:baseline' ) } (saveQueries in the JSON)` ] );
 }
 const s = results.sync;
 if ( s ) {

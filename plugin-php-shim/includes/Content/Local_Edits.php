@@ -11,6 +11,7 @@ namespace Igny8\Bridge\Content;
 
 use Igny8\Bridge\Contract;
 use Igny8\Bridge\Registration\Settings;
+use Igny8\Bridge\Support\Post_Meta_Batch;
 
 if ( ! defined( 'ABSPATH' ) ) {
 	exit;
@@ -78,9 +79,13 @@ final class Local_Edits {
 		if ( ! $post instanceof \WP_Post ) {
 			return;
 		}
-		update_post_meta( $post_id, self::key( 'written_hash_key' ), wp_slash( (string) wp_json_encode( self::hashes( $post ) ) ) );
-		delete_post_meta( $post_id, self::key( 'edit_key' ) );
-		delete_post_meta( $post_id, self::key( 'content_pending_key' ) );
+		Post_Meta_Batch::write( $post_id, array( array( self::key( 'written_hash_key' ) => (string) wp_json_encode( self::hashes( $post ) ) ) ) );
+		$meta = get_post_meta( $post_id );
+		foreach ( array( self::key( 'edit_key' ), self::key( 'content_pending_key' ) ) as $key ) {
+			if ( ! is_array( $meta ) || isset( $meta[ $key ] ) ) {
+				delete_post_meta( $post_id, $key );
+			}
+		}
 	}
 
 	/**

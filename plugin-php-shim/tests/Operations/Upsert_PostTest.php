@@ -627,16 +627,18 @@ final class Upsert_PostTest extends TestCase {
 	public function test_rollback_of_an_update(): void {
 		$cu       = Wp::base() + 31;
 		$ru1      = Wp::run( Wp::op( $cu, array( 'post' => array( 'post_title' => 'Before failure' ) ) ) );
-		$thrower2 = static function ( $meta_id, $object_id, $key ) {
-			if ( '_igny8_meta_title' === $key ) {
+		// The plugin's own keys are written by Support\Post_Meta_Batch (no meta actions): fail the statement itself.
+		$thrower2 = static function ( $sql ) {
+			if ( is_string( $sql ) && false !== strpos( $sql, '_igny8_meta_title' ) && ! preg_match( '/^\s*SELECT/i', $sql ) ) {
 				throw new \RuntimeException( 'simulated failure while writing meta' );
 			}
+			return $sql;
 		};
-		add_action( 'added_post_meta', $thrower2, 10, 3 );
+		add_filter( 'query', $thrower2 );
 		try {
 			$ru2 = Wp::run( Wp::op( $cu, array( 'post' => array( 'post_title' => 'After failure' ), 'meta' => array( '_igny8_meta_title' => 'x' ) ) ) );
 		} finally {
-			remove_action( 'added_post_meta', $thrower2, 10 );
+			remove_filter( 'query', $thrower2 );
 		}
 		clean_post_cache( (int) $ru1['post_id'] );
 		$this->assertFalse( $ru2['ok'], Wp::detail( $ru2 ) );
