@@ -124,6 +124,12 @@ export interface Igny8ClientOptions {
   /** Cap for Retry-After values (ms). */
   retryAfterCapMs?: number;
   onConnection?: (report: ConnectionReport) => void;
+  /**
+   * Replicas sharing the site's tokens (sync/replica-link.ts): runs a token renewal while no other process renews,
+   * after reading the stored tokens again. IGNY8 rotates refresh tokens, so two replicas refreshing with the same one
+   * would have the second refused (and, with no password kept, the site paused).
+   */
+  renewExclusively?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 interface RawResponse {
@@ -207,8 +213,10 @@ export class Igny8Client {
   /** Index of the path candidate that last answered with something other than 404, per endpoint. */
   private readonly working = new Map<Igny8Endpoint, number>();
   private renewal: Promise<string> | undefined;
+  private readonly renewExclusively: (<T>(work: () => Promise<T>) => Promise<T>) | undefined;
 
   constructor(options: Igny8ClientOptions) {
+    this.renewExclusively = options.renewExclusively;
     this.tokens = options.tokens;
     this.logger = options.logger;
     this.fetchImpl = options.fetch ?? httpRequest;
@@ -395,19 +403,35 @@ export class Igny8Client {
    * stale token was already replaced just takes the new one).
    */
   private renew(baseUrl: string, credentials: Igny8Credentials, stale: string | undefined): Promise<string> {
-    const current = this.tokens.load().access;
-    if (current !== undefined && current !== stale) {
-      const dueIn = refreshDueIn(current, this.clock());
-      if (dueIn === undefined || dueIn > 0) {
-        return Promise.resolve(current);
-      }
+    const fresh = this.renewedSince(stale);
+    if (fresh !== undefined) {
+      return Promise.resolve(fresh);
     }
     if (this.renewal === undefined) {
-      this.renewal = this.refreshOrLogin(baseUrl, credentials).finally(() => {
+      const exclusively = this.renewExclusively;
+      const renewal =
+        exclusively === undefined
+          ? this.refreshOrLogin(baseUrl, credentials)
+          : // Another replica may have renewed while this one waited for the lock: then its token is the one to use.
+            exclusively(() => {
+              const renewed = this.renewedSince(stale);
+              return renewed !== undefined ? Promise.resolve(renewed) : this.refreshOrLogin(baseUrl, credentials);
+            });
+      this.renewal = renewal.finally(() => {
         this.renewal = undefined;
       });
     }
     return this.renewal;
+  }
+
+  /** The stored access token when it replaced `stale` and is not due for renewal yet. */
+  private renewedSince(stale: string | undefined): string | undefined {
+    const current = this.tokens.load().access;
+    if (current === undefined || current === stale) {
+      return undefined;
+    }
+    const dueIn = refreshDueIn(current, this.clock());
+    return dueIn === undefined || dueIn > 0 ? current : undefined;
   }
 
   private async refreshOrLogin(baseUrl: string, credentials: Igny8Credentials): Promise<string> {

@@ -723,6 +723,29 @@ export class PgSyncStore implements SharedQueueStore {
     }
   }
 
+  async exclusively<T>(name: string, work: () => Promise<T>, waitMs = 30_000): Promise<T> {
+    const client = await this.db.pool.connect();
+    const lockKey = `${this.siteId}|${name}`;
+    let broken: Error | undefined;
+    try {
+      // Bounded wait: a holder that hangs makes this fail (retried like any store error), never block forever.
+      await client.query(`SET lock_timeout = ${Math.max(1, Math.floor(waitMs))}`);
+      await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [SINGLETON_LOCK, lockKey]);
+      try {
+        return await work();
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [SINGLETON_LOCK, lockKey]).catch((error: unknown) => {
+          broken = error as Error;
+        });
+      }
+    } finally {
+      await client.query('RESET lock_timeout').catch((error: unknown) => {
+        broken ??= error as Error;
+      });
+      client.release(broken);
+    }
+  }
+
   async recoverOrphans(graceMs: number): Promise<number> {
     const now = this.clock();
     // A wake-up that will still deliver: created or retrying, or fetched recently (its fetcher may be claiming it).

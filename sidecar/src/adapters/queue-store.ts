@@ -71,9 +71,16 @@ export interface SharedQueueStore extends QueueStore {
   runSingleton<T>(name: string, minIntervalMs: number, work: () => Promise<T | undefined>): Promise<SingletonOutcome<T>>;
   /** Pending rows due longer than `graceMs` that no wake-up will deliver (a process died holding them): woken again. */
   recoverOrphans(graceMs: number): Promise<number>;
+  /** Runs `work` while holding the site's lock `name` (waiting for it, up to `waitMs`), across every process. */
+  exclusively<T>(name: string, work: () => Promise<T>, waitMs?: number): Promise<T>;
 }
 
 export function isSharedStore(store: QueueStore): store is SharedQueueStore {
   const shared = store as Partial<SharedQueueStore>;
-  return typeof shared.watch === 'function' && typeof shared.runSingleton === 'function' && typeof shared.recoverOrphans === 'function';
+  return (
+    typeof shared.watch === 'function' &&
+    typeof shared.runSingleton === 'function' &&
+    typeof shared.recoverOrphans === 'function' &&
+    typeof shared.exclusively === 'function'
+  );
 }

@@ -18,7 +18,8 @@ import type { Logger } from '../logger.ts';
 import type { KeyRing } from '../protocol/keys.ts';
 import { CredentialVault } from './credential-vault.ts';
 import { Reconciler } from './reconciler.ts';
-import { linkReplicas, type ReplicaLink } from './replica-link.ts';
+import { linkReplicas, TOKEN_RENEWAL_LOCK, type ReplicaLink } from './replica-link.ts';
+import { isSharedStore } from '../adapters/queue-store.ts';
 import { SyncService } from './service.ts';
 import { SiteState } from './site-state.ts';
 import { SiteValues } from './site-values.ts';
@@ -114,6 +115,18 @@ export async function createSync(options: CreateSyncOptions): Promise<SyncRuntim
       timeoutMs: config.sync.httpTimeoutMs,
       retryAfterCapMs: config.sync.retryAfterCapMs,
       onConnection: SyncService.connectionSink(values),
+      // Replicas share the site's tokens: one renews at a time, on the stored tokens read again (sync/replica-link.ts).
+      ...(isSharedStore(store)
+        ? {
+            renewExclusively: <T>(work: () => Promise<T>) =>
+              store.exclusively(TOKEN_RENEWAL_LOCK, async () => {
+                await values.refresh(null);
+                const renewed = await work();
+                await values.flush(); // the next holder must read the rotated tokens
+                return renewed;
+              }),
+          }
+        : {}),
     });
     const wordpress =
       options.wordpress ??

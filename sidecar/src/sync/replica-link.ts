@@ -10,6 +10,8 @@
  *   to pending and are delivered here; pending rows that lost their wake-up with a dead process are woken again; and
  *   the worker is kicked, so retries another replica had scheduled (its timers died with it) are still sent.
  * - Singleton work: the reconciler's pass runs under `runSingleton` (one replica at a time, once per interval).
+ * - IGNY8 token renewal runs under `exclusively` after re-reading the stored tokens (IGNY8 rotates refresh tokens:
+ *   a second replica refreshing with the same one would be refused).
  *   Scheduled structure pushes are queue jobs (one row per site), so the claim already makes them run once.
  *
  * Delivery is at least once: a replica that dies after IGNY8 took a PUT but before its `complete` landed leaves a
@@ -43,6 +45,8 @@ export interface ReplicaLink {
 }
 
 export const RECONCILE_PASS = 'reconcile';
+/** The lock a replica holds while it renews the site's IGNY8 tokens (sync/create-sync.ts → Igny8Client). */
+export const TOKEN_RENEWAL_LOCK = 'igny8-token-renewal';
 
 export function sweepInterval(leaseMs: number): number {
   return Math.min(15_000, Math.max(250, Math.floor(leaseMs / 4)));

@@ -83,7 +83,7 @@ let igny8: FakeIgny8;
 let dirs: string[] = [];
 let replicas: Replica[] = [];
 
-async function replica(options: { leaseMs?: number; reconcileIntervalMs?: number } = {}): Promise<Replica> {
+async function replica(options: { leaseMs?: number; reconcileIntervalMs?: number; igny8DelayMs?: number } = {}): Promise<Replica> {
   const db = await PgDatabase.open({ url: inject('pgUrl') });
   const dir = mkdtempSync(join(tmpdir(), 'igny8-replica-'));
   dirs.push(dir);
@@ -100,7 +100,13 @@ async function replica(options: { leaseMs?: number; reconcileIntervalMs?: number
     }),
     keyRing: new KeyRing({ current: Buffer.alloc(32, 1) }),
     logger: createLogCapture('silent').logger,
-    fetch: igny8.fetch,
+    fetch:
+      options.igny8DelayMs === undefined
+        ? igny8.fetch
+        : async (input, init) => {
+            await new Promise((resolve) => setTimeout(resolve, options.igny8DelayMs));
+            return igny8.fetch(input, init);
+          },
     wordpress,
     store: db.site(siteId),
   });
@@ -194,6 +200,30 @@ describe('replicas on one PostgreSQL', () => {
     const b = await replica({ leaseMs: 400 });
     await until(async () => (await b.sync.store.get(2))?.state === 'synced', 8_000, 'B to deliver post 2');
     expect(igny8.tasks.get('502')).toMatchObject({ wordpress_status: 'publish' });
+  });
+});
+
+describe('IGNY8 tokens shared by replicas', () => {
+  it('two replicas renewing at once use the rotating refresh token once: no refused refresh, no extra login', async () => {
+    // Slow IGNY8 calls: both replicas' PUTs are answered 401 before either renewal is back.
+    const a = await replica({ igny8DelayMs: 200 });
+    const b = await replica({ igny8DelayMs: 200 });
+    await a.sync.service.observe('site-1', shimCtx(SETTINGS));
+    await a.sync.store.record(snap(1, '1'));
+    a.sync.worker.kick();
+    await until(async () => (await a.sync.store.get(1))?.state === 'synced', 5_000, 'the first delivery (login)');
+    await until(() => b.sync.service.credentials().token_present, 5_000, 'B to read the tokens A saved');
+    const logins = igny8.count('POST /api/v1/auth/login/');
+    // IGNY8 drops every access token: each replica's next call gets 401 and renews.
+    igny8.liveAccess.clear();
+    for (const post of [2, 3, 4, 5]) {
+      await a.sync.store.record(snap(post, '2'));
+    }
+    a.sync.worker.kick();
+    b.sync.worker.kick();
+    await until(async () => (await a.sync.store.counts()).synced === 5, 10_000, 'all five synced');
+    expect(igny8.count('POST /api/v1/auth/token/refresh/') + igny8.count('POST /api/v1/auth/refresh/')).toBe(1);
+    expect(igny8.count('POST /api/v1/auth/login/')).toBe(logins);
   });
 });
 
