@@ -11,7 +11,8 @@
  * notification only after its transaction commits, so the row the receiver reads is at least that write. While the
  * connection is down nothing is heard: on reconnect every subscriber is told "anything may have changed".
  */
-import pg from 'pg';
+// Types only: pg loads in connect(), so a bundle holding this module does not load pg at start (see pg-store.ts).
+import type pg from 'pg';
 
 export const KV_CHANNEL = 'igny8_kv';
 export const WAKE_CHANNEL = 'igny8_wake';
@@ -80,7 +81,8 @@ export class ReplicaBus {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url, application_name: 'igny8-sidecar-bus' });
+    const { default: Pg } = await import('pg');
+    const client = new Pg.Client({ connectionString: this.url, application_name: 'igny8-sidecar-bus' });
     client.on('notification', (message) => this.deliver(message.channel, message.payload));
     client.on('error', (error) => {
       this.onError(error);

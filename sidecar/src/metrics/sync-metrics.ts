@@ -10,10 +10,23 @@
  * Site ids appear as a label only where a site needs attention (circuit open, jobs waiting), so a deployment of many
  * quiet sites exports few series.
  */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { createRequire } from 'node:module';
+
+import type * as PromClient from 'prom-client';
+import type { Counter, Histogram, Registry } from 'prom-client';
 
 import type { ActivityEntry, ActivitySink } from '../adapters/activity-log.ts';
 import type { QueueCounts } from '../adapters/sync-store.ts';
+
+/**
+ * prom-client, loaded on first use (a synchronous require of its CommonJS build): a sidecar that serves no
+ * /metrics and has delivered nothing yet never loads it (issue #15: RSS at idle ≤ 70 MiB; prom-client cost ~5 MiB).
+ */
+let promClient: typeof PromClient | undefined;
+function prom(): typeof PromClient {
+  promClient ??= createRequire(import.meta.url)('prom-client') as typeof PromClient;
+  return promClient;
+}
 
 export const DELIVERY_OUTCOMES = ['delivered', 'failed', 'parked', 'dead'] as const;
 
@@ -35,11 +48,13 @@ export interface QueueSnapshotSource {
 
 /** The process's delivery counters: one set per process, teed in by every site's sync (sync/create-sync.ts). */
 export class DeliveryMetrics {
-  readonly registry = new Registry();
+  readonly registry: Registry;
   readonly outcomes: Counter<'outcome' | 'kind'>;
   readonly duration: Histogram<'outcome' | 'kind'>;
 
   constructor() {
+    const { Counter, Histogram, Registry } = prom();
+    this.registry = new Registry();
     this.outcomes = new Counter({
       name: 'igny8_sync_deliveries_total',
       help: 'Delivery attempts to IGNY8 by outcome (delivered, failed = will retry, parked = needs a person, dead = gave up) and job kind.',
@@ -70,14 +85,22 @@ export class DeliveryMetrics {
   }
 }
 
-/** The one set of this process (every site's worker counts into it). */
-export const processDeliveryMetrics = new DeliveryMetrics();
+let processMetrics: DeliveryMetrics | undefined;
+
+/** The one set of this process (every site's worker counts into it), made on first use. */
+export function processDeliveryMetrics(): DeliveryMetrics {
+  processMetrics ??= new DeliveryMetrics();
+  return processMetrics;
+}
 
 /** The worker's activity sink, also counting each delivery attempt. */
-export function countDeliveries(inner: ActivitySink, metrics: DeliveryMetrics = processDeliveryMetrics): ActivitySink {
+export function countDeliveries(inner: ActivitySink, metrics?: DeliveryMetrics): ActivitySink {
   return {
     record(entry) {
-      metrics.observe(entry);
+      // A delivery attempt is an outgoing entry: only those make the process's counters (and load prom-client).
+      if (entry.direction === 'out') {
+        (metrics ?? processDeliveryMetrics()).observe(entry);
+      }
       inner.record(entry);
     },
   };
@@ -85,6 +108,7 @@ export function countDeliveries(inner: ActivitySink, metrics: DeliveryMetrics = 
 
 /** Queue depth and circuit gauges, read from `source` at every scrape. */
 export function queueGauges(source: QueueSnapshotSource): Registry {
+  const { Gauge, Registry } = prom();
   const registry = new Registry();
   let pending: Promise<QueueSnapshot> | undefined;
   // One read of the store per scrape, shared by the gauges below (their collect() run together).
@@ -161,7 +185,8 @@ export function queueGauges(source: QueueSnapshotSource): Registry {
 }
 
 /** Everything `/metrics` serves: the queue gauges, this process's delivery counters, Node's process metrics. */
-export function metricsRegistry(source: QueueSnapshotSource, delivery: DeliveryMetrics = processDeliveryMetrics): Registry {
+export function metricsRegistry(source: QueueSnapshotSource, delivery: DeliveryMetrics = processDeliveryMetrics()): Registry {
+  const { collectDefaultMetrics, Registry } = prom();
   const processRegistry = new Registry();
   collectDefaultMetrics({ register: processRegistry, prefix: 'igny8_sidecar_' });
   return Registry.merge([queueGauges(source), delivery.registry, processRegistry]) as Registry;

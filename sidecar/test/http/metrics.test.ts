@@ -113,7 +113,7 @@ describe('GET /metrics on the single-site app', () => {
   });
 
   it('with the token: queue depth, outcomes, durations and the circuit state of the real sync, in Prometheus text', async () => {
-    const before = await processDeliveryMetrics.registry.metrics();
+    const before = await processDeliveryMetrics().registry.metrics();
     const delivered0 = sample(before, 'igny8_sync_deliveries_total{outcome="delivered",kind="status"}') ?? 0;
     await sync.service.observe(harness.sid, shimContext({ route_id: 'sync_events', settings: SETTINGS }) as never);
     await sync.store.record(snap(1, '10'));
