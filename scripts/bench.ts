@@ -16,7 +16,10 @@
  * BENCH_TOGGLE_ROUNDS (6), BENCH_TOGGLE_PAIRS (10 A/B pairs per kind and round), BENCH_SAVE_GAP_MS (250),
  * BENCH_SYNC_SAMPLES (40), BENCH_SYNC_DRAIN (1000), BENCH_START_RUNS (3: one cold, two warm),
  * BENCH_ACTIVITY_ROWS (100000), BENCH_ACTIVITY_SAMPLES (20),
- * BENCH_ONLY (comma list of latency,lookup,concurrency,toggle,queries,sync,activity,footprint,start; toggle includes queries),
+ * BENCH_HOSTED_SITES (1000), BENCH_HOSTED_CHANGES (10 per site), BENCH_HOSTED_NOISY (5000), BENCH_HOSTED_PORT_BASE (9400: +0…+6,
+ * see bench/hosted.ts),
+ * BENCH_ONLY (comma list of latency,lookup,concurrency,toggle,queries,sync,activity,footprint,start,hosted; toggle includes queries;
+ * `hosted` alone starts no WordPress),
  * BENCH_SIDECAR (release = the release tarball installed into a temporary prefix and run with plain node, as the
  * systemd unit runs it, the default; source = sidecar/src through tsx, as npm start runs it).
  */
@@ -24,6 +27,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { activityBench, type ActivityBenchResult } from '../bench/activity.js';
+import { hostedAnalysis, hostedBench, type HostedResult } from '../bench/hosted.js';
 import { fmtMs, fmtRatio, fmtSpread, sleep, table } from '../bench/lib.js';
 import {
 	concurrency,
@@ -53,14 +57,15 @@ const num = ( name: string, fallback: number ) => {
 	const value = Number( process.env[ name ] ?? fallback );
 	return Number.isFinite( value ) && value > 0 ? value : fallback;
 };
-const only = new Set( ( process.env.BENCH_ONLY ?? 'latency,lookup,concurrency,toggle,sync,activity,footprint,start' ).split( ',' ).map( ( s ) => s.trim() ) );
+const only = new Set( ( process.env.BENCH_ONLY ?? 'latency,lookup,concurrency,toggle,sync,activity,footprint,start,hosted' ).split( ',' ).map( ( s ) => s.trim() ) );
+const stackNeeded = [ ...only ].some( ( name ) => name !== 'hosted' );
 const log = ( message: string ) => process.stdout.write( `${ message }\n` );
 
 process.env.WP_STATE_DIR ??= path.join( ROOT, '.igny8/bench-wp' );
 const fromRelease = ( process.env.BENCH_SIDECAR ?? 'release' ) === 'release';
 let sidecarCommand: string[] | undefined;
 let sidecarPrefix: string | undefined;
-if ( fromRelease ) {
+if ( fromRelease && stackNeeded ) {
 	// Always this checkout's code: an older tarball would measure (or be refused as) another version.
 	await release();
 	const tgz = path.join( DIST, `igny8-bridge-sidecar-${ releaseVersion() }.tgz` );
@@ -70,19 +75,22 @@ if ( fromRelease ) {
 	sidecarCommand = [ process.execPath, '--max-semi-space-size=1', installed.entry, 'start' ];
 	log( `[bench] sidecar from ${ path.relative( ROOT, tgz ) } (installed in ${ installed.seconds.toFixed( 1 ) } s), run with plain node` );
 }
-const stack = await startStack( {
-	sidecarCommand,
-	fresh: true,
-	wpPort: num( 'BENCH_WP_PORT', 8980 ),
-	sidecarPort: num( 'BENCH_SIDECAR_PORT', 9080 ),
-	simulatorPort: num( 'BENCH_SIMULATOR_PORT', 9180 ),
-	extraPluginDirs: [ path.join( ROOT, 'bench/baseline-plugin' ) ],
-	// The per-site limit (600/min) is for production; a bench measures speed, not the limiter.
-	sidecarEnv: { SIDECAR_RATE_LIMIT_PER_MIN: '1000000', ...( fromRelease ? { MALLOC_ARENA_MAX: '2' } : {} ) },
-	log: ( m ) => log( `[stack] ${ m }` ),
-} );
+// Only the `hosted` scenario asked for: it brings its own sidecars, PostgreSQL and simulator, no WordPress.
+const stack = ! stackNeeded
+	? undefined
+	: await startStack( {
+		sidecarCommand,
+		fresh: true,
+		wpPort: num( 'BENCH_WP_PORT', 8980 ),
+		sidecarPort: num( 'BENCH_SIDECAR_PORT', 9080 ),
+		simulatorPort: num( 'BENCH_SIMULATOR_PORT', 9180 ),
+		extraPluginDirs: [ path.join( ROOT, 'bench/baseline-plugin' ) ],
+		// The per-site limit (600/min) is for production; a bench measures speed, not the limiter.
+		sidecarEnv: { SIDECAR_RATE_LIMIT_PER_MIN: '1000000', ...( fromRelease ? { MALLOC_ARENA_MAX: '2' } : {} ) },
+		log: ( m ) => log( `[stack] ${ m }` ),
+	} );
 
-const dbName = stack.wpDb;
+const dbName = stack?.wpDb ?? 'n/a';
 const server = process.env.WP_SERVER ?? 'php';
 const results: {
 	when: string;
@@ -105,12 +113,15 @@ const results: {
 		bundle?: ReturnType< typeof editorBundle >;
 	};
 	npmStartMs?: number[];
+	hosted?: HostedResult;
+	hostedAnalysis?: ReturnType< typeof hostedAnalysis >;
 } = {
 	when: new Date().toISOString(),
-	machine: { cpus: ( await import( 'node:os' ) ).cpus().length, node: process.version, wordpress: stack.wpVersion, db: dbName, server },
+	machine: { cpus: ( await import( 'node:os' ) ).cpus().length, node: process.version, wordpress: stack?.wpVersion ?? 'n/a', db: dbName, server },
 };
 
-try {
+// eslint-disable-next-line curly -- the WordPress scenarios, when any was asked for (kept unindented).
+if ( stack ) try {
 	// The baseline authenticates with the same key and header, against its own stored HMAC.
 	await stack.wpEval( `update_option( 'igny8_baseline_key_hmac', hash_hmac( 'sha256', ${ JSON.stringify( stack.apiKey ) }, wp_salt( 'auth' ) ) );` );
 	// Per-request "plugin inactive" for the interleaved active / inactive comparisons.
@@ -193,6 +204,18 @@ if ( only.has( 'start' ) ) {
 		num( 'BENCH_START_RUNS', 3 ),
 		log
 	);
+}
+
+if ( only.has( 'hosted' ) ) {
+	const sites = num( 'BENCH_HOSTED_SITES', 1000 );
+	log( `\n7. hosted: one multi-site deployment on PostgreSQL, ${ sites } simulated sites (signed shim protocol + internal route)` );
+	results.hosted = await hostedBench( {
+		sites,
+		changesPerSite: num( 'BENCH_HOSTED_CHANGES', 10 ),
+		noisyJobs: num( 'BENCH_HOSTED_NOISY', 5000 ),
+		portBase: num( 'BENCH_HOSTED_PORT_BASE', 9400 ),
+		log,
+	} );
 }
 
 // -------------------------------------------------------------------------------------------------- report
@@ -339,9 +362,49 @@ if ( results.npmStartMs?.length ) {
 	] );
 }
 
+const h = results.hosted;
+let hostedLines: string[] = [];
+if ( h ) {
+	for ( const r of h.rounds ) {
+		rows.push( [
+			`hosted: drain ${ r.jobs } jobs, ${ r.label }`,
+			`${ r.drainSeconds.toFixed( 1 ) } s = ${ r.jobsPerSecond.toFixed( 0 ) } jobs/s; ${ r.lost } lost, ${ r.repeats } repeats; CPU ms/job sidecar ${ r.cpuMsPerJob.sidecar.toFixed( 2 ) } | PostgreSQL ${ r.cpuMsPerJob.postgres.toFixed( 2 ) }; peak RSS sidecar ${ r.peakMiB.sidecars.join( ' + ' ) } MiB${ r.store === 'postgresql' ? `, PostgreSQL PSS ${ r.peakMiB.postgresPss } MiB` : '' }`,
+		] );
+	}
+	const sqliteRound = h.rounds.find( ( r ) => r.store === 'sqlite' );
+	const twoRound = h.rounds.find( ( r ) => r.store === 'postgresql' && r.replicas === 2 );
+	if ( sqliteRound && twoRound ) {
+		rows.push( [
+			'hosted: 2 replicas / single-site SQLite drain rate',
+			`${ twoRound.jobsPerSecond.toFixed( 0 ) } / ${ sqliteRound.jobsPerSecond.toFixed( 0 ) } jobs/s = ${ fmtRatio( twoRound.jobsPerSecond / sqliteRound.jobsPerSecond ) }`,
+			target( 'hosted: 2 replicas drain rate ≥ single-site SQLite', fmtRatio( twoRound.jobsPerSecond / sqliteRound.jobsPerSecond ), '≥ 1.00', twoRound.jobsPerSecond >= sqliteRound.jobsPerSecond ),
+		] );
+	}
+	const q = h.quiet;
+	rows.push( [
+		`hosted: quiet site while one site holds ${ q.noisyJobs } pending, p50 / p95`,
+		`${ fmtMs( q.p50 ) } / ${ fmtMs( q.p95 ) } (max ${ fmtMs( q.max ) }, ${ q.samples } changes; noisy backlog ${ q.noisyBacklogAtSamples.first } → ${ q.noisyBacklogAtSamples.last } while sampled, drained in ${ q.noisyDrainSeconds.toFixed( 1 ) } s)`,
+		target( 'hosted: quiet site p95 under a 5,000-job flood', fmtMs( q.p95 ), '≤ 1 s', q.samples > 0 && q.p95 <= 1000 ),
+	] );
+	const lost = h.rounds.reduce( ( n, r ) => n + r.lost, 0 ) + q.lost + q.noisyLost;
+	const repeats = h.rounds.reduce( ( n, r ) => n + r.repeats, 0 );
+	rows.push( [ 'hosted: lost deliveries (every site/post counted at the simulator)', `${ lost } lost; ${ repeats } repeated deliveries`, target( 'hosted: 0 lost', String( lost ), '0', lost === 0 ) ] );
+	const m = h.memory;
+	rows.push( [
+		'hosted: memory',
+		`replica RSS idle ${ m.sidecarIdleMiB.toFixed( 0 ) } MiB, peak ${ m.sidecarPeakMiB.toFixed( 0 ) } MiB with ${ m.openSites } sites open (${ m.perOpenSiteKiB.toFixed( 0 ) } KiB per open site); PostgreSQL PSS peak ${ m.postgresPssPeakMiB.toFixed( 0 ) } MiB, database ${ m.postgresDbMiB.toFixed( 0 ) } MiB (${ m.jobsRows } job rows, ${ m.bytesPerJobRow.toFixed( 0 ) } B each)`,
+	] );
+	rows.push( [ 'hosted: enrolment', `${ h.sites } sites through POST /_shim/enrol in ${ h.enrolSeconds.toFixed( 1 ) } s; internal route calls ${ h.internalCalls.calls } (${ h.internalCalls.refused } refused)` ] );
+	results.hostedAnalysis = hostedAnalysis( h );
+	hostedLines = results.hostedAnalysis.lines;
+}
+
 log( `\nIGNY8 Bridge bench — WordPress ${ results.machine.wordpress } (${ results.machine.db }, ${ server === 'php' ? 'php -S' : `${ server } + PHP-FPM` }), ${ results.machine.cpus } CPUs, Node ${ results.machine.node }, ${ results.when }` );
 log( table( rows ) );
-log( '\nTargets (issue #15), each a ratio or figure from this run:' );
+if ( hostedLines.length ) {
+	log( `\nHosted sidecar (issue #16), read plainly:\n${ hostedLines.map( ( line ) => `- ${ line }` ).join( '\n' ) }` );
+}
+log( '\nTargets (issues #15, #16), each a ratio or figure from this run:' );
 log( table( [ [ 'target', 'this run', 'goal' ], ...targets.map( ( x ): [ string, string, string ] => [ x.measure, x.value, `${ x.target }: ${ x.met === undefined ? 'n/a' : x.met ? 'met' : 'NOT met' }` ] ) ] ) );
 
 const outDir = path.join( ROOT, '.igny8/bench-results' );

@@ -8,15 +8,16 @@
  * Ports: IGNY8_TEST_PORT_BASE + 60 (nginx), + 61 / + 62 (the sidecars), + 63 (the simulator). nginx is Debian's
  * (installed through scripts/wp-runtime.sh deps when missing), with a private config and temp dirs.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import pg from 'pg';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 
+import { ensureNginx, NGINX_BIN, nginxArgs, nginxUpstreamConf } from '../../../scripts/replica-front.ts';
 import { contract } from '../../src/contract/contract.ts';
 import { SINGLE_SITE_STORE_ID } from '../../src/sync/create-sync.ts';
 import { shimContext } from '../helpers/harness.ts';
@@ -73,40 +74,6 @@ async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number, 
 
 const ok = async (url: string) => ((await fetch(url)).ok ? true : undefined);
 
-function nginxConf(dir: string): string {
-  const user = process.getuid?.() === 0 ? 'user root root;' : '';
-  return `${user}
-worker_processes 1;
-daemon off;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 256; }
-http {
-  access_log ${dir}/access.log;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  upstream sidecars {
-    server 127.0.0.1:${SIDECAR_PORTS[0]} max_fails=1 fail_timeout=5s;
-    server 127.0.0.1:${SIDECAR_PORTS[1]} max_fails=1 fail_timeout=5s;
-  }
-  server {
-    listen 127.0.0.1:${NGINX_PORT};
-    location / {
-      proxy_pass http://sidecars;
-      proxy_http_version 1.1;
-      proxy_set_header Host $http_host;
-      proxy_set_header Connection "";
-      proxy_connect_timeout 1s;
-      proxy_next_upstream error timeout;
-    }
-  }
-}
-`;
-}
-
 /** The shim's shutdown notify for `posts`, signed as PHP signs it, sent to the one URL nginx serves. */
 async function notify(posts: number[], seq: number): Promise<number> {
   const body = JSON.stringify({
@@ -146,9 +113,7 @@ async function taskPuts(): Promise<Map<number, number>> {
 }
 
 beforeAll(async () => {
-  if (!existsSync('/usr/sbin/nginx')) {
-    execFileSync('bash', [join(ROOT, 'scripts/wp-runtime.sh'), 'deps', 'quiet'], { env: { ...process.env, WP_SERVER: 'nginx' }, stdio: 'ignore', timeout: 900_000 });
-  }
+  ensureNginx(ROOT);
   work = mkdtempSync(join(tmpdir(), 'igny8-replica-kill-'));
   // A database of its own: the single-site row set of the other suites' PostgreSQL tests stays theirs.
   admin = new pg.Client({ connectionString: inject('pgUrl') });
@@ -219,8 +184,8 @@ it(`kill -9 of one of two replicas mid-drain loses none of ${JOBS} deliveries`, 
   }
   const nginxDir = join(work, 'nginx');
   mkdirSync(nginxDir, { recursive: true });
-  writeFileSync(join(nginxDir, 'nginx.conf'), nginxConf(nginxDir));
-  const nginx = start('/usr/sbin/nginx', ['-c', join(nginxDir, 'nginx.conf'), '-p', `${nginxDir}/`, '-e', join(nginxDir, 'error.log')], {});
+  writeFileSync(join(nginxDir, 'nginx.conf'), nginxUpstreamConf({ dir: nginxDir, listenPort: NGINX_PORT, upstreamPorts: SIDECAR_PORTS }));
+  const nginx = start(NGINX_BIN, nginxArgs(nginxDir), {});
   await until(() => ok(`${FRONT}${contract.sidecar_paths.health}`), 10_000, 'nginx', nginx);
 
   // N changes in batches of 5 through the one URL: nginx spreads them over both replicas.
