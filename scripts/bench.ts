@@ -368,7 +368,7 @@ if ( h ) {
 	for ( const r of h.rounds ) {
 		rows.push( [
 			`hosted: drain ${ r.jobs } jobs, ${ r.label }`,
-			`${ r.drainSeconds.toFixed( 1 ) } s = ${ r.jobsPerSecond.toFixed( 0 ) } jobs/s; ${ r.lost } lost, ${ r.repeats } repeats; CPU ms/job sidecar ${ r.cpuMsPerJob.sidecar.toFixed( 2 ) } | PostgreSQL ${ r.cpuMsPerJob.postgres.toFixed( 2 ) }; peak RSS sidecar ${ r.peakMiB.sidecars.join( ' + ' ) } MiB${ r.store === 'postgresql' ? `, PostgreSQL PSS ${ r.peakMiB.postgresPss } MiB` : '' }`,
+			`${ r.drainSeconds.toFixed( 1 ) } s = ${ r.jobsPerSecond.toFixed( 0 ) } jobs/s; ${ r.lost } lost, ${ r.repeats } repeats, ${ r.notifyErrors } notifies refused and sent again; CPU ms/job sidecar ${ r.cpuMsPerJob.sidecar.toFixed( 2 ) } | PostgreSQL ${ r.cpuMsPerJob.postgres.toFixed( 2 ) }; peak RSS sidecar ${ r.peakMiB.sidecars.join( ' + ' ) } MiB${ r.store === 'postgresql' ? `, PostgreSQL PSS ${ r.peakMiB.postgresPss } MiB` : '' }`,
 		] );
 	}
 	const sqliteRound = h.rounds.find( ( r ) => r.store === 'sqlite' );
