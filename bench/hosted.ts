@@ -289,6 +289,15 @@ class WordPressFleet {
         }
         case 'write_sync_meta':
           return { ok: true, post_id: op.post_id, written: [] };
+        case 'site_info':
+          // The first connection pushes the site structure (SPEC §6): a small site's, as the shim reads it.
+          return {
+            ok: true,
+            site_info: { name: `Site ${ site.index }`, url: site.wpUrl, description: 'Load generator site', language: 'en_US', timezone: 'UTC' },
+            post_types: [ { name: 'post', label: 'Posts', count: 10, supports: [ 'title', 'editor' ] } ],
+            taxonomies: [ { name: 'category', label: 'Categories', count: 1, terms: [] } ],
+            plugins: {},
+          };
         case 'list_pending':
           return { ok: true, pending: [], deleted: [], term_changes: [], next_after_id: null, site_uuid: site.sid, settings: this.settings };
         default:
