@@ -336,7 +336,7 @@ export interface HostedResult {
   cores: number;
   maxOpenSites: number;
   rounds: HostedRound[];
-  quiet: { samples: number; p50: number; p95: number; max: number; lost: number; noisyJobs: number; noisyBacklogAtSamples: { first: number; last: number; min: number }; noisyDrainSeconds: number; noisyLost: number };
+  quiet: { samples: number; p50: number; p95: number; max: number; lost: number; noisyJobs: number; noisyBacklogAtSamples: { first: number; last: number; min: number }; noisyDrainSeconds: number; noisyLost: number; /** CPU per job over the flood (sites already open: the steady per-job cost). */ cpuMsPerJob: { sidecar: number; postgres: number } };
   memory: { sidecarIdleMiB: number; sidecarPeakMiB: number; openSites: number; perOpenSiteKiB: number; postgresPssPeakMiB: number; postgresDbMiB: number; jobsRows: number; bytesPerJobRow: number };
   enrolSeconds: number;
   internalCalls: { calls: number; refused: number };
@@ -649,6 +649,7 @@ export async function hostedBench( options: { sites: number; changesPerSite: num
     const noisyPosts = range( 50_000, options.noisyJobs );
     const noisyKeys = noisyPosts.map( ( post ) => `${ noisy.sid }:${ post }` );
     const noisyBacklog = () => noisyKeys.length - noisyKeys.filter( ( k ) => fleet.cleared.has( k ) ).length;
+    const floodCpu0 = cpuNow();
     const noisyStart = Date.now();
     const flood = pool( Math.ceil( noisyPosts.length / 100 ), 4, async ( i ) => {
       await notify( FRONT, noisy, noisyPosts.slice( i * 100, i * 100 + 100 ) );
@@ -685,6 +686,7 @@ export async function hostedBench( options: { sites: number; changesPerSite: num
       }
       await sleep( 50 );
     }
+    const floodCpu1 = cpuNow();
     await sleep( 300 );
     const puts = await receivedPuts();
     const latencies: number[] = [];
@@ -711,6 +713,10 @@ export async function hostedBench( options: { sites: number; changesPerSite: num
       noisyBacklogAtSamples: { first: backlogs[ 0 ] ?? 0, last: backlogs.at( -1 ) ?? 0, min: Math.min( ...backlogs ) },
       noisyDrainSeconds: ( noisyLast - noisyStart ) / 1000,
       noisyLost,
+      cpuMsPerJob: {
+        sidecar: ( floodCpu1.sidecars - floodCpu0.sidecars ) / ( noisyPosts.length + samples.length ),
+        postgres: ( floodCpu1.postgres - floodCpu0.postgres ) / ( noisyPosts.length + samples.length ),
+      },
     };
     log( `  quiet site while one site holds ${ noisyPosts.length } pending: p50 ${ quietResult.p50.toFixed( 0 ) } ms, p95 ${ quietResult.p95.toFixed( 0 ) } ms, max ${ quietResult.max.toFixed( 0 ) } ms over ${ latencies.length } changes (noisy backlog ${ quietResult.noisyBacklogAtSamples.first } → ${ quietResult.noisyBacklogAtSamples.last } while sampling; noisy drained in ${ quietResult.noisyDrainSeconds.toFixed( 1 ) } s, ${ noisyLost } lost)` );
     clearInterval( sampler );
@@ -804,8 +810,13 @@ export function hostedAnalysis( r: HostedResult ): { lines: string[]; estimate: 
   // 100,000 sites: the same per-job cost, 10 changes per site.
   const sites = 100_000;
   const jobs = sites * r.changesPerSite;
-  const sidecarMs = two.cpuMsPerJob.sidecar;
-  const pgMs = two.cpuMsPerJob.postgres;
+  // The per-job cost of sites already open (the flood round), and what opening a site costs the first time (the
+  // 1-replica round opened every site: its CPU beyond jobs × the steady cost, per site).
+  const steady = r.quiet.cpuMsPerJob;
+  const sidecarMs = Number.isFinite( steady.sidecar ) && steady.sidecar > 0 ? steady.sidecar : two.cpuMsPerJob.sidecar;
+  const pgMs = Number.isFinite( steady.postgres ) && steady.postgres > 0 ? steady.postgres : two.cpuMsPerJob.postgres;
+  const openSidecarMs = Math.max( 0, ( one.cpuMs.sidecars - one.jobs * sidecarMs ) / r.sites );
+  const openPgMs = Math.max( 0, ( one.cpuMs.postgres - one.jobs * pgMs ) / r.sites );
   const coreSecondsSidecar = ( jobs * sidecarMs ) / 1000;
   const coreSecondsPg = ( jobs * pgMs ) / 1000;
   const perDaySteady = jobs / 86_400;
@@ -823,13 +834,20 @@ export function hostedAnalysis( r: HostedResult ): { lines: string[]; estimate: 
     steadyCores: ( perDaySteady * ( sidecarMs + pgMs ) ) / 1000,
     postgresStoreGiB: ( jobs * r.memory.bytesPerJobRow ) / 1024 ** 3,
     sidecarMiBAllOpen: r.memory.sidecarIdleMiB + ( sites * r.memory.perOpenSiteKiB ) / 1024,
+    siteOpenSidecarCpuMs: openSidecarMs,
+    siteOpenPostgresCpuMs: openPgMs,
+    siteOpenCoreHours: ( sites * ( openSidecarMs + openPgMs ) ) / 3_600_000,
   } );
   lines.push(
-    `100,000 sites (estimate from this run's per-job cost: sidecar ${ sidecarMs.toFixed( 2 ) } CPU ms, PostgreSQL ${ pgMs.toFixed( 2 ) } CPU ms per job): a backlog of ${ r.changesPerSite } changes per site is ${ ( jobs / 1e6 ).toFixed( 1 ) } M jobs = ` +
+    `100,000 sites (estimate from this run's per-job cost with the sites open, measured over the flood: sidecar ${ sidecarMs.toFixed( 2 ) } CPU ms, PostgreSQL ${ pgMs.toFixed( 2 ) } CPU ms per job): a backlog of ${ r.changesPerSite } changes per site is ${ ( jobs / 1e6 ).toFixed( 1 ) } M jobs = ` +
       `${ ( coreSecondsSidecar / 3600 ).toFixed( 1 ) } sidecar core-hours + ${ ( coreSecondsPg / 3600 ).toFixed( 1 ) } PostgreSQL core-hours, i.e. about ${ estimate.coresToDrainInOneHour!.toFixed( 1 ) } cores to drain it in one hour ` +
       `(${ estimate.sidecarCoresToDrainInOneHour!.toFixed( 1 ) } for the replicas, ${ estimate.postgresCoresToDrainInOneHour!.toFixed( 1 ) } for PostgreSQL). The same ${ r.changesPerSite } changes per site per day is ${ perDaySteady.toFixed( 1 ) } jobs/s on average: ` +
       `${ estimate.steadyCores!.toFixed( 2 ) } cores; peaks, not the average, size it. Queue rows: ${ r.memory.bytesPerJobRow.toFixed( 0 ) } bytes per job row in PostgreSQL (${ estimate.postgresStoreGiB!.toFixed( 1 ) } GiB for one row per changed post). ` +
       `Memory: ${ r.memory.perOpenSiteKiB.toFixed( 0 ) } KiB per open site runtime in a replica, so all 100,000 open at once would need ~${ ( estimate.sidecarMiBAllOpen! / 1024 ).toFixed( 1 ) } GiB: keep IGNY8_SIDECAR_MAX_OPEN_SITES bounded per replica (sites reopen from PostgreSQL).`
+  );
+  lines.push(
+    `Opening a site the first time (its runtime, its pg-boss wake-up queue, the IGNY8 login and the first structure push) cost about ${ openSidecarMs.toFixed( 0 ) } sidecar + ${ openPgMs.toFixed( 0 ) } PostgreSQL CPU ms per site in the 1-replica round ` +
+      `(its CPU beyond jobs × the steady cost): ${ estimate.siteOpenCoreHours!.toFixed( 1 ) } core-hours for 100,000 sites, once (and again for each site a replica reopens after closing it).`
   );
   if ( sqlite ) {
     lines.push( `Baseline: one site on the embedded SQLite store drained the same ${ sqlite.jobs } jobs at ${ sqlite.jobsPerSecond.toFixed( 0 ) } jobs/s (sidecar ${ sqlite.cpuMsPerJob.sidecar.toFixed( 2 ) } CPU ms per job).` );
