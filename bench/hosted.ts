@@ -446,7 +446,7 @@ export async function hostedBench( options: { sites: number; changesPerSite: num
         const res = await fetch( `${ front }${ htu }`, { method: 'POST', headers: { ...signed.headers, 'Content-Type': 'application/json' }, body: Buffer.from( signed.body ), signal: AbortSignal.timeout( 30_000 ) } );
         const text = await res.text();
         if ( res.status !== 202 ) {
-          const code = `${ res.status } ${ /"code":"([A-Z_]+)"/.exec( text )?.[ 1 ] ?? text.slice( 0, 60 ) }`;
+          const code = `${ res.status } ${ /"code":"([A-Z_]+)"/.exec( text )?.[ 1 ] ?? text.replace( /<[^>]*>|\s+/g, ' ' ).trim().slice( 0, 40 ) }`;
           refusals.set( code, ( refusals.get( code ) ?? 0 ) + 1 );
         }
         return res.status;
