@@ -327,7 +327,7 @@ export interface ToggleResult {
 	saveGapMs: number;
 	/** A save IGNY8 sees (title and status change each time: recorded and notified). */
 	save: PairedMeasure;
-	/** A content-only save: nothing IGNY8 sees changes (no record, no notify). */
+	/** A body-only save: a local edit (issue #13 §4), recorded and sent while the content sync is on. */
 	saveUnseen: PairedMeasure;
 	frontPage: PairedMeasure;
 	permalink: PairedMeasure;
