@@ -262,11 +262,20 @@ final class Command {
 		$format = (string) ( $assoc_args['format'] ?? 'table' );
 		$rows   = array();
 		$per    = min( $limit, (int) ( Contract::get()['activity']['page_size_max'] ?? 100 ) );
+		// The next page by keyset (`before_id` = the last row's id: an index seek, where a page number is an OFFSET).
+		$paging = array( 'page' => '1' );
 		for ( $page = 1; count( $rows ) < $limit; $page++ ) {
-			$data = $this->data_of( Route_Call::route( 'activity_list', array(), null, $query + array( 'page' => (string) $page, 'per_page' => (string) $per ) ) );
+			$data = $this->data_of( Route_Call::route( 'activity_list', array(), null, $query + $paging + array( 'per_page' => (string) $per ) ) );
 			$rows = array_merge( $rows, is_array( $data['rows'] ?? null ) ? $data['rows'] : array() );
-			if ( $page >= (int) ( $data['pages'] ?? 1 ) ) {
+			if ( array_key_exists( 'next_before_id', (array) $data ) ) {
+				if ( ! is_int( $data['next_before_id'] ) ) {
+					break;
+				}
+				$paging = array( 'before_id' => (string) $data['next_before_id'] );
+			} elseif ( $page >= (int) ( $data['pages'] ?? 1 ) ) {
 				break;
+			} else {
+				$paging = array( 'page' => (string) ( $page + 1 ) );
 			}
 		}
 		// The sidecar's rows as they come (PHP knows none of their fields); json keeps their types.

@@ -5,7 +5,13 @@
  * Its own SQLite file next to the queue (`activity.db`, WAL, 0600), so a busy log never holds the queue's write lock.
  * Rows never hold a secret: the callers pass ids, codes and the sidecar's own error messages, never bodies,
  * headers or tokens. Retention (days and rows, from the settings) is applied by `purge()`, which the sidecar runs
- * on a timer: no request pays for it. Pages are newest first by the row id (an index walk, whatever the size).
+ * on a timer: no request pays for it. Pages are newest first by the row id (an index walk, whatever the size);
+ * `beforeId` (keyset: the previous page's `next_before_id`) reads the next page by seeking the primary key, where a
+ * page number skips its OFFSET rows one by one.
+ *
+ * `total` is exact without counting the whole table on every page: a filter's count is kept with the highest id it
+ * covered, and the next page counts only the rows written since (ids only grow; AUTOINCREMENT). A purge here drops
+ * the kept counts; a change of the lowest id (another process purged) does too.
  */
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
@@ -70,6 +76,8 @@ export interface ActivityQuery {
   search?: string;
   /** Epoch ms: rows at or after. */
   since?: number;
+  /** Keyset paging: only rows with a smaller id (the previous page's `next_before_id`); `page` is then ignored. */
+  beforeId?: number;
 }
 
 export interface ActivityPage {
@@ -78,6 +86,8 @@ export interface ActivityPage {
   page: number;
   per_page: number;
   pages: number;
+  /** The id to pass as `before_id` for the next (older) page, or null when this page is the last. */
+  next_before_id: number | null;
 }
 
 export interface Retention {
@@ -132,11 +142,22 @@ export const ACTIVITY_COLUMNS: ReadonlyArray<keyof ActivityRow> = [
   'duration_ms', 'request_id', 'attempts', 'next_retry_at', 'error',
 ];
 
+/** Most filters whose counts are kept (the screen's filters and the CLI's; the oldest kept one goes first). */
+const KEPT_COUNTS = 64;
+
+interface KeptCount {
+  /** The highest id the count covers, and the lowest id of the table when it was taken. */
+  upTo: number;
+  lowest: number;
+  n: number;
+}
+
 export class ActivityLog implements ActivitySink {
   readonly path: string;
   private readonly db: Database.Database;
   private readonly clock: () => number;
   private readonly insert: Database.Statement;
+  private readonly counts = new Map<string, KeptCount>();
 
   private constructor(db: Database.Database, path: string, clock: () => number) {
     this.db = db;
@@ -238,18 +259,49 @@ export class ActivityLog implements ActivitySink {
       where.push('at >= @since');
       params.since = query.since;
     }
-    const clause = where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`;
-    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM activity ${clause}`).get(params) as { n: number }).n;
+    const total = this.countOf(where, params);
+    const keyset = query.beforeId !== undefined;
+    const pageWhere = keyset ? [...where, 'id < @before_id'] : where;
+    const clause = pageWhere.length === 0 ? '' : `WHERE ${pageWhere.join(' AND ')}`;
     const rows = this.db
       .prepare(`SELECT * FROM activity ${clause} ORDER BY id DESC LIMIT @limit OFFSET @offset`)
-      .all({ ...params, limit: perPage, offset: (page - 1) * perPage }) as StoredRow[];
+      .all({ ...params, ...(keyset ? { before_id: query.beforeId } : {}), limit: perPage, offset: keyset ? 0 : (page - 1) * perPage }) as StoredRow[];
+    const last = rows.length === perPage ? rows[rows.length - 1] : undefined;
     return {
       rows: rows.map((row) => ({ ...row, at: iso(row.at) ?? '', next_retry_at: iso(row.next_retry_at) })),
       total,
-      page,
+      page: keyset ? 0 : page,
       per_page: perPage,
       pages: Math.max(1, Math.ceil(total / perPage)),
+      next_before_id: last === undefined ? null : last.id,
     };
+  }
+
+  /** The rows matching `where`: the kept count plus the rows written since it was taken (see the file comment). */
+  private countOf(where: readonly string[], params: Record<string, unknown>): number {
+    const edges = this.db.prepare('SELECT MIN(id) AS lowest, MAX(id) AS highest FROM activity').get() as { lowest: number | null; highest: number | null };
+    if (edges.highest === null || edges.lowest === null) {
+      this.counts.clear();
+      return 0;
+    }
+    const key = JSON.stringify([where, params]);
+    const kept = this.counts.get(key);
+    const fresh = kept !== undefined && kept.lowest === edges.lowest && kept.upTo <= edges.highest;
+    const range = fresh ? ['id > @up_to', 'id <= @highest'] : ['id <= @highest'];
+    const counted = (
+      this.db.prepare(`SELECT COUNT(*) AS n FROM activity WHERE ${[...where, ...range].join(' AND ')}`).get({
+        ...params,
+        highest: edges.highest,
+        ...(fresh ? { up_to: kept.upTo } : {}),
+      }) as { n: number }
+    ).n;
+    const n = (fresh ? kept.n : 0) + counted;
+    this.counts.delete(key);
+    this.counts.set(key, { upTo: edges.highest, lowest: edges.lowest, n });
+    if (this.counts.size > KEPT_COUNTS) {
+      this.counts.delete(this.counts.keys().next().value as string);
+    }
+    return n;
   }
 
   /** Drops rows older than `days` and all but the newest `rows`. Returns how many went. */
@@ -257,6 +309,7 @@ export class ActivityLog implements ActivitySink {
     if (!this.db.open) {
       return 0;
     }
+    this.counts.clear();
     const cutoff = this.clock() - retention.days * DAY_MS;
     let removed = this.db.prepare('DELETE FROM activity WHERE at < ?').run(cutoff).changes;
     const newest = this.db.prepare('SELECT id FROM activity ORDER BY id DESC LIMIT 1 OFFSET ?').get(retention.rows - 1) as { id: number } | undefined;

@@ -1,7 +1,7 @@
 /**
  * `GET /activity` (manage_options): a page of the activity log, newest first, for Tools → IGNY8 Activity and
  * `wp igny8 log`. Filters: post_id, outcome, kind, direction; `search` = a content id or a request id; `since` =
- * an ISO time or epoch seconds. `format=csv` answers `data.csv` (the filtered rows, newest first, at most
+ * an ISO time or epoch seconds. Paging: `page`, or `before_id` = the previous page's `next_before_id` (keyset). `format=csv` answers `data.csv` (the filtered rows, newest first, at most
  * `activity.export_max_rows`) instead of `data.rows`.
  */
 import { z } from 'zod';
@@ -23,6 +23,8 @@ const filter = z.string().trim().max(64).optional().transform((v) => (v === '' ?
 
 const ActivityParams = z.object({
   page: positive.max(1_000_000).optional(),
+  /** Keyset paging: the previous page's `next_before_id` (then `page` is not used). */
+  before_id: positive.optional(),
   per_page: positive.max(activity.page_size_max).optional(),
   post_id: positive.optional(),
   outcome: filter.pipe(z.enum(Object.keys(activity.outcomes) as [string, ...string[]]).optional()),
@@ -64,12 +66,13 @@ export function createActivityRoute(reader: ActivityReader | undefined): RouteHa
         ...(params.search === undefined ? {} : { search: params.search }),
         ...(sinceMs(params.since) === undefined ? {} : { since: sinceMs(params.since) as number }),
       };
-      const empty: ActivityPage = { rows: [], total: 0, page: 1, per_page: params.per_page ?? 50, pages: 1 };
+      const empty: ActivityPage = { rows: [], total: 0, page: 1, per_page: params.per_page ?? 50, pages: 1, next_before_id: null };
       if (params.format === 'csv') {
         const page = reader?.query({ ...filters, perPage: activity.export_max_rows }) ?? empty;
         return respond(200, successEnvelope(ctx.request_id, { csv: activityCsv(page.rows), rows: page.rows.length, total: page.total }));
       }
-      const page = reader?.query({ ...filters, page: params.page ?? 1, perPage: params.per_page ?? 50 }) ?? empty;
+      const paging = params.before_id === undefined ? { page: params.page ?? 1 } : { beforeId: params.before_id };
+      const page = reader?.query({ ...filters, ...paging, perPage: params.per_page ?? 50 }) ?? empty;
       return respond(200, successEnvelope(ctx.request_id, { ...page, outcomes: activity.outcomes }));
     },
   };

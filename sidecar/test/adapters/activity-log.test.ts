@@ -78,6 +78,52 @@ describe('ActivityLog', () => {
     expect(statSync(log.path).mode & 0o777).toBe(0o600);
   });
 
+  it('keyset pages (before_id) are the pages by number, without an OFFSET; the last one says so', () => {
+    log.recordMany(Array.from({ length: 23 }, (_, i) => out(i % 4, i % 3 === 0 ? 'failed' : 'delivered')));
+    for (const filter of [{}, { outcome: 'failed' }, { postId: 2 }]) {
+      const byNumber: number[][] = [];
+      for (let page = 1; page <= log.query({ ...filter, perPage: 5 }).pages; page++) {
+        byNumber.push(log.query({ ...filter, page, perPage: 5 }).rows.map((r) => r.id));
+      }
+      const byKey: number[][] = [];
+      let before: number | null | undefined;
+      do {
+        const page = log.query({ ...filter, perPage: 5, ...(before === undefined ? {} : { beforeId: before as number }) });
+        byKey.push(page.rows.map((r) => r.id));
+        expect(page.total).toBe(log.query({ ...filter, perPage: 5 }).total);
+        before = page.next_before_id;
+      } while (before !== null);
+      // A full last page still names a next id; the page after it is empty.
+      expect(byKey.filter((ids) => ids.length > 0), JSON.stringify(filter)).toEqual(byNumber);
+    }
+  });
+
+  it('totals stay exact while rows come in and after purges (kept counts plus what came since)', () => {
+    log.recordMany(Array.from({ length: 30 }, (_, i) => out(i % 3, i % 2 === 0 ? 'failed' : 'delivered')));
+    const exact = (query: Parameters<ActivityLog['query']>[0]) => log.query({ ...query, perPage: 100 }).rows.length;
+    for (const filter of [{}, { outcome: 'failed' }, { postId: 1, outcome: 'failed' }]) {
+      expect(log.query(filter).total).toBe(exact(filter));
+    }
+    log.recordMany([out(1, 'failed'), out(1, 'delivered'), out(2, 'failed')]);
+    for (const filter of [{}, { outcome: 'failed' }, { postId: 1, outcome: 'failed' }]) {
+      expect(log.query(filter).total, JSON.stringify(filter)).toBe(exact(filter));
+    }
+    clock.advance(86_400 * 40);
+    log.record(out(1, 'failed'));
+    expect(log.purge({ days: 30, rows: 1000 })).toBe(33);
+    expect(log.query({ outcome: 'failed' }).total).toBe(1);
+    expect(log.query({}).total).toBe(1);
+    // Another process purged the same file: the lowest id moved, the kept counts are not trusted.
+    const other = ActivityLog.open({ dir, clock: clock.now });
+    other.record(out(3, 'delivered'));
+    expect(log.query({}).total).toBe(2);
+    clock.advance(86_400 * 40);
+    other.record(out(3, 'delivered'));
+    expect(other.purge({ days: 30, rows: 1000 })).toBe(2);
+    expect(log.query({}).total).toBe(1);
+    other.close();
+  });
+
   it('never throws once closed (a log must not fail the call it describes)', () => {
     log.close();
     expect(() => log.record(out(1, 'delivered'))).not.toThrow();
