@@ -279,7 +279,11 @@ export class ActivityLog implements ActivitySink {
 
   /** The rows matching `where`: the kept count plus the rows written since it was taken (see the file comment). */
   private countOf(where: readonly string[], params: Record<string, unknown>): number {
-    const edges = this.db.prepare('SELECT MIN(id) AS lowest, MAX(id) AS highest FROM activity').get() as { lowest: number | null; highest: number | null };
+    // Two subqueries: SQLite answers a lone MIN or MAX of the key from the b-tree's end, but scans for both at once.
+    const edges = this.db.prepare('SELECT (SELECT MIN(id) FROM activity) AS lowest, (SELECT MAX(id) FROM activity) AS highest').get() as {
+      lowest: number | null;
+      highest: number | null;
+    };
     if (edges.highest === null || edges.lowest === null) {
       this.counts.clear();
       return 0;
