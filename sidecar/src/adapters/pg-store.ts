@@ -187,11 +187,37 @@ export class PgDatabase {
   readonly replicaId = randomUUID();
   private readonly url: string;
   private busStarted: Promise<ReplicaBus> | undefined;
+  /** The tail of this process's queue creations: one at a time (see createQueue). */
+  private queueCreations: Promise<unknown> = Promise.resolve();
   private constructor(pool: pg.Pool, boss: PgBoss, bossSchema: string, url: string) {
     this.pool = pool;
     this.boss = boss;
     this.bossSchema = bossSchema;
     this.url = url;
+  }
+
+  /**
+   * Creates a pg-boss queue. pg-boss runs DDL for it (a partition table), and concurrent creations deadlock
+   * (40P01) when many sites take their first change at once: this process creates one at a time, and a deadlock
+   * with another replica is retried after a short random pause.
+   */
+  createQueue(name: string): Promise<void> {
+    const create = async (): Promise<void> => {
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          await this.boss.createQueue(name, { name, policy: 'standard', retryLimit: 0 });
+          return;
+        } catch (error) {
+          if ((error as { code?: unknown }).code !== '40P01' || attempt >= 8) {
+            throw error;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40 * attempt));
+        }
+      }
+    };
+    const created = this.queueCreations.then(create);
+    this.queueCreations = created.catch(() => undefined);
+    return created;
   }
 
   /** The process's one LISTEN connection, opened on first use (pg-replica-bus.ts). */
@@ -297,7 +323,7 @@ export class PgSyncStore implements SharedQueueStore {
 
   /** Creates the site's queue once (pg-boss: INSERT … ON CONFLICT DO NOTHING, so replicas may race). */
   private ensureQueue(): Promise<void> {
-    this.queueReady ??= this.db.boss.createQueue(this.queue, { name: this.queue, policy: 'standard', retryLimit: 0 }).catch((error: unknown) => {
+    this.queueReady ??= this.db.createQueue(this.queue).catch((error: unknown) => {
       this.queueReady = undefined;
       throw error;
     });

@@ -311,3 +311,21 @@ describe('QueueStore (postgres): fairness and singleton work', () => {
     }
   });
 });
+
+describe('PgSyncStore: many sites at once', () => {
+  it('sites whose queues are created at the same moment all take their first change (pg-boss createQueue runs DDL)', async () => {
+    // What a hosted sidecar sees when many sites send their first change together: every store creates its
+    // pg-boss queue (a partition table) on first use. Concurrent creations deadlocked (40P01) and refused the change.
+    const two = await PgDatabase.open({ url: pgUrl });
+    try {
+      const stores = Array.from({ length: 24 }, (_, i) => (i % 2 === 0 ? (database as PgDatabase) : two).site(`burst-${randomUUID()}`, Date.now));
+      const outcomes = await Promise.allSettled(stores.map((store) => store.record(snap(1, '100'))));
+      expect(outcomes.filter((o) => o.status === 'rejected').map((o) => String((o as PromiseRejectedResult).reason))).toEqual([]);
+      for (const store of stores) {
+        expect(await store.get(1)).toMatchObject({ state: 'pending' });
+      }
+    } finally {
+      await two.close();
+    }
+  });
+});
