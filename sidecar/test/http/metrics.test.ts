@@ -18,25 +18,14 @@ import { pgQueueSource, siteQueueSource } from '../../src/metrics/queue-sources.
 import { DeliveryMetrics, metricsRegistry, processDeliveryMetrics } from '../../src/metrics/sync-metrics.ts';
 import { KeyRing } from '../../src/protocol/keys.ts';
 import { createSync, type SyncRuntime } from '../../src/sync/create-sync.ts';
-import type { SyncSnapshot } from '../../src/sync/snapshot.ts';
 import { PAUSE_KEY } from '../../src/sync/worker.ts';
 import { FakeIgny8 } from '../helpers/fake-igny8.ts';
 import { newSecret, shimContext, startHarness, testSyncConfig, type Harness } from '../helpers/harness.ts';
+import { snapshot as snap } from '../helpers/snapshot.ts';
 
 const TOKEN = 'op-'.padEnd(48, 'x');
 const SETTINGS = { igny8_api_base_url: 'https://igny8.example', igny8_sync_target: 'tasks', igny8_sync_mode: 'auto', igny8_connection_enabled: true };
 
-const snap = (postId: number, seq: string): SyncSnapshot => ({
-  post_id: postId,
-  seq,
-  wordpress_status: 'publish',
-  post_url: `https://wp.test/?p=${postId}`,
-  post_type: 'post',
-  title: `Post ${postId}`,
-  content_id: 1000 + postId,
-  task_id: 500 + postId,
-  keyword_ids: [],
-});
 
 /** A sample's value from Prometheus text, e.g. `igny8_sync_queue_jobs{state="pending"}`. */
 function sample(text: string, series: string): number | undefined {

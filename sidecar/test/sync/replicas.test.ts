@@ -16,10 +16,10 @@ import type { InternalOp, WordPressOps } from '../../src/adapters/wp-internal-cl
 import { createLogCapture } from '../../src/logger.ts';
 import { KeyRing } from '../../src/protocol/keys.ts';
 import { createSync, type SyncRuntime } from '../../src/sync/create-sync.ts';
-import type { SyncSnapshot } from '../../src/sync/snapshot.ts';
 import { PAUSE_KEY } from '../../src/sync/worker.ts';
 import { FakeIgny8 } from '../helpers/fake-igny8.ts';
 import { testSyncConfig } from '../helpers/harness.ts';
+import { snapshot as snap } from '../helpers/snapshot.ts';
 
 const SETTINGS = { igny8_api_base_url: 'https://igny8.example', igny8_sync_target: 'tasks', igny8_sync_mode: 'auto', igny8_connection_enabled: true };
 
@@ -50,17 +50,6 @@ const shimCtx = (settings: Record<string, unknown>) => ({
   facts: { api_key_present: true, connection_enabled: true, woocommerce: false, aioseo_table: false },
 });
 
-const snap = (postId: number, seq: string): SyncSnapshot => ({
-  post_id: postId,
-  seq,
-  wordpress_status: 'publish',
-  post_url: `https://wp.test/?p=${postId}`,
-  post_type: 'post',
-  title: `Post ${postId}`,
-  content_id: 1000 + postId,
-  task_id: 500 + postId,
-  keyword_ids: [],
-});
 
 async function until(check: () => boolean | Promise<boolean>, timeoutMs = 5_000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -9,12 +9,12 @@ import { PgDatabase } from '../../src/adapters/pg-store.ts';
 
 import type { InternalOp, WordPressOps } from '../../src/adapters/wp-internal-client.ts';
 import { WordPressUnavailableError } from '../../src/adapters/wp-internal-client.ts';
-import type { SyncSnapshot } from '../../src/sync/snapshot.ts';
 import { createLogCapture } from '../../src/logger.ts';
 import { KeyRing } from '../../src/protocol/keys.ts';
 import { createSync, SINGLE_SITE_STORE_ID, type SyncRuntime } from '../../src/sync/create-sync.ts';
 import { FakeIgny8 } from '../helpers/fake-igny8.ts';
 import { testSyncConfig } from '../helpers/harness.ts';
+import { snapshot as snap } from '../helpers/snapshot.ts';
 
 /** WordPress's internal route, in memory: records every batch, answers like the PHP ops. */
 class FakeWordPress implements WordPressOps {
@@ -127,18 +127,6 @@ function shimCtx(settings: Record<string, unknown>) {
   };
 }
 
-const snap = (postId: number, seq: string, status = 'publish', extra: Partial<SyncSnapshot> = {}): SyncSnapshot => ({
-  post_id: postId,
-  seq,
-  wordpress_status: status,
-  post_url: `https://wp.test/?p=${postId}`,
-  post_type: 'post',
-  title: `Post ${postId}`,
-  content_id: 1000 + postId,
-  task_id: 500 + postId,
-  keyword_ids: [],
-  ...extra,
-});
 
 /** Until nothing is pending or in flight any more (retries included), then the write-backs. */
 async function settle(timeoutMs = 5_000): Promise<void> {
