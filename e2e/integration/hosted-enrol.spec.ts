@@ -6,7 +6,8 @@
  *
  * The stack's wp-config names the sidecar in IGNY8_SIDECAR_URL and its secret in IGNY8_SIDECAR_SECRET, which win over
  * a hosted sidecar by design: for this spec the generated igny8-env.php is rewritten without the URL and with an empty
- * secret constant (restored afterwards; the stack rewrites it on every start anyway).
+ * secret constant (restored afterwards; the stack rewrites it on every start anyway). The publish test runs last, so it
+ * also proves the rotated secret works.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -161,6 +162,18 @@ test( 'the same code is refused the second time, and the site stays enrolled wit
 		mode: 'hosted',
 		fingerprints: { match: true },
 	} );
+} );
+
+test( '"Generate new secret" on a hosted site rotates it on the sidecar in one signed call; the keys still match', async () => {
+	const sid = stack.siteId();
+	const before = wpEval( `echo get_option( 'igny8_sidecar_secret' );` ).trim().split( '\n' ).pop() as string;
+	const rotated = adminRest( 'POST', '/igny8/v1/admin/sidecar/rotate' );
+	expect( rotated.status, JSON.stringify( rotated.data ) ).toBe( 200 );
+	const card = ( rotated.data as { data: Record< string, unknown > } ).data;
+	expect( card ).toMatchObject( { mode: 'hosted', reachable: true, fingerprints: { match: true }, previous_until: null } );
+	const after = wpEval( `echo get_option( 'igny8_sidecar_secret' );` ).trim().split( '\n' ).pop() as string;
+	expect( after ).not.toBe( before );
+	expect( sitesCli( 'list' ) ).toContain( `${ sid }\tactive\t${ ( card.fingerprints as { site: string } ).site }\t` );
 } );
 
 test( 'IGNY8 publishes through the hosted sidecar while the site\'s own sidecar is stopped', async () => {

@@ -180,6 +180,16 @@ export function SidecarCard() {
 						>
 							{ __( 'Check again', 'igny8-bridge' ) }
 						</Button>
+						{ /* The hosted sidecar gets the new secret in the same signed call: nothing to copy. */ }
+						<Button
+							variant="secondary"
+							isDestructive
+							isBusy={ busy === 'rotate' }
+							disabled={ busy !== null || ! pairing.reachable }
+							onClick={ () => void rotate() }
+						>
+							{ __( 'Generate new secret', 'igny8-bridge' ) }
+						</Button>
 					</div>
 				) : (
 					<Fragment>

@@ -146,13 +146,14 @@ final class Sidecar_Pairing implements Feature {
 	 * POST …/rotate: a new secret; the previous one keeps verifying for the grace period.
 	 */
 	public function rotate(): \WP_REST_Response {
-		if ( null !== Hosted::current() ) {
-			return $this->no_store(
-				Envelope::error(
-					new Bridge_Error( 'CONFLICT', 'This site uses a hosted sidecar, which holds the secret it enrolled with: ask its operator to rotate it.' ),
-					Request_Id::current()
-				)
-			);
+		if ( null !== Hosted::current() && ! Hosted::url_fixed_elsewhere() ) {
+			// A hosted sidecar learns the new secret in the same signed call; the old one stops at once.
+			try {
+				Hosted::rotate();
+			} catch ( Bridge_Error $error ) {
+				return $this->no_store( Envelope::error( $error, Request_Id::current() ) );
+			}
+			return $this->no_store( Envelope::success( $this->state(), Request_Id::current() ) );
 		}
 		if ( Keys::from_constant() ) {
 			return $this->no_store(

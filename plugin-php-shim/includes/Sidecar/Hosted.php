@@ -11,6 +11,7 @@ namespace Igny8\Bridge\Sidecar;
 
 use Igny8\Bridge\Bridge_Error;
 use Igny8\Bridge\Contract;
+use Igny8\Bridge\Rest\Request_Id;
 use Igny8\Bridge\Security\Keys;
 use Igny8\Bridge\Security\Site_Id;
 
@@ -140,6 +141,45 @@ final class Hosted {
 		);
 		update_option( self::OPTION, $hosted, 'yes' );
 		return $hosted;
+	}
+
+	/**
+	 * Rotation of a hosted site's secret: one request to the sidecar's rotate route, signed with the current secret
+	 * and carrying a fresh one; the sidecar's reply is signed with the current one as well, and only after it
+	 * confirmed the new key id does the site switch to the new secret.
+	 *
+	 * @return string The new key id.
+	 * @throws Bridge_Error CONFLICT when the site is not enrolled on a hosted sidecar (or wp-config fixes the
+	 *                      secret), any sidecar error otherwise (the site keeps its secret).
+	 */
+	public static function rotate(): string {
+		$hosted = self::current();
+		if ( null === $hosted || self::url_fixed_elsewhere() || Keys::from_constant() ) {
+			throw new Bridge_Error( 'CONFLICT', 'This site is not enrolled on a hosted sidecar.' );
+		}
+		$secret = Keys::generate_secret();
+		$keys   = Keys::derive( $secret, Site_Id::current() );
+		if ( null === $keys ) {
+			throw new Bridge_Error( 'INTERNAL_ERROR', 'A new secret could not be generated.' );
+		}
+		$path  = Contract::sidecar_path( 'rotate' );
+		$ctx   = Context::build( new \WP_REST_Request( 'POST', $path ), 'sidecar_rotate', Request_Id::current() );
+		$body  = (string) wp_json_encode(
+			array(
+				'secret' => $secret,
+				'key_id' => $keys['kid'],
+			)
+		);
+		$reply = Client::for_context( $ctx )->proxy( 'POST', $path, '', $body, 'application/json' );
+		$data  = is_array( $reply['body'] ) ? $reply['body'] : json_decode( (string) wp_json_encode( $reply['body'] ), true );
+		if ( 200 !== $reply['status'] || ! is_array( $data ) || ( $data['data']['key_id'] ?? null ) !== $keys['kid'] ) {
+			$message = is_array( $data ) && is_string( $data['error'] ?? null ) ? sanitize_text_field( $data['error'] ) : 'The hosted sidecar did not confirm the new secret.';
+			throw new Bridge_Error( is_array( $data ) && is_string( $data['code'] ?? null ) ? (string) $data['code'] : 'SIDECAR_BAD_RESPONSE', substr( $message, 0, 300 ) );
+		}
+		Keys::adopt( $secret );
+		$hosted['key_id'] = $keys['kid'];
+		update_option( self::OPTION, $hosted, 'yes' );
+		return $keys['kid'];
 	}
 
 	/**

@@ -71,7 +71,7 @@ const ContractSchema = z.looseObject({
   }),
   routes: z.array(RouteSpec).min(1),
   internal_route: z.object({ path: z.string(), methods: z.array(HttpMethod) }),
-  sidecar_paths: z.object({ continue: z.string(), events: z.string(), health: z.string(), enrol: z.string() }),
+  sidecar_paths: z.object({ continue: z.string(), events: z.string(), health: z.string(), enrol: z.string(), rotate: z.string() }),
   jwt: z.object({
     alg: z.literal('HS256'),
     max_ttl_seconds: z.int().positive(),

@@ -27,7 +27,7 @@ import { createSync, type SyncRuntime } from '../sync/create-sync.ts';
 export interface HostedSitesOptions {
   config: Pick<MultiSiteConfig, 'dataDir' | 'sync' | 'rateLimitPerMin' | 'maxOpenSites'>;
   db: PgDatabase;
-  registry: Pick<SiteRegistry, 'activeSite'>;
+  registry: Pick<SiteRegistry, 'activeSite' | 'rotateSecret'>;
   logger: Logger;
   clock?: () => number;
   fetch?: typeof fetch;
@@ -194,6 +194,7 @@ export class HostedSites implements SiteDirectory {
       activity: sync.activity,
       rateLimitPerMin: config.rateLimitPerMin,
       clock,
+      rotateSecret: (newKeyId, newSecret) => this.options.registry.rotateSecret(record.siteId, newKeyId, newSecret),
       ...(this.options.onCatastrophic === undefined ? {} : { onCatastrophic: this.options.onCatastrophic }),
       ...this.options.appDeps,
     });

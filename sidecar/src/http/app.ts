@@ -29,6 +29,7 @@ import { healthCheck } from './health.ts';
 import { METRICS_PATH } from './metrics-route.ts';
 import { shimRoutes } from './shim-routes.ts';
 import { syncEventsRoute } from './sync-events.ts';
+import { rotateSecretRoute } from './rotate-secret.ts';
 import type { KeyRing } from '../protocol/keys.ts';
 import { ReplayCache } from '../protocol/replay-cache.ts';
 import { ShimRequestVerifier, type Clock } from '../protocol/shim-requests.ts';
@@ -51,6 +52,11 @@ export interface AppDeps {
   activity?: ActivityLog;
   /** Replacement route handlers (tests). */
   routeHandlers?: readonly RouteHandler[];
+  /**
+   * Multi-site only: `POST /_shim/rotate` replaces this site's signing secret with the one the shim sends, in a request
+   * signed with the current one (hosted/hosted-sites.ts passes the registry's rotateSecret). Undefined = not served.
+   */
+  rotateSecret?: (keyId: string, secret: string) => Promise<boolean>;
   /** Called after answering a catastrophic error; server.ts shuts the process down. */
   onCatastrophic?: (error: AppError) => void;
   /** `GET /metrics` for the operator (http/metrics-route.ts: IGNY8_SIDECAR_OPERATOR_TOKEN); undefined = not served. */
@@ -141,6 +147,9 @@ export function shimPipeline(deps: AppDeps): Router {
     sync.observe(shimAuth.sid, shimContext).then(() => next(), next);
   });
   router.use(syncEventsRoute(sync));
+  if (deps.rotateSecret !== undefined) {
+    router.post(contract.sidecar_paths.rotate, rotateSecretRoute(deps.rotateSecret, writeReply));
+  }
   router.use(
     shimRoutes({
       runner: new ConversationRunner(registry),
