@@ -21,7 +21,9 @@ export default async function globalSetup( _config: FullConfig ) {
 	}
 	const release = process.env.IGNY8_FROM_RELEASE === '1' ? await releaseArtifacts() : undefined;
 	const controlPort = Number( process.env.STACK_CONTROL_PORT ?? 9200 );
-	const imagePort = controlPort + 50;
+	// The spec-owned servers live at controlPort + 1 … + 9 (image server + 1, hostile-uninstall + 2, hostile-credentials
+	// + 3/+ 4, hosted-enrol + 6/+ 7): instances are 10 ports apart, so anything at + 10 or more is the next instance's.
+	const imagePort = controlPort + 1;
 	const images = startImageServer( imagePort );
 	const stack = await startStack( {
 		// Only this exact host:port is exempt from the SSRF refusals, and only because the site is `local`.

@@ -24,8 +24,9 @@ const ROOT = path.resolve( import.meta.dirname, '../..' );
 const TSX = path.join( ROOT, 'node_modules/.bin/tsx' );
 const BIN = path.join( ROOT, 'sidecar/src/bin.ts' );
 const controlPort = Number( process.env.STACK_CONTROL_PORT ?? 9200 );
-const pgPort = controlPort + 60;
-const hostedPort = controlPort + 70;
+// Inside this instance's + 1 … + 9 (e2e/global-setup.ts): + 60 was the next instance's image server.
+const pgPort = controlPort + 6;
+const hostedPort = controlPort + 7;
 const hostedUrl = `http://127.0.0.1:${ hostedPort }`;
 
 test.describe.configure( { mode: 'serial' } );

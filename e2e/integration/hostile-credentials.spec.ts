@@ -13,7 +13,7 @@ import { expect, test } from '@playwright/test';
 import { asAdmin, createManagedPosts, expectTasks, setStatus, syncState, taskIds } from '../support/sync';
 import { wpEval } from '../support/stack';
 
-const PORT = Number( process.env.STACK_CONTROL_PORT ?? 9200 ) + 70;
+const PORT = Number( process.env.STACK_CONTROL_PORT ?? 9200 ) + 3; // and + 4 (e2e/global-setup.ts)
 const publicAddress = () =>
 	Object.values( os.networkInterfaces() )
 		.flat()

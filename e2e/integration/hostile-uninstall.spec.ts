@@ -10,7 +10,7 @@ import path from 'node:path';
 import { expect, test } from '@playwright/test';
 
 const ROOT = path.join( import.meta.dirname, '../..' );
-const PORT = Number( process.env.STACK_CONTROL_PORT ?? 9200 ) + 60;
+const PORT = Number( process.env.STACK_CONTROL_PORT ?? 9200 ) + 2; // e2e/global-setup.ts: + 1 … + 9 are this instance's
 const STATE = path.join( ROOT, '.igny8', `uninstall-test-${ PORT }` );
 const HOST = `127.0.0.1:${ PORT }`;
 

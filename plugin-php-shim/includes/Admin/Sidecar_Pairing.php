@@ -149,7 +149,7 @@ final class Sidecar_Pairing implements Feature {
 		if ( null !== Hosted::current() && ! Hosted::url_fixed_elsewhere() ) {
 			// A hosted sidecar learns the new secret in the same signed call; the old one stops at once.
 			try {
-				Hosted::rotate();
+				Hosted::rotate( Request_Id::current() );
 			} catch ( Bridge_Error $error ) {
 				return $this->no_store( Envelope::error( $error, Request_Id::current() ) );
 			}

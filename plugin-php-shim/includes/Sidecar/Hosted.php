@@ -11,7 +11,6 @@ namespace Igny8\Bridge\Sidecar;
 
 use Igny8\Bridge\Bridge_Error;
 use Igny8\Bridge\Contract;
-use Igny8\Bridge\Rest\Request_Id;
 use Igny8\Bridge\Security\Keys;
 use Igny8\Bridge\Security\Site_Id;
 
@@ -148,11 +147,12 @@ final class Hosted {
 	 * and carrying a fresh one; the sidecar's reply is signed with the current one as well, and only after it
 	 * confirmed the new key id does the site switch to the new secret.
 	 *
+	 * @param string $request_id The admin request's id, carried to the sidecar.
 	 * @return string The new key id.
 	 * @throws Bridge_Error CONFLICT when the site is not enrolled on a hosted sidecar (or wp-config fixes the
 	 *                      secret), any sidecar error otherwise (the site keeps its secret).
 	 */
-	public static function rotate(): string {
+	public static function rotate( string $request_id ): string {
 		$hosted = self::current();
 		if ( null === $hosted || self::url_fixed_elsewhere() || Keys::from_constant() ) {
 			throw new Bridge_Error( 'CONFLICT', 'This site is not enrolled on a hosted sidecar.' );
@@ -163,7 +163,7 @@ final class Hosted {
 			throw new Bridge_Error( 'INTERNAL_ERROR', 'A new secret could not be generated.' );
 		}
 		$path  = Contract::sidecar_path( 'rotate' );
-		$ctx   = Context::build( new \WP_REST_Request( 'POST', $path ), 'sidecar_rotate', Request_Id::current() );
+		$ctx   = Context::build( new \WP_REST_Request( 'POST', $path ), 'sidecar_rotate', $request_id );
 		$body  = (string) wp_json_encode(
 			array(
 				'secret' => $secret,
