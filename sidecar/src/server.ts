@@ -13,6 +13,39 @@ import { operatorMetrics } from './http/metrics-route.ts';
 import { siteQueueSource } from './metrics/queue-sources.ts';
 import { SIDECAR_VERSION } from './version.ts';
 
+/** The configuration, or the process ends with its problem on stderr (EX_CONFIG). */
+function configOrExit<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`igny8-sidecar: ${error.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+}
+
+/**
+ * The process's one shutdown: `close` runs once, then the buffered log is written out (the pino destination is
+ * asynchronous) and the process exits with the first code asked for.
+ */
+function shutdownOnce(logger: Logger, close: () => Promise<unknown>): (code: number) => void {
+  let stopping = false;
+  return (code) => {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    const exit = () => {
+      const leave = setTimeout(() => process.exit(code), 1000);
+      leave.unref();
+      logger.flush(() => process.exit(code));
+    };
+    close().then(exit, exit);
+  };
+}
+
 function installProcessHandlers(logger: Logger, shutdown: (code: number) => void): void {
   process.on('uncaughtException', (error) => {
     logger.fatal({ err: error }, 'uncaught exception');
@@ -32,32 +65,11 @@ function installProcessHandlers(logger: Logger, shutdown: (code: number) => void
 
 /** Multi-site mode (IGNY8_SIDECAR_MULTI_SITE=1, `start --multi-site`): every enrolled site, from PostgreSQL. */
 async function mainMultiSite(): Promise<void> {
-  let config;
-  try {
-    config = loadMultiSiteConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`igny8-sidecar: ${error.message}\n`);
-      process.exit(78); // EX_CONFIG
-    }
-    throw error;
-  }
+  const config = configOrExit(loadMultiSiteConfig);
   const logger = createLogger({ level: config.logLevel });
   const { startMultiSite } = await import('./hosted/start.ts');
   let running: Awaited<ReturnType<typeof startMultiSite>> | undefined;
-  let stopping = false;
-  const shutdown = (code: number): void => {
-    if (stopping) {
-      return;
-    }
-    stopping = true;
-    const exit = () => {
-      const leave = setTimeout(() => process.exit(code), 1000);
-      leave.unref();
-      logger.flush(() => process.exit(code));
-    };
-    (running?.close() ?? Promise.resolve()).then(exit, exit);
-  };
+  const shutdown = shutdownOnce(logger, async () => running?.close());
   installProcessHandlers(logger, shutdown);
   running = await startMultiSite(config, {
     logger,
@@ -73,16 +85,7 @@ async function main(): Promise<void> {
   if (multiSiteRequested()) {
     return mainMultiSite();
   }
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`igny8-sidecar: ${error.message}\n`);
-      process.exit(78); // EX_CONFIG
-    }
-    throw error;
-  }
+  const config = configOrExit(loadConfig);
   const logger = createLogger({ level: config.logLevel });
   const keyRing = keyRingFromConfig(config);
   let sync: SyncRuntime;
@@ -96,25 +99,11 @@ async function main(): Promise<void> {
     throw error;
   }
   let running: RunningSidecar | undefined;
-  let stopping = false;
-  const shutdown = (code: number): void => {
-    if (stopping) {
-      return;
-    }
-    stopping = true;
-    const exit = () => {
-      // The pino destination is asynchronous: write out what is buffered before leaving.
-      const leave = setTimeout(() => process.exit(code), 1000);
-      leave.unref();
-      logger.flush(() => process.exit(code));
-    };
-    const closeSync = () => sync.close().then(exit, exit);
-    if (running === undefined) {
-      closeSync();
-      return;
-    }
-    running.close().then(closeSync, closeSync);
-  };
+  // The server first (no new requests), then the sync, even when the server's close failed.
+  const shutdown = shutdownOnce(logger, async () => {
+    await running?.close().catch(() => undefined);
+    await sync.close();
+  });
   installProcessHandlers(logger, shutdown);
 
   running = await startSidecar(config, {
