@@ -111,13 +111,42 @@ export function SidecarCard() {
 			) : null;
 	} else {
 		const fp = pairing.fingerprints;
-		const answers = pairing.reachable
-			? sprintf(
-					/* translators: %s: sidecar version. */
-					__( 'Answers, version %s', 'igny8-bridge' ),
-					pairing.version ?? '?'
-				)
-			: __( 'Does not answer', 'igny8-bridge' );
+		let answers: string = __( 'Does not answer', 'igny8-bridge' );
+		if ( pairing.reachable ) {
+			answers =
+				pairing.latency_ms === null
+					? sprintf(
+							/* translators: %s: sidecar version. */
+							__( 'Answers, version %s', 'igny8-bridge' ),
+							pairing.version ?? '?'
+						)
+					: sprintf(
+							/* translators: 1: sidecar version, 2: round trip in milliseconds. */
+							__(
+								'Answers, version %1$s (%2$d ms)',
+								'igny8-bridge'
+							),
+							pairing.version ?? '?',
+							pairing.latency_ms
+						);
+		} else if ( pairing.problem?.code === 'SIDECAR_TLS_FAILED' ) {
+			answers = __( 'Certificate refused', 'igny8-bridge' );
+		}
+		let connection: string = __(
+			'Plain http (only to this machine or the development host wp-config names)',
+			'igny8-bridge'
+		);
+		if ( pairing.tls === 'wp-config' ) {
+			connection = __(
+				'https, certificate checked against the CA file in wp-config.php (IGNY8_SIDECAR_CA_BUNDLE)',
+				'igny8-bridge'
+			);
+		} else if ( pairing.tls === 'wordpress' ) {
+			connection = __(
+				'https, certificate checked against WordPress’s CA bundle',
+				'igny8-bridge'
+			);
+		}
 		const hosted = pairing.mode === 'hosted';
 		let match: string = __( 'Not checked', 'igny8-bridge' );
 		if ( fp.match === true ) {
@@ -138,6 +167,12 @@ export function SidecarCard() {
 					<dd>
 						<code>{ pairing.url ?? '—' }</code>
 					</dd>
+					{ pairing.url !== null && (
+						<Fragment>
+							<dt>{ __( 'Connection', 'igny8-bridge' ) }</dt>
+							<dd data-igny8="sidecar-tls">{ connection }</dd>
+						</Fragment>
+					) }
 					<dt>{ __( 'Status', 'igny8-bridge' ) }</dt>
 					<dd data-igny8="sidecar-status">{ answers }</dd>
 					<dt>{ __( 'Plugin', 'igny8-bridge' ) }</dt>

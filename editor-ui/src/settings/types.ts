@@ -90,6 +90,14 @@ export interface SidecarPairing {
 	/** False when wp-config fixes the sidecar URL or the secret. */
 	can_enrol: boolean;
 	previous_until: number | null;
-	problem: { code: string; message: string } | null;
+	/**
+	 * Whom an https sidecar's certificate must chain to: `wp-config` (the CA file IGNY8_SIDECAR_CA_BUNDLE names) or
+	 * `wordpress` (WordPress's CA bundle); null for plain http (loopback).
+	 */
+	tls: 'wp-config' | 'wordpress' | null;
+	/** The health check's round trip, when the sidecar answered. */
+	latency_ms: number | null;
+	/** `reason` for SIDECAR_TLS_FAILED (untrusted, host_mismatch, expired, handshake, ca_bundle) and SIDECAR_UNAVAILABLE. */
+	problem: { code: string; message: string; reason?: string } | null;
 	env: string;
 }

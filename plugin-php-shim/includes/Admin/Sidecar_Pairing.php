@@ -29,7 +29,8 @@ if ( ! defined( 'ABSPATH' ) ) {
 /**
  * Three routes for `manage_options` only, answered by PHP (they must work while the sidecar is down or unpaired):
  *
- * - `GET  /igny8/v1/admin/sidecar`         the card: URL, reachable + version (GET /healthz), both key
+ * - `GET  /igny8/v1/admin/sidecar`         the card: URL, whom an https sidecar's certificate must chain to
+ *                                          (`tls`), reachable + version + round trip (GET /healthz), both key
  *                                          fingerprints and whether they match (a signed /status round trip),
  *                                          a version mismatch message, and the env lines with the secret masked;
  * - `GET  /igny8/v1/admin/sidecar/secret`  the same env lines with the secret, on demand (never in page source);
@@ -193,12 +194,15 @@ final class Sidecar_Pairing implements Feature {
 			'hosted'         => Hosted::current(),
 			'can_enrol'      => ! Keys::from_constant() && ! Hosted::url_fixed_elsewhere(),
 			'previous_until' => $this->previous_until(),
+			'tls'            => null,
+			'latency_ms'     => null,
 			'problem'        => null,
 			'env'            => $this->env_lines( false ),
 		);
 		try {
 			$transport    = Transport::configured();
 			$state['url'] = $transport->base_url();
+			$state['tls'] = $transport->trust();
 		} catch ( Bridge_Error $error ) {
 			$state['problem'] = array(
 				'code'    => $error->error_code(),
@@ -209,8 +213,10 @@ final class Sidecar_Pairing implements Feature {
 
 		// Reachable and which version: the unauthenticated liveness route.
 		try {
-			$raw    = $transport->send( 'GET', Contract::sidecar_path( 'health' ), '', array( 'Accept' => 'application/json' ), 2000, 4000 );
-			$health = json_decode( $raw['body'], true, 4 );
+			$started             = microtime( true );
+			$raw                 = $transport->send( 'GET', Contract::sidecar_path( 'health' ), '', array( 'Accept' => 'application/json' ), 2000, $transport->is_network_hop() ? 8000 : 4000 );
+			$state['latency_ms'] = (int) round( ( microtime( true ) - $started ) * 1000 );
+			$health              = json_decode( $raw['body'], true, 4 );
 			if ( 200 === $raw['status'] && is_array( $health ) && true === ( $health['ok'] ?? null ) ) {
 				$state['reachable'] = true;
 				$state['version']   = is_string( $health['version'] ?? null ) && preg_match( '/^[0-9A-Za-z.+-]{1,32}$/', $health['version'] ) ? $health['version'] : null;
@@ -223,12 +229,16 @@ final class Sidecar_Pairing implements Feature {
 				return $state;
 			}
 		} catch ( Bridge_Error $error ) {
+			$message = sprintf( 'The sidecar does not answer at %s. Is it running? (`systemctl status igny8-sidecar`)', $transport->base_url() );
+			if ( 'SIDECAR_TLS_FAILED' === $error->error_code() ) {
+				$message = $error->getMessage(); // Which check failed and what to do: the certificate, not the sidecar.
+			} elseif ( 'hosted' === $state['mode'] || $transport->is_network_hop() ) {
+				$message = sprintf( 'The sidecar does not answer at %1$s: %2$s Its operator can tell whether it is down.', $transport->base_url(), $error->getMessage() );
+			}
 			$state['problem'] = array(
 				'code'    => $error->error_code(),
-				'message' => 'hosted' === $state['mode']
-					? sprintf( 'The hosted sidecar does not answer at %s (network, DNS or its certificate); its operator can tell whether it is down.', $transport->base_url() )
-					: sprintf( 'The sidecar does not answer at %s. Is it running? (`systemctl status igny8-sidecar`)', $transport->base_url() ),
-			);
+				'message' => $message,
+			) + $error->details();
 			return $state;
 		}
 		if ( null !== $state['protocol'] && ! Protocol::compatible( $state['protocol'], Protocol::version() ) ) {

@@ -144,6 +144,9 @@ final class Health_Checks {
 		if ( 'SIDECAR_VERSION_MISMATCH' === $code ) {
 			return self::row( 'sidecar', 'fail', (string) $report['message'], 'Upgrade the plugin and the sidecar to the same release.' );
 		}
+		if ( 'SIDECAR_TLS_FAILED' === $code ) {
+			return self::row( 'sidecar', 'fail', sprintf( '%1$s The sidecar URL is %2$s.', (string) $report['message'], $url ), 'The sidecar needs a certificate valid for the host in its URL. If a private CA signed it, name that CA\'s PEM file in wp-config.php with IGNY8_SIDECAR_CA_BUNDLE.' );
+		}
 		if ( 'SIDECAR_UNAVAILABLE' === $code ) {
 			return self::row( 'sidecar', 'fail', sprintf( 'The sidecar does not answer at %s (SIDECAR_UNAVAILABLE).', $url ), 'Start the sidecar (`systemctl start igny8-sidecar`, or `npm start` in development) and check IGNY8_SIDECAR_URL.' );
 		}

@@ -49,7 +49,7 @@ final class Proxy_Controller implements Feature {
 	/**
 	 * Failures that /status turns into a degraded 200.
 	 */
-	private const DEGRADABLE = array( 'SIDECAR_UNAVAILABLE', 'SIDECAR_BAD_RESPONSE', 'SIDECAR_AUTH_MISMATCH', 'SIDECAR_VERSION_MISMATCH' );
+	private const DEGRADABLE = array( 'SIDECAR_UNAVAILABLE', 'SIDECAR_TLS_FAILED', 'SIDECAR_BAD_RESPONSE', 'SIDECAR_AUTH_MISMATCH', 'SIDECAR_VERSION_MISMATCH' );
 
 	/**
 	 * Longest route + query string forwarded. The path, and the params and query again inside the JWT's `ctx`,
@@ -242,7 +242,8 @@ final class Proxy_Controller implements Feature {
 			return Envelope::error( $error, $request_id );
 		}
 		$facts   = Context::facts();
-		$sidecar = array( 'reachable' => 'SIDECAR_UNAVAILABLE' !== $error->error_code() );
+		// A sidecar whose certificate does not verify is not reachable: nothing is sent to it.
+		$sidecar = array( 'reachable' => ! in_array( $error->error_code(), array( 'SIDECAR_UNAVAILABLE', 'SIDECAR_TLS_FAILED' ), true ) );
 		if ( $sidecar['reachable'] ) {
 			$sidecar['error'] = $error->error_code();
 		}

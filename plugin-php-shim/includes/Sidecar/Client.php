@@ -129,6 +129,14 @@ final class Client {
 	}
 
 	/**
+	 * Whether the sidecar is across a network (a hosted one): callers with a time budget of their own pick its remote
+	 * value (the sync notify).
+	 */
+	public function over_network(): bool {
+		return $this->transport->is_network_hop();
+	}
+
+	/**
 	 * One signed POST whose reply is only a status (not a signed reply): true on 2xx, false on anything else
 	 * (transport failure included). For wake-up calls that must never fail the request that makes them.
 	 *

@@ -21,8 +21,9 @@ if ( ! defined( 'ABSPATH' ) ) {
 /**
  * Enrolment: the administrator pastes the hosted sidecar's URL and the single-use code its operator issued for this
  * site's address. The shim generates a fresh secret and registers it, with its site id and address, in one call to
- * the sidecar's enrolment route (https with certificate verification; plain http only where Transport allows it:
- * loopback, or the named development host). Only after the sidecar accepted does the site switch to the new secret
+ * the sidecar's enrolment route (https with certificate verification, against IGNY8_SIDECAR_CA_BUNDLE when
+ * wp-config names a private CA; plain http only where Transport allows it: loopback, or the named development host).
+ * A certificate that does not verify is SIDECAR_TLS_FAILED and nothing is sent. Only after the sidecar accepted does the site switch to the new secret
  * and the hosted URL (option `igny8_sidecar_hosted`), so a refused code changes nothing.
  *
  * A sidecar URL fixed in wp-config.php (IGNY8_SIDECAR_URL) or the environment wins over the hosted one, and a secret
@@ -76,7 +77,7 @@ final class Hosted {
 	 * @param string $code The enrolment code.
 	 * @return array{url:string,key_id:string,enrolled_at:int}
 	 * @throws Bridge_Error CONFLICT (URL or secret fixed in wp-config), BAD_REQUEST, ENROLMENT_REFUSED,
-	 *                      SIDECAR_UNAVAILABLE, SIDECAR_BAD_RESPONSE.
+	 *                      SIDECAR_UNAVAILABLE, SIDECAR_TLS_FAILED, SIDECAR_BAD_RESPONSE.
 	 */
 	public static function enrol( string $url, string $code ): array {
 		if ( self::url_fixed_elsewhere() ) {
@@ -89,9 +90,8 @@ final class Hosted {
 		if ( '' === $code || strlen( $code ) > 200 || ! preg_match( '/^[A-Za-z0-9_-]+$/', $code ) ) {
 			throw new Bridge_Error( 'BAD_REQUEST', 'Paste the enrolment code exactly as the sidecar operator gave it.', 'code' );
 		}
-		$http_host = defined( 'IGNY8_SIDECAR_HTTP_HOST' ) && is_string( IGNY8_SIDECAR_HTTP_HOST ) ? IGNY8_SIDECAR_HTTP_HOST : '';
 		try {
-			$transport = Transport::for_url( trim( $url ), wp_get_environment_type(), $http_host );
+			$transport = Transport::for_url( trim( $url ), wp_get_environment_type(), Transport::constant( 'IGNY8_SIDECAR_HTTP_HOST' ), Transport::constant( 'IGNY8_SIDECAR_CA_BUNDLE' ) );
 		} catch ( Bridge_Error $error ) {
 			throw new Bridge_Error( 'BAD_REQUEST', $error->getMessage(), 'url' );
 		}

@@ -24,7 +24,8 @@ if ( ! defined( 'ABSPATH' ) ) {
  * in post meta. It is only a wake-up call: the sidecar answers 202 at once, and if this request is lost (sidecar
  * down, timeout) the sidecar's reconciler finds the markers later. So the save never waits on the network for
  * long: with fastcgi_finish_request / litespeed_finish_request the client already has its response; otherwise the
- * timeout is contract `sync.notify_timeout_ms` (250 ms) on loopback.
+ * timeout is contract `sync.notify_timeout_ms` (250 ms) on loopback, and `sync.notify_timeout_remote_ms` (1 s: DNS,
+ * TCP and a TLS handshake across a network) for a hosted sidecar.
  */
 final class Event_Notifier {
 
@@ -39,13 +40,14 @@ final class Event_Notifier {
 		}
 		$sync     = (array) ( Contract::get()['sync'] ?? array() );
 		$finished = self::finish_response();
-		$timeout  = (int) ( $finished ? ( $sync['notify_timeout_after_finish_ms'] ?? 2000 ) : ( $sync['notify_timeout_ms'] ?? 250 ) );
 		$chunk    = max( 1, (int) ( $sync['max_events_per_notify'] ?? 250 ) );
 		try {
 			$client = Client::for_context( self::context() ); // No operation runner: an events reply runs nothing.
 		} catch ( Bridge_Error $error ) {
 			return 0;
 		}
+		$waiting = $client->over_network() ? (int) ( $sync['notify_timeout_remote_ms'] ?? 1000 ) : (int) ( $sync['notify_timeout_ms'] ?? 250 );
+		$timeout = $finished ? max( $waiting, (int) ( $sync['notify_timeout_after_finish_ms'] ?? 2000 ) ) : $waiting;
 		$path     = Contract::sidecar_path( 'events' );
 		$accepted = 0;
 		// Beyond a few chunks the reconciler is the better tool; never hold a worker for a bulk edit of thousands.

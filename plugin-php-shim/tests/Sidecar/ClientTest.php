@@ -40,12 +40,7 @@ final class ClientTest extends TestCase {
 	 * A client whose transport points at the echo server.
 	 */
 	private static function client(): Client {
-		$transport = ( new \ReflectionClass( Transport::class ) )->newInstanceWithoutConstructor();
-		foreach ( array( 'base_url' => 'http://127.0.0.1:' . self::$port, 'loopback' => true ) as $name => $value ) {
-			$property = new \ReflectionProperty( Transport::class, $name );
-			$property->setAccessible( true );
-			$property->setValue( $transport, $value );
-		}
+		$transport = Transport::for_url( 'http://127.0.0.1:' . self::$port, 'production', '' );
 		$ctx = array( 'request_id' => 'req-' . Wp::run_id(), 'route_id' => 'sync_events' );
 		return new Client( $transport, $ctx, 'site-' . Wp::run_id() );
 	}
@@ -95,12 +90,7 @@ final class ClientTest extends TestCase {
 	 */
 	public function test_notify_failures(): void {
 		$this->assertFalse( self::client()->notify( '/_shim/events?status=503', '{}', 2000 ) );
-		$dead = ( new \ReflectionClass( Transport::class ) )->newInstanceWithoutConstructor();
-		foreach ( array( 'base_url' => 'http://127.0.0.1:9', 'loopback' => true ) as $name => $value ) {
-			$property = new \ReflectionProperty( Transport::class, $name );
-			$property->setAccessible( true );
-			$property->setValue( $dead, $value );
-		}
+		$dead = Transport::for_url( 'http://127.0.0.1:9', 'production', '' );
 		$this->assertFalse( ( new Client( $dead, array( 'request_id' => 'r' ), 's' ) )->notify( '/_shim/events', '{}', 250 ) );
 	}
 }
