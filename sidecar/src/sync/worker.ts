@@ -229,6 +229,7 @@ export class SyncWorker {
         break;
       }
       this.active += 1;
+      this.logger.debug({ kind: job.kind, post_id: job.postId, seq: job.seqInflight }, 'sync claimed');
       const delivery: Promise<void> = this.deliver(job)
         .catch(async (error: unknown) => {
           this.logger.error({ post_id: job.postId, err: error }, 'sync delivery crashed');

@@ -174,7 +174,7 @@ it(`kill -9 of one of two replicas mid-drain loses none of ${JOBS} deliveries`, 
         SIDECAR_SYNC_BACKOFF_BASE_MS: '100',
         SIDECAR_SYNC_BACKOFF_MAX_MS: '500',
         IGNY8_HTTP_TIMEOUT_MS: '2000',
-        LOG_LEVEL: 'info',
+        LOG_LEVEL: 'debug',
       },
       join(ROOT, 'sidecar'),
     );
@@ -193,9 +193,11 @@ it(`kill -9 of one of two replicas mid-drain loses none of ${JOBS} deliveries`, 
   for (let first = 1; first <= JOBS; first += 5) {
     expect(await notify([first, first + 1, first + 2, first + 3, first + 4], seq)).toBe(202);
   }
-  // Mid-drain: once the victim has delivered twice, it holds more (the queue is far from empty).
+  // Mid-drain: the victim has delivered twice and holds a claimed delivery it has not finished (its debug log says
+  // "sync claimed" when a job is in flight; the slow PUT keeps it there for PUT_DELAY_MS).
   const [victim, survivor] = replicas as [Proc, Proc];
-  await until(async () => ((victim.output.match(/"sync delivered"/g) ?? []).length >= 2 ? true : undefined), 20_000, 'the victim to deliver', victim);
+  const count = (line: string) => (victim.output.match(new RegExp(`"${line}"`, 'g')) ?? []).length;
+  await until(async () => (count('sync delivered') >= 2 && count('sync claimed') > count('sync delivered') ? true : undefined), 20_000, 'the victim to hold a delivery', victim);
   const killedAt = Date.now();
   victim.child.kill('SIGKILL');
   await new Promise((resolve) => victim.child.once('exit', resolve));
