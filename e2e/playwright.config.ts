@@ -9,6 +9,7 @@ import path from 'node:path';
 import { defineConfig } from '@playwright/test';
 
 import { adminBrowser } from './support/browser';
+import { applySidecarTestKnobs } from './support/test-knobs';
 
 const wpPort = Number( process.env.WP_PORT ?? 8900 );
 // Read at import time by @wordpress/e2e-test-utils-playwright, in the runner and in every worker.
@@ -24,13 +25,8 @@ process.env.WP_STATE_DIR ??= path.join(
 // state dirs, in one working tree) neither log each other out nor delete each other's artifacts.
 const resultsDir = `${ process.env.WP_STATE_DIR }-results`;
 process.env.STORAGE_STATE_PATH ??= path.join( resultsDir, 'storage-states/admin.json' );
-// The sidecar inherits the runner's environment: short sync retry timing, so outage tests finish in seconds.
-process.env.SIDECAR_SYNC_BACKOFF_BASE_MS ??= '200';
-process.env.SIDECAR_SYNC_BACKOFF_MAX_MS ??= '2000';
-process.env.SIDECAR_SYNC_RETRY_AFTER_CAP_MS ??= '3000';
-process.env.SIDECAR_SYNC_MAX_ATTEMPTS ??= '100';
-// "At most daily" site-structure pushes (SPEC §6) become every few seconds, so the structure specs can watch them.
-process.env.SIDECAR_STRUCTURE_MIN_INTERVAL_MS ??= '5000';
+// The sidecar inherits the runner's environment: short retry timing, frequent structure pushes (support/test-knobs.ts).
+applySidecarTestKnobs();
 
 export default defineConfig( {
 	testDir: '.',

@@ -21,6 +21,8 @@ export interface StackOptions {
 	wpPort?: number;
 	sidecarPort?: number;
 	simulatorPort?: number;
+	/** The instance folder (default WP_STATE_DIR, else $IGNY8_HOME/wp-VERSION-DB); one per site when a process runs several. */
+	stateDir?: string;
 	/** Fresh site (CI) instead of reusing the existing one (npm start). */
 	fresh?: boolean;
 	apiKey?: string;
@@ -37,6 +39,12 @@ export interface StackOptions {
 	 * its systemd unit gives it (releaseSidecarEnv). Wins over sidecarCommand.
 	 */
 	release?: { pluginZip: string; sidecarEntry: string; unitFile: string };
+	/**
+	 * A site without a sidecar of its own (WP_SIDECAR=hosted in scripts/wp-runtime.sh): no IGNY8_SIDECAR_URL, no
+	 * sidecar.secret, no sidecar process; it enrols on a hosted sidecar (scripts/hosted-stack.ts). The stack still
+	 * starts the site's own IGNY8 simulator.
+	 */
+	hosted?: boolean;
 	log?: ( message: string ) => void;
 	/** Aborting (SIGINT/SIGTERM while starting) stops whatever already started; startStack then rejects. */
 	signal?: AbortSignal;
@@ -221,7 +229,7 @@ export async function startStack( options: StackOptions = {} ): Promise< Stack >
 	const sidecarPort = options.sidecarPort ?? Number( process.env.SIDECAR_PORT ?? 8787 );
 	const simulatorPort = options.simulatorPort ?? Number( process.env.SIMULATOR_PORT ?? 8790 );
 	const home = process.env.IGNY8_HOME ?? path.join( ROOT, '.igny8' );
-	const stateDir = process.env.WP_STATE_DIR ?? path.join( home, `wp-${ wpVersion }-${ wpDb }` );
+	const stateDir = options.stateDir ?? process.env.WP_STATE_DIR ?? path.join( home, `wp-${ wpVersion }-${ wpDb }` );
 	const wpUrl = `http://127.0.0.1:${ wpPort }`;
 	const sidecarUrl = `http://127.0.0.1:${ sidecarPort }`;
 	const runtimeEnv = {
@@ -236,6 +244,7 @@ export async function startStack( options: StackOptions = {} ): Promise< Stack >
 		IGNY8_TRUSTED_PROXIES: options.trustedProxies ?? process.env.IGNY8_TRUSTED_PROXIES ?? '',
 		EXTRA_PLUGIN_DIRS: ( options.extraPluginDirs ?? [] ).join( ' ' ),
 		PLUGIN_ZIP: options.release?.pluginZip ?? '',
+		WP_SIDECAR: options.hosted ? 'hosted' : 'own',
 	};
 	const keyFile = path.join( stateDir, 'igny8-api-key' );
 	const apiKey =
@@ -290,6 +299,9 @@ export async function startStack( options: StackOptions = {} ): Promise< Stack >
 	}
 
 	const startSidecar = async () => {
+		if ( options.hosted ) {
+			throw new Error( 'This site has no sidecar of its own: it is served by the hosted sidecar it enrolled on.' );
+		}
 		await assertPortFree( sidecarPort, 'sidecar', 'SIDECAR_PORT' );
 		const out = fs.openSync( sidecarLog, 'a' );
 		const [ command, ...args ] = options.sidecarCommand ?? [ path.join( ROOT, 'node_modules/.bin/tsx' ), path.join( ROOT, 'sidecar/src/server.ts' ) ];
@@ -380,10 +392,12 @@ export async function startStack( options: StackOptions = {} ): Promise< Stack >
 			throw new Error( `The site refused IGNY8_API_KEY (${ provisioned.trim() }); it must be ${ API_KEY_RULE }.` );
 		}
 		aborted();
-		t = Date.now();
-		await startSidecar();
-		aborted();
-		log( `Sidecar ready in ${ ( ( Date.now() - t ) / 1000 ).toFixed( 1 ) } s (log: ${ path.relative( ROOT, sidecarLog ) })` );
+		if ( ! options.hosted ) {
+			t = Date.now();
+			await startSidecar();
+			aborted();
+			log( `Sidecar ready in ${ ( ( Date.now() - t ) / 1000 ).toFixed( 1 ) } s (log: ${ path.relative( ROOT, sidecarLog ) })` );
+		}
 	} catch ( error ) {
 		await stopAll();
 		throw signal?.aborted ? new Error( 'start-up interrupted: everything started so far was stopped' ) : error;
@@ -393,7 +407,7 @@ export async function startStack( options: StackOptions = {} ): Promise< Stack >
 
 	return {
 		wpUrl,
-		sidecarUrl,
+		sidecarUrl: options.hosted ? '' : sidecarUrl,
 		simulator,
 		apiKey,
 		admin: { user: 'admin', password: 'password' },

@@ -7,13 +7,52 @@ import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { test } from '@playwright/test';
+
 /** The shim ⇄ sidecar protocol version (`pv` claim) from the one contract file. */
 export const PROTOCOL_VERSION: string = (
 	JSON.parse( fs.readFileSync( path.resolve( import.meta.dirname, '../../plugin-php-shim/contract/igny8-contract.json' ), 'utf8' ) ) as { protocol_version: string }
 ).protocol_version;
 
+/**
+ * The hosted instance (e2e/hosted.config.ts) runs the same specs against several WordPress sites, one Playwright
+ * project each: its global setup hands each project's site in IGNY8_HOSTED_SITES (project name → variables), and
+ * those win over the runner's environment for the tests of that project.
+ */
+export function siteOverrides(): Record< string, string > {
+	const all = process.env.IGNY8_HOSTED_SITES;
+	if ( ! all ) {
+		return {};
+	}
+	let project = pinnedSite;
+	if ( project === undefined ) {
+		try {
+			project = test.info().project.name;
+		} catch {
+			return {};
+		}
+	}
+	return ( JSON.parse( all ) as Record< string, Record< string, string > > )[ project ] ?? {};
+}
+
+let pinnedSite: string | undefined;
+
+/**
+ * Runs `fn` with the helpers pointed at another site of the hosted instance (its project name): for specs that work
+ * on several sites (e2e/hosted/). One at a time: the helpers read the pinned site while `fn` runs.
+ */
+export async function onSite< T >( project: string, fn: () => T | Promise< T > ): Promise< T > {
+	const before = pinnedSite;
+	pinnedSite = project;
+	try {
+		return await fn();
+	} finally {
+		pinnedSite = before;
+	}
+}
+
 const env = ( name: string ): string => {
-	const value = process.env[ name ];
+	const value = siteOverrides()[ name ] ?? process.env[ name ];
 	if ( ! value ) {
 		throw new Error( `${ name } is not set: run the tests through e2e/playwright.config.ts` );
 	}
@@ -197,6 +236,7 @@ export function wpEval( php: string ): string {
 		encoding: 'utf8',
 		env: {
 			...process.env,
+			...siteOverrides(),
 			WP_STATE_DIR: stack.stateDir,
 			WP_VERSION: env( 'IGNY8_WP_VERSION' ),
 			WP_DB: env( 'IGNY8_WP_DB' ),
@@ -210,7 +250,7 @@ export function wpEvalAsync( php: string ): Promise< string > {
 		execFile(
 			'bash',
 			[ path.join( import.meta.dirname, '../../scripts/wp-runtime.sh' ), 'eval', php ],
-			{ encoding: 'utf8', env: { ...process.env, WP_STATE_DIR: stack.stateDir, WP_VERSION: env( 'IGNY8_WP_VERSION' ), WP_DB: env( 'IGNY8_WP_DB' ) } },
+			{ encoding: 'utf8', env: { ...process.env, ...siteOverrides(), WP_STATE_DIR: stack.stateDir, WP_VERSION: env( 'IGNY8_WP_VERSION' ), WP_DB: env( 'IGNY8_WP_DB' ) } },
 			( error, stdout ) => ( error ? reject( error ) : resolve( stdout ) )
 		);
 	} );
@@ -224,6 +264,7 @@ export interface WpCliResult {
 
 const wpCliEnv = ( extra: Record< string, string > = {} ) => ( {
 	...process.env,
+	...siteOverrides(),
 	WP_STATE_DIR: stack.stateDir,
 	WP_VERSION: env( 'IGNY8_WP_VERSION' ),
 	WP_DB: env( 'IGNY8_WP_DB' ),
