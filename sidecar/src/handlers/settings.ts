@@ -162,7 +162,7 @@ export function createSettingsRoutes(port: SettingsPort): RouteHandler[] {
 
   const save: RouteHandler = {
     id: 'settings_save',
-    start({ ctx, body, kid }) {
+    start({ ctx, sid, body, kid }) {
       const input = parseInput(body);
       const options: Record<string, unknown> = {};
       for (const field of Object.keys(OPTION_OF) as OptionField[]) {
@@ -230,9 +230,10 @@ export function createSettingsRoutes(port: SettingsPort): RouteHandler[] {
       if (storesSecrets && !port.credentials().credentials_storable) {
         throw new AppError('CREDENTIALS_KEY_MISSING', 'The sidecar has no credentials key (IGNY8_SIDECAR_CREDENTIALS_KEY or _FILE), so it cannot store IGNY8 credentials.');
       }
-      port.stage(ctx.request_id, secrets);
+      // The secrets wait in the conversation state (sealed), so any replica can finish the save.
+      const staged = port.stage(ctx.request_id, sid, secrets);
       const ops = [{ op: 'save_settings', settings: options } as const];
-      return execute(apiKey === undefined ? ops : [...ops, { op: 'set_api_key', key: apiKey } as const], { kid: kid ?? null });
+      return execute(apiKey === undefined ? ops : [...ops, { op: 'set_api_key', key: apiKey } as const], { kid: kid ?? null, staged });
     },
     async resume({ ctx, sid }, data, results) {
       const [saved, keyResult] = results;
@@ -240,7 +241,6 @@ export function createSettingsRoutes(port: SettingsPort): RouteHandler[] {
       const keyFailure = keyResult === undefined ? undefined : opFailure(keyResult);
       const failure = savedFailure ?? keyFailure;
       if (failure !== undefined) {
-        port.discard(ctx.request_id);
         if (failure.error.code === 'VALIDATION_FAILED') {
           const raw = typeof failure.error.field === 'string' ? failure.error.field : '';
           const field = savedFailure === undefined ? 'api_key' : (Object.entries(OPTION_OF).find(([, option]) => option === raw)?.[0] ?? raw) || 'settings';
@@ -250,7 +250,7 @@ export function createSettingsRoutes(port: SettingsPort): RouteHandler[] {
       }
       const settings = (saved as { settings?: unknown }).settings;
       const next = typeof settings === 'object' && settings !== null && !Array.isArray(settings) ? (settings as Record<string, unknown>) : ctx.settings;
-      await port.commit(ctx.request_id, sid, ctx, next);
+      await port.commit(ctx.request_id, sid, ctx, next, data.staged);
       const apiKeyPresent = typeof (keyResult as { api_key_present?: unknown } | undefined)?.api_key_present === 'boolean'
         ? Boolean((keyResult as { api_key_present: boolean }).api_key_present)
         : ctx.facts.api_key_present;

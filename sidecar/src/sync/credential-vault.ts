@@ -14,6 +14,7 @@
  */
 import { CredentialCipher, CredentialDecryptError, credentialBaseUrl } from '../adapters/credential-cipher.ts';
 import type { Igny8Credentials, StoredTokens, TokenStore } from '../adapters/igny8-client.ts';
+import type { JsonObject } from '../protocol/messages.ts';
 import type { SiteValues } from './site-values.ts';
 import type { Logger } from '../logger.ts';
 
@@ -101,6 +102,25 @@ export class CredentialVault {
     } catch (error) {
       const reason = error instanceof CredentialDecryptError ? error.reason : 'error';
       this.logger.error({ field, reason }, 'a stored IGNY8 credential cannot be decrypted; enter it again in settings');
+      return undefined;
+    }
+  }
+
+  /**
+   * A settings save's secrets sealed for its conversation state (they travel to WordPress and back between its
+   * rounds): bound to the site id of the request's verified token and to the request id. Undefined without a
+   * credentials key.
+   */
+  sealStaged(sid: string, requestId: string, json: string): JsonObject | undefined {
+    return this.cipher?.seal(sid, `staged:${requestId}`, json, '');
+  }
+
+  /** What sealStaged sealed for this request id; undefined when it does not open (another request, site or key). */
+  openStaged(sid: string, requestId: string, sealed: unknown): string | undefined {
+    try {
+      return this.cipher?.open(sid, `staged:${requestId}`, sealed);
+    } catch (error) {
+      this.logger.warn({ reason: error instanceof CredentialDecryptError ? error.reason : 'error' }, 'staged settings secrets do not open');
       return undefined;
     }
   }

@@ -2,7 +2,7 @@
  * What the sync and settings routes need from the sync service (implemented in src/sync/service.ts), so the route
  * handlers stay pure conversation logic.
  */
-import type { ShimContext } from '../protocol/messages.ts';
+import type { JsonObject, ShimContext } from '../protocol/messages.ts';
 import type { SiteMetadata } from '../handlers/site-metadata.ts';
 import type { SyncSnapshot } from './snapshot.ts';
 
@@ -110,11 +110,14 @@ export interface SettingsPort {
   sidecarKid(): string;
   /** The IGNY8 site id: configured, or learned from IGNY8's site list on the first structure push. */
   igny8SiteId(): string | undefined;
-  /** Keeps secrets until WordPress saved the options of the same request (never sent through the shim). */
-  stage(requestId: string, secrets: SettingsSecrets): void;
+  /**
+   * The secrets of a settings save, for the conversation state: they wait in it until WordPress saved the options of
+   * the same request, so whichever replica answers the continue can store them. Sealed with the credentials key
+   * (bound to the token's site id and the request id): WordPress only ever holds the ciphertext.
+   */
+  stage(requestId: string, sid: string, secrets: SettingsSecrets): JsonObject;
   /** WordPress saved the options: store the staged secrets, adopt the new settings, resume a paused target. */
-  commit(requestId: string, sid: string, ctx: ShimContext, settings: Record<string, unknown>): Promise<void>;
-  discard(requestId: string): void;
+  commit(requestId: string, sid: string, ctx: ShimContext, settings: Record<string, unknown>, staged: unknown): Promise<void>;
   testConnection(sid: string, ctx: ShimContext): Promise<ConnectionTestResult>;
 }
 

@@ -22,7 +22,7 @@ import type {
 } from './ports.ts';
 import type { ConnectionState, SyncQueueStats } from '../handlers/status.ts';
 import type { Logger } from '../logger.ts';
-import type { ShimContext } from '../protocol/messages.ts';
+import type { JsonObject, ShimContext } from '../protocol/messages.ts';
 import type { CredentialVault } from './credential-vault.ts';
 import type { Reconciler } from './reconciler.ts';
 import { ResyncJob } from './resync.ts';
@@ -55,7 +55,6 @@ const iso = (ms: number | null): string | null => (ms === null ? null : new Date
 export class SyncService implements SyncPort, SettingsPort, SyncQueueStats, ConnectionState {
   private readonly options: SyncServiceOptions;
   private readonly clock: () => number;
-  private readonly staged = new Map<string, { secrets: SettingsSecrets; at: number }>();
   readonly resync: ResyncJob;
 
   constructor(options: SyncServiceOptions) {
@@ -369,29 +368,20 @@ export class SyncService implements SyncPort, SettingsPort, SyncQueueStats, Conn
     return this.options.sidecarKid;
   }
 
-  stage(requestId: string, secrets: SettingsSecrets): void {
-    const now = this.clock();
-    for (const [id, entry] of this.staged) {
-      if (now - entry.at > STAGE_TTL_MS) {
-        this.staged.delete(id);
-      }
-    }
-    this.staged.set(requestId, { secrets, at: now });
+  stage(requestId: string, sid: string, secrets: SettingsSecrets): JsonObject {
+    const json = JSON.stringify({ ...secrets, at: this.clock() });
+    // Without a credentials key nothing secret gets here (settings refuses to store credentials then): only the flags.
+    const sealed = this.options.vault.sealStaged(sid, requestId, json);
+    return sealed === undefined ? { flags: json } : { sealed };
   }
 
-  discard(requestId: string): void {
-    this.staged.delete(requestId);
-  }
-
-  async commit(requestId: string, sid: string, ctx: ShimContext, settings: Record<string, unknown>): Promise<void> {
-    const entry = this.staged.get(requestId);
-    this.staged.delete(requestId);
+  async commit(requestId: string, sid: string, ctx: ShimContext, settings: Record<string, unknown>, staged: unknown): Promise<void> {
     await this.observe(sid, { ...ctx, settings });
-    if (entry === undefined) {
+    const secrets = this.unstage(requestId, sid, staged);
+    if (secrets === undefined) {
       return;
     }
     const { vault, client, worker, values } = this.options;
-    const secrets = entry.secrets;
     let credentialsChanged = false;
     if (secrets.clear === true || secrets.baseUrlChanged === true) {
       for (const field of ['password', 'api_key', 'access_token', 'refresh_token'] as const) {
@@ -425,6 +415,35 @@ export class SyncService implements SyncPort, SettingsPort, SyncQueueStats, Conn
       this.options.logger.info('IGNY8 credentials saved; resuming the sync target');
       await worker.resume();
     }
+  }
+
+  /** The secrets `stage` put in this request's conversation state; undefined when absent, expired or not authentic. */
+  private unstage(requestId: string, sid: string, staged: unknown): SettingsSecrets | undefined {
+    if (typeof staged !== 'object' || staged === null) {
+      return undefined;
+    }
+    const { sealed, flags } = staged as { sealed?: unknown; flags?: unknown };
+    let json: string | undefined;
+    if (sealed !== undefined) {
+      json = this.options.vault.openStaged(sid, requestId, sealed);
+    } else if (typeof flags === 'string') {
+      json = flags;
+    }
+    let parsed: (SettingsSecrets & { at?: unknown }) | undefined;
+    try {
+      parsed = json === undefined ? undefined : (JSON.parse(json) as SettingsSecrets & { at?: unknown });
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed === undefined || typeof parsed.at !== 'number' || this.clock() - parsed.at > STAGE_TTL_MS) {
+      this.options.logger.warn({ request_id: requestId }, 'a settings save came back without usable staged secrets; nothing secret was stored');
+      return undefined;
+    }
+    if (sealed === undefined && (parsed.email !== undefined || parsed.password !== undefined || parsed.api_key !== undefined)) {
+      return undefined; // secrets only ever travel sealed
+    }
+    const { at: _at, ...secrets } = parsed;
+    return secrets;
   }
 
   async testConnection(sid: string, ctx: ShimContext): Promise<ConnectionTestResult> {

@@ -126,8 +126,8 @@ describe('editor sync routes', () => {
 
   it('POST (Sync now) delivers a fresh snapshot even when nothing changed, and answers the state', async () => {
     igny8.email = 'ops@example.com';
-    sync.service.stage('seed', { email: 'ops@example.com', password: CANARY_PASSWORD });
-    await sync.service.commit('seed', h.sid, shimContext({ settings: SETTINGS }) as never, SETTINGS);
+    const staged = sync.service.stage('seed', h.sid, { email: 'ops@example.com', password: CANARY_PASSWORD });
+    await sync.service.commit('seed', h.sid, shimContext({ settings: SETTINGS }) as never, SETTINGS, staged);
     const result = await h.converse({
       method: 'POST',
       route: '/igny8/v1/editor/posts/8/sync',
@@ -171,6 +171,33 @@ describe('settings routes', () => {
     const { readFileSync, readdirSync } = await import('node:fs');
     for (const file of readdirSync(join(dir, 'sync'))) {
       expect(readFileSync(join(dir, 'sync', file)).includes(CANARY_PASSWORD)).toBe(false);
+    }
+  });
+
+  it('the secrets of a save wait sealed in its conversation state: another replica (same credentials key) finishes it', async () => {
+    // Replicas behind one URL (issue #16 §4): the save's first round and its continue may reach different processes.
+    const staged = sync.service.stage('rid-1', h.sid, { email: 'ops@example.com', password: CANARY_PASSWORD });
+    expect(findCanaries(JSON.stringify(staged), [CANARY_PASSWORD])).toEqual([]);
+    const otherDir = mkdtempSync(join(tmpdir(), 'igny8-routes-other-'));
+    const other = await createSync({
+      config: testSyncConfig(otherDir),
+      keyRing: h.keyRing,
+      logger: h.logs.logger,
+      fetch: igny8.fetch,
+      wordpress: { run: () => Promise.reject(new WordPressUnavailableError('not in this test')) },
+    });
+    try {
+      // Sealed for one request id: another request cannot replay it.
+      await other.service.commit('rid-2', h.sid, shimContext({ settings: SETTINGS }) as never, SETTINGS, staged);
+      expect(other.service.credentials()).toMatchObject({ email: null, password_present: false });
+      await other.service.commit('rid-1', h.sid, shimContext({ settings: SETTINGS }) as never, SETTINGS, staged);
+      expect(other.service.credentials()).toMatchObject({ email: 'ops@example.com', password_present: true });
+      // Plaintext secrets in a state are never taken (only sealed ones).
+      await other.service.commit('rid-3', h.sid, shimContext({ settings: SETTINGS }) as never, SETTINGS, { flags: JSON.stringify({ email: 'x@example.com', at: Date.now() }) });
+      expect(other.service.credentials()).toMatchObject({ email: 'ops@example.com' });
+    } finally {
+      await other.close();
+      rmSync(otherDir, { recursive: true, force: true });
     }
   });
 
@@ -219,14 +246,14 @@ describe('settings routes', () => {
 
   it('test-connection logs in and lists the sites, or says clearly why not', async () => {
     igny8.email = 'ops@example.com';
-    sync.service.stage('seed', { email: 'ops@example.com', password: 'wrong' });
-    await sync.service.commit('seed', h.sid, shimContext({ settings: SETTINGS }) as never, SETTINGS);
+    const staged = sync.service.stage('seed', h.sid, { email: 'ops@example.com', password: 'wrong' });
+    await sync.service.commit('seed', h.sid, shimContext({ settings: SETTINGS }) as never, SETTINGS, staged);
     const bad = await h.converse({ method: 'POST', route: '/igny8/v1/settings/test-connection', ctx: ctx('settings_test_connection'), executeOp: () => ({}) });
     expect(bad.body).toMatchObject({ success: true, data: { ok: false, sites: [] } });
     expect((bad.body as { data: { message: string } }).data.message).toMatch(/IGNY8 login failed \(HTTP 401/);
 
-    sync.service.stage('seed2', { password: CANARY_PASSWORD });
-    await sync.service.commit('seed2', h.sid, shimContext({ settings: SETTINGS }) as never, SETTINGS);
+    const staged2 = sync.service.stage('seed2', h.sid, { password: CANARY_PASSWORD });
+    await sync.service.commit('seed2', h.sid, shimContext({ settings: SETTINGS }) as never, SETTINGS, staged2);
     const good = await h.converse({ method: 'POST', route: '/igny8/v1/settings/test-connection', ctx: ctx('settings_test_connection'), executeOp: () => ({}) });
     expect(good.body).toMatchObject({ success: true, data: { ok: true, sites: [{ id: 7 }] } });
     const status = await h.converse({ method: 'GET', route: '/igny8/v1/status', ctx: shimContext({ settings: SETTINGS }), executeOp: () => ({}) });

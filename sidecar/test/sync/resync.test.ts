@@ -139,8 +139,8 @@ beforeEach(async () => {
   });
   await h.close();
   h = await startHarness({ secret: h.secret, appDeps: { sync: sync.service, logger: h.logs.logger } });
-  sync.service.stage('seed', { email: 'ops@example.com', password: igny8.password });
-  await sync.service.commit('seed', h.sid, shimContext({ settings: SETTINGS }) as never, SETTINGS);
+  const staged = sync.service.stage('seed', h.sid, { email: 'ops@example.com', password: igny8.password });
+  await sync.service.commit('seed', h.sid, shimContext({ settings: SETTINGS }) as never, SETTINGS, staged);
 });
 
 afterEach(async () => {

@@ -357,8 +357,8 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       expect(igny8.count('POST /api/v1/auth/login/')).toBe(1);
       expect(sync.service.connection(true).state).toBe('error');
 
-      sync.service.stage('req-1', { email: igny8.email, password: 'changed-on-the-igny8-side' });
-      await sync.service.commit('req-1', 'site-1', { request_id: 'req-1', route_id: 'settings_save', params: {}, query: {}, site: { home_url: 'https://wp.test', timezone: 'UTC', gmt_offset: 0, locale: 'en_US', wp_version: '6.5', plugin_version: '0.1.0', structure_rev: 1 }, settings: SETTINGS, facts: { api_key_present: true, connection_enabled: true, woocommerce: false, aioseo_table: false } }, SETTINGS);
+      const staged = sync.service.stage('req-1', 'site-1', { email: igny8.email, password: 'changed-on-the-igny8-side' });
+      await sync.service.commit('req-1', 'site-1', { request_id: 'req-1', route_id: 'settings_save', params: {}, query: {}, site: { home_url: 'https://wp.test', timezone: 'UTC', gmt_offset: 0, locale: 'en_US', wp_version: '6.5', plugin_version: '0.1.0', structure_rev: 1 }, settings: SETTINGS, facts: { api_key_present: true, connection_enabled: true, woocommerce: false, aioseo_table: false } }, SETTINGS, staged);
       await settle();
       for (const id of [1, 2, 3, 4, 5, 6, 7]) {
         expect((await sync.service.state(id))?.state).toBe('synced');
@@ -555,8 +555,8 @@ for (const kind of ['sqlite', 'postgres'] as const) {
 
     it('with "re-login automatically" off only the refresh token is kept; a revoked one needs new credentials', async () => {
       await start();
-      sync.service.stage('r1', { email: igny8.email, password: igny8.password, relogin: false });
-      await sync.service.commit('r1', 'site-1', { request_id: 'r1', route_id: 'settings_save', params: {}, query: {}, site: { home_url: 'https://wp.test', timezone: 'UTC', gmt_offset: 0, locale: 'en_US', wp_version: '6.5', plugin_version: '0.1.0', structure_rev: 1 }, settings: SETTINGS, facts: { api_key_present: true, connection_enabled: true, woocommerce: false, aioseo_table: false } }, SETTINGS);
+      const staged = sync.service.stage('r1', 'site-1', { email: igny8.email, password: igny8.password, relogin: false });
+      await sync.service.commit('r1', 'site-1', { request_id: 'r1', route_id: 'settings_save', params: {}, query: {}, site: { home_url: 'https://wp.test', timezone: 'UTC', gmt_offset: 0, locale: 'en_US', wp_version: '6.5', plugin_version: '0.1.0', structure_rev: 1 }, settings: SETTINGS, facts: { api_key_present: true, connection_enabled: true, woocommerce: false, aioseo_table: false } }, SETTINGS, staged);
       await sync.service.recordEvents([snap(1, '1')]);
       await settle();
       expect((await sync.service.state(1))?.state).toBe('synced');
