@@ -204,12 +204,15 @@ export async function startHostedSidecar( options: HostedOptions ): Promise< Hos
 	}
 }
 
-/** A REST call as the administrator inside the site's WordPress (the routes the settings screen calls). */
+/**
+ * A REST call as the administrator inside the site's WordPress, with a JSON body as the settings screen sends it
+ * (proxied routes forward the body to the sidecar; the shim's own routes read the parameters).
+ */
 export async function adminRest( site: Pick< Stack, 'wpEval' >, method: string, route: string, params: Record< string, unknown > = {} ): Promise< { status: number; data: Record< string, unknown > } > {
+	const json = JSON.stringify( JSON.stringify( params ) );
 	const out = await site.wpEval(
-		`wp_set_current_user( 1 ); $r = new WP_REST_Request( ${ JSON.stringify( method ) }, ${ JSON.stringify( route ) } ); foreach ( json_decode( ${ JSON.stringify(
-			JSON.stringify( params )
-		) }, true ) as $k => $v ) { $r->set_param( $k, $v ); } $res = rest_do_request( $r ); echo "\\n" . wp_json_encode( array( 'status' => $res->get_status(), 'data' => $res->get_data() ) );`
+		`wp_set_current_user( 1 ); $r = new WP_REST_Request( ${ JSON.stringify( method ) }, ${ JSON.stringify( route ) } ); $r->set_header( 'Content-Type', 'application/json' ); $r->set_body( ${ json } ); ` +
+			`foreach ( json_decode( ${ json }, true ) as $k => $v ) { $r->set_param( $k, $v ); } $res = rest_do_request( $r ); echo "\\n" . wp_json_encode( array( 'status' => $res->get_status(), 'data' => $res->get_data() ) );`
 	);
 	return JSON.parse( out.trim().split( '\n' ).pop() as string ) as { status: number; data: Record< string, unknown > };
 }
@@ -232,7 +235,8 @@ export async function enrolSite( hosted: HostedSidecar, site: Stack ): Promise< 
 		email: site.simulator.auth.user.email,
 		password: site.simulator.auth.user.password,
 	} );
-	if ( saved.status !== 200 ) {
+	// The reply comes from whichever replica finished the save: it must have stored them.
+	if ( saved.status !== 200 || ( saved.data as { data?: { password_present?: unknown } } ).data?.password_present !== true ) {
 		throw new Error( `${ site.wpUrl }: saving the IGNY8 credentials through the hosted sidecar failed: HTTP ${ saved.status } ${ JSON.stringify( saved.data ) }` );
 	}
 	const siteId = ( await site.wpEval( 'echo "\\n" . \\Igny8\\Bridge\\Security\\Site_Id::current();' ) ).trim().split( '\n' ).pop() as string;

@@ -16,6 +16,9 @@
  *   6.5 + SQLite + php -S          the editor specs (the 6.5 block editor)
  *   6.6-RC3 + SQLite + php -S      the editor specs (6.6 moved the slots to wp.editor)
  *   6.5 + SQLite + Apache/PHP-FPM  the API-key auth specs (api-key-auth, hostile-auth: Authorization is stripped there unless configured)
+ *   hosted                         three sites (6.1 SQLite, 6.5 SQLite, 6.1 MariaDB) enrolled on two multi-site replicas
+ *                                  behind nginx, on PostgreSQL 15 (e2e/hosted.config.ts): publish, lookups and sync per
+ *                                  site, then the isolation specs (e2e/hosted/). The matrix entry is the word `hosted`.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -154,6 +157,8 @@ async function vitest( workspace: string, out: ( text: string ) => void ): Promi
 }
 
 interface Instance {
+	/** `hosted`: the hosted-sidecar instance (e2e/hosted.config.ts), whose sites are fixed there. */
+	kind: 'wp' | 'hosted';
 	version: string;
 	db: string;
 	projects: string;
@@ -162,11 +167,12 @@ interface Instance {
 }
 
 async function playwright( instance: Instance, port: number, out: ( text: string ) => void ): Promise< Counts > {
-	const { version, db, projects, server, filters } = instance;
-	const file = path.join( resultsDir, `e2e-${ version }-${ db }-${ server }.json` );
+	const { kind, version, db, projects, server, filters } = instance;
+	const file = path.join( resultsDir, kind === 'hosted' ? 'e2e-hosted.json' : `e2e-${ version }-${ db }-${ server }.json` );
 	fs.rmSync( file, { force: true } );
 	const projectArgs = projects === 'all' ? [] : projects.split( '+' ).map( ( p ) => `--project=${ p }` );
-	await exec( bin( 'playwright' ), [ 'test', '-c', 'e2e/playwright.config.ts', ...projectArgs, ...filters ], out, {
+	const config = kind === 'hosted' ? 'e2e/hosted.config.ts' : 'e2e/playwright.config.ts';
+	await exec( bin( 'playwright' ), [ 'test', '-c', config, ...projectArgs, ...filters ], out, {
 		WP_VERSION: version,
 		WP_DB: db,
 		WP_SERVER: server,
@@ -200,13 +206,17 @@ const DEFAULT_MATRIX = [
 	'6.5:sqlite:editor',
 	'6.6:sqlite:editor',
 	'6.5:sqlite:integration:apache:integration/api-key-auth.spec+integration/hostile-auth.spec',
+	'hosted',
 ].join( ',' );
 const matrix: Instance[] = ( process.env.IGNY8_TEST_MATRIX ?? DEFAULT_MATRIX )
 	.split( ',' )
 	.filter( Boolean )
-	.map( ( entry ) => {
+	.map( ( entry ): Instance => {
+		if ( entry === 'hosted' ) {
+			return { kind: 'hosted', version: '6.1+6.5', db: 'sqlite+mariadb', projects: 'all', server: 'php', filters: [] };
+		}
 		const [ version = '6.1', db = 'sqlite', projects = 'all', server = 'php', filters = '' ] = entry.split( ':' );
-		return { version, db, projects, server, filters: filters.split( '+' ).filter( Boolean ) };
+		return { kind: 'wp', version, db, projects, server, filters: filters.split( '+' ).filter( Boolean ) };
 	} );
 
 /** TypeScript is strict everywhere on the Node side: every project must type-check. */
@@ -222,10 +232,20 @@ async function typecheck( out: ( text: string ) => void ): Promise< Counts > {
 	return { passed: projects.length - failed.length, failed: failed.length, skipped: 0 };
 }
 
+const e2eSuites = matrix.map( ( instance, i ) => ( { instance, i } ) );
+// The hosted instance keeps its port slot (its matrix index) but starts third: it is one of the long suites.
+e2eSuites.sort( ( x, y ) => rank( x ) - rank( y ) );
+function rank( { instance, i }: { instance: Instance; i: number } ): number {
+	return instance.kind === 'hosted' ? Math.min( i, 1.5 ) : i;
+}
+
 /** Longest first, so the two slots end at about the same time. */
 const suites: Suite[] = [
-	...matrix.map( ( instance, i ): Suite => ( {
-		name: `e2e: WordPress ${ instance.version } + ${ instance.db }${ instance.server === 'php' ? '' : ` + ${ instance.server }` } (${ instance.projects }${ instance.filters.length ? `: ${ instance.filters.join( ' ' ) }` : '' })`,
+	...e2eSuites.map( ( { instance, i } ): Suite => ( {
+		name:
+			instance.kind === 'hosted'
+				? 'e2e: hosted (WordPress 6.1 + sqlite, 6.5 + sqlite, 6.1 + mariadb; 2 replicas, PG)'
+				: `e2e: WordPress ${ instance.version } + ${ instance.db }${ instance.server === 'php' ? '' : ` + ${ instance.server }` } (${ instance.projects }${ instance.filters.length ? `: ${ instance.filters.join( ' ' ) }` : '' })`,
 		run: ( out ) => playwright( instance, PORT_BASE + i * 10, out ),
 	} ) ),
 	{ name: 'typecheck', run: typecheck },

@@ -79,6 +79,10 @@ export const stack = {
 	},
 	/** This site's id (`sid` claim; the transport keys are bound to it), read once per test worker. */
 	siteId(): string {
+		const hosted = siteOverrides().IGNY8_SITE_ID;
+		if ( hosted !== undefined ) {
+			return hosted;
+		}
 		siteIdCache ??= wpEval( 'echo \\Igny8\\Bridge\\Security\\Site_Id::current();' ).trim().split( '\n' ).pop() as string;
 		return siteIdCache;
 	},

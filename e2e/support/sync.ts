@@ -146,16 +146,21 @@ export async function expectTasks(
 
 // ------------------------------------------------------------------ WordPress REST as the admin
 
-let basicAuth: string | undefined;
+/** Per site (the hosted instance's specs may work on several): WordPress URL → Authorization header. */
+const basicAuth = new Map< string, string >();
 
-/** An application password for the admin (created once per worker). */
+/** An application password for the admin (created once per worker and site). */
 export function adminAuth(): string {
-	basicAuth ??=
-		'Basic ' +
-		Buffer.from(
-			`admin:${ evalJson< string >( `list( $pw ) = WP_Application_Passwords::create_new_application_password( 1, array( 'name' => 'sync-e2e-' . wp_generate_password( 6, false ) ) ); return $pw;` ) }`
-		).toString( 'base64' );
-	return basicAuth;
+	let header = basicAuth.get( stack.wpUrl );
+	if ( header === undefined ) {
+		header =
+			'Basic ' +
+			Buffer.from(
+				`admin:${ evalJson< string >( `list( $pw ) = WP_Application_Passwords::create_new_application_password( 1, array( 'name' => 'sync-e2e-' . wp_generate_password( 6, false ) ) ); return $pw;` ) }`
+			).toString( 'base64' );
+		basicAuth.set( stack.wpUrl, header );
+	}
+	return header;
 }
 
 export async function asAdmin< T = Record< string, unknown > >( route: string, init: RequestInit = {} ): Promise< { status: number; body: T; ms: number } > {
