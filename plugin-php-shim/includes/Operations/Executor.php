@@ -21,7 +21,8 @@ if ( ! defined( 'ABSPATH' ) ) {
 /**
  * The bounded vocabulary. An operation runs only if its name is in the contract's list for the context AND it
  * is implemented below; a batch naming anything outside the contract list is refused whole. Operations run as
- * the integration user (restored afterwards) with the sync hook suppressed.
+ * the integration user (restored afterwards) with the sync hook suppressed; a batch of READ_ONLY_OPERATIONS alone
+ * (the lookups' contract reads) runs as the current user, as nothing in it checks a capability.
  *
  * Adding an operation: write a class implementing Operation in this folder, make sure its name is in the
  * contract's `operations` list, and add one line to PROXY_OPERATIONS or INTERNAL_OPERATIONS.
@@ -55,6 +56,12 @@ final class Executor {
 		'site_info'            => Site_Info::class,
 		'clear_term_change'    => Clear_Term_Change::class,
 	);
+
+	/**
+	 * Operations that only read and check no capability: a batch of these alone runs as the current user, without
+	 * loading and switching to the integration user (two queries on every lookup).
+	 */
+	public const READ_ONLY_OPERATIONS = array( 'find_posts' );
 
 	/**
 	 * Most operations in one batch.
@@ -112,6 +119,13 @@ final class Executor {
 		}
 		if ( ! $ops ) {
 			return array();
+		}
+		if ( ! array_diff( array_map( static fn( array $op ): string => (string) $op['op'], $ops ), self::READ_ONLY_OPERATIONS ) ) {
+			return Sync_Guard::suppress(
+				function () use ( $ops ): array {
+					return $this->run_checked( $ops );
+				}
+			);
 		}
 
 		$user_id = Integration_User::id();

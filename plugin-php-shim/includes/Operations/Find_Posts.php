@@ -71,6 +71,9 @@ final class Find_Posts implements Operation {
 			'suppress_filters'       => true,
 			'update_post_meta_cache' => true,
 			'update_post_term_cache' => true,
+			// Post_Reader loads the term meta it needs (the plugin's own terms) in one query; queued for lazy
+			// loading, the other terms' meta would be read by a second one at the first get_term_meta().
+			'lazy_load_term_meta'    => false,
 		);
 		if ( isset( $args['post_id'] ) ) {
 			$query['p'] = (int) $args['post_id'];

@@ -36,6 +36,13 @@ final class Post_Writer {
 	private Term_Resolver $resolver;
 
 	/**
+	 * Whether write_row() set the categories already (write_terms() then skips them).
+	 *
+	 * @var bool
+	 */
+	private bool $categories_set = false;
+
+	/**
 	 * A writer for one attempt.
 	 *
 	 * @param Term_Resolver $resolver Term resolver of the attempt.
@@ -53,13 +60,24 @@ final class Post_Writer {
 	 * @param \WP_Post|null                   $existing   The post of this content id, if any.
 	 * @param Transaction_Runner              $runner     The running attempt (told about a created post).
 	 * @param array<int,array<string,string>> $warnings   Warnings (appended).
+	 * @param array<string,array<int,array>>  $terms      Term references of the taxonomies to write: categories
+	 *                                                    named here are set with the row (a new post of type
+	 *                                                    `post` never gets the default category to lose again).
 	 * @return array{post_id:int,created:bool,direct:bool} direct: inserted with its final status already.
 	 * @throws Bridge_Error OPERATION_FAILED.
 	 */
-	public function write_row( int $content_id, string $post_type, array $post, ?\WP_Post $existing, Transaction_Runner $runner, array &$warnings ): array {
+	public function write_row( int $content_id, string $post_type, array $post, ?\WP_Post $existing, Transaction_Runner $runner, array &$warnings, array $terms = array() ): array {
 		$wanted = (string) $post['post_status'];
 		$author = $this->author( $post, $post_type, $existing, $warnings );
 		$fields = self::post_fields( $post );
+		if ( ! empty( $terms['category'] ) && is_object_in_taxonomy( $post_type, 'category' ) ) {
+			$categories = $this->resolver->resolve( 'category', $terms['category'] );
+			sort( $categories, SORT_NUMERIC );
+			if ( $categories ) {
+				$fields['post_category'] = $categories;
+				$this->categories_set    = true;
+			}
+		}
 
 		// The post row. Inside a real transaction a new post takes its final status at once, the way core's REST
 		// controller creates posts: inserted without the after-insert hooks, then meta, terms and images, then
@@ -164,6 +182,9 @@ final class Post_Writer {
 	 */
 	public function write_terms( int $post_id, array $terms ): void {
 		foreach ( $terms as $taxonomy => $items ) {
+			if ( 'category' === $taxonomy && $this->categories_set ) {
+				continue;
+			}
 			$ids = $this->resolver->resolve( $taxonomy, $items );
 			sort( $ids, SORT_NUMERIC );
 			if ( 'category' === $taxonomy && ! $ids ) {
@@ -336,21 +357,27 @@ final class Post_Writer {
 	private static function term_ids( int $post_id ): array {
 		$type = (string) get_post_type( $post_id );
 		$ids  = array();
+		// Every taxonomy of the post in one term query (the object term cache, ordered by name as
+		// wp_get_object_terms() orders them), not two queries per taxonomy.
+		update_object_term_cache( array( $post_id ), $type );
 		foreach ( Contract::writable_taxonomies() as $taxonomy ) {
 			$ids[ $taxonomy ] = array();
 			if ( ! taxonomy_exists( $taxonomy ) || ! is_object_in_taxonomy( $type, $taxonomy ) ) {
 				continue;
 			}
-			$terms = wp_get_object_terms(
-				$post_id,
-				$taxonomy,
-				array(
-					'fields'                 => 'ids',
-					'update_term_meta_cache' => false,
-				)
-			);
-			if ( is_array( $terms ) ) {
-				$ids[ $taxonomy ] = array_values( array_map( 'intval', $terms ) );
+			$cached = get_object_term_cache( $post_id, $taxonomy );
+			$found  = is_array( $cached )
+				? wp_list_pluck( $cached, 'term_id' )
+				: wp_get_object_terms(
+					$post_id,
+					$taxonomy,
+					array(
+						'fields'                 => 'ids',
+						'update_term_meta_cache' => false,
+					)
+				);
+			if ( is_array( $found ) ) {
+				$ids[ $taxonomy ] = array_values( array_map( 'intval', $found ) );
 			}
 		}
 		return $ids;

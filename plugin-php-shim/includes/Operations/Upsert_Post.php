@@ -205,7 +205,7 @@ final class Upsert_Post implements Operation {
 			static function ( Transaction_Runner $runner ) use ( $writer, $images, $attachments, $content_id, $post_type, $args, $post, $terms, $existing, $edited, &$warnings, &$image_warnings ): array {
 				// The editor's version is never lost silently: kept as a revision before IGNY8's replaces it.
 				$revision = ( $edited && null !== $existing ) ? Local_Edits::keep_revision( $existing ) : null;
-				$row      = $writer->write_row( $content_id, $post_type, $post, $existing, $runner, $warnings );
+				$row      = $writer->write_row( $content_id, $post_type, $post, $existing, $runner, $warnings, $terms );
 				$writer->write_meta( $row['post_id'], (array) $args['meta'] );
 				Seo_Table_Writer::write( $row['post_id'], (array) ( $args['seo_rows'] ?? array() ) );
 				$writer->write_terms( $row['post_id'], $terms );

@@ -203,8 +203,16 @@ final class Structure_Revision implements Feature {
 	 */
 	public static function increment(): void {
 		global $wpdb;
-		// phpcs:ignore WordPress.DB.DirectDatabaseQuery -- atomic increment; the options cache is cleared below.
+		// The value this request read (Support\Option_Cache primes it), when only this request's memory holds it.
+		$before = wp_using_ext_object_cache() ? false : wp_cache_get( self::OPTION, 'options' );
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery -- atomic increment; the options cache is updated below.
 		$updated = $wpdb->query( $wpdb->prepare( "UPDATE {$wpdb->options} SET option_value = option_value + 1 WHERE option_name = %s", self::OPTION ) );
+		if ( $updated && is_numeric( $before ) ) {
+			// No re-read for the notify's ctx: the sidecar only compares revisions, and a concurrent bump it would
+			// miss here reaches it with the next request, which reads the stored value afresh.
+			wp_cache_set( self::OPTION, (string) ( (int) $before + 1 ), 'options' );
+			return;
+		}
 		wp_cache_delete( self::OPTION, 'options' );
 		if ( ! $updated && ! add_option( self::OPTION, 1, '', 'no' ) ) {
 			update_option( self::OPTION, self::current() + 1 );

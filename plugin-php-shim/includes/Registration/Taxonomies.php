@@ -30,7 +30,9 @@ final class Taxonomies implements Feature {
 		// WooCommerce registers `product` on init 5; attach late so any product type registered on init is seen.
 		add_action( 'init', array( $this, 'attach_to_products' ), 99 );
 		// Core recounts every term of every taxonomy of a post on each save, status changed or not
-		// (_update_term_count_on_transition_post_status, priority 10); for ours only when the status changes.
+		// (_update_term_count_on_transition_post_status, priority 10), one taxonomy at a time (a term query, the
+		// terms' rows, an UPDATE and a cache query each). Ours are recounted here instead, only when the status
+		// changes, both taxonomies in one lookup and one UPDATE.
 		add_action( 'transition_post_status', array( $this, 'open_recount_window' ), 9, 3 );
 		add_action( 'transition_post_status', array( $this, 'close_recount_window' ), 11, 0 );
 		add_filter( 'terms_pre_query', array( $this, 'skip_needless_recount' ), 10, 2 );
@@ -38,46 +40,87 @@ final class Taxonomies implements Feature {
 	}
 
 	/**
-	 * The post whose same-status save is being recounted by core right now (0: none).
+	 * The post whose terms core is recounting right now (0: none): ours are done already (open_recount_window).
 	 *
 	 * @var int
 	 */
-	private static int $same_status_post = 0;
+	private static int $recount_post = 0;
 
 	/**
-	 * Before core's recount (priority 10): a save that keeps the status leaves every term count of the post as it
-	 * was. Term changes are counted where they happen (wp_set_object_terms(), wp_remove_object_terms()), and a
-	 * count counts posts of a status, so only a status change moves the counts of terms the post keeps.
+	 * Before core's recount (priority 10). A save that keeps the status leaves every term count of the post as it
+	 * was: term changes are counted where they happen (wp_set_object_terms(), wp_remove_object_terms()), and a
+	 * count counts posts of a status, so only a status change moves the counts of terms the post keeps. On a
+	 * status change the post's terms of our taxonomies are recounted here, all at once.
 	 *
 	 * @param string   $new_status New status.
 	 * @param string   $old_status Old status.
 	 * @param \WP_Post $post       Post.
 	 */
 	public function open_recount_window( $new_status, $old_status, $post ): void {
-		self::$same_status_post = ( $new_status === $old_status && $post instanceof \WP_Post ) ? (int) $post->ID : 0;
+		self::$recount_post = $post instanceof \WP_Post ? (int) $post->ID : 0;
+		if ( $new_status !== $old_status && $post instanceof \WP_Post ) {
+			self::recount_post_terms( $post );
+		}
 	}
 
 	/**
 	 * After core's recount.
 	 */
 	public function close_recount_window(): void {
-		self::$same_status_post = 0;
+		self::$recount_post = 0;
 	}
 
 	/**
-	 * Core's recount asks for the post's term taxonomy ids of each taxonomy; for our taxonomies in a same-status
-	 * save the answer is "none to recount" (no query, no recount, no term cache flush). Any other query runs.
+	 * Recounts the post's terms of our taxonomies: one lookup of their term taxonomy ids, one UPDATE for all of them
+	 * (count_terms()), the term cache cleaned by id (no query).
+	 *
+	 * @param \WP_Post $post Post.
+	 */
+	private static function recount_post_terms( \WP_Post $post ): void {
+		global $wpdb;
+		$ours = array();
+		foreach ( array_keys( Contract::registered_taxonomies() ) as $taxonomy ) {
+			if ( taxonomy_exists( $taxonomy ) && is_object_in_taxonomy( $post->post_type, $taxonomy ) ) {
+				$ours[] = $taxonomy;
+			}
+		}
+		if ( ! $ours ) {
+			return;
+		}
+		$in = implode( ',', array_fill( 0, count( $ours ), '%s' ) );
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- one lookup for both taxonomies; $in is only placeholders.
+		$rows = $wpdb->get_results( $wpdb->prepare( "SELECT tt.term_taxonomy_id, tt.term_id, tt.taxonomy FROM {$wpdb->term_relationships} AS tr INNER JOIN {$wpdb->term_taxonomy} AS tt ON tt.term_taxonomy_id = tr.term_taxonomy_id WHERE tr.object_id = %d AND tt.taxonomy IN ( {$in} )", array_merge( array( (int) $post->ID ), $ours ) ) );
+		$found = array();
+		foreach ( (array) $rows as $row ) {
+			$found[ (string) $row->taxonomy ][ (int) $row->term_taxonomy_id ] = (int) $row->term_id;
+		}
+		if ( wp_defer_term_counting() ) {
+			// Deferred (an import): core counts them when counting resumes.
+			foreach ( $found as $taxonomy => $terms ) {
+				wp_update_term_count( array_keys( $terms ), $taxonomy );
+			}
+			return;
+		}
+		self::count_terms( array_map( 'array_keys', $found ) );
+		foreach ( $found as $taxonomy => $terms ) {
+			clean_term_cache( array_values( $terms ), $taxonomy, false );
+		}
+	}
+
+	/**
+	 * Core's recount asks for the post's term taxonomy ids of each taxonomy; for ours the answer is "none to
+	 * recount" (no query, no recount, no term cache flush): open_recount_window did it. Any other query runs.
 	 *
 	 * @param array|null     $terms Short-circuit result (null: run the query).
 	 * @param \WP_Term_Query $query The query.
 	 * @return array|null
 	 */
 	public function skip_needless_recount( $terms, $query ) {
-		if ( null !== $terms || 0 === self::$same_status_post || ! $query instanceof \WP_Term_Query ) {
+		if ( null !== $terms || 0 === self::$recount_post || ! $query instanceof \WP_Term_Query ) {
 			return $terms;
 		}
 		$vars = $query->query_vars;
-		if ( 'tt_ids' !== ( $vars['fields'] ?? '' ) || wp_parse_id_list( $vars['object_ids'] ?? array() ) !== array( self::$same_status_post ) ) {
+		if ( 'tt_ids' !== ( $vars['fields'] ?? '' ) || wp_parse_id_list( $vars['object_ids'] ?? array() ) !== array( self::$recount_post ) ) {
 			return $terms;
 		}
 		return self::only_ours( (array) ( $vars['taxonomy'] ?? array() ) ) ? array() : $terms;
@@ -155,37 +198,67 @@ final class Taxonomies implements Feature {
 	 * @param \WP_Taxonomy $taxonomy Taxonomy.
 	 */
 	public static function update_count( $terms, $taxonomy ): void {
-		global $wpdb;
-		$terms = array_values( array_filter( array_map( 'intval', (array) $terms ) ) );
-		if ( ! $terms || ! $taxonomy instanceof \WP_Taxonomy ) {
-			return;
+		if ( $taxonomy instanceof \WP_Taxonomy ) {
+			self::count_terms( array( $taxonomy->name => (array) $terms ) );
 		}
-		$types = array();
-		foreach ( (array) $taxonomy->object_type as $object_type ) {
-			$type = strtok( (string) $object_type, ':' );
-			if ( is_string( $type ) && post_type_exists( $type ) ) {
-				$types[ $type ] = true;
+	}
+
+	/**
+	 * update_count() for several taxonomies at once: one UPDATE for all the terms of taxonomies that count the same
+	 * object types in the same statuses (ours do).
+	 *
+	 * @param array<string,int[]> $by_taxonomy Term taxonomy ids per taxonomy name.
+	 */
+	private static function count_terms( array $by_taxonomy ): void {
+		global $wpdb;
+		$groups = array();
+		$done   = array();
+		foreach ( $by_taxonomy as $name => $terms ) {
+			$terms    = array_values( array_filter( array_map( 'intval', $terms ) ) );
+			$taxonomy = get_taxonomy( (string) $name );
+			if ( ! $terms || ! $taxonomy instanceof \WP_Taxonomy ) {
+				continue;
+			}
+			$types = array();
+			foreach ( (array) $taxonomy->object_type as $object_type ) {
+				$type = strtok( (string) $object_type, ':' );
+				if ( is_string( $type ) && post_type_exists( $type ) ) {
+					$types[ $type ] = true;
+				}
+			}
+			/** This filter is documented in wp-includes/taxonomy.php (_update_post_term_count). */
+			$statuses = array_values( array_map( 'strval', (array) apply_filters( 'update_post_term_count_statuses', array( 'publish' ), $taxonomy ) ) );
+			foreach ( $terms as $term ) {
+				/** This action is documented in wp-includes/taxonomy.php. */
+				do_action( 'edit_term_taxonomy', $term, $taxonomy->name );
+			}
+			$types = array_keys( $types );
+			sort( $types );
+			sort( $statuses );
+			$key                        = (string) wp_json_encode( array( $types, $statuses ) );
+			$groups[ $key ]['types']    = $types;
+			$groups[ $key ]['statuses'] = $statuses;
+			$groups[ $key ]['terms']    = array_merge( $groups[ $key ]['terms'] ?? array(), $terms );
+			$done[ $taxonomy->name ]    = $terms;
+		}
+		foreach ( $groups as $group ) {
+			$terms   = $group['terms'];
+			$term_in = implode( ',', array_fill( 0, count( $terms ), '%d' ) );
+			if ( $group['types'] && $group['statuses'] ) {
+				$type_in   = implode( ',', array_fill( 0, count( $group['types'] ), '%s' ) );
+				$status_in = implode( ',', array_fill( 0, count( $group['statuses'] ), '%s' ) );
+				// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- core's term count, one statement; the *_in strings are only placeholders; the caller cleans the term cache.
+				$wpdb->query( $wpdb->prepare( "UPDATE {$wpdb->term_taxonomy} SET count = ( SELECT COUNT(*) FROM {$wpdb->term_relationships} AS tr INNER JOIN {$wpdb->posts} AS p ON p.ID = tr.object_id WHERE tr.term_taxonomy_id = {$wpdb->term_taxonomy}.term_taxonomy_id AND p.post_status IN ( {$status_in} ) AND p.post_type IN ( {$type_in} ) ) WHERE term_taxonomy_id IN ( {$term_in} )", array_merge( $group['statuses'], $group['types'], $terms ) ) );
+			} else {
+				// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- as above: no countable post type.
+				$wpdb->query( $wpdb->prepare( "UPDATE {$wpdb->term_taxonomy} SET count = 0 WHERE term_taxonomy_id IN ( {$term_in} )", $terms ) );
 			}
 		}
-		/** This filter is documented in wp-includes/taxonomy.php (_update_post_term_count). */
-		$statuses = array_values( array_map( 'strval', (array) apply_filters( 'update_post_term_count_statuses', array( 'publish' ), $taxonomy ) ) );
-		foreach ( $terms as $term ) {
-			/** This action is documented in wp-includes/taxonomy.php. */
-			do_action( 'edit_term_taxonomy', $term, $taxonomy->name );
-		}
-		if ( $types && $statuses ) {
-			$type_in   = implode( ',', array_fill( 0, count( $types ), '%s' ) );
-			$status_in = implode( ',', array_fill( 0, count( $statuses ), '%s' ) );
-			$term_in   = implode( ',', array_fill( 0, count( $terms ), '%d' ) );
-			// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- core's term count, one statement; the *_in strings are only placeholders; core cleans the term cache after the callback.
-			$wpdb->query( $wpdb->prepare( "UPDATE {$wpdb->term_taxonomy} SET count = ( SELECT COUNT(*) FROM {$wpdb->term_relationships} AS tr INNER JOIN {$wpdb->posts} AS p ON p.ID = tr.object_id WHERE tr.term_taxonomy_id = {$wpdb->term_taxonomy}.term_taxonomy_id AND p.post_status IN ( {$status_in} ) AND p.post_type IN ( {$type_in} ) ) WHERE term_taxonomy_id IN ( {$term_in} )", array_merge( $statuses, array_keys( $types ), $terms ) ) );
-		} else {
-			// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- as above: no countable post type.
-			$wpdb->query( $wpdb->prepare( "UPDATE {$wpdb->term_taxonomy} SET count = 0 WHERE term_taxonomy_id IN ( " . implode( ',', array_fill( 0, count( $terms ), '%d' ) ) . ' )', $terms ) );
-		}
-		foreach ( $terms as $term ) {
-			/** This action is documented in wp-includes/taxonomy.php. */
-			do_action( 'edited_term_taxonomy', $term, $taxonomy->name );
+		foreach ( $done as $name => $terms ) {
+			foreach ( $terms as $term ) {
+				/** This action is documented in wp-includes/taxonomy.php. */
+				do_action( 'edited_term_taxonomy', $term, $name );
+			}
 		}
 	}
 

@@ -18,7 +18,8 @@ if ( ! defined( 'ABSPATH' ) ) {
 /**
  * More than MAX_FAILURES failed keys from one client IP within WINDOW_SECONDS → 429 with Retry-After until the
  * window ends. Per IP only, never global: an attacker must not be able to lock IGNY8 out. Stored in the
- * `igny8_auth_failures` table (fixed window), written with INSERT IGNORE + UPDATE so it works on MySQL and SQLite.
+ * `igny8_auth_failures` table (fixed window), written with INSERT IGNORE + UPDATE so it works on MySQL and SQLite;
+ * the table is read only while a failure from any IP is younger than a window (LAST_FAILURE_OPTION).
  */
 final class Rate_Limiter {
 
@@ -32,13 +33,19 @@ final class Rate_Limiter {
 	private const PURGE_ONE_IN = 50;
 
 	/**
+	 * Autoloaded option: the time of the last failure recorded from any IP. While it is older than a window, no
+	 * window can be open, and check() answers without reading the table (no query on an authenticated call).
+	 */
+	public const LAST_FAILURE_OPTION = 'igny8_auth_last_failure';
+
+	/**
 	 * The IP's state: seconds until it may try again (0 when not limited) and its recorded failures.
 	 *
 	 * @param string $ip Client IP.
 	 * @return array{retry_after:int,failures:int}
 	 */
 	public static function check( string $ip ): array {
-		$row = self::row( $ip );
+		$row = self::last_failure() > time() - self::WINDOW_SECONDS ? self::row( $ip ) : null;
 		if ( null === $row ) {
 			return array(
 				'retry_after' => 0,
@@ -61,6 +68,10 @@ final class Rate_Limiter {
 		$table = Schema::table( 'auth_failures' );
 		$now   = time();
 		$start = $now - self::WINDOW_SECONDS;
+		// Before the row: whoever reads a row of this window has the option's recent time too.
+		if ( self::last_failure() !== $now ) {
+			update_option( self::LAST_FAILURE_OPTION, $now, true );
+		}
 
 		$suppress = $wpdb->suppress_errors( true );
 		// phpcs:disable WordPress.DB -- custom table, prepared.
@@ -154,6 +165,13 @@ final class Rate_Limiter {
 			return 0;
 		}
 		return $left;
+	}
+
+	/**
+	 * LAST_FAILURE_OPTION from the autoloaded options (0 before the first failure: no query for a missing option).
+	 */
+	private static function last_failure(): int {
+		return (int) ( wp_load_alloptions()[ self::LAST_FAILURE_OPTION ] ?? 0 );
 	}
 
 	/**

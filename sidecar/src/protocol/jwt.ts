@@ -1,15 +1,15 @@
 /**
- * Compact HS256 JWS for both directions (architecture.md §2), on top of jose.
+ * Compact HS256 JWS for both directions (architecture.md §2), on node:crypto's HMAC: one synchronous HMAC per token
+ * (jose's WebCrypto path cost a thread-pool job and key import checks on every request, both ways).
  *
  * Tokens are built from an exact claims object (JSON.stringify keeps insertion order and escapes neither `/` nor
  * non-ASCII, like PHP's JSON_UNESCAPED_SLASHES|JSON_UNESCAPED_UNICODE), so the contract's test vectors can be
- * reproduced byte for byte.
+ * reproduced byte for byte. The protected header is always `{"alg":"HS256","typ":"JWT","kid":…}` in that order.
  */
-import { CompactSign, compactVerify } from 'jose';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 
 import { decodeBase64url } from './keys.ts';
 
-const encoder = new TextEncoder();
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 const KID = /^[0-9a-f]{16}$/;
@@ -26,10 +26,16 @@ export class JwtError extends Error {
   }
 }
 
+const segment = (json: string) => Buffer.from(json, 'utf8').toString('base64url');
+
+const hs256 = (key: Uint8Array, signingInput: string) => createHmac('sha256', key).update(signingInput, 'ascii').digest();
+
 export async function signJwt(claims: Readonly<Record<string, unknown>>, key: Uint8Array, kid: string): Promise<string> {
-  return new CompactSign(encoder.encode(JSON.stringify(claims)))
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid })
-    .sign(key);
+  if (key.byteLength === 0) {
+    throw new JwtError('empty signing key');
+  }
+  const signingInput = `${segment(JSON.stringify({ alg: 'HS256', typ: 'JWT', kid }))}.${segment(JSON.stringify(claims))}`;
+  return `${signingInput}.${hs256(key, signingInput).toString('base64url')}`;
 }
 
 function decodeJsonSegment(segment: string, what: string): unknown {
@@ -100,10 +106,12 @@ export async function verifyJwt<K extends { readonly kid: string }>(
   if (found === undefined) {
     throw new JwtError(`unknown kid ${kid}`, true);
   }
-  let payload: Uint8Array;
-  try {
-    ({ payload } = await compactVerify(token, found.key, { algorithms: ['HS256'] }));
-  } catch {
+  const [header = '', body = '', signature = ''] = token.split('.');
+  const payload = decodeBase64url(body);
+  const expected = Buffer.from(hs256(found.key, `${header}.${body}`).toString('base64url'), 'ascii');
+  const given = Buffer.from(signature, 'ascii');
+  // Compared as canonical base64url text of equal length: a non-canonical encoding of the right bytes is refused too.
+  if (payload === undefined || found.key.byteLength === 0 || given.byteLength !== expected.byteLength || !timingSafeEqual(given, expected)) {
     throw new JwtError('signature does not verify');
   }
   let claims: unknown;

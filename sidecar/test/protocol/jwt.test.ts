@@ -73,6 +73,19 @@ describe('pinned header', () => {
     expect(() => readPinnedHeader(`${segment('x')}.b.c`)).toThrow(/object/);
   });
 
+  it('refuses a changed payload and a signature in non-canonical base64url (same bytes, other text)', async () => {
+    const [header, body, sig] = vectors.vectors[0]!.token.split('.') as [string, string, string];
+    const key = () => ({ keys, key: keyFor(vectors.vectors[0]!.direction) });
+    const tampered = `${header}.${segment({ ...vectors.vectors[0]!.claims, sid: 'other' })}.${sig}`;
+    await expect(verifyJwt(tampered, key)).rejects.toThrow(/signature/);
+    // 32 bytes are 43 characters: the last one carries 2 unused bits; setting them decodes to the same bytes.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = alphabet.indexOf(sig.at(-1)!);
+    const loose = `${sig.slice(0, -1)}${alphabet[last ^ 1]}`;
+    expect(Buffer.from(loose, 'base64url').equals(Buffer.from(sig, 'base64url'))).toBe(true);
+    await expect(verifyJwt(`${header}.${body}.${loose}`, key)).rejects.toThrow(/signature/);
+  });
+
   it('reports an unknown kid distinctly (the shim maps it to SIDECAR_AUTH_MISMATCH)', async () => {
     const error = await verifyJwt(vectors.vectors[0]!.token, () => undefined).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(JwtError);
