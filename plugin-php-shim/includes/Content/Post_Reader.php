@@ -29,9 +29,10 @@ final class Post_Reader {
 	 * @param \WP_Post $post       Post.
 	 * @param bool     $with_large Include the meta keys the contract flags `large` (the cached task brief):
 	 *                             find_posts does, sync events and list_pending do not.
+	 * @param bool     $with_terms Include the terms (find_posts `terms: false`: `terms` is `{}`).
 	 * @return array<string,mixed>
 	 */
-	public static function read( \WP_Post $post, bool $with_large = true ): array {
+	public static function read( \WP_Post $post, bool $with_large = true, bool $with_terms = true ): array {
 		$read = array(
 			'id'           => (int) $post->ID,
 			'post_type'    => $post->post_type,
@@ -42,7 +43,7 @@ final class Post_Reader {
 			'modified_gmt' => self::date( $post->post_modified_gmt ),
 			'author'       => (int) $post->post_author,
 			'meta'         => (object) self::meta( $post, $with_large ),
-			'terms'        => (object) self::terms( $post ),
+			'terms'        => (object) ( $with_terms ? self::terms( $post ) : array() ),
 		);
 		// A local edit waiting for IGNY8 (contract meta.local_edits): the fields it needs, read now.
 		if ( '' !== Local_Edits::pending_seq( (int) $post->ID ) ) {

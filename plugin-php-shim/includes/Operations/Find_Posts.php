@@ -19,8 +19,10 @@ if ( ! defined( 'ABSPATH' ) ) {
 }
 
 /**
- * `{op:"find_posts", meta_key, meta_value?, post_id?, limit?}` → `{posts:[POST]}`.
+ * `{op:"find_posts", meta_key, meta_value?, post_id?, limit?, terms?}` → `{posts:[POST]}`.
  * `meta_key` is one of the contract's lookup keys; without `meta_value` it matches posts that have the key.
+ * `terms: false` leaves the terms out (`terms` is then `{}`): the lookups answer without them, and reading them
+ * cost three queries (relationships, terms, term meta).
  * Searches every status (trash included) of every allowed post type, and returns managed posts only
  * (Content\Managed_Posts), oldest first: the sidecar picks the post of a content id from them by the same rule.
  */
@@ -45,6 +47,7 @@ final class Find_Posts implements Operation {
 			return array( 'posts' => array() );
 		}
 		$key        = (string) $args['meta_key'];
+		$with_terms = ! isset( $args['terms'] ) || false !== $args['terms'];
 		$value      = isset( $args['meta_value'] ) ? (string) $args['meta_value'] : null;
 		$meta_query = array(
 			'relation' => 'AND',
@@ -70,7 +73,7 @@ final class Find_Posts implements Operation {
 			'ignore_sticky_posts'    => true,
 			'suppress_filters'       => true,
 			'update_post_meta_cache' => true,
-			'update_post_term_cache' => true,
+			'update_post_term_cache' => $with_terms,
 			// Post_Reader loads the term meta it needs (the plugin's own terms) in one query; queued for lazy
 			// loading, the other terms' meta would be read by a second one at the first get_term_meta().
 			'lazy_load_term_meta'    => false,
@@ -82,7 +85,7 @@ final class Find_Posts implements Operation {
 		$posts = array();
 		foreach ( get_posts( $query ) as $post ) {
 			if ( $post instanceof \WP_Post && Managed_Posts::is_managed( $post ) ) {
-				$posts[] = Post_Reader::read( $post );
+				$posts[] = Post_Reader::read( $post, true, $with_terms );
 			}
 		}
 		return array( 'posts' => $posts );

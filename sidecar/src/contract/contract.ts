@@ -17,7 +17,7 @@ export type HttpMethod = z.infer<typeof HttpMethod>;
  */
 const RouteRead = z.object({
   op: z.string(),
-  args: z.record(z.string(), z.union([z.string(), z.int()])),
+  args: z.record(z.string(), z.union([z.string(), z.int(), z.boolean()])),
 });
 export type RouteRead = z.infer<typeof RouteRead>;
 
@@ -267,7 +267,7 @@ export function isRouteOperation(routeId: string, name: string): boolean {
 }
 
 /** The operations of a route's `reads`, with `{name}` arguments filled from the route parameters (as PHP does). */
-export function routeReadOps(reads: readonly RouteRead[], params: Readonly<Record<string, string>>): Array<{ op: string } & Record<string, string | number>> {
+export function routeReadOps(reads: readonly RouteRead[], params: Readonly<Record<string, string>>): Array<{ op: string } & Record<string, string | number | boolean>> {
   return reads.map((read) => {
     const args = Object.fromEntries(
       Object.entries(read.args).map(([name, value]) => {

@@ -132,6 +132,8 @@ export const FindPostsOp = z.object({
   meta_value: z.string().optional(),
   post_id: z.int().positive().optional(),
   limit: z.int().positive().optional(),
+  /** false: the posts come without their terms (`terms` is `{}`); the lookups do not use them. */
+  terms: z.boolean().optional(),
 });
 export const SaveSettingsOp = z.object({ op: z.literal('save_settings'), settings: z.record(z.string(), z.unknown()) });
 /** The key itself travels to PHP (which keeps only its HMAC); it is never logged or echoed. */

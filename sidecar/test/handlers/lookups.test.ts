@@ -30,12 +30,12 @@ async function lookup(id: string, params: Record<string, string>, posts: unknown
 }
 
 describe('lookup routes', () => {
-  it('have PHP read the posts by the IGNY8 id (contract reads), never by a bare post id', () => {
+  it('have PHP read the posts by the IGNY8 id (contract reads), never by a bare post id, without their terms', () => {
     const reads = (id: string, params: Record<string, string>) =>
       routeReadOps(contract.routes.find((r) => r.id === id)?.reads ?? [], params);
-    expect(reads('post_by_task_id', { task_id: '7' })).toEqual([{ op: 'find_posts', meta_key: '_igny8_task_id', meta_value: '7', limit: 10 }]);
-    expect(reads('post_by_content_id', { content_id: '42' })).toEqual([{ op: 'find_posts', meta_key: '_igny8_content_id', meta_value: '42', limit: 10 }]);
-    expect(reads('post_status', { content_id: '42' })).toEqual([{ op: 'find_posts', meta_key: '_igny8_content_id', meta_value: '42', limit: 10 }]);
+    expect(reads('post_by_task_id', { task_id: '7' })).toEqual([{ op: 'find_posts', meta_key: '_igny8_task_id', meta_value: '7', limit: 10, terms: false }]);
+    expect(reads('post_by_content_id', { content_id: '42' })).toEqual([{ op: 'find_posts', meta_key: '_igny8_content_id', meta_value: '42', limit: 10, terms: false }]);
+    expect(reads('post_status', { content_id: '42' })).toEqual([{ op: 'find_posts', meta_key: '_igny8_content_id', meta_value: '42', limit: 10, terms: false }]);
   });
 
   it('answers at once, with no execute round', async () => {
