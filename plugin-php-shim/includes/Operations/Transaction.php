@@ -60,6 +60,12 @@ final class Transaction {
 				$this->open    = true;
 				$this->aborted = null;
 				add_filter( 'query', array( $this, 'guard' ), PHP_INT_MAX );
+				/**
+				 * Fires when a transaction of the plugin starts, commits or rolls back.
+				 *
+				 * @param string $event `begin`, `commit` or `rollback`.
+				 */
+				do_action( 'igny8_bridge_transaction', 'begin' );
 				return;
 			}
 			usleep( 200000 );
@@ -82,6 +88,8 @@ final class Transaction {
 			throw new \RuntimeException( 'COMMIT failed: ' . $wpdb->last_error );
 		}
 		$this->close();
+		/** This action is documented in includes/Operations/Transaction.php (begin). */
+		do_action( 'igny8_bridge_transaction', 'commit' );
 	}
 
 	/**
@@ -94,6 +102,8 @@ final class Transaction {
 		}
 		$wpdb->query( 'ROLLBACK' ); // phpcs:ignore WordPress.DB.DirectDatabaseQuery
 		$this->close();
+		/** This action is documented in includes/Operations/Transaction.php (begin). */
+		do_action( 'igny8_bridge_transaction', 'rollback' );
 	}
 
 	/**

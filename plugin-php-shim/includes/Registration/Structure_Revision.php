@@ -42,6 +42,21 @@ final class Structure_Revision implements Feature {
 	private static bool $dirty = false;
 
 	/**
+	 * Whether one of the plugin's transactions is open (Operations\Transaction's `igny8_bridge_transaction`).
+	 *
+	 * @var bool
+	 */
+	private static bool $in_transaction = false;
+
+	/**
+	 * Whether the open transaction moved the counter: its later changes commit (or roll back) with that increment,
+	 * so they need no bump of their own (a publish moved it twice: at its status and again at shutdown for its terms).
+	 *
+	 * @var bool
+	 */
+	private static bool $bumped_in_transaction = false;
+
+	/**
 	 * {@inheritDoc}
 	 */
 	public function register(): void {
@@ -56,6 +71,25 @@ final class Structure_Revision implements Feature {
 		add_action( 'activated_plugin', array( self::class, 'bump' ) );
 		add_action( 'deactivated_plugin', array( self::class, 'bump' ) );
 		add_action( 'switch_theme', array( self::class, 'bump' ) );
+		add_action( 'igny8_bridge_transaction', array( self::class, 'on_transaction' ) );
+	}
+
+	/**
+	 * A transaction of the plugin started, committed or rolled back. A rolled-back increment is owed again.
+	 *
+	 * @param string $event `begin`, `commit` or `rollback`.
+	 */
+	public static function on_transaction( $event ): void {
+		if ( 'rollback' === $event && self::$bumped_in_transaction ) {
+			wp_cache_delete( self::OPTION, 'options' );
+			self::$in_transaction        = false;
+			self::$bumped_in_transaction = false;
+			self::$bumped                = true;
+			self::bump();
+			return;
+		}
+		self::$in_transaction        = 'begin' === $event;
+		self::$bumped_in_transaction = false;
 	}
 
 	/**
@@ -187,6 +221,9 @@ final class Structure_Revision implements Feature {
 	 * Moves the counter (atomically in SQL, so concurrent requests never write the same value twice).
 	 */
 	public static function bump(): void {
+		if ( self::$bumped_in_transaction ) {
+			return;
+		}
 		if ( self::$bumped ) {
 			if ( ! self::$dirty ) {
 				self::$dirty = true;
@@ -194,7 +231,8 @@ final class Structure_Revision implements Feature {
 			}
 			return;
 		}
-		self::$bumped = true;
+		self::$bumped                = true;
+		self::$bumped_in_transaction = self::$in_transaction;
 		self::increment();
 	}
 

@@ -99,14 +99,10 @@ final class Named_Lock {
 	 */
 	public function release(): void {
 		global $wpdb;
-		$wpdb->delete( // phpcs:ignore WordPress.DB
-			Schema::table( 'locks' ),
-			array(
-				'name'  => $this->name,
-				'owner' => $this->owner,
-			),
-			array( '%s', '%s' )
-		);
+		$table = Schema::table( 'locks' );
+		// A prepared DELETE, not $wpdb->delete(): that reads the table's columns first (SHOW FULL COLUMNS) to check
+		// charsets, one more query on every publish.
+		$wpdb->query( $wpdb->prepare( "DELETE FROM {$table} WHERE name = %s AND owner = %s", $this->name, $this->owner ) ); // phpcs:ignore WordPress.DB
 		unset( self::$held[ $this->name ] );
 	}
 
