@@ -189,6 +189,8 @@ export class PgDatabase {
   private busStarted: Promise<ReplicaBus> | undefined;
   /** The tail of this process's queue creations: one at a time (see createQueue). */
   private queueCreations: Promise<unknown> = Promise.resolve();
+  /** The pg-boss queues known to exist (read once, then kept up to date by this process's creations and drops). */
+  private knownQueues: Promise<Set<string>> | undefined;
   private constructor(pool: pg.Pool, boss: PgBoss, bossSchema: string, url: string) {
     this.pool = pool;
     this.boss = boss;
@@ -201,11 +203,22 @@ export class PgDatabase {
    * (40P01) when many sites take their first change at once: this process creates one at a time, and a deadlock
    * with another replica is retried after a short random pause.
    */
-  createQueue(name: string): Promise<void> {
+  createQueue(name: string, options: { fresh?: boolean } = {}): Promise<void> {
     const create = async (): Promise<void> => {
+      // The queues that exist are read once per process (one query, not one create_queue call per site opened);
+      // `fresh` asks PostgreSQL anyway (enrolment: another replica may have dropped it).
+      this.knownQueues ??= this.boss.getQueues().then((queues) => new Set(queues.map((q) => q.name)));
+      const known = await this.knownQueues.catch((error: unknown) => {
+        this.knownQueues = undefined;
+        throw error;
+      });
+      if (known.has(name) && options.fresh !== true) {
+        return;
+      }
       for (let attempt = 1; ; attempt += 1) {
         try {
           await this.boss.createQueue(name, { name, policy: 'standard', retryLimit: 0 });
+          known.add(name);
           return;
         } catch (error) {
           if ((error as { code?: unknown }).code !== '40P01' || attempt >= 8) {
@@ -218,6 +231,11 @@ export class PgDatabase {
     const created = this.queueCreations.then(create);
     this.queueCreations = created.catch(() => undefined);
     return created;
+  }
+
+  /** A queue this process dropped: a later createQueue creates it again. */
+  forgetQueue(name: string): void {
+    void this.knownQueues?.then((known) => known.delete(name)).catch(() => undefined);
   }
 
   /** The process's one LISTEN connection, opened on first use (pg-replica-bus.ts). */
@@ -289,6 +307,27 @@ export class PgDatabase {
     return rows.map((row: { site_id: string }) => row.site_id);
   }
 
+  /**
+   * In-flight rows of every site whose lease ended go back to pending, each with a new wake-up in its site's queue,
+   * counted in `redeliveries` (PgSyncStore.recoverLeases for all sites in one statement: the multi-site sweep).
+   */
+  async recoverExpiredLeases(now: number): Promise<number> {
+    const { rows } = await this.pool.query(
+      `UPDATE igny8_sync_jobs SET state = 'pending', seq_inflight = NULL, lease_until = NULL, next_attempt_at = $1, updated_at = $1,
+         redeliveries = redeliveries + 1
+       WHERE state = 'in_flight' AND lease_until < $1 RETURNING site_id, post_id`,
+      [now],
+    );
+    const bySite = new Map<string, number[]>();
+    for (const row of rows as Array<{ site_id: string; post_id: string }>) {
+      bySite.set(row.site_id, [...(bySite.get(row.site_id) ?? []), Number(row.post_id)]);
+    }
+    for (const [siteId, posts] of bySite) {
+      await this.site(siteId).wakeNow(posts);
+    }
+    return rows.length;
+  }
+
   site(siteId: string, clock: () => number = Date.now): PgSyncStore {
     return new PgSyncStore(this, siteId, clock);
   }
@@ -321,9 +360,16 @@ export class PgSyncStore implements SharedQueueStore {
     this.queue = wakeQueue(siteId);
   }
 
-  /** Creates the site's queue once (pg-boss: INSERT … ON CONFLICT DO NOTHING, so replicas may race). */
-  private ensureQueue(): Promise<void> {
-    this.queueReady ??= this.db.createQueue(this.queue).catch((error: unknown) => {
+  /**
+   * Creates the site's queue once (pg-boss: INSERT … ON CONFLICT DO NOTHING, so replicas may race). Enrolment does
+   * it (SiteRegistry.redeem): creating a queue is DDL (a partition table and its indexes, about 100 ms of PostgreSQL
+   * time measured), which a site's first change should not wait for.
+   */
+  ensureQueue(options: { fresh?: boolean } = {}): Promise<void> {
+    if (options.fresh === true) {
+      this.queueReady = undefined;
+    }
+    this.queueReady ??= this.db.createQueue(this.queue, options).catch((error: unknown) => {
       this.queueReady = undefined;
       throw error;
     });
@@ -357,10 +403,27 @@ export class PgSyncStore implements SharedQueueStore {
     await this.ensureQueue();
     const now = this.clock();
     const startAfter = at !== undefined && at > now ? new Date(at) : undefined;
-    await this.db.boss.insert(postIds.map((post) => ({ name: this.queue, data: { post } satisfies Wake, ...(startAfter === undefined ? {} : { startAfter }) })));
+    const jobs = postIds.map((post) => ({ name: this.queue, data: { post } satisfies Wake, ...(startAfter === undefined ? {} : { startAfter }) }));
+    try {
+      await this.db.boss.insert(jobs);
+    } catch (error) {
+      // The queue is gone (the site was removed and enrolled again through another replica): create it again, once.
+      if ((error as { code?: unknown }).code !== '23514') {
+        throw error;
+      }
+      this.db.forgetQueue(this.queue);
+      this.queueReady = undefined;
+      await this.ensureQueue();
+      await this.db.boss.insert(jobs);
+    }
     if (startAfter === undefined) {
       await this.notifyWake();
     }
+  }
+
+  /** Wake-ups due now for these rows (PgDatabase.recoverExpiredLeases). */
+  wakeNow(postIds: readonly number[]): Promise<void> {
+    return this.wake(postIds);
   }
 
   /** Tells the other replicas that work is due (at most every 50 ms: their kicks coalesce, and the sweep catches the rest). */
@@ -379,7 +442,21 @@ export class PgSyncStore implements SharedQueueStore {
   }
 
   async record(snapshot: SyncSnapshot, options: { manual?: boolean; force?: boolean } = {}): Promise<RecordOutcome> {
-    return this.upsert(snapshot.post_id, 'post', snapshot.seq, (seq) => JSON.stringify({ ...snapshot, seq }), options, this.clock());
+    return (await this.recordMany([snapshot], options))[0] as RecordOutcome;
+  }
+
+  /**
+   * Records a batch of changes (one notify's events) in one statement per batch and one pg-boss insert for their
+   * wake-ups, with the same rules as `record` for each (an event for a post seen earlier in the batch goes in the next
+   * statement, so the batch behaves as the events one after another).
+   */
+  async recordMany(snapshots: readonly SyncSnapshot[], options: { manual?: boolean; force?: boolean } = {}): Promise<RecordOutcome[]> {
+    const now = this.clock();
+    return this.upsertMany(
+      snapshots.map((snapshot) => ({ key: snapshot.post_id, kind: 'post' as const, seq: snapshot.seq, body: JSON.stringify(snapshot) })),
+      options,
+      now,
+    );
   }
 
   async recordJob(
@@ -389,46 +466,70 @@ export class PgSyncStore implements SharedQueueStore {
     payload: Record<string, unknown>,
     options: { manual?: boolean; force?: boolean; dueAt?: number } = {},
   ): Promise<RecordOutcome> {
-    return this.upsert(key, kind, seq, () => JSON.stringify(payload), options, options.dueAt ?? this.clock());
+    return (await this.upsertMany([{ key, kind, seq, body: JSON.stringify(payload) }], options, options.dueAt ?? this.clock()))[0] as RecordOutcome;
   }
 
-  private async upsert(
-    key: number,
-    kind: JobKind,
-    seq: string,
-    body: (seq: string) => string,
+  /**
+   * One INSERT … ON CONFLICT DO UPDATE for rows of distinct keys: a new key is inserted; an existing row takes the
+   * change only when its seq is newer (or equal with `force`), stays `in_flight` if it is (the worker sees the newer
+   * seq when the delivery ends) and is otherwise deliverable. The rows it did not take are stale or duplicate,
+   * told apart by the seq they had (read in the same statement's snapshot).
+   */
+  private async upsertMany(
+    rows: ReadonlyArray<{ key: number; kind: JobKind; seq: string; body: string }>,
     options: { manual?: boolean; force?: boolean },
     due: number,
-  ): Promise<RecordOutcome> {
+  ): Promise<RecordOutcome[]> {
     const now = this.clock();
     const deliverable: SyncState = options.manual && !options.force ? 'pending_manual' : 'pending';
-    const result = await this.tx(async (c): Promise<{ outcome: RecordOutcome; state?: SyncState }> => {
-      const inserted = await c.query(
-        `INSERT INTO igny8_sync_jobs (site_id, post_id, kind, seq_wanted, snapshot, state, attempts, next_attempt_at, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $8) ON CONFLICT DO NOTHING`,
-        [this.siteId, key, kind, seq, body(seq), deliverable, due, now],
-      );
-      if (inserted.rowCount === 1) {
-        return { outcome: 'new', state: deliverable };
+    const outcomes: RecordOutcome[] = new Array<RecordOutcome>(rows.length);
+    const woken: number[] = [];
+    // Distinct keys per statement (ON CONFLICT cannot touch one row twice), in key order (a stable lock order).
+    let rest = rows.map((row, index) => ({ ...row, index }));
+    while (rest.length > 0) {
+      const seen = new Set<number>();
+      const batch: typeof rest = [];
+      const later: typeof rest = [];
+      for (const row of rest) {
+        (seen.has(row.key) ? later : batch).push(row);
+        seen.add(row.key);
       }
-      const existing = fromPg((await c.query('SELECT * FROM igny8_sync_jobs WHERE site_id = $1 AND post_id = $2 FOR UPDATE', [this.siteId, key])).rows[0] as Row);
-      const order = compareSeq(seq, existing.seq_wanted);
-      if (order < 0 || (order === 0 && !options.force)) {
-        return { outcome: order < 0 ? 'stale' : 'duplicate' };
-      }
-      const next = order > 0 ? seq : existing.seq_wanted;
-      const state: SyncState = existing.state === 'in_flight' ? 'in_flight' : deliverable;
-      await c.query(
-        `UPDATE igny8_sync_jobs SET kind = $1, seq_wanted = $2, snapshot = $3, state = $4, attempts = CASE WHEN $4 = 'in_flight' THEN attempts ELSE 0 END,
-           next_attempt_at = $5, error_kind = NULL, updated_at = $6 WHERE site_id = $7 AND post_id = $8`,
-        [kind, next, body(next), state, due, now, this.siteId, key],
+      rest = later;
+      batch.sort((a, b) => a.key - b.key);
+      const { rows: result } = await this.q(
+        `WITH input AS (
+           SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS t(post_id, kind, seq, body)
+         ), before AS (
+           SELECT j.post_id, j.seq_wanted FROM igny8_sync_jobs j JOIN input i ON i.post_id = j.post_id WHERE j.site_id = $5
+         ), written AS (
+           INSERT INTO igny8_sync_jobs AS j (site_id, post_id, kind, seq_wanted, snapshot, state, attempts, next_attempt_at, created_at, updated_at)
+           SELECT $5, post_id, kind, seq, body, $6, 0, $7, $8, $8 FROM input ORDER BY post_id
+           ON CONFLICT (site_id, post_id) DO UPDATE SET kind = excluded.kind, seq_wanted = excluded.seq_wanted, snapshot = excluded.snapshot,
+             state = CASE WHEN j.state = 'in_flight' THEN 'in_flight' ELSE excluded.state END,
+             attempts = CASE WHEN j.state = 'in_flight' THEN j.attempts ELSE 0 END,
+             next_attempt_at = excluded.next_attempt_at, error_kind = NULL, updated_at = excluded.updated_at
+           WHERE excluded.seq_wanted::numeric > j.seq_wanted::numeric OR ($9 AND excluded.seq_wanted::numeric = j.seq_wanted::numeric)
+           RETURNING j.post_id, j.state, (j.xmax = 0) AS inserted
+         )
+         SELECT i.post_id, w.state, w.inserted, (i.seq::numeric < b.seq_wanted::numeric) AS stale
+         FROM input i LEFT JOIN written w ON w.post_id = i.post_id LEFT JOIN before b ON b.post_id = i.post_id`,
+        [batch.map((r) => r.key), batch.map((r) => r.kind), batch.map((r) => r.seq), batch.map((r) => r.body), this.siteId, deliverable, due, now, options.force === true],
       );
-      return { outcome: 'updated', state };
-    });
-    if (result.state === 'pending') {
-      await this.wake([key], due);
+      const byKey = new Map(result.map((r) => [Number(r.post_id), r]));
+      for (const row of batch) {
+        const r = byKey.get(row.key);
+        if (r?.state === null || r?.state === undefined) {
+          outcomes[row.index] = r?.stale === true ? 'stale' : 'duplicate';
+        } else {
+          outcomes[row.index] = r.inserted === true ? 'new' : 'updated';
+          if (r.state === 'pending') {
+            woken.push(row.key);
+          }
+        }
+      }
     }
-    return result.outcome;
+    await this.wake([...new Set(woken)], due);
+    return outcomes;
   }
 
   async reschedule(key: number, at: number): Promise<void> {
@@ -443,42 +544,50 @@ export class PgSyncStore implements SharedQueueStore {
     }
   }
 
+  async claimNext(leaseMs: number): Promise<SyncJob | undefined> {
+    return (await this.claimMany(leaseMs, 1))[0];
+  }
+
   /**
-   * Takes due wake-ups from this site's queue one at a time (pg-boss order: oldest first) and claims the first row that
-   * is still pending, due and not excluded. Stale or duplicate wake-ups are dropped; a row passed over now (excluded,
-   * or rescheduled later) is woken again for its next attempt. One at a time because a fetched wake-up cannot be put
-   * back: fetching 20 to claim 1 re-inserted the other 19 on every claim (29 transactions per delivered job, measured).
+   * Claims up to `limit` rows: fetches that many due wake-ups from the site's queue in one pg-boss fetch (SELECT … FOR
+   * UPDATE SKIP LOCKED, oldest first), claims their rows in one conditional UPDATE (still pending and due) and
+   * completes the wake-ups in one pg-boss complete. A stale or duplicate wake-up costs nothing more; a row whose next
+   * attempt moved later is woken again for it. Fetching only as many as there are free slots means a fetched wake-up
+   * never has to be put back (fetching 20 to claim 1 cost 29 transactions per delivered job, measured).
    */
-  async claimNext(leaseMs: number, exclude: (job: SyncJob) => boolean = () => false): Promise<SyncJob | undefined> {
+  async claimMany(leaseMs: number, limit: number): Promise<SyncJob[]> {
     await this.ensureQueue();
-    const later: SyncJob[] = [];
-    let claimed: SyncJob | undefined;
-    try {
-      for (let round = 0; round < CLAIM_ROUNDS && claimed === undefined; round++) {
-        const [wakeup] = await this.db.boss.fetch<Wake>(this.queue, { batchSize: 1 });
-        if (wakeup === undefined) {
-          break;
-        }
-        const { rows: found } = await this.q('SELECT * FROM igny8_sync_jobs WHERE site_id = $1 AND post_id = $2', [this.siteId, wakeup.data.post]);
-        const row = found[0] === undefined ? undefined : toJob(fromPg(found[0]));
-        const now = this.clock();
-        if (row !== undefined && row.state === 'pending' && row.nextAttemptAt !== null) {
-          if (row.nextAttemptAt > now || exclude(row)) {
-            later.push(row);
-          } else {
-            const { rows } = await this.q(
-              `UPDATE igny8_sync_jobs SET state = 'in_flight', seq_inflight = seq_wanted, lease_until = $1, updated_at = $2
-               WHERE site_id = $3 AND post_id = $4 AND state = 'pending' AND next_attempt_at <= $2 RETURNING *`,
-              [now + leaseMs, now, this.siteId, row.postId],
-            );
-            claimed = rows[0] === undefined ? undefined : toJob(fromPg(rows[0]));
-          }
-        } // else stale: the row was claimed, parked or held meanwhile
-        await this.db.boss.complete(this.queue, [wakeup.id]);
+    const claimed: SyncJob[] = [];
+    for (let round = 0; round < CLAIM_ROUNDS && claimed.length < limit; round++) {
+      const want = limit - claimed.length;
+      const wakeups = await this.db.boss.fetch<Wake>(this.queue, { batchSize: want });
+      if (wakeups.length === 0) {
+        break;
       }
-    } finally {
-      for (const row of later) {
-        await this.wake([row.postId], row.nextAttemptAt ?? undefined);
+      const posts = [...new Set(wakeups.map((w) => Number(w.data.post)))];
+      const now = this.clock();
+      const { rows } = await this.q(
+        `WITH claimed AS (
+           UPDATE igny8_sync_jobs SET state = 'in_flight', seq_inflight = seq_wanted, lease_until = $1, updated_at = $2
+           WHERE site_id = $3 AND post_id = ANY($4::bigint[]) AND state = 'pending' AND next_attempt_at <= $2 RETURNING *
+         )
+         SELECT true AS claimed, * FROM claimed
+         UNION ALL
+         SELECT false, j.* FROM igny8_sync_jobs j
+         WHERE j.site_id = $3 AND j.post_id = ANY($4::bigint[]) AND j.state = 'pending' AND j.next_attempt_at > $2`,
+        [now + leaseMs, now, this.siteId, posts],
+      );
+      const later: SyncJob[] = [];
+      for (const row of rows) {
+        (row.claimed === true ? claimed : later).push(toJob(fromPg(row)));
+      } // the others are stale: claimed, parked or held meanwhile
+      await this.db.boss.complete(this.queue, wakeups.map((w) => w.id));
+      // Rescheduled later since their wake-up was sent: woken again for their next attempt.
+      for (const job of later) {
+        await this.wake([job.postId], job.nextAttemptAt ?? undefined);
+      }
+      if (wakeups.length < want) {
+        break;
       }
     }
     return claimed;
@@ -486,31 +595,24 @@ export class PgSyncStore implements SharedQueueStore {
 
   async complete(postId: number, siteTime: string, sentWordpressStatus: string): Promise<SyncJob | undefined> {
     const now = this.clock();
-    const newer = await this.tx(async (c) => {
-      const found = (await c.query('SELECT * FROM igny8_sync_jobs WHERE site_id = $1 AND post_id = $2 FOR UPDATE', [this.siteId, postId])).rows[0];
-      if (found === undefined) {
-        return undefined;
-      }
-      const row = fromPg(found);
-      if (row.seq_inflight === null) {
-        return undefined;
-      }
-      const isNewer = compareSeq(row.seq_wanted, row.seq_inflight) > 0;
-      await c.query(
-        `UPDATE igny8_sync_jobs SET seq_sent = seq_inflight, state = $1, attempts = 0, last_error = NULL, error_kind = NULL,
-           next_attempt_at = $2, lease_until = NULL, writeback = 'synced', writeback_seq = seq_inflight, seq_inflight = NULL,
-           last_synced_at = $3, last_synced_site_time = $4, sent_wordpress_status = $5, updated_at = $3 WHERE site_id = $6 AND post_id = $7`,
-        [isNewer ? 'pending' : 'synced', isNewer ? now : null, now, siteTime, sentWordpressStatus, this.siteId, postId],
-      );
-      return isNewer;
-    });
-    if (newer === undefined) {
+    // One statement: SET reads the row as it was, so seq_sent takes seq_inflight before it is cleared.
+    const { rows } = await this.q(
+      `UPDATE igny8_sync_jobs SET seq_sent = seq_inflight,
+         state = CASE WHEN seq_wanted::numeric > seq_inflight::numeric THEN 'pending' ELSE 'synced' END,
+         next_attempt_at = CASE WHEN seq_wanted::numeric > seq_inflight::numeric THEN $1::bigint ELSE NULL END,
+         attempts = 0, last_error = NULL, error_kind = NULL, lease_until = NULL, writeback = 'synced', writeback_seq = seq_inflight,
+         seq_inflight = NULL, last_synced_at = $1, last_synced_site_time = $2, sent_wordpress_status = $3, updated_at = $1
+       WHERE site_id = $4 AND post_id = $5 AND seq_inflight IS NOT NULL RETURNING *`,
+      [now, siteTime, sentWordpressStatus, this.siteId, postId],
+    );
+    if (rows[0] === undefined) {
       return undefined;
     }
-    if (newer) {
+    const job = toJob(fromPg(rows[0]));
+    if (job.state === 'pending') {
       await this.wake([postId]);
     }
-    return this.get(postId);
+    return job;
   }
 
   async retryLater(postId: number, error: string, nextAttemptAt: number, maxAttempts: number): Promise<SyncState> {
@@ -673,6 +775,20 @@ export class PgSyncStore implements SharedQueueStore {
     ]);
   }
 
+  /** Several write-backs WordPress took, in one statement (a write-back batch). */
+  async writebacksDone(done: ReadonlyArray<{ postId: number; writeback: Writeback; seq: string }>): Promise<void> {
+    if (done.length === 0) {
+      return;
+    }
+    await this.q(
+      // post_id = ANY: the primary key finds the rows (a join on unnest alone was planned as a scan of the site's rows).
+      `UPDATE igny8_sync_jobs SET writeback = NULL, writeback_seq = NULL
+       WHERE site_id = $1 AND post_id = ANY($2::bigint[])
+         AND (post_id, writeback, writeback_seq) IN (SELECT * FROM unnest($2::bigint[], $3::text[], $4::text[]))`,
+      [this.siteId, done.map((d) => d.postId), done.map((d) => d.writeback), done.map((d) => d.seq)],
+    );
+  }
+
   async oweWriteback(postId: number, seq: string): Promise<void> {
     await this.q(`UPDATE igny8_sync_jobs SET writeback = 'synced', writeback_seq = $1 WHERE site_id = $2 AND post_id = $3 AND state = 'synced'`, [seq, this.siteId, postId]);
   }
@@ -800,6 +916,7 @@ export class PgSyncStore implements SharedQueueStore {
     // which purgeQueue keeps) would violate its foreign key, so they go first.
     await this.db.pool.query(`DELETE FROM ${this.db.bossSchema}.job WHERE name = $1`, [this.queue]);
     await this.db.boss.deleteQueue(this.queue);
+    this.db.forgetQueue(this.queue);
     this.queueReady = undefined;
   }
 

@@ -12,6 +12,8 @@ export type Awaitable<T> = T | Promise<T>;
 export interface QueueStore {
   get(postId: number): Awaitable<SyncJob | undefined>;
   record(snapshot: SyncSnapshot, options?: { manual?: boolean; force?: boolean }): Awaitable<RecordOutcome>;
+  /** Records a batch (one notify's events) as `record` would one after another, in as few statements as it can. */
+  recordMany(snapshots: readonly SyncSnapshot[], options?: { manual?: boolean; force?: boolean }): Awaitable<RecordOutcome[]>;
   recordJob(
     key: number,
     kind: Exclude<JobKind, 'post'>,
@@ -20,7 +22,9 @@ export interface QueueStore {
     options?: { manual?: boolean; force?: boolean; dueAt?: number },
   ): Awaitable<RecordOutcome>;
   reschedule(key: number, at: number): Awaitable<void>;
-  claimNext(leaseMs: number, exclude?: (job: SyncJob) => boolean): Awaitable<SyncJob | undefined>;
+  claimNext(leaseMs: number): Awaitable<SyncJob | undefined>;
+  /** Claims up to `limit` due jobs at once (the worker's free delivery slots). */
+  claimMany(leaseMs: number, limit: number): Awaitable<SyncJob[]>;
   complete(postId: number, siteTime: string, sentWordpressStatus: string): Awaitable<SyncJob | undefined>;
   retryLater(postId: number, error: string, nextAttemptAt: number, maxAttempts: number): Awaitable<SyncState>;
   release(postId: number, nextAttemptAt?: number): Awaitable<void>;
@@ -36,6 +40,7 @@ export interface QueueStore {
   counts(): Awaitable<QueueCounts>;
   owedWritebacks(limit: number): Awaitable<SyncJob[]>;
   writebackDone(postId: number, writeback: Writeback, seq: string): Awaitable<void>;
+  writebacksDone(done: ReadonlyArray<{ postId: number; writeback: Writeback; seq: string }>): Awaitable<void>;
   oweWriteback(postId: number, seq: string): Awaitable<void>;
   clearJobs(): Awaitable<number>;
   remove(postId: number): Awaitable<void>;

@@ -111,6 +111,12 @@ export class SiteRegistry {
       }
       await client.query('UPDATE igny8_enrolment_codes SET used_at = $1, used_by_site = $2 WHERE code_hash = $3', [now, site.siteId, hashCode(code)]);
       await client.query('COMMIT');
+      // The site's wake-up queue now, not on its first change (DDL: PgSyncStore.ensureQueue). Enrolled all the same
+      // if this fails: the site's first open creates it.
+      await this.db
+        .site(site.siteId)
+        .ensureQueue({ fresh: true })
+        .catch(() => undefined);
       return toSite(inserted.rows[0] as Row);
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);

@@ -329,6 +329,11 @@ export class SyncStore implements QueueStore {
     })();
   }
 
+  /** Records a batch of changes (one notify's events), one after another in one transaction. */
+  recordMany(snapshots: readonly SyncSnapshot[], options: { manual?: boolean; force?: boolean } = {}): RecordOutcome[] {
+    return this.db.transaction(() => snapshots.map((snapshot) => this.record(snapshot, options)))();
+  }
+
   /**
    * Records a `structure` or `term` job: the newest seq wins (coalescing, latest state). `dueAt` delays it (the
    * daily structure push); `manual` holds it for "Sync all pending"; `force` makes it deliverable even when not newer.
@@ -376,23 +381,23 @@ export class SyncStore implements QueueStore {
   }
 
   /** Claims the next due job for delivery: pending → in_flight with a lease. */
-  claimNext(leaseMs: number, exclude: (job: SyncJob) => boolean = () => false): SyncJob | undefined {
+  claimNext(leaseMs: number): SyncJob | undefined {
+    return this.claimMany(leaseMs, 1)[0];
+  }
+
+  /** Claims up to `limit` due jobs, oldest due first. */
+  claimMany(leaseMs: number, limit: number): SyncJob[] {
     const now = this.clock();
-    return this.db.transaction((): SyncJob | undefined => {
+    return this.db.transaction((): SyncJob[] => {
       const rows = this.db
-        .prepare(`SELECT * FROM sync_jobs WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, post_id LIMIT 20`)
-        .all(now) as JobRow[];
-      for (const row of rows) {
+        .prepare(`SELECT * FROM sync_jobs WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, post_id LIMIT ?`)
+        .all(now, Math.max(0, limit)) as JobRow[];
+      const claim = this.db.prepare(`UPDATE sync_jobs SET state = 'in_flight', seq_inflight = seq_wanted, lease_until = ?, updated_at = ? WHERE post_id = ?`);
+      return rows.map((row) => {
+        claim.run(now + leaseMs, now, row.post_id);
         const job = toJob(row);
-        if (exclude(job)) {
-          continue;
-        }
-        this.db
-          .prepare(`UPDATE sync_jobs SET state = 'in_flight', seq_inflight = seq_wanted, lease_until = ?, updated_at = ? WHERE post_id = ?`)
-          .run(now + leaseMs, now, row.post_id);
-        return { ...job, state: 'in_flight', seqInflight: job.seqWanted, leaseUntil: now + leaseMs };
-      }
-      return undefined;
+        return { ...job, state: 'in_flight' as const, seqInflight: job.seqWanted, leaseUntil: now + leaseMs };
+      });
     })();
   }
 
@@ -564,6 +569,15 @@ export class SyncStore implements QueueStore {
   /** WordPress has the result for `seq` (unless something newer is owed meanwhile). */
   writebackDone(postId: number, writeback: Writeback, seq: string): void {
     this.db.prepare('UPDATE sync_jobs SET writeback = NULL, writeback_seq = NULL WHERE post_id = ? AND writeback = ? AND writeback_seq = ?').run(postId, writeback, seq);
+  }
+
+  /** Several write-backs WordPress took (a write-back batch), in one transaction. */
+  writebacksDone(done: ReadonlyArray<{ postId: number; writeback: Writeback; seq: string }>): void {
+    this.db.transaction(() => {
+      for (const d of done) {
+        this.writebackDone(d.postId, d.writeback, d.seq);
+      }
+    })();
   }
 
   /** Owe WordPress the write-back of a synced job again (the reconciler found its marker still set). */

@@ -22,7 +22,9 @@ import type { SiteDirectory } from '../http/multi-site-app.ts';
 import type { Logger } from '../logger.ts';
 import { decodeSecret, KeyRing } from '../protocol/keys.ts';
 import { SITE_ID_PATTERN, SitePin } from '../protocol/site-pin.ts';
+import { isSharedStore } from '../adapters/queue-store.ts';
 import { createSync, type SyncRuntime } from '../sync/create-sync.ts';
+import { DEFAULT_WORKER_POLICY } from '../sync/worker.ts';
 
 export interface HostedSitesOptions {
   config: Pick<MultiSiteConfig, 'dataDir' | 'sync' | 'rateLimitPerMin' | 'maxOpenSites'>;
@@ -54,6 +56,8 @@ export class HostedSites implements SiteDirectory {
   /** Insertion order is recency: a used site is moved to the end, the first one is closed when over the bound. */
   private readonly open = new Map<string, Promise<OpenSite>>();
   private sweepTimer: NodeJS.Timeout | undefined;
+  /** When each site's pending rows were last checked for a lost wake-up. */
+  private readonly orphanChecks = new Map<string, number>();
   private sweeping: Promise<void> | undefined;
   private closed = false;
 
@@ -97,18 +101,34 @@ export class HostedSites implements SiteDirectory {
     tick();
   }
 
-  /** Opens (and so wakes) every active site with a job due now, up to the open bound. */
+  /**
+   * The replica sweep of every site in one pass (sync/replica-link.ts does it per site for a single-site process):
+   * in-flight rows of any site whose lease ran out (a replica died) are pending again, then every active site with a
+   * job due now is opened (up to the open bound) or kicked, and its pending rows that lost their wake-up with a dead
+   * process are woken again (at most once per lease).
+   */
   async sweep(): Promise<void> {
     try {
       const clock = this.options.clock ?? Date.now;
+      const leaseMs = this.options.config.sync.leaseMs ?? DEFAULT_WORKER_POLICY.leaseMs;
+      const recovered = await this.options.db.recoverExpiredLeases(clock());
+      if (recovered > 0) {
+        this.options.logger.warn({ recovered }, 'sync: jobs whose lease ran out (a replica stopped mid-delivery) are pending again');
+      }
       const due = await this.options.db.sitesWithDueWork(clock(), this.options.config.maxOpenSites);
       for (const sid of due) {
-        const open = this.open.get(sid);
-        if (open !== undefined) {
-          (await open).sync.worker.kick();
-        } else {
-          await this.site(sid);
+        const site = await (this.open.get(sid) ?? this.site(sid)).catch(() => undefined);
+        if (site === undefined) {
+          continue;
         }
+        if (clock() - (this.orphanChecks.get(sid) ?? 0) >= leaseMs && isSharedStore(site.sync.store)) {
+          this.orphanChecks.set(sid, clock());
+          const woken = await site.sync.store.recoverOrphans(leaseMs);
+          if (woken > 0) {
+            this.options.logger.warn({ site_id: sid, woken }, 'sync: pending jobs without a wake-up (a replica stopped while claiming) woken again');
+          }
+        }
+        site.sync.worker.kick();
       }
     } catch (error) {
       this.options.logger.error({ err: error }, 'looking for sites with due sync work failed; retrying at the next sweep');
@@ -181,6 +201,7 @@ export class HostedSites implements SiteDirectory {
       config: { dataDir: join(config.dataDir, 'sites', record.siteId), wpUrl: record.wpUrl, sync: config.sync },
       store: db.site(record.siteId, clock),
       keepStore: true,
+      ownSweep: false, // sweep() below, for every open site at once
       keyRing,
       logger,
       clock,

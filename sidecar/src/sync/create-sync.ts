@@ -53,6 +53,11 @@ export interface CreateSyncOptions {
   activityPurgeIntervalMs?: number;
   /** WordPress internal ops (tests inject a fake); defaults to the signed HTTP client for WP_URL. */
   wordpress?: WordPressOps;
+  /**
+   * Whether this site's runtime sweeps its own expired leases on a timer (default true). The multi-site runtime sweeps
+   * every open site in one pass instead (hosted/hosted-sites.ts): 1,000 sites' timers were hundreds of queries a second.
+   */
+  ownSweep?: boolean;
 }
 
 const noWordPress: WordPressOps = {
@@ -151,10 +156,12 @@ export async function createSync(options: CreateSyncOptions): Promise<SyncRuntim
         concurrency: config.sync.concurrency,
         leaseMs: config.sync.leaseMs ?? DEFAULT_WORKER_POLICY.leaseMs,
       },
+      // Shared store (PostgreSQL): the replica sweep takes back expired leases, and one claim serves several slots.
+      ...(isSharedStore(store) ? { recoverLeasesWhenIdle: false, prefetch: config.sync.concurrency } : {}),
     });
     structure.kick = () => worker.kick();
     // PostgreSQL: other replicas may share this site (sync/replica-link.ts); SQLite: undefined.
-    replicas = await linkReplicas({ store, values, site, worker, logger, leaseMs: worker.policy.leaseMs });
+    replicas = await linkReplicas({ store, values, site, worker, logger, leaseMs: worker.policy.leaseMs, ...(options.ownSweep === false ? { sweepMs: 0 } : {}) });
     const link = replicas;
     const reconciler = new Reconciler({
       store,

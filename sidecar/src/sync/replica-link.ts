@@ -32,7 +32,10 @@ export interface ReplicaLinkOptions {
   logger: Logger;
   /** The delivery lease (SIDECAR_SYNC_LEASE_MS): how long a dead replica's job waits. */
   leaseMs: number;
-  /** How often the sweep runs (default: a quarter of the lease, between 250 ms and 15 s). */
+  /**
+   * How often the sweep runs (default: a quarter of the lease, between 250 ms and 15 s); 0: never on a timer, because
+   * the process sweeps all its sites in one pass (the multi-site runtime, hosted/hosted-sites.ts).
+   */
   sweepMs?: number;
 }
 
@@ -96,8 +99,9 @@ export async function linkReplicas(options: ReplicaLinkOptions): Promise<Replica
     })();
     return sweeping;
   };
-  const timer = setInterval(() => void sweep(), options.sweepMs ?? sweepInterval(leaseMs));
-  timer.unref();
+  const every = options.sweepMs ?? sweepInterval(leaseMs);
+  const timer = every > 0 ? setInterval(() => void sweep(), every) : undefined;
+  timer?.unref();
 
   return {
     exclusive: (work, minIntervalMs) => shared.runSingleton(RECONCILE_PASS, minIntervalMs, work),

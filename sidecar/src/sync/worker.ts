@@ -16,7 +16,7 @@ import { igny8Meta } from '../contract/contract.ts';
 import { Igny8Error, type Igny8Client } from '../adapters/igny8-client.ts';
 import { noActivity, type ActivitySink } from '../adapters/activity-log.ts';
 import type { QueueStore } from '../adapters/queue-store.ts';
-import type { SyncJob } from '../adapters/sync-store.ts';
+import type { SyncJob, Writeback } from '../adapters/sync-store.ts';
 import { WordPressUnavailableError, type InternalOp, type WordPressOps } from '../adapters/wp-internal-client.ts';
 import { backoffDelay, type BackoffPolicy } from './backoff.ts';
 import { planDelivery, PUBLISHED_KEYWORD_STATUS } from './payload.ts';
@@ -60,6 +60,18 @@ export interface SyncWorkerOptions extends SyncParts {
   writebackDelayMs?: number;
   /** The activity log: one row per delivery attempt. */
   activity?: ActivitySink;
+  /**
+   * Whether each drain that leaves a slot free first takes back rows whose lease ran out (default true). Off where a
+   * periodic sweep does it for the whole store (replicas on PostgreSQL: sync/replica-link.ts, hosted/hosted-sites.ts),
+   * so an idle site's wake-up costs no UPDATE.
+   */
+  recoverLeasesWhenIdle?: boolean;
+  /**
+   * Jobs claimed beyond the free slots, held until a slot frees (default 0). On PostgreSQL a claim is three round
+   * trips whatever its size and pg-boss's fetch sorts the site's whole backlog, so one claim for several deliveries
+   * is what keeps a deep backlog cheap. They are in flight (leased) meanwhile; stop and the breaker release them.
+   */
+  prefetch?: number;
 }
 
 export class SyncWorker {
@@ -76,6 +88,10 @@ export class SyncWorker {
   private readonly writebackDelayMs: number;
   private readonly structure: StructureSync | undefined;
   private readonly activity: ActivitySink;
+  private readonly recoverLeasesWhenIdle: boolean;
+  private readonly prefetch: number;
+  /** Jobs claimed ahead of a free slot (`prefetch`), delivered first. */
+  private readonly ready: SyncJob[] = [];
   /** When the attempt in flight for a row key started (its activity row's duration). */
   private readonly attemptStarted = new Map<number, number>();
 
@@ -108,6 +124,8 @@ export class SyncWorker {
     this.writebackDelayMs = options.writebackDelayMs ?? 50;
     this.structure = options.structure;
     this.activity = options.activity ?? noActivity;
+    this.recoverLeasesWhenIdle = options.recoverLeasesWhenIdle ?? true;
+    this.prefetch = Math.max(0, Math.floor(options.prefetch ?? 0));
     this.pause = this.values.getJson<Pause>(PAUSE_KEY);
   }
 
@@ -188,6 +206,9 @@ export class SyncWorker {
     this.stopped = true;
     clearTimeout(this.timer);
     clearTimeout(this.writebackTimer);
+    if (!this.draining) {
+      await this.releaseReady().catch(() => undefined); // else the drain in progress releases them
+    }
     const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
     await Promise.race([Promise.allSettled([...this.running]), grace]);
     await Promise.race([this.writebackRunning ?? Promise.resolve(), grace]);
@@ -197,7 +218,7 @@ export class SyncWorker {
   async idle(): Promise<void> {
     for (;;) {
       await new Promise((resolve) => setImmediate(resolve));
-      if (this.running.size === 0 && !this.scheduled && !this.draining) {
+      if (this.running.size === 0 && this.ready.length === 0 && !this.scheduled && !this.draining) {
         const due = await this.store.nextDueAt();
         if (due === undefined || due > this.clock()) {
           await (this.writebackRunning ?? Promise.resolve());
@@ -210,9 +231,11 @@ export class SyncWorker {
 
   private async drain(): Promise<void> {
     if (this.stopped) {
+      await this.releaseReady();
       return;
     }
     if (this.pause !== undefined) {
+      await this.releaseReady();
       const parked = await this.store.parkAllPending(this.pause.reason, 'auth');
       if (parked.length > 0) {
         this.logger.warn({ parked: parked.length }, 'sync target paused: jobs parked');
@@ -220,34 +243,66 @@ export class SyncWorker {
       }
       return;
     }
-    while (this.active < this.policy.concurrency && this.pause === undefined) {
-      const job = await this.store.claimNext(this.policy.leaseMs);
-      if (job === undefined || this.stopped) {
-        if (job !== undefined) {
-          await this.store.release(job.postId);
+    let exhausted = false;
+    while (this.active < this.policy.concurrency && this.pause === undefined && !this.stopped) {
+      if (this.ready.length === 0) {
+        if (exhausted) {
+          break;
         }
-        break;
+        // The free slots and `prefetch` more in one claim (PostgreSQL: one fetch, one UPDATE, one complete).
+        const want = this.policy.concurrency - this.active + this.prefetch;
+        const jobs = await this.store.claimMany(this.policy.leaseMs, want);
+        exhausted = jobs.length < want;
+        for (const job of jobs) {
+          this.logger.debug({ kind: job.kind, post_id: job.postId, seq: job.seqInflight }, 'sync claimed');
+        }
+        this.ready.push(...jobs);
+        if (jobs.length === 0) {
+          break;
+        }
+        continue;
       }
-      this.active += 1;
-      this.logger.debug({ kind: job.kind, post_id: job.postId, seq: job.seqInflight }, 'sync claimed');
-      const delivery: Promise<void> = this.deliver(job)
-        .catch(async (error: unknown) => {
-          this.logger.error({ post_id: job.postId, err: error }, 'sync delivery crashed');
-          await this.store.release(job.postId, this.clock() + this.policy.baseMs);
-        })
-        .catch((error: unknown) => {
-          // The lease runs out and recoverLeases makes the job pending again.
-          this.logger.error({ post_id: job.postId, err: error }, 'releasing a crashed delivery failed');
-        })
-        .finally(() => {
-          this.attemptStarted.delete(job.postId);
-          this.active -= 1;
-          this.running.delete(delivery);
-          this.kick();
-        });
-      this.running.add(delivery);
+      const job = this.ready.shift() as SyncJob;
+      if (job.leaseUntil !== null && this.clock() > job.leaseUntil - this.policy.leaseMs / 2) {
+        // Waited half its lease for a slot (slow deliveries): back to pending rather than risk another replica taking
+        // it over mid-delivery.
+        await this.store.release(job.postId);
+        continue;
+      }
+      this.start(job);
+    }
+    if (this.stopped) {
+      await this.releaseReady();
+      return;
     }
     await this.armTimer();
+  }
+
+  /** Claimed jobs still waiting for a slot go back to pending (stop, circuit breaker). */
+  private async releaseReady(): Promise<void> {
+    for (const job of this.ready.splice(0)) {
+      await this.store.release(job.postId);
+    }
+  }
+
+  private start(job: SyncJob): void {
+    this.active += 1;
+    const delivery: Promise<void> = this.deliver(job)
+      .catch(async (error: unknown) => {
+        this.logger.error({ post_id: job.postId, err: error }, 'sync delivery crashed');
+        await this.store.release(job.postId, this.clock() + this.policy.baseMs);
+      })
+      .catch((error: unknown) => {
+        // The lease runs out and recoverLeases makes the job pending again.
+        this.logger.error({ post_id: job.postId, err: error }, 'releasing a crashed delivery failed');
+      })
+      .finally(() => {
+        this.attemptStarted.delete(job.postId);
+        this.active -= 1;
+        this.running.delete(delivery);
+        this.kick();
+      });
+    this.running.add(delivery);
   }
 
   /** The one timer: the next due retry (only when a slot is free to take it). */
@@ -255,7 +310,9 @@ export class SyncWorker {
     if (this.active >= this.policy.concurrency || this.stopped) {
       return;
     }
-    await this.store.recoverLeases();
+    if (this.recoverLeasesWhenIdle) {
+      await this.store.recoverLeases();
+    }
     const due = await this.store.nextDueAt();
     if (due === undefined) {
       clearTimeout(this.timer);
@@ -603,20 +660,21 @@ export class SyncWorker {
         }
       }
       let index = 0;
+      const done: Array<{ postId: number; writeback: Writeback; seq: string }> = [];
       for (const { job, ops: jobOps } of plan) {
         const jobResults = results.slice(index, index + jobOps.length);
         index += jobOps.length;
         const refused = jobResults.find((result) => !writebackAccepted(result));
-        if (refused === undefined && job.writeback !== null && job.writebackSeq !== null) {
-          await this.store.writebackDone(job.postId, job.writeback, job.writebackSeq);
-        } else if (refused !== undefined) {
+        if (refused !== undefined) {
           this.logger.warn({ post_id: job.postId, code: resultCode(refused) }, 'sync write-back refused by WordPress');
           // Not retried in a loop: the reconciler asks again when it next finds the marker.
-          if (job.writeback !== null && job.writebackSeq !== null) {
-            await this.store.writebackDone(job.postId, job.writeback, job.writebackSeq);
-          }
+        }
+        if (job.writeback !== null && job.writebackSeq !== null) {
+          done.push({ postId: job.postId, writeback: job.writeback, seq: job.writebackSeq });
         }
       }
+      // One statement for the batch (it was one per job).
+      await this.store.writebacksDone(done);
       this.writebackFailures = 0;
       if (jobs.length < WRITEBACK_BATCH) {
         return;
