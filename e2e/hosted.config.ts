@@ -11,6 +11,7 @@ import path from 'node:path';
 import { defineConfig } from '@playwright/test';
 
 import { HOSTED_SITES } from './support/hosted-sites';
+import { freshConnectionPerFetch } from './support/fresh-connections';
 import { applySidecarTestKnobs } from './support/test-knobs';
 
 const wpPort = Number( process.env.WP_PORT ?? 8900 );
@@ -19,6 +20,8 @@ process.env.WP_BASE_URL ??= `http://127.0.0.1:${ wpPort }`;
 process.env.IGNY8_HOSTED_DIR ??= path.join( import.meta.dirname, `../.igny8/test-hosted-${ wpPort }` );
 const resultsDir = `${ process.env.IGNY8_HOSTED_DIR }-results`;
 applySidecarTestKnobs();
+// Runs in the runner and in every worker, like the lines above.
+freshConnectionPerFetch();
 
 /** What proves the hosted path for a site: publish (both spellings, images, idempotency) with the lookups, and WordPress → IGNY8 sync. */
 const SITE_SPECS = [ 'publish.spec.ts', 'sync-status.spec.ts', 'sync-latency.spec.ts' ];

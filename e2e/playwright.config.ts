@@ -9,6 +9,7 @@ import path from 'node:path';
 import { defineConfig } from '@playwright/test';
 
 import { adminBrowser } from './support/browser';
+import { freshConnectionPerFetch } from './support/fresh-connections';
 import { applySidecarTestKnobs } from './support/test-knobs';
 
 const wpPort = Number( process.env.WP_PORT ?? 8900 );
@@ -27,6 +28,8 @@ const resultsDir = `${ process.env.WP_STATE_DIR }-results`;
 process.env.STORAGE_STATE_PATH ??= path.join( resultsDir, 'storage-states/admin.json' );
 // The sidecar inherits the runner's environment: short retry timing, frequent structure pushes (support/test-knobs.ts).
 applySidecarTestKnobs();
+// Runs in the runner and in every worker, like the lines above.
+freshConnectionPerFetch();
 
 export default defineConfig( {
 	testDir: '.',

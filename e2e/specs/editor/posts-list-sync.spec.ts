@@ -38,7 +38,8 @@ async function postsInEachState( tag: string ): Promise< Record< State, number >
 }
 
 test( 'filter by sync state, the failed view and the menu bubble', async ( { admin, page }, testInfo ) => {
-	test.setTimeout( 120_000 );
+	// Five publishes, seven list loads and a dozen php-cli reads: ~40 s on a quiet machine.
+	test.setTimeout( 240_000 );
 	const tag = `Filter ${ Date.now() }`;
 	const ids = await postsInEachState( tag );
 

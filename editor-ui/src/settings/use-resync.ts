@@ -2,7 +2,7 @@
  * WordPress dependencies
  */
 import apiFetch from '@wordpress/api-fetch';
-import { useCallback, useEffect, useState } from '@wordpress/element';
+import { useCallback, useEffect, useRef, useState } from '@wordpress/element';
 import { __ } from '@wordpress/i18n';
 
 /**
@@ -38,11 +38,14 @@ export function useResync() {
 	const [ isRunning, setIsRunning ] = useState( false );
 	const [ error, setError ] = useState< ApiError | null >( null );
 	const mounted = useMountedRef();
+	// Set by run(): the first load's reply may arrive after a run began, and must not replace its progress with
+	// the previous pass's (which would show "done" in the middle of the new pass).
+	const runStarted = useRef( false );
 
 	useEffect( () => {
 		apiFetch( { path: routes.resync } ).then(
 			( reply ) => {
-				if ( mounted.current ) {
+				if ( mounted.current && ! runStarted.current ) {
 					setProgress( envelopeData< ResyncProgress >( reply ) );
 				}
 			},
@@ -51,6 +54,7 @@ export function useResync() {
 	}, [ mounted ] );
 
 	const run = useCallback( async () => {
+		runStarted.current = true;
 		setIsRunning( true );
 		setError( null );
 		try {
