@@ -33,7 +33,12 @@ export function spread( rounds: number[] ): Spread {
 }
 export const fmtMs = ( ms: number ) => ( Number.isFinite( ms ) ? `${ ms < 10 ? ms.toFixed( 1 ) : Math.round( ms ) } ms` : 'n/a' );
 export const fmtRatio = ( r: number ) => ( Number.isFinite( r ) ? r.toFixed( 2 ) : 'n/a' );
-export const fmtSpread = ( s: Spread, unit = '' ) => `${ fmtRatio( s.median ) }${ unit } (rounds ${ fmtRatio( s.min ) }–${ fmtRatio( s.max ) })`;
+/** The farthest round from the median, relative to it: 0.05 = every round within ±5% of the median. */
+export const halfRange = ( s: Spread ) => Math.max( s.max - s.median, s.median - s.min ) / s.median;
+/** The steadiness issue #15 asks of a comparison: every round's ratio within ±5% of the median of rounds. */
+export const STEADY = 0.05;
+export const fmtSpread = ( s: Spread, unit = '' ) =>
+	`${ fmtRatio( s.median ) }${ unit } (rounds ${ fmtRatio( s.min ) }–${ fmtRatio( s.max ) }, ±${ Number.isFinite( halfRange( s ) ) ? ( halfRange( s ) * 100 ).toFixed( 1 ) : '?' }%)`;
 
 // ------------------------------------------------------------------------------------------------------ HTTP
 
@@ -128,6 +133,94 @@ export function sidecarRss( stack: Stack ): { serverMiB: number; groupMiB: numbe
 	const server = Math.max( 0, ...procs.map( ( p ) => p.rssKiB ) );
 	const total = procs.reduce( ( sum, p ) => sum + p.rssKiB, 0 );
 	return { serverMiB: server / 1024, groupMiB: total / 1024 };
+}
+
+// ------------------------------------------------------------------------------------------------ stack CPU
+
+/** Process groups of the instance's servers (scripts/wp-runtime.sh's pgid files) and the sidecar's. */
+function stackGroups( stack: Stack ): Set< number > {
+	const groups = new Set< number >();
+	for ( const name of [ 'php.pgid', 'php-fpm.pgid', 'nginx.pgid', 'apache.pgid', 'mysqld.pgid' ] ) {
+		try {
+			const pgid = Number( fs.readFileSync( `${ stack.stateDir }/${ name }`, 'utf8' ).trim() );
+			if ( pgid > 0 ) {
+				groups.add( pgid );
+			}
+		} catch {
+			// Not this instance's shape.
+		}
+	}
+	const sidecar = stack.sidecarPid();
+	if ( sidecar ) {
+		groups.add( sidecar );
+	}
+	return groups;
+}
+
+export interface StackCpu {
+	/** Nanoseconds on a CPU and waiting on a run queue, summed over every thread of the instance's processes. */
+	read(): { cpuNs: number; waitNs: number };
+}
+
+/**
+ * CPU time of the whole instance (web server, PHP workers, MariaDB, the sidecar) from /proc/<pid>/task/<tid>/schedstat
+ * (ns, not the 10 ms ticks of /proc/<pid>/stat). Requests are sent one at a time, so the difference around a request
+ * (and its settling gap) is what that request cost the machine: unlike its wall time, it does not grow when other
+ * processes hold the CPUs. The process list is found once and again when one of its processes is gone.
+ */
+export function stackCpu( stack: Stack ): StackCpu {
+	let pids: number[] = [];
+	const scan = () => {
+		const groups = stackGroups( stack );
+		pids = [];
+		for ( const entry of fs.readdirSync( '/proc' ) ) {
+			if ( ! /^\d+$/.test( entry ) ) {
+				continue;
+			}
+			try {
+				const stat = fs.readFileSync( `/proc/${ entry }/stat`, 'utf8' );
+				const fields = stat.slice( stat.lastIndexOf( ')' ) + 2 ).split( ' ' );
+				if ( groups.has( Number( fields[ 2 ] ) ) ) {
+					pids.push( Number( entry ) );
+				}
+			} catch {
+				// Gone while we looked.
+			}
+		}
+	};
+	const sum = (): { cpuNs: number; waitNs: number } | undefined => {
+		let cpuNs = 0;
+		let waitNs = 0;
+		for ( const pid of pids ) {
+			let tids: string[];
+			try {
+				tids = fs.readdirSync( `/proc/${ pid }/task` );
+			} catch {
+				return undefined;
+			}
+			for ( const tid of tids ) {
+				try {
+					const [ on, wait ] = fs.readFileSync( `/proc/${ pid }/task/${ tid }/schedstat`, 'utf8' ).split( ' ' );
+					cpuNs += Number( on );
+					waitNs += Number( wait );
+				} catch {
+					// A thread that ended: its time is counted in no other thread (a small undercount).
+				}
+			}
+		}
+		return { cpuNs, waitNs };
+	};
+	scan();
+	return {
+		read() {
+			const got = sum();
+			if ( got ) {
+				return got;
+			}
+			scan();
+			return sum() ?? { cpuNs: Number.NaN, waitNs: Number.NaN };
+		},
+	};
 }
 
 // ------------------------------------------------------------------------------------------------- WordPress

@@ -20,6 +20,7 @@ import {
 	sidecarRss,
 	sleep,
 	spread,
+	stackCpu,
 	timed,
 	wpJson,
 	type Spread,
@@ -310,23 +311,42 @@ export function readTimings( file: string, from: number ): ServerTiming[] {
 
 type Side = 'active' | 'inactive';
 
-/** One comparison of plugin active vs inactive, interleaved per request. */
+/** One comparison of plugin active vs inactive, interleaved per request in adjacent pairs. */
 export interface PairedMeasure {
 	activeP50: number;
 	inactiveP50: number;
-	/** Median over rounds of (active p50 / inactive p50) within the round, and its range. */
+	/**
+	 * Median over rounds of the round's ratio, and its range. A round's ratio is the median of its pair ratios
+	 * (active / inactive of two requests adjacent in time, same kind of edit): the machine's slow drift and its load
+	 * bursts longer than a pair cancel within the pair; a burst that hits one request of a pair is an outlier the
+	 * median drops.
+	 */
 	ratio: Spread;
+	/** Measured pairs per round (after the warm-up pairs, which are discarded). */
+	pairsPerRound: number;
 	errors: number;
 	/** Inside PHP (bench plugin's log), medians: request start → reply built, the shutdown work after it, start → end. */
 	server: Record< Side, { php: number; shutdown: number; total: number; queries: number } >;
+	/**
+	 * The same pairs by the CPU time the instance spent on each request (every thread of the web server, PHP, the
+	 * database and the sidecar, from the request to the end of its settling gap): what the request costs, without
+	 * the wait for CPUs other processes hold, so it stays steady on a loaded machine where the wall time does not.
+	 */
+	cpu: { activeP50: number; inactiveP50: number; ratio: Spread };
+	/** Every measured pair, per round: [ active, inactive ] client ms, instance CPU ms, instance run-queue wait ms. */
+	pairs: Array< Array< { ms: [ number, number ]; cpuMs: [ number, number ]; waitMs: [ number, number ] } > >;
 }
 
 export interface ToggleResult {
 	rounds: number;
-	pairsPerRound: number;
+	savePairs: number;
+	viewPairs: number;
+	warmupPairs: number;
 	saveGapMs: number;
-	/** A save IGNY8 sees (title and status change each time: recorded and notified). */
+	/** A save IGNY8 sees, the status kept (the title changes: recorded and notified). */
 	save: PairedMeasure;
+	/** A save IGNY8 sees that changes the status too (publish ⇄ draft: the term recounts and the structure bump). */
+	saveStatus: PairedMeasure;
 	/** A body-only save: a local edit (issue #13 §4), recorded and sent while the content sync is on. */
 	saveUnseen: PairedMeasure;
 	frontPage: PairedMeasure;
@@ -334,106 +354,148 @@ export interface ToggleResult {
 }
 
 /**
- * Plugin active vs inactive, interleaved per request: A B B A … (bench/mu-plugin/igny8-bench-toggle.php runs a
- * request with `X-IGNY8-Bench-Plugin: inactive` as if the plugin were deactivated), `pairs` pairs per round. Kinds:
- * REST saves of an IGNY8-managed post (application password; one IGNY8 sees, one it does not), the home page and the
- * permalink of a post that is not IGNY8's. Saves are spaced by `saveGapMs` on both sides, so the sync write-back of
- * an active save settles before the next request is timed.
+ * Plugin active vs inactive, interleaved per request in adjacent pairs, A B then B A (bench/mu-plugin/
+ * igny8-bench-toggle.php runs a request with `X-IGNY8-Bench-Plugin: inactive` as if the plugin were deactivated).
+ * Kinds: REST saves of an IGNY8-managed post (application password): title only, title + status, body only; the
+ * home page and the permalink of a post that is not IGNY8's. Each side saves its own managed post (published the
+ * same way), so the two requests of a pair make the same edit: the same status transition, never a status change on
+ * one side and none on the other (that mix made each side's median jump between two modes, ±30% per round). Every
+ * save is followed by `saveGapMs` on both sides, so the sync work after an active save (the notify, the sidecar's
+ * delivery) is over before the next request is timed. `warmupPairs` pairs per kind and round are run and discarded
+ * (the first requests after the other kinds, each `php -S` worker's first sight of the route).
  */
-export async function pluginToggle( stack: Stack, rounds: number, pairs: number, saveGapMs: number, log: ( m: string ) => void ): Promise< ToggleResult > {
+export async function pluginToggle(
+	stack: Stack,
+	options: { rounds: number; savePairs: number; viewPairs: number; warmupPairs: number; saveGapMs: number },
+	log: ( m: string ) => void
+): Promise< ToggleResult > {
+	const { rounds, saveGapMs, warmupPairs } = options;
+	// Even counts: each side's status saves come back to `publish` at the end of every round.
+	const even = ( n: number ) => Math.max( 2, n + ( n % 2 ) );
+	const savePairs = even( options.savePairs );
+	const viewPairs = even( options.viewPairs );
+	const warmup = even( warmupPairs );
 	const auth = await adminBasicAuth( stack );
-	const published = await publishTo( stack, OURS_PATH, IDS.editor );
-	const postId = Number( ( published.body.data as { post_id?: number } | undefined )?.post_id );
-	if ( ! postId ) {
-		throw new Error( `editor bench: could not create the managed post (${ published.status } ${ published.text.slice( 0, 200 ) })` );
+	const posts = {} as Record< Side, number >;
+	for ( const [ side, contentId ] of [ [ 'active', IDS.editor ], [ 'inactive', IDS.editor + 10 ] ] as const ) {
+		const published = await publishTo( stack, OURS_PATH, contentId );
+		const postId = Number( ( published.body.data as { post_id?: number } | undefined )?.post_id );
+		if ( ! postId ) {
+			throw new Error( `editor bench: could not create the managed post (${ published.status } ${ published.text.slice( 0, 200 ) })` );
+		}
+		posts[ side ] = postId;
 	}
 	const plain = await wpJson< { id: number; url: string } >(
 		stack,
 		`$id = wp_insert_post( array( 'post_title' => 'Unrelated page view', 'post_content' => '<p>Not IGNY8.</p>', 'post_status' => 'publish' ) ); return array( 'id' => $id, 'url' => get_permalink( $id ) );`
 	);
-	let n = 0;
+	const count: Record< Side, number > = { active: 0, inactive: 0 };
+	const statusSaves: Record< Side, number > = { active: 0, inactive: 0 };
 	const headers = ( side: Side, id: string ) => ( { 'X-IGNY8-Bench-Timing': '1', 'X-IGNY8-Bench-Plugin': side, 'X-IGNY8-Bench-Id': id } );
+	const save = ( side: Side, id: string, body: Record< string, string > ) =>
+		timed( `${ stack.wpUrl }/wp-json/wp/v2/posts/${ posts[ side ] }`, {
+			method: 'POST',
+			headers: { Authorization: auth, 'Content-Type': 'application/json', ...headers( side, id ) },
+			body: JSON.stringify( body ),
+		} );
 	const kinds = {
-		save: ( side: Side, id: string ) => {
-			n++;
-			return timed( `${ stack.wpUrl }/wp-json/wp/v2/posts/${ postId }`, {
-				method: 'POST',
-				headers: { Authorization: auth, 'Content-Type': 'application/json', ...headers( side, id ) },
-				// A real edit each time (title and status alternate), so every save writes and fires the sync hook.
-				body: JSON.stringify( { title: `Edited ${ n }`, status: n % 4 < 2 ? 'publish' : 'draft' } ),
-			} );
+		// A real edit each time, so every save writes and fires the sync hook.
+		save: ( side: Side, id: string ) => save( side, id, { title: `Edited ${ ++count[ side ] }` } ),
+		// The nth status save of each side: draft, publish, draft, …; the two saves of a pair make the same transition.
+		saveStatus: ( side: Side, id: string ) => {
+			const n = ++count[ side ];
+			return save( side, id, { title: `Edited ${ n }`, status: statusSaves[ side ]++ % 2 === 0 ? 'draft' : 'publish' } );
 		},
-		saveUnseen: ( side: Side, id: string ) => {
-			n++;
-			return timed( `${ stack.wpUrl }/wp-json/wp/v2/posts/${ postId }`, {
-				method: 'POST',
-				headers: { Authorization: auth, 'Content-Type': 'application/json', ...headers( side, id ) },
-				body: JSON.stringify( { content: `<!-- wp:paragraph --><p>Body edit ${ n }.</p><!-- /wp:paragraph -->` } ),
-			} );
-		},
+		saveUnseen: ( side: Side, id: string ) => save( side, id, { content: `<!-- wp:paragraph --><p>Body edit ${ ++count[ side ] }.</p><!-- /wp:paragraph -->` } ),
 		frontPage: ( side: Side, id: string ) => timed( `${ stack.wpUrl }/`, { headers: headers( side, id ) } ),
 		permalink: ( side: Side, id: string ) => timed( plain.url, { headers: headers( side, id ) } ),
 	} as const;
 	type Kind = keyof typeof kinds;
-	const isSave = ( kind: Kind ) => kind === 'save' || kind === 'saveUnseen';
-	// Settle on a known state (the first active save records, later ones repeat), warm both sides' caches.
-	for ( const kind of Object.keys( kinds ) as Kind[] ) {
-		for ( const side of [ 'active', 'inactive' ] as const ) {
-			await kinds[ kind ]( side, 'warmup' );
+	const kindNames = Object.keys( kinds ) as Kind[];
+	const isSave = ( kind: Kind ) => kind.startsWith( 'save' );
+	const timingLog = timingLogOf( stack );
+	const from = logSize( timingLog );
+	type Sample = { ms: number; cpuMs: number; waitMs: number };
+	type Pair = { active: Sample; inactive: Sample };
+	const measured: Record< Kind, Pair[][] > = { save: [], saveStatus: [], saveUnseen: [], frontPage: [], permalink: [] };
+	const cpu = stackCpu( stack );
+	const errors: Record< Kind, number > = { save: 0, saveStatus: 0, saveUnseen: 0, frontPage: 0, permalink: 0 };
+	/** One pair, the two requests back to back: A B for an even index, B A for an odd one. */
+	const pair = async ( kind: Kind, id: string, index: number ): Promise< Pair > => {
+		const got = {} as Pair;
+		for ( const side of index % 2 === 0 ? ( [ 'active', 'inactive' ] as const ) : ( [ 'inactive', 'active' ] as const ) ) {
+			const before = cpu.read();
+			const r = await kinds[ kind ]( side, `${ id }:${ side }` );
+			if ( r.status !== 200 && ! id.startsWith( 'warmup' ) ) {
+				errors[ kind ]++;
+			}
 			if ( isSave( kind ) ) {
 				await sleep( saveGapMs );
 			}
+			const after = cpu.read();
+			got[ side ] = { ms: r.ms, cpuMs: ( after.cpuNs - before.cpuNs ) / 1e6, waitMs: ( after.waitNs - before.waitNs ) / 1e6 };
 		}
-	}
-	const timingLog = timingLogOf( stack );
-	const from = logSize( timingLog );
-	const client: Record< Kind, Record< Side, number[][] > > = {
-		save: { active: [], inactive: [] },
-		saveUnseen: { active: [], inactive: [] },
-		frontPage: { active: [], inactive: [] },
-		permalink: { active: [], inactive: [] },
+		return got;
 	};
-	const errors: Record< Kind, number > = { save: 0, saveUnseen: 0, frontPage: 0, permalink: 0 };
+	const roundRatio = ( pairs: Pair[], key: 'ms' | 'cpuMs' = 'ms' ) => median( pairs.map( ( p ) => p.active[ key ] / p.inactive[ key ] ) );
 	for ( let round = 0; round < rounds; round++ ) {
-		for ( const kind of Object.keys( kinds ) as Kind[] ) {
-			const got: Record< Side, number[] > = { active: [], inactive: [] };
-			for ( let i = 0; i < pairs; i++ ) {
-				// A B, then B A: drift and the "first after the other side" cost favour neither.
-				const order: Side[] = i % 2 === 0 ? [ 'active', 'inactive' ] : [ 'inactive', 'active' ];
-				for ( const side of order ) {
-					const r = await kinds[ kind ]( side, `${ kind }:${ side }:${ round }:${ i }` );
-					if ( r.status !== 200 ) {
-						errors[ kind ]++;
-					}
-					got[ side ].push( r.ms );
-					if ( isSave( kind ) ) {
-						await sleep( saveGapMs );
-					}
-				}
+		for ( const kind of kindNames ) {
+			for ( let i = 0; i < warmup; i++ ) {
+				await pair( kind, `warmup:${ kind }:${ round }:${ i }`, i );
 			}
-			client[ kind ].active.push( got.active );
-			client[ kind ].inactive.push( got.inactive );
+			const got: Pair[] = [];
+			const n = isSave( kind ) ? savePairs : viewPairs;
+			for ( let i = 0; i < n; i++ ) {
+				got.push( await pair( kind, `${ kind }:${ round }:${ i }`, i ) );
+			}
+			measured[ kind ].push( got );
 		}
-		const last = ( kind: Kind ) => median( client[ kind ].active.at( -1 )! ) / median( client[ kind ].inactive.at( -1 )! );
-		log( `  toggle round ${ round + 1 }/${ rounds }: save ×${ last( 'save' ).toFixed( 2 ) }, unseen save ×${ last( 'saveUnseen' ).toFixed( 2 ) }, home ×${ last( 'frontPage' ).toFixed( 2 ) }, permalink ×${ last( 'permalink' ).toFixed( 2 ) }` );
+		const last = ( kind: Kind ) => `${ roundRatio( measured[ kind ].at( -1 )! ).toFixed( 2 ) } (cpu ×${ roundRatio( measured[ kind ].at( -1 )!, 'cpuMs' ).toFixed( 2 ) })`;
+		log( `  toggle round ${ round + 1 }/${ rounds }: save ×${ last( 'save' ) }, status save ×${ last( 'saveStatus' ) }, body save ×${ last( 'saveUnseen' ) }, home ×${ last( 'frontPage' ) }, permalink ×${ last( 'permalink' ) }` );
 	}
 	await sleep( 1000 );
 	const lines = readTimings( timingLog, from );
 	const measure = ( kind: Kind ): PairedMeasure => {
 		const server = ( side: Side ) => {
-			const rows = lines.filter( ( t ) => ( t.bench_id ?? '' ).startsWith( `${ kind }:${ side }:` ) );
+			const rows = lines.filter( ( t ) => ( t.bench_id ?? '' ).startsWith( `${ kind }:` ) && ( t.bench_id ?? '' ).endsWith( `:${ side }` ) );
 			const of = ( key: 'php' | 'shutdown' | 'total' | 'queries' ) => median( rows.map( ( t ) => t[ key ] ).filter( ( v ): v is number => typeof v === 'number' ) );
 			return { php: of( 'php' ), shutdown: of( 'shutdown' ), total: of( 'total' ), queries: of( 'queries' ) };
 		};
+		const all = measured[ kind ].flat();
+		const r1 = ( v: number ) => Math.round( v * 10 ) / 10;
 		return {
-			activeP50: median( client[ kind ].active.flat() ),
-			inactiveP50: median( client[ kind ].inactive.flat() ),
-			ratio: spread( client[ kind ].active.map( ( a, i ) => median( a ) / median( client[ kind ].inactive[ i ]! ) ) ),
+			activeP50: median( all.map( ( p ) => p.active.ms ) ),
+			inactiveP50: median( all.map( ( p ) => p.inactive.ms ) ),
+			ratio: spread( measured[ kind ].map( ( pairs ) => roundRatio( pairs ) ) ),
+			cpu: {
+				activeP50: median( all.map( ( p ) => p.active.cpuMs ) ),
+				inactiveP50: median( all.map( ( p ) => p.inactive.cpuMs ) ),
+				ratio: spread( measured[ kind ].map( ( pairs ) => roundRatio( pairs, 'cpuMs' ) ) ),
+			},
+			pairsPerRound: isSave( kind ) ? savePairs : viewPairs,
 			errors: errors[ kind ],
 			server: { active: server( 'active' ), inactive: server( 'inactive' ) },
+			pairs: measured[ kind ].map( ( pairs ) =>
+				pairs.map( ( p ) => ( {
+					ms: [ r1( p.active.ms ), r1( p.inactive.ms ) ] as [ number, number ],
+					cpuMs: [ r1( p.active.cpuMs ), r1( p.inactive.cpuMs ) ] as [ number, number ],
+					waitMs: [ r1( p.active.waitMs ), r1( p.inactive.waitMs ) ] as [ number, number ],
+				} ) )
+			),
 		};
 	};
-	return { rounds, pairsPerRound: pairs, saveGapMs, save: measure( 'save' ), saveUnseen: measure( 'saveUnseen' ), frontPage: measure( 'frontPage' ), permalink: measure( 'permalink' ) };
+	return {
+		rounds,
+		savePairs,
+		viewPairs,
+		warmupPairs: warmup,
+		saveGapMs,
+		save: measure( 'save' ),
+		saveStatus: measure( 'saveStatus' ),
+		saveUnseen: measure( 'saveUnseen' ),
+		frontPage: measure( 'frontPage' ),
+		permalink: measure( 'permalink' ),
+	};
 }
 
 /** The SQL of one request of each kind, active and inactive (profile: which queries the plugin adds to a save). */

@@ -10,10 +10,14 @@
  * Every comparison prints the median of its per-round ratios and their range; every target of issue #15 is printed
  * with met / NOT met, in the table and again in a summary at the end.
  *
- * Knobs (env): BENCH_WP_PORT / BENCH_SIDECAR_PORT / BENCH_SIMULATOR_PORT (8980 / 9080 / 9180; `npm start` is timed on
+ * Knobs (env): BENCH_DB (sqlite | mariadb) and BENCH_SERVER (php = php -S | nginx | apache, + PHP-FPM): the instance,
+ * default sqlite + php; `BENCH_DB=mariadb BENCH_SERVER=nginx` is the production instance (MariaDB on BENCH_WP_PORT +
+ * 1000, PHP-FPM on + 5, state in .igny8/bench-wp-mariadb-nginx), whose targets the table prints. BENCH_WP_PORT / BENCH_SIDECAR_PORT / BENCH_SIMULATOR_PORT (8980 / 9080 / 9180; `npm start` is timed on
  * BENCH_WP_PORT + 40…42), BENCH_PUBLISHES (200 per side), BENCH_ROUNDS (4), BENCH_LOOKUP_ROUNDS (5),
  * BENCH_LOOKUP_PAIRS (30), BENCH_CONCURRENCY_PER_LEVEL (40 per round), BENCH_CONCURRENCY_ROUNDS (3),
- * BENCH_TOGGLE_ROUNDS (6), BENCH_TOGGLE_PAIRS (10 A/B pairs per kind and round), BENCH_SAVE_GAP_MS (250),
+ * BENCH_TOGGLE_ROUNDS (6), BENCH_TOGGLE_PAIRS (16 adjacent active/inactive pairs per save kind and round),
+ * BENCH_VIEW_PAIRS (40 per page-view kind and round), BENCH_TOGGLE_WARMUP (2 pairs per kind and round, discarded),
+ * BENCH_SAVE_GAP_MS (250),
  * BENCH_SYNC_SAMPLES (40), BENCH_SYNC_DRAIN (1000), BENCH_START_RUNS (3: one cold, two warm),
  * BENCH_ACTIVITY_ROWS (100000), BENCH_ACTIVITY_SAMPLES (20),
  * BENCH_HOSTED_SITES (1000), BENCH_HOSTED_CHANGES (10 per site), BENCH_HOSTED_NOISY (5000), BENCH_HOSTED_PORT_BASE (9400: +0…+6,
@@ -28,7 +32,8 @@ import path from 'node:path';
 
 import { activityBench, type ActivityBenchResult } from '../bench/activity.js';
 import { hostedAnalysis, hostedBench, type HostedResult } from '../bench/hosted.js';
-import { fmtMs, fmtRatio, fmtSpread, sleep, table } from '../bench/lib.js';
+import { readmeTable } from '../bench/readme-table.js';
+import { fmtMs, fmtRatio, fmtSpread, halfRange, sleep, STEADY, table } from '../bench/lib.js';
 import {
 	concurrency,
 	editorBundle,
@@ -61,7 +66,19 @@ const only = new Set( ( process.env.BENCH_ONLY ?? 'latency,lookup,concurrency,to
 const stackNeeded = [ ...only ].some( ( name ) => name !== 'hosted' );
 const log = ( message: string ) => process.stdout.write( `${ message }\n` );
 
-process.env.WP_STATE_DIR ??= path.join( ROOT, '.igny8/bench-wp' );
+// The instance: BENCH_DB=mariadb BENCH_SERVER=nginx is the production shape (nginx + PHP-FPM + MariaDB, the release
+// work's instance); the default is php -S + SQLite. Each instance has its own state dir (MariaDB on BENCH_WP_PORT +
+// 1000, PHP-FPM on BENCH_WP_PORT + 5: scripts/wp-runtime.sh).
+// `npm start` (the `start` scenario) runs as the user's shell would run it, not on the bench's instance.
+const userInstance = { WP_DB: process.env.WP_DB ?? 'sqlite', WP_SERVER: process.env.WP_SERVER ?? 'php' };
+const benchDb = process.env.BENCH_DB ?? process.env.WP_DB ?? 'sqlite';
+const benchServer = process.env.BENCH_SERVER ?? process.env.WP_SERVER ?? 'php';
+if ( ! [ 'sqlite', 'mariadb' ].includes( benchDb ) || ! [ 'php', 'nginx', 'apache' ].includes( benchServer ) ) {
+	throw new Error( `BENCH_DB must be sqlite or mariadb, BENCH_SERVER php, nginx or apache (got ${ benchDb }, ${ benchServer })` );
+}
+process.env.WP_DB = benchDb;
+process.env.WP_SERVER = benchServer;
+process.env.WP_STATE_DIR ??= path.join( ROOT, benchDb === 'sqlite' && benchServer === 'php' ? '.igny8/bench-wp' : `.igny8/bench-wp-${ benchDb }-${ benchServer }` );
 const fromRelease = ( process.env.BENCH_SIDECAR ?? 'release' ) === 'release';
 let sidecarCommand: string[] | undefined;
 let sidecarPrefix: string | undefined;
@@ -91,7 +108,8 @@ const stack = ! stackNeeded
 	} );
 
 const dbName = stack?.wpDb ?? 'n/a';
-const server = process.env.WP_SERVER ?? 'php';
+const server = benchServer;
+const instance = `${ dbName }, ${ server === 'php' ? 'php -S' : `${ server } + PHP-FPM` }`;
 const results: {
 	when: string;
 	machine: { cpus: number; node: string; wordpress: string; db: string; server: string };
@@ -154,7 +172,17 @@ if ( stack ) try {
 	}
 	if ( only.has( 'toggle' ) ) {
 		log( '\n3 + 5. editor save and front-end views, plugin active vs inactive (interleaved per request)' );
-		results.toggle = await pluginToggle( stack, num( 'BENCH_TOGGLE_ROUNDS', 6 ), num( 'BENCH_TOGGLE_PAIRS', 10 ), num( 'BENCH_SAVE_GAP_MS', 250 ), log );
+		results.toggle = await pluginToggle(
+			stack,
+			{
+				rounds: num( 'BENCH_TOGGLE_ROUNDS', 6 ),
+				savePairs: num( 'BENCH_TOGGLE_PAIRS', 16 ),
+				viewPairs: num( 'BENCH_VIEW_PAIRS', 40 ),
+				warmupPairs: num( 'BENCH_TOGGLE_WARMUP', 2 ),
+				saveGapMs: num( 'BENCH_SAVE_GAP_MS', 250 ),
+			},
+			log
+		);
 	}
 	if ( only.has( 'toggle' ) || only.has( 'queries' ) ) {
 		// The SQL of one steady-state save of each kind, active and inactive (BENCH_ONLY=queries: this profile alone).
@@ -200,7 +228,7 @@ if ( only.has( 'start' ) ) {
 	const base = num( 'BENCH_WP_PORT', 8980 ) + 40;
 	results.npmStartMs = await npmStartTimes(
 		ROOT,
-		{ WP_PORT: String( base ), SIDECAR_PORT: String( base + 1 ), SIMULATOR_PORT: String( base + 2 ), WP_STATE_DIR: path.join( ROOT, '.igny8/bench-start' ) },
+		{ ...userInstance, WP_PORT: String( base ), SIDECAR_PORT: String( base + 1 ), SIMULATOR_PORT: String( base + 2 ), WP_STATE_DIR: path.join( ROOT, '.igny8/bench-start' ) },
 		num( 'BENCH_START_RUNS', 3 ),
 		log
 	);
@@ -232,7 +260,7 @@ const l = results.latency;
 if ( l ) {
 	rows.push( [ `publish p50 / p95, ours (${ l.perSide } publishes)`, `${ fmtMs( l.ours.p50 ) } / ${ fmtMs( l.ours.p95 ) }, ${ l.ours.errors } errors` ] );
 	rows.push( [ `publish p50 / p95, all-PHP baseline (${ l.perSide })`, `${ fmtMs( l.baseline.p50 ) } / ${ fmtMs( l.baseline.p95 ) }, ${ l.baseline.errors } errors` ] );
-	rows.push( [ 'publish p50 ours / baseline (median of rounds)', fmtSpread( l.ratioP50Rounds ), target( 'publish p50 ours / baseline', fmtRatio( l.ratioP50Rounds.median ), '≤ 1.05', l.ratioP50Rounds.median <= 1.05 ) ] );
+	rows.push( [ 'publish p50 ours / baseline (median of rounds)', fmtSpread( l.ratioP50Rounds ), target( `publish p50 ours / baseline (${ instance })`, fmtRatio( l.ratioP50Rounds.median ), '≤ 1.05', l.ratioP50Rounds.median <= 1.05 ) ] );
 	const o = l.profile.ours;
 	const b = l.profile.baseline;
 	rows.push( [ '  profile: bare WP bootstrap + REST (noop)', fmtMs( l.profile.bareBootstrapP50 ) ] );
@@ -278,14 +306,19 @@ if ( c ) {
 	}
 }
 const t = results.toggle;
-const paired = ( m: PairedMeasure ) => `${ fmtMs( m.activeP50 ) } / ${ fmtMs( m.inactiveP50 ) }; ratio ${ fmtSpread( m.ratio ) }${ m.errors ? `; ${ m.errors } errors` : '' }`;
+const paired = ( m: PairedMeasure ) =>
+	`${ fmtMs( m.activeP50 ) } / ${ fmtMs( m.inactiveP50 ) }; ratio ${ fmtSpread( m.ratio ) }; CPU ${ fmtMs( m.cpu.activeP50 ) } / ${ fmtMs( m.cpu.inactiveP50 ) } = ${ fmtSpread( m.cpu.ratio ) }${ m.errors ? `; ${ m.errors } errors` : '' }`;
 const inside = ( m: PairedMeasure ) =>
 	`PHP reply ${ fmtMs( m.server.active.php ) } / ${ fmtMs( m.server.inactive.php ) }, shutdown ${ fmtMs( m.server.active.shutdown ) } / ${ fmtMs( m.server.inactive.shutdown ) }, queries ${ m.server.active.queries } / ${ m.server.inactive.queries }`;
 if ( t ) {
 	const fpm = server !== 'php';
 	const saveGoal = fpm ? 1.05 : 1.1;
-	for ( const [ label, m ] of [ [ 'editor save IGNY8 sees (title/status)', t.save ], [ 'editor save, body only (a local edit: recorded, sent)', t.saveUnseen ] ] as const ) {
-		rows.push( [ `${ label }, active / inactive`, paired( m ), target( `${ label }, active / inactive (${ server })`, fmtRatio( m.ratio.median ), `≤ ${ saveGoal.toFixed( 2 ) }`, m.ratio.median <= saveGoal ) ] );
+	for ( const [ label, m ] of [
+		[ 'editor save IGNY8 sees, title (status kept)', t.save ],
+		[ 'editor save IGNY8 sees, title + status (publish ⇄ draft)', t.saveStatus ],
+		[ 'editor save, body only (a local edit: recorded, sent)', t.saveUnseen ],
+	] as const ) {
+		rows.push( [ `${ label }, active / inactive`, paired( m ), target( `${ label }, active / inactive (${ instance })`, fmtRatio( m.ratio.median ), `≤ ${ saveGoal.toFixed( 2 ) }`, m.ratio.median <= saveGoal ) ] );
 		const extra = m.server.active.queries - m.server.inactive.queries;
 		rows.push( [ `  inside PHP active / inactive`, inside( m ), target( `extra SQL queries, ${ label }`, `+${ extra }`, '≤ +10', extra <= 10 ) ] );
 	}
@@ -294,6 +327,21 @@ if ( t ) {
 		rows.push( [ `${ label } active / inactive (client)`, paired( m ), target( `${ label } active / inactive`, fmtRatio( m.ratio.median ), '≤ 1.02, queries equal', m.ratio.median <= 1.02 && equalQueries ) ] );
 		rows.push( [ `  inside PHP active / inactive | queries`, `${ fmtMs( m.server.active.total ) } / ${ fmtMs( m.server.inactive.total ) } | ${ m.server.active.queries } / ${ m.server.inactive.queries }` ] );
 	}
+	// The method's own target (issue #15): each round's ratio within ±5% of the median of rounds.
+	const comparisons = [ [ 'title save', t.save ], [ 'status save', t.saveStatus ], [ 'body save', t.saveUnseen ], [ 'home', t.frontPage ], [ 'permalink', t.permalink ] ] as const;
+	const widest = Math.max( ...comparisons.map( ( [ , m ] ) => halfRange( m.ratio ) ) );
+	const widestCpu = Math.max( ...comparisons.map( ( [ , m ] ) => halfRange( m.cpu.ratio ) ) );
+	const pct = ( x: number ) => `±${ ( x * 100 ).toFixed( 1 ) }%`;
+	rows.push( [
+		`round spread, client time (${ t.rounds } rounds × ${ t.savePairs } save / ${ t.viewPairs } view pairs, ${ t.warmupPairs } warm-up pairs discarded)`,
+		comparisons.map( ( [ name, m ] ) => `${ name } ${ pct( halfRange( m.ratio ) ) }` ).join( ', ' ),
+		target( `round-to-round spread, editor save and page view, client time (${ instance })`, `${ pct( widest ) } (widest)`, `every round within ±${ STEADY * 100 }% of the median`, widest <= STEADY ),
+	] );
+	rows.push( [
+		'round spread, instance CPU time per request',
+		comparisons.map( ( [ name, m ] ) => `${ name } ${ pct( halfRange( m.cpu.ratio ) ) }` ).join( ', ' ),
+		target( `round-to-round spread, editor save and page view, CPU time (${ instance })`, `${ pct( widestCpu ) } (widest)`, `every round within ±${ STEADY * 100 }% of the median`, widestCpu <= STEADY ),
+	] );
 }
 const sq = results.saveQueries;
 if ( sq ) {
@@ -399,7 +447,7 @@ if ( h ) {
 	hostedLines = results.hostedAnalysis.lines;
 }
 
-log( `\nIGNY8 Bridge bench — WordPress ${ results.machine.wordpress } (${ results.machine.db }, ${ server === 'php' ? 'php -S' : `${ server } + PHP-FPM` }), ${ results.machine.cpus } CPUs, Node ${ results.machine.node }, ${ results.when }` );
+log( `\nIGNY8 Bridge bench — WordPress ${ results.machine.wordpress } (${ instance }), ${ results.machine.cpus } CPUs, Node ${ results.machine.node }, ${ results.when }` );
 log( table( rows ) );
 if ( hostedLines.length ) {
 	log( `\nHosted sidecar (issue #16), read plainly:\n${ hostedLines.map( ( line ) => `- ${ line }` ).join( '\n' ) }` );
@@ -412,5 +460,8 @@ fs.mkdirSync( outDir, { recursive: true } );
 const file = path.join( outDir, `bench-${ results.when.replace( /[:.]/g, '-' ) }.json` );
 fs.writeFileSync( file, JSON.stringify( { ...results, ids: IDS, table: rows, targets }, null, 2 ) );
 fs.copyFileSync( file, path.join( outDir, 'latest.json' ) );
-log( `\nJSON: ${ path.relative( ROOT, file ) } (and .igny8/bench-results/latest.json)` );
+// The README's Performance table for this instance, from this run (bench/readme-table.ts).
+const md = file.replace( /\.json$/, '.md' );
+fs.writeFileSync( md, `${ readmeTable( results, { db: dbName, server } ).join( '\n' ) }\n` );
+log( `\nJSON: ${ path.relative( ROOT, file ) } (and .igny8/bench-results/latest.json); README table: ${ path.relative( ROOT, md ) }` );
 
