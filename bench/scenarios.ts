@@ -328,13 +328,17 @@ export interface PairedMeasure {
 	/** Inside PHP (bench plugin's log), medians: request start → reply built, the shutdown work after it, start → end. */
 	server: Record< Side, { php: number; shutdown: number; total: number; queries: number } >;
 	/**
-	 * The same pairs by the CPU time the instance spent on each request (every thread of the web server, PHP, the
-	 * database and the sidecar, from the request to the end of its settling gap): what the request costs, without
-	 * the wait for CPUs other processes hold, so it stays steady on a loaded machine where the wall time does not.
+	 * The same pairs by the CPU time the instance spent while the client waited for the reply (every thread of the web
+	 * server, PHP, the database and the sidecar): the request's cost without the wait for CPUs other processes hold,
+	 * so it stays steady on a loaded machine where the client time does not. `afterP50`: the CPU spent in the settling
+	 * gap after the reply (an active save's notify under PHP-FPM, the sidecar's delivery to IGNY8), not in the ratio.
 	 */
-	cpu: { activeP50: number; inactiveP50: number; ratio: Spread };
-	/** Every measured pair, per round: [ active, inactive ] client ms, instance CPU ms, instance run-queue wait ms. */
-	pairs: Array< Array< { ms: [ number, number ]; cpuMs: [ number, number ]; waitMs: [ number, number ] } > >;
+	cpu: { activeP50: number; inactiveP50: number; ratio: Spread; afterP50: Record< Side, number > };
+	/**
+	 * Every measured pair, per round: [ active, inactive ] client ms, instance CPU ms until the reply, after it (in the
+	 * gap), and the instance's run-queue wait until the reply.
+	 */
+	pairs: Array< Array< { ms: [ number, number ]; cpuMs: [ number, number ]; afterCpuMs: [ number, number ]; waitMs: [ number, number ] } > >;
 }
 
 export interface ToggleResult {
@@ -415,7 +419,7 @@ export async function pluginToggle(
 	const isSave = ( kind: Kind ) => kind.startsWith( 'save' );
 	const timingLog = timingLogOf( stack );
 	const from = logSize( timingLog );
-	type Sample = { ms: number; cpuMs: number; waitMs: number };
+	type Sample = { ms: number; cpuMs: number; afterCpuMs: number; waitMs: number };
 	type Pair = { active: Sample; inactive: Sample };
 	const measured: Record< Kind, Pair[][] > = { save: [], saveStatus: [], saveUnseen: [], frontPage: [], permalink: [] };
 	const cpu = stackCpu( stack );
@@ -426,14 +430,20 @@ export async function pluginToggle(
 		for ( const side of index % 2 === 0 ? ( [ 'active', 'inactive' ] as const ) : ( [ 'inactive', 'active' ] as const ) ) {
 			const before = cpu.read();
 			const r = await kinds[ kind ]( side, `${ id }:${ side }` );
+			const replied = cpu.read();
 			if ( r.status !== 200 && ! id.startsWith( 'warmup' ) ) {
 				errors[ kind ]++;
 			}
 			if ( isSave( kind ) ) {
 				await sleep( saveGapMs );
 			}
-			const after = cpu.read();
-			got[ side ] = { ms: r.ms, cpuMs: ( after.cpuNs - before.cpuNs ) / 1e6, waitMs: ( after.waitNs - before.waitNs ) / 1e6 };
+			const after = isSave( kind ) ? cpu.read() : replied;
+			got[ side ] = {
+				ms: r.ms,
+				cpuMs: ( replied.cpuNs - before.cpuNs ) / 1e6,
+				afterCpuMs: ( after.cpuNs - replied.cpuNs ) / 1e6,
+				waitMs: ( replied.waitNs - before.waitNs ) / 1e6,
+			};
 		}
 		return got;
 	};
@@ -471,6 +481,7 @@ export async function pluginToggle(
 				activeP50: median( all.map( ( p ) => p.active.cpuMs ) ),
 				inactiveP50: median( all.map( ( p ) => p.inactive.cpuMs ) ),
 				ratio: spread( measured[ kind ].map( ( pairs ) => roundRatio( pairs, 'cpuMs' ) ) ),
+				afterP50: { active: median( all.map( ( p ) => p.active.afterCpuMs ) ), inactive: median( all.map( ( p ) => p.inactive.afterCpuMs ) ) },
 			},
 			pairsPerRound: isSave( kind ) ? savePairs : viewPairs,
 			errors: errors[ kind ],
@@ -479,6 +490,7 @@ export async function pluginToggle(
 				pairs.map( ( p ) => ( {
 					ms: [ r1( p.active.ms ), r1( p.inactive.ms ) ] as [ number, number ],
 					cpuMs: [ r1( p.active.cpuMs ), r1( p.inactive.cpuMs ) ] as [ number, number ],
+					afterCpuMs: [ r1( p.active.afterCpuMs ), r1( p.inactive.afterCpuMs ) ] as [ number, number ],
 					waitMs: [ r1( p.active.waitMs ), r1( p.inactive.waitMs ) ] as [ number, number ],
 				} ) )
 			),

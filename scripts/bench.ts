@@ -307,7 +307,9 @@ if ( c ) {
 }
 const t = results.toggle;
 const paired = ( m: PairedMeasure ) =>
-	`${ fmtMs( m.activeP50 ) } / ${ fmtMs( m.inactiveP50 ) }; ratio ${ fmtSpread( m.ratio ) }; CPU ${ fmtMs( m.cpu.activeP50 ) } / ${ fmtMs( m.cpu.inactiveP50 ) } = ${ fmtSpread( m.cpu.ratio ) }${ m.errors ? `; ${ m.errors } errors` : '' }`;
+	`${ fmtMs( m.activeP50 ) } / ${ fmtMs( m.inactiveP50 ) }; ratio ${ fmtSpread( m.ratio ) }; CPU until the reply ${ fmtMs( m.cpu.activeP50 ) } / ${ fmtMs( m.cpu.inactiveP50 ) } = ${ fmtSpread( m.cpu.ratio ) }${
+		m.cpu.afterP50.active > 0.5 || m.cpu.afterP50.inactive > 0.5 ? `, after it ${ fmtMs( m.cpu.afterP50.active ) } / ${ fmtMs( m.cpu.afterP50.inactive ) }` : ''
+	}${ m.errors ? `; ${ m.errors } errors` : '' }`;
 const inside = ( m: PairedMeasure ) =>
 	`PHP reply ${ fmtMs( m.server.active.php ) } / ${ fmtMs( m.server.inactive.php ) }, shutdown ${ fmtMs( m.server.active.shutdown ) } / ${ fmtMs( m.server.inactive.shutdown ) }, queries ${ m.server.active.queries } / ${ m.server.inactive.queries }`;
 if ( t ) {
