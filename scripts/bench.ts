@@ -16,7 +16,7 @@
  * BENCH_WP_PORT + 40…42), BENCH_PUBLISHES (200 per side), BENCH_ROUNDS (4), BENCH_LOOKUP_ROUNDS (5),
  * BENCH_LOOKUP_PAIRS (30), BENCH_CONCURRENCY_PER_LEVEL (40 per round), BENCH_CONCURRENCY_ROUNDS (3),
  * BENCH_TOGGLE_ROUNDS (6), BENCH_TOGGLE_PAIRS (16 adjacent active/inactive pairs per save kind and round),
- * BENCH_VIEW_PAIRS (40 per page-view kind and round), BENCH_TOGGLE_WARMUP (2 pairs per kind and round, discarded),
+ * BENCH_VIEW_PAIRS (30 per page-view kind and round), BENCH_TOGGLE_WARMUP (2 pairs per kind and round, discarded),
  * BENCH_SAVE_GAP_MS (250),
  * BENCH_SYNC_SAMPLES (40), BENCH_SYNC_DRAIN (1000), BENCH_START_RUNS (3: one cold, two warm),
  * BENCH_ACTIVITY_ROWS (100000), BENCH_ACTIVITY_SAMPLES (20),
@@ -177,7 +177,7 @@ if ( stack ) try {
 			{
 				rounds: num( 'BENCH_TOGGLE_ROUNDS', 6 ),
 				savePairs: num( 'BENCH_TOGGLE_PAIRS', 16 ),
-				viewPairs: num( 'BENCH_VIEW_PAIRS', 40 ),
+				viewPairs: num( 'BENCH_VIEW_PAIRS', 30 ),
 				warmupPairs: num( 'BENCH_TOGGLE_WARMUP', 2 ),
 				saveGapMs: num( 'BENCH_SAVE_GAP_MS', 250 ),
 			},
