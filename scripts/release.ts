@@ -161,6 +161,10 @@ async function buildSidecarTarball( version: string, stage: string ): Promise< s
 		packages: 'external',
 		sourcemap: false,
 		legalComments: 'none',
+		// Whitespace and comments out (names kept, so stack traces still name every function): V8 holds the source of
+		// the whole file in memory for lazy compilation, and the comments' non-ASCII characters (→, §, …) made it a
+		// two-byte string: 859 KiB of heap for a 440 KB file, now 305 KB one-byte (idle RSS −1.2 MiB, issue #15).
+		minifyWhitespace: true,
 		logLevel: 'warning',
 	} );
 	const js = fs.readFileSync( path.join( pkgDir, 'dist/igny8-sidecar.js' ), 'utf8' );
