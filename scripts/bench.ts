@@ -19,7 +19,7 @@
  * BENCH_VIEW_PAIRS (30 per page-view kind and round), BENCH_TOGGLE_WARMUP (2 pairs per kind and round, discarded),
  * BENCH_SAVE_GAP_MS (250),
  * BENCH_SYNC_SAMPLES (40), BENCH_SYNC_DRAIN (1000), BENCH_START_RUNS (3: one cold, two warm),
- * BENCH_ACTIVITY_ROWS (100000), BENCH_ACTIVITY_SAMPLES (20),
+ * BENCH_IDLE_SETTLE_MS (20000: the idle RSS is sampled 3 s after start and again this much later), BENCH_ACTIVITY_ROWS (100000), BENCH_ACTIVITY_SAMPLES (20),
  * BENCH_HOSTED_SITES (1000), BENCH_HOSTED_CHANGES (10 per site), BENCH_HOSTED_NOISY (5000), BENCH_HOSTED_PORT_BASE (9400: +0…+6,
  * see bench/hosted.ts),
  * BENCH_ONLY (comma list of latency,lookup,concurrency,toggle,queries,sync,activity,footprint,start,hosted; toggle includes queries;
@@ -123,6 +123,8 @@ const results: {
 	footprint?: {
 		sidecar: 'release' | 'source';
 		idle: { serverMiB: number; groupMiB: number };
+		/** The same, after BENCH_IDLE_SETTLE_MS more without a request (afterMs: since the stack was ready). */
+		idleSettled: { serverMiB: number; groupMiB: number; afterMs: number };
 		underLoadMaxMiB: { serverMiB: number; groupMiB: number };
 		/** Peak while 8 clients publish (the concurrency run's 8-client level). */
 		peak8MiB?: { serverMiB: number; groupMiB: number };
@@ -147,6 +149,11 @@ if ( stack ) try {
 	fs.copyFileSync( path.join( ROOT, 'bench/mu-plugin/igny8-bench-toggle.php' ), path.join( stack.stateDir, 'site/wp-content/mu-plugins/igny8-bench-toggle.php' ) );
 	await sleep( 3000 );
 	const idle = sidecarRss( stack );
+	// The same process once it has been idle a while (V8's memory reducer runs after some seconds without work): what
+	// a sidecar between requests holds. Reported beside the target, which stays on the 3 s figure above.
+	const settleMs = only.has( 'footprint' ) ? num( 'BENCH_IDLE_SETTLE_MS', 20_000 ) : 0;
+	await sleep( settleMs );
+	const idleSettled = { ...sidecarRss( stack ), afterMs: 3000 + settleMs };
 	let peak = { ...idle };
 	let peak8: { serverMiB: number; groupMiB: number } | undefined;
 	const sample = ( clients?: number ) => {
@@ -214,7 +221,7 @@ if ( stack ) try {
 			await stack.startSidecar();
 			startupMs.push( performance.now() - t0 );
 		}
-		results.footprint = { sidecar: fromRelease ? 'release' : 'source', idle, underLoadMaxMiB: peak, peak8MiB: peak8, after, startupMs, bundle: editorBundle( ROOT ) };
+		results.footprint = { sidecar: fromRelease ? 'release' : 'source', idle, idleSettled, underLoadMaxMiB: peak, peak8MiB: peak8, after, startupMs, bundle: editorBundle( ROOT ) };
 	}
 } finally {
 	await stack.stop();
@@ -384,8 +391,9 @@ if ( f ) {
 	rows.push( [
 		`sidecar RSS idle (${ how })`,
 		release ? `${ f.idle.serverMiB.toFixed( 0 ) } MiB` : `${ f.idle.serverMiB.toFixed( 0 ) } MiB | ${ f.idle.groupMiB.toFixed( 0 ) } MiB`,
-		release ? target( 'sidecar RSS idle (release, plain node)', `${ f.idle.serverMiB.toFixed( 0 ) } MiB`, '≤ 70 MiB', f.idle.serverMiB <= 70 ) : 'targets apply to the release build',
+		release ? target( 'sidecar RSS idle (release, plain node)', `${ f.idle.serverMiB.toFixed( 1 ) } MiB`, '≤ 70 MiB', f.idle.serverMiB <= 70 ) : 'targets apply to the release build',
 	] );
+	rows.push( [ `  the same after ${ ( f.idleSettled.afterMs / 1000 ).toFixed( 0 ) } s without a request`, `${ f.idleSettled.serverMiB.toFixed( 1 ) } MiB` ] );
 	if ( f.peak8MiB ) {
 		rows.push( [ 'sidecar RSS peak under 8 publishers', `${ f.peak8MiB.serverMiB.toFixed( 0 ) } MiB`, release ? target( 'sidecar RSS peak, 8 publishers (release)', `${ f.peak8MiB.serverMiB.toFixed( 0 ) } MiB`, '≤ 120 MiB', f.peak8MiB.serverMiB <= 120 ) : undefined ] );
 	}
