@@ -154,6 +154,30 @@ final class Client {
 	}
 
 	/**
+	 * notify() in two steps: the signed POST is written out now, and notify_finish() waits for its status. False
+	 * when it cannot be sent that way (a sidecar across a network, TLS, or one already in flight): use notify().
+	 *
+	 * @param string $path       Sidecar path (contract `sidecar_paths`).
+	 * @param string $body       JSON body.
+	 * @param int    $timeout_ms Connect and total timeout, from now.
+	 */
+	public function notify_start( string $path, string $body, int $timeout_ms ): bool {
+		try {
+			return $this->transport->start( $path, $body, $this->signed_headers( 'POST', $path, $body, 'application/json' )['headers'], $timeout_ms );
+		} catch ( Bridge_Error $error ) {
+			return false;
+		}
+	}
+
+	/**
+	 * The outcome of notify_start(): true on 2xx.
+	 */
+	public function notify_finish(): bool {
+		$status = $this->transport->finish();
+		return null !== $status && $status >= 200 && $status < 300;
+	}
+
+	/**
 	 * One signed request and its verified reply.
 	 *
 	 * @param string $method       HTTP method.
@@ -190,6 +214,24 @@ final class Client {
 	 * @throws Bridge_Error On failure.
 	 */
 	private function send( string $method, string $path, string $htu, string $body, string $content_type, int $connect_timeout_ms, int $timeout_ms ): array {
+		$signed = $this->signed_headers( $method, $htu, $body, $content_type );
+		return array(
+			'raw' => $this->transport->send( $method, $path, $body, $signed['headers'], $connect_timeout_ms, $timeout_ms ),
+			'jti' => $signed['jti'],
+		);
+	}
+
+	/**
+	 * The headers of one signed request (a fresh request JWT) and its jti.
+	 *
+	 * @param string $method       HTTP method.
+	 * @param string $htu          The `htu` claim.
+	 * @param string $body         Raw body.
+	 * @param string $content_type Content-Type ('' for none).
+	 * @return array{headers:array<string,string>,jti:string}
+	 * @throws Bridge_Error When the claims cannot be encoded.
+	 */
+	private function signed_headers( string $method, string $htu, string $body, string $content_type ): array {
 		$jwt    = Contract::jwt();
 		$keys   = Keys::current();
 		$jti    = Jwt::new_jti();
@@ -221,10 +263,11 @@ final class Client {
 			$headers['Content-Type'] = $content_type;
 		}
 		return array(
-			'raw' => $this->transport->send( $method, $path, $body, $headers, $connect_timeout_ms, $timeout_ms ),
-			'jti' => $jti,
+			'headers' => $headers,
+			'jti'     => $jti,
 		);
 	}
+
 
 	/**
 	 * Percent-encodes what may not appear raw in a URL path (plain routes are left byte-identical). `%` is encoded

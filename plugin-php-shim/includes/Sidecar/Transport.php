@@ -81,6 +81,13 @@ final class Transport {
 	private $handle = null;
 
 	/**
+	 * A request start() sent and finish() has not collected yet: [curl multi handle, curl handle].
+	 *
+	 * @var array{0:\CurlMultiHandle|resource,1:\CurlHandle|resource}|null
+	 */
+	private ?array $pending = null;
+
+	/**
 	 * Constructor.
 	 *
 	 * @param string $base_url  Sidecar base URL (validated with base_url()).
@@ -222,6 +229,86 @@ final class Transport {
 			throw $outcome['error'];
 		}
 		return $outcome['reply'];
+	}
+
+	/**
+	 * Sends one request to a loopback sidecar without waiting for its reply: the request is written out now, and
+	 * finish() collects the status later (the sync notify overlaps WordPress building its own response). False when
+	 * it cannot be started that way (a network hop, TLS, one already pending): the caller sends it with send().
+	 *
+	 * @param string               $path       Path (starting with /).
+	 * @param string               $body       Raw body (POST).
+	 * @param array<string,string> $headers    Request headers.
+	 * @param int                  $timeout_ms Connect and total timeout in milliseconds, from now.
+	 */
+	public function start( string $path, string $body, array $headers, int $timeout_ms ): bool {
+		if ( ! $this->loopback || null !== $this->trust() || null !== $this->pending || ! function_exists( 'curl_multi_init' ) ) {
+			return false;
+		}
+		$header_lines = array( 'Expect:' );
+		foreach ( $headers as $name => $value ) {
+			$header_lines[] = $name . ': ' . $value;
+		}
+		$handle = curl_init();
+		curl_setopt_array(
+			$handle,
+			array(
+				CURLOPT_URL               => $this->base_url . $path,
+				CURLOPT_CUSTOMREQUEST     => 'POST',
+				CURLOPT_POSTFIELDS        => $body,
+				CURLOPT_HTTPHEADER        => $header_lines,
+				CURLOPT_CONNECTTIMEOUT_MS => max( 100, $timeout_ms ),
+				CURLOPT_TIMEOUT_MS        => max( 100, $timeout_ms ),
+				CURLOPT_FOLLOWLOCATION    => false,
+				CURLOPT_PROTOCOLS         => CURLPROTO_HTTP,
+				CURLOPT_NOSIGNAL          => true,
+				CURLOPT_NOPROXY           => '*',
+				CURLOPT_USERAGENT         => 'igny8-bridge/' . IGNY8_BRIDGE_VERSION,
+				// Only the status is read; the body is dropped (and never printed).
+				CURLOPT_WRITEFUNCTION     => static function ( $handle, string $chunk ): int {
+					return strlen( $chunk );
+				},
+			)
+		);
+		$multi = curl_multi_init();
+		curl_multi_add_handle( $multi, $handle );
+		$this->pending = array( $multi, $handle );
+		// Write the request out now (on loopback one or two rounds), so the sidecar works while this request goes on.
+		$deadline = microtime( true ) + 0.05;
+		do {
+			curl_multi_exec( $multi, $running );
+			if ( ! $running || (int) curl_getinfo( $handle, CURLINFO_SIZE_UPLOAD_T ) >= strlen( $body ) ) {
+				break;
+			}
+			if ( -1 === curl_multi_select( $multi, 0.005 ) ) {
+				usleep( 1000 );
+			}
+		} while ( microtime( true ) < $deadline );
+		return true;
+	}
+
+	/**
+	 * Waits for the request start() sent (within its timeout) and returns its HTTP status; null when it failed or
+	 * nothing was started.
+	 */
+	public function finish(): ?int {
+		if ( null === $this->pending ) {
+			return null;
+		}
+		list( $multi, $handle ) = $this->pending;
+		$this->pending          = null;
+		do {
+			$status = curl_multi_exec( $multi, $running );
+			if ( $running && -1 === curl_multi_select( $multi, 0.05 ) ) {
+				usleep( 1000 );
+			}
+		} while ( $running && CURLM_OK === $status );
+		$done = curl_multi_info_read( $multi );
+		$code = is_array( $done ) && CURLE_OK === $done['result'] ? (int) curl_getinfo( $handle, CURLINFO_RESPONSE_CODE ) : null;
+		curl_multi_remove_handle( $multi, $handle );
+		curl_close( $handle );
+		curl_multi_close( $multi );
+		return $code;
 	}
 
 	/**

@@ -47,6 +47,13 @@ final class Change_Recorder implements Feature {
 	private static bool $hooked = false;
 
 	/**
+	 * Posts whose change was notified early in this request (Event_Notifier::start): post id => the seq sent.
+	 *
+	 * @var array<int,string>
+	 */
+	private static array $sent_early = array();
+
+	/**
 	 * {@inheritDoc}
 	 */
 	public function register(): void {
@@ -81,10 +88,31 @@ final class Change_Recorder implements Feature {
 				// REST reply of the block editor's save read them from the cache instead of one query per taxonomy.
 				update_object_term_cache( array( (int) $post->ID ), $post->post_type );
 			}
+			if ( $recorded && defined( 'REST_REQUEST' ) && REST_REQUEST ) {
+				self::notify_early( $post );
+			}
 		} catch ( \Throwable $error ) {
 			// The save itself must never fail because of the sync; the reconciler cannot see an unrecorded change, so say so.
 			// phpcs:ignore WordPress.PHP.DevelopmentFunctions.error_log_error_log -- must be findable.
 			error_log( sprintf( 'IGNY8 Bridge: could not record the sync change of post %d: %s', (int) $post->ID, $error->getMessage() ) );
+		}
+	}
+
+	/**
+	 * The block editor's save (a REST request): the post, its meta and terms are final once wp_after_insert_post
+	 * ran, so its snapshot goes out now, and the sidecar records it while WordPress builds the REST response (under
+	 * php -S the client used to wait for the whole notify after it). The first change of a request only; shutdown
+	 * sends the others, and this one again only if it changed since (another seq).
+	 *
+	 * @param \WP_Post $post Post (recorded).
+	 */
+	private static function notify_early( \WP_Post $post ): void {
+		if ( self::$sent_early || self::$deleted ) {
+			return;
+		}
+		$snapshot = Sync_Posts::snapshot( $post );
+		if ( null !== $snapshot && Event_Notifier::start( array( $snapshot ) ) ) {
+			self::$sent_early[ (int) $post->ID ] = (string) $snapshot['seq'];
 		}
 	}
 
@@ -132,14 +160,16 @@ final class Change_Recorder implements Feature {
 			$post = get_post( $post_id );
 			if ( $post instanceof \WP_Post ) {
 				$snapshot = Sync_Posts::snapshot( $post );
-				if ( null !== $snapshot ) {
+				if ( null !== $snapshot && ( self::$sent_early[ (int) $post_id ] ?? null ) !== (string) $snapshot['seq'] ) {
 					$events[] = $snapshot;
 				}
 			}
 		}
-		self::$changed = array();
-		self::$deleted = array();
+		self::$changed    = array();
+		self::$deleted    = array();
+		self::$sent_early = array();
 		try {
+			Event_Notifier::settle();
 			Event_Notifier::send( $events );
 		} catch ( \Throwable $error ) {
 			// The markers are durable; the sidecar's reconciler will find them.

@@ -30,6 +30,54 @@ if ( ! defined( 'ABSPATH' ) ) {
 final class Event_Notifier {
 
 	/**
+	 * The client of a notify start() sent early and settle() has not collected yet.
+	 *
+	 * @var Client|null
+	 */
+	private static ?Client $early = null;
+
+	/**
+	 * Starts the notify of these events now without waiting for the sidecar (a REST save: its reply arrives while
+	 * WordPress builds the response, instead of after it, at shutdown); settle() collects it at shutdown. Only where
+	 * the client would otherwise wait for the notify (no fastcgi_finish_request / litespeed_finish_request), for a
+	 * loopback sidecar, one body, one early notify per request. False: not started (send() covers the events).
+	 *
+	 * @param array<int,array<string,mixed>> $events Snapshots (already durable).
+	 */
+	public static function start( array $events ): bool {
+		if ( ! $events || null !== self::$early || 'cli' === PHP_SAPI || function_exists( 'fastcgi_finish_request' ) || function_exists( 'litespeed_finish_request' ) ) {
+			return false;
+		}
+		$sync   = (array) ( Contract::get()['sync'] ?? array() );
+		$bodies = self::batches( $events, max( 1, (int) ( $sync['max_events_per_notify'] ?? 250 ) ) );
+		if ( 1 !== count( $bodies ) ) {
+			return false;
+		}
+		try {
+			$client = Client::for_context( self::context() );
+		} catch ( Bridge_Error $error ) {
+			return false;
+		}
+		if ( $client->over_network() || ! $client->notify_start( Contract::sidecar_path( 'events' ), $bodies[0], (int) ( $sync['notify_timeout_ms'] ?? 250 ) ) ) {
+			return false;
+		}
+		self::$early = $client;
+		return true;
+	}
+
+	/**
+	 * Waits (within the notify's timeout) for the notify start() sent; true when the sidecar took it.
+	 */
+	public static function settle(): bool {
+		if ( null === self::$early ) {
+			return false;
+		}
+		$client      = self::$early;
+		self::$early = null;
+		return $client->notify_finish();
+	}
+
+	/**
 	 * Sends the events (chunked by `sync.max_events_per_notify`). Returns how many chunks the sidecar accepted.
 	 *
 	 * @param array<int,array<string,mixed>> $events Snapshots.
