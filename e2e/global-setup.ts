@@ -22,7 +22,8 @@ export default async function globalSetup( _config: FullConfig ) {
 	const release = process.env.IGNY8_FROM_RELEASE === '1' ? await releaseArtifacts() : undefined;
 	const controlPort = Number( process.env.STACK_CONTROL_PORT ?? 9200 );
 	// The spec-owned servers live at controlPort + 1 … + 9 (image server + 1, hostile-uninstall + 2, hostile-credentials
-	// + 3/+ 4, hosted-enrol + 6/+ 7): instances are 10 ports apart, so anything at + 10 or more is the next instance's.
+	// + 3/+ 4, hosted-https + 5/+ 8/+ 9, hosted-enrol + 6/+ 7; all taken now, a new spec shares one of a spec that runs
+	// before or after it, the specs run one at a time): instances are 10 ports apart, so + 10 or more is the next one's.
 	const imagePort = controlPort + 1;
 	const images = startImageServer( imagePort );
 	const stack = await startStack( {

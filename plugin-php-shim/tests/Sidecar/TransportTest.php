@@ -30,7 +30,9 @@ final class TransportTest extends TestCase {
 	private static string $dir = '';
 
 	public static function setUpBeforeClass(): void {
-		self::$port = Wp::fixture_port() + 3; // + 2 is ClientTest's echo server.
+		// WP_PORT + 1: + 2 / + 3 are the image fixtures, + 4 ClientTest's echo server, + 5 PHP-FPM (scripts/test.ts puts
+		// the first e2e instance's WordPress there).
+		self::$port = Wp::fixture_port() - 1;
 		self::$dir  = get_temp_dir() . 'igny8-tls-' . Wp::run_id();
 		if ( ! is_dir( self::$dir ) ) {
 			mkdir( self::$dir, 0700, true );
@@ -39,7 +41,8 @@ final class TransportTest extends TestCase {
 		$cmd = "cd {$d} && openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj '/CN=IGNY8 test CA' "
 			. "&& openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj '/CN=127.0.0.1' "
 			. "&& printf 'subjectAltName=IP:127.0.0.1\\nbasicConstraints=CA:FALSE\\nextendedKeyUsage=serverAuth\\n' > ext.cnf "
-			. '&& openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile ext.cnf';
+			. '&& openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile ext.cnf '
+			. '&& openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out expired.pem -days 0 -extfile ext.cnf';
 		exec( '( ' . $cmd . ' ) 2>&1', $out, $rc );
 		if ( 0 !== $rc ) {
 			self::fail( 'openssl: ' . implode( "\n", $out ) );
@@ -47,7 +50,7 @@ final class TransportTest extends TestCase {
 		self::mode( 'ok' );
 		$log          = self::$dir . '/server.log';
 		self::$server = proc_open(
-			array( PHP_BINARY, dirname( __DIR__ ) . '/fixtures/tls-server.php', (string) self::$port, self::$dir . '/server.pem', self::$dir . '/server.key', self::$dir . '/state.json' ),
+			array( PHP_BINARY, dirname( __DIR__ ) . '/fixtures/tls-server.php', (string) self::$port, self::$dir . '/server.pem', self::$dir . '/server.key', self::$dir . '/state.json', self::$dir . '/expired.pem' ),
 			array( 0 => array( 'file', '/dev/null', 'r' ), 1 => array( 'file', $log, 'a' ), 2 => array( 'file', $log, 'a' ) ),
 			$pipes
 		);
@@ -144,6 +147,19 @@ final class TransportTest extends TestCase {
 		$this->assertSame( array( 'reason' => 'host_mismatch' ), $error->details() );
 		$this->assertStringContainsString( "'localhost'", $error->getMessage() );
 		$this->assertSame( 1, self::seen()['connections'], 'a certificate refusal is final: no second handshake' );
+		$this->assertSame( 0, self::seen()['requests'] );
+	}
+
+	/**
+	 * @testdox an expired certificate from the trusted CA is refused: reason expired
+	 */
+	public function test_expired_certificate_refused(): void {
+		self::mode( 'expired' );
+		sleep( 1 ); // `-days 0`: valid until the second it was made.
+		$error = self::refusal( self::transport() );
+		$this->assertSame( 'SIDECAR_TLS_FAILED', $error->error_code() );
+		$this->assertSame( array( 'reason' => 'expired' ), $error->details() );
+		$this->assertStringContainsString( 'expired', $error->getMessage() );
 		$this->assertSame( 0, self::seen()['requests'] );
 	}
 
