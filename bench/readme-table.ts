@@ -48,6 +48,16 @@ export function readmeTable( r: BenchResults, instance: { db: string; server: st
 			verdict( '≤ 1.05', l.ratioP50Rounds.median <= 1.05 )
 		);
 		row( 'SQL queries per publish', String( l.queries.ours ), String( l.queries.baseline ), fmtRatio( l.queries.ours / l.queries.baseline ), '' );
+		const o = l.profile.ours;
+		const b = l.profile.baseline;
+		const ms = ( v: number | undefined ) => ( v === undefined ? '–' : fmtMs( v ) );
+		row(
+			'publish inside PHP: boot / pre / lock / write / post',
+			`${ ms( o.boot ) } / ${ ms( o.pre ) } / ${ ms( o.lock ) } / ${ ms( o.write ) } / ${ ms( o.post ) }`,
+			`${ ms( b.boot ) } / ${ ms( b.pre ) } / – / ${ ms( b.write ) } / ${ ms( b.post ) }`,
+			'',
+			''
+		);
 	}
 	const lk = r.lookups;
 	if ( lk ) {
