@@ -8,6 +8,8 @@
  * WordPress change comes back as a write-back that the hosted sidecar sends to the internal route at the URL the site
  * enrolled with, while the site's own sidecar is stopped.
  *
+ * The Sidecar card is looked at in the browser once enrolled and once refused.
+ *
  * As in hosted-enrol.spec.ts, the generated igny8-env.php is rewritten without IGNY8_SIDECAR_URL and with an empty
  * secret constant (both would win over a hosted sidecar), and restored afterwards.
  * Ports: STACK_CONTROL_PORT + 5 (PostgreSQL), + 8 (the hosted sidecar, plain http on loopback), + 9 (nginx, https).
@@ -17,10 +19,10 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { expect, test } from '@playwright/test';
-
 import { payloadA, publish, sampleContent } from '../../simulator/src/publisher';
 import { ensureNginx, makeTestCertificates, NGINX_BIN, nginxArgs, nginxUpstreamConf, type TestCertificates } from '../../scripts/replica-front';
+import { adminBrowser } from '../support/browser';
+import { expect, test } from '../support/editor-test';
 import { bootstraps, stack, wpEval } from '../support/stack';
 import { createManagedPosts, expectTasks, setStatus, syncMeta, taskIds } from '../support/sync';
 
@@ -34,6 +36,7 @@ const sidecarPort = controlPort + 8;
 const frontPort = controlPort + 9;
 const httpsUrl = `https://127.0.0.1:${ frontPort }`;
 
+test.use( adminBrowser() );
 test.describe.configure( { mode: 'serial' } );
 
 let work = '';
@@ -198,7 +201,10 @@ test( 'with the private CA trusted, a host name the certificate does not carry i
 	expect( accessLog() ).toBe( '' );
 } );
 
-test( 'the same code then enrols over https: the card shows the hosted sidecar, its certificate checked against the wp-config CA, reachable, keys matching', async () => {
+test( 'the same code then enrols over https: the card shows the hosted sidecar, its certificate checked against the wp-config CA, reachable, keys matching', async ( {
+	admin,
+	page,
+} ) => {
 	const enrolled = adminRest( 'POST', '/igny8/v1/admin/sidecar/enrol', { url: httpsUrl, code } );
 	expect( enrolled.status, JSON.stringify( enrolled.data ) ).toBe( 200 );
 	const card = ( enrolled.data as { data: Record< string, unknown > } ).data;
@@ -207,6 +213,14 @@ test( 'the same code then enrols over https: the card shows the hosted sidecar, 
 	expect( accessLog() ).toMatch( /"POST \/_shim\/enrol HTTP\/1\.1" 201 / );
 	// The site enrolled with its public URL: that is where the hosted sidecar calls WordPress back.
 	expect( sitesCli( 'list' ) ).toContain( `${ stack.siteId() }\tactive\t${ ( card.fingerprints as { site: string } ).site }\t${ stack.wpUrl.replace( /\/$/, '' ) }` );
+
+	await admin.visitAdminPage( 'options-general.php', 'page=igny8-bridge' );
+	const shown = page.locator( '[data-igny8="sidecar-card"]' );
+	await expect( shown.getByRole( 'heading', { name: 'Hosted sidecar', exact: true } ) ).toBeVisible();
+	await expect( shown.locator( '[data-igny8="sidecar-mode"]' ) ).toHaveText( 'Hosted sidecar' );
+	await expect( shown.locator( '[data-igny8="sidecar-tls"]' ) ).toContainText( 'https, certificate checked against the CA file in wp-config.php (IGNY8_SIDECAR_CA_BUNDLE)' );
+	await expect( shown.locator( '[data-igny8="sidecar-status"]' ) ).toHaveText( /^Answers, version \d+\.\d+\.\d+\S* \(\d+ ms\)$/ );
+	await expect( shown.locator( '[data-igny8="sidecar-fingerprints"]' ) ).toHaveText( /· Match$/ );
 } );
 
 test( 'IGNY8 publishes through the TLS front, and a WordPress change is written back over the site\'s public URL (own sidecar stopped)', async () => {
@@ -227,13 +241,24 @@ test( 'IGNY8 publishes through the TLS front, and a WordPress change is written 
 	expect( accessLog() ).toMatch( /"POST \/_shim\/events HTTP\/1\.1" 202 / );
 } );
 
-test( 'without the CA in wp-config the card and IGNY8 get the refusal: SIDECAR_TLS_FAILED, never a silent fallback', async () => {
-	writeEnvPhp( null );
-	const card = ( adminRest( 'GET', '/igny8/v1/admin/sidecar' ).data as { data: Record< string, unknown > } ).data;
-	expect( card ).toMatchObject( { mode: 'hosted', url: httpsUrl, tls: 'wordpress', reachable: false, problem: { code: 'SIDECAR_TLS_FAILED', reason: 'untrusted' } } );
-	const before = accessLog();
-	const r = await publish( stack.wpUrl, stack.apiKey, payloadA( sampleContent( 900_000 + Math.floor( Math.random() * 50_000 ) ) ) );
-	expect( r.status, JSON.stringify( r.body ) ).toBe( 503 );
-	expect( r.body ).toMatchObject( { success: false, code: 'SIDECAR_TLS_FAILED', reason: 'untrusted' } );
-	expect( accessLog() ).toBe( before );
+test.describe( 'the CA no longer trusted', () => {
+	// The settings screen's other cards ask the sidecar too (through the shim): their 503 is the point here.
+	test.use( { expectedConsole: [ /^Failed to load resource: the server responded with a status of 503/ ] } );
+
+	test( 'without the CA in wp-config the card and IGNY8 get the refusal: SIDECAR_TLS_FAILED, never a silent fallback', async ( { admin, page } ) => {
+		writeEnvPhp( null );
+		const card = ( adminRest( 'GET', '/igny8/v1/admin/sidecar' ).data as { data: Record< string, unknown > } ).data;
+		expect( card ).toMatchObject( { mode: 'hosted', url: httpsUrl, tls: 'wordpress', reachable: false, problem: { code: 'SIDECAR_TLS_FAILED', reason: 'untrusted' } } );
+		const before = accessLog();
+		const r = await publish( stack.wpUrl, stack.apiKey, payloadA( sampleContent( 900_000 + Math.floor( Math.random() * 50_000 ) ) ) );
+		expect( r.status, JSON.stringify( r.body ) ).toBe( 503 );
+		expect( r.body ).toMatchObject( { success: false, code: 'SIDECAR_TLS_FAILED', reason: 'untrusted' } );
+		expect( accessLog() ).toBe( before );
+
+		await admin.visitAdminPage( 'options-general.php', 'page=igny8-bridge' );
+		const shown = page.locator( '[data-igny8="sidecar-card"]' );
+		await expect( shown.locator( '[data-igny8="sidecar-status"]' ) ).toHaveText( 'Certificate refused' );
+		await expect( shown.locator( '[data-igny8="sidecar-tls"]' ) ).toContainText( 'WordPress’s CA bundle' );
+		await expect( shown.locator( '[data-igny8="sidecar-problem"]' ) ).toContainText( /certificate is not trusted .*IGNY8_SIDECAR_CA_BUNDLE/ );
+	} );
 } );
