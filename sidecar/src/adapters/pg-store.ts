@@ -189,9 +189,14 @@ export class PgDatabase {
   private busStarted: Promise<ReplicaBus> | undefined;
   /** The tail of this process's queue creations: one at a time (see createQueue). */
   private queueCreations: Promise<unknown> = Promise.resolve();
+  /** Singleton passes running now, the most at once (a quarter of the pool), and those waiting for a slot. */
+  private singletonsRunning = 0;
+  private readonly singletonLimit: number;
+  private readonly singletonWaiters: Array<() => void> = [];
   /** The pg-boss queues known to exist (read once, then kept up to date by this process's creations and drops). */
   private knownQueues: Promise<Set<string>> | undefined;
-  private constructor(pool: pg.Pool, boss: PgBoss, bossSchema: string, url: string) {
+  private constructor(pool: pg.Pool, boss: PgBoss, bossSchema: string, url: string, poolSize: number) {
+    this.singletonLimit = Math.max(1, Math.floor(poolSize / 4));
     this.pool = pool;
     this.boss = boss;
     this.bossSchema = bossSchema;
@@ -233,6 +238,24 @@ export class PgDatabase {
     return created;
   }
 
+  /**
+   * Runs a singleton pass when one of this process's few slots for them is free. A pass holds a pool connection for
+   * its advisory lock while it calls the site (the reconciler's list_pending): 1,000 open sites' passes at once would
+   * hold every connection and make deliveries wait for one.
+   */
+  async singletonSlot<T>(run: () => Promise<T>): Promise<T> {
+    while (this.singletonsRunning >= this.singletonLimit) {
+      await new Promise<void>((resolve) => this.singletonWaiters.push(resolve));
+    }
+    this.singletonsRunning += 1;
+    try {
+      return await run();
+    } finally {
+      this.singletonsRunning -= 1;
+      this.singletonWaiters.shift()?.();
+    }
+  }
+
   /** A queue this process dropped: a later createQueue creates it again. */
   forgetQueue(name: string): void {
     void this.knownQueues?.then((known) => known.delete(name)).catch(() => undefined);
@@ -264,7 +287,7 @@ export class PgDatabase {
       const boss = new Boss({ connectionString: options.url, schema: bossSchema, max: 4, schedule: false, deleteAfterSeconds: 3600 });
       boss.on('error', () => undefined);
       await boss.start();
-      return new PgDatabase(pool, boss, bossSchema, options.url);
+      return new PgDatabase(pool, boss, bossSchema, options.url, options.poolSize ?? 10);
     } catch (error) {
       await pool.end().catch(() => undefined);
       throw error;
@@ -830,6 +853,10 @@ export class PgSyncStore implements SharedQueueStore {
   }
 
   async runSingleton<T>(name: string, minIntervalMs: number, work: () => Promise<T | undefined>): Promise<SingletonOutcome<T>> {
+    return this.db.singletonSlot(() => this.runSingletonNow(name, minIntervalMs, work));
+  }
+
+  private async runSingletonNow<T>(name: string, minIntervalMs: number, work: () => Promise<T | undefined>): Promise<SingletonOutcome<T>> {
     const client = await this.db.pool.connect();
     const lockKey = `${this.siteId}|${name}`;
     let broken: Error | undefined;

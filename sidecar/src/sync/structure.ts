@@ -99,12 +99,17 @@ export function structureHash(metadata: SiteMetadata): string {
   return createHash('sha256').update(canonical(metadata)).digest('hex');
 }
 
+/** How often afterConnected reads the store while the first push of a target is on its way. */
+const CONNECT_CHECK_MS = 1_000;
+
 export class StructureSync {
   readonly minIntervalMs: number;
   private readonly options: StructureSyncOptions;
   private readonly clock: () => number;
   /** Wakes the worker (wired by the composition root). */
   kick: () => void = () => undefined;
+  /** When afterConnected last looked for the first push of a target. */
+  private connectChecked: { target: string; at: number } | undefined;
 
   constructor(options: StructureSyncOptions) {
     this.options = options;
@@ -176,9 +181,17 @@ export class StructureSync {
   /** After a delivery to IGNY8 succeeded: a target that never had the structure gets it (first login). */
   async afterConnected(): Promise<void> {
     const state = this.state();
-    if (state.target === this.targetKey()) {
+    const target = this.targetKey();
+    if (state.target === target) {
       return;
     }
+    // Every delivery ends here until the first push went out: the store is read at most once a second per target
+    // for it, not once per delivery (a site's first backlog would pay one read per job).
+    const now = this.clock();
+    if (this.connectChecked?.target === target && now - this.connectChecked.at < CONNECT_CHECK_MS) {
+      return;
+    }
+    this.connectChecked = { target, at: now };
     const existing = await this.options.store.get(STRUCTURE_KEY);
     if (existing !== undefined && (existing.state === 'pending' || existing.state === 'in_flight')) {
       return;
