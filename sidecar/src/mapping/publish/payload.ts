@@ -59,18 +59,25 @@ export interface PublishRequest {
 
 const MAX_ID = Number.MAX_SAFE_INTEGER;
 /** Positive integer ids; IGNY8 (Python) may send them as digit strings. */
-const Id = z.union([
-  z.int().positive().max(MAX_ID),
-  z
-    .string()
-    .regex(/^[1-9]\d{0,15}$/, 'must be a positive integer')
-    .transform(Number)
-    .pipe(z.int().positive().max(MAX_ID)),
-]);
+const Id = z.union(
+  [
+    z.int().positive().max(MAX_ID),
+    z
+      .string()
+      .regex(/^[1-9]\d{0,15}$/)
+      .transform(Number)
+      .pipe(z.int().positive().max(MAX_ID)),
+  ],
+  { error: 'must be a positive integer (a number or a string of digits)' },
+);
 const Text = (max: number) => z.string().max(max);
 const opt = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined);
 const NameList = z
-  .array(z.union([Text(publishBounds.termName), z.looseObject({ name: Text(publishBounds.termName) }).transform((o) => o.name)]))
+  .array(
+    z.union([Text(publishBounds.termName), z.looseObject({ name: Text(publishBounds.termName) }).transform((o) => o.name)], {
+      error: 'must be a name or an object with a name',
+    }),
+  )
   .max(100);
 const TermList = z
   .array(
@@ -79,14 +86,14 @@ const TermList = z
       z
         .looseObject({ id: opt(Id), name: opt(Text(publishBounds.termName)) })
         .transform((o): TermRef => ({ id: o.id, name: o.name })),
-    ]),
+    ], { error: 'must be a term name or an object with an id and/or a name' }),
   )
   .max(publishBounds.termsPerTaxonomy);
 const Url = Text(publishBounds.imageUrl);
-const Image = z.union([
-  Url.transform((url): ImageRef => ({ url })),
-  z.looseObject({ url: Url, alt: opt(Text(500)), caption: opt(Text(publishBounds.imageText)) }),
-]);
+const Image = z.union(
+  [Url.transform((url): ImageRef => ({ url })), z.looseObject({ url: Url, alt: opt(Text(500)), caption: opt(Text(publishBounds.imageText)) })],
+  { error: 'must be an image URL or an object with a url' },
+);
 
 const PayloadSchema = z.object({
   content_id: Id,
@@ -126,6 +133,15 @@ const PayloadSchema = z.object({
 
 const KNOWN_FIELDS = new Set(Object.keys(PayloadSchema.shape));
 
+/** The value at `path` in a decoded JSON body (undefined when a step is missing). */
+function valueAt(body: unknown, path: readonly PropertyKey[]): unknown {
+  let value = body;
+  for (const key of path) {
+    value = typeof value === 'object' && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  }
+  return value;
+}
+
 /** Parses an already JSON-decoded body. Throws `AppError` (422 VALIDATION_FAILED, with `field`) on bad input. */
 export function parsePublishPayload(body: unknown): PublishRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -135,8 +151,9 @@ export function parsePublishPayload(body: unknown): PublishRequest {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue?.path.map(String).join('.') || undefined;
+    // zod leaves the input out of its issues: whether the field was sent at all (null is absent) is read from the body.
     const message =
-      issue?.code === 'invalid_type' && issue.input === undefined
+      issue !== undefined && issue.path.length > 0 && valueAt(body, issue.path) == null
         ? `${field} is required.`
         : `${field ?? 'body'}: ${issue?.message ?? 'invalid value'}.`;
     throw new AppError('VALIDATION_FAILED', message, field === undefined ? {} : { field });

@@ -115,6 +115,19 @@ describe('parsePublishPayload', () => {
     expect(error.field).toBe(field);
   });
 
+  it.each([
+    [{ title: 'x', content_html: 'y' }, 'content_id is required.'],
+    [{ ...minimal, content_html: null }, 'content_html is required.'],
+    [{ ...minimal, content_html: 5 }, 'content_html: Invalid input: expected string, received number.'],
+    [{ ...minimal, title: ['array'] }, 'title: Invalid input: expected string, received array.'],
+    [{ ...minimal, content_id: 1.5 }, 'content_id: must be a positive integer (a number or a string of digits).'],
+    [{ ...minimal, keyword_ids: ['a'] }, 'keyword_ids.0: must be a positive integer (a number or a string of digits).'],
+    [{ ...minimal, featured_image: 7 }, 'featured_image: must be an image URL or an object with a url.'],
+    [{ ...minimal, clusters: [true] }, 'clusters.0: must be a term name or an object with an id and/or a name.'],
+  ])('says what is wrong with %j: %s', (body, message) => {
+    expect(rejected(body).message).toBe(message);
+  });
+
   it('refuses a body that is not an object', () => {
     for (const body of [null, [], 'text', 42]) {
       expect(rejected(body).code).toBe('VALIDATION_FAILED');
