@@ -10,6 +10,7 @@
  *   target of the hosted benchmark): B's changes are delivered, each within 1 s of the WordPress change, while A's
  *   deliveries are still failing or still queued; afterwards A's changes all arrive.
  */
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 
 import { expect, test } from '@playwright/test';
@@ -42,10 +43,11 @@ const keysOf = ( project: string ) =>
 	} ) );
 
 /** A shim → sidecar request straight to the hosted front, as the PHP proxy sends it, signed with `secret`. */
-function shimCall( request: { method: string; route: string; routeId: string; body?: string; params?: Record< string, string > }, sign: { secret: Buffer; sid: string; wpUrl: string } ) {
-	const base = shimRequestClaims( request, { sid: sign.sid, jti: newJti(), iat: now(), exp: now() + 30 } );
+async function shimCall( request: { method: string; route: string; routeId: string; body?: string; params?: Record< string, string > }, sign: { secret: Buffer; sid: string; wpUrl: string; kid?: string } ) {
+	// The claims as the shim of the named site builds them (B's site: its id is the one each test names or forges).
+	const base = await onSite( B, () => shimRequestClaims( request, { sid: sign.sid, jti: newJti(), iat: now(), exp: now() + 30 } ) );
 	const claims = { ...base, ctx: { ...base.ctx, params: request.params ?? {}, site: { ...base.ctx.site, home_url: sign.wpUrl } } };
-	const token = signTransportJwt( 'shim->sidecar', claims, { secret: sign.secret } );
+	const token = signTransportJwt( 'shim->sidecar', claims, { secret: sign.secret, ...( sign.kid === undefined ? {} : { kid: sign.kid } ) } );
 	const body = request.body ?? '';
 	return new Promise< { status: number; body: Record< string, unknown >; signed: boolean } >( ( resolve, reject ) => {
 		const req = http.request(
@@ -125,13 +127,20 @@ test( "site A's token cannot read or write site B: refused before any handler; B
 	const read = ( postId: number ) => ( { method: 'GET', route: `/igny8/v1/editor/posts/${ postId }/sync`, routeId: 'editor_sync_state', params: { post_id: String( postId ) } } );
 	const write = ( post: { id: number; task: number } ) => ( { method: 'POST', route: '/_shim/events', routeId: 'sync_events', body: notifyBody( { ...post, wpUrl: b.wpUrl } ) } );
 
-	// A's keys claiming B's site id (A's key id, or B's key id in the header), and B's address in the context.
+	// A's keys claiming B's site id, and B's address in the context: with A's key id in the header (B's sidecar keys
+	// do not include it: 503 SIDECAR_AUTH_MISMATCH, so a shim shows "keys do not match") or with B's (the signature
+	// fails: 401). Either way unsigned, before any handler, and nothing of B's in the reply.
 	const asB = { sid: b.sid, wpUrl: b.wpUrl };
+	const bKid = createHash( 'sha256' ).update( b.secret ).digest( 'hex' ).slice( 0, 16 );
 	for ( const [ what, request ] of [ [ 'read', read( forged.id ) ], [ 'write', write( forged ) ] ] as const ) {
-		const refused = await shimCall( request, { ...asB, secret: a.secret } );
-		expect( refused.status, `${ what } with A's key: ${ JSON.stringify( refused.body ) }` ).toBe( 401 );
-		expect( refused.body ).toMatchObject( { success: false, code: 'SIGNATURE_INVALID' } );
-		expect( refused.signed, 'a refusal before authentication is never signed' ).toBe( false );
+		for ( const [ kid, status, code ] of [ [ undefined, 503, 'SIDECAR_AUTH_MISMATCH' ], [ bKid, 401, 'SIGNATURE_INVALID' ] ] as const ) {
+			const refused = await shimCall( request, { ...asB, secret: a.secret, ...( kid === undefined ? {} : { kid } ) } );
+			expect( refused.status, `${ what } with A's key (${ kid === undefined ? "A's" : "B's" } kid): ${ JSON.stringify( refused.body ) }` ).toBe( status );
+			expect( refused.body ).toMatchObject( { success: false, code } );
+			expect( refused.signed, 'a refusal before authentication is never signed' ).toBe( false );
+			expect( JSON.stringify( refused.body ) ).not.toContain( 'Isolation' );
+			expect( JSON.stringify( refused.body ) ).not.toContain( '"state"' );
+		}
 	}
 	// B's own keys: the same read is served (signed), the write queues B's change and B's IGNY8 gets it.
 	const served = await shimCall( read( control.id ), { ...asB, secret: b.secret } );
