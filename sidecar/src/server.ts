@@ -5,6 +5,7 @@
  */
 import { ConfigError, loadConfig, loadMultiSiteConfig, multiSiteRequested } from './config.ts';
 import type { AppError } from './contract/errors.ts';
+import { isSharedStore } from './adapters/queue-store.ts';
 import { StoreLockedError } from './adapters/sync-store.ts';
 import { keyRingFromConfig, startSidecar, type RunningSidecar } from './http/listen.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -111,6 +112,8 @@ async function main(): Promise<void> {
     keyRing,
     sync: sync.service,
     activity: sync.activity,
+    // Replicas on PostgreSQL share the seen jtis and the rate limits (adapters/pg-guards.ts); SQLite keeps them in memory.
+    ...(isSharedStore(sync.store) ? sync.store.requestGuards(config.rateLimitPerMin) : {}),
     ...(config.operatorToken === undefined
       ? {}
       : {

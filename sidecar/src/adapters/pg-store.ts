@@ -23,14 +23,17 @@ import type pg from 'pg';
 import type PgBoss from 'pg-boss';
 
 import { compareSeq, type SyncSnapshot } from '../sync/snapshot.ts';
+import { GUARD_PURGE_INTERVAL_MS, PgRateLimiter, PgReplayLedger, purgeRequestGuards } from './pg-guards.ts';
 import { KV_CHANNEL, kvPayload, ReplicaBus, WAKE_CHANNEL, wakePayload } from './pg-replica-bus.ts';
-import type { SharedQueueStore, SingletonOutcome, StoreEvents } from './queue-store.ts';
+import type { RequestGuards, SharedQueueStore, SingletonOutcome, StoreEvents } from './queue-store.ts';
 import { clip, toJob, type JobKind, type JobRow, type QueueCounts, type RecordOutcome, type SyncJob, type SyncState, type Writeback } from './sync-store.ts';
 
 /** The advisory lock key of the store's migrations ('igny8' as a number). */
 const MIGRATION_LOCK = 0x69676e79;
 /** The first key of the two-key advisory locks of singleton passes ('sgl1'); the second is hashtext(site|name). */
 const SINGLETON_LOCK = 0x73676c31;
+/** The igny8_singletons key of deployment-wide passes (no site id has this form). */
+const DEPLOYMENT = '*';
 /** Wake-ups one claimNext looks at before it gives up for now (stale, excluded or not yet due ones). */
 const CLAIM_ROUNDS = 20;
 
@@ -114,6 +117,26 @@ CREATE TABLE igny8_singletons (
   PRIMARY KEY (site_id, name)
 );`,
   },
+  {
+    // Request guards shared by the replicas (adapters/pg-guards.ts): the seen jtis of shim tokens, kept until the
+    // token could no longer pass the time check, and the sites' rate-limit buckets.
+    version: 4,
+    sql: `
+CREATE TABLE igny8_replay (
+  site_id TEXT NOT NULL,
+  jti TEXT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  PRIMARY KEY (site_id, jti)
+);
+CREATE INDEX igny8_replay_expiry ON igny8_replay (expires_at);
+CREATE TABLE igny8_rate_buckets (
+  bucket TEXT PRIMARY KEY,
+  tokens DOUBLE PRECISION NOT NULL,
+  allowed BOOLEAN NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX igny8_rate_buckets_updated ON igny8_rate_buckets (updated_at);`,
+  },
 ];
 
 type Row = Record<string, unknown>;
@@ -195,6 +218,7 @@ export class PgDatabase {
   private readonly singletonWaiters: Array<() => void> = [];
   /** The pg-boss queues known to exist (read once, then kept up to date by this process's creations and drops). */
   private knownQueues: Promise<Set<string>> | undefined;
+  private lastGuardPurge = 0;
   private constructor(pool: pg.Pool, boss: PgBoss, bossSchema: string, url: string, poolSize: number) {
     this.singletonLimit = Math.max(1, Math.floor(poolSize / 4));
     this.pool = pool;
@@ -259,6 +283,20 @@ export class PgDatabase {
   /** A queue this process dropped: a later createQueue creates it again. */
   forgetQueue(name: string): void {
     void this.knownQueues?.then((known) => known.delete(name)).catch(() => undefined);
+  }
+
+  /**
+   * Asks for the purge of expired jtis and idle rate buckets (pg-guards.ts): at most once a minute per process, and
+   * run at most once a minute across the replicas (a deployment-wide singleton). Never waited for, never throws.
+   */
+  purgeRequestGuardsSoon(nowMs: number): void {
+    if (nowMs - this.lastGuardPurge < GUARD_PURGE_INTERVAL_MS) {
+      return;
+    }
+    this.lastGuardPurge = nowMs;
+    this.site(DEPLOYMENT, () => nowMs)
+      .runSingleton('request-guard-purge', GUARD_PURGE_INTERVAL_MS, () => purgeRequestGuards(this, nowMs))
+      .catch(() => undefined); // the next one retries; an unpurged row only takes room
   }
 
   /** The process's one LISTEN connection, opened on first use (pg-replica-bus.ts). */
@@ -945,6 +983,11 @@ export class PgSyncStore implements SharedQueueStore {
     await this.db.boss.deleteQueue(this.queue);
     this.db.forgetQueue(this.queue);
     this.queueReady = undefined;
+  }
+
+  /** This site's replay ledger and rate limits, shared by every replica (pg-guards.ts). */
+  requestGuards(perMinute: number): RequestGuards {
+    return { replayCache: new PgReplayLedger(this.db, this.siteId, this.clock), rateLimiter: new PgRateLimiter(this.db, { perMinute, clock: this.clock }) };
   }
 
   /** A site's store shares the process's database: closing it closes nothing (PgDatabase.close does). */

@@ -5,6 +5,8 @@
  * (PostgreSQL): code written against this interface awaits every call.
  */
 import type { SyncSnapshot } from '../sync/snapshot.ts';
+import type { ReplayLedger } from '../protocol/replay-cache.ts';
+import type { RateLimiter } from './site-rate-limiter.ts';
 import type { JobKind, QueueCounts, RecordOutcome, SyncJob, SyncState, Writeback } from './sync-store.ts';
 
 export type Awaitable<T> = T | Promise<T>;
@@ -65,7 +67,15 @@ export type SingletonOutcome<T> = { ran: true; value: T | undefined } | { ran: f
  * A store several replicas share (issue #16 §4): PostgreSQL. SQLite is one process's file (its lock says so), so it
  * has none of this.
  */
+/** A shim request's replay ledger and rate limits, kept where every replica sees them. */
+export interface RequestGuards {
+  replayCache: ReplayLedger;
+  rateLimiter: RateLimiter;
+}
+
 export interface SharedQueueStore extends QueueStore {
+  /** The replay ledger and rate limits of this site's shim requests, shared by every replica (`perMinute` calls). */
+  requestGuards(perMinute: number): RequestGuards;
   /** Subscribes to the other processes' changes of this site; resolves to the unsubscribe. */
   watch(events: StoreEvents): Promise<() => void>;
   /**
@@ -86,6 +96,7 @@ export function isSharedStore(store: QueueStore): store is SharedQueueStore {
     typeof shared.watch === 'function' &&
     typeof shared.runSingleton === 'function' &&
     typeof shared.recoverOrphans === 'function' &&
-    typeof shared.exclusively === 'function'
+    typeof shared.exclusively === 'function' &&
+    typeof shared.requestGuards === 'function'
   );
 }

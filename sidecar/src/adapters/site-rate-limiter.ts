@@ -8,7 +8,12 @@ export interface RateDecision {
   retryAfterSeconds: number;
 }
 
-export class SiteRateLimiter {
+/** Where the buckets live: this process (SiteRateLimiter) or PostgreSQL, shared by the replicas (pg-guards.ts). */
+export interface RateLimiter {
+  take(site: string): RateDecision | Promise<RateDecision>;
+}
+
+export class SiteRateLimiter implements RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; updatedMs: number }>();
   private readonly capacity: number;
   private readonly refillPerMs: number;

@@ -1,8 +1,9 @@
 /**
  * The sites of a multi-site sidecar (issue #16 §1): for each enrolled, active site its own sync runtime (queue rows
  * and key/value state scoped by its site id in PostgreSQL, its circuit breaker, its IGNY8 credentials sealed under
- * its id, its worker) and its own request pipeline (its key ring, replay cache and rate limits). Opened on the
- * site's first request or when it has work due, kept in a bounded least-recently-used set.
+ * its id, its worker) and its own request pipeline (its key ring; its replay ledger and rate limits, in PostgreSQL so
+ * that every replica shares them). Opened on the site's first request or when it has work due, kept in a bounded
+ * least-recently-used set.
  *
  * Every request asks the registry for the site's record (one indexed query), so a disabled or removed site is
  * refused at once and a rotated secret is picked up on its next request. Each site's worker has its own delivery
@@ -197,9 +198,10 @@ export class HostedSites implements SiteDirectory {
     const logger = this.options.logger.child({ site_id: record.siteId });
     // The keys are bound to the site id (pinned) and derived from this site's own secret.
     const keyRing = new KeyRing({ current: decodeSecret(secret), site: new SitePin({ configured: record.siteId }) });
+    const store = db.site(record.siteId, clock);
     const sync = await createSync({
       config: { dataDir: join(config.dataDir, 'sites', record.siteId), wpUrl: record.wpUrl, sync: config.sync },
-      store: db.site(record.siteId, clock),
+      store,
       keepStore: true,
       ownSweep: false, // sweep() below, for every open site at once
       keyRing,
@@ -213,7 +215,9 @@ export class HostedSites implements SiteDirectory {
       keyRing,
       sync: sync.service,
       activity: sync.activity,
-      rateLimitPerMin: config.rateLimitPerMin,
+      // Seen jtis and rate limits in PostgreSQL: a token served by one replica is a replay on every other, and the
+      // site's limit holds across them (adapters/pg-guards.ts).
+      ...store.requestGuards(config.rateLimitPerMin),
       clock,
       rotateSecret: (newKeyId, newSecret) => this.options.registry.rotateSecret(record.siteId, newKeyId, newSecret),
       ...(this.options.onCatastrophic === undefined ? {} : { onCatastrophic: this.options.onCatastrophic }),

@@ -9,7 +9,7 @@
 import express, { Router, type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 
 import { SiteMetadataCache } from '../adapters/metadata-cache.ts';
-import { SiteRateLimiter } from '../adapters/site-rate-limiter.ts';
+import { SiteRateLimiter, type RateLimiter } from '../adapters/site-rate-limiter.ts';
 import { contract } from '../contract/contract.ts';
 import { ConversationRunner, type RouteHandler } from '../protocol/conversation.ts';
 import { buildRouteRegistry } from '../handlers/registry.ts';
@@ -31,7 +31,7 @@ import { shimRoutes } from './shim-routes.ts';
 import { syncEventsRoute } from './sync-events.ts';
 import { rotateSecretRoute } from './rotate-secret.ts';
 import type { KeyRing } from '../protocol/keys.ts';
-import { ReplayCache } from '../protocol/replay-cache.ts';
+import { ReplayCache, type ReplayLedger } from '../protocol/replay-cache.ts';
 import { ShimRequestVerifier, type Clock } from '../protocol/shim-requests.ts';
 import { SIDECAR_VERSION } from '../version.ts';
 
@@ -43,8 +43,10 @@ export interface AppDeps {
   rateLimitPerMin?: number;
   clock?: Clock;
   version?: string;
-  replayCache?: ReplayCache;
-  rateLimiter?: SiteRateLimiter;
+  /** Seen jtis: this process's memory by default; PostgreSQL (shared by the replicas) on a shared store. */
+  replayCache?: ReplayLedger;
+  /** The site's rate limits: this process's buckets by default; PostgreSQL (shared by the replicas) on a shared store. */
+  rateLimiter?: RateLimiter;
   siteMetadataStore?: SiteMetadataStore;
   /** The sync service (queue, worker, credentials): sync events, editor sync routes, settings routes, /status counters. */
   sync: SyncFacade;

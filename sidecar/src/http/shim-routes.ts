@@ -6,7 +6,7 @@
 import { Router } from 'express';
 
 import { contract } from '../contract/contract.ts';
-import type { SiteRateLimiter } from '../adapters/site-rate-limiter.ts';
+import type { RateLimiter } from '../adapters/site-rate-limiter.ts';
 import { conversationStartedAt, type ConversationRunner } from '../protocol/conversation.ts';
 import { contentIdOfBody } from './activity-recorder.ts';
 import { AppError } from '../contract/errors.ts';
@@ -29,7 +29,7 @@ function readResults(body: unknown, count: number): readonly unknown[] {
 
 export function shimRoutes(deps: {
   runner: ConversationRunner;
-  rateLimiter: SiteRateLimiter;
+  rateLimiter: RateLimiter;
   writeReply: ReplyWriter;
 }): Router {
   const router = Router();
@@ -46,7 +46,7 @@ export function shimRoutes(deps: {
         }
         // Only conversation starts count: a continue belongs to a call that was already admitted. Public routes
         // (anonymous /status) have their own bucket, so their traffic never throttles IGNY8's calls.
-        const decision = deps.rateLimiter.take(route.auth === 'public' ? `${auth.sid}#public` : auth.sid);
+        const decision = await deps.rateLimiter.take(route.auth === 'public' ? `${auth.sid}#public` : auth.sid);
         if (!decision.allowed) {
           throw new AppError('RATE_LIMITED', 'Too many requests for this site; retry later.', {
             retryAfterSeconds: decision.retryAfterSeconds,

@@ -11,7 +11,17 @@ export class ReplayCacheFullError extends Error {
   }
 }
 
-export class ReplayCache {
+/**
+ * Where seen `jti`s are kept: this process's memory (ReplayCache, one process) or PostgreSQL (adapters/pg-guards.ts,
+ * shared by every replica). `has` is an early look that may answer false when it cannot tell cheaply; `add` decides.
+ */
+export interface ReplayLedger {
+  has(jti: string, nowSec: number): boolean | Promise<boolean>;
+  /** Records `jti` until `untilSec`; false when it was already recorded (a replay). May throw ReplayCacheFullError. */
+  add(jti: string, untilSec: number, nowSec: number): boolean | Promise<boolean>;
+}
+
+export class ReplayCache implements ReplayLedger {
   private readonly expiries = new Map<string, number>();
   private readonly maxEntries: number;
 

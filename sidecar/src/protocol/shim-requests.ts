@@ -9,7 +9,7 @@ import { AppError } from '../contract/errors.ts';
 import { JwtError, readUnverifiedSid, signJwt, verifyJwt } from './jwt.ts';
 import { bodyHash, type KeyRing, type SiteKeys } from './keys.ts';
 import { ShimRequestClaims, type SidecarReplyClaims } from './messages.ts';
-import { ReplayCacheFullError, type ReplayCache } from './replay-cache.ts';
+import { ReplayCacheFullError, type ReplayLedger } from './replay-cache.ts';
 import { PROTOCOL_VERSION, protocolCompatible, versionMismatch } from './version.ts';
 
 export type Clock = () => number;
@@ -51,10 +51,10 @@ export function htuMatchesPath(htu: string, path: string): boolean {
 
 export class ShimRequestVerifier {
   private readonly keyRing: KeyRing;
-  private readonly replayCache: ReplayCache;
+  private readonly replayCache: ReplayLedger;
   private readonly clock: Clock;
 
-  constructor(options: { keyRing: KeyRing; replayCache: ReplayCache; clock: Clock }) {
+  constructor(options: { keyRing: KeyRing; replayCache: ReplayLedger; clock: Clock }) {
     this.keyRing = options.keyRing;
     this.replayCache = options.replayCache;
     this.clock = options.clock;
@@ -113,7 +113,7 @@ export class ShimRequestVerifier {
     if (claims.exp < claims.iat || claims.exp - claims.iat > jwtParams.max_ttl_seconds) {
       throw invalid(`token lifetime must be at most ${jwtParams.max_ttl_seconds} s`);
     }
-    if (this.replayCache.has(claims.jti, now)) {
+    if (await this.replayCache.has(claims.jti, now)) {
       throw invalid('token replayed');
     }
     if (claims.htm !== request.method) {
@@ -130,9 +130,11 @@ export class ShimRequestVerifier {
       const pluginVersion = typeof site?.plugin_version === 'string' && /^[0-9A-Za-z.+-]{1,32}$/.test(site.plugin_version) ? site.plugin_version : undefined;
       throw versionMismatch(claims.pv !== undefined && /^\d+\.\d+$/.test(claims.pv) ? claims.pv : undefined, pluginVersion);
     }
-    // Recorded only once every check passed; nothing awaits between has() and add().
+    // Recorded only once every check passed. add() decides: two requests with one jti may both pass has() (an
+    // asynchronous ledger, or another replica's), only one is recorded first.
+    let first: boolean;
     try {
-      this.replayCache.add(claims.jti, claims.exp + leeway, now);
+      first = await this.replayCache.add(claims.jti, claims.exp + leeway, now);
     } catch (error) {
       if (error instanceof ReplayCacheFullError) {
         throw new AppError('RATE_LIMITED', 'Too many signed requests in flight; retry shortly.', {
@@ -140,6 +142,9 @@ export class ShimRequestVerifier {
         });
       }
       throw error;
+    }
+    if (!first) {
+      throw invalid('token replayed');
     }
     this.keyRing.site.learn(claims.sid);
     return { keys: verified.keys, claims };

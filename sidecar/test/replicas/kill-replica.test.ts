@@ -8,7 +8,6 @@
  * Ports: IGNY8_TEST_PORT_BASE + 60 (nginx), + 61 / + 62 (the sidecars), + 63 (the simulator). nginx is Debian's
  * (installed through scripts/wp-runtime.sh deps when missing), with a private config and temp dirs.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,8 +21,8 @@ import { contract } from '../../src/contract/contract.ts';
 import { SINGLE_SITE_STORE_ID } from '../../src/sync/create-sync.ts';
 import { shimContext } from '../helpers/harness.ts';
 import { signShimRequest } from '../helpers/shim-client.ts';
+import { ok, privateDatabase, Processes, ROOT, until, type Proc } from './processes.ts';
 
-const ROOT = new URL('../../../', import.meta.url).pathname;
 const BASE = Number(process.env.IGNY8_TEST_PORT_BASE ?? 8900);
 const NGINX_PORT = BASE + 60;
 const SIDECAR_PORTS = [BASE + 61, BASE + 62] as const;
@@ -37,42 +36,11 @@ const SID = randomUUID();
 const SECRET = randomBytes(32).toString('base64url');
 const SETTINGS = { igny8_api_base_url: SIM, igny8_sync_target: 'tasks', igny8_sync_mode: 'auto', igny8_connection_enabled: true };
 
-interface Proc {
-  child: ChildProcess;
-  output: string;
-}
-
-const procs: Proc[] = [];
+const processes = new Processes();
+const start = processes.start.bind(processes);
 let work = '';
-let dbName = '';
 let dbUrl = '';
-let admin: pg.Client | undefined;
-
-function start(command: string, args: string[], env: Record<string, string>, cwd = ROOT): Proc {
-  // Each in its own process group, so the clean-up ends all of it (nginx's workers too).
-  const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const proc: Proc = { child, output: '' };
-  child.stdout?.on('data', (chunk: Buffer) => (proc.output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (proc.output += chunk.toString()));
-  procs.push(proc);
-  return proc;
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string, proc?: Proc): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) {
-      return value;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}${proc === undefined ? '' : `\n--- output ---\n${proc.output.slice(-3000)}`}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-const ok = async (url: string) => ((await fetch(url)).ok ? true : undefined);
+let database: Awaited<ReturnType<typeof privateDatabase>> | undefined;
 
 /** The shim's shutdown notify for `posts`, signed as PHP signs it, sent to the one URL nginx serves. */
 async function notify(posts: number[], seq: number): Promise<number> {
@@ -116,30 +84,13 @@ beforeAll(async () => {
   ensureNginx(ROOT);
   work = mkdtempSync(join(tmpdir(), 'igny8-replica-kill-'));
   // A database of its own: the single-site row set of the other suites' PostgreSQL tests stays theirs.
-  admin = new pg.Client({ connectionString: inject('pgUrl') });
-  await admin.connect();
-  dbName = `igny8_kill_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const url = new URL(inject('pgUrl'));
-  url.pathname = `/${dbName}`;
-  dbUrl = url.toString();
+  database = await privateDatabase(inject('pgUrl'), 'igny8_kill');
+  dbUrl = database.url;
 }, 900_000);
 
 afterAll(async () => {
-  for (const { child } of procs) {
-    if (child.pid !== undefined) {
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  }
-  await Promise.all(procs.map(({ child }) => (child.exitCode === null && child.signalCode === null ? new Promise((resolve) => child.once('exit', resolve)) : undefined)));
-  if (admin !== undefined) {
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
-    await admin.end();
-  }
+  await processes.stopAll();
+  await database?.drop();
   if (work !== '') {
     rmSync(work, { recursive: true, force: true });
   }
