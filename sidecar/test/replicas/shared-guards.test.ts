@@ -25,7 +25,7 @@ import { ok, privateDatabase, Processes, until } from './processes.ts';
 
 const BASE = Number(process.env.IGNY8_TEST_PORT_BASE ?? 8900);
 const PORTS = [BASE + 64, BASE + 65] as const;
-const REPLICAS = PORTS.map((port) => `http://127.0.0.1:${port}`);
+const REPLICAS = PORTS.map((port) => `http://127.0.0.1:${port}`) as [string, string];
 const RATE_LIMIT = 8;
 const CREDENTIALS_KEY = randomBytes(32);
 const SETTINGS = { igny8_api_base_url: `http://127.0.0.1:${BASE + 66}`, igny8_connection_enabled: true, igny8_sync_mode: 'manual' };
@@ -138,7 +138,7 @@ describe('two multi-site replicas share the request guards', () => {
     const answers: Array<{ replica: number; status: number; code?: string; retryAfter?: number }> = [];
     for (let i = 0; i < 2 * RATE_LIMIT; i += 1) {
       const replica = i % 2;
-      const { status, body } = await send(REPLICAS[replica] as string, await signActivity(site));
+      const { status, body } = await send(REPLICAS[replica as 0 | 1], await signActivity(site));
       answers.push({ replica, status, ...(body.code === undefined ? {} : { code: body.code }), ...(body.retry_after === undefined ? {} : { retryAfter: body.retry_after }) });
     }
     const served = answers.filter((answer) => answer.status === 200);
