@@ -25,13 +25,13 @@ export interface ActivityBenchResult {
 	total: number;
 	/** The same admin, same auth, `GET /wp/v2/users/me` interleaved with the first-page loads: a bare REST bootstrap. */
 	reference: { p50: number; p95: number };
-	/** The sidecar's own time for the first page (ActivityLog.query in-process), p50 / max of 20. */
+	/** The sidecar's own time for the first page (SqliteActivityLog.query in-process), p50 / max of 20. */
 	sidecarQueryMs: { p50: number; max: number };
 	queries: ActivityBenchRow[];
 }
 
 interface ActivityLogModule {
-	ActivityLog: {
+	SqliteActivityLog: {
 		open( options: { dir: string } ): {
 			recordMany( entries: unknown[] ): void;
 			query( query: { perPage: number } ): unknown;
@@ -57,10 +57,10 @@ function entry( i: number ): Record< string, unknown > {
 export async function activityBench( stack: Stack, rows: number, samples: number, log: ( m: string ) => void ): Promise< ActivityBenchResult > {
 	await stack.stopSidecar();
 	const modulePath = path.join( ROOT, 'sidecar/src/adapters/activity-log.ts' );
-	const { ActivityLog } = ( await import( modulePath ) ) as ActivityLogModule;
+	const { SqliteActivityLog } = ( await import( modulePath ) ) as ActivityLogModule;
 	const t0 = performance.now();
 	let sidecarQueryMs = { p50: NaN, max: NaN };
-	const activity = ActivityLog.open( { dir: path.join( stack.stateDir, 'sidecar', 'sync' ) } );
+	const activity = SqliteActivityLog.open( { dir: path.join( stack.stateDir, 'sidecar', 'sync' ) } );
 	try {
 		const missing = Math.max( 0, rows - activity.count() );
 		for ( let done = 0; done < missing; done += 10_000 ) {

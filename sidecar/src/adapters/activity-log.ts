@@ -2,16 +2,19 @@
  * The activity log (issue #14 §1, contract `activity`): one row per IGNY8 call in (a proxied route, logged when its
  * final reply is written) and one per delivery attempt out (status, content update, keywords, structure, term).
  *
- * Its own SQLite file next to the queue (`activity.db`, WAL, 0600), so a busy log never holds the queue's write lock.
+ * Two implementations of one interface (`ActivityLog`), like the queue store: the embedded single site's own SQLite
+ * file next to the queue (`SqliteActivityLog`: `activity.db`, WAL, 0600, so a busy log never holds the queue's write
+ * lock), and PostgreSQL (`PgActivityLog`, adapters/pg-activity-log.ts: one table, rows scoped by site id, so every
+ * replica writes and reads the same log).
  * Rows never hold a secret: the callers pass ids, codes and the sidecar's own error messages, never bodies,
  * headers or tokens. Retention (days and rows, from the settings) is applied by `purge()`, which the sidecar runs
  * on a timer: no request pays for it. Pages are newest first by the row id (an index walk, whatever the size);
  * `beforeId` (keyset: the previous page's `next_before_id`) reads the next page by seeking the primary key, where a
  * page number skips its OFFSET rows one by one.
  *
- * `total` is exact without counting the whole table on every page: a filter's count is kept with the highest id it
- * covered, and the next page counts only the rows written since (ids only grow; AUTOINCREMENT). A purge here drops
- * the kept counts; a change of the lowest id (another process purged) does too.
+ * SQLite: `total` is exact without counting the whole table on every page: a filter's count is kept with the highest
+ * id it covered, and the next page counts only the rows written since (ids only grow; AUTOINCREMENT). A purge here
+ * drops the kept counts; a change of the lowest id (another process purged) does too.
  */
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
@@ -102,6 +105,97 @@ export interface ActivitySink {
 
 export const noActivity: ActivitySink = { record: () => undefined };
 
+type Awaitable<T> = T | Promise<T>;
+
+/**
+ * The activity log of one site, on SQLite (answers synchronously) or PostgreSQL (with promises): code written against
+ * it awaits every call but `record`, which never throws and never makes its caller wait.
+ */
+export interface ActivityLog extends ActivitySink {
+  /** Many rows at once (the benchmark's and tests' fill); written when it resolves. */
+  recordMany(entries: readonly ActivityEntry[]): Awaitable<void>;
+  query(query?: ActivityQuery): Awaitable<ActivityPage>;
+  /** Drops rows older than `days` and all but the newest `rows`. Returns how many went. */
+  purge(retention: Retention): Awaitable<number>;
+  count(): Awaitable<number>;
+  /** Writes what is still buffered; the log records nothing after. */
+  close(): Awaitable<void>;
+}
+
+/** A row as stored: the entry with its time, clipped and rounded (both implementations write exactly this). */
+export function storedEntry(entry: ActivityEntry, at: number): Omit<StoredRow, 'id'> {
+  return {
+    at,
+    direction: entry.direction,
+    kind: entry.kind,
+    route: entry.route ?? null,
+    target: entry.target ?? null,
+    content_id: entry.contentId ?? null,
+    post_id: entry.postId ?? null,
+    outcome: entry.outcome,
+    code: entry.code ?? null,
+    http_status: entry.httpStatus ?? null,
+    duration_ms: entry.durationMs === undefined || entry.durationMs === null ? null : Math.round(entry.durationMs),
+    request_id: entry.requestId ?? null,
+    attempts: entry.attempts ?? null,
+    next_retry_at: entry.nextRetryAt ?? null,
+    error: entry.error === undefined || entry.error === null ? null : clip(entry.error),
+  };
+}
+
+/** The filters of a query as SQL conditions on named values (`@name`; the PostgreSQL log renumbers them). */
+export function activityFilters(query: ActivityQuery): { where: string[]; params: Record<string, unknown> } {
+  const where: string[] = [];
+  const params: Record<string, unknown> = {};
+  if (query.postId !== undefined) {
+    where.push('post_id = @post_id');
+    params.post_id = query.postId;
+  }
+  if (query.outcome !== undefined) {
+    where.push('outcome = @outcome');
+    params.outcome = query.outcome;
+  }
+  if (query.kind !== undefined) {
+    where.push('kind = @kind');
+    params.kind = query.kind;
+  }
+  if (query.direction !== undefined) {
+    where.push('direction = @direction');
+    params.direction = query.direction;
+  }
+  if (query.search !== undefined && query.search !== '') {
+    where.push('(content_id = @search OR request_id = @search)');
+    params.search = query.search;
+  }
+  if (query.since !== undefined) {
+    where.push('at >= @since');
+    params.since = query.since;
+  }
+  return { where, params };
+}
+
+/** The page size and number a query asks for, within the contract's bounds. */
+export function activityPaging(query: ActivityQuery): { perPage: number; page: number; keyset: boolean } {
+  return {
+    perPage: Math.min(Math.max(1, query.perPage ?? 50), contract.activity.export_max_rows),
+    page: Math.max(1, query.page ?? 1),
+    keyset: query.beforeId !== undefined,
+  };
+}
+
+/** The page answered for stored rows (newest first) and the filter's total. */
+export function activityPage(stored: readonly StoredRow[], total: number, paging: { perPage: number; page: number; keyset: boolean }): ActivityPage {
+  const last = stored.length === paging.perPage ? stored[stored.length - 1] : undefined;
+  return {
+    rows: stored.map((row) => ({ ...row, at: iso(row.at) ?? '', next_retry_at: iso(row.next_retry_at) })),
+    total,
+    page: paging.keyset ? 0 : paging.page,
+    per_page: paging.perPage,
+    pages: Math.max(1, Math.ceil(total / paging.perPage)),
+    next_before_id: last === undefined ? null : last.id,
+  };
+}
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS activity (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -129,13 +223,13 @@ CREATE INDEX IF NOT EXISTS activity_content ON activity (content_id, id);
 CREATE INDEX IF NOT EXISTS activity_request ON activity (request_id);
 `;
 
-interface StoredRow extends Omit<ActivityRow, 'at' | 'next_retry_at'> {
+export interface StoredRow extends Omit<ActivityRow, 'at' | 'next_retry_at'> {
   at: number;
   next_retry_at: number | null;
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 /** The CSV columns, in order. */
 export const ACTIVITY_COLUMNS: ReadonlyArray<keyof ActivityRow> = [
   'id', 'at', 'direction', 'kind', 'route', 'target', 'content_id', 'post_id', 'outcome', 'code', 'http_status',
@@ -152,7 +246,7 @@ interface KeptCount {
   n: number;
 }
 
-export class ActivityLog implements ActivitySink {
+export class SqliteActivityLog implements ActivityLog {
   readonly path: string;
   private readonly db: Database.Database;
   private readonly clock: () => number;
@@ -169,7 +263,7 @@ export class ActivityLog implements ActivitySink {
     );
   }
 
-  static open(options: { dir: string; clock?: () => number; fileName?: string }): ActivityLog {
+  static open(options: { dir: string; clock?: () => number; fileName?: string }): SqliteActivityLog {
     mkdirSync(options.dir, { recursive: true, mode: 0o700 });
     const path = join(options.dir, options.fileName ?? 'activity.db');
     closeSync(openSync(path, 'a', 0o600));
@@ -184,7 +278,7 @@ export class ActivityLog implements ActivitySink {
         chmodSync(path + suffix, 0o600);
       }
     }
-    return new ActivityLog(db, path, options.clock ?? Date.now);
+    return new SqliteActivityLog(db, path, options.clock ?? Date.now);
   }
 
   close(): void {
@@ -199,23 +293,7 @@ export class ActivityLog implements ActivitySink {
       return;
     }
     try {
-      this.insert.run({
-        at: this.clock(),
-        direction: entry.direction,
-        kind: entry.kind,
-        route: entry.route ?? null,
-        target: entry.target ?? null,
-        content_id: entry.contentId ?? null,
-        post_id: entry.postId ?? null,
-        outcome: entry.outcome,
-        code: entry.code ?? null,
-        http_status: entry.httpStatus ?? null,
-        duration_ms: entry.durationMs === undefined || entry.durationMs === null ? null : Math.round(entry.durationMs),
-        request_id: entry.requestId ?? null,
-        attempts: entry.attempts ?? null,
-        next_retry_at: entry.nextRetryAt ?? null,
-        error: entry.error === undefined || entry.error === null ? null : clip(entry.error),
-      });
+      this.insert.run(storedEntry(entry, this.clock()));
     } catch {
       // Disk full or closed during shutdown: the structured log line of the same event still exists.
     }
@@ -231,50 +309,15 @@ export class ActivityLog implements ActivitySink {
   }
 
   query(query: ActivityQuery = {}): ActivityPage {
-    const perPage = Math.min(Math.max(1, query.perPage ?? 50), contract.activity.export_max_rows);
-    const page = Math.max(1, query.page ?? 1);
-    const where: string[] = [];
-    const params: Record<string, unknown> = {};
-    if (query.postId !== undefined) {
-      where.push('post_id = @post_id');
-      params.post_id = query.postId;
-    }
-    if (query.outcome !== undefined) {
-      where.push('outcome = @outcome');
-      params.outcome = query.outcome;
-    }
-    if (query.kind !== undefined) {
-      where.push('kind = @kind');
-      params.kind = query.kind;
-    }
-    if (query.direction !== undefined) {
-      where.push('direction = @direction');
-      params.direction = query.direction;
-    }
-    if (query.search !== undefined && query.search !== '') {
-      where.push('(content_id = @search OR request_id = @search)');
-      params.search = query.search;
-    }
-    if (query.since !== undefined) {
-      where.push('at >= @since');
-      params.since = query.since;
-    }
+    const paging = activityPaging(query);
+    const { where, params } = activityFilters(query);
     const total = this.countOf(where, params);
-    const keyset = query.beforeId !== undefined;
-    const pageWhere = keyset ? [...where, 'id < @before_id'] : where;
+    const pageWhere = paging.keyset ? [...where, 'id < @before_id'] : where;
     const clause = pageWhere.length === 0 ? '' : `WHERE ${pageWhere.join(' AND ')}`;
     const rows = this.db
       .prepare(`SELECT * FROM activity ${clause} ORDER BY id DESC LIMIT @limit OFFSET @offset`)
-      .all({ ...params, ...(keyset ? { before_id: query.beforeId } : {}), limit: perPage, offset: keyset ? 0 : (page - 1) * perPage }) as StoredRow[];
-    const last = rows.length === perPage ? rows[rows.length - 1] : undefined;
-    return {
-      rows: rows.map((row) => ({ ...row, at: iso(row.at) ?? '', next_retry_at: iso(row.next_retry_at) })),
-      total,
-      page: keyset ? 0 : page,
-      per_page: perPage,
-      pages: Math.max(1, Math.ceil(total / perPage)),
-      next_before_id: last === undefined ? null : last.id,
-    };
+      .all({ ...params, ...(paging.keyset ? { before_id: query.beforeId } : {}), limit: paging.perPage, offset: paging.keyset ? 0 : (paging.page - 1) * paging.perPage }) as StoredRow[];
+    return activityPage(rows, total, paging);
   }
 
   /** The rows matching `where`: the kept count plus the rows written since it was taken (see the file comment). */

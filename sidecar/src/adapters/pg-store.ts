@@ -23,6 +23,7 @@ import type pg from 'pg';
 import type PgBoss from 'pg-boss';
 
 import { compareSeq, type SyncSnapshot } from '../sync/snapshot.ts';
+import { PgActivityLog } from './pg-activity-log.ts';
 import { GUARD_PURGE_INTERVAL_MS, PgRateLimiter, PgReplayLedger, purgeRequestGuards } from './pg-guards.ts';
 import { KV_CHANNEL, kvPayload, ReplicaBus, WAKE_CHANNEL, wakePayload } from './pg-replica-bus.ts';
 import type { RequestGuards, SharedQueueStore, SingletonOutcome, StoreEvents } from './queue-store.ts';
@@ -136,6 +137,35 @@ CREATE TABLE igny8_rate_buckets (
   updated_at BIGINT NOT NULL
 );
 CREATE INDEX igny8_rate_buckets_updated ON igny8_rate_buckets (updated_at);`,
+  },
+  {
+    // The activity log of every site (adapters/pg-activity-log.ts): the replicas write and page one log per site.
+    version: 5,
+    sql: `
+CREATE TABLE igny8_activity (
+  id BIGSERIAL PRIMARY KEY,
+  site_id TEXT NOT NULL,
+  at BIGINT NOT NULL,
+  direction TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  route TEXT,
+  target TEXT,
+  content_id TEXT,
+  post_id BIGINT,
+  outcome TEXT NOT NULL,
+  code TEXT,
+  http_status INTEGER,
+  duration_ms INTEGER,
+  request_id TEXT,
+  attempts INTEGER,
+  next_retry_at BIGINT,
+  error TEXT
+);
+CREATE INDEX igny8_activity_site ON igny8_activity (site_id, id);
+CREATE INDEX igny8_activity_site_at ON igny8_activity (site_id, at);
+CREATE INDEX igny8_activity_post ON igny8_activity (site_id, post_id, id);
+CREATE INDEX igny8_activity_content ON igny8_activity (site_id, content_id) WHERE content_id IS NOT NULL;
+CREATE INDEX igny8_activity_request ON igny8_activity (site_id, request_id) WHERE request_id IS NOT NULL;`,
   },
 ];
 
@@ -988,6 +1018,11 @@ export class PgSyncStore implements SharedQueueStore {
   /** This site's replay ledger and rate limits, shared by every replica (pg-guards.ts). */
   requestGuards(perMinute: number): RequestGuards {
     return { replayCache: new PgReplayLedger(this.db, this.siteId, this.clock), rateLimiter: new PgRateLimiter(this.db, { perMinute, clock: this.clock }) };
+  }
+
+  /** This site's activity log, the same for every replica (pg-activity-log.ts). */
+  activityLog(): PgActivityLog {
+    return new PgActivityLog(this.db, this.siteId, this.clock);
   }
 
   /** A site's store shares the process's database: closing it closes nothing (PgDatabase.close does). */

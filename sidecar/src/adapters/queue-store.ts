@@ -6,6 +6,7 @@
  */
 import type { SyncSnapshot } from '../sync/snapshot.ts';
 import type { ReplayLedger } from '../protocol/replay-cache.ts';
+import type { ActivityLog } from './activity-log.ts';
 import type { RateLimiter } from './site-rate-limiter.ts';
 import type { JobKind, QueueCounts, RecordOutcome, SyncJob, SyncState, Writeback } from './sync-store.ts';
 
@@ -76,6 +77,8 @@ export interface RequestGuards {
 export interface SharedQueueStore extends QueueStore {
   /** The replay ledger and rate limits of this site's shim requests, shared by every replica (`perMinute` calls). */
   requestGuards(perMinute: number): RequestGuards;
+  /** This site's activity log, written and read by every replica. */
+  activityLog(): ActivityLog;
   /** Subscribes to the other processes' changes of this site; resolves to the unsubscribe. */
   watch(events: StoreEvents): Promise<() => void>;
   /**
@@ -97,6 +100,7 @@ export function isSharedStore(store: QueueStore): store is SharedQueueStore {
     typeof shared.runSingleton === 'function' &&
     typeof shared.recoverOrphans === 'function' &&
     typeof shared.exclusively === 'function' &&
-    typeof shared.requestGuards === 'function'
+    typeof shared.requestGuards === 'function' &&
+    typeof shared.activityLog === 'function'
   );
 }

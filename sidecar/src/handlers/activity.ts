@@ -14,7 +14,7 @@ import { respond, type RouteHandler } from '../protocol/conversation.ts';
 
 /** Port: what the route reads (the ActivityLog implements it). */
 export interface ActivityReader {
-  query(query: ActivityQuery): ActivityPage;
+  query(query: ActivityQuery): ActivityPage | Promise<ActivityPage>;
 }
 
 const { activity } = contract;
@@ -50,7 +50,7 @@ function sinceMs(value: string | undefined): number | undefined {
 export function createActivityRoute(reader: ActivityReader | undefined): RouteHandler {
   return {
     id: 'activity_list',
-    start({ ctx, query }) {
+    async start({ ctx, query }) {
       const parsed = ActivityParams.safeParse(query);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
@@ -68,11 +68,11 @@ export function createActivityRoute(reader: ActivityReader | undefined): RouteHa
       };
       const empty: ActivityPage = { rows: [], total: 0, page: 1, per_page: params.per_page ?? 50, pages: 1, next_before_id: null };
       if (params.format === 'csv') {
-        const page = reader?.query({ ...filters, perPage: activity.export_max_rows }) ?? empty;
+        const page = (await reader?.query({ ...filters, perPage: activity.export_max_rows })) ?? empty;
         return respond(200, successEnvelope(ctx.request_id, { csv: activityCsv(page.rows), rows: page.rows.length, total: page.total }));
       }
       const paging = params.before_id === undefined ? { page: params.page ?? 1 } : { beforeId: params.before_id };
-      const page = reader?.query({ ...filters, ...paging, perPage: params.per_page ?? 50 }) ?? empty;
+      const page = (await reader?.query({ ...filters, ...paging, perPage: params.per_page ?? 50 })) ?? empty;
       return respond(200, successEnvelope(ctx.request_id, { ...page, outcomes: activity.outcomes }));
     },
   };

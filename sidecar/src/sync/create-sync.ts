@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 
-import { ActivityLog, retentionOf } from '../adapters/activity-log.ts';
+import { SqliteActivityLog, retentionOf, type ActivityLog } from '../adapters/activity-log.ts';
 import { contract } from '../contract/contract.ts';
 import { CredentialCipher } from '../adapters/credential-cipher.ts';
 import { Igny8Client, type Igny8Paths } from '../adapters/igny8-client.ts';
@@ -96,7 +96,8 @@ export async function createSync(options: CreateSyncOptions): Promise<SyncRuntim
   let purgeTimer: NodeJS.Timeout | undefined;
   let replicas: ReplicaLink | undefined;
   try {
-    activity = ActivityLog.open({ dir: join(config.dataDir, 'sync'), clock });
+    // On PostgreSQL the log is the site's rows in the shared database (every replica pages the same log); else its file.
+    activity = isSharedStore(store) ? store.activityLog() : SqliteActivityLog.open({ dir: join(config.dataDir, 'sync'), clock });
     const values = await SiteValues.load(store, logger);
     const site = new SiteState(values, config.sync.apiBaseUrl, clock);
     const cipher = config.sync.credentialsKey === undefined ? undefined : new CredentialCipher(config.sync.credentialsKey);
@@ -177,13 +178,23 @@ export async function createSync(options: CreateSyncOptions): Promise<SyncRuntim
     const service = new SyncService({ store, values, site, vault, worker, reconciler, client, logger, sidecarKid: options.keyRing.kid, clock, structure });
     // Retention by days and rows (settings), applied by a timer: no request pays for it.
     const log = activity;
+    const purgeIntervalMs = options.activityPurgeIntervalMs ?? contract.activity.purge_interval_seconds * 1000;
+    const purgeOnce = async (): Promise<number> => log.purge(retentionOf(site.settings()));
     const purge = () => {
-      const removed = log.purge(retentionOf(site.settings()));
-      if (removed > 0) {
-        logger.info({ removed }, 'activity log purged');
-      }
+      // Replicas share a PostgreSQL log: one of them purges it per interval.
+      const purged = isSharedStore(store)
+        ? store.runSingleton('activity-purge', purgeIntervalMs / 2, purgeOnce).then((outcome) => (outcome.ran ? (outcome.value ?? 0) : 0))
+        : purgeOnce();
+      purged.then(
+        (removed) => {
+          if (removed > 0) {
+            logger.info({ removed }, 'activity log purged');
+          }
+        },
+        (error: unknown) => logger.warn({ err: error }, 'activity log purge failed; retrying at the next interval'),
+      );
     };
-    purgeTimer = setInterval(purge, options.activityPurgeIntervalMs ?? contract.activity.purge_interval_seconds * 1000);
+    purgeTimer = setInterval(purge, purgeIntervalMs);
     purgeTimer.unref();
     setImmediate(purge).unref();
     let closing: Promise<void> | undefined;
@@ -191,7 +202,7 @@ export async function createSync(options: CreateSyncOptions): Promise<SyncRuntim
       clearInterval(purgeTimer);
       await link?.close();
       await service.stop();
-      log.close();
+      await log.close();
       await values.flush();
       await opened.close();
     };
@@ -208,7 +219,7 @@ export async function createSync(options: CreateSyncOptions): Promise<SyncRuntim
   } catch (error) {
     clearInterval(purgeTimer);
     await replicas?.close();
-    activity?.close();
+    await activity?.close();
     await opened.close();
     throw error;
   }

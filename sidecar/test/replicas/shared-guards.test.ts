@@ -1,13 +1,15 @@
 /**
  * Two real multi-site replicas on one PostgreSQL share a site's request guards (issue #16 §4, adapters/pg-guards.ts):
  * a signed request one replica served is a replay on the other, and a site's rate limit holds across both (it is not
- * N × the setting). Each replica is its own `src/server.ts` process; the requests go to each port directly, as the
+ * N × the setting). They also share its activity log (adapters/pg-activity-log.ts): a call one replica answered is on
+ * the page the other serves. Each replica is its own `src/server.ts` process; the requests go to each port directly, as the
  * two upstreams of nginx would receive them.
  *
  * Ports: IGNY8_TEST_PORT_BASE + 64 / + 65 (the sidecars); + 66 is a closed port named as the sites' IGNY8 API, so
  * nothing leaves the machine.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,13 +71,23 @@ interface Envelope {
  * The answer's status and envelope: a signed reply (HTTP 200, `{kind: 'respond', status, body}`) once the token
  * verified, a plain envelope with the real status before (a replay is refused there).
  */
-async function send(replica: string, signed: SignedShimRequest): Promise<{ status: number; signed: boolean; body: Envelope }> {
-  const res = await fetch(`${replica}${ACTIVITY}`, { headers: signed.headers });
-  const json = (await res.json()) as Envelope & { kind?: string; status?: number; body?: Envelope };
-  if (res.headers.get(contract.jwt.header) !== null && json.kind === 'respond') {
+async function send(replica: string, signed: SignedShimRequest, path = ACTIVITY): Promise<{ status: number; signed: boolean; body: Envelope }> {
+  // A GET with a body (a route's contract reads), as PHP sends it: node:http, since fetch refuses one.
+  const answer = await new Promise<{ status: number; signature: string | undefined; text: string }>((resolve, reject) => {
+    const req = httpRequest(`${replica}${path}`, { method: 'GET', headers: { ...signed.headers, 'Content-Type': 'application/json', 'Content-Length': String(signed.body.length) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, signature: res.headers[contract.jwt.header.toLowerCase()] as string | undefined, text }));
+    });
+    req.on('error', reject);
+    req.end(Buffer.from(signed.body));
+  });
+  const json = JSON.parse(answer.text) as Envelope & { kind?: string; status?: number; body?: Envelope };
+  if (answer.signature !== undefined && json.kind === 'respond') {
     return { status: json.status ?? 0, signed: true, body: json.body ?? {} };
   }
-  return { status: res.status, signed: false, body: json };
+  return { status: answer.status, signed: false, body: json };
 }
 
 beforeAll(async () => {
@@ -150,5 +162,31 @@ describe('two multi-site replicas share the request guards', () => {
     expect(limited.every((answer) => answer.code === 'RATE_LIMITED' && (answer.retryAfter ?? 0) >= 1)).toBe(true);
     // The first half was served, the second refused: one bucket, taken in order.
     expect(answers.slice(0, RATE_LIMIT).every((answer) => answer.status === 200)).toBe(true);
+  });
+
+  it("a site's activity log is the same on both replicas: a call replica 1 answered is on replica 2's page", async () => {
+    const site = await enrol(new SiteRegistry(db as PgDatabase, new CredentialCipher(CREDENTIALS_KEY)), REPLICAS[0]);
+    // A lookup IGNY8 makes (post_status, logged as a call in), with the result of its contract read: no such post.
+    const lookup = await signShimRequest({
+      secret: site.secret,
+      sid: site.sid,
+      method: 'GET',
+      htu: `/${contract.rest_namespace}/post-status/4242`,
+      body: JSON.stringify({ reads: [{ ok: true, posts: [] }] }),
+      ctx: shimContext({ route_id: 'post_status', params: { content_id: '4242' }, settings: SETTINGS, request_id: randomUUID() }),
+    });
+    const answered = await send(REPLICAS[0], lookup, `/${contract.rest_namespace}/post-status/4242`);
+    expect(answered).toMatchObject({ status: 404, signed: true, body: { code: 'POST_NOT_FOUND' } });
+
+    type Page = Envelope & { data?: { total: number; rows: Array<{ route: string; content_id: string; code: string; direction: string }> } };
+    const page = await until(async () => {
+      const answer = await send(REPLICAS[1], await signActivity(site));
+      const data = (answer.body as Page).data;
+      return data !== undefined && data.total > 0 ? data : undefined;
+    }, 5_000, "the lookup on replica 2's activity page");
+    expect(page.total).toBe(1);
+    expect(page.rows[0]).toMatchObject({ direction: 'in', route: 'post_status', content_id: '4242', code: 'POST_NOT_FOUND' });
+    // The page is the site's own: the other sites these replicas served have their own rows.
+    expect((await db?.pool.query('SELECT COUNT(DISTINCT site_id)::int AS n FROM igny8_activity'))?.rows[0]?.n).toBe(1);
   });
 });

@@ -84,7 +84,7 @@ describe('activity log', () => {
       { post_id: 1, seq: '10', wordpress_status: 'publish', post_url: 'https://wp.test/?p=1', post_type: 'post', title: 'One', content_id: 1001, task_id: 501, keyword_ids: [4] },
     ]);
     await settle();
-    const rows = sync.activity.query({ postId: 1 }).rows.reverse();
+    const rows = (await sync.activity.query({ postId: 1 })).rows.reverse();
     expect(rows.map((r) => [r.kind, r.outcome, r.attempts])).toEqual([
       ['status', 'failed', 1],
       ['status', 'failed', 2],
@@ -127,7 +127,7 @@ describe('activity log', () => {
     // Settings and the activity route itself are not IGNY8 calls.
     await activity('');
 
-    const rows = sync.activity.query({ direction: 'in' }).rows;
+    const rows = (await sync.activity.query({ direction: 'in' })).rows;
     expect(rows.map((r) => [r.kind, r.route, r.outcome, r.code, r.http_status])).toEqual([
       ['site_metadata', 'site_metadata', 'ok', null, 200],
       ['lookup', 'post_by_content_id', 'error', 'POST_NOT_FOUND', 404],
@@ -148,7 +148,7 @@ describe('activity log', () => {
       .filter((file) => file.startsWith('activity'))
       .map((file) => readFileSync(join(dir, 'sync', file)).toString('latin1'));
     expect(files.length).toBeGreaterThan(0);
-    expect(sync.activity.count()).toBeGreaterThan(0);
+    expect(await sync.activity.count()).toBeGreaterThan(0);
     for (const text of [answers, ...files]) {
       expect(findCanaries(text, [CANARY_PASSWORD, CANARY_API_KEY])).toEqual([]);
       for (const token of [...igny8.liveAccess, ...igny8.liveRefresh]) {
@@ -162,11 +162,11 @@ describe('activity log', () => {
     const runtime = await createSync({ config: testSyncConfig(own), keyRing: h.keyRing, logger: h.logs.logger, fetch: igny8.fetch, wordpress, activityPurgeIntervalMs: 20 });
     try {
       await runtime.service.observe(h.sid, shimContext({ route_id: 'sync_events', settings: { ...SETTINGS, igny8_activity_max_rows: 1000 } }) as never);
-      runtime.activity.recordMany(Array.from({ length: 1500 }, (_, i) => ({ direction: 'out' as const, kind: 'status', postId: i, outcome: 'delivered' as const })));
-      expect(runtime.activity.count()).toBe(1500);
+      await runtime.activity.recordMany(Array.from({ length: 1500 }, (_, i) => ({ direction: 'out' as const, kind: 'status', postId: i, outcome: 'delivered' as const })));
+      expect(await runtime.activity.count()).toBe(1500);
       await expect.poll(() => runtime.activity.count(), { timeout: 2_000 }).toBe(1000);
       // The newest rows stay.
-      expect(runtime.activity.query({ perPage: 1 }).rows[0]?.post_id).toBe(1499);
+      expect((await runtime.activity.query({ perPage: 1 })).rows[0]?.post_id).toBe(1499);
     } finally {
       await runtime.close();
       rmSync(own, { recursive: true, force: true });
