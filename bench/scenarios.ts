@@ -366,7 +366,8 @@ export interface ToggleResult {
  * one side and none on the other (that mix made each side's median jump between two modes, ±30% per round). Every
  * save is followed by `saveGapMs` on both sides, so the sync work after an active save (the notify, the sidecar's
  * delivery) is over before the next request is timed. `warmupPairs` pairs per kind and round are run and discarded
- * (the first requests after the other kinds, each `php -S` worker's first sight of the route).
+ * (the first requests after the other kinds, each `php -S` worker's first sight of the route), 4 × as many in the
+ * first round.
  */
 export async function pluginToggle(
 	stack: Stack,
@@ -450,7 +451,8 @@ export async function pluginToggle(
 	const roundRatio = ( pairs: Pair[], key: 'ms' | 'cpuMs' = 'ms' ) => median( pairs.map( ( p ) => p.active[ key ] / p.inactive[ key ] ) );
 	for ( let round = 0; round < rounds; round++ ) {
 		for ( const kind of kindNames ) {
-			for ( let i = 0; i < warmup; i++ ) {
+			// The first round warms up longer: the sidecar's notify path and each PHP worker are still cold there.
+			for ( let i = 0; i < ( round === 0 ? 4 * warmup : warmup ); i++ ) {
 				await pair( kind, `warmup:${ kind }:${ round }:${ i }`, i );
 			}
 			const got: Pair[] = [];
