@@ -4,6 +4,7 @@
  *
  *   sites enroll --url https://site… [--ttl-minutes 60]   a single-use enrolment code for that WordPress URL
  *   sites list | show ID | disable ID | enable ID | remove ID
+ *   sites rotate ID     a new signing secret for the site, printed once (the old one stops verifying at once)
  */
 import { CredentialCipher } from './adapters/credential-cipher.ts';
 import { PgDatabase } from './adapters/pg-store.ts';
@@ -15,6 +16,7 @@ export const SITES_HELP = `Usage (hosted sidecar; needs IGNY8_SIDECAR_DATABASE_U
   igny8-sidecar sites enroll --url https://site.example [--ttl-minutes 60]   print a single-use enrolment code
   igny8-sidecar sites list                                                   every site: id, status, key id, URL
   igny8-sidecar sites show SITE_ID | disable SITE_ID | enable SITE_ID | remove SITE_ID
+  igny8-sidecar sites rotate SITE_ID                                         a new signing secret, printed once
 `;
 
 const line = (site: SiteRecord) => `${site.siteId}\t${site.status}\t${site.keyId}\t${site.wpUrl}\n`;
@@ -55,6 +57,19 @@ export async function sitesCommand(args: readonly string[], io: CliIo): Promise<
       return 0;
     }
     const siteId = rest[0];
+    if (action === 'rotate' && siteId !== undefined) {
+      const issued = await registry.issueSecret(siteId);
+      if (issued === undefined) {
+        io.err(`igny8-sidecar sites: no site ${siteId}\n`);
+        return 1;
+      }
+      io.out(
+        `rotated ${siteId}: the old secret no longer verifies. New key id ${issued.keyId}; the secret (shown once):\n${issued.secret}\n` +
+          `The site signs nothing the sidecar accepts until its wp-config.php has define( 'IGNY8_SIDECAR_SECRET', '<the secret>' ); ` +
+          `(or remove the site and enrol it again with a new code).\n`,
+      );
+      return 0;
+    }
     if (siteId === undefined || !['show', 'disable', 'enable', 'remove'].includes(action)) {
       io.err(`igny8-sidecar sites: unknown or incomplete command\n\n${SITES_HELP}`);
       return 64;

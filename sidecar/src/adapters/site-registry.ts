@@ -9,6 +9,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 
+import { keyId } from '../protocol/keys.ts';
 import type { CredentialCipher } from './credential-cipher.ts';
 import type { PgDatabase } from './pg-store.ts';
 
@@ -164,6 +165,17 @@ export class SiteRegistry {
       siteId,
     ]);
     return rowCount === 1;
+  }
+
+  /**
+   * The operator's rotation: a fresh secret for the site, made here, stored at once (the old one stops verifying on
+   * every replica's next request) and returned once for the site's admin. Undefined when the site is unknown.
+   */
+  async issueSecret(siteId: string): Promise<{ keyId: string; secret: string } | undefined> {
+    const raw = randomBytes(32);
+    const secret = raw.toString('base64url');
+    const kid = keyId(raw);
+    return (await this.rotateSecret(siteId, kid, secret)) ? { keyId: kid, secret } : undefined;
   }
 
   /** Forgets the site with its queue, ledger and values. */

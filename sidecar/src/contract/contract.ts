@@ -71,7 +71,8 @@ const ContractSchema = z.looseObject({
   }),
   routes: z.array(RouteSpec).min(1),
   internal_route: z.object({ path: z.string(), methods: z.array(HttpMethod) }),
-  sidecar_paths: z.object({ continue: z.string(), events: z.string(), health: z.string(), enrol: z.string(), rotate: z.string() }),
+  /** The sidecar's own paths: the shim's (continue, events, health, enrol, rotate) and the operator API's prefix (operator). */
+  sidecar_paths: z.object({ continue: z.string(), events: z.string(), health: z.string(), enrol: z.string(), rotate: z.string(), operator: z.string() }),
   jwt: z.object({
     alg: z.literal('HS256'),
     max_ttl_seconds: z.int().positive(),

@@ -41,6 +41,7 @@ export async function startMultiSite(
       logger: deps.logger,
       sites,
       enrolment: registry,
+      operator: { token: config.operatorToken, desk: registry },
       allowedHosts: config.allowedHosts,
       ...(config.operatorToken === undefined ? {} : { metrics: operatorMetrics(config.operatorToken, pgQueueSource(db.pool)) }),
       ...(deps.onCatastrophic === undefined ? {} : { onCatastrophic: deps.onCatastrophic }),

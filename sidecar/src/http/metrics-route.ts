@@ -2,13 +2,16 @@
  * `GET /metrics` (Prometheus text format) for the operator of a hosted sidecar. Mounted only when
  * IGNY8_SIDECAR_OPERATOR_TOKEN is set, before any shim authentication: it answers to that bearer token alone
  * (compared in constant time, as SHA-256 digests of equal length), so no site's keys or tokens open it. Without the
- * token it is 401 and says nothing; without the setting the path does not exist (404).
+ * token it is 401 OPERATOR_UNAUTHORIZED (the unified error envelope) and says nothing; without the setting the path
+ * does not exist (404).
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 
 import type { RequestHandler } from 'express';
 import type { Registry } from 'prom-client';
 
+import { errorEnvelope } from '../contract/envelope.ts';
+import { AppError } from '../contract/errors.ts';
 import { metricsRegistry, type QueueSnapshotSource } from '../metrics/sync-metrics.ts';
 
 export const METRICS_PATH = '/metrics';
@@ -33,7 +36,7 @@ export function metricsRoute(options: { token: string; registry: Registry }): Re
     res.setHeader('Cache-Control', 'no-store');
     if (!operatorAuthorized(req.headers.authorization, options.token)) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="igny8-sidecar operator"');
-      res.status(401).json({ success: false, error: 'The operator token is required.', code: 'UNAUTHORIZED' });
+      res.status(401).json(errorEnvelope(res.locals.requestId ?? randomUUID(), new AppError('OPERATOR_UNAUTHORIZED', 'The operator token is required.')));
       return;
     }
     options.registry.metrics().then((text) => {

@@ -3,6 +3,7 @@
  *
  *   front door (log, no Origin, Host, /healthz)
  *     → POST /_shim/enrol   (unauthenticated except by the enrolment code)
+ *     → /_operator/…        (the operator API: the operator token only, never a site's keys; operator-api.ts)
  *     → the token's `sid` claim picks the site's own pipeline (its keys, sync, limits; app.ts shimPipeline)
  *     → plain errors
  *
@@ -26,6 +27,7 @@ import { SITE_ID_PATTERN } from '../protocol/site-pin.ts';
 import type { Clock } from '../protocol/shim-requests.ts';
 import { frontDoor, plainErrors } from './app.ts';
 import { captureRawBody, parseJsonBody } from './json-body.ts';
+import { operatorApi, type OperatorDesk } from './operator-api.ts';
 
 /** The sites a multi-site sidecar serves: the request pipeline of an active site, undefined for any other id. */
 export interface SiteDirectory {
@@ -47,6 +49,8 @@ export interface MultiSiteAppDeps {
   onCatastrophic?: (error: AppError) => void;
   /** `GET /metrics` for the operator (http/metrics-route.ts); undefined = not served. */
   metrics?: RequestHandler;
+  /** The operator API (http/operator-api.ts): the sites registry and IGNY8_SIDECAR_OPERATOR_TOKEN (unset = 404). */
+  operator?: { token: string | undefined; desk: OperatorDesk };
 }
 
 /** The shim's registration: its site id, its address, and the secret it just generated (over https only). */
@@ -128,6 +132,10 @@ export function routeToSite(sites: SiteDirectory): RequestHandler {
 export function createMultiSiteApp(deps: MultiSiteAppDeps): Express {
   const app = frontDoor({ ...deps, publicHealth: true });
   app.post(contract.sidecar_paths.enrol, captureRawBody(), enrolRoute(deps.enrolment));
+  // Before any site's pipeline: nothing under the operator prefix is handed to a site's keys.
+  if (deps.operator !== undefined) {
+    app.use(contract.sidecar_paths.operator, operatorApi(deps.operator));
+  }
   app.use(routeToSite(deps.sites));
   app.use(plainErrors(deps));
   return app;

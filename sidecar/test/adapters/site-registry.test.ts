@@ -7,6 +7,7 @@ import { CredentialCipher } from '../../src/adapters/credential-cipher.ts';
 import { PgDatabase } from '../../src/adapters/pg-store.ts';
 import { EnrolmentRefused, SiteRegistry } from '../../src/adapters/site-registry.ts';
 import { runCli } from '../../src/cli.ts';
+import { decodeSecret, keyId } from '../../src/protocol/keys.ts';
 
 let database: PgDatabase | undefined;
 const clock = { now: 1_000_000 };
@@ -125,6 +126,28 @@ describe('igny8-sidecar sites (the operator CLI)', () => {
     expect((await cli('sites', 'enable', s.siteId)).code).toBe(0);
     expect((await cli('sites', 'remove', s.siteId)).code).toBe(0);
     expect(await cli('sites', 'show', s.siteId)).toMatchObject({ code: 1, err: `igny8-sidecar sites: no site ${s.siteId}\n` });
+  });
+
+  it('rotate prints a new secret once: only it verifies from then on; an unknown site is refused', async () => {
+    const url = `https://r-${randomUUID()}.test`;
+    const real = new SiteRegistry(database as PgDatabase, new CredentialCipher(operatorKey));
+    const { code } = await real.createEnrolment(url, 60_000);
+    const s = site(url);
+    await real.redeem(code, s);
+    const rotated = await cli('sites', 'rotate', s.siteId);
+    expect(rotated.code).toBe(0);
+    const lines = rotated.out.split('\n');
+    const secret = lines[1] as string;
+    const kid = keyId(decodeSecret(secret));
+    expect(lines[0]).toBe(`rotated ${s.siteId}: the old secret no longer verifies. New key id ${kid}; the secret (shown once):`);
+    expect(rotated.out).toContain("define( 'IGNY8_SIDECAR_SECRET'");
+    expect(await real.signingKey(s.siteId)).toEqual({ keyId: kid, secret });
+    expect(kid).not.toBe(s.keyId);
+    expect((await cli('sites', 'show', s.siteId)).out).toContain(`${s.siteId}\tactive\t${kid}\t`);
+    // Nothing of the secret is stored in clear.
+    const row = (await (database as PgDatabase).pool.query('SELECT * FROM igny8_sites WHERE site_id = $1', [s.siteId])).rows[0];
+    expect(JSON.stringify(row)).not.toContain(secret);
+    expect(await cli('sites', 'rotate', randomUUID())).toMatchObject({ code: 1 });
   });
 
   it('refuses without the database URL or the key, and without --url', async () => {

@@ -92,6 +92,7 @@ describe('GET /metrics on the single-site app', () => {
       const req = request(harness.server).get(METRICS_PATH);
       const res = await (authorization === undefined ? req : req.set('Authorization', authorization));
       expect(res.status).toBe(401);
+      expect(res.body).toEqual({ success: false, code: 'OPERATOR_UNAUTHORIZED', error: 'The operator token is required.', request_id: expect.any(String) });
       expect(res.headers['www-authenticate']).toMatch(/^Bearer /);
       expect(res.text).not.toContain('igny8_sync');
     }
