@@ -82,7 +82,7 @@ export interface LatencyResult {
 	};
 }
 
-export async function publishLatency( stack: Stack, perSide: number, rounds: number, log: ( m: string ) => void ): Promise< LatencyResult > {
+export async function publishLatency( stack: Stack, perSide: number, rounds: number, log: ( m: string ) => void, gapMs = 0 ): Promise< LatencyResult > {
 	// Warm up both paths (opcache, term creation, the sidecar's JIT) outside the measurement.
 	for ( let i = 0; i < 10; i++ ) {
 		await publishTo( stack, OURS_PATH, IDS.warmup + i );
@@ -100,12 +100,19 @@ export async function publishLatency( stack: Stack, perSide: number, rounds: num
 		const b: Timed[] = [];
 		for ( let i = 0; i < perRound && n < perSide; i++, n++ ) {
 			// ABBA: alternate which side goes first, so drift and caching favour neither.
+			// gapMs after each publish: the sidecar's work after ours (its delivery to IGNY8) then ends before the
+			// next publish is timed instead of landing on it (BENCH_PUBLISH_GAP_MS).
+			const gap = () => ( gapMs > 0 ? sleep( gapMs ) : Promise.resolve() );
 			if ( n % 2 === 0 ) {
 				o.push( await publishTo( stack, OURS_PATH, IDS.latencyOurs + n, true ) );
+				await gap();
 				b.push( await publishTo( stack, BASELINE_PATH, IDS.latencyBase + n, true ) );
+				await gap();
 			} else {
 				b.push( await publishTo( stack, BASELINE_PATH, IDS.latencyBase + n, true ) );
+				await gap();
 				o.push( await publishTo( stack, OURS_PATH, IDS.latencyOurs + n, true ) );
+				await gap();
 			}
 		}
 		const ratio = median( o.filter( ok ).map( ( r ) => r.ms ) ) / median( b.filter( ok ).map( ( r ) => r.ms ) );
