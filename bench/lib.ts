@@ -99,9 +99,9 @@ export const sleep = ( ms: number ) => new Promise( ( resolve ) => setTimeout( r
 
 // ---------------------------------------------------------------------------------------------------- memory
 
-/** VmRSS in KiB of every live process in a process group (pure /proc, Linux). */
-export function groupRss( pgid: number ): Array< { pid: number; rssKiB: number; cmd: string } > {
-	const out: Array< { pid: number; rssKiB: number; cmd: string } > = [];
+/** Every process's pid, state and process group, from /proc/<pid>/stat (Linux); one that ends meanwhile is left out. */
+function processes(): Array< { pid: number; state: string; pgid: number } > {
+	const out: Array< { pid: number; state: string; pgid: number } > = [];
 	for ( const entry of fs.readdirSync( '/proc' ) ) {
 		if ( ! /^\d+$/.test( entry ) ) {
 			continue;
@@ -109,13 +109,23 @@ export function groupRss( pgid: number ): Array< { pid: number; rssKiB: number; 
 		try {
 			const stat = fs.readFileSync( `/proc/${ entry }/stat`, 'utf8' );
 			const fields = stat.slice( stat.lastIndexOf( ')' ) + 2 ).split( ' ' );
-			if ( Number( fields[ 2 ] ) !== pgid || fields[ 0 ] === 'Z' ) {
-				continue;
-			}
-			const status = fs.readFileSync( `/proc/${ entry }/status`, 'utf8' );
+			out.push( { pid: Number( entry ), state: fields[ 0 ] ?? '', pgid: Number( fields[ 2 ] ) } );
+		} catch {
+			// The process ended while we looked.
+		}
+	}
+	return out;
+}
+
+/** VmRSS in KiB of every live process in a process group (pure /proc, Linux). */
+export function groupRss( pgid: number ): Array< { pid: number; rssKiB: number; cmd: string } > {
+	const out: Array< { pid: number; rssKiB: number; cmd: string } > = [];
+	for ( const { pid } of processes().filter( ( p ) => p.pgid === pgid && p.state !== 'Z' ) ) {
+		try {
+			const status = fs.readFileSync( `/proc/${ pid }/status`, 'utf8' );
 			const rss = Number( /VmRSS:\s+(\d+)/.exec( status )?.[ 1 ] ?? 0 );
-			const cmd = fs.readFileSync( `/proc/${ entry }/cmdline`, 'utf8' ).split( '\0' ).join( ' ' ).trim();
-			out.push( { pid: Number( entry ), rssKiB: rss, cmd } );
+			const cmd = fs.readFileSync( `/proc/${ pid }/cmdline`, 'utf8' ).split( '\0' ).join( ' ' ).trim();
+			out.push( { pid, rssKiB: rss, cmd } );
 		} catch {
 			// The process ended while we looked.
 		}
@@ -172,21 +182,9 @@ export function stackCpu( stack: Stack ): StackCpu {
 	let pids: number[] = [];
 	const scan = () => {
 		const groups = stackGroups( stack );
-		pids = [];
-		for ( const entry of fs.readdirSync( '/proc' ) ) {
-			if ( ! /^\d+$/.test( entry ) ) {
-				continue;
-			}
-			try {
-				const stat = fs.readFileSync( `/proc/${ entry }/stat`, 'utf8' );
-				const fields = stat.slice( stat.lastIndexOf( ')' ) + 2 ).split( ' ' );
-				if ( groups.has( Number( fields[ 2 ] ) ) ) {
-					pids.push( Number( entry ) );
-				}
-			} catch {
-				// Gone while we looked.
-			}
-		}
+		pids = processes()
+			.filter( ( p ) => groups.has( p.pgid ) )
+			.map( ( p ) => p.pid );
 	};
 	const sum = (): { cpuNs: number; waitNs: number } | undefined => {
 		let cpuNs = 0;
