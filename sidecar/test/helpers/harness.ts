@@ -2,7 +2,7 @@
  * Starts the real app (createApp + http server on 127.0.0.1, port 0) with a controllable clock and captured logs,
  * and talks to it the way the PHP shim does.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,7 +14,7 @@ import request from 'supertest';
 import { createApp, type AppDeps } from '../../src/http/app.ts';
 import { closeGracefully } from '../../src/http/listen.ts';
 import { createLogCapture, type LogCapture } from '../../src/logger.ts';
-import { KeyRing } from '../../src/protocol/keys.ts';
+import { decodeSecret, KeyRing, keyId } from '../../src/protocol/keys.ts';
 import type { SyncFacade } from '../../src/sync/ports.ts';
 import { createSync, type CreateSyncOptions, type SyncRuntime } from '../../src/sync/create-sync.ts';
 import {
@@ -60,6 +60,19 @@ export function testSyncConfig(
 export function newSecret(): string {
   return randomBytes(32).toString('base64url');
 }
+
+/** A hosted site as its shim knows itself: site id, signing secret and public URL. */
+export interface HostedSite {
+  sid: string;
+  secret: string;
+  url: string;
+}
+
+/** A fresh site identity; `path` is appended to its URL (a site in a subfolder). */
+export const newHostedSite = (path = ''): HostedSite => ({ sid: randomUUID(), secret: newSecret(), url: `https://wp-${randomUUID()}.test${path}` });
+
+/** The body the shim sends to redeem an enrolment code (`POST /_shim/enrol`). */
+export const enrolBody = (code: string, site: HostedSite) => ({ code, site_id: site.sid, wp_url: site.url, secret: site.secret, key_id: keyId(decodeSecret(site.secret)) });
 
 type PartialCtx = {
   request_id?: string;

@@ -25,7 +25,7 @@ import { snapshot } from '../helpers/snapshot.ts';
 import { createLogCapture } from '../../src/logger.ts';
 import { keyId, decodeSecret } from '../../src/protocol/keys.ts';
 import { signShimRequest, verifySidecarReply } from '../helpers/shim-client.ts';
-import { newSecret, shimContext, testSyncConfig } from '../helpers/harness.ts';
+import { enrolBody, type HostedSite, newHostedSite, newSecret, shimContext, testSyncConfig } from '../helpers/harness.ts';
 
 const MANUAL = { igny8_connection_enabled: true, igny8_sync_mode: 'manual', igny8_allowed_post_types: ['post'] };
 const clock = { now: Date.now() };
@@ -59,14 +59,9 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-interface Site {
-  sid: string;
-  secret: string;
-  url: string;
-}
+type Site = HostedSite;
 
-const enrolBody = (code: string, site: Site) => ({ code, site_id: site.sid, wp_url: site.url, secret: site.secret, key_id: keyId(decodeSecret(site.secret)) });
-const newSite = (): Site => ({ sid: randomUUID(), secret: newSecret(), url: `https://wp-${randomUUID()}.test/blog` });
+const newSite = (): Site => newHostedSite('/blog');
 
 async function enrol(site: Site): Promise<void> {
   const { code } = await registry.createEnrolment(site.url, 15 * 60_000);

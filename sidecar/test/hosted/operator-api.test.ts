@@ -22,7 +22,7 @@ import { closeGracefully } from '../../src/http/listen.ts';
 import { createMultiSiteApp } from '../../src/http/multi-site-app.ts';
 import { createLogCapture } from '../../src/logger.ts';
 import { decodeSecret, keyId } from '../../src/protocol/keys.ts';
-import { newSecret, shimContext, testSyncConfig } from '../helpers/harness.ts';
+import { enrolBody, type HostedSite, newHostedSite, shimContext, testSyncConfig } from '../helpers/harness.ts';
 import { signShimRequest } from '../helpers/shim-client.ts';
 
 const TOKEN = `op-${randomBytes(24).toString('base64url')}`;
@@ -62,11 +62,7 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-interface Site {
-  sid: string;
-  secret: string;
-  url: string;
-}
+type Site = HostedSite;
 
 const bearer = { Authorization: `Bearer ${TOKEN}` };
 
@@ -81,13 +77,13 @@ function op(method: 'get' | 'post' | 'delete', path: string, headers: Record<str
 
 /** The operator issues a code through the API, and the site redeems it as the shim does. */
 async function enrolThroughApi(): Promise<Site> {
-  const site = { sid: randomUUID(), secret: newSecret(), url: `https://wp-${randomUUID()}.test` };
+  const site = newHostedSite();
   const issued = await op('post', '/enrolments', bearer, { url: site.url, ttl_minutes: 5 });
   expect(issued.status, issued.text).toBe(201);
   expect(issued.body).toMatchObject({ success: true, data: { wp_url: site.url } });
   const res = await request(server)
     .post(contract.sidecar_paths.enrol)
-    .send({ code: issued.body.data.code, site_id: site.sid, wp_url: site.url, secret: site.secret, key_id: keyId(decodeSecret(site.secret)) });
+    .send(enrolBody(issued.body.data.code, site));
   expect(res.status, res.text).toBe(201);
   return site;
 }

@@ -20,8 +20,7 @@ import { CredentialCipher } from '../../src/adapters/credential-cipher.ts';
 import { PgDatabase } from '../../src/adapters/pg-store.ts';
 import { SiteRegistry } from '../../src/adapters/site-registry.ts';
 import { contract } from '../../src/contract/contract.ts';
-import { decodeSecret, keyId } from '../../src/protocol/keys.ts';
-import { newSecret, shimContext } from '../helpers/harness.ts';
+import { enrolBody, type HostedSite, newHostedSite, shimContext } from '../helpers/harness.ts';
 import { signShimRequest, type SignedShimRequest } from '../helpers/shim-client.ts';
 import { ok, privateDatabase, Processes, until } from './processes.ts';
 
@@ -38,19 +37,15 @@ let work = '';
 let database: Awaited<ReturnType<typeof privateDatabase>> | undefined;
 let db: PgDatabase | undefined;
 
-interface Site {
-  sid: string;
-  secret: string;
-  url: string;
-}
+type Site = HostedSite;
 
 async function enrol(registry: SiteRegistry, replica: string): Promise<Site> {
-  const site = { sid: randomUUID(), secret: newSecret(), url: `https://wp-${randomUUID()}.test` };
+  const site = newHostedSite();
   const { code } = await registry.createEnrolment(site.url, 15 * 60_000);
   const res = await fetch(`${replica}${contract.sidecar_paths.enrol}`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ code, site_id: site.sid, wp_url: site.url, secret: site.secret, key_id: keyId(decodeSecret(site.secret)) }),
+    body: JSON.stringify(enrolBody(code, site)),
   });
   expect(res.status, await res.clone().text()).toBe(201);
   return site;
