@@ -129,7 +129,7 @@ test( "site A's token cannot read or write site B: refused before any handler; B
 
 	// A's keys claiming B's site id, and B's address in the context: with A's key id in the header (B's sidecar keys
 	// do not include it: 503 SIDECAR_AUTH_MISMATCH, so a shim shows "keys do not match") or with B's (the signature
-	// fails: 401). Either way unsigned, before any handler, and nothing of B's in the reply.
+	// fails: 401). Either way unsigned, before any handler, and nothing of B's in the reply (not even B's key id).
 	const asB = { sid: b.sid, wpUrl: b.wpUrl };
 	const bKid = createHash( 'sha256' ).update( b.secret ).digest( 'hex' ).slice( 0, 16 );
 	for ( const [ what, request ] of [ [ 'read', read( forged.id ) ], [ 'write', write( forged ) ] ] as const ) {
@@ -140,6 +140,7 @@ test( "site A's token cannot read or write site B: refused before any handler; B
 			expect( refused.signed, 'a refusal before authentication is never signed' ).toBe( false );
 			expect( JSON.stringify( refused.body ) ).not.toContain( 'Isolation' );
 			expect( JSON.stringify( refused.body ) ).not.toContain( '"state"' );
+			expect( JSON.stringify( refused.body ), "B's key id is nobody else's" ).not.toContain( bKid );
 		}
 	}
 	// B's own keys: the same requests pass authentication: the read gets B's pipeline's signed answer, the write is

@@ -220,6 +220,8 @@ export class HostedSites implements SiteDirectory {
       ...store.requestGuards(config.rateLimitPerMin),
       clock,
       rotateSecret: (newKeyId, newSecret) => this.options.registry.rotateSecret(record.siteId, newKeyId, newSecret),
+      // A token under an unknown kid may be another site's naming this one: its refusal names no key id of this site.
+      revealKeyId: false,
       ...(this.options.onCatastrophic === undefined ? {} : { onCatastrophic: this.options.onCatastrophic }),
       ...this.options.appDeps,
     });

@@ -59,6 +59,11 @@ export interface AppDeps {
    * signed with the current one (hosted/hosted-sites.ts passes the registry's rotateSecret). Undefined = not served.
    */
   rotateSecret?: (keyId: string, secret: string) => Promise<boolean>;
+  /**
+   * Whether a token under an unknown kid is answered with this site's key id (`sidecar_kid`, default true: the one
+   * site's shim shows it beside its own). Multi-site passes false: the caller may be another site.
+   */
+  revealKeyId?: boolean;
   /** Called after answering a catastrophic error; server.ts shuts the process down. */
   onCatastrophic?: (error: AppError) => void;
   /** `GET /metrics` for the operator (http/metrics-route.ts: IGNY8_SIDECAR_OPERATOR_TOKEN); undefined = not served. */
@@ -124,6 +129,7 @@ export function shimPipeline(deps: AppDeps): Router {
     keyRing: deps.keyRing,
     replayCache: deps.replayCache ?? new ReplayCache(),
     clock,
+    ...(deps.revealKeyId === undefined ? {} : { revealKeyId: deps.revealKeyId }),
   });
   const registry = buildRouteRegistry(
     {

@@ -53,11 +53,18 @@ export class ShimRequestVerifier {
   private readonly keyRing: KeyRing;
   private readonly replayCache: ReplayLedger;
   private readonly clock: Clock;
+  private readonly revealKeyId: boolean;
 
-  constructor(options: { keyRing: KeyRing; replayCache: ReplayLedger; clock: Clock }) {
+  /**
+   * `revealKeyId` (default true): an unknown kid is answered with this sidecar's key id (`sidecar_kid`), which the
+   * shim shows beside its own so that an admin sees the two secrets differ. A multi-site sidecar passes false: there
+   * the caller of an unknown kid may be another site naming this one's id, and a site's key id is nobody else's.
+   */
+  constructor(options: { keyRing: KeyRing; replayCache: ReplayLedger; clock: Clock; revealKeyId?: boolean }) {
     this.keyRing = options.keyRing;
     this.replayCache = options.replayCache;
     this.clock = options.clock;
+    this.revealKeyId = options.revealKeyId ?? true;
   }
 
   /** Throws AppError SIDECAR_AUTH_MISMATCH (unknown kid) or SIGNATURE_INVALID (anything else). */
@@ -88,9 +95,12 @@ export class ShimRequestVerifier {
         throw error;
       }
       if (error instanceof JwtError && error.unknownKid) {
-        throw new AppError('SIDECAR_AUTH_MISMATCH', 'The shim signed with a key this sidecar does not have.', {
-          details: { sidecar_kid: this.keyRing.kid },
-        });
+        throw this.revealKeyId
+          ? new AppError('SIDECAR_AUTH_MISMATCH', 'The shim signed with a key this sidecar does not have.', { details: { sidecar_kid: this.keyRing.kid } })
+          : new AppError(
+              'SIDECAR_AUTH_MISMATCH',
+              "The shim signed with a key this hosted sidecar does not hold for this site id: the site's secret differs from the one it enrolled or last rotated (ask the operator, or enrol again).",
+            );
       }
       throw invalid(error instanceof JwtError ? error.message : 'token refused');
     }

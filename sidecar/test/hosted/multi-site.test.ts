@@ -150,6 +150,21 @@ describe('multi-site: one request, one site, its own keys', () => {
     expect(await queuedPosts(b.sid)).toEqual([]);
   });
 
+  it("names no key id of the site a forged token claims: the refusal is about the caller's key, nothing of B's", async () => {
+    const bKid = keyId(decodeSecret(b.secret));
+    for (const [method, path, body, routeId] of [
+      ['GET', '/igny8/v1/status', undefined, 'status'],
+      ['POST', '/_shim/events', eventsBody(98), 'sync_events'],
+    ] as const) {
+      const { res } = await call({ secret: a.secret, sid: b.sid }, method, path, body, routeId);
+      const text = (res.body as Buffer).toString();
+      expect(res.status).toBe(503);
+      expect(text).not.toContain(bKid);
+      expect(text).not.toContain('sidecar_kid');
+      expect(JSON.parse(text)).toMatchObject({ success: false, code: 'SIDECAR_AUTH_MISMATCH', error: expect.stringContaining('does not hold for this site id') });
+    }
+  });
+
   it('answers /healthz with its mode (a hosted sidecar serves it to remote sites too)', async () => {
     const res = await request(server).get('/healthz');
     expect(res.body).toMatchObject({ ok: true, mode: 'multi-site' });
