@@ -59,6 +59,11 @@ export interface SyncConfig {
   paths: Record<string, string[]>;
   /** 32 bytes sealing the IGNY8 credentials at rest; undefined = nothing secret is written to disk. */
   credentialsKey: Uint8Array | undefined;
+  /**
+   * Keys that sealed values earlier (IGNY8_SIDECAR_CREDENTIALS_KEY_PREVIOUS or _FILE): they still open what they
+   * sealed, and never seal; kept until every value is sealed again with the current key (`sites reseal`).
+   */
+  previousCredentialsKeys?: readonly Uint8Array[];
   /** Development defaults: used while no credentials were saved in settings. Never written to the store. */
   apiBaseUrl: string | undefined;
   email: string | undefined;
@@ -143,6 +148,8 @@ const EnvSchema = z.object({
   IGNY8_API_PATHS: optionalText,
   IGNY8_SIDECAR_CREDENTIALS_KEY: optionalText,
   IGNY8_SIDECAR_CREDENTIALS_KEY_FILE: optionalText,
+  IGNY8_SIDECAR_CREDENTIALS_KEY_PREVIOUS: optionalText,
+  IGNY8_SIDECAR_CREDENTIALS_KEY_PREVIOUS_FILE: optionalText,
   IGNY8_API_BASE_URL: optionalText.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()),
   IGNY8_EMAIL: optionalText,
   IGNY8_PASSWORD: z.string().optional().transform((v) => (v === undefined || v === '' ? undefined : v)),
@@ -190,35 +197,70 @@ function parsePaths(text: string | undefined, problems: string[]): Record<string
   }
 }
 
-/** The credentials key: base64url 32 bytes, from the env or a 0600 file that is not inside the data folder. */
-export function readCredentialsKey(e: { IGNY8_SIDECAR_CREDENTIALS_KEY?: string | undefined; IGNY8_SIDECAR_CREDENTIALS_KEY_FILE?: string | undefined }, dataDir: string, problems: string[]): Uint8Array | undefined {
-  let text: string | undefined;
-  if (e.IGNY8_SIDECAR_CREDENTIALS_KEY !== undefined && e.IGNY8_SIDECAR_CREDENTIALS_KEY_FILE !== undefined) {
-    problems.push('set either IGNY8_SIDECAR_CREDENTIALS_KEY or IGNY8_SIDECAR_CREDENTIALS_KEY_FILE, not both');
+type CredentialsKeyEnv = {
+  IGNY8_SIDECAR_CREDENTIALS_KEY?: string | undefined;
+  IGNY8_SIDECAR_CREDENTIALS_KEY_FILE?: string | undefined;
+  IGNY8_SIDECAR_CREDENTIALS_KEY_PREVIOUS?: string | undefined;
+  IGNY8_SIDECAR_CREDENTIALS_KEY_PREVIOUS_FILE?: string | undefined;
+};
+
+/** The text of NAME or of NAME_FILE (a 0600 file that is not inside the data folder), or undefined for neither. */
+function keyText(name: 'IGNY8_SIDECAR_CREDENTIALS_KEY' | 'IGNY8_SIDECAR_CREDENTIALS_KEY_PREVIOUS', e: CredentialsKeyEnv, dataDir: string, problems: string[]): string | undefined {
+  const inline = e[name];
+  const path = e[`${name}_FILE`];
+  if (inline !== undefined && path !== undefined) {
+    problems.push(`set either ${name} or ${name}_FILE, not both`);
     return undefined;
   }
-  if (e.IGNY8_SIDECAR_CREDENTIALS_KEY_FILE !== undefined) {
-    const file = resolve(e.IGNY8_SIDECAR_CREDENTIALS_KEY_FILE);
-    const inside = relative(resolve(dataDir), file);
-    if (!inside.startsWith('..') && !inside.startsWith('/')) {
-      problems.push(`IGNY8_SIDECAR_CREDENTIALS_KEY_FILE ${file} is inside SIDECAR_DATA_DIR: keep the key away from the store it protects`);
-      return undefined;
-    }
-    try {
-      const stat = statSync(file);
-      if ((stat.mode & 0o077) !== 0) {
-        problems.push(`IGNY8_SIDECAR_CREDENTIALS_KEY_FILE ${file} must be mode 0600 or stricter (chmod 600 ${file})`);
-        return undefined;
-      }
-      text = readFileSync(file, 'utf8');
-    } catch (error) {
-      problems.push(`IGNY8_SIDECAR_CREDENTIALS_KEY_FILE ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-      return undefined;
-    }
-  } else {
-    text = e.IGNY8_SIDECAR_CREDENTIALS_KEY;
+  if (path === undefined) {
+    return inline;
   }
+  const file = resolve(path);
+  const inside = relative(resolve(dataDir), file);
+  if (!inside.startsWith('..') && !inside.startsWith('/')) {
+    problems.push(`${name}_FILE ${file} is inside SIDECAR_DATA_DIR: keep the key away from the store it protects`);
+    return undefined;
+  }
+  try {
+    const stat = statSync(file);
+    if ((stat.mode & 0o077) !== 0) {
+      problems.push(`${name}_FILE ${file} must be mode 0600 or stricter (chmod 600 ${file})`);
+      return undefined;
+    }
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    problems.push(`${name}_FILE ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    return undefined;
+  }
+}
+
+/** The credentials key: base64url 32 bytes, from the env or a 0600 file that is not inside the data folder. */
+export function readCredentialsKey(e: CredentialsKeyEnv, dataDir: string, problems: string[]): Uint8Array | undefined {
+  const text = keyText('IGNY8_SIDECAR_CREDENTIALS_KEY', e, dataDir, problems);
   return text === undefined ? undefined : decodeInto(text, 'the credentials key', problems);
+}
+
+/**
+ * The previous credentials keys (rotation): one or more base64url keys separated by commas, spaces or new lines, from
+ * IGNY8_SIDECAR_CREDENTIALS_KEY_PREVIOUS or a 0600 _FILE. They need the current key beside them.
+ */
+export function readPreviousCredentialsKeys(e: CredentialsKeyEnv, dataDir: string, problems: string[]): Uint8Array[] {
+  const text = keyText('IGNY8_SIDECAR_CREDENTIALS_KEY_PREVIOUS', e, dataDir, problems);
+  if (text === undefined) {
+    return [];
+  }
+  if (e.IGNY8_SIDECAR_CREDENTIALS_KEY === undefined && e.IGNY8_SIDECAR_CREDENTIALS_KEY_FILE === undefined) {
+    problems.push('IGNY8_SIDECAR_CREDENTIALS_KEY_PREVIOUS needs the current key in IGNY8_SIDECAR_CREDENTIALS_KEY (or _FILE): the current key seals, previous keys only open');
+    return [];
+  }
+  const keys: Uint8Array[] = [];
+  for (const [index, part] of text.split(/[\s,]+/).filter(Boolean).entries()) {
+    const key = decodeInto(part, `previous credentials key ${index + 1}`, problems);
+    if (key !== undefined) {
+      keys.push(key);
+    }
+  }
+  return keys;
 }
 
 export function isLoopbackHost(host: string): boolean {
@@ -370,6 +412,7 @@ function commonConfig(e: ParsedEnv, problems: string[]): CommonConfig {
 
   const paths = parsePaths(e.IGNY8_API_PATHS, problems);
   const credentialsKey = readCredentialsKey(e, e.SIDECAR_DATA_DIR, problems);
+  const previousCredentialsKeys = readPreviousCredentialsKeys(e, e.SIDECAR_DATA_DIR, problems);
 
   return {
     host: e.SIDECAR_HOST,
@@ -392,6 +435,7 @@ function commonConfig(e: ParsedEnv, problems: string[]): CommonConfig {
       httpTimeoutMs: e.IGNY8_HTTP_TIMEOUT_MS,
       paths,
       credentialsKey,
+      previousCredentialsKeys,
       apiBaseUrl: e.IGNY8_API_BASE_URL,
       email: e.IGNY8_EMAIL,
       password: e.IGNY8_PASSWORD,

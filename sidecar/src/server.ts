@@ -5,6 +5,7 @@
  */
 import { ConfigError, loadConfig, loadMultiSiteConfig, multiSiteRequested } from './config.ts';
 import type { AppError } from './contract/errors.ts';
+import { CredentialKeyMissingError } from './adapters/credential-reseal.ts';
 import { isSharedStore } from './adapters/queue-store.ts';
 import { StoreLockedError } from './adapters/sync-store.ts';
 import { keyRingFromConfig, startSidecar, type RunningSidecar } from './http/listen.ts';
@@ -132,6 +133,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof CredentialKeyMissingError) {
+    process.stderr.write(`igny8-sidecar: ${error.message}\n`);
+    process.exit(78); // EX_CONFIG
+  }
   process.stderr.write(`igny8-sidecar: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });

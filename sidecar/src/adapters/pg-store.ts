@@ -915,6 +915,17 @@ export class PgSyncStore implements SharedQueueStore {
     );
   }
 
+  /** Compare-and-swap of one value, announced to the other replicas like setValue when it was written. */
+  async replaceValue(key: string, expected: string, value: string): Promise<boolean> {
+    const { rows } = await this.q(
+      `WITH written AS (
+         UPDATE igny8_kv SET value = $3, updated_at = $4 WHERE site_id = $1 AND key = $2 AND value = $5 RETURNING key
+       ) SELECT pg_notify($6, $7) FROM written`,
+      [this.siteId, key, value, this.clock(), expected, KV_CHANNEL, kvPayload(this.db.replicaId, this.siteId, key)],
+    );
+    return rows.length === 1;
+  }
+
   async watch(events: StoreEvents): Promise<() => void> {
     const bus = await this.db.bus();
     return bus.subscribe(this.siteId, events);

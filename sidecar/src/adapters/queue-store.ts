@@ -50,6 +50,8 @@ export interface QueueStore {
   getValue(key: string): Awaitable<string | undefined>;
   setValue(key: string, value: string): Awaitable<void>;
   deleteValue(key: string): Awaitable<void>;
+  /** Writes `value` only while the stored value is `expected` (re-sealing a credential: credential-reseal.ts); whether it did. */
+  replaceValue(key: string, expected: string, value: string): Awaitable<boolean>;
   values(): Awaitable<Array<[string, string]>>;
   close(): Awaitable<void>;
 }

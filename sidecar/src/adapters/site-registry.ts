@@ -11,6 +11,7 @@ import { createHash, randomBytes } from 'node:crypto';
 
 import { keyId } from '../protocol/keys.ts';
 import type { CredentialCipher } from './credential-cipher.ts';
+import { addReseal, noReseal, requireKeys, resealOne, resealValues, type ResealCounts } from './credential-reseal.ts';
 import type { PgDatabase } from './pg-store.ts';
 
 export type SiteStatus = 'active' | 'disabled';
@@ -49,6 +50,15 @@ const hashCode = (code: string) => createHash('sha256').update(`igny8-enrolment|
 const SECRET_FIELD = 'signing_secret';
 
 type Row = Record<string, unknown>;
+
+/** After each site of a re-seal run: how far it is and what that site's values did. */
+export interface ResealProgress {
+  done: number;
+  total: number;
+  siteId: string;
+  counts: ResealCounts;
+}
+
 const toSite = (row: Row): SiteRecord => ({
   siteId: row.site_id as string,
   wpUrl: row.wp_url as string,
@@ -176,6 +186,64 @@ export class SiteRegistry {
     const secret = raw.toString('base64url');
     const kid = keyId(raw);
     return (await this.rotateSecret(siteId, kid, secret)) ? { keyId: kid, secret } : undefined;
+  }
+
+  /**
+   * How many sealed values name each credentials key id across the deployment: every site's signing secret and every
+   * site's IGNY8 credentials (`credential:` keys of igny8_kv, single-site replicas' included).
+   */
+  async sealedKeyIds(): Promise<Map<string, number>> {
+    const { rows } = await this.db.pool.query(
+      `SELECT kid, count(*)::int AS n FROM (
+         SELECT secret_sealed::json->>'kid' AS kid FROM igny8_sites
+         UNION ALL SELECT value::json->>'kid' FROM igny8_kv WHERE key LIKE 'credential:%' AND value LIKE '{%'
+       ) sealed WHERE kid IS NOT NULL GROUP BY kid ORDER BY kid`,
+    );
+    return new Map(rows.map((row: Row) => [row.kid as string, Number(row.n)]));
+  }
+
+  /** Refuses (CredentialKeyMissingError) while a sealed value names a key the cipher does not hold. */
+  async requireKeys(): Promise<void> {
+    requireKeys(await this.sealedKeyIds(), this.cipher, 'start again, then run `igny8-sidecar sites reseal`');
+  }
+
+  /** The site's signing secret sealed again with the current key (compare-and-swap on the stored value). */
+  async resealSecret(siteId: string): Promise<ResealCounts> {
+    const counts = noReseal();
+    const row = (await this.db.pool.query('SELECT secret_sealed FROM igny8_sites WHERE site_id = $1', [siteId])).rows[0] as Row | undefined;
+    if (row !== undefined) {
+      const stored = row.secret_sealed as string;
+      counts[
+        await resealOne(this.cipher, { site: siteId, field: SECRET_FIELD }, stored, async (next) => {
+          const { rowCount } = await this.db.pool.query('UPDATE igny8_sites SET secret_sealed = $1 WHERE site_id = $2 AND secret_sealed = $3', [next, siteId, stored]);
+          return rowCount === 1;
+        })
+      ] += 1;
+    }
+    return counts;
+  }
+
+  /**
+   * Every sealed value of the deployment sealed again with the current key, site by site (its signing secret, then
+   * its IGNY8 credentials), `onProgress` after each. Idempotent and safe to interrupt: values sealed with the current
+   * key are left alone, and each write is one compare-and-swap.
+   */
+  async resealAll(onProgress?: (progress: ResealProgress) => void): Promise<ResealCounts & { sites: number }> {
+    const ids = (
+      await this.db.pool.query(`SELECT site_id FROM igny8_sites UNION SELECT DISTINCT site_id FROM igny8_kv WHERE key LIKE 'credential:%' ORDER BY 1`)
+    ).rows.map((row: Row) => row.site_id as string);
+    const total = noReseal();
+    for (const [index, siteId] of ids.entries()) {
+      const counts = addReseal(await this.resealSecret(siteId), await resealValues(this.db.site(siteId, this.clock), this.cipher));
+      addReseal(total, counts);
+      onProgress?.({ done: index + 1, total: ids.length, siteId, counts });
+    }
+    return { ...total, sites: ids.length };
+  }
+
+  /** The current credentials key's id (every value sealed from now on names it) and every id the ring opens. */
+  get credentialKeyIds(): { current: string; known: string[] } {
+    return { current: this.cipher.kid, known: this.cipher.kids };
   }
 
   /** Forgets the site with its queue, ledger and values. */

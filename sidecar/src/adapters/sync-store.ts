@@ -612,6 +612,10 @@ export class SyncStore implements QueueStore {
     this.db.prepare('DELETE FROM kv WHERE key = ?').run(key);
   }
 
+  replaceValue(key: string, expected: string, value: string): boolean {
+    return this.db.prepare('UPDATE kv SET value = ?, updated_at = ? WHERE key = ? AND value = ?').run(value, this.clock(), key, expected).changes === 1;
+  }
+
   /** Every key/value pair (loaded once by sync/site-values.ts). */
   values(): Array<[string, string]> {
     return (this.db.prepare('SELECT key, value FROM kv').all() as Array<{ key: string; value: string }>).map((row) => [row.key, row.value]);

@@ -26,7 +26,16 @@ export async function startMultiSite(
   deps: { logger: Logger; onCatastrophic?: (error: AppError) => void; db?: PgDatabase; fetch?: typeof fetch },
 ): Promise<RunningMultiSite> {
   const db = deps.db ?? (await PgDatabase.open({ url: config.databaseUrl, poolSize: 20 }));
-  const registry = new SiteRegistry(db, new CredentialCipher(config.sync.credentialsKey));
+  const registry = new SiteRegistry(db, new CredentialCipher(config.sync.credentialsKey, config.sync.previousCredentialsKeys ?? []));
+  try {
+    // Every sealed value of the deployment must open with a key this process is given (CredentialKeyMissingError).
+    await registry.requireKeys();
+  } catch (error) {
+    if (deps.db === undefined) {
+      await db.close();
+    }
+    throw error;
+  }
   const sites = new HostedSites({
     config,
     db,

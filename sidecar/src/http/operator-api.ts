@@ -8,6 +8,8 @@
  *   POST   {operator}/sites/:id/disable  | /enable
  *   POST   {operator}/sites/:id/rotate   a new signing secret for the site, shown once
  *   DELETE {operator}/sites/:id          forgets the site with its queue, ledger and values
+ *   GET    {operator}/credentials-key    the current credentials key id and how many sealed values name each key id
+ *   POST   {operator}/credentials-key/reseal   every sealed value sealed again with the current key (rotation)
  *
  * Mounted before any site's pipeline and answering everything under its prefix itself, so no request there ever
  * reaches a site's keys: it answers to `Authorization: Bearer <IGNY8_SIDECAR_OPERATOR_TOKEN>` alone (constant-time,
@@ -19,6 +21,7 @@ import { randomUUID } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 
+import type { ResealCounts } from '../adapters/credential-reseal.ts';
 import type { SiteRecord } from '../adapters/site-registry.ts';
 import { successEnvelope } from '../contract/envelope.ts';
 import { AppError } from '../contract/errors.ts';
@@ -34,6 +37,9 @@ export interface OperatorDesk {
   setStatus(siteId: string, status: 'active' | 'disabled'): Promise<boolean>;
   issueSecret(siteId: string): Promise<{ keyId: string; secret: string } | undefined>;
   remove(siteId: string): Promise<boolean>;
+  readonly credentialKeyIds: { current: string; known: string[] };
+  sealedKeyIds(): Promise<Map<string, number>>;
+  resealAll(): Promise<ResealCounts & { sites: number }>;
 }
 
 const EnrolmentBody = z.strictObject({
@@ -118,6 +124,28 @@ export function operatorApi(options: { token: string | undefined; desk: Operator
       throw noSite(siteId);
     }
     answer(res, 200, { site_id: siteId, removed: true });
+  });
+  const keyUse = async () => {
+    const { current, known } = desk.credentialKeyIds;
+    return {
+      current_key_id: current,
+      sealed_values: [...(await desk.sealedKeyIds())].map(([kid, count]) => ({ key_id: kid, count, current: kid === current, key_given: known.includes(kid) })),
+    };
+  };
+  router.get('/credentials-key', async (_req, res) => {
+    answer(res, 200, await keyUse());
+  });
+  router.post('/credentials-key/reseal', async (_req, res) => {
+    const done = await desk.resealAll();
+    answer(res, 200, {
+      sites: done.sites,
+      resealed: done.resealed,
+      current: done.current,
+      missing_key: done.missingKey,
+      unreadable: done.unreadable,
+      changed: done.changed,
+      ...(await keyUse()),
+    });
   });
   router.use((req, _res, next) => {
     next(new AppError('ROUTE_NOT_FOUND', `No operator route ${req.method} ${req.baseUrl}${req.path}.`));

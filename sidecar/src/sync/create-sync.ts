@@ -8,7 +8,8 @@ import { join } from 'node:path';
 
 import { SqliteActivityLog, retentionOf, type ActivityLog } from '../adapters/activity-log.ts';
 import { contract } from '../contract/contract.ts';
-import { CredentialCipher } from '../adapters/credential-cipher.ts';
+import { cipherFromConfig, type CredentialCipher } from '../adapters/credential-cipher.ts';
+import { keyIdsOf, requireKeys, resealValues, sealedCredentialValues } from '../adapters/credential-reseal.ts';
 import { Igny8Client, type Igny8Paths } from '../adapters/igny8-client.ts';
 import type { QueueStore } from '../adapters/queue-store.ts';
 import { SyncStore } from '../adapters/sync-store.ts';
@@ -87,6 +88,23 @@ async function openStore(options: CreateSyncOptions, clock: () => number): Promi
   return { store, close: async () => store.close() };
 }
 
+/**
+ * A single site's sealed credentials at start (docs/hosted-sidecar.md, Secret rotation): a value naming a key the
+ * sidecar is not given refuses the start (CredentialKeyMissingError). The embedded SQLite store belongs to this one
+ * process, so values sealed with a previous key are sealed again with the current one here; replicas on PostgreSQL
+ * share theirs, and the operator re-seals them once every replica has the new key (`igny8-sidecar sites reseal`).
+ * The multi-site process checks the whole deployment once at its start (hosted/start.ts).
+ */
+async function prepareSealedValues(store: QueueStore, cipher: CredentialCipher, logger: Logger): Promise<void> {
+  const shared = isSharedStore(store);
+  const kids = keyIdsOf(sealedCredentialValues(await store.values()));
+  requireKeys(kids, cipher, shared ? 'start again, then run `igny8-sidecar sites reseal`' : 'start again: the sidecar seals them again with the current key at start');
+  if (!shared && [...kids.keys()].some((kid) => kid !== cipher.kid)) {
+    const counts = await resealValues(store, cipher);
+    logger.info({ ...counts, key_id: cipher.kid }, 'IGNY8 credentials sealed with a previous credentials key were sealed again with the current key');
+  }
+}
+
 export async function createSync(options: CreateSyncOptions): Promise<SyncRuntime> {
   const { config, logger } = options;
   const clock = options.clock ?? Date.now;
@@ -98,9 +116,12 @@ export async function createSync(options: CreateSyncOptions): Promise<SyncRuntim
   try {
     // On PostgreSQL the log is the site's rows in the shared database (every replica pages the same log); else its file.
     activity = isSharedStore(store) ? store.activityLog() : SqliteActivityLog.open({ dir: join(config.dataDir, 'sync'), clock });
+    const cipher = cipherFromConfig(config.sync);
+    if (cipher !== undefined && options.store === undefined) {
+      await prepareSealedValues(store, cipher, logger);
+    }
     const values = await SiteValues.load(store, logger);
     const site = new SiteState(values, config.sync.apiBaseUrl, clock);
-    const cipher = config.sync.credentialsKey === undefined ? undefined : new CredentialCipher(config.sync.credentialsKey);
     if (cipher === undefined) {
       logger.warn('no credentials key configured: IGNY8 credentials cannot be saved, tokens are kept in memory only');
     }

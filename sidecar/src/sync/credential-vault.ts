@@ -13,6 +13,7 @@
  * vault has none of its own, bound to IGNY8_API_BASE_URL; they are never written to the store.
  */
 import { CredentialCipher, CredentialDecryptError, credentialBaseUrl } from '../adapters/credential-cipher.ts';
+import { credentialSlot } from '../adapters/credential-reseal.ts';
 import type { Igny8Credentials, StoredTokens, TokenStore } from '../adapters/igny8-client.ts';
 import type { JsonObject } from '../protocol/messages.ts';
 import type { SiteValues } from './site-values.ts';
@@ -76,7 +77,7 @@ export class CredentialVault {
   }
 
   private slot(field: CredentialField): string {
-    return `credential:${this.site() ?? '-'}:${field}`;
+    return credentialSlot(this.site() ?? '-', field);
   }
 
   /** The base URL a stored value is bound to, whether or not it is the current one. */

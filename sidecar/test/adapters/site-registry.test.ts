@@ -4,10 +4,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 import { CredentialCipher } from '../../src/adapters/credential-cipher.ts';
+import { credentialSlot, CredentialKeyMissingError } from '../../src/adapters/credential-reseal.ts';
 import { PgDatabase } from '../../src/adapters/pg-store.ts';
 import { EnrolmentRefused, SiteRegistry } from '../../src/adapters/site-registry.ts';
 import { runCli } from '../../src/cli.ts';
 import { decodeSecret, keyId } from '../../src/protocol/keys.ts';
+import { privateDatabase } from '../replicas/processes.ts';
 
 let database: PgDatabase | undefined;
 const clock = { now: 1_000_000 };
@@ -156,5 +158,98 @@ describe('igny8-sidecar sites (the operator CLI)', () => {
     expect(code).toBe(78);
     expect(err).toContain('IGNY8_SIDECAR_DATABASE_URL is not set');
     expect((await cli('sites', 'enroll')).code).toBe(64);
+  });
+});
+
+describe('rotating the credentials key (a deployment of its own)', () => {
+  const oldKey = randomBytes(32);
+  const newKey = randomBytes(32);
+  const b64 = (key: Buffer) => key.toString('base64url');
+  let db: Awaited<ReturnType<typeof privateDatabase>>;
+  let pgDb: PgDatabase;
+  const cli = async (env: Record<string, string>, ...argv: string[]) => {
+    let out = '';
+    let err = '';
+    const code = await runCli(argv, { out: (t) => void (out += t), err: (t) => void (err += t), env: { IGNY8_SIDECAR_DATABASE_URL: db.url, ...env }, fetch });
+    return { code, out, err };
+  };
+  beforeAll(async () => {
+    db = await privateDatabase(pgUrl, 'igny8_keyrot');
+    pgDb = await PgDatabase.open({ url: db.url, poolSize: 4 });
+  });
+  afterAll(async () => {
+    await pgDb.close();
+    await db.drop();
+  });
+
+  it('a new key seals, old records open with the old key, `sites reseal` moves every record (progress, counts, idempotent), then the old key retires', async () => {
+    const before = new SiteRegistry(pgDb, new CredentialCipher(oldKey));
+    const old = new CredentialCipher(oldKey);
+    const enrolled = [];
+    for (const name of ['x', 'y']) {
+      const url = `https://${name}-${randomUUID()}.test`;
+      const s = { ...site(url), siteId: randomUUID() };
+      await before.redeem((await before.createEnrolment(url, 60_000)).code, s);
+      // The site's IGNY8 credentials, sealed in its key/value state as the vault seals them.
+      await pgDb.site(s.siteId).setValue(credentialSlot(s.siteId, 'email'), JSON.stringify(old.seal(s.siteId, 'email', `${name}@igny8.test`, 'https://igny8.test')));
+      enrolled.push(s);
+    }
+    // A single-site replica set on the same database: its values are resealed too.
+    await pgDb.site('single-site').setValue(credentialSlot('-', 'password'), JSON.stringify(old.seal('-', 'password', 'pw', 'https://igny8.test')));
+    const oldKid = old.kid;
+    const newKid = new CredentialCipher(newKey).kid;
+
+    // The new key alone: start-up refuses, naming the key id and how many values need it.
+    const newOnly = new SiteRegistry(pgDb, new CredentialCipher(newKey));
+    const refused = await newOnly.requireKeys().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(CredentialKeyMissingError);
+    expect((refused as Error).message).toContain(`key id ${oldKid}: 5`);
+
+    // The new key with the old one as previous: it starts; old records open, new ones are sealed with the new key.
+    const ring = new SiteRegistry(pgDb, new CredentialCipher(newKey, [oldKey]));
+    await ring.requireKeys();
+    expect(await ring.signingKey(enrolled[0]!.siteId)).toMatchObject({ secret: enrolled[0]!.secret });
+    const later = { ...site(`https://z-${randomUUID()}.test`), siteId: randomUUID() };
+    await ring.redeem((await ring.createEnrolment(later.wpUrl, 60_000)).code, later);
+    expect(await ring.sealedKeyIds()).toEqual(new Map<string, number>([[oldKid, 5], [newKid, 1]]));
+
+    const env = { IGNY8_SIDECAR_CREDENTIALS_KEY: b64(newKey), IGNY8_SIDECAR_CREDENTIALS_KEY_PREVIOUS: b64(oldKey) };
+    const first = await cli(env, 'sites', 'reseal');
+    expect(first.err).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.out).toContain(`with the current credentials key ${newKid}`);
+    expect(first.out).toMatch(/^\[[1-4]\/4\] [0-9a-f-]{36}: 2 resealed/m);
+    expect(first.out).toContain('[4/4] ');
+    expect(first.out).toContain('4 sites: 5 resealed, 1 already current, 0 with a key not given, 0 unreadable, 0 changed meanwhile');
+    expect(first.out).toContain('the previous keys can be retired');
+    expect(await ring.sealedKeyIds()).toEqual(new Map([[newKid, 6]]));
+    // Idempotent: nothing left to do.
+    expect((await cli(env, 'sites', 'reseal')).out).toContain('4 sites: 0 resealed, 6 already current');
+
+    // The old key retired: start-up passes and every record opens with the new key alone.
+    await newOnly.requireKeys();
+    for (const s of enrolled) {
+      expect(await newOnly.signingKey(s.siteId)).toEqual({ keyId: s.keyId, secret: s.secret });
+      const stored = JSON.parse((await pgDb.site(s.siteId).getValue(credentialSlot(s.siteId, 'email'))) as string);
+      expect(new CredentialCipher(newKey).open(s.siteId, 'email', stored)).toMatch(/@igny8\.test$/);
+    }
+
+    // A value under a key nobody gives: the run says which key it still needs, and fails.
+    const lost = new CredentialCipher(randomBytes(32));
+    await pgDb.site(later.siteId).setValue(credentialSlot(later.siteId, 'api_key'), JSON.stringify(lost.seal(later.siteId, 'api_key', 'k', 'https://igny8.test')));
+    const stuck = await cli({ IGNY8_SIDECAR_CREDENTIALS_KEY: b64(newKey) }, 'sites', 'reseal');
+    expect(stuck.code).toBe(1);
+    expect(stuck.out).toContain('1 with a key not given');
+    expect(stuck.err).toContain(`${lost.kid} (1, key not given)`);
+  });
+
+  it('refuses a previous key without the current one, and a malformed previous key', async () => {
+    expect((await cli({ IGNY8_SIDECAR_CREDENTIALS_KEY_PREVIOUS: b64(oldKey) }, 'sites', 'reseal')).code).toBe(78);
+    const bad = await cli({ IGNY8_SIDECAR_CREDENTIALS_KEY: b64(newKey), IGNY8_SIDECAR_CREDENTIALS_KEY_PREVIOUS: `${b64(oldKey)},nope` }, 'sites', 'reseal');
+    expect(bad.code).toBe(78);
+    expect(bad.err).toContain('previous credentials key 2');
   });
 });

@@ -107,6 +107,8 @@ describe('operator API: the operator token and nothing else', () => {
       ['post', `/sites/${site.sid}/enable`],
       ['post', `/sites/${site.sid}/rotate`],
       ['delete', `/sites/${site.sid}`],
+      ['get', '/credentials-key'],
+      ['post', '/credentials-key/reseal'],
       ['get', '/no-such-route'],
     ];
     for (const [method, path, body] of routes) {
@@ -185,5 +187,21 @@ describe('operator API: the sites commands', () => {
     expect(bad.status).toBe(422);
     expect(bad.body).toMatchObject({ success: false, code: 'VALIDATION_FAILED', field: 'url' });
     expect((await op('post', '/enrolments', bearer, { url: 'https://site.test', ttl_minutes: 0 })).body.field).toBe('ttl_minutes');
+  });
+
+  it('credentials-key shows the current key id and the sealed values per key; reseal answers its counts and the site is still served', async () => {
+    const site = await enrolThroughApi();
+    const current = registry.credentialKeyIds.current;
+    const shown = await op('get', '/credentials-key');
+    expect(shown.status, shown.text).toBe(200);
+    expect(shown.body.data.current_key_id).toBe(current);
+    // Other suites' sites on this database are sealed with their own keys: only this registry's key is asserted.
+    expect(shown.body.data.sealed_values).toContainEqual({ key_id: current, count: expect.any(Number), current: true, key_given: true });
+    const resealed = await op('post', '/credentials-key/reseal');
+    expect(resealed.status, resealed.text).toBe(200);
+    expect(resealed.body.data).toMatchObject({ resealed: 0, unreadable: 0, changed: 0, current_key_id: current });
+    expect(resealed.body.data.current).toBeGreaterThanOrEqual(1);
+    expect(resealed.body.data.sites).toBeGreaterThanOrEqual(1);
+    expect(await siteStatus(site)).toEqual({ http: 200 });
   });
 });
