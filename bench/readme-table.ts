@@ -6,7 +6,7 @@
  * copy of that file, never a hand transcription.
  */
 import { fmtMs, fmtRatio, halfRange, type Spread } from './lib.js';
-import type { ConcurrencyRow, LatencyResult, LookupResult, PairedMeasure, SameIdRow, SyncResult, ToggleResult } from './scenarios.js';
+import { togglePairsText, type ConcurrencyRow, type LatencyResult, type LookupResult, type PairedMeasure, type SameIdRow, type SyncResult, type ToggleResult } from './scenarios.js';
 import type { ActivityBenchResult } from './activity.js';
 
 export interface BenchResults {
@@ -135,7 +135,7 @@ export function readmeTable( r: BenchResults, instance: { db: string; server: st
 		const wall = Math.max( ...all.map( ( m ) => halfRange( m.ratio ) ) );
 		const cpu = Math.max( ...all.map( ( m ) => halfRange( m.cpu.ratio ) ) );
 		row(
-			`round-to-round spread of the save and view ratios (${ t.rounds } rounds × ${ t.savePairs } / ${ t.viewPairs } pairs)`,
+			`round-to-round spread of the save and view ratios (${ t.rounds } rounds × ${ togglePairsText( t ) })`,
 			`widest: client time ±${ ( wall * 100 ).toFixed( 1 ) }%, CPU ±${ ( cpu * 100 ).toFixed( 1 ) }%`,
 			'–',
 			'',

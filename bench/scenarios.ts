@@ -22,6 +22,7 @@ import {
 	spread,
 	stackCpu,
 	timed,
+	trimmedLogMean,
 	wpJson,
 	type Spread,
 	type Timed,
@@ -323,14 +324,18 @@ export interface PairedMeasure {
 	activeP50: number;
 	inactiveP50: number;
 	/**
-	 * Median over rounds of the round's ratio, and its range. A round's ratio is the median of its pair ratios
-	 * (active / inactive of two requests adjacent in time, same kind of edit): the machine's slow drift and its load
-	 * bursts longer than a pair cancel within the pair; a burst that hits one request of a pair is an outlier the
-	 * median drops.
+	 * Median over rounds of the round's ratio, and its range. A round's ratio is the 20%-trimmed mean of the logs of
+	 * its pair ratios (active / inactive of two requests adjacent in time, same kind of edit; trimmedLogMean): the
+	 * machine's slow drift and its load bursts longer than a pair cancel within the pair; a burst that hits one
+	 * request of a pair is an outlier the trimming drops. (Until 2026-12-04 it was the median of the pair ratios.)
 	 */
 	ratio: Spread;
-	/** Measured pairs per round (after the warm-up pairs, which are discarded). */
+	/** Measured pairs per round (after the warm-up pairs, which are discarded): the median of pairsByRound. */
 	pairsPerRound: number;
+	/** Measured pairs of each round: a round stops once its ratios are tight (ToggleResult.ci) or at the cap. */
+	pairsByRound: number[];
+	/** Each round's 95% confidence half-width of its log ratio (0.02 ≈ ±2%), client time and CPU time. */
+	ci95ByRound: { ms: number[]; cpuMs: number[] };
 	errors: number;
 	/** Inside PHP (bench plugin's log), medians: request start → reply built, the shutdown work after it, start → end. */
 	server: Record< Side, { php: number; shutdown: number; total: number; queries: number } >;
@@ -343,15 +348,47 @@ export interface PairedMeasure {
 	cpu: { activeP50: number; inactiveP50: number; ratio: Spread; afterP50: Record< Side, number > };
 	/**
 	 * Every measured pair, per round: [ active, inactive ] client ms, instance CPU ms until the reply, after it (in the
-	 * gap), and the instance's run-queue wait until the reply.
+	 * gap), the instance's run-queue wait until the reply, and the sidecar's share of the CPU until the reply.
 	 */
-	pairs: Array< Array< { ms: [ number, number ]; cpuMs: [ number, number ]; afterCpuMs: [ number, number ]; waitMs: [ number, number ] } > >;
+	pairs: Array< Array< { ms: [ number, number ]; cpuMs: [ number, number ]; afterCpuMs: [ number, number ]; waitMs: [ number, number ]; sidecarCpuMs: [ number, number ] } > >;
+}
+
+/** The pairs a toggle run measured, e.g. `24–96 save (measured 24–60) / 48–192 view pairs (48–120)`. */
+export function togglePairsText( t: ToggleResult ): string {
+	const counts = ( ms: PairedMeasure[] ) => {
+		const all = ms.flatMap( ( m ) => m.pairsByRound ?? [ m.pairsPerRound ] );
+		return `${ Math.min( ...all ) }–${ Math.max( ...all ) }`;
+	};
+	const saves = [ t.save, t.saveStatus, t.saveUnseen ];
+	const views = [ t.frontPage, t.permalink ];
+	if ( ! ( ( t.ci ?? 0 ) > 0 ) ) {
+		return `${ t.savePairs } save / ${ t.viewPairs } view pairs`;
+	}
+	const pct = ( x: number ) => `±${ ( x * 100 ).toFixed( 1 ) }%`;
+	return `${ t.savePairs }–${ t.maxSavePairs } save (measured ${ counts( saves ) }) / ${ t.viewPairs }–${ t.maxViewPairs } view pairs (${ counts( views ) }), a round until its CPU ratio is known to ${ pct( t.ci ) }${ ( t.ciClient ?? 0 ) > 0 ? ` and its client-time ratio to ${ pct( t.ciClient ) }` : '' } (95%)`;
 }
 
 export interface ToggleResult {
 	rounds: number;
+	/** The least measured pairs per save kind and round (BENCH_TOGGLE_PAIRS); maxSavePairs the cap (BENCH_TOGGLE_MAX_PAIRS). */
 	savePairs: number;
+	/** The same for each page-view kind (BENCH_VIEW_PAIRS, BENCH_VIEW_MAX_PAIRS). */
 	viewPairs: number;
+	maxSavePairs: number;
+	maxViewPairs: number;
+	/**
+	 * BENCH_TOGGLE_CI: a round of a kind stops (after at least savePairs / viewPairs, at an even count) once the 95%
+	 * confidence half-width of its CPU log ratio is at most this (0.04 ≈ ±4%), or at the cap; 0: fixed counts.
+	 */
+	ci: number;
+	/**
+	 * BENCH_TOGGLE_CI_CLIENT: the same bound for the client-time ratio, required too when > 0 (default 0: on a
+	 * loaded machine one pair's client-time ratio spreads 2–3 × as much as its CPU ratio, so most rounds would run
+	 * to the cap).
+	 */
+	ciClient: number;
+	/** How a round's ratio is made from its pair ratios. */
+	estimator: string;
 	warmupPairs: number;
 	saveGapMs: number;
 	/** A save IGNY8 sees, the status kept (the title changes: recorded and notified). */
@@ -378,7 +415,7 @@ export interface ToggleResult {
  */
 export async function pluginToggle(
 	stack: Stack,
-	options: { rounds: number; savePairs: number; viewPairs: number; warmupPairs: number; saveGapMs: number },
+	options: { rounds: number; savePairs: number; viewPairs: number; warmupPairs: number; saveGapMs: number; maxSavePairs?: number; maxViewPairs?: number; ci?: number; ciClient?: number },
 	log: ( m: string ) => void
 ): Promise< ToggleResult > {
 	const { rounds, saveGapMs, warmupPairs } = options;
@@ -386,6 +423,10 @@ export async function pluginToggle(
 	const even = ( n: number ) => Math.max( 2, n + ( n % 2 ) );
 	const savePairs = even( options.savePairs );
 	const viewPairs = even( options.viewPairs );
+	const ci = options.ci ?? 0;
+	const ciClient = ci > 0 ? options.ciClient ?? 0 : 0;
+	const maxSavePairs = ci > 0 ? Math.max( savePairs, even( options.maxSavePairs ?? 4 * savePairs ) ) : savePairs;
+	const maxViewPairs = ci > 0 ? Math.max( viewPairs, even( options.maxViewPairs ?? 4 * viewPairs ) ) : viewPairs;
 	const warmup = even( warmupPairs );
 	const auth = await adminBasicAuth( stack );
 	const posts = {} as Record< Side, number >;
@@ -427,7 +468,7 @@ export async function pluginToggle(
 	const isSave = ( kind: Kind ) => kind.startsWith( 'save' );
 	const timingLog = timingLogOf( stack );
 	const from = logSize( timingLog );
-	type Sample = { ms: number; cpuMs: number; afterCpuMs: number; waitMs: number };
+	type Sample = { ms: number; cpuMs: number; afterCpuMs: number; waitMs: number; sidecarCpuMs: number };
 	type Pair = { active: Sample; inactive: Sample };
 	const measured: Record< Kind, Pair[][] > = { save: [], saveStatus: [], saveUnseen: [], frontPage: [], permalink: [] };
 	const cpu = stackCpu( stack );
@@ -442,20 +483,22 @@ export async function pluginToggle(
 			if ( r.status !== 200 && ! id.startsWith( 'warmup' ) ) {
 				errors[ kind ]++;
 			}
-			if ( isSave( kind ) ) {
-				await sleep( saveGapMs );
-			}
-			const after = isSave( kind ) ? cpu.read() : replied;
+			// Until what the request left behind (the notify, the sidecar's delivery) is over, so the next request's
+			// window holds its own work only: at least saveGapMs after a save, then until the instance is quiet.
+			await cpu.settle( isSave( kind ) ? saveGapMs : 0 );
+			const after = cpu.read();
 			got[ side ] = {
 				ms: r.ms,
 				cpuMs: ( replied.cpuNs - before.cpuNs ) / 1e6,
 				afterCpuMs: ( after.cpuNs - replied.cpuNs ) / 1e6,
 				waitMs: ( replied.waitNs - before.waitNs ) / 1e6,
+				sidecarCpuMs: ( replied.sidecarNs - before.sidecarNs ) / 1e6,
 			};
 		}
 		return got;
 	};
-	const roundRatio = ( pairs: Pair[], key: 'ms' | 'cpuMs' = 'ms' ) => median( pairs.map( ( p ) => p.active[ key ] / p.inactive[ key ] ) );
+	const roundFit = ( pairs: Pair[], key: 'ms' | 'cpuMs' ) => trimmedLogMean( pairs.map( ( p ) => p.active[ key ] / p.inactive[ key ] ) );
+	const roundRatio = ( pairs: Pair[], key: 'ms' | 'cpuMs' = 'ms' ) => roundFit( pairs, key ).ratio;
 	for ( let round = 0; round < rounds; round++ ) {
 		for ( const kind of kindNames ) {
 			// The first round warms up longer: the sidecar's notify path and each PHP worker are still cold there.
@@ -463,13 +506,23 @@ export async function pluginToggle(
 				await pair( kind, `warmup:${ kind }:${ round }:${ i }`, i );
 			}
 			const got: Pair[] = [];
-			const n = isSave( kind ) ? savePairs : viewPairs;
-			for ( let i = 0; i < n; i++ ) {
+			const least = isSave( kind ) ? savePairs : viewPairs;
+			const most = isSave( kind ) ? maxSavePairs : maxViewPairs;
+			for ( let i = 0; i < most; i++ ) {
 				got.push( await pair( kind, `${ kind }:${ round }:${ i }`, i ) );
+				// Stop at an even count (A B then B A balanced) once the ratio is known to ±ci (95%).
+				if ( ci > 0 && got.length >= least && got.length % 2 === 0 && roundFit( got, 'cpuMs' ).ci95 <= ci && ( ciClient <= 0 || roundFit( got, 'ms' ).ci95 <= ciClient ) ) {
+					break;
+				}
 			}
 			measured[ kind ].push( got );
 		}
-		const last = ( kind: Kind ) => `${ roundRatio( measured[ kind ].at( -1 )! ).toFixed( 2 ) } (cpu ×${ roundRatio( measured[ kind ].at( -1 )!, 'cpuMs' ).toFixed( 2 ) })`;
+		const last = ( kind: Kind ) => {
+			const got = measured[ kind ].at( -1 )!;
+			const ms = roundFit( got, 'ms' );
+			const c = roundFit( got, 'cpuMs' );
+			return `${ ms.ratio.toFixed( 2 ) }±${ ( ms.ci95 * 100 ).toFixed( 0 ) }% (cpu ×${ c.ratio.toFixed( 2 ) }±${ ( c.ci95 * 100 ).toFixed( 0 ) }%, ${ got.length } pairs)`;
+		};
 		log( `  toggle round ${ round + 1 }/${ rounds }: save ×${ last( 'save' ) }, status save ×${ last( 'saveStatus' ) }, body save ×${ last( 'saveUnseen' ) }, home ×${ last( 'frontPage' ) }, permalink ×${ last( 'permalink' ) }` );
 	}
 	await sleep( 1000 );
@@ -492,7 +545,12 @@ export async function pluginToggle(
 				ratio: spread( measured[ kind ].map( ( pairs ) => roundRatio( pairs, 'cpuMs' ) ) ),
 				afterP50: { active: median( all.map( ( p ) => p.active.afterCpuMs ) ), inactive: median( all.map( ( p ) => p.inactive.afterCpuMs ) ) },
 			},
-			pairsPerRound: isSave( kind ) ? savePairs : viewPairs,
+			pairsPerRound: median( measured[ kind ].map( ( pairs ) => pairs.length ) ),
+			pairsByRound: measured[ kind ].map( ( pairs ) => pairs.length ),
+			ci95ByRound: {
+				ms: measured[ kind ].map( ( pairs ) => Math.round( roundFit( pairs, 'ms' ).ci95 * 1e4 ) / 1e4 ),
+				cpuMs: measured[ kind ].map( ( pairs ) => Math.round( roundFit( pairs, 'cpuMs' ).ci95 * 1e4 ) / 1e4 ),
+			},
 			errors: errors[ kind ],
 			server: { active: server( 'active' ), inactive: server( 'inactive' ) },
 			pairs: measured[ kind ].map( ( pairs ) =>
@@ -501,6 +559,7 @@ export async function pluginToggle(
 					cpuMs: [ r1( p.active.cpuMs ), r1( p.inactive.cpuMs ) ] as [ number, number ],
 					afterCpuMs: [ r1( p.active.afterCpuMs ), r1( p.inactive.afterCpuMs ) ] as [ number, number ],
 					waitMs: [ r1( p.active.waitMs ), r1( p.inactive.waitMs ) ] as [ number, number ],
+					sidecarCpuMs: [ r1( p.active.sidecarCpuMs ), r1( p.inactive.sidecarCpuMs ) ] as [ number, number ],
 				} ) )
 			),
 		};
@@ -509,6 +568,11 @@ export async function pluginToggle(
 		rounds,
 		savePairs,
 		viewPairs,
+		maxSavePairs,
+		maxViewPairs,
+		ci,
+		ciClient,
+		estimator: 'round ratio: 20%-trimmed mean of the log pair ratios; the row: median of the round ratios',
 		warmupPairs: warmup,
 		saveGapMs,
 		save: measure( 'save' ),

@@ -18,10 +18,13 @@
  * without it that work landed on the baseline's next publish: MariaDB p50 ratio 0.91 without, 1.04 with),
  * BENCH_LOOKUP_ROUNDS (5),
  * BENCH_LOOKUP_PAIRS (30), BENCH_CONCURRENCY_PER_LEVEL (40 per round), BENCH_CONCURRENCY_ROUNDS (3),
- * BENCH_TOGGLE_ROUNDS (4), BENCH_TOGGLE_PAIRS (24 adjacent active/inactive pairs per save kind and round),
- * BENCH_VIEW_PAIRS (48 per page-view kind and round; fewer, larger rounds: for the same time the rounds' range is
- * narrower than with 6 × 16), BENCH_TOGGLE_WARMUP (2 pairs per kind and round, discarded),
- * BENCH_SAVE_GAP_MS (250),
+ * BENCH_TOGGLE_ROUNDS (4), BENCH_TOGGLE_PAIRS (at least 24 adjacent active/inactive pairs per save kind and round),
+ * BENCH_VIEW_PAIRS (at least 48 per page-view kind and round; fewer, larger rounds: for the same time the rounds'
+ * range is narrower than with 6 × 16), BENCH_TOGGLE_CI (0.04: a round goes on, 2 pairs at a time, until the 95%
+ * confidence half-width of its CPU ratio is ±4% or less; 0 = exactly the counts above), BENCH_TOGGLE_CI_CLIENT (0:
+ * when > 0, the client-time ratio must be that tight too), BENCH_TOGGLE_MAX_PAIRS / BENCH_VIEW_MAX_PAIRS (4 × the
+ * least: the caps), BENCH_TOGGLE_WARMUP (2 pairs per kind and round, discarded),
+ * BENCH_SAVE_GAP_MS (250: at least this after a save, then until the instance's CPU is quiet),
  * BENCH_SYNC_SAMPLES (40), BENCH_SYNC_DRAIN (1000), BENCH_START_RUNS (3: one cold, two warm),
  * BENCH_IDLE_SETTLE_MS (20000: the idle RSS is sampled 3 s after start and again this much later), BENCH_ACTIVITY_ROWS (100000), BENCH_ACTIVITY_SAMPLES (20),
  * BENCH_HOSTED_SITES (1000), BENCH_HOSTED_CHANGES (10 per site), BENCH_HOSTED_NOISY (5000), BENCH_HOSTED_PORT_BASE (9400: +0…+6,
@@ -49,6 +52,7 @@ import {
 	saveQueries,
 	sidecarRss,
 	syncBench,
+	togglePairsText,
 	type ConcurrencyRow,
 	type LatencyResult,
 	type LookupResult,
@@ -191,6 +195,10 @@ if ( stack ) try {
 				viewPairs: num( 'BENCH_VIEW_PAIRS', 48 ),
 				warmupPairs: num( 'BENCH_TOGGLE_WARMUP', 2 ),
 				saveGapMs: num( 'BENCH_SAVE_GAP_MS', 250 ),
+				maxSavePairs: num( 'BENCH_TOGGLE_MAX_PAIRS', 4 * num( 'BENCH_TOGGLE_PAIRS', 24 ) ),
+				maxViewPairs: num( 'BENCH_VIEW_MAX_PAIRS', 4 * num( 'BENCH_VIEW_PAIRS', 48 ) ),
+				ci: Number( process.env.BENCH_TOGGLE_CI ?? 0.04 ) || 0,
+				ciClient: Number( process.env.BENCH_TOGGLE_CI_CLIENT ?? 0 ) || 0,
 			},
 			log
 		);
@@ -346,7 +354,7 @@ if ( t ) {
 	const widestCpu = Math.max( ...comparisons.map( ( [ , m ] ) => halfRange( m.cpu.ratio ) ) );
 	const pct = ( x: number ) => `±${ ( x * 100 ).toFixed( 1 ) }%`;
 	rows.push( [
-		`round spread, client time (${ t.rounds } rounds × ${ t.savePairs } save / ${ t.viewPairs } view pairs, ${ t.warmupPairs } warm-up pairs discarded)`,
+		`round spread, client time (${ t.rounds } rounds × ${ togglePairsText( t ) }, ${ t.warmupPairs } warm-up pairs discarded)`,
 		comparisons.map( ( [ name, m ] ) => `${ name } ${ pct( halfRange( m.ratio ) ) }` ).join( ', ' ),
 		target( `round-to-round spread, editor save and page view, client time (${ instance })`, `${ pct( widest ) } (widest)`, `every round within ±${ STEADY * 100 }% of the median`, widest <= STEADY ),
 	] );
