@@ -4,12 +4,10 @@
  * current key one compare-and-swap at a time (idempotent, safe to interrupt); a start with a value whose key is not
  * given refuses.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { CredentialCipher } from '../../src/adapters/credential-cipher.ts';
 import { credentialSlot, CredentialKeyMissingError, resealValues, type ResealableValues } from '../../src/adapters/credential-reseal.ts';
@@ -20,6 +18,7 @@ import { createLogCapture } from '../../src/logger.ts';
 import { KeyRing } from '../../src/protocol/keys.ts';
 import { createSync, SINGLE_SITE_STORE_ID } from '../../src/sync/create-sync.ts';
 import { testSyncConfig } from '../helpers/harness.ts';
+import { storeBackends } from '../helpers/store-backends.ts';
 import { privateDatabase } from '../replicas/processes.ts';
 
 const oldKey = randomBytes(32);
@@ -31,44 +30,8 @@ const newOnly = new CredentialCipher(newKey);
 const URL_ = 'https://igny8.example';
 const FIELDS = ['email', 'password', 'refresh_token'] as const;
 
-let pgUrl = '';
-let database: PgDatabase | undefined;
-const dirs: string[] = [];
-const sqliteStores: SyncStore[] = [];
-
-beforeAll(async () => {
-  pgUrl = inject('pgUrl');
-  database = await PgDatabase.open({ url: pgUrl });
-});
-afterAll(async () => {
-  await database?.close();
-});
-afterEach(() => {
-  for (const store of sqliteStores.splice(0)) {
-    store.close();
-  }
-  for (const dir of dirs.splice(0)) {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-const tempDir = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'igny8-reseal-'));
-  dirs.push(dir);
-  return dir;
-};
-
-const backends: Array<[string, () => QueueStore]> = [
-  [
-    'sqlite',
-    () => {
-      const store = SyncStore.open({ dir: tempDir() });
-      sqliteStores.push(store);
-      return store;
-    },
-  ],
-  ['postgres', () => (database as PgDatabase).site(`site-${randomUUID()}`)],
-];
+const suite = storeBackends();
+const { backends, tempDir } = suite;
 
 /** The site's credentials sealed as the vault seals them (credential-vault.ts), with `cipher`. */
 async function sealInto(store: QueueStore, site: string, cipher: CredentialCipher, fields: readonly string[] = FIELDS): Promise<void> {
@@ -197,7 +160,7 @@ describe('a single-site start with values sealed by a key it is not given', () =
   });
 
   it('PostgreSQL: refuses too; with the previous key it starts and leaves re-sealing to the operator (replicas share the values)', async () => {
-    const db = await privateDatabase(pgUrl, 'igny8_reseal');
+    const db = await privateDatabase(suite.pgUrl(), 'igny8_reseal');
     try {
       const pgDb = await PgDatabase.open({ url: db.url });
       await sealInto(pgDb.site(SINGLE_SITE_STORE_ID), '-', oldCipher, ['email']);

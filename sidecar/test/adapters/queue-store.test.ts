@@ -3,55 +3,17 @@
  * PostgreSQL + pg-boss (the hosted shape; a private server started by test/setup/postgres.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { migrate, PG_MIGRATIONS, PgDatabase } from '../../src/adapters/pg-store.ts';
 import type { QueueStore } from '../../src/adapters/queue-store.ts';
-import { SyncStore } from '../../src/adapters/sync-store.ts';
 import { snapshot as snap } from '../helpers/snapshot.ts';
+import { storeBackends } from '../helpers/store-backends.ts';
 
-let pgUrl = '';
-let database: PgDatabase | undefined;
-const dirs: string[] = [];
-const sqliteStores: SyncStore[] = [];
-
-beforeAll(async () => {
-  pgUrl = inject('pgUrl');
-  database = await PgDatabase.open({ url: pgUrl });
-});
-afterAll(async () => {
-  await database?.close();
-});
-afterEach(() => {
-  for (const store of sqliteStores.splice(0)) {
-    store.close();
-  }
-  for (const dir of dirs.splice(0)) {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-type Open = (clock?: { now: number }) => QueueStore;
-const backends: Array<[string, Open]> = [
-  [
-    'sqlite',
-    (clock) => {
-      const dir = mkdtempSync(join(tmpdir(), 'igny8-store-'));
-      dirs.push(dir);
-      const store = SyncStore.open({ dir, ...(clock === undefined ? {} : { clock: () => clock.now }) });
-      sqliteStores.push(store);
-      return store;
-    },
-  ],
-  ['postgres', (clock) => (database as PgDatabase).site(`site-${randomUUID()}`, clock === undefined ? Date.now : () => clock.now)],
-];
-
-
+const suite = storeBackends();
+const { backends } = suite;
 describe.each(backends)('QueueStore (%s)', (_name, open) => {
   it('keeps one row per post; the newest seq wins, duplicates and stale seqs are ignored', async () => {
     const store = open();
@@ -240,7 +202,7 @@ describe.each(backends)('QueueStore (%s)', (_name, open) => {
 
 describe('QueueStore (postgres): many sites, many replicas', () => {
   it("one site's rows, values and wake-ups are invisible to another", async () => {
-    const db = database as PgDatabase;
+    const db = suite.database();
     const a = db.site(`a-${randomUUID()}`);
     const b = db.site(`b-${randomUUID()}`);
     await a.record(snap(1, '1'));
@@ -255,9 +217,9 @@ describe('QueueStore (postgres): many sites, many replicas', () => {
 
   it('two processes claiming the same site at once never get the same job (each job once)', async () => {
     const siteId = `r-${randomUUID()}`;
-    const other = await PgDatabase.open({ url: pgUrl });
+    const other = await PgDatabase.open({ url: suite.pgUrl() });
     try {
-      const one = (database as PgDatabase).site(siteId);
+      const one = suite.database().site(siteId);
       const two = other.site(siteId);
       for (let id = 1; id <= 40; id++) {
         await one.record(snap(id, '1'));
@@ -284,8 +246,8 @@ describe('QueueStore (postgres): many sites, many replicas', () => {
   it('a replica that dies holding a lease loses nothing: the row is delivered again and the repeat is counted', async () => {
     const siteId = `k-${randomUUID()}`;
     const clock = { now: Date.now() };
-    const dying = await PgDatabase.open({ url: pgUrl });
-    const live = (database as PgDatabase).site(siteId, () => clock.now);
+    const dying = await PgDatabase.open({ url: suite.pgUrl() });
+    const live = suite.database().site(siteId, () => clock.now);
     await live.record(snap(7, '1'));
     expect((await dying.site(siteId, () => clock.now).claimNext(5_000))?.postId).toBe(7);
     await dying.close(); // gone without completing
@@ -299,9 +261,9 @@ describe('QueueStore (postgres): many sites, many replicas', () => {
 
   it('migrations are versioned and applied once when several processes start at once', async () => {
     const schema = `m_${randomUUID().replace(/-/g, '')}`;
-    const admin = new pg.Pool({ connectionString: pgUrl, max: 1 });
+    const admin = new pg.Pool({ connectionString: suite.pgUrl(), max: 1 });
     await admin.query(`CREATE SCHEMA ${schema}`);
-    const pools = Array.from({ length: 4 }, () => new pg.Pool({ connectionString: `${pgUrl}?options=${encodeURIComponent(`-c search_path=${schema}`)}`, max: 1 }));
+    const pools = Array.from({ length: 4 }, () => new pg.Pool({ connectionString: `${suite.pgUrl()}?options=${encodeURIComponent(`-c search_path=${schema}`)}`, max: 1 }));
     try {
       const applied = await Promise.all(pools.map((pool) => migrate(pool)));
       expect(applied.flat().sort()).toEqual(PG_MIGRATIONS.map((m) => m.version));
@@ -317,7 +279,7 @@ describe('QueueStore (postgres): many sites, many replicas', () => {
 
 describe('QueueStore (postgres): fairness and singleton work', () => {
   it("a quiet site's change is claimed at once while a noisy site holds 300 pending jobs (each site its own queue)", async () => {
-    const db = database as PgDatabase;
+    const db = suite.database();
     const noisy = db.site(`noisy-${randomUUID()}`);
     const quiet = db.site(`quiet-${randomUUID()}`);
     await noisy.recordMany(Array.from({ length: 300 }, (_, i) => snap(i + 1, '1')));
@@ -330,12 +292,12 @@ describe('QueueStore (postgres): fairness and singleton work', () => {
   }, 30_000);
 
   it('singleton work runs once across processes; a second runs it after the first ends', async () => {
-    const other = await PgDatabase.open({ url: pgUrl });
+    const other = await PgDatabase.open({ url: suite.pgUrl() });
     try {
       let release = () => {};
       const holding = new Promise<void>((resolve) => (release = resolve));
       let runs = 0;
-      const first = (database as PgDatabase).runExclusive('reconcile', async () => {
+      const first = suite.database().runExclusive('reconcile', async () => {
         runs++;
         await holding;
       });
@@ -354,9 +316,9 @@ describe('PgSyncStore: many sites at once', () => {
   it('sites whose queues are created at the same moment all take their first change (pg-boss createQueue runs DDL)', async () => {
     // What a hosted sidecar sees when many sites send their first change together: every store creates its
     // pg-boss queue (a partition table) on first use. Concurrent creations deadlocked (40P01) and refused the change.
-    const two = await PgDatabase.open({ url: pgUrl });
+    const two = await PgDatabase.open({ url: suite.pgUrl() });
     try {
-      const stores = Array.from({ length: 24 }, (_, i) => (i % 2 === 0 ? (database as PgDatabase) : two).site(`burst-${randomUUID()}`, Date.now));
+      const stores = Array.from({ length: 24 }, (_, i) => (i % 2 === 0 ? suite.database() : two).site(`burst-${randomUUID()}`, Date.now));
       const outcomes = await Promise.allSettled(stores.map((store) => store.record(snap(1, '100'))));
       expect(outcomes.filter((o) => o.status === 'rejected').map((o) => String((o as PromiseRejectedResult).reason))).toEqual([]);
       for (const store of stores) {
