@@ -1,22 +1,6 @@
-/** One row of the activity log, as `GET /igny8/v1/activity` answers it (the sidecar's shape). */
-export interface ActivityRow {
-	id: number;
-	at: string;
-	direction: 'in' | 'out';
-	kind: string;
-	route: string | null;
-	target: string | null;
-	content_id: string | null;
-	post_id: number | null;
-	outcome: string;
-	code: string | null;
-	http_status: number | null;
-	duration_ms: number | null;
-	request_id: string | null;
-	attempts: number | null;
-	next_retry_at: string | null;
-	error: string | null;
-}
+/** One row of the activity log, as `GET /igny8/v1/activity` answers it: the sidecar's own type (erased at build). */
+export type { ActivityRow } from '../../../sidecar/src/contract/wire-types';
+import type { ActivityRow } from '../../../sidecar/src/contract/wire-types';
 
 export interface ActivityPage {
 	rows: ActivityRow[];

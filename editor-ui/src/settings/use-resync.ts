@@ -11,20 +11,10 @@ import { __ } from '@wordpress/i18n';
 import { envelopeData, toApiError, type ApiError } from '../common/api-error';
 import { routes } from '../common/contract';
 import { useMountedRef } from '../common/use-mounted-ref';
+import type { ResyncProgress } from '../../../sidecar/src/contract/wire-types';
 
-/** The progress of "Resync everything" as the sidecar answers it (sidecar/src/sync/resync.ts). */
-export interface ResyncProgress {
-	state: 'idle' | 'running' | 'done';
-	pass: number | null;
-	total: number | null;
-	processed: number;
-	enqueued: number;
-	skipped: number;
-	percent: number;
-	started_at: string | null;
-	finished_at: string | null;
-	queue: { waiting: number; failed: number };
-}
+/** The progress of "Resync everything" as the sidecar answers it: the sidecar's own type (erased at build). */
+export type { ResyncProgress } from '../../../sidecar/src/contract/wire-types';
 
 /** Posts per request: small enough that the bar moves, large enough to be quick. */
 const BATCH = 25;

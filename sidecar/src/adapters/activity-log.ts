@@ -21,11 +21,11 @@ import { join } from 'node:path';
 
 import Database from 'better-sqlite3';
 
-import { contract, type ActivityOutcome } from '../contract/contract.ts';
+import { contract } from '../contract/contract.ts';
+import type { ActivityDirection, ActivityOutcome, ActivityRow } from '../contract/wire-types.ts';
 import { clip } from './sync-store.ts';
 
-export type ActivityDirection = 'in' | 'out';
-export type { ActivityOutcome };
+export type { ActivityDirection, ActivityOutcome };
 
 /** What a caller records (the time and id are the log's). */
 export interface ActivityEntry {
@@ -49,24 +49,7 @@ export interface ActivityEntry {
   error?: string | null;
 }
 
-export interface ActivityRow {
-  id: number;
-  at: string;
-  direction: ActivityDirection;
-  kind: string;
-  route: string | null;
-  target: string | null;
-  content_id: string | null;
-  post_id: number | null;
-  outcome: ActivityOutcome;
-  code: string | null;
-  http_status: number | null;
-  duration_ms: number | null;
-  request_id: string | null;
-  attempts: number | null;
-  next_retry_at: string | null;
-  error: string | null;
-}
+export type { ActivityRow } from '../contract/wire-types.ts';
 
 export interface ActivityQuery {
   page?: number;

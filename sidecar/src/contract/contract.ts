@@ -155,7 +155,7 @@ type RoleOf<Key> = Key extends `_igny8_${infer Role}` ? Role : never;
 export type MetaRole = RoleOf<MetaKey>;
 
 /** The outcomes of an activity row (the contract's `activity.outcomes`). */
-export type ActivityOutcome = keyof typeof rawContract.activity.outcomes;
+export type { ActivityOutcome } from './wire-types.ts';
 
 /** The sync states of a post (the contract's `sync.states`). */
 export type SyncState = keyof typeof rawContract.sync.states;

@@ -21,6 +21,7 @@ import { ManagedPost } from '../mapping/managed-post.ts';
 import { phpInt } from '../protocol/messages.ts';
 import { compareSeq, maxSeq, nextSeq, snapshotFromPost, timeSeq } from './snapshot.ts';
 import type { SiteValues } from './site-values.ts';
+import type { ResyncProgress } from '../contract/wire-types.ts';
 
 const STATE_KEY = 'resync';
 
@@ -51,22 +52,7 @@ export const ListManagedResult = z.object({
 });
 export type ListManagedResult = z.infer<typeof ListManagedResult>;
 
-export interface ResyncProgress {
-  state: 'idle' | 'running' | 'done';
-  pass: number | null;
-  total: number | null;
-  processed: number;
-  enqueued: number;
-  skipped: number;
-  /** Whole percent of the posts listed so far (100 when done). */
-  percent: number;
-  cursor: number;
-  seq_floor: string | null;
-  started_at: string | null;
-  finished_at: string | null;
-  /** The queue as a whole: changes still waiting for delivery, and failed or dead ones. */
-  queue: { waiting: number; failed: number };
-}
+export type { ResyncProgress };
 
 export interface ResyncJobOptions {
   store: QueueStore;
