@@ -23,13 +23,17 @@ import { useSidecarPairing } from './use-sidecar-pairing';
  * shim generates a fresh secret and registers it with the code in one https call; nothing is copied by hand.
  * @param root0
  * @param root0.busy
+ * @param root0.hosted
  * @param root0.onEnrol
  */
 function EnrolForm( {
 	busy,
+	hosted,
 	onEnrol,
 }: {
 	busy: boolean;
+	/** The site is already on a hosted sidecar: enrolling moves it. */
+	hosted: boolean;
 	onEnrol: ( url: string, code: string ) => void;
 } ) {
 	const [ url, setUrl ] = useState( '' );
@@ -43,12 +47,22 @@ function EnrolForm( {
 				onEnrol( url.trim(), code.trim() );
 			} }
 		>
-			<h3>{ __( 'Use a hosted sidecar', 'igny8-bridge' ) }</h3>
+			<h3>
+				{ hosted
+					? __( 'Move to another hosted sidecar', 'igny8-bridge' )
+					: __( 'Use a hosted sidecar', 'igny8-bridge' ) }
+			</h3>
 			<p className="description">
 				{ __(
 					'Paste the hosted sidecar URL and the enrolment code its operator gave you. The code works once, for this site address only.',
 					'igny8-bridge'
 				) }
+				{ hosted &&
+					' ' +
+						__(
+							'Once the new one accepts the code, this site stops using the one above.',
+							'igny8-bridge'
+						) }
 			</p>
 			<TextControl
 				__nextHasNoMarginBottom
@@ -331,6 +345,7 @@ export function SidecarCard() {
 				{ pairing.can_enrol && (
 					<EnrolForm
 						busy={ busy === 'enrol' }
+						hosted={ hosted }
 						onEnrol={ ( url, code ) => void enrol( url, code ) }
 					/>
 				) }
