@@ -16,7 +16,7 @@ import http from 'node:http';
 import { expect, test } from '@playwright/test';
 
 import { newJti, now, onSite, shimRequestClaims, signTransportJwt, stack, wpEval } from '../support/stack';
-import { createManagedPosts, expectTasks, sim, simFault, simReset, taskUpdates, taskIds } from '../support/sync';
+import { createManagedPosts, expectTasks, sim, simFault, simReceived, simReset, taskUpdates, taskIds } from '../support/sync';
 
 const A = 'hosted-6.1-sqlite';
 const B = 'hosted-6.5-sqlite';
@@ -42,11 +42,29 @@ const keysOf = ( project: string ) =>
 		wpUrl: stack.wpUrl,
 	} ) );
 
-/** A shim → sidecar request straight to the hosted front, as the PHP proxy sends it, signed with `secret`. */
-async function shimCall( request: { method: string; route: string; routeId: string; body?: string; params?: Record< string, string > }, sign: { secret: Buffer; sid: string; wpUrl: string; kid?: string } ) {
-	// The claims as the shim of the named site builds them (B's site: its id is the one each test names or forges).
-	const base = await onSite( B, () => shimRequestClaims( request, { sid: sign.sid, jti: newJti(), iat: now(), exp: now() + 30 } ) );
-	const claims = { ...base, ctx: { ...base.ctx, params: request.params ?? {}, site: { ...base.ctx.site, home_url: sign.wpUrl } } };
+/**
+ * The context a site's shim sends with every request (Sidecar\Context::build: its site facts and all its settings).
+ * The sidecar takes a verified request's settings as the site's current ones, so a hand-made request must carry the
+ * real ones: with an empty `settings` the site's IGNY8 base URL becomes the sidecar's default, its credentials (bound
+ * to its own IGNY8's URL) no longer apply, and its deliveries park until the site's next real request.
+ */
+const shimContextOf = ( project: string ) =>
+	onSite( project, () => JSON.parse( lastLine( wpEval( `echo "\\n" . wp_json_encode( \\Igny8\\Bridge\\Sidecar\\Context::build( new WP_REST_Request( 'GET', '/igny8/v1/status' ), 'status', 'e2e' ) );` ) ) ) as Record< string, unknown > );
+
+/**
+ * A shim → sidecar request straight to the hosted front, as the PHP proxy of site `as` sends it (its context), signed
+ * with `secret` for `sid`.
+ */
+async function shimCall(
+	request: { method: string; route: string; routeId: string; body?: string; params?: Record< string, string > },
+	sign: { as: string; secret: Buffer; sid: string; wpUrl: string; kid?: string }
+) {
+	const base = await onSite( sign.as, () => shimRequestClaims( request, { sid: sign.sid, jti: newJti(), iat: now(), exp: now() + 30 } ) );
+	const context = await shimContextOf( sign.as );
+	const claims = {
+		...base,
+		ctx: { ...context, request_id: base.ctx.request_id, route_id: request.routeId, params: request.params ?? {}, site: { ...( context.site as object ), home_url: sign.wpUrl } },
+	};
 	const token = signTransportJwt( 'shim->sidecar', claims, { secret: sign.secret, ...( sign.kid === undefined ? {} : { kid: sign.kid } ) } );
 	const body = request.body ?? '';
 	return new Promise< { status: number; body: Record< string, unknown >; signed: boolean } >( ( resolve, reject ) => {
@@ -130,7 +148,7 @@ test( "site A's token cannot read or write site B: refused before any handler; B
 	// A's keys claiming B's site id, and B's address in the context: with A's key id in the header (B's sidecar keys
 	// do not include it: 503 SIDECAR_AUTH_MISMATCH, so a shim shows "keys do not match") or with B's (the signature
 	// fails: 401). Either way unsigned, before any handler, and nothing of B's in the reply (not even B's key id).
-	const asB = { sid: b.sid, wpUrl: b.wpUrl };
+	const asB = { as: B, sid: b.sid, wpUrl: b.wpUrl };
 	const bKid = createHash( 'sha256' ).update( b.secret ).digest( 'hex' ).slice( 0, 16 );
 	for ( const [ what, request ] of [ [ 'read', read( forged.id ) ], [ 'write', write( forged ) ] ] as const ) {
 		for ( const [ kid, status, code ] of [ [ undefined, 503, 'SIDECAR_AUTH_MISMATCH' ], [ bKid, 401, 'SIGNATURE_INVALID' ] ] as const ) {
@@ -143,8 +161,8 @@ test( "site A's token cannot read or write site B: refused before any handler; B
 			expect( JSON.stringify( refused.body ), "B's key id is nobody else's" ).not.toContain( bKid );
 		}
 	}
-	// B's own keys: the same requests pass authentication: the read gets B's pipeline's signed answer, the write is
-	// recorded in B's queue.
+	// B's own keys: the same requests are served: the read gets B's pipeline's signed answer, the write queues B's
+	// change and B's IGNY8 gets it.
 	const served = await shimCall( read( control.id ), { ...asB, secret: b.secret } );
 	expect( served.status, JSON.stringify( served.body ) ).toBe( 200 );
 	expect( served.signed ).toBe( true );
@@ -152,12 +170,15 @@ test( "site A's token cannot read or write site B: refused before any handler; B
 	const accepted = await shimCall( write( control ), { ...asB, secret: b.secret } );
 	expect( accepted.status, JSON.stringify( accepted.body ) ).toBe( 202 );
 	expect( accepted.body ).toMatchObject( { success: true, data: { accepted: 1, rejected: 0 } } );
+	await onSite( B, () => expectTasks( { [ control.task ]: { wordpress_status: 'publish' } } ) );
 
-	// A's own valid notify naming B's post and task is A's change, recorded in A's queue; B's IGNY8 never sees it.
-	const own = await shimCall( write( forged ), { sid: a.sid, wpUrl: a.wpUrl, secret: a.secret } );
+	// A's own valid notify naming B's post and task is A's change: it goes to A's IGNY8, never to B's.
+	await onSite( A, () => simReset() );
+	const own = await shimCall( write( forged ), { as: A, sid: a.sid, wpUrl: a.wpUrl, secret: a.secret } );
 	expect( own.status, JSON.stringify( own.body ) ).toBe( 202 );
 	expect( own.body ).toMatchObject( { success: true, data: { accepted: 1 } } );
-	await new Promise( ( resolve ) => setTimeout( resolve, 1_500 ) );
+	await expect.poll( () => onSite( A, async () => ( await simReceived( `/api/v1/writer/tasks/${ forged.task }/` ) ).length ), { timeout: 15_000 } ).toBeGreaterThan( 0 );
+	await new Promise( ( resolve ) => setTimeout( resolve, 1_000 ) );
 	expect( await onSite( B, () => taskUpdates( forged.task ) ), "nothing of A's reached B's IGNY8" ).toEqual( [] );
 } );
 
