@@ -11,10 +11,10 @@
  *   deliveries are still failing or still queued; afterwards A's changes all arrive.
  */
 import { createHash } from 'node:crypto';
-import http from 'node:http';
 
 import { expect, test } from '@playwright/test';
 
+import { rawRequest } from '../support/raw-http';
 import { newJti, now, onSite, shimRequestClaims, signTransportJwt, stack, wpEval } from '../support/stack';
 import { createManagedPosts, expectTasks, sim, simFault, simReceived, simReset, taskUpdates, taskIds } from '../support/sync';
 
@@ -66,32 +66,7 @@ async function shimCall(
 		ctx: { ...context, request_id: base.ctx.request_id, route_id: request.routeId, params: request.params ?? {}, site: { ...( context.site as object ), home_url: sign.wpUrl } },
 	};
 	const token = signTransportJwt( 'shim->sidecar', claims, { secret: sign.secret, ...( sign.kid === undefined ? {} : { kid: sign.kid } ) } );
-	const body = request.body ?? '';
-	return new Promise< { status: number; body: Record< string, unknown >; signed: boolean } >( ( resolve, reject ) => {
-		const req = http.request(
-			new URL( hostedUrl() + request.route ),
-			{
-				method: request.method,
-				headers: { Authorization: `Bearer ${ token }`, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength( body ) },
-			},
-			( res ) => {
-				let text = '';
-				res.setEncoding( 'utf8' );
-				res.on( 'data', ( chunk ) => ( text += chunk ) );
-				res.on( 'end', () => {
-					let parsed: Record< string, unknown > = {};
-					try {
-						parsed = JSON.parse( text ) as Record< string, unknown >;
-					} catch {
-						parsed = { __not_json: text.slice( 0, 300 ) };
-					}
-					resolve( { status: res.statusCode ?? 0, body: parsed, signed: Boolean( res.headers[ 'x-igny8-signature' ] ) } );
-				} );
-			}
-		);
-		req.on( 'error', reject );
-		req.end( body );
-	} );
+	return rawRequest( hostedUrl() + request.route, { method: request.method, headers: { Authorization: `Bearer ${ token }` }, ...( request.body === undefined ? {} : { body: request.body } ) } );
 }
 
 /** The shim's shutdown notify for one post (`POST /_shim/events`). */

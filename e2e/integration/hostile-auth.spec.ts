@@ -9,11 +9,11 @@
  * The test site trusts 127.0.0.1 as a proxy (IGNY8_TRUSTED_PROXIES), so each test picks its own client IP with
  * X-Forwarded-For and the failures it records never lock out the rest of the suite; the rows are deleted after.
  */
-import http from 'node:http';
 import { createHash, createHmac } from 'node:crypto';
 import { expect, test } from '@playwright/test';
 
 import { clearAuthFailures, expectErrorEnvelope, hostileCorpus, PUBLIC_ROUTES, type PublicRoute, send, uniqueClientIp } from '../support/hostile';
+import { rawRequest } from '../support/raw-http';
 import { internalClaims, newJti, now, shimRequestClaims, signTransportJwt, stack, transportKey, wpEval } from '../support/stack';
 import { postIdsForContent } from '../support/wordpress';
 
@@ -215,37 +215,10 @@ test.describe( 'shim → sidecar JWT: what transport.spec.ts does not already co
 	const claims = ( overrides: Record< string, unknown > = {} ) =>
 		shimRequestClaims( { method: 'POST', route, routeId: 'publish_content', body }, overrides );
 	const call = ( token: string | undefined, options: { body?: string; path?: string; headers?: Record< string, string > } = {} ) =>
-		new Promise< { status: number; body: Record< string, unknown >; signed: boolean } >( ( resolve, reject ) => {
-			const url = new URL( stack.sidecarUrl + ( options.path ?? route ) );
-			const payload = options.body ?? body;
-			const req = http.request(
-				url,
-				{
-					method: 'POST',
-					headers: {
-						'Content-Type': 'application/json',
-						'Content-Length': Buffer.byteLength( payload ),
-						...( token ? { Authorization: `Bearer ${ token }` } : {} ),
-						...options.headers,
-					},
-				},
-				( res ) => {
-					let text = '';
-					res.setEncoding( 'utf8' );
-					res.on( 'data', ( chunk ) => ( text += chunk ) );
-					res.on( 'end', () => {
-						let parsed: Record< string, unknown > = {};
-						try {
-							parsed = JSON.parse( text ) as Record< string, unknown >;
-						} catch {
-							parsed = {};
-						}
-						resolve( { status: res.statusCode ?? 0, body: parsed, signed: Boolean( res.headers[ 'x-igny8-signature' ] ) } );
-					} );
-				}
-			);
-			req.on( 'error', reject );
-			req.end( payload );
+		rawRequest( stack.sidecarUrl + ( options.path ?? route ), {
+			method: 'POST',
+			headers: { ...( token ? { Authorization: `Bearer ${ token }` } : {} ), ...options.headers },
+			body: options.body ?? body,
 		} );
 
 	test( 'the control: a well-signed request is answered with a signed reply', async () => {
