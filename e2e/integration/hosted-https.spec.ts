@@ -10,12 +10,12 @@
  *
  * The Sidecar card is looked at in the browser once enrolled and once refused.
  *
- * As in hosted-enrol.spec.ts, the generated igny8-env.php is rewritten without IGNY8_SIDECAR_URL and with an empty
- * secret constant (both would win over a hosted sidecar), and restored afterwards.
+ * As in hosted-enrol.spec.ts, support/hosted-switch.ts starts the hosted sidecar, issues the code and rewrites the
+ * generated igny8-env.php without IGNY8_SIDECAR_URL and with an empty secret constant (both would win over a hosted
+ * sidecar), and restores it afterwards.
  * Ports: STACK_CONTROL_PORT + 5 (PostgreSQL), + 8 (the hosted sidecar, plain http on loopback), + 9 (nginx, https).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -23,12 +23,11 @@ import { payloadA, publish, sampleContent } from '../../simulator/src/publisher'
 import { ensureNginx, makeTestCertificates, NGINX_BIN, nginxArgs, nginxUpstreamConf, type TestCertificates } from '../../scripts/replica-front';
 import { adminBrowser } from '../support/browser';
 import { expect, test } from '../support/editor-test';
-import { bootstraps, stack, wpEval } from '../support/stack';
+import { adminRest, siteState, stopGroup, switchToHosted, waitFor, type HostedSwitch } from '../support/hosted-switch';
+import { bootstraps, stack } from '../support/stack';
 import { createManagedPosts, expectTasks, setStatus, syncMeta, taskIds } from '../support/sync';
 
 const ROOT = path.resolve( import.meta.dirname, '../..' );
-const TSX = path.join( ROOT, 'node_modules/.bin/tsx' );
-const BIN = path.join( ROOT, 'sidecar/src/bin.ts' );
 const controlPort = Number( process.env.STACK_CONTROL_PORT ?? 9200 );
 // Inside this instance's + 1 … + 9 (e2e/global-setup.ts); hosted-enrol.spec.ts has + 6 / + 7.
 const pgPort = controlPort + 5;
@@ -41,70 +40,14 @@ test.describe.configure( { mode: 'serial' } );
 
 let work = '';
 let certs: TestCertificates;
-let hosted: ChildProcess | undefined;
+let hosted: HostedSwitch | undefined;
 let nginx: ChildProcess | undefined;
-let hostedEnv: NodeJS.ProcessEnv = {};
-let envPhp = '';
-let envPhpBefore = '';
-let envPhpMtime = 0;
 let secretBefore = '';
 let code = '';
-let sidecarUrlEnv: string | undefined;
+const sitesCli = ( ...args: string[] ) => ( hosted as HostedSwitch ).sitesCli( ...args );
+const writeEnvPhp = ( caBundle: string | null ) => ( hosted as HostedSwitch ).writeEnvPhp( caBundle );
 
-const last = ( out: string ) => out.trim().split( '\n' ).pop() as string;
-const pg = ( action: string ) =>
-	execFileSync( 'bash', [ path.join( ROOT, 'scripts/pg-runtime.sh' ), action ], { env: { ...process.env, PG_PORT: String( pgPort ) }, encoding: 'utf8' } ).trim();
-const sitesCli = ( ...args: string[] ) => execFileSync( TSX, [ BIN, 'sites', ...args ], { env: hostedEnv, encoding: 'utf8', cwd: ROOT } );
 const accessLog = () => ( fs.existsSync( path.join( work, 'nginx/access.log' ) ) ? fs.readFileSync( path.join( work, 'nginx/access.log' ), 'utf8' ) : '' );
-const siteState = () =>
-	JSON.parse( last( wpEval( `echo wp_json_encode( array( 'secret' => get_option( 'igny8_sidecar_secret' ), 'hosted' => get_option( 'igny8_sidecar_hosted' ) ) );` ) ) ) as {
-		secret: string;
-		hosted: false | { url: string };
-	};
-
-/** igny8-env.php without the sidecar URL, with an empty secret constant, and with or without the CA bundle constant. */
-function writeEnvPhp( caBundle: string | null ): void {
-	fs.writeFileSync(
-		envPhp,
-		envPhpBefore
-			.split( '\n' )
-			.filter( ( line ) => ! line.includes( "'IGNY8_SIDECAR_URL'" ) )
-			.concat( "define( 'IGNY8_SIDECAR_SECRET', '' );", caBundle === null ? '' : `define( 'IGNY8_SIDECAR_CA_BUNDLE', ${ JSON.stringify( caBundle ) } );` )
-			.join( '\n' )
-	);
-	// opcache (PHP-FPM) checks the file's mtime in whole seconds: never let two versions share one.
-	envPhpMtime = Math.max( envPhpMtime + 1, Math.ceil( Date.now() / 1000 ) );
-	fs.utimesSync( envPhp, envPhpMtime, envPhpMtime );
-}
-
-/** A REST call as the administrator, inside WordPress (the routes the Sidecar card calls). */
-function adminRest( method: string, route: string, params: Record< string, string > = {} ): { status: number; data: Record< string, unknown > } {
-	const out = wpEval(
-		`wp_set_current_user( 1 ); $r = new WP_REST_Request( ${ JSON.stringify( method ) }, ${ JSON.stringify( route ) } ); foreach ( json_decode( ${ JSON.stringify(
-			JSON.stringify( params )
-		) }, true ) as $k => $v ) { $r->set_param( $k, $v ); } $res = rest_do_request( $r ); echo wp_json_encode( array( 'status' => $res->get_status(), 'data' => $res->get_data() ) );`
-	);
-	return JSON.parse( last( out ) ) as { status: number; data: Record< string, unknown > };
-}
-
-async function waitFor( what: string, probe: () => Promise< boolean >, ms: number, log: string ): Promise< void > {
-	const until = Date.now() + ms;
-	while ( ! ( await probe().catch( () => false ) ) ) {
-		if ( Date.now() > until ) {
-			throw new Error( `${ what } did not start:\n${ fs.existsSync( log ) ? fs.readFileSync( log, 'utf8' ).slice( -2000 ) : '' }` );
-		}
-		await new Promise( ( resolve ) => setTimeout( resolve, 200 ) );
-	}
-}
-
-async function stopGroup( child: ChildProcess | undefined ): Promise< void > {
-	if ( child?.pid === undefined || child.exitCode !== null ) {
-		return;
-	}
-	const exited = new Promise( ( resolve ) => child.once( 'exit', resolve ) );
-	process.kill( -child.pid, 'SIGTERM' );
-	await Promise.race( [ exited, new Promise( ( resolve ) => setTimeout( resolve, 5000 ) ) ] );
-}
 
 test.beforeAll( async () => {
 	test.setTimeout( 120_000 );
@@ -114,72 +57,43 @@ test.beforeAll( async () => {
 	// Valid for 127.0.0.1 only: https://localhost:… is the wrong host name for it.
 	certs = makeTestCertificates( path.join( work, 'tls' ), { ips: [ '127.0.0.1' ] } );
 	ensureNginx( ROOT );
-	pg( 'start' );
-
-	const keyFile = path.join( work, 'credentials.key' );
-	fs.writeFileSync( keyFile, randomBytes( 32 ).toString( 'base64url' ), { mode: 0o600 } );
-	hostedEnv = {
-		PATH: process.env.PATH,
-		HOME: process.env.HOME,
-		IGNY8_SIDECAR_DATABASE_URL: pg( 'url' ),
-		IGNY8_SIDECAR_CREDENTIALS_KEY_FILE: keyFile,
-		SIDECAR_PORT: String( sidecarPort ),
-		SIDECAR_DATA_DIR: path.join( work, 'sidecar' ),
-		// nginx passes the Host the shim sent: the public name of the deployment.
-		SIDECAR_ALLOWED_HOSTS: `127.0.0.1:${ frontPort },127.0.0.1:${ sidecarPort }`,
-		IGNY8_API_BASE_URL: stack.simulatorUrl,
-		// The simulator's development login (scripts/stack.ts gives the site's own sidecar the same).
-		IGNY8_EMAIL: 'dev@igny8.test',
-		IGNY8_PASSWORD: 'igny8-dev-password',
-		SIDECAR_SYNC_BACKOFF_BASE_MS: '200',
-		SIDECAR_SYNC_BACKOFF_MAX_MS: '2000',
-		// A notify lost under load is found by the reconciler (list_pending: the same internal route) within seconds.
-		SIDECAR_RECONCILE_INTERVAL_MS: '3000',
-		LOG_LEVEL: 'info',
-	};
-	const sidecarLog = path.join( work, 'sidecar.log' );
-	const out = fs.openSync( sidecarLog, 'w' );
-	hosted = spawn( TSX, [ BIN, 'start', '--multi-site' ], { cwd: ROOT, env: hostedEnv, detached: true, stdio: [ 'ignore', out, out ] } );
-	fs.closeSync( out );
-
-	const nginxDir = path.join( work, 'nginx' );
-	fs.writeFileSync( path.join( nginxDir, 'nginx.conf' ), nginxUpstreamConf( { dir: nginxDir, listenPort: frontPort, upstreamPorts: [ sidecarPort ], tls: certs } ) );
-	nginx = spawn( NGINX_BIN, nginxArgs( nginxDir ), { detached: true, stdio: 'ignore' } );
-	await waitFor( 'the hosted sidecar', async () => ( await fetch( `http://127.0.0.1:${ sidecarPort }/healthz` ) ).ok, 30_000, sidecarLog );
-	await waitFor(
-		'nginx',
-		async () => {
-			execFileSync( 'curl', [ '-sf', '--cacert', certs.caCert, `${ httpsUrl }/healthz` ], { stdio: 'ignore', timeout: 5000 } );
-			return true;
+	hosted = await switchToHosted( {
+		dir: work,
+		pgPort,
+		port: sidecarPort,
+		env: {
+			// nginx passes the Host the shim sent: the public name of the deployment.
+			SIDECAR_ALLOWED_HOSTS: `127.0.0.1:${ frontPort },127.0.0.1:${ sidecarPort }`,
+			// The simulator's development login (scripts/stack.ts gives the site's own sidecar the same).
+			IGNY8_EMAIL: 'dev@igny8.test',
+			IGNY8_PASSWORD: 'igny8-dev-password',
+			SIDECAR_SYNC_BACKOFF_BASE_MS: '200',
+			SIDECAR_SYNC_BACKOFF_MAX_MS: '2000',
+			// A notify lost under load is found by the reconciler (list_pending: the same internal route) within seconds.
+			SIDECAR_RECONCILE_INTERVAL_MS: '3000',
 		},
-		10_000,
-		path.join( nginxDir, 'error.log' )
-	);
-	fs.writeFileSync( path.join( nginxDir, 'access.log' ), '' ); // nginx appends; the probes above are not the shim's.
-	code = last( sitesCli( 'enroll', '--url', stack.wpUrl ) );
-
-	envPhp = path.join( stack.stateDir, 'igny8-env.php' );
-	envPhpBefore = fs.readFileSync( envPhp, 'utf8' );
-	secretBefore = siteState().secret;
-	writeEnvPhp( null );
-	// The environment variable of that name would win too (wpEval's PHP inherits this process's environment).
-	sidecarUrlEnv = process.env.IGNY8_SIDECAR_URL;
-	delete process.env.IGNY8_SIDECAR_URL;
+		ready: async () => {
+			const nginxDir = path.join( work, 'nginx' );
+			fs.writeFileSync( path.join( nginxDir, 'nginx.conf' ), nginxUpstreamConf( { dir: nginxDir, listenPort: frontPort, upstreamPorts: [ sidecarPort ], tls: certs } ) );
+			nginx = spawn( NGINX_BIN, nginxArgs( nginxDir ), { detached: true, stdio: 'ignore' } );
+			await waitFor(
+				'nginx',
+				async () => {
+					execFileSync( 'curl', [ '-sf', '--cacert', certs.caCert, `${ httpsUrl }/healthz` ], { stdio: 'ignore', timeout: 5000 } );
+					return true;
+				},
+				10_000,
+				path.join( nginxDir, 'error.log' )
+			);
+			fs.writeFileSync( path.join( nginxDir, 'access.log' ), '' ); // nginx appends; the probes above are not the shim's.
+		},
+	} );
+	( { code, secretBefore } = hosted );
 } );
 
 test.afterAll( async () => {
-	if ( sidecarUrlEnv !== undefined ) {
-		process.env.IGNY8_SIDECAR_URL = sidecarUrlEnv;
-	}
-	if ( envPhpBefore !== '' ) {
-		fs.writeFileSync( envPhp, envPhpBefore );
-		fs.utimesSync( envPhp, envPhpMtime + 1, envPhpMtime + 1 );
-		wpEval( `update_option( 'igny8_sidecar_secret', ${ JSON.stringify( secretBefore ) }, 'no' ); delete_option( 'igny8_sidecar_hosted' );` );
-	}
 	await stopGroup( nginx );
-	await stopGroup( hosted );
-	await stack.sidecar( 'start' ).catch( () => undefined );
-	pg( 'stop' );
+	await hosted?.restore();
 } );
 
 test( 'a certificate from a CA WordPress does not know is refused: SIDECAR_TLS_FAILED (untrusted), nothing sent, nothing changed', async () => {
