@@ -11,33 +11,17 @@ import path from 'node:path';
 import { defineConfig } from '@playwright/test';
 
 import { HOSTED_SITES } from './support/hosted-sites';
-import { freshConnectionPerFetch } from './support/fresh-connections';
-import { applySidecarTestKnobs } from './support/test-knobs';
+import { instanceWpPort, sharedConfig } from './support/shared-config';
 
-const wpPort = Number( process.env.WP_PORT ?? 8900 );
-process.env.WP_BASE_URL ??= `http://127.0.0.1:${ wpPort }`;
+const wpPort = instanceWpPort();
 // The instance's folder: each site's WordPress, the replicas' data and logs, results.
 process.env.IGNY8_HOSTED_DIR ??= path.join( import.meta.dirname, `../.igny8/test-hosted-${ wpPort }` );
-const resultsDir = `${ process.env.IGNY8_HOSTED_DIR }-results`;
-applySidecarTestKnobs();
-// Runs in the runner and in every worker, like the lines above.
-freshConnectionPerFetch();
 
 /** What proves the hosted path for a site: publish (both spellings, images, idempotency) with the lookups, and WordPress → IGNY8 sync. */
 const SITE_SPECS = [ 'publish.spec.ts', 'sync-status.spec.ts', 'sync-latency.spec.ts' ];
 
 export default defineConfig( {
-	testDir: '.',
-	outputDir: path.join( resultsDir, 'artifacts' ),
-	globalSetup: './hosted-setup.ts',
-	// Some specs change a site's IGNY8 (faults) or watch its latency: one test at a time.
-	workers: 1,
-	fullyParallel: false,
-	forbidOnly: !! process.env.CI,
-	retries: 0,
-	timeout: 60_000,
-	expect: { timeout: 10_000 },
-	reporter: [ [ 'list' ], [ 'json' ] ],
+	...sharedConfig( { resultsDir: `${ process.env.IGNY8_HOSTED_DIR }-results`, globalSetup: './hosted-setup.ts' } ),
 	use: { trace: 'retain-on-failure' },
 	projects: [
 		...HOSTED_SITES.map( ( site ) => ( {

@@ -9,12 +9,9 @@ import path from 'node:path';
 import { defineConfig } from '@playwright/test';
 
 import { adminBrowser } from './support/browser';
-import { freshConnectionPerFetch } from './support/fresh-connections';
-import { applySidecarTestKnobs } from './support/test-knobs';
+import { instanceWpPort, sharedConfig } from './support/shared-config';
 
-const wpPort = Number( process.env.WP_PORT ?? 8900 );
-// Read at import time by @wordpress/e2e-test-utils-playwright, in the runner and in every worker.
-process.env.WP_BASE_URL ??= `http://127.0.0.1:${ wpPort }`;
+instanceWpPort();
 // WP_SERVER (scripts/wp-runtime.sh): php (php -S), nginx or apache (+ PHP-FPM); each shape gets its own instance dir.
 const wpServerSuffix = ( process.env.WP_SERVER ?? 'php' ) === 'php' ? '' : `-${ process.env.WP_SERVER }`;
 // Tests get their own WordPress instance: a fresh one per run must never wipe the `npm start` dev site.
@@ -26,23 +23,9 @@ process.env.WP_STATE_DIR ??= path.join(
 // state dirs, in one working tree) neither log each other out nor delete each other's artifacts.
 const resultsDir = `${ process.env.WP_STATE_DIR }-results`;
 process.env.STORAGE_STATE_PATH ??= path.join( resultsDir, 'storage-states/admin.json' );
-// The sidecar inherits the runner's environment: short retry timing, frequent structure pushes (support/test-knobs.ts).
-applySidecarTestKnobs();
-// Runs in the runner and in every worker, like the lines above.
-freshConnectionPerFetch();
 
 export default defineConfig( {
-	testDir: '.',
-	outputDir: path.join( resultsDir, 'artifacts' ),
-	globalSetup: './global-setup.ts',
-	// One shared stack; some tests stop the sidecar, so they must not overlap with others.
-	workers: 1,
-	fullyParallel: false,
-	forbidOnly: !! process.env.CI,
-	retries: 0,
-	timeout: 60_000,
-	expect: { timeout: 10_000 },
-	reporter: [ [ 'list' ], [ 'json' ] ],
+	...sharedConfig( { resultsDir, globalSetup: './global-setup.ts' } ),
 	use: {
 		baseURL: process.env.WP_BASE_URL,
 		trace: 'retain-on-failure',
