@@ -10,12 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { CredentialCipher } from '../../src/adapters/credential-cipher.ts';
 import { PgDatabase } from '../../src/adapters/pg-store.ts';
 import { SiteRegistry } from '../../src/adapters/site-registry.ts';
-import { WordPressUnavailableError } from '../../src/adapters/wp-internal-client.ts';
 import { closeGracefully } from '../../src/http/listen.ts';
 import { createMultiSiteApp } from '../../src/http/multi-site-app.ts';
 import { HostedSites, type OpenSite } from '../../src/hosted/hosted-sites.ts';
@@ -25,6 +23,7 @@ import { snapshot } from '../helpers/snapshot.ts';
 import { createLogCapture } from '../../src/logger.ts';
 import { keyId, decodeSecret } from '../../src/protocol/keys.ts';
 import { signShimRequest, verifySidecarReply } from '../helpers/shim-client.ts';
+import { openHostedDeployment, type HostedDeployment } from '../helpers/hosted-deployment.ts';
 import { enrolBody, type HostedSite, newHostedSite, newSecret, shimContext, testSyncConfig } from '../helpers/harness.ts';
 
 const MANUAL = { igny8_connection_enabled: true, igny8_sync_mode: 'manual', igny8_allowed_post_types: ['post'] };
@@ -34,29 +33,18 @@ let db: PgDatabase;
 let registry: SiteRegistry;
 let sites: HostedSites;
 let server: Server;
-let dataDir: string;
+let deployment: HostedDeployment;
 
 beforeAll(async () => {
-  db = await PgDatabase.open({ url: inject('pgUrl'), poolSize: 4 });
-  registry = new SiteRegistry(db, new CredentialCipher(randomBytes(32)), () => clock.now);
-  dataDir = mkdtempSync(join(tmpdir(), 'igny8-multi-'));
-  const base = testSyncConfig(dataDir);
-  sites = new HostedSites({
-    config: { dataDir, sync: { ...base.sync, credentialsKey: randomBytes(32) }, rateLimitPerMin: 600, maxOpenSites: 2 },
-    db,
-    registry,
-    logger: logs.logger,
-    wordpress: () => ({ run: () => Promise.reject(new WordPressUnavailableError('no WordPress in this test')) }),
-  });
+  deployment = await openHostedDeployment({ logger: logs.logger, maxOpenSites: 2, clock: () => clock.now });
+  ({ db, registry, sites } = deployment);
   server = createServer(createMultiSiteApp({ logger: logs.logger, sites, enrolment: registry }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 });
 
 afterAll(async () => {
   await closeGracefully(server, 500);
-  await sites.close();
-  await db.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await deployment.close();
 });
 
 type Site = HostedSite;

@@ -4,25 +4,21 @@
  * shim talks to (enrol, list, show, disable, enable, rotate, remove).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { CredentialCipher } from '../../src/adapters/credential-cipher.ts';
 import { PgDatabase } from '../../src/adapters/pg-store.ts';
 import { SiteRegistry } from '../../src/adapters/site-registry.ts';
-import { WordPressUnavailableError } from '../../src/adapters/wp-internal-client.ts';
 import { contract } from '../../src/contract/contract.ts';
 import { HostedSites } from '../../src/hosted/hosted-sites.ts';
 import { closeGracefully } from '../../src/http/listen.ts';
 import { createMultiSiteApp } from '../../src/http/multi-site-app.ts';
 import { createLogCapture } from '../../src/logger.ts';
 import { decodeSecret, keyId } from '../../src/protocol/keys.ts';
-import { enrolBody, type HostedSite, newHostedSite, shimContext, testSyncConfig } from '../helpers/harness.ts';
+import { openHostedDeployment, type HostedDeployment } from '../helpers/hosted-deployment.ts';
+import { enrolBody, type HostedSite, newHostedSite, shimContext } from '../helpers/harness.ts';
 import { signShimRequest } from '../helpers/shim-client.ts';
 
 const TOKEN = `op-${randomBytes(24).toString('base64url')}`;
@@ -34,20 +30,11 @@ let registry: SiteRegistry;
 let sites: HostedSites;
 let server: Server;
 let closedServer: Server;
-let dataDir: string;
+let deployment: HostedDeployment;
 
 beforeAll(async () => {
-  db = await PgDatabase.open({ url: inject('pgUrl'), poolSize: 4 });
-  registry = new SiteRegistry(db, new CredentialCipher(randomBytes(32)));
-  dataDir = mkdtempSync(join(tmpdir(), 'igny8-operator-'));
-  const base = testSyncConfig(dataDir);
-  sites = new HostedSites({
-    config: { dataDir, sync: { ...base.sync, credentialsKey: randomBytes(32) }, rateLimitPerMin: 600, maxOpenSites: 4 },
-    db,
-    registry,
-    logger: logs.logger,
-    wordpress: () => ({ run: () => Promise.reject(new WordPressUnavailableError('no WordPress in this test')) }),
-  });
+  deployment = await openHostedDeployment({ logger: logs.logger, maxOpenSites: 4 });
+  ({ db, registry, sites } = deployment);
   server = createServer(createMultiSiteApp({ logger: logs.logger, sites, enrolment: registry, operator: { token: TOKEN, desk: registry } }));
   closedServer = createServer(createMultiSiteApp({ logger: logs.logger, sites, enrolment: registry, operator: { token: undefined, desk: registry } }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -57,9 +44,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await closeGracefully(server, 500);
   await closeGracefully(closedServer, 500);
-  await sites.close();
-  await db.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await deployment.close();
 });
 
 type Site = HostedSite;
