@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { apiKeyProblem, ROOT, startStack, type Stack } from './stack.js';
+import { apiKeyProblem, devSidecarCommand, ROOT, startStack, type Stack } from './stack.js';
 
 // Signals are handled from the first line on: a SIGINT/SIGTERM while starting stops what already started.
 const starting = new AbortController();
@@ -92,7 +92,9 @@ try {
 		fs.mkdirSync( path.dirname( stamp ), { recursive: true } );
 		fs.writeFileSync( stamp, sources );
 	} ) );
-	stack = await startStack( { signal: starting.signal } );
+	// The sidecar runs compiled with plain node (built here only when its sources changed), not through tsx.
+	const sidecarCommand = await devSidecarCommand( ( m ) => process.stdout.write( `${ m }\n` ) );
+	stack = await startStack( { signal: starting.signal, sidecarCommand } );
 } catch ( error ) {
 	process.stderr.write( `${ starting.signal.aborted ? 'Stopped' : 'npm start failed' }: ${ ( error as Error ).message }\n` );
 	process.exit( starting.signal.aborted ? 0 : 1 );

@@ -30,6 +30,7 @@
 #   WP_SIDECAR (own | hosted: the site has no sidecar of its own, so no IGNY8_SIDECAR_URL and no sidecar.secret; it
 #               enrols on a hosted sidecar in Settings → IGNY8 → Sidecar, which keeps its URL and secret in options)
 #   E2E=1 (deps: chromium)   PHPUNIT=1 (deps: phpunit)
+#   IGNY8_DEPS_CHECKED=1 (ensure: skip the deps check; npm start sets it after bootstrap.sh checked them)
 set -euo pipefail
 umask 022
 
@@ -124,12 +125,22 @@ lock_instance() {
 deps() {
   local pkgs=() missing_mods=() mods pv="" m t
   t=$(now_ns)
+  # The PHP modules were all there when php and its conf.d folders last looked like this: no php -m (two PHP start-ups).
+  local php_key="" php_stamp="$IGNY8_HOME/.deps-php-ok"
   if command -v php >/dev/null; then
+    php_key="$(stat -L -c '%n %Y %s' "$(command -v php)" /etc/php/*/*/conf.d 2>/dev/null | tr '\n' ' ')"
+  fi
+  if [ -n "$php_key" ] && [ -f "$php_stamp" ] && [ "$(sed -n 2p "$php_stamp")" = "$php_key" ]; then
+    pv=$(sed -n 1p "$php_stamp")
+  elif command -v php >/dev/null; then
     pv=$(php -r 'echo PHP_MAJOR_VERSION, ".", PHP_MINOR_VERSION;')
     mods=" $(php -m 2>/dev/null | tr 'A-Z\n' 'a-z ') "
     for m in sqlite3 pdo_sqlite curl xml dom mbstring gd intl zip mysqli "zend opcache"; do
       [[ "$mods" == *" $m "* ]] || missing_mods+=("$m")
     done
+    if [ ${#missing_mods[@]} -eq 0 ] && mkdir -p "$IGNY8_HOME" 2>/dev/null; then
+      printf '%s\n%s\n' "$pv" "$php_key" > "$php_stamp.$$" && mv -f "$php_stamp.$$" "$php_stamp" || true
+    fi
     for m in "${missing_mods[@]}"; do
       case "$m" in
         sqlite3|pdo_sqlite) pkgs+=("php$pv-sqlite3") ;;
@@ -475,8 +486,12 @@ read_cmdline() {
 cmdline_has() { read_cmdline "$1" && [[ "$REPLY" == *"$2"* ]]; }
 # The pids whose command line contains $1 (finds an instance's servers even without a pgid file).
 pids_matching() {
-  local f pid
-  for f in /proc/[0-9]*/cmdline; do
+  local f pid word longest="" words=()
+  # Only the processes whose command line holds the marker's longest word (one grep over /proc instead of reading
+  # every command line in bash: ~0.1 s less per call on a busy machine, and start calls it five times).
+  read -r -a words <<< "$1"
+  for word in "${words[@]}"; do [ ${#word} -le ${#longest} ] || longest=$word; done
+  for f in $(grep -lsaF -- "$longest" /proc/[0-9]*/cmdline || true); do
     pid=${f#/proc/}; pid=${pid%/cmdline}
     [ "$pid" = $$ ] || [ "$pid" = "$BASHPID" ] && continue
     cmdline_has "$pid" "$1" && echo "$pid"
@@ -839,7 +854,13 @@ start() {
   t=$(now_ns)
   if [ "$WP_SERVER" = php ]; then
     php_ini_opts php
-    [ "${PHP_OPTS[*]}" = "${PHP_OPTS[*]/opcache.enable=1/}" ] || PHP_OPTS+=(-d opcache.enable_cli=1)
+    if [ "${PHP_OPTS[*]}" != "${PHP_OPTS[*]/opcache.enable=1/}" ]; then
+      # The compiled scripts also go to a file cache in the state folder: the first request after a restart loads
+      # them instead of compiling WordPress again (a warm start's /wp-json/ probe: 1.3 s → 0.3 s at load average 8);
+      # validate_timestamps still recompiles what changed.
+      mkdir -p "$STATE/opcache"
+      PHP_OPTS+=(-d opcache.enable_cli=1 -d opcache.file_cache="$STATE/opcache")
+    fi
     : > "$PHP_LOG"
     # setsid: own process group, so stop kills the master *and* its forked workers.
     PHP_CLI_SERVER_WORKERS="$WP_WORKERS" spawn_group "$PHP_PGID" "$PHP_LOG" \
@@ -923,14 +944,16 @@ case "$cmd" in
   start) lock_instance; start; ready_line ;;
   stop) if [ -d "$STATE" ]; then lock_instance; stop_servers; else say "nothing to stop: no $STATE"; fi ;;
   reset) reset_guard; lock_instance; reset ;;
-  ensure) deps quiet; build; lock_instance; if site_ready; then sync_plugins; else setup; fi; start; ready_line ;;
+  ensure) [ "${IGNY8_DEPS_CHECKED:-}" = 1 ] || deps quiet; build; lock_instance; if site_ready; then sync_plugins; else setup; fi; start; ready_line ;;
   up) deps quiet; build; lock_instance; setup; start; ready_line ;;
   eval)
     [ $# -ge 1 ] || die "usage: bash scripts/wp-runtime.sh eval '<php code>'  (or - to read stdin)"
     site_ready || die "no installed site in $STATE; run setup / ensure first"
     [ -f "$ENV_PHP" ] || write_env_php
     [ "$WP_DB" != mariadb ] || mariadb_running || die "the MariaDB server of $STATE is not running; run: WP_DB=mariadb bash scripts/wp-runtime.sh start"
-    exec php -d memory_limit=256M "$ASSETS/cli.php" "$SITE" eval "$1" ;;
+    # The web server's opcache file cache, read-only here: WordPress loads compiled (~0.1 s less CPU per eval).
+    fc=(); [ ! -d "$STATE/opcache" ] || fc=(-d opcache.enable_cli=1 -d opcache.file_cache="$STATE/opcache" -d opcache.file_cache_only=1)
+    exec php -d memory_limit=256M "${fc[@]}" "$ASSETS/cli.php" "$SITE" eval "$1" ;;
   wp)
     site_ready || die "no installed site in $STATE; run setup / ensure first"
     [ -f "$ENV_PHP" ] || write_env_php
