@@ -4,7 +4,7 @@
  *
  * Per site: the tables, every `igny8_*` option (settings, secret, API-key hashes, site id, the deleted-post and term
  * outboxes, cached route replies and other transients), every `_igny8_*` post and term meta key, the terms of the
- * plugin's taxonomies, and the role. Then the integration users the plugin created (recognised by their marker, never
+ * plugin's taxonomies, and the role; once, the compiled contract (wp-content/cache/igny8-bridge). Then the integration users the plugin created (recognised by their marker, never
  * by login): their posts go to an administrator of each site first, so content is never deleted. SEO plugins' meta
  * keys that the plugin wrote on IGNY8's behalf belong to those plugins and stay.
  *
@@ -125,3 +125,4 @@ if ( is_multisite() ) {
 } else {
 	igny8_bridge_uninstall_site();
 }
+Igny8\Bridge\Support\Compiled_Contract::delete_all();

@@ -26,8 +26,14 @@ final class Meta implements Feature {
 	 * {@inheritDoc}
 	 */
 	public function register(): void {
-		add_action( 'init', array( $this, 'register_post_meta' ), 20 );
-		add_action( 'init', array( $this, 'register_term_meta' ), 20 );
+		if ( did_action( 'init' ) && ! doing_action( 'init' ) ) {
+			// Registered on rest_api_init (Plugin::load_rest): init and every post type are there already.
+			$this->register_post_meta();
+			$this->register_term_meta();
+		} else {
+			add_action( 'init', array( $this, 'register_post_meta' ), 20 );
+			add_action( 'init', array( $this, 'register_term_meta' ), 20 );
+		}
 		add_filter( 'rest_request_before_callbacks', array( $this, 'drop_unchanged_own_meta' ), 10, 3 );
 	}
 
@@ -74,8 +80,8 @@ final class Meta implements Feature {
 	 * Registers post meta for each contract post type (and attachment meta for attachment keys).
 	 */
 	public function register_post_meta(): void {
-		// Only the post types this site has (init 20: WooCommerce registered `product` on init 5): ~37 keys per
-		// type, on every request, page views included.
+		// Only the post types this site has (init 20 or later: WooCommerce registered `product` on init 5): ~37 keys
+		// per type, in REST, wp-admin, XML-RPC and WP-CLI requests (never on a page view: Plugin::load).
 		$post_types = array_values( array_filter( Contract::post_types(), 'post_type_exists' ) );
 		foreach ( Contract::post_meta() as $key => $flags ) {
 			$object_types = empty( $flags['attachment'] ) ? $post_types : array( 'attachment' );
