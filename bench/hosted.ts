@@ -327,7 +327,19 @@ export interface HostedRound {
   notifyRefusals: Record< string, number >;
   cpuMs: { sidecars: number; postgres: number; simulator: number; nginx: number; generator: number; machineBusy: number; machineTotal: number };
   cpuMsPerJob: { sidecar: number; postgres: number };
+  /** PostgreSQL statements in the round (pg_stat_statements of the bench database; absent without it). */
+  statements?: PgStatements;
   peakMiB: { sidecars: number[]; postgresPss: number };
+}
+
+export interface PgStatements {
+  calls: number;
+  callsPerJob: number;
+  /** Statement execution time (planning not included), ms. */
+  execMs: number;
+  execMsPerJob: number;
+  /** The statements with the most calls: the text (normalised by pg_stat_statements, cut), calls per job, exec ms. */
+  top: Array< { query: string; calls: number; perJob: number; execMs: number } >;
 }
 
 export interface HostedResult {
@@ -336,7 +348,7 @@ export interface HostedResult {
   cores: number;
   maxOpenSites: number;
   rounds: HostedRound[];
-  quiet: { samples: number; p50: number; p95: number; max: number; lost: number; noisyJobs: number; noisyBacklogAtSamples: { first: number; last: number; min: number }; noisyDrainSeconds: number; noisyLost: number; /** CPU per job over the flood (sites already open: the steady per-job cost). */ cpuMsPerJob: { sidecar: number; postgres: number } };
+  quiet: { samples: number; p50: number; p95: number; max: number; lost: number; noisyJobs: number; noisyBacklogAtSamples: { first: number; last: number; min: number }; noisyDrainSeconds: number; noisyLost: number; /** CPU per job over the flood (sites already open: the steady per-job cost). */ cpuMsPerJob: { sidecar: number; postgres: number }; statements?: PgStatements };
   memory: { sidecarIdleMiB: number; sidecarPeakMiB: number; openSites: number; perOpenSiteKiB: number; postgresPssPeakMiB: number; postgresDbMiB: number; jobsRows: number; bytesPerJobRow: number };
   enrolSeconds: number;
   internalCalls: { calls: number; refused: number };
@@ -361,7 +373,10 @@ export async function hostedBench( options: { sites: number; changesPerSite: num
     procs.push( p );
     return p;
   };
-  const pgEnv = { PG_PORT: String( P.pg ) };
+  // pg_stat_statements counts the statements per job of each round (BENCH_HOSTED_PG_STATS=0: without it).
+  const pgStats = process.env.BENCH_HOSTED_PG_STATS !== '0';
+  const pgEnv = { PG_PORT: String( P.pg ), ...( pgStats ? { PG_SERVER_OPTS: '-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.max=2000' } : {} ) };
+  let statsDb: pg.Client | undefined;
   const fleet = new WordPressFleet( parts, SETTINGS );
   let admin: pg.Client | undefined;
   let dbName = '';
@@ -380,6 +395,48 @@ export async function hostedBench( options: { sites: number; changesPerSite: num
     dbUrlObj.pathname = `/${ dbName }`;
     const dbUrl = dbUrlObj.toString();
     const pgPid = postmasterPid( P.pg );
+    if ( pgStats ) {
+      statsDb = new pg.Client( { connectionString: dbUrl } );
+      await statsDb.connect();
+      try {
+        await statsDb.query( 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements' );
+        await statsDb.query( 'SELECT pg_stat_statements_reset()' );
+      } catch ( error ) {
+        log( `  (no statement counts: ${ ( error as Error ).message }; a server already running on :${ P.pg } keeps its options)` );
+        await statsDb.end();
+        statsDb = undefined;
+      }
+    }
+    const statsReset = async () => {
+      await statsDb?.query( 'SELECT pg_stat_statements_reset()' );
+    };
+    /** The bench database's statements since the last reset (the stats queries themselves left out). */
+    const statsRead = async ( jobs: number ): Promise< PgStatements | undefined > => {
+      if ( statsDb === undefined ) {
+        return undefined;
+      }
+      const { rows } = await statsDb.query(
+        `SELECT query, calls::bigint AS calls, total_exec_time AS ms FROM pg_stat_statements
+         WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query NOT LIKE '%pg_stat_statements%'`
+      );
+      const all = ( rows as Array< { query: string; calls: string; ms: number } > ).map( ( r ) => ( { query: r.query.replace( /\s+/g, ' ' ).trim(), calls: Number( r.calls ), execMs: Number( r.ms ) } ) );
+      const calls = all.reduce( ( a, r ) => a + r.calls, 0 );
+      const execMs = all.reduce( ( a, r ) => a + r.execMs, 0 );
+      const top = all
+        .sort( ( a, b ) => b.calls - a.calls )
+        .slice( 0, 12 )
+        .map( ( r ) => ( { query: r.query.slice( 0, 140 ), calls: r.calls, perJob: r.calls / jobs, execMs: Math.round( r.execMs ) } ) );
+      return { calls, callsPerJob: calls / jobs, execMs: Math.round( execMs ), execMsPerJob: execMs / jobs, top };
+    };
+    const statsLog = ( s: PgStatements | undefined ) => {
+      if ( s === undefined ) {
+        return;
+      }
+      log( `    PostgreSQL: ${ s.callsPerJob.toFixed( 2 ) } statements per job (${ s.calls }), exec ${ s.execMsPerJob.toFixed( 2 ) } ms per job; most called:` );
+      for ( const t of s.top.slice( 0, 8 ) ) {
+        log( `      ${ t.perJob.toFixed( 2 ) }/job ${ String( t.execMs ).padStart( 6 ) } ms  ${ t.query.slice( 0, 110 ) }` );
+      }
+    };
 
     const node = process.execPath;
     const sim = start( 'simulator', node, [ '--import', 'tsx', 'simulator/src/server.ts' ], { SIMULATOR_PORT: String( P.sim ) }, ROOT, work );
@@ -409,7 +466,9 @@ export async function hostedBench( options: { sites: number; changesPerSite: num
     const startSidecar = async ( name: string, port: number, env: Record< string, string > ) => {
       const dataDir = path.join( work, name );
       fs.mkdirSync( dataDir, { recursive: true } );
-      const proc = start( name, node, [ '--import', 'tsx', 'src/server.ts' ], { ...sidecarEnv( port, dataDir ), ...env }, path.join( ROOT, 'sidecar' ), work );
+      // BENCH_HOSTED_CPU_PROF=DIR: each sidecar writes a V8 CPU profile there when it stops (node --cpu-prof).
+      const prof = process.env.BENCH_HOSTED_CPU_PROF ? [ '--cpu-prof', `--cpu-prof-dir=${ path.resolve( process.env.BENCH_HOSTED_CPU_PROF ) }`, `--cpu-prof-name=${ name }.cpuprofile` ] : [];
+      const proc = start( name, node, [ ...prof, '--import', 'tsx', 'src/server.ts' ], { ...sidecarEnv( port, dataDir ), ...env }, path.join( ROOT, 'sidecar' ), work );
       await waitUntil( healthy( `http://127.0.0.1:${ port }${ parts.contract.sidecar_paths.health }` ), 60_000, name, proc );
       return proc;
     };
@@ -503,6 +562,7 @@ export async function hostedBench( options: { sites: number; changesPerSite: num
         }
         return out;
       } );
+      await statsReset();
       const cpu0 = cpuNow();
       const t0 = Date.now();
       // A refused notify is sent again (up to 5 times, 1 s apart), as the shim's pending marker would be found again.
@@ -534,6 +594,7 @@ export async function hostedBench( options: { sites: number; changesPerSite: num
         await sleep( 50 );
       }
       const cpu1 = cpuNow();
+      const statements = store === 'postgresql' ? await statsRead( want.length ) : undefined;
       sampleMemory();
       await sleep( 300 );
       const puts = await receivedPuts();
@@ -576,9 +637,11 @@ export async function hostedBench( options: { sites: number; changesPerSite: num
         notifyRefusals: Object.fromEntries( refusals ),
         cpuMs,
         cpuMsPerJob: { sidecar: cpuMs.sidecars / jobs, postgres: cpuMs.postgres / jobs },
+        ...( statements === undefined ? {} : { statements } ),
         peakMiB: { sidecars: peak.sidecars.map( ( v ) => Math.round( v ) ), postgresPss: Math.round( peak.postgresPss ) },
       };
-      log( `  ${ label }: ${ jobs - lost }/${ jobs } received in ${ drainSeconds.toFixed( 1 ) } s = ${ round.jobsPerSecond.toFixed( 0 ) } jobs/s (enqueued in ${ round.enqueueSeconds.toFixed( 1 ) } s, ${ notifyErrors } notify refusals, sent again${ refusals.size ? `: ${ [ ...refusals ].map( ( [ k, n ] ) => `${ k } ×${ n }` ).join( ', ' ) }` : '' }), ${ lost } lost, ${ repeats } repeats; CPU ms/job sidecar ${ round.cpuMsPerJob.sidecar.toFixed( 2 ) }, PostgreSQL ${ round.cpuMsPerJob.postgres.toFixed( 2 ) }; machine ${ ( ( 100 * cpuMs.machineBusy ) / Math.max( 1, cpuMs.machineTotal ) ).toFixed( 0 ) }% busy` );
+      log( `  ${ label }: ${ jobs - lost }/${ jobs } received in ${ drainSeconds.toFixed( 1 ) } s = ${ round.jobsPerSecond.toFixed( 0 ) } jobs/s (enqueued in ${ round.enqueueSeconds.toFixed( 1 ) } s, ${ notifyErrors } notify refusals, sent again${ refusals.size ? `: ${ [ ...refusals ].map( ( [ k, n ] ) => `${ k } ×${ n }` ).join( ', ' ) }` : '' }), ${ lost } lost, ${ repeats } repeats; CPU ms/job sidecar ${ round.cpuMsPerJob.sidecar.toFixed( 2 ) }, PostgreSQL ${ round.cpuMsPerJob.postgres.toFixed( 2 ) }, simulator ${ ( cpuMs.simulator / jobs ).toFixed( 2 ) }, generator ${ ( cpuMs.generator / jobs ).toFixed( 2 ) }, nginx ${ ( cpuMs.nginx / jobs ).toFixed( 2 ) }, other processes ${ ( Math.max( 0, cpuMs.machineBusy - cpuMs.sidecars - cpuMs.postgres - cpuMs.simulator - cpuMs.generator - cpuMs.nginx ) / jobs ).toFixed( 2 ) }; machine ${ ( ( 100 * cpuMs.machineBusy ) / Math.max( 1, cpuMs.machineTotal ) ).toFixed( 0 ) }% busy (${ ( cpuMs.machineBusy / 1000 / drainSeconds ).toFixed( 2 ) } of ${ os.cpus().length } cores)` );
+      statsLog( statements );
       return round;
     };
 
@@ -649,6 +712,7 @@ export async function hostedBench( options: { sites: number; changesPerSite: num
     const noisyPosts = range( 50_000, options.noisyJobs );
     const noisyKeys = noisyPosts.map( ( post ) => `${ noisy.sid }:${ post }` );
     const noisyBacklog = () => noisyKeys.length - noisyKeys.filter( ( k ) => fleet.cleared.has( k ) ).length;
+    await statsReset();
     const floodCpu0 = cpuNow();
     const noisyStart = Date.now();
     const flood = pool( Math.ceil( noisyPosts.length / 100 ), 4, async ( i ) => {
@@ -687,6 +751,7 @@ export async function hostedBench( options: { sites: number; changesPerSite: num
       await sleep( 50 );
     }
     const floodCpu1 = cpuNow();
+    const floodStatements = await statsRead( noisyPosts.length + samples.length );
     await sleep( 300 );
     const puts = await receivedPuts();
     const latencies: number[] = [];
@@ -717,8 +782,11 @@ export async function hostedBench( options: { sites: number; changesPerSite: num
         sidecar: ( floodCpu1.sidecars - floodCpu0.sidecars ) / ( noisyPosts.length + samples.length ),
         postgres: ( floodCpu1.postgres - floodCpu0.postgres ) / ( noisyPosts.length + samples.length ),
       },
+      ...( floodStatements === undefined ? {} : { statements: floodStatements } ),
     };
     log( `  quiet site while one site holds ${ noisyPosts.length } pending: p50 ${ quietResult.p50.toFixed( 0 ) } ms, p95 ${ quietResult.p95.toFixed( 0 ) } ms, max ${ quietResult.max.toFixed( 0 ) } ms over ${ latencies.length } changes (noisy backlog ${ quietResult.noisyBacklogAtSamples.first } → ${ quietResult.noisyBacklogAtSamples.last } while sampling; noisy drained in ${ quietResult.noisyDrainSeconds.toFixed( 1 ) } s, ${ noisyLost } lost)` );
+    log( `    flood CPU ms/job: sidecars ${ quietResult.cpuMsPerJob.sidecar.toFixed( 2 ) }, PostgreSQL ${ quietResult.cpuMsPerJob.postgres.toFixed( 2 ) }` );
+    statsLog( floodStatements );
     clearInterval( sampler );
 
     // Store footprint and open runtimes.
@@ -751,6 +819,7 @@ export async function hostedBench( options: { sites: number; changesPerSite: num
       internalCalls: { calls: fleet.calls, refused: fleet.refused },
     };
   } finally {
+    await statsDb?.end().catch( () => undefined );
     for ( const proc of [ ...procs ].reverse() ) {
       await stopProc( proc );
     }

@@ -10,6 +10,8 @@
 #   bash scripts/pg-runtime.sh url     prints the connection URL (postgres://igny8:…@127.0.0.1:$PG_PORT/igny8)
 #
 # Environment: PG_PORT (5433)   PG_STATE_DIR ($TMPDIR/igny8-pg-$PG_PORT)
+#   PG_SERVER_OPTS  more server options for start, e.g. "-c shared_preload_libraries=pg_stat_statements" (the hosted
+#                   bench counts statements per job with it); a server already running keeps the options it has
 set -euo pipefail
 umask 077
 
@@ -65,7 +67,7 @@ start() {
   if ready; then return 0; fi
   [ "$(id -u)" != 0 ] || chown -R postgres: "$STATE"
   as_pg "$BIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 \
-    -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -k $SOCK -c max_connections=200 -c fsync=on" start >/dev/null 9>&- \
+    -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -k $SOCK -c max_connections=200 -c fsync=on ${PG_SERVER_OPTS:-}" start >/dev/null 9>&- \
     || { tail -n 20 "$LOG" >&2; die "postgres did not start (log: $LOG)"; }
   if ! PGPASSWORD="$(cat "$PWFILE")" "$BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U igny8 -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'igny8'" | grep -q 1; then
     PGPASSWORD="$(cat "$PWFILE")" "$BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U igny8 igny8
