@@ -120,7 +120,7 @@ export class PgActivityLog implements ActivityLog {
     if (rows.length > 0) {
       this.writing = this.writing.then(async () => {
         for (let first = 0; first < rows.length; first += BATCH_ROWS) {
-          await this.db.pool.query(INSERT, [this.siteId, JSON.stringify(rows.slice(first, first + BATCH_ROWS))]).catch(() => undefined);
+          await this.db.pool.query({ name: 'igny8-activity-insert', text: INSERT, values: [this.siteId, JSON.stringify(rows.slice(first, first + BATCH_ROWS))] }).catch(() => undefined);
         }
       });
     }

@@ -44,10 +44,12 @@ export class PgReplayLedger implements ReplayLedger {
   }
 
   async add(jti: string, untilSec: number): Promise<boolean> {
-    const { rowCount } = await this.db.pool.query(
-      'INSERT INTO igny8_replay (site_id, jti, expires_at) VALUES ($1, $2, $3) ON CONFLICT (site_id, jti) DO NOTHING',
-      [this.siteId, jti, untilSec],
-    );
+    // Prepared (parsed once per connection): one per signed request.
+    const { rowCount } = await this.db.pool.query({
+      name: 'igny8-replay-add',
+      text: 'INSERT INTO igny8_replay (site_id, jti, expires_at) VALUES ($1, $2, $3) ON CONFLICT (site_id, jti) DO NOTHING',
+      values: [this.siteId, jti, untilSec],
+    });
     this.db.purgeRequestGuardsSoon(this.clock());
     return rowCount === 1;
   }
@@ -69,15 +71,16 @@ export class PgRateLimiter implements RateLimiter {
   async take(bucket: string): Promise<RateDecision> {
     // $2 capacity, $3 now (ms), $4 refill per ms. SET reads the row as it was, so each expression sees the old tokens.
     const refilled = 'LEAST($2::float8, b.tokens + GREATEST(0, $3::bigint - b.updated_at) * $4::float8)';
-    const { rows } = await this.db.pool.query(
-      `INSERT INTO igny8_rate_buckets AS b (bucket, tokens, allowed, updated_at) VALUES ($1, $2::float8 - 1, true, $3::bigint)
+    const { rows } = await this.db.pool.query({
+      name: 'igny8-rate-take',
+      text: `INSERT INTO igny8_rate_buckets AS b (bucket, tokens, allowed, updated_at) VALUES ($1, $2::float8 - 1, true, $3::bigint)
        ON CONFLICT (bucket) DO UPDATE SET
          allowed = ${refilled} >= 1,
          tokens = ${refilled} - CASE WHEN ${refilled} >= 1 THEN 1 ELSE 0 END,
          updated_at = GREATEST(b.updated_at, $3::bigint)
        RETURNING allowed, tokens`,
-      [bucket, this.capacity, this.clock(), this.refillPerMs],
-    );
+      values: [bucket, this.capacity, this.clock(), this.refillPerMs],
+    });
     const row = rows[0] as { allowed: boolean; tokens: number };
     if (row.allowed) {
       return { allowed: true, retryAfterSeconds: 0 };

@@ -198,6 +198,35 @@ function fromPg(row: Row): JobRow {
 
 type Querier = Pick<pg.PoolClient, 'query'>;
 
+/** A finished delivery waiting for its batch (PgDatabase.completeJob). */
+interface Completion {
+  siteId: string;
+  postId: number;
+  siteTime: string;
+  status: string;
+  now: number;
+  resolve: (row: Row | undefined) => void;
+  reject: (error: unknown) => void;
+}
+
+/** The most completions one statement writes. */
+const COMPLETION_BATCH = 500;
+
+/**
+ * The completions of every site of this process in one statement: SET reads each row as it was, so seq_sent takes
+ * seq_inflight before it is cleared; a row whose newer change arrived during the delivery goes back to pending.
+ * `site_id = ANY AND post_id = ANY` lets the primary key find the rows (the join on unnest alone may scan).
+ */
+const COMPLETE_SQL = `UPDATE igny8_sync_jobs j SET seq_sent = j.seq_inflight,
+    state = CASE WHEN j.seq_wanted::numeric > j.seq_inflight::numeric THEN 'pending' ELSE 'synced' END,
+    next_attempt_at = CASE WHEN j.seq_wanted::numeric > j.seq_inflight::numeric THEN c.now ELSE NULL END,
+    attempts = 0, last_error = NULL, error_kind = NULL, lease_until = NULL, writeback = 'synced', writeback_seq = j.seq_inflight,
+    seq_inflight = NULL, last_synced_at = c.now, last_synced_site_time = c.site_time, sent_wordpress_status = c.status, updated_at = c.now
+  FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::bigint[]) AS c(site_id, post_id, site_time, status, now)
+  WHERE j.site_id = ANY($1::text[]) AND j.post_id = ANY($2::bigint[]) AND j.site_id = c.site_id AND j.post_id = c.post_id
+    AND j.seq_inflight IS NOT NULL
+  RETURNING j.*`;
+
 /** Applies the pending migrations under the advisory lock; returns the versions it applied. */
 export async function migrate(pool: pg.Pool): Promise<number[]> {
   const client = await pool.connect();
@@ -242,13 +271,20 @@ export class PgDatabase {
   private busStarted: Promise<ReplicaBus> | undefined;
   /** The tail of this process's queue creations: one at a time (see createQueue). */
   private queueCreations: Promise<unknown> = Promise.resolve();
-  /** Singleton passes running now, the most at once (a quarter of the pool), and those waiting for a slot. */
-  private singletonsRunning = 0;
+  /**
+   * Work that holds a pool connection for an advisory lock while it waits on something else: singleton passes and
+   * `exclusively` (token renewals), each at most a quarter of the pool at once, so they never take every connection
+   * (a token renewal holds its lock's connection and then needs another one to store the tokens: 20 sites logging in
+   * at once held all 20 and waited for a 21st, measured). Separate counts: a singleton pass may renew a token.
+   */
+  private readonly slots = { singleton: { running: 0, waiters: [] as Array<() => void> }, exclusive: { running: 0, waiters: [] as Array<() => void> } };
   private readonly singletonLimit: number;
-  private readonly singletonWaiters: Array<() => void> = [];
   /** The pg-boss queues known to exist (read once, then kept up to date by this process's creations and drops). */
   private knownQueues: Promise<Set<string>> | undefined;
   private lastGuardPurge = 0;
+  /** Completions waiting for the next statement, and whether one is being written now. */
+  private completions: Completion[] = [];
+  private completing = false;
   private constructor(pool: pg.Pool, boss: PgBoss, bossSchema: string, url: string, poolSize: number) {
     this.singletonLimit = Math.max(1, Math.floor(poolSize / 4));
     this.pool = pool;
@@ -297,16 +333,70 @@ export class PgDatabase {
    * its advisory lock while it calls the site (the reconciler's list_pending): 1,000 open sites' passes at once would
    * hold every connection and make deliveries wait for one.
    */
-  async singletonSlot<T>(run: () => Promise<T>): Promise<T> {
-    while (this.singletonsRunning >= this.singletonLimit) {
-      await new Promise<void>((resolve) => this.singletonWaiters.push(resolve));
+  async singletonSlot<T>(run: () => Promise<T>, kind: 'singleton' | 'exclusive' = 'singleton'): Promise<T> {
+    const slot = this.slots[kind];
+    while (slot.running >= this.singletonLimit) {
+      await new Promise<void>((resolve) => slot.waiters.push(resolve));
     }
-    this.singletonsRunning += 1;
+    slot.running += 1;
     try {
       return await run();
     } finally {
-      this.singletonsRunning -= 1;
-      this.singletonWaiters.shift()?.();
+      slot.running -= 1;
+      slot.waiters.shift()?.();
+    }
+  }
+
+  /**
+   * Marks a delivered row done (PgSyncStore.complete), in one statement with every other completion of this process
+   * that is waiting: the first goes out on the next turn of the event loop, and those that finish while a statement
+   * is on its way share the next one (one statement per job was the largest part of a drain's statements). Resolves
+   * once the row is written, with the row as written (undefined: it was not in flight), so the caller's at-least-once
+   * order is unchanged.
+   */
+  completeJob(siteId: string, postId: number, siteTime: string, status: string, now: number): Promise<Row | undefined> {
+    return new Promise((resolve, reject) => {
+      this.completions.push({ siteId, postId, siteTime, status, now, resolve, reject });
+      if (this.completions.length === 1 && !this.completing) {
+        setImmediate(() => void this.writeCompletions());
+      }
+    });
+  }
+
+  private async writeCompletions(): Promise<void> {
+    if (this.completing || this.completions.length === 0) {
+      return;
+    }
+    this.completing = true;
+    // One row per key per statement (UPDATE … FROM takes one source row per target row); a repeat waits for the next.
+    const batch: Completion[] = [];
+    const rest: Completion[] = [];
+    const keys = new Set<string>();
+    for (const item of this.completions) {
+      const key = `${item.postId}|${item.siteId}`;
+      (keys.has(key) || batch.length >= COMPLETION_BATCH ? rest : batch).push(item);
+      keys.add(key);
+    }
+    this.completions = rest;
+    try {
+      const { rows } = await this.pool.query<Row>({
+        name: 'igny8-complete',
+        text: COMPLETE_SQL,
+        values: [batch.map((c) => c.siteId), batch.map((c) => c.postId), batch.map((c) => c.siteTime), batch.map((c) => c.status), batch.map((c) => c.now)],
+      });
+      const byKey = new Map(rows.map((row) => [`${Number(row.post_id)}|${String(row.site_id)}`, row]));
+      for (const item of batch) {
+        item.resolve(byKey.get(`${item.postId}|${item.siteId}`));
+      }
+    } catch (error) {
+      for (const item of batch) {
+        item.reject(error);
+      }
+    } finally {
+      this.completing = false;
+      if (this.completions.length > 0) {
+        void this.writeCompletions();
+      }
     }
   }
 
@@ -482,8 +572,9 @@ export class PgSyncStore implements SharedQueueStore {
     }
   }
 
-  private q(sql: string, values: unknown[] = []): Promise<pg.QueryResult<Row>> {
-    return this.db.pool.query(sql, values);
+  /** `name`: a prepared statement (parsed once per connection; the hot paths of a delivery). */
+  private q(sql: string, values: unknown[] = [], name?: string): Promise<pg.QueryResult<Row>> {
+    return name === undefined ? this.db.pool.query(sql, values) : this.db.pool.query({ name, text: sql, values });
   }
 
   /** A wake-up for the row, due at `at` (ms). */
@@ -605,6 +696,7 @@ export class PgSyncStore implements SharedQueueStore {
          SELECT i.post_id, w.state, w.inserted, (i.seq::numeric < b.seq_wanted::numeric) AS stale
          FROM input i LEFT JOIN written w ON w.post_id = i.post_id LEFT JOIN before b ON b.post_id = i.post_id`,
         [batch.map((r) => r.key), batch.map((r) => r.kind), batch.map((r) => r.seq), batch.map((r) => r.body), this.siteId, deliverable, due, now, options.force === true],
+        'igny8-record',
       );
       const byKey = new Map(result.map((r) => [Number(r.post_id), r]));
       for (const row of batch) {
@@ -667,6 +759,7 @@ export class PgSyncStore implements SharedQueueStore {
          SELECT false, j.* FROM igny8_sync_jobs j
          WHERE j.site_id = $3 AND j.post_id = ANY($4::bigint[]) AND j.state = 'pending' AND j.next_attempt_at > $2`,
         [now + leaseMs, now, this.siteId, posts],
+        'igny8-claim',
       );
       const later: SyncJob[] = [];
       for (const row of rows) {
@@ -685,21 +778,12 @@ export class PgSyncStore implements SharedQueueStore {
   }
 
   async complete(postId: number, siteTime: string, sentWordpressStatus: string): Promise<SyncJob | undefined> {
-    const now = this.clock();
-    // One statement: SET reads the row as it was, so seq_sent takes seq_inflight before it is cleared.
-    const { rows } = await this.q(
-      `UPDATE igny8_sync_jobs SET seq_sent = seq_inflight,
-         state = CASE WHEN seq_wanted::numeric > seq_inflight::numeric THEN 'pending' ELSE 'synced' END,
-         next_attempt_at = CASE WHEN seq_wanted::numeric > seq_inflight::numeric THEN $1::bigint ELSE NULL END,
-         attempts = 0, last_error = NULL, error_kind = NULL, lease_until = NULL, writeback = 'synced', writeback_seq = seq_inflight,
-         seq_inflight = NULL, last_synced_at = $1, last_synced_site_time = $2, sent_wordpress_status = $3, updated_at = $1
-       WHERE site_id = $4 AND post_id = $5 AND seq_inflight IS NOT NULL RETURNING *`,
-      [now, siteTime, sentWordpressStatus, this.siteId, postId],
-    );
-    if (rows[0] === undefined) {
+    // Batched with the process's other completions (PgDatabase.completeJob): resolves once the row is written.
+    const row = await this.db.completeJob(this.siteId, postId, siteTime, sentWordpressStatus, this.clock());
+    if (row === undefined) {
       return undefined;
     }
-    const job = toJob(fromPg(rows[0]));
+    const job = toJob(fromPg(row));
     if (job.state === 'pending') {
       await this.wake([postId]);
     }
@@ -853,7 +937,7 @@ export class PgSyncStore implements SharedQueueStore {
   }
 
   async owedWritebacks(limit: number): Promise<SyncJob[]> {
-    const { rows } = await this.q('SELECT * FROM igny8_sync_jobs WHERE site_id = $1 AND writeback IS NOT NULL ORDER BY updated_at LIMIT $2', [this.siteId, limit]);
+    const { rows } = await this.q('SELECT * FROM igny8_sync_jobs WHERE site_id = $1 AND writeback IS NOT NULL ORDER BY updated_at LIMIT $2', [this.siteId, limit], 'igny8-owed');
     return rows.map((r) => toJob(fromPg(r)));
   }
 
@@ -877,6 +961,7 @@ export class PgSyncStore implements SharedQueueStore {
        WHERE site_id = $1 AND post_id = ANY($2::bigint[])
          AND (post_id, writeback, writeback_seq) IN (SELECT * FROM unnest($2::bigint[], $3::text[], $4::text[]))`,
       [this.siteId, done.map((d) => d.postId), done.map((d) => d.writeback), done.map((d) => d.seq)],
+      'igny8-writebacks-done',
     );
   }
 
@@ -971,7 +1056,11 @@ export class PgSyncStore implements SharedQueueStore {
     }
   }
 
-  async exclusively<T>(name: string, work: () => Promise<T>, waitMs = 30_000): Promise<T> {
+  exclusively<T>(name: string, work: () => Promise<T>, waitMs = 30_000): Promise<T> {
+    return this.db.singletonSlot(() => this.exclusivelyNow(name, work, waitMs), 'exclusive');
+  }
+
+  private async exclusivelyNow<T>(name: string, work: () => Promise<T>, waitMs: number): Promise<T> {
     const client = await this.db.pool.connect();
     const lockKey = `${this.siteId}|${name}`;
     let broken: Error | undefined;
