@@ -919,6 +919,22 @@ export function hostedAnalysis( r: HostedResult ): { lines: string[]; estimate: 
       `(its CPU beyond jobs × the steady cost): ${ estimate.siteOpenCoreHours!.toFixed( 1 ) } core-hours for 100,000 sites, once (and again for each site a replica reopens after closing it).`
   );
   if ( sqlite ) {
+    // Why 2 replicas do or do not reach SQLite on this machine: every process group's CPU per job in both rounds, and
+    // the rate the CPU the bench had (the machine's busy time less the other processes') allows at that cost.
+    const groups = ( x: HostedRound ) => {
+      const own = x.cpuMs.sidecars + x.cpuMs.postgres + x.cpuMs.simulator + x.cpuMs.generator + x.cpuMs.nginx;
+      return { own: own / x.jobs, other: Math.max( 0, x.cpuMs.machineBusy - own ) / x.jobs, ownCores: own / 1000 / x.drainSeconds };
+    };
+    const fmt = ( x: HostedRound ) =>
+      `sidecar${ x.replicas > 1 ? 's' : '' } ${ ( x.cpuMs.sidecars / x.jobs ).toFixed( 2 ) }, PostgreSQL ${ ( x.cpuMs.postgres / x.jobs ).toFixed( 2 ) }, simulated IGNY8 ${ ( x.cpuMs.simulator / x.jobs ).toFixed( 2 ) }, ` +
+      `load generator ${ ( x.cpuMs.generator / x.jobs ).toFixed( 2 ) }, nginx ${ ( x.cpuMs.nginx / x.jobs ).toFixed( 2 ) } = ${ groups( x ).own.toFixed( 2 ) } CPU ms per job (other processes on the machine ${ groups( x ).other.toFixed( 2 ) })`;
+    const ceiling = ( 1000 * groups( sqlite ).ownCores ) / groups( two ).own;
+    lines.push(
+      `CPU per job, every process group of the bench: SQLite round ${ fmt( sqlite ) }, using ${ groups( sqlite ).ownCores.toFixed( 2 ) } cores; ` +
+        `2-replica round ${ fmt( two ) }, using ${ groups( two ).ownCores.toFixed( 2 ) } cores. ` +
+        `With the ${ groups( sqlite ).ownCores.toFixed( 2 ) } cores the SQLite round's processes had, the 2-replica path's ${ groups( two ).own.toFixed( 2 ) } ms per job allows about ${ ceiling.toFixed( 0 ) } jobs/s ` +
+        `against SQLite's ${ sqlite.jobsPerSecond.toFixed( 0 ) }${ two.statements ? `; PostgreSQL ran ${ two.statements.callsPerJob.toFixed( 2 ) } statements per job in the 2-replica round (${ r.quiet.statements?.callsPerJob.toFixed( 2 ) ?? '?' } over the flood, sites open)` : '' }.`
+    );
     lines.push( `Baseline: one site on the embedded SQLite store drained the same ${ sqlite.jobs } jobs at ${ sqlite.jobsPerSecond.toFixed( 0 ) } jobs/s (sidecar ${ sqlite.cpuMsPerJob.sidecar.toFixed( 2 ) } CPU ms per job).` );
   }
   return { lines, estimate };
