@@ -180,9 +180,10 @@ export async function createSync(options: CreateSyncOptions): Promise<SyncRuntim
       },
       // Shared store (PostgreSQL): the replica sweep takes back expired leases, and one claim serves several slots
       // (pg-boss's fetch reads the site's whole due backlog: 3 ms at 5,000 pending, measured, so fewer fetches matter).
-      // A write-back batch waits 250 ms there (50 on SQLite): each is a store read, a WordPress call over the network
-      // and a store write per site, so the deliveries of a site's backlog share fewer of them.
-      ...(isSharedStore(store) ? { recoverLeasesWhenIdle: false, prefetch: 3 * config.sync.concurrency, writebackDelayMs: 250 } : {}),
+      // A freed slot claims only after something woke the worker (skipIdleClaims: an empty fetch is a statement). A
+      // write-back batch waits 250 ms there (50 on SQLite): each is a store read, a WordPress call over the network and
+      // a store write per site, so the deliveries of a site's backlog share fewer of them.
+      ...(isSharedStore(store) ? { recoverLeasesWhenIdle: false, prefetch: 3 * config.sync.concurrency, writebackDelayMs: 250, skipIdleClaims: true } : {}),
     });
     structure.kick = () => worker.kick();
     // PostgreSQL: other replicas may share this site (sync/replica-link.ts); SQLite: undefined.
