@@ -466,10 +466,15 @@ export async function hostedBench( options: { sites: number; changesPerSite: num
     const startSidecar = async ( name: string, port: number, env: Record< string, string > ) => {
       const dataDir = path.join( work, name );
       fs.mkdirSync( dataDir, { recursive: true } );
-      // BENCH_HOSTED_CPU_PROF=DIR: each sidecar writes a V8 CPU profile there when it stops (node --cpu-prof).
-      const prof = process.env.BENCH_HOSTED_CPU_PROF ? [ '--cpu-prof', `--cpu-prof-dir=${ path.resolve( process.env.BENCH_HOSTED_CPU_PROF ) }`, `--cpu-prof-name=${ name }.cpuprofile` ] : [];
+      // BENCH_HOSTED_CPU_PROF=DIR: each sidecar writes V8 CPU profiles there when it stops (node --cpu-prof), one per
+      // thread, named CPU.<date>.<time>.<pid>.<thread>.<n>.cpuprofile (a fixed name would let tsx's loader thread
+      // overwrite the main thread's); the log says which pid each sidecar had.
+      const prof = process.env.BENCH_HOSTED_CPU_PROF ? [ '--cpu-prof', `--cpu-prof-dir=${ path.resolve( process.env.BENCH_HOSTED_CPU_PROF ) }` ] : [];
       const proc = start( name, node, [ ...prof, '--import', 'tsx', 'src/server.ts' ], { ...sidecarEnv( port, dataDir ), ...env }, path.join( ROOT, 'sidecar' ), work );
       await waitUntil( healthy( `http://127.0.0.1:${ port }${ parts.contract.sidecar_paths.health }` ), 60_000, name, proc );
+      if ( prof.length > 0 ) {
+        log( `  (${ name }: pid ${ proc.child.pid }, CPU profile in ${ process.env.BENCH_HOSTED_CPU_PROF })` );
+      }
       return proc;
     };
     let nginx: Proc | undefined;

@@ -261,6 +261,44 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       expect((await sync.service.state(1))?.state).toBe('synced');
     });
 
+    it('a change recorded while its post is in flight, with nothing waking the worker, is delivered as soon as the delivery ends', async () => {
+      // PostgreSQL's worker claims on a freed slot only after a wake-up (skipIdleClaims): the row left due by its own
+      // delivery is one. Recorded in the store directly, so no kick comes (the replica sweep's would take 15 s).
+      let entered!: () => void;
+      let release!: () => void;
+      const inFlight = new Promise<void>((resolve) => (entered = resolve));
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let held = false;
+      const original = igny8.fetch;
+      Object.defineProperty(igny8, 'fetch', {
+        value: async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+          if (!held && (init?.method ?? 'GET') === 'PUT' && String(input).endsWith('/writer/tasks/501/')) {
+            held = true;
+            entered();
+            await gate;
+          }
+          return original(input, init);
+        },
+      });
+      await start();
+      // A first delivery and its structure push (whose job would wake the worker) out of the way.
+      await sync.service.recordEvents([snap(2, '10')]);
+      await settle();
+      await sync.service.recordEvents([snap(1, '10', 'draft')]);
+      await inFlight;
+      await sync.store.recordMany([snap(1, '20', 'publish')]);
+      const released = Date.now();
+      release();
+      const deadline = released + 2_000;
+      while (igny8.count('PUT /api/v1/writer/tasks/501/') < 2 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(igny8.count('PUT /api/v1/writer/tasks/501/')).toBe(2);
+      expect(igny8.tasks.get('501')).toMatchObject({ wordpress_status: 'publish' });
+      await settle();
+      expect((await sync.service.state(1))?.state).toBe('synced');
+    });
+
     it('parks a 4xx as failed with the error, and a new change retries it', async () => {
       await start();
       igny8.script.push({ match: 'PUT /api/v1/writer/tasks/', reply: { status: 400, body: { error: 'status is not valid' } } });
