@@ -82,6 +82,10 @@ final class Plugin {
 				)
 			);
 		}
+		if ( wp_doing_cron() ) {
+			// WordPress's weekly Site Health check runs in cron and asks `site_status_tests` for every test.
+			self::register( array( Health\Site_Health::class ) );
+		}
 		if ( defined( 'WP_CLI' ) && WP_CLI ) {
 			Cli\Command::register_command();
 		}
