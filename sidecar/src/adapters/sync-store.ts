@@ -230,6 +230,8 @@ export class SyncStore implements QueueStore {
   private readonly lockPath: string;
   private readonly clock: () => number;
   private closed = false;
+  /** Each statement compiled once (better-sqlite3's prepare() parses and plans the SQL on every call). */
+  private readonly statements = new Map<string, Database.Statement>();
 
   private constructor(db: Database.Database, lock: Database.Database, path: string, lockPath: string, clock: () => number) {
     this.db = db;
@@ -286,10 +288,19 @@ export class SyncStore implements QueueStore {
     heldLocks.delete(resolve(this.lockPath));
   }
 
+  private prepared(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   // ------------------------------------------------------------------ jobs
 
   get(postId: number): SyncJob | undefined {
-    const row = this.db.prepare('SELECT * FROM sync_jobs WHERE post_id = ?').get(postId) as JobRow | undefined;
+    const row = this.prepared('SELECT * FROM sync_jobs WHERE post_id = ?').get(postId) as JobRow | undefined;
     return row === undefined ? undefined : toJob(row);
   }
 
@@ -302,10 +313,9 @@ export class SyncStore implements QueueStore {
     const now = this.clock();
     const deliverable: SyncState = options.manual && !options.force ? 'pending_manual' : 'pending';
     return this.db.transaction((): RecordOutcome => {
-      const existing = this.db.prepare('SELECT * FROM sync_jobs WHERE post_id = ?').get(snapshot.post_id) as JobRow | undefined;
+      const existing = this.prepared('SELECT * FROM sync_jobs WHERE post_id = ?').get(snapshot.post_id) as JobRow | undefined;
       if (existing === undefined) {
-        this.db
-          .prepare(
+        this.prepared(
             `INSERT INTO sync_jobs (post_id, seq_wanted, snapshot, state, attempts, next_attempt_at, created_at, updated_at)
              VALUES (?, ?, ?, ?, 0, ?, ?, ?)`,
           )
@@ -319,8 +329,7 @@ export class SyncStore implements QueueStore {
       const seq = order > 0 ? snapshot.seq : existing.seq_wanted;
       // In flight: the worker sees seq_wanted > seq_inflight when the delivery ends and sends again.
       const state: SyncState = existing.state === 'in_flight' ? 'in_flight' : deliverable;
-      this.db
-        .prepare(
+      this.prepared(
           `UPDATE sync_jobs SET seq_wanted = ?, snapshot = ?, state = ?, attempts = CASE WHEN ? = 'in_flight' THEN attempts ELSE 0 END,
              next_attempt_at = ?, error_kind = NULL, updated_at = ? WHERE post_id = ?`,
         )
@@ -349,10 +358,9 @@ export class SyncStore implements QueueStore {
     const due = options.dueAt ?? now;
     const deliverable: SyncState = options.manual && !options.force ? 'pending_manual' : 'pending';
     return this.db.transaction((): RecordOutcome => {
-      const existing = this.db.prepare('SELECT * FROM sync_jobs WHERE post_id = ?').get(key) as JobRow | undefined;
+      const existing = this.prepared('SELECT * FROM sync_jobs WHERE post_id = ?').get(key) as JobRow | undefined;
       if (existing === undefined) {
-        this.db
-          .prepare(
+        this.prepared(
             `INSERT INTO sync_jobs (post_id, kind, seq_wanted, snapshot, state, attempts, next_attempt_at, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)`,
           )
@@ -365,8 +373,7 @@ export class SyncStore implements QueueStore {
       }
       const next = order > 0 ? seq : existing.seq_wanted;
       const state: SyncState = existing.state === 'in_flight' ? 'in_flight' : deliverable;
-      this.db
-        .prepare(
+      this.prepared(
           `UPDATE sync_jobs SET kind = ?, seq_wanted = ?, snapshot = ?, state = ?, attempts = CASE WHEN ? = 'in_flight' THEN attempts ELSE 0 END,
              next_attempt_at = ?, error_kind = NULL, updated_at = ? WHERE post_id = ?`,
         )
@@ -377,7 +384,7 @@ export class SyncStore implements QueueStore {
 
   /** Moves a pending job's next attempt (the structure push waits for its daily slot). */
   reschedule(key: number, at: number): void {
-    this.db.prepare(`UPDATE sync_jobs SET next_attempt_at = ?, updated_at = ? WHERE post_id = ? AND state = 'pending'`).run(at, this.clock(), key);
+    this.prepared(`UPDATE sync_jobs SET next_attempt_at = ?, updated_at = ? WHERE post_id = ? AND state = 'pending'`).run(at, this.clock(), key);
   }
 
   /** Claims the next due job for delivery: pending → in_flight with a lease. */
@@ -389,10 +396,9 @@ export class SyncStore implements QueueStore {
   claimMany(leaseMs: number, limit: number): SyncJob[] {
     const now = this.clock();
     return this.db.transaction((): SyncJob[] => {
-      const rows = this.db
-        .prepare(`SELECT * FROM sync_jobs WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, post_id LIMIT ?`)
+      const rows = this.prepared(`SELECT * FROM sync_jobs WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, post_id LIMIT ?`)
         .all(now, Math.max(0, limit)) as JobRow[];
-      const claim = this.db.prepare(`UPDATE sync_jobs SET state = 'in_flight', seq_inflight = seq_wanted, lease_until = ?, updated_at = ? WHERE post_id = ?`);
+      const claim = this.prepared(`UPDATE sync_jobs SET state = 'in_flight', seq_inflight = seq_wanted, lease_until = ?, updated_at = ? WHERE post_id = ?`);
       return rows.map((row) => {
         claim.run(now + leaseMs, now, row.post_id);
         const job = toJob(row);
@@ -405,13 +411,12 @@ export class SyncStore implements QueueStore {
   complete(postId: number, siteTime: string, sentWordpressStatus: string): SyncJob | undefined {
     const now = this.clock();
     return this.db.transaction(() => {
-      const row = this.db.prepare('SELECT * FROM sync_jobs WHERE post_id = ?').get(postId) as JobRow | undefined;
+      const row = this.prepared('SELECT * FROM sync_jobs WHERE post_id = ?').get(postId) as JobRow | undefined;
       if (row === undefined || row.seq_inflight === null) {
         return undefined;
       }
       const newer = compareSeq(row.seq_wanted, row.seq_inflight) > 0;
-      this.db
-        .prepare(
+      this.prepared(
           `UPDATE sync_jobs SET seq_sent = seq_inflight, state = ?, attempts = 0, last_error = NULL, error_kind = NULL,
              next_attempt_at = ?, lease_until = NULL, writeback = 'synced', writeback_seq = seq_inflight, seq_inflight = NULL,
              last_synced_at = ?, last_synced_site_time = ?, sent_wordpress_status = ?, updated_at = ? WHERE post_id = ?`,
@@ -425,14 +430,13 @@ export class SyncStore implements QueueStore {
   retryLater(postId: number, error: string, nextAttemptAt: number, maxAttempts: number): SyncState {
     const now = this.clock();
     return this.db.transaction((): SyncState => {
-      const row = this.db.prepare('SELECT attempts FROM sync_jobs WHERE post_id = ?').get(postId) as { attempts: number } | undefined;
+      const row = this.prepared('SELECT attempts FROM sync_jobs WHERE post_id = ?').get(postId) as { attempts: number } | undefined;
       if (row === undefined) {
         return 'pending';
       }
       const attempts = row.attempts + 1;
       const dead = attempts >= maxAttempts;
-      this.db
-        .prepare(
+      this.prepared(
           `UPDATE sync_jobs SET state = ?, attempts = ?, last_error = ?, error_kind = ?, next_attempt_at = ?, lease_until = NULL,
              seq_inflight = NULL, writeback = CASE WHEN ? THEN 'failed' ELSE writeback END, writeback_seq = CASE WHEN ? THEN seq_wanted ELSE writeback_seq END,
              updated_at = ? WHERE post_id = ?`,
@@ -445,16 +449,14 @@ export class SyncStore implements QueueStore {
   /** Gives a job back without counting an attempt (shutdown, target paused before sending). */
   release(postId: number, nextAttemptAt?: number): void {
     const now = this.clock();
-    this.db
-      .prepare(`UPDATE sync_jobs SET state = 'pending', lease_until = NULL, seq_inflight = NULL, next_attempt_at = ?, updated_at = ? WHERE post_id = ? AND state = 'in_flight'`)
+    this.prepared(`UPDATE sync_jobs SET state = 'pending', lease_until = NULL, seq_inflight = NULL, next_attempt_at = ?, updated_at = ? WHERE post_id = ? AND state = 'in_flight'`)
       .run(nextAttemptAt ?? now, now, postId);
   }
 
   /** A failure retrying cannot fix: parked as `failed` with the error, until a new change, Sync now or new credentials. */
   park(postId: number, error: string, kind: string): void {
     const now = this.clock();
-    this.db
-      .prepare(
+    this.prepared(
         `UPDATE sync_jobs SET state = 'failed', attempts = attempts + 1, last_error = ?, error_kind = ?, next_attempt_at = NULL, lease_until = NULL,
            seq_inflight = NULL, writeback = 'failed', writeback_seq = seq_wanted, updated_at = ? WHERE post_id = ?`,
       )
@@ -465,9 +467,8 @@ export class SyncStore implements QueueStore {
   parkAllPending(error: string, kind: string): number[] {
     const now = this.clock();
     return this.db.transaction(() => {
-      const ids = (this.db.prepare(`SELECT post_id FROM sync_jobs WHERE state = 'pending'`).all() as Array<{ post_id: number }>).map((r) => r.post_id);
-      this.db
-        .prepare(
+      const ids = (this.prepared(`SELECT post_id FROM sync_jobs WHERE state = 'pending'`).all() as Array<{ post_id: number }>).map((r) => r.post_id);
+      this.prepared(
           `UPDATE sync_jobs SET state = 'failed', last_error = ?, error_kind = ?, next_attempt_at = NULL, lease_until = NULL, seq_inflight = NULL,
              writeback = 'failed', writeback_seq = seq_wanted, updated_at = ? WHERE state = 'pending'`,
         )
@@ -479,8 +480,7 @@ export class SyncStore implements QueueStore {
   /** Makes parked jobs of one kind deliverable again (new credentials close the breaker). */
   requeueParked(kind: string): number {
     const now = this.clock();
-    return this.db
-      .prepare(`UPDATE sync_jobs SET state = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ? WHERE state = 'failed' AND error_kind = ?`)
+    return this.prepared(`UPDATE sync_jobs SET state = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ? WHERE state = 'failed' AND error_kind = ?`)
       .run(now, now, kind).changes;
   }
 
@@ -491,9 +491,8 @@ export class SyncStore implements QueueStore {
   requeueFailed(): number[] {
     const now = this.clock();
     return this.db.transaction((): number[] => {
-      const ids = (this.db.prepare(`SELECT post_id FROM sync_jobs WHERE kind = 'post' AND state IN ('failed', 'dead') ORDER BY post_id`).all() as Array<{ post_id: number }>).map((row) => row.post_id);
-      this.db
-        .prepare(`UPDATE sync_jobs SET state = 'pending', attempts = 0, next_attempt_at = ?, error_kind = NULL, updated_at = ? WHERE kind = 'post' AND state IN ('failed', 'dead')`)
+      const ids = (this.prepared(`SELECT post_id FROM sync_jobs WHERE kind = 'post' AND state IN ('failed', 'dead') ORDER BY post_id`).all() as Array<{ post_id: number }>).map((row) => row.post_id);
+      this.prepared(`UPDATE sync_jobs SET state = 'pending', attempts = 0, next_attempt_at = ?, error_kind = NULL, updated_at = ? WHERE kind = 'post' AND state IN ('failed', 'dead')`)
         .run(now, now);
       return ids;
     })();
@@ -503,12 +502,11 @@ export class SyncStore implements QueueStore {
   releaseManual(postIds?: readonly number[]): number {
     const now = this.clock();
     if (postIds === undefined) {
-      return this.db
-        .prepare(`UPDATE sync_jobs SET state = 'pending', next_attempt_at = ?, updated_at = ? WHERE state = 'pending_manual'`)
+      return this.prepared(`UPDATE sync_jobs SET state = 'pending', next_attempt_at = ?, updated_at = ? WHERE state = 'pending_manual'`)
         .run(now, now).changes;
     }
     let changed = 0;
-    const update = this.db.prepare(`UPDATE sync_jobs SET state = 'pending', next_attempt_at = ?, updated_at = ? WHERE state = 'pending_manual' AND post_id = ?`);
+    const update = this.prepared(`UPDATE sync_jobs SET state = 'pending', next_attempt_at = ?, updated_at = ? WHERE state = 'pending_manual' AND post_id = ?`);
     for (const id of postIds) {
       changed += update.run(now, now, id).changes;
     }
@@ -518,12 +516,12 @@ export class SyncStore implements QueueStore {
   /** Sync mode switched to manual: what is waiting stays recorded but is no longer delivered by itself. */
   holdPending(): number {
     const now = this.clock();
-    return this.db.prepare(`UPDATE sync_jobs SET state = 'pending_manual', updated_at = ? WHERE state = 'pending'`).run(now).changes;
+    return this.prepared(`UPDATE sync_jobs SET state = 'pending_manual', updated_at = ? WHERE state = 'pending'`).run(now).changes;
   }
 
   /** Earliest `next_attempt_at` of a pending job (the worker's only timer). */
   nextDueAt(): number | undefined {
-    const row = this.db.prepare(`SELECT MIN(next_attempt_at) AS due FROM sync_jobs WHERE state = 'pending'`).get() as { due: number | null };
+    const row = this.prepared(`SELECT MIN(next_attempt_at) AS due FROM sync_jobs WHERE state = 'pending'`).get() as { due: number | null };
     return row.due ?? undefined;
   }
 
@@ -533,12 +531,12 @@ export class SyncStore implements QueueStore {
     const sql = all
       ? `UPDATE sync_jobs SET state = 'pending', seq_inflight = NULL, lease_until = NULL, next_attempt_at = ?, updated_at = ? WHERE state = 'in_flight'`
       : `UPDATE sync_jobs SET state = 'pending', seq_inflight = NULL, lease_until = NULL, next_attempt_at = ?, updated_at = ? WHERE state = 'in_flight' AND lease_until < ?`;
-    return all ? this.db.prepare(sql).run(now, now).changes : this.db.prepare(sql).run(now, now, now).changes;
+    return all ? this.prepared(sql).run(now, now).changes : this.prepared(sql).run(now, now, now).changes;
   }
 
   counts(): QueueCounts {
     const counts: QueueCounts = { pending: 0, pending_manual: 0, in_flight: 0, synced: 0, failed: 0, dead: 0 };
-    for (const row of this.db.prepare(`SELECT state, COUNT(*) AS n FROM sync_jobs WHERE kind = 'post' GROUP BY state`).all() as Array<{ state: SyncState; n: number }>) {
+    for (const row of this.prepared(`SELECT state, COUNT(*) AS n FROM sync_jobs WHERE kind = 'post' GROUP BY state`).all() as Array<{ state: SyncState; n: number }>) {
       counts[row.state] = row.n;
     }
     return counts;
@@ -550,8 +548,7 @@ export class SyncStore implements QueueStore {
    * move. Undefined when nothing waits.
    */
   oldestWaitingAt(): number | undefined {
-    const row = this.db
-      .prepare(`SELECT MIN(CAST(seq_wanted AS INTEGER)) AS seq, MIN(created_at) AS created FROM sync_jobs WHERE kind = 'post' AND state IN ('pending', 'in_flight')`)
+    const row = this.prepared(`SELECT MIN(CAST(seq_wanted AS INTEGER)) AS seq, MIN(created_at) AS created FROM sync_jobs WHERE kind = 'post' AND state IN ('pending', 'in_flight')`)
       .get() as { seq: number | bigint | null; created: number | null };
     if (row.seq === null || row.created === null) {
       return undefined;
@@ -563,12 +560,12 @@ export class SyncStore implements QueueStore {
 
   /** Jobs whose result is still owed to WordPress. */
   owedWritebacks(limit: number): SyncJob[] {
-    return (this.db.prepare('SELECT * FROM sync_jobs WHERE writeback IS NOT NULL ORDER BY updated_at LIMIT ?').all(limit) as JobRow[]).map(toJob);
+    return (this.prepared('SELECT * FROM sync_jobs WHERE writeback IS NOT NULL ORDER BY updated_at LIMIT ?').all(limit) as JobRow[]).map(toJob);
   }
 
   /** WordPress has the result for `seq` (unless something newer is owed meanwhile). */
   writebackDone(postId: number, writeback: Writeback, seq: string): void {
-    this.db.prepare('UPDATE sync_jobs SET writeback = NULL, writeback_seq = NULL WHERE post_id = ? AND writeback = ? AND writeback_seq = ?').run(postId, writeback, seq);
+    this.prepared('UPDATE sync_jobs SET writeback = NULL, writeback_seq = NULL WHERE post_id = ? AND writeback = ? AND writeback_seq = ?').run(postId, writeback, seq);
   }
 
   /** Several write-backs WordPress took (a write-back batch), in one transaction. */
@@ -582,34 +579,33 @@ export class SyncStore implements QueueStore {
 
   /** Owe WordPress the write-back of a synced job again (the reconciler found its marker still set). */
   oweWriteback(postId: number, seq: string): void {
-    this.db.prepare(`UPDATE sync_jobs SET writeback = 'synced', writeback_seq = ? WHERE post_id = ? AND state = 'synced'`).run(seq, postId);
+    this.prepared(`UPDATE sync_jobs SET writeback = 'synced', writeback_seq = ? WHERE post_id = ? AND state = 'synced'`).run(seq, postId);
   }
 
   /** Forgets every job (the store now serves another site). */
   clearJobs(): number {
-    return this.db.prepare('DELETE FROM sync_jobs').run().changes;
+    return this.prepared('DELETE FROM sync_jobs').run().changes;
   }
 
   /** Forgets a job (a deleted post whose report reached IGNY8 and WordPress). */
   remove(postId: number): void {
-    this.db.prepare('DELETE FROM sync_jobs WHERE post_id = ?').run(postId);
+    this.prepared('DELETE FROM sync_jobs WHERE post_id = ?').run(postId);
   }
 
   // ------------------------------------------------------------------ key/value
 
   getValue(key: string): string | undefined {
-    const row = this.db.prepare('SELECT value FROM kv WHERE key = ?').get(key) as { value: string } | undefined;
+    const row = this.prepared('SELECT value FROM kv WHERE key = ?').get(key) as { value: string } | undefined;
     return row?.value;
   }
 
   setValue(key: string, value: string): void {
-    this.db
-      .prepare('INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at')
+    this.prepared('INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at')
       .run(key, value, this.clock());
   }
 
   deleteValue(key: string): void {
-    this.db.prepare('DELETE FROM kv WHERE key = ?').run(key);
+    this.prepared('DELETE FROM kv WHERE key = ?').run(key);
   }
 
   replaceValue(key: string, expected: string, value: string): boolean {
@@ -618,7 +614,7 @@ export class SyncStore implements QueueStore {
 
   /** Every key/value pair (loaded once by sync/site-values.ts). */
   values(): Array<[string, string]> {
-    return (this.db.prepare('SELECT key, value FROM kv').all() as Array<{ key: string; value: string }>).map((row) => [row.key, row.value]);
+    return (this.prepared('SELECT key, value FROM kv').all() as Array<{ key: string; value: string }>).map((row) => [row.key, row.value]);
   }
 
   getJson<T>(key: string): T | undefined {

@@ -84,6 +84,7 @@ export class KeyRing {
   readonly previousValidUntilMs: number;
   private readonly currentSecret: Uint8Array;
   private readonly previous: { kid: string; secret: Uint8Array } | undefined;
+  private readonly keyCache = new Map<string, SiteKeys>();
 
   constructor(options: { current: Uint8Array; previous?: Uint8Array | undefined; previousValidUntilMs?: number; site?: SitePin }) {
     this.currentSecret = options.current;
@@ -95,7 +96,7 @@ export class KeyRing {
 
   /** The current keys for a site: what the sidecar signs with. */
   forSite(sid: string): SiteKeys {
-    return siteKeys(this.currentSecret, sid);
+    return this.derived(this.currentSecret, sid);
   }
 
   find(kid: string, sid: string, nowMs: number): SiteKeys | undefined {
@@ -103,8 +104,25 @@ export class KeyRing {
       return this.forSite(sid);
     }
     if (this.previous !== undefined && kid === this.previous.kid && nowMs <= this.previousValidUntilMs) {
-      return siteKeys(this.previous.secret, sid);
+      return this.derived(this.previous.secret, sid);
     }
     return undefined;
+  }
+
+  /**
+   * siteKeys() of a secret this ring holds, kept for the last few site ids: the derivation is three HMACs, asked for
+   * on every request and reply (a sidecar serves one site; a hosted one a ring per site).
+   */
+  private derived(secret: Uint8Array, sid: string): SiteKeys {
+    const cacheKey = `${secret === this.currentSecret ? 'c' : 'p'}|${sid}`;
+    let keys = this.keyCache.get(cacheKey);
+    if (keys === undefined) {
+      keys = siteKeys(secret, sid);
+      if (this.keyCache.size >= 8) {
+        this.keyCache.clear();
+      }
+      this.keyCache.set(cacheKey, keys);
+    }
+    return keys;
   }
 }
