@@ -229,6 +229,14 @@ interface KeptCount {
   n: number;
 }
 
+/**
+ * How long a recorded row may wait for others before the write: a lookup's or a publish's rows then share a
+ * transaction with its neighbours' (each commit wrote the table's and the six indexes' pages again), and the write
+ * stays off the moments PHP is still busy with the reply. A crash loses at most this much of the log (never a post
+ * or a queued change; the structured log line of each event is written anyway).
+ */
+const FLUSH_DELAY_MS = 100;
+
 export class SqliteActivityLog implements ActivityLog {
   readonly path: string;
   private readonly db: Database.Database;
@@ -236,7 +244,7 @@ export class SqliteActivityLog implements ActivityLog {
   private readonly insert: Database.Statement;
   private readonly counts = new Map<string, KeptCount>();
   private buffered: Array<Omit<StoredRow, 'id'>> = [];
-  private flushing: NodeJS.Immediate | undefined;
+  private flushing: NodeJS.Timeout | undefined;
 
   private constructor(db: Database.Database, path: string, clock: () => number) {
     this.db = db;
@@ -274,10 +282,9 @@ export class SqliteActivityLog implements ActivityLog {
   }
 
   /**
-   * Never throws: a log that cannot write must not fail the call or the delivery it describes. The row is written at
-   * the end of this turn of the event loop, with the others recorded in it, in one transaction (a publish records its
-   * call and its deliveries' rows close together; one commit each cost more than the inserts). Every read, purge and
-   * close writes what is buffered first.
+   * Never throws: a log that cannot write must not fail the call or the delivery it describes. The row is written
+   * FLUSH_DELAY_MS later with the others recorded meanwhile, in one transaction. Every read, purge and close of this
+   * log writes what is buffered first.
    */
   record(entry: ActivityEntry): void {
     if (!this.db.open) {
@@ -285,7 +292,8 @@ export class SqliteActivityLog implements ActivityLog {
     }
     this.buffered.push(storedEntry(entry, this.clock()));
     if (this.flushing === undefined) {
-      this.flushing = setImmediate(() => this.flush());
+      this.flushing = setTimeout(() => this.flush(), FLUSH_DELAY_MS);
+      this.flushing.unref();
     }
   }
 
@@ -300,7 +308,7 @@ export class SqliteActivityLog implements ActivityLog {
   /** Writes the buffered rows in one transaction; a failure drops them (the structured log lines still exist). */
   private flush(): void {
     if (this.flushing !== undefined) {
-      clearImmediate(this.flushing);
+      clearTimeout(this.flushing);
       this.flushing = undefined;
     }
     if (this.buffered.length === 0 || !this.db.open) {
