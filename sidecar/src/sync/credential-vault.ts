@@ -39,6 +39,8 @@ interface MemoryValue {
 
 export class CredentialVault {
   private readonly memory = new Map<string, MemoryValue>();
+  /** sealedAt(): per slot, the stored text last seen and what it holds. */
+  private readonly opened = new Map<string, { raw: string; sealed: unknown; url: string | undefined; value?: string }>();
   private readonly store: SiteValues;
   private readonly cipher: CredentialCipher | undefined;
   private readonly env: EnvCredentials;
@@ -80,10 +82,36 @@ export class CredentialVault {
     return credentialSlot(this.site() ?? '-', field);
   }
 
+  /**
+   * The stored sealed value of a slot, parsed, with the base URL it is bound to and, once opened, its plaintext: kept
+   * while the stored text is the same (every delivery asks for the credentials and both tokens; parsing, checking
+   * and decrypting each of them every time was a millisecond of a delivery).
+   */
+  private sealedAt(slot: string): { sealed: unknown; url: string | undefined; value?: string } | undefined {
+    const raw = this.store.get(slot);
+    if (raw === undefined) {
+      this.opened.delete(slot);
+      return undefined;
+    }
+    const kept = this.opened.get(slot);
+    if (kept !== undefined && kept.raw === raw) {
+      return kept;
+    }
+    let sealed: unknown;
+    try {
+      sealed = JSON.parse(raw);
+    } catch {
+      sealed = undefined;
+    }
+    const entry: { raw: string; sealed: unknown; url: string | undefined; value?: string } = { raw, sealed, url: CredentialCipher.boundUrl(sealed) };
+    this.opened.set(slot, entry);
+    return entry;
+  }
+
   /** The base URL a stored value is bound to, whether or not it is the current one. */
   private storedUrl(field: CredentialField): string | undefined {
     const slot = this.slot(field);
-    return this.cipher === undefined ? this.memory.get(slot)?.url : CredentialCipher.boundUrl(this.store.getJson<unknown>(slot));
+    return this.cipher === undefined ? this.memory.get(slot)?.url : this.sealedAt(slot)?.url;
   }
 
   /** A stored value, only when it is bound to the current base URL (or to any, for `rebind`). */
@@ -94,12 +122,16 @@ export class CredentialVault {
       const kept = this.memory.get(slot);
       return kept !== undefined && ((kept.url === url && url !== '') || anyUrl) ? kept.value : undefined;
     }
-    const sealed = this.store.getJson<unknown>(slot);
-    if (sealed === undefined || (!anyUrl && (url === '' || CredentialCipher.boundUrl(sealed) !== url))) {
+    const entry = this.sealedAt(slot);
+    if (entry === undefined || entry.sealed === undefined || (!anyUrl && (url === '' || entry.url !== url))) {
       return undefined;
     }
+    if (entry.value !== undefined) {
+      return entry.value;
+    }
     try {
-      return this.cipher.open(this.site() ?? '-', field, sealed);
+      entry.value = this.cipher.open(this.site() ?? '-', field, entry.sealed);
+      return entry.value;
     } catch (error) {
       const reason = error instanceof CredentialDecryptError ? error.reason : 'error';
       this.logger.error({ field, reason }, 'a stored IGNY8 credential cannot be decrypted; enter it again in settings');
