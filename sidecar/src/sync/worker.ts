@@ -59,7 +59,7 @@ export interface SyncWorkerOptions extends SyncParts {
   /** Delay before a write-back batch goes out (lets deliveries finishing together share one WordPress call). */
   writebackDelayMs?: number;
   /**
-   * Shortest time from one write-back batch's start to the next one's (default 500 ms). The first write-back after a
+   * Shortest time from one write-back batch's start to the next one's (default 1 s). The first write-back after a
    * quiet spell still leaves after `writebackDelayMs`; under a stream of deliveries (publishes back to back) the
    * results of this long share one WordPress request instead of paying for a WordPress bootstrap each.
    */
@@ -145,7 +145,7 @@ export class SyncWorker {
     this.random = options.random ?? Math.random;
     this.policy = { ...DEFAULT_WORKER_POLICY, ...options.policy };
     this.writebackDelayMs = options.writebackDelayMs ?? 50;
-    this.writebackIntervalMs = options.writebackIntervalMs ?? 500;
+    this.writebackIntervalMs = options.writebackIntervalMs ?? 1000;
     this.structure = options.structure;
     this.activity = options.activity ?? noActivity;
     this.recoverLeasesWhenIdle = options.recoverLeasesWhenIdle ?? true;
