@@ -23,6 +23,12 @@ async function postsInEachState( tag: string ): Promise< Record< State, number >
 	for ( const state of [ 'synced', 'pending', 'failed', 'dead', 'never' ] as State[] ) {
 		ids[ state ] = await publishSample( freshContentId(), { title: `${ tag } ${ state }` } );
 	}
+	// Each publish's task update is delivered and its synced state written back by the sidecar (batched: under a
+	// stream of deliveries at most one write-back a second); the states below replace what those write-backs leave,
+	// so they go in once every write-back has landed.
+	await expect
+		.poll( () => wpEval( `echo implode( ',', array_map( static fn ( $id ) => (string) get_post_meta( $id, '_igny8_sync_state', true ), array( ${ Object.values( ids ).join( ', ' ) } ) ) );` ).trim(), { timeout: 30_000 } )
+		.toBe( 'synced,synced,synced,synced,synced' );
 	// The states as the sidecar's write-backs and the change recorder leave them in post meta. Pending: a change
 	// held by manual sync mode (a bare marker would be picked up and delivered by the sidecar's reconciler).
 	wpEval( `
