@@ -89,6 +89,16 @@ function memKiB( pid: number, field: 'Rss' | 'Pss' ): number {
   }
 }
 
+/** RSS from /proc/<pid>/statm: O(1) for the kernel, where smaps_rollup walks every page table of the process. */
+function rssKiB( pid: number ): number {
+  try {
+    return ( Number( fs.readFileSync( `/proc/${ pid }/statm`, 'utf8' ).split( ' ' )[ 1 ] ) * PAGE_BYTES ) / 1024;
+  } catch {
+    return 0;
+  }
+}
+const PAGE_BYTES = 4096;
+
 const allPids = () => fs.readdirSync( '/proc' ).filter( ( e ) => /^\d+$/.test( e ) ).map( Number );
 
 /** A process and all its descendants (nginx workers, PostgreSQL backends). */
@@ -226,6 +236,8 @@ class WordPressFleet {
   /** `${sid}:${post}` → time of the first clear_pending_marker. */
   readonly cleared = new Map< string, number >();
   clearedTotal = 0;
+  /** Live counts of how many of a set of keys have been cleared (see track). */
+  private readonly trackers = new Set< { pending: Set< string >; done: number } >();
   calls = 0;
   refused = 0;
   private server: http.Server | undefined;
@@ -248,6 +260,27 @@ class WordPressFleet {
       this.server!.once( 'error', reject );
       this.server!.listen( port, '127.0.0.1', resolve );
     } );
+  }
+
+  /**
+   * Counts how many of `keys` are cleared, those cleared already included, as the clears arrive: a drain's completion
+   * check reads a number instead of looking up every wanted key every 50 ms. `stop()` ends the counting.
+   */
+  track( keys: readonly string[] ): { readonly done: number; stop(): void } {
+    const tracker = { pending: new Set( keys ), done: 0 };
+    for ( const key of tracker.pending ) {
+      if ( this.cleared.has( key ) ) {
+        tracker.pending.delete( key );
+        tracker.done++;
+      }
+    }
+    this.trackers.add( tracker );
+    return {
+      get done() {
+        return tracker.done;
+      },
+      stop: () => void this.trackers.delete( tracker ),
+    };
   }
 
   close(): Promise< void > {
@@ -283,6 +316,11 @@ class WordPressFleet {
           const key = `${ site.sid }:${ op.post_id }`;
           if ( ! this.cleared.has( key ) ) {
             this.cleared.set( key, now );
+            for ( const tracker of this.trackers ) {
+              if ( tracker.pending.delete( key ) ) {
+                tracker.done++;
+              }
+            }
           }
           this.clearedTotal++;
           return { ok: true, post_id: op.post_id, cleared: true };
@@ -439,7 +477,9 @@ export async function hostedBench( options: { sites: number; changesPerSite: num
     };
 
     const node = process.execPath;
-    const sim = start( 'simulator', node, [ '--import', 'tsx', 'simulator/src/server.ts' ], { SIMULATOR_PORT: String( P.sim ) }, ROOT, work );
+    // BENCH_HOSTED_CPU_PROF=DIR profiles the simulator too (see startSidecar).
+    const simProf = process.env.BENCH_HOSTED_CPU_PROF ? [ '--cpu-prof', `--cpu-prof-dir=${ path.resolve( process.env.BENCH_HOSTED_CPU_PROF ) }` ] : [];
+    const sim = start( 'simulator', node, [ ...simProf, '--import', 'tsx', 'simulator/src/server.ts' ], { SIMULATOR_PORT: String( P.sim ) }, ROOT, work );
     await waitUntil( healthy( `${ SIM }/__sim/tasks` ), 30_000, 'the simulator', sim );
     await fleet.listen( P.wp );
 
@@ -487,7 +527,16 @@ export async function hostedBench( options: { sites: number; changesPerSite: num
     };
 
     let seq = Date.now() * 1000;
-    const ctxFor = ( site: SimSite ) => parts.shimContext( { route_id: 'sync_events', settings: SETTINGS, site: { home_url: site.wpUrl } } );
+    // A site's shim context is the same in every notify: built once per site.
+    const ctxs = new Map< SimSite, Record< string, unknown > >();
+    const ctxFor = ( site: SimSite ) => {
+      let ctx = ctxs.get( site );
+      if ( ctx === undefined ) {
+        ctx = parts.shimContext( { route_id: 'sync_events', settings: SETTINGS, site: { home_url: site.wpUrl } } );
+        ctxs.set( site, ctx );
+      }
+      return ctx;
+    };
     /** The shim's shutdown notify: `posts` of `site` changed (one event each), signed with the site's keys. */
     const refusals = new Map< string, number >();
     const notify = async ( front: string, site: SimSite, posts: number[] ): Promise< number > => {
@@ -539,13 +588,17 @@ export async function hostedBench( options: { sites: number; changesPerSite: num
     // Memory and CPU sampling of the processes in play.
     let sidecarProcs: Proc[] = [];
     let peak = { sidecars: [] as number[], postgresPss: 0 };
-    const sampleMemory = () => {
-      peak.sidecars = sidecarProcs.map( ( p, i ) => Math.max( peak.sidecars[ i ] ?? 0, memKiB( p.child.pid!, 'Rss' ) / 1024 ) );
-      if ( pgPid !== undefined ) {
+    // The sampler's own CPU is the generator's: the sidecars' RSS comes from statm every 500 ms, PostgreSQL's PSS
+    // (smaps_rollup of every backend: a page-table walk each, ~1-3 ms per process) every 5 s and at each round's
+    // end. Sampling PSS every 500 ms cost the generator more than all its requests in the 2-replica round.
+    let memoryTicks = 0;
+    const sampleMemory = ( pss = true ) => {
+      peak.sidecars = sidecarProcs.map( ( p, i ) => Math.max( peak.sidecars[ i ] ?? 0, rssKiB( p.child.pid! ) / 1024 ) );
+      if ( pss && pgPid !== undefined ) {
         peak.postgresPss = Math.max( peak.postgresPss, tree( pgPid ).reduce( ( sum, pid ) => sum + memKiB( pid, 'Pss' ), 0 ) / 1024 );
       }
     };
-    const sampler = setInterval( sampleMemory, 500 );
+    const sampler = setInterval( () => sampleMemory( ++memoryTicks % 10 === 0 ), 500 );
     const cpuNow = () => ( {
       sidecars: sidecarProcs.reduce( ( sum, p ) => sum + treeCpuMs( p.child.pid ), 0 ),
       postgres: treeCpuMs( pgPid ),
@@ -560,6 +613,7 @@ export async function hostedBench( options: { sites: number; changesPerSite: num
       await resetSimulator();
       peak = { sidecars: [], postgresPss: 0 };
       const want = work.flatMap( ( w ) => w.posts.map( ( post ) => ( { site: w.site, post, key: `${ w.site.sid }:${ post }` } ) ) );
+      const finished = fleet.track( want.map( ( w ) => w.key ) );
       const requests = work.flatMap( ( w ) => {
         const out: Array< { site: SimSite; posts: number[] } > = [];
         for ( let i = 0; i < w.posts.length; i += batch ) {
@@ -588,7 +642,7 @@ export async function hostedBench( options: { sites: number; changesPerSite: num
       let done = 0;
       let progressAt = Date.now();
       while ( Date.now() - progressAt < 20_000 ) {
-        const now = want.filter( ( w ) => fleet.cleared.has( w.key ) ).length;
+        const now = finished.done;
         if ( now > done ) {
           done = now;
           progressAt = Date.now();
@@ -599,6 +653,7 @@ export async function hostedBench( options: { sites: number; changesPerSite: num
         await sleep( 50 );
       }
       const cpu1 = cpuNow();
+      finished.stop();
       const statements = store === 'postgresql' ? await statsRead( want.length ) : undefined;
       sampleMemory();
       await sleep( 300 );
@@ -716,7 +771,8 @@ export async function hostedBench( options: { sites: number; changesPerSite: num
     const quiet = sites[ Math.min( 1, sites.length - 1 ) ]!;
     const noisyPosts = range( 50_000, options.noisyJobs );
     const noisyKeys = noisyPosts.map( ( post ) => `${ noisy.sid }:${ post }` );
-    const noisyBacklog = () => noisyKeys.length - noisyKeys.filter( ( k ) => fleet.cleared.has( k ) ).length;
+    const noisyFinished = fleet.track( noisyKeys );
+    const noisyBacklog = () => noisyKeys.length - noisyFinished.done;
     await statsReset();
     const floodCpu0 = cpuNow();
     const noisyStart = Date.now();
@@ -792,6 +848,7 @@ export async function hostedBench( options: { sites: number; changesPerSite: num
     log( `  quiet site while one site holds ${ noisyPosts.length } pending: p50 ${ quietResult.p50.toFixed( 0 ) } ms, p95 ${ quietResult.p95.toFixed( 0 ) } ms, max ${ quietResult.max.toFixed( 0 ) } ms over ${ latencies.length } changes (noisy backlog ${ quietResult.noisyBacklogAtSamples.first } → ${ quietResult.noisyBacklogAtSamples.last } while sampling; noisy drained in ${ quietResult.noisyDrainSeconds.toFixed( 1 ) } s, ${ noisyLost } lost)` );
     log( `    flood CPU ms/job: sidecars ${ quietResult.cpuMsPerJob.sidecar.toFixed( 2 ) }, PostgreSQL ${ quietResult.cpuMsPerJob.postgres.toFixed( 2 ) }` );
     statsLog( floodStatements );
+    noisyFinished.stop();
     clearInterval( sampler );
 
     // Store footprint and open runtimes.

@@ -13,6 +13,8 @@ export interface SimUser {
 export class SimAuth {
 	private readonly key = randomBytes( 32 );
 	private readonly liveRefresh = new Set< string >();
+	/** Access tokens that verified: token → exp (seconds). */
+	private readonly verifiedAccess = new Map< string, number >();
 	accessTtlSeconds: number;
 	authCalls = 0;
 
@@ -79,9 +81,25 @@ export class SimAuth {
 		if ( scheme !== 'Bearer' || ! value ) {
 			return false;
 		}
+		// An access token that verified once stays good until its exp (the key never changes, access tokens are never
+		// revoked): the same test jose's jwtVerify makes (exp > now in whole seconds, no tolerance), without a
+		// signature check per request.
+		const exp = this.verifiedAccess.get( value );
+		if ( exp !== undefined ) {
+			return Math.floor( Date.now() / 1000 ) < exp;
+		}
 		try {
 			const { payload } = await jwtVerify( value, this.key, { algorithms: [ 'HS256' ] } );
-			return payload.typ === 'access';
+			if ( payload.typ !== 'access' ) {
+				return false;
+			}
+			if ( typeof payload.exp === 'number' ) {
+				if ( this.verifiedAccess.size >= 10_000 ) {
+					this.verifiedAccess.clear();
+				}
+				this.verifiedAccess.set( value, payload.exp );
+			}
+			return true;
 		} catch {
 			return false;
 		}
