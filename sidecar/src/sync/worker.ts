@@ -58,12 +58,6 @@ export interface SyncWorkerOptions extends SyncParts {
   structure?: StructureSync;
   /** Delay before a write-back batch goes out (lets deliveries finishing together share one WordPress call). */
   writebackDelayMs?: number;
-  /**
-   * Shortest time from one write-back batch's start to the next one's (default 1 s). The first write-back after a
-   * quiet spell still leaves after `writebackDelayMs`; under a stream of deliveries (publishes back to back) the
-   * results of this long share one WordPress request instead of paying for a WordPress bootstrap each.
-   */
-  writebackIntervalMs?: number;
   /** The activity log: one row per delivery attempt. */
   activity?: ActivitySink;
   /**
@@ -101,9 +95,6 @@ export class SyncWorker {
   private readonly clock: () => number;
   private readonly random: () => number;
   private readonly writebackDelayMs: number;
-  private readonly writebackIntervalMs: number;
-  /** When the last write-back batch started (performance.now(): the pacing is in timer time, not the clock's). */
-  private writebackStartedAt = Number.NEGATIVE_INFINITY;
   private readonly structure: StructureSync | undefined;
   private readonly activity: ActivitySink;
   private readonly recoverLeasesWhenIdle: boolean;
@@ -145,7 +136,6 @@ export class SyncWorker {
     this.random = options.random ?? Math.random;
     this.policy = { ...DEFAULT_WORKER_POLICY, ...options.policy };
     this.writebackDelayMs = options.writebackDelayMs ?? 50;
-    this.writebackIntervalMs = options.writebackIntervalMs ?? 1000;
     this.structure = options.structure;
     this.activity = options.activity ?? noActivity;
     this.recoverLeasesWhenIdle = options.recoverLeasesWhenIdle ?? true;
@@ -680,10 +670,8 @@ export class SyncWorker {
     if (this.writebackTimer !== undefined) {
       return;
     }
-    const paced = Math.max(delayMs, this.writebackStartedAt + this.writebackIntervalMs - performance.now());
     this.writebackTimer = setTimeout(() => {
       this.writebackTimer = undefined;
-      this.writebackStartedAt = performance.now();
       this.writebackRunning = this.flushWritebacks()
         .catch((error: unknown) => {
           this.logger.error({ err: error }, 'sync write-back failed reading the store; retrying');
@@ -696,7 +684,7 @@ export class SyncWorker {
             this.kickWriteback();
           }
         });
-    }, delayMs === 0 ? 0 : paced);
+    }, delayMs);
     this.writebackTimer.unref();
   }
 

@@ -640,33 +640,6 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       expect(igny8.count('PUT /api/v1/writer/tasks/')).toBe(1);
     });
 
-    it('paces write-backs: the first after a quiet spell goes at once, a stream of deliveries shares WordPress calls', async () => {
-      await start();
-      const clears = () => wordpress.batches.filter((batch) => batch.some((op) => op.op === 'clear_pending_marker'));
-      const cleared = async (postId: number, withinMs: number) => {
-        const deadline = Date.now() + withinMs;
-        while (wordpress.markers.has(postId) && Date.now() < deadline) {
-          await new Promise((resolve) => setTimeout(resolve, 5));
-        }
-        return !wordpress.markers.has(postId);
-      };
-      wordpress.markers.set(1, '1');
-      await sync.service.recordEvents([snap(1, '1')]);
-      expect(await cleared(1, 400)).toBe(true);
-      expect(clears()).toHaveLength(1);
-      // Six more deliveries, 60 ms apart (publishes back to back): without the pacing each had its own WordPress call.
-      for (let post = 2; post <= 7; post++) {
-        wordpress.markers.set(post, '1');
-        await sync.service.recordEvents([snap(post, '1')]);
-        await new Promise((resolve) => setTimeout(resolve, 60));
-      }
-      for (let post = 2; post <= 7; post++) {
-        expect(await cleared(post, 3_000)).toBe(true);
-      }
-      expect(clears().length).toBeLessThanOrEqual(3);
-      expect(igny8.count('PUT /api/v1/writer/tasks/')).toBe(7);
-    });
-
     it('the reconciler enqueues markers the queue is missing and re-sends write-backs of delivered ones', async () => {
       await start();
       await sync.service.recordEvents([snap(1, '5')]);
