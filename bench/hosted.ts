@@ -20,7 +20,7 @@
  *
  * Ports (BENCH_HOSTED_PORT_BASE, default 9400): +0 PostgreSQL, +1 simulator, +2 generator (WordPress internal
  * route), +3 nginx, +4 / +5 replicas, +6 the single-site sidecar. Knobs: BENCH_HOSTED_SITES (1000),
- * BENCH_HOSTED_CHANGES (10 per site), BENCH_HOSTED_NOISY (5000).
+ * BENCH_HOSTED_CHANGES (10 per site), BENCH_HOSTED_NOISY (5000), BENCH_HOSTED_NOTIFY_CONCURRENCY (8 notifies in flight).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -401,6 +401,9 @@ export async function hostedBench( options: { sites: number; changesPerSite: num
   const FRONT = `http://127.0.0.1:${ P.nginx }`;
   const SETTINGS = { igny8_api_base_url: SIM, igny8_sync_target: 'tasks', igny8_sync_mode: 'auto', igny8_connection_enabled: true, igny8_allowed_post_types: [ 'post' ] };
   const maxOpenSites = Math.max( 500, options.sites + 10 );
+  // Notifies in flight at once in a drain (BENCH_HOSTED_NOTIFY_CONCURRENCY, default 8): 1,000 real sites notify
+  // independently, the generator caps how many of their notifies overlap.
+  const notifyConcurrency = Math.max( 1, Number( process.env.BENCH_HOSTED_NOTIFY_CONCURRENCY ?? 8 ) || 8 );
   const jobsPerRound = options.sites * options.changesPerSite;
   const parts = await loadSidecarParts();
   const work = fs.mkdtempSync( path.join( os.tmpdir(), 'igny8-bench-hosted-' ) );
@@ -627,7 +630,7 @@ export async function hostedBench( options: { sites: number; changesPerSite: num
       // A refused notify is sent again (up to 5 times, 1 s apart), as the shim's pending marker would be found again.
       let notifyErrors = 0;
       refusals.clear();
-      await pool( requests.length, 8, async ( i ) => {
+      await pool( requests.length, notifyConcurrency, async ( i ) => {
         const r = requests[ i ]!;
         for ( let attempt = 0; attempt < 6; attempt++ ) {
           if ( ( await notify( front, r.site, r.posts ) ) === 202 ) {
