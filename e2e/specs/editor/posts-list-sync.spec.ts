@@ -23,9 +23,9 @@ async function postsInEachState( tag: string ): Promise< Record< State, number >
 	for ( const state of [ 'synced', 'pending', 'failed', 'dead', 'never' ] as State[] ) {
 		ids[ state ] = await publishSample( freshContentId(), { title: `${ tag } ${ state }` } );
 	}
-	// Each publish's task update is delivered and its synced state written back by the sidecar (batched: under a
-	// stream of deliveries at most one write-back a second); the states below replace what those write-backs leave,
-	// so they go in once every write-back has landed.
+	// Each publish's task update is delivered and its synced state written back by the sidecar, in batches and some
+	// time after the publish (more under load); the states below replace what those write-backs leave, so they go in
+	// once every write-back has landed.
 	await expect
 		.poll( () => wpEval( `echo implode( ',', array_map( static fn ( $id ) => (string) get_post_meta( $id, '_igny8_sync_state', true ), array( ${ Object.values( ids ).join( ', ' ) } ) ) );` ).trim(), { timeout: 30_000 } )
 		.toBe( 'synced,synced,synced,synced,synced' );
