@@ -83,6 +83,10 @@ export async function switchToHosted( options: { dir: string; pgPort: number; po
 	fs.mkdirSync( dir, { recursive: true, mode: 0o700 } );
 	const pg = ( action: string ) =>
 		execFileSync( 'bash', [ path.join( ROOT, 'scripts/pg-runtime.sh' ), action ], { env: { ...process.env, PG_PORT: String( pgPort ) }, encoding: 'utf8' } ).trim();
+	// A fresh database each time, as the key below is fresh (scripts/hosted-stack.ts does the same): a data folder an
+	// earlier run left (in /tmp, which outlives the checkout) holds values sealed with that run's key, and the sidecar
+	// refuses to start on those (exit 78).
+	pg( 'reset' );
 	pg( 'start' );
 	const keyFile = path.join( dir, 'credentials.key' );
 	fs.writeFileSync( keyFile, randomBytes( 32 ).toString( 'base64url' ), { mode: 0o600 } );
