@@ -1,8 +1,9 @@
 /**
  * IGNY8 credentials at rest (SPEC §9): AES-256-GCM, a fresh 96-bit IV per value, AAD `site|field|version|url`, and
- * the key id and the IGNY8 base URL stored next to the ciphertext (the key id picks the key of the ring that opens it). The AAD binds a ciphertext to its site, its field
- * and the base URL it was entered for (issue #12 item 4), so a value copied into another field or another site's row
- * does not decrypt, and a rewritten `url` does not either; the key id tells a wrong key apart from tampering.
+ * the key id and the IGNY8 base URL stored next to the ciphertext (the key id picks the key of the ring that opens
+ * it). The AAD binds a ciphertext to its site, its field and the base URL it was entered for (issue #12 item 4), so a
+ * value copied into another field or another site's row does not decrypt, and a rewritten `url` does not either; the
+ * key id tells a wrong key apart from tampering.
  *
  * What this protects: a leaked copy of the store file (backups, a stolen disk image). What it does not: a
  * compromised host, where the key (env var or 0600 file outside the data folder) is as readable as the store.
