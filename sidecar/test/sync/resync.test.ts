@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { WordPressUnavailableError } from '../../src/adapters/wp-internal-client.ts';
+import type { ResyncProgress } from '../../src/contract/wire-types.ts';
 import type { Operation } from '../../src/protocol/messages.ts';
 import { createSync, type SyncRuntime } from '../../src/sync/create-sync.ts';
 import { FakeIgny8 } from '../helpers/fake-igny8.ts';
@@ -63,18 +64,8 @@ function listManaged(op: Operation): unknown {
   };
 }
 
-interface Progress {
-  state: string;
-  pass: number | null;
-  total: number | null;
-  processed: number;
-  enqueued: number;
-  skipped: number;
-  percent: number;
-  cursor: number;
-  started: boolean;
-  already_done?: boolean;
-}
+/** The route's reply: the pass's progress, and on a start whether it began one (handlers/resync.ts). */
+type Progress = ResyncProgress & { started?: boolean; already_done?: boolean };
 
 async function resync(body: Record<string, unknown> = {}, executeOp: (op: Operation) => unknown = listManaged) {
   const reply = await h.converse({
