@@ -204,7 +204,7 @@ type CredentialsKeyEnv = {
   IGNY8_SIDECAR_CREDENTIALS_KEY_PREVIOUS_FILE?: string | undefined;
 };
 
-/** The text of NAME or of NAME_FILE (a 0600 file that is not inside the data folder), or undefined for neither. */
+/** The text of NAME or of NAME_FILE (a private file, see readPrivateFile, not inside the data folder), or undefined for neither. */
 function keyText(name: 'IGNY8_SIDECAR_CREDENTIALS_KEY' | 'IGNY8_SIDECAR_CREDENTIALS_KEY_PREVIOUS', e: CredentialsKeyEnv, dataDir: string, problems: string[]): string | undefined {
   const inline = e[name];
   const path = e[`${name}_FILE`];
@@ -221,17 +221,7 @@ function keyText(name: 'IGNY8_SIDECAR_CREDENTIALS_KEY' | 'IGNY8_SIDECAR_CREDENTI
     problems.push(`${name}_FILE ${file} is inside SIDECAR_DATA_DIR: keep the key away from the store it protects`);
     return undefined;
   }
-  try {
-    const stat = statSync(file);
-    if ((stat.mode & 0o077) !== 0) {
-      problems.push(`${name}_FILE ${file} must be mode 0600 or stricter (chmod 600 ${file})`);
-      return undefined;
-    }
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    problems.push(`${name}_FILE ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-    return undefined;
-  }
+  return readPrivateFile(`${name}_FILE`, file, problems);
 }
 
 /** The credentials key: base64url 32 bytes, from the env or a 0600 file that is not inside the data folder. */
@@ -274,22 +264,22 @@ export function isLoopbackHost(host: string): boolean {
   return bare === '::1' || /^::ffff:127\./.test(bare);
 }
 
-/** Reads a secret file, refusing one that group or others may read (mode must be 0600 or stricter). */
-function readSecretFile(path: string, problems: string[]): string | undefined {
+/** Reads the secret or key file that NAME names: a regular file that group and others cannot read (0600 or stricter). */
+function readPrivateFile(name: string, path: string, problems: string[]): string | undefined {
   try {
     const stat = statSync(path);
     if (!stat.isFile()) {
-      problems.push(`IGNY8_SIDECAR_SECRET_FILE ${path} is not a regular file`);
+      problems.push(`${name} ${path} is not a regular file`);
       return undefined;
     }
     if ((stat.mode & 0o077) !== 0) {
       const mode = (stat.mode & 0o777).toString(8).padStart(4, '0');
-      problems.push(`IGNY8_SIDECAR_SECRET_FILE ${path} has mode ${mode}; it must be 0600 or stricter (chmod 600 ${path})`);
+      problems.push(`${name} ${path} has mode ${mode}; it must be 0600 or stricter (chmod 600 ${path})`);
       return undefined;
     }
     return readFileSync(path, 'utf8');
   } catch (error) {
-    problems.push(`IGNY8_SIDECAR_SECRET_FILE ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    problems.push(`${name} ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     return undefined;
   }
 }
@@ -330,7 +320,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   if (e.IGNY8_SIDECAR_SECRET !== undefined && e.IGNY8_SIDECAR_SECRET_FILE !== undefined) {
     problems.push('set either IGNY8_SIDECAR_SECRET or IGNY8_SIDECAR_SECRET_FILE, not both');
   } else if (e.IGNY8_SIDECAR_SECRET_FILE !== undefined) {
-    secretText = readSecretFile(e.IGNY8_SIDECAR_SECRET_FILE, problems);
+    secretText = readPrivateFile('IGNY8_SIDECAR_SECRET_FILE', e.IGNY8_SIDECAR_SECRET_FILE, problems);
   } else if (e.IGNY8_SIDECAR_SECRET !== undefined) {
     secretText = e.IGNY8_SIDECAR_SECRET;
   } else {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { ConfigError, loadConfig, readCredentialsKey } from '../src/config.ts';
 import { newSecret } from './helpers/harness.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'igny8-config-'));
@@ -54,6 +54,20 @@ describe('loadConfig', () => {
   it.each([0o644, 0o640, 0o604, 0o660])('refuses a secret file with mode %o', (mode) => {
     const path = secretFile(mode);
     expect(problems({ IGNY8_SIDECAR_SECRET_FILE: path })).toMatch(/must be 0600 or stricter/);
+  });
+
+  it('reads the credentials key from a private file, with the same file checks as the secret file', () => {
+    const key = (env: Record<string, string>, dataDir = join(dir, 'data')) => {
+      const found: string[] = [];
+      const value = readCredentialsKey(env, dataDir, found);
+      return { value, problems: found.join('; ') };
+    };
+    expect(key({ IGNY8_SIDECAR_CREDENTIALS_KEY_FILE: secretFile(0o600) }).value).toHaveLength(32);
+    expect(key({ IGNY8_SIDECAR_CREDENTIALS_KEY_FILE: secretFile(0o644) }).problems).toMatch(/IGNY8_SIDECAR_CREDENTIALS_KEY_FILE .* has mode 0644; it must be 0600 or stricter/);
+    expect(key({ IGNY8_SIDECAR_CREDENTIALS_KEY_FILE: dir }).problems).toMatch(/is not a regular file/);
+    expect(key({ IGNY8_SIDECAR_CREDENTIALS_KEY_FILE: join(dir, 'missing') }).problems).toMatch(/cannot be read \(ENOENT\)/);
+    // Kept away from the store it protects.
+    expect(key({ IGNY8_SIDECAR_CREDENTIALS_KEY_FILE: secretFile(0o600) }, dir).problems).toMatch(/is inside SIDECAR_DATA_DIR/);
   });
 
   it('refuses a missing secret, both sources at once, and a secret that is not 32 bytes — without echoing it', () => {
