@@ -99,9 +99,11 @@ final class Post_Writer {
 			}
 			$post_id = (int) $post_id;
 			$runner->created( $post_id );
-			update_post_meta( $post_id, (string) Contract::meta( 'match_key' ), (string) $content_id );
+			// A post created just now has no meta rows yet: add, not update (which reloads the meta cache and looks
+			// for the row first: two queries more).
+			add_post_meta( $post_id, (string) Contract::meta( 'match_key' ), (string) $content_id );
 			if ( ! $direct ) {
-				update_post_meta( $post_id, (string) Contract::meta( 'incomplete_marker_key' ), '1' );
+				add_post_meta( $post_id, (string) Contract::meta( 'incomplete_marker_key' ), '1' );
 			}
 		} else {
 			$created = false;

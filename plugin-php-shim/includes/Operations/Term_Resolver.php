@@ -30,6 +30,11 @@ if ( ! defined( 'ABSPATH' ) ) {
  * Concurrency: plan() (before the transaction) names the lock rows needed by the references that would create or
  * change a term; the caller holds them until after commit, so a second request sees the committed term instead
  * of creating a duplicate. Lock order is always content lock, then term locks in sorted order.
+ *
+ * A reference plan() found settled (its term exists and needs no change, so it takes no lock) is not looked up
+ * again: a resolver built with the planner's settled() uses that term id. Looked up again inside the transaction,
+ * after the post's first term writes invalidated the term query cache, each cost one or two more queries. A term
+ * deleted in between is skipped by wp_set_object_terms (an id that no longer exists), as if deleted right after.
  */
 final class Term_Resolver {
 
@@ -46,6 +51,22 @@ final class Term_Resolver {
 	 * @var array<int,string>
 	 */
 	private array $created = array();
+
+	/**
+	 * References plan() found settled: settled_key() => term id.
+	 *
+	 * @var array<string,int>
+	 */
+	private array $settled;
+
+	/**
+	 * Constructor.
+	 *
+	 * @param array<string,int> $settled What the planner's settled() returned (none: every reference is looked up).
+	 */
+	public function __construct( array $settled = array() ) {
+		$this->settled = $settled;
+	}
 
 	/**
 	 * The term meta key holding the IGNY8 id in a taxonomy, or null.
@@ -99,6 +120,7 @@ final class Term_Resolver {
 			$igny8_id = self::igny8_id( $item );
 			$found    = $this->find( $taxonomy, $name, $igny8_id );
 			if ( null !== $found && ( '' === $found['changes'] || ( 'rename' === $found['changes'] && ! empty( $item['placeholder'] ) ) ) ) {
+				$this->settled[ self::settled_key( $taxonomy, $name, $igny8_id, ! empty( $item['placeholder'] ) ) ] = (int) $found['term']->term_id;
 				continue;
 			}
 			$locks[] = 'term:' . $taxonomy . ':name:' . sha1( self::fold( $name ) );
@@ -107,6 +129,15 @@ final class Term_Resolver {
 			}
 		}
 		return $locks;
+	}
+
+	/**
+	 * The references plan() found settled, for the resolver of each write attempt.
+	 *
+	 * @return array<string,int>
+	 */
+	public function settled(): array {
+		return $this->settled;
 	}
 
 	/**
@@ -123,7 +154,12 @@ final class Term_Resolver {
 			$field    = "terms.{$taxonomy}.{$index}";
 			$name     = trim( (string) $item['name'] );
 			$igny8_id = self::igny8_id( $item );
-			$found    = $this->find( $taxonomy, $name, $igny8_id );
+			$settled  = $this->settled[ self::settled_key( $taxonomy, $name, $igny8_id, ! empty( $item['placeholder'] ) ) ] ?? 0;
+			if ( $settled > 0 ) {
+				$ids[ $settled ] = true;
+				continue;
+			}
+			$found = $this->find( $taxonomy, $name, $igny8_id );
 			if ( null === $found ) {
 				$term_id = $this->create( $taxonomy, $name, $igny8_id, false, $field );
 			} else {
@@ -311,6 +347,18 @@ final class Term_Resolver {
 	private static function fold( string $name ): string {
 		$name = html_entity_decode( $name, ENT_QUOTES | ENT_HTML5, 'UTF-8' );
 		return mb_strtolower( trim( (string) preg_replace( '/\s+/u', ' ', $name ) ) );
+	}
+
+	/**
+	 * The key of a reference in settled(): everything that decides how resolve() treats it.
+	 *
+	 * @param string   $taxonomy    Taxonomy.
+	 * @param string   $name        Trimmed name.
+	 * @param int|null $igny8_id    IGNY8 id.
+	 * @param bool     $placeholder Whether the reference is a placeholder.
+	 */
+	private static function settled_key( string $taxonomy, string $name, ?int $igny8_id, bool $placeholder ): string {
+		return $taxonomy . "\0" . $name . "\0" . (string) $igny8_id . "\0" . ( $placeholder ? '1' : '0' );
 	}
 
 	/**

@@ -35,9 +35,12 @@ if ( ! defined( 'ABSPATH' ) ) {
  *    meta equals the URL is reused; otherwise the image is fetched to a temp file (Image_Fetcher: SSRF rules),
  *    under the lock row `image:<sha1(url)>` so concurrent publishes do not download it twice. An image that
  *    cannot be used is a warning (IMAGE_REFUSED / IMAGE_FAILED), never an error.
- * 2. The lock row `content:<id>`; the post of the content id by the content-id rule (Content\Managed_Posts:
- *    allowed post types, every status but inherit, the oldest non-trashed first). Term lock rows follow
- *    (content → terms, sorted).
+ * 2. The terms are looked up (read-only, before any lock): a term that exists and needs no change needs no lock
+ *    and is not looked up again in the transaction; the others name their lock rows. Then the lock row
+ *    `content:<id>`; the post of the content id by the content-id rule (Content\Managed_Posts: allowed post
+ *    types, every status but inherit, the oldest non-trashed first). Term lock rows follow (content → terms,
+ *    sorted). The content lock is held only for what needs it: the lookup of the post, the term locks and the
+ *    transaction.
  * 3. One transaction: a new post is inserted with its final status but without the after-insert hooks (as core's
  *    REST controller does), then meta, terms (ids via Term_Resolver, then wp_set_object_terms), attachments
  *    (media_handle_sideload), thumbnail and gallery are written, and wp_after_insert_post fires last, so plugins
@@ -98,13 +101,23 @@ final class Upsert_Post implements Operation {
 			// 1. Images: reuse or download, before any content lock or transaction.
 			$images->prepare();
 
-			// 2. The content lock.
+			// 2. The terms' lookups (read-only), then the content lock.
+			$planner = new Term_Resolver();
+			$names   = array();
+			foreach ( $terms as $taxonomy => $items ) {
+				foreach ( $planner->plan( $taxonomy, $items ) as $name ) {
+					$names[ $name ] = true;
+				}
+			}
+			$names = array_keys( $names );
+			sort( $names, SORT_STRING );
+
 			$lock = Named_Lock::acquire( 'content:' . $content_id, self::LOCK_TTL, self::CONTENT_LOCK_WAIT );
 			if ( null === $lock ) {
 				throw new Bridge_Error( 'CONFLICT', 'Another write of this content_id is still running; retry.', 'content_id' );
 			}
 			try {
-				$result = $this->write_locked( $content_id, $post_type, $args, $terms, $images, $warnings );
+				$result = $this->write_locked( $content_id, $post_type, $args, $terms, $names, $planner->settled(), $images, $warnings );
 			} finally {
 				$lock->release();
 			}
@@ -129,12 +142,14 @@ final class Upsert_Post implements Operation {
 	 * @param string                                   $post_type  Post type.
 	 * @param array<string,mixed>                      $args       Operation arguments.
 	 * @param array<string,array<int,array>>           $terms      Term references of the taxonomies to write.
+	 * @param string[]                                 $names      Term lock rows to take, sorted (Term_Resolver::plan).
+	 * @param array<string,int>                        $settled    References needing no lock (Term_Resolver::settled).
 	 * @param Image_Attacher                           $images     The op's images, prepared.
 	 * @param array<int,array<string,string>>          $warnings   Warnings so far.
 	 * @return array<string,mixed>
 	 * @throws Bridge_Error On refusal, conflict or failure.
 	 */
-	private function write_locked( int $content_id, string $post_type, array $args, array $terms, Image_Attacher $images, array $warnings ): array {
+	private function write_locked( int $content_id, string $post_type, array $args, array $terms, array $names, array $settled, Image_Attacher $images, array $warnings ): array {
 		$existing = $this->find_existing( $content_id, $warnings );
 		$edited   = null === $existing ? array() : Local_Edits::differing( $existing );
 		if ( $edited && 'refuse' === ( $args['local_edits'] ?? 'overwrite' ) ) {
@@ -142,15 +157,6 @@ final class Upsert_Post implements Operation {
 				->with_details( array( 'fields' => $edited ) );
 		}
 
-		$planner = new Term_Resolver();
-		$names   = array();
-		foreach ( $terms as $taxonomy => $items ) {
-			foreach ( $planner->plan( $taxonomy, $items ) as $name ) {
-				$names[ $name ] = true;
-			}
-		}
-		$names = array_keys( $names );
-		sort( $names, SORT_STRING );
 		$term_locks = array();
 		try {
 			foreach ( $names as $name ) {
@@ -161,7 +167,7 @@ final class Upsert_Post implements Operation {
 				$term_locks[] = $term_lock;
 			}
 			for ( $attempt = 1; true; $attempt++ ) {
-				$result = $this->attempt( $content_id, $post_type, $args, $terms, $images, $existing, $edited, $warnings );
+				$result = $this->attempt( $content_id, $post_type, $args, $terms, $settled, $images, $existing, $edited, $warnings );
 				if ( null !== $result ) {
 					return $result;
 				}
@@ -187,6 +193,7 @@ final class Upsert_Post implements Operation {
 	 * @param string                          $post_type  Post type.
 	 * @param array<string,mixed>             $args       Operation arguments.
 	 * @param array<string,array<int,array>>  $terms      Term references.
+	 * @param array<string,int>               $settled    References needing no lock (Term_Resolver::settled).
 	 * @param Image_Attacher                  $images     The op's images, prepared.
 	 * @param \WP_Post|null                   $existing   The post of this content id, if any.
 	 * @param string[]                        $edited     Its fields edited in WordPress since IGNY8's last write.
@@ -194,10 +201,10 @@ final class Upsert_Post implements Operation {
 	 * @return array<string,mixed>|null The result, or null when the database aborted the transaction (retry).
 	 * @throws \Throwable Anything else, after the rollback.
 	 */
-	private function attempt( int $content_id, string $post_type, array $args, array $terms, Image_Attacher $images, ?\WP_Post $existing, array $edited, array $warnings ): ?array {
+	private function attempt( int $content_id, string $post_type, array $args, array $terms, array $settled, Image_Attacher $images, ?\WP_Post $existing, array $edited, array $warnings ): ?array {
 		$post           = (array) $args['post'];
 		$attachments    = new Attachments();
-		$resolver       = new Term_Resolver();
+		$resolver       = new Term_Resolver( $settled );
 		$writer         = new Post_Writer( $resolver );
 		$runner         = new Transaction_Runner( $attachments, $resolver, null === $existing ? 0 : (int) $existing->ID );
 		$image_warnings = array();
@@ -254,6 +261,9 @@ final class Upsert_Post implements Operation {
 		if ( $others ) {
 			$warnings[] = Warning::of( 'DUPLICATE_CONTENT_ID', 'Several posts carry this content_id (' . implode( ', ', array_merge( array( $ids[0] ), $others ) ) . "); post {$ids[0]} was updated.", 'content_id' );
 		}
-		return Managed_Posts::for_content_id( $content_id );
+		// The winner of the query just made (Managed_Posts::for_content_id() would run it again), read fresh.
+		clean_post_cache( $ids[0] );
+		$post = get_post( $ids[0] );
+		return $post instanceof \WP_Post ? $post : null;
 	}
 }

@@ -410,6 +410,84 @@ final class Upsert_PostTest extends TestCase {
 	}
 
 	/**
+	 * The queries inside the write transaction made from Term_Resolver::find() (a term lookup by name or IGNY8 id).
+	 *
+	 * @param array $op upsert_post op.
+	 * @return array{0:array,1:int} The result and the count.
+	 */
+	private static function lookups_in_transaction( array $op ): array {
+		$open    = false;
+		$lookups = 0;
+		$phase   = static function ( string $what ) use ( &$open ): void {
+			$open = 'begin' === $what;
+		};
+		$count   = static function ( $sql ) use ( &$open, &$lookups ) {
+			if ( $open ) {
+				foreach ( debug_backtrace( DEBUG_BACKTRACE_IGNORE_ARGS ) as $frame ) {
+					if ( 'Igny8\\Bridge\\Operations\\Term_Resolver' === ( $frame['class'] ?? '' ) && 'find' === $frame['function'] ) {
+						++$lookups;
+						break;
+					}
+				}
+			}
+			return $sql;
+		};
+		add_action( 'igny8_bridge_transaction', $phase );
+		add_filter( 'query', $count );
+		try {
+			$result = Wp::run( $op );
+		} finally {
+			remove_filter( 'query', $count );
+			remove_action( 'igny8_bridge_transaction', $phase );
+		}
+		return array( $result, $lookups );
+	}
+
+	/**
+	 * @testdox terms that exist and need no change are looked up once, before the transaction, not again inside it
+	 */
+	public function test_settled_terms_not_looked_up_again(): void {
+		$run   = Wp::run_id();
+		$terms = array(
+			'category'      => array( array( 'name' => "Settled cat {$run}" ) ),
+			'post_tag'      => array( array( 'name' => "Settled tag {$run}" ), array( 'name' => "Settled tag two {$run}" ) ),
+			'igny8_sectors' => array( array( 'name' => "Settled sector {$run}", 'igny8_id' => Wp::base() + 901 ) ),
+		);
+		list( $first, $creating ) = self::lookups_in_transaction( Wp::op( Wp::base() + 40, array( 'terms' => $terms ) ) );
+		list( $second, $settled ) = self::lookups_in_transaction( Wp::op( Wp::base() + 41, array( 'terms' => $terms ) ) );
+		$this->assertTrue( true === $first['ok'] && true === $second['ok'], Wp::detail( array( $first, $second ) ) );
+		$this->assertGreaterThan( 0, $creating, 'new terms are looked up again under their locks' );
+		$this->assertSame( 0, $settled );
+		$this->assertSame( $first['term_ids'], $second['term_ids'] );
+		$this->assertCount( 2, $second['term_ids']['post_tag'] );
+	}
+
+	/**
+	 * @testdox a settled term deleted before the transaction: the post is written without it, no term named by its id
+	 */
+	public function test_settled_term_deleted_meanwhile(): void {
+		$tag  = 'Vanishing tag ' . Wp::run_id();
+		$keep = 'Kept tag ' . Wp::run_id();
+		$made = Wp::run( Wp::op( Wp::base() + 42, array( 'terms' => array( 'post_tag' => array( array( 'name' => $tag ), array( 'name' => $keep ) ) ) ) ) );
+		$this->assertTrue( true === $made['ok'], Wp::detail( $made ) );
+		$gone   = (int) get_term_by( 'name', $tag, 'post_tag' )->term_id;
+		$delete = static function ( string $what ) use ( $gone ): void {
+			if ( 'begin' === $what ) {
+				wp_delete_term( $gone, 'post_tag' );
+			}
+		};
+		add_action( 'igny8_bridge_transaction', $delete );
+		try {
+			$r = Wp::run( Wp::op( Wp::base() + 43, array( 'terms' => array( 'post_tag' => array( array( 'name' => $tag ), array( 'name' => $keep ) ) ) ) ) );
+		} finally {
+			remove_action( 'igny8_bridge_transaction', $delete );
+		}
+		$this->assertTrue( true === $r['ok'], Wp::detail( $r ) );
+		$this->assertSame( array( $keep ), wp_get_post_terms( (int) $r['post_id'], 'post_tag', array( 'fields' => 'names' ) ) );
+		$this->assertCount( 0, Wp::terms_named( 'post_tag', (string) $gone ) );
+	}
+
+	/**
 	 * @testdox unknown author_email → fallback author with a warning
 	 */
 	public function test_unknown_author_email(): void {
