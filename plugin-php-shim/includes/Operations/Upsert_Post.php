@@ -212,13 +212,26 @@ final class Upsert_Post implements Operation {
 			static function ( Transaction_Runner $runner ) use ( $writer, $images, $attachments, $content_id, $post_type, $args, $post, $terms, $existing, $edited, &$warnings, &$image_warnings ): array {
 				// The editor's version is never lost silently: kept as a revision before IGNY8's replaces it.
 				$revision = ( $edited && null !== $existing ) ? Local_Edits::keep_revision( $existing ) : null;
-				$row      = $writer->write_row( $content_id, $post_type, $post, $existing, $runner, $warnings, $terms );
-				$writer->write_meta( $row['post_id'], (array) $args['meta'] );
-				Seo_Table_Writer::write( $row['post_id'], (array) ( $args['seo_rows'] ?? array() ) );
-				$writer->write_terms( $row['post_id'], $terms );
-				$image_warnings = array();
-				$row['gallery'] = $images->attach( $row['post_id'], $attachments, $image_warnings );
-				$row['status']  = $writer->finish( $row['post_id'], $row['direct'], $post );
+				// Term counts once per term, at the end of the writes: a new post's categories were counted when
+				// wp_insert_post set them and again when it gave the post its status (4 queries and a cache query).
+				// Counted inside the transaction still (a rollback leaves the counts as they were).
+				$defer = ! wp_defer_term_counting();
+				if ( $defer ) {
+					wp_defer_term_counting( true );
+				}
+				try {
+					$row = $writer->write_row( $content_id, $post_type, $post, $existing, $runner, $warnings, $terms );
+					$writer->write_meta( $row['post_id'], (array) $args['meta'] );
+					Seo_Table_Writer::write( $row['post_id'], (array) ( $args['seo_rows'] ?? array() ) );
+					$writer->write_terms( $row['post_id'], $terms );
+					$image_warnings = array();
+					$row['gallery'] = $images->attach( $row['post_id'], $attachments, $image_warnings );
+				} finally {
+					if ( $defer ) {
+						wp_defer_term_counting( false );
+					}
+				}
+				$row['status'] = $writer->finish( $row['post_id'], $row['direct'], $post );
 				// The baseline is what is stored now (kses, blocks, local image URLs): none of that is a WordPress edit.
 				Local_Edits::store_written( (int) $row['post_id'] );
 				$row['revision'] = $revision;

@@ -451,15 +451,61 @@ final class Upsert_PostTest extends TestCase {
 		$terms = array(
 			'category'      => array( array( 'name' => "Settled cat {$run}" ) ),
 			'post_tag'      => array( array( 'name' => "Settled tag {$run}" ), array( 'name' => "Settled tag two {$run}" ) ),
-			'igny8_sectors' => array( array( 'name' => "Settled sector {$run}", 'igny8_id' => Wp::base() + 901 ) ),
+			'igny8_sectors' => array( array( 'name' => "Settled sector {$run}", 'igny8_id' => Wp::base() + 1401 ) ),
 		);
-		list( $first, $creating ) = self::lookups_in_transaction( Wp::op( Wp::base() + 40, array( 'terms' => $terms ) ) );
-		list( $second, $settled ) = self::lookups_in_transaction( Wp::op( Wp::base() + 41, array( 'terms' => $terms ) ) );
+		list( $first, $creating ) = self::lookups_in_transaction( Wp::op( Wp::base() + 140, array( 'terms' => $terms ) ) );
+		list( $second, $settled ) = self::lookups_in_transaction( Wp::op( Wp::base() + 141, array( 'terms' => $terms ) ) );
 		$this->assertTrue( true === $first['ok'] && true === $second['ok'], Wp::detail( array( $first, $second ) ) );
 		$this->assertGreaterThan( 0, $creating, 'new terms are looked up again under their locks' );
 		$this->assertSame( 0, $settled );
 		$this->assertSame( $first['term_ids'], $second['term_ids'] );
 		$this->assertCount( 2, $second['term_ids']['post_tag'] );
+	}
+
+	/** A term's stored count, straight from the database. */
+	private static function stored_count( string $taxonomy, string $name ): int {
+		global $wpdb;
+		return (int) $wpdb->get_var( $wpdb->prepare( "SELECT tt.count FROM {$wpdb->term_taxonomy} tt INNER JOIN {$wpdb->terms} t ON t.term_id = tt.term_id WHERE tt.taxonomy = %s AND t.name = %s", $taxonomy, $name ) );
+	}
+
+	/**
+	 * @testdox term counts: each term counted once per publish (not twice for a new post's categories), right after publish and unpublish
+	 */
+	public function test_term_counts_once(): void {
+		global $wpdb;
+		$run   = Wp::run_id();
+		$terms = array(
+			'category'       => array( array( 'name' => "Counted cat {$run}" ) ),
+			'post_tag'       => array( array( 'name' => "Counted tag {$run}" ) ),
+			'igny8_clusters' => array( array( 'name' => "Counted cluster {$run}", 'igny8_id' => Wp::base() + 1402 ) ),
+		);
+		$counts = static function () use ( $run ): array {
+			return array( self::stored_count( 'category', "Counted cat {$run}" ), self::stored_count( 'post_tag', "Counted tag {$run}" ), self::stored_count( 'igny8_clusters', "Counted cluster {$run}" ) );
+		};
+		$r1 = Wp::run( Wp::op( Wp::base() + 144, array( 'terms' => $terms ) ) );
+		$this->assertTrue( true === $r1['ok'], Wp::detail( $r1 ) );
+		$this->assertSame( array( 1, 1, 1 ), $counts() );
+
+		$recounts = 0;
+		$watch    = static function ( $sql ) use ( &$recounts, $wpdb ) {
+			if ( is_string( $sql ) && 0 === strpos( ltrim( $sql ), "SELECT COUNT(*) FROM {$wpdb->term_relationships}, {$wpdb->posts}" ) ) {
+				++$recounts;
+			}
+			return $sql;
+		};
+		add_filter( 'query', $watch );
+		try {
+			$r2 = Wp::run( Wp::op( Wp::base() + 145, array( 'terms' => $terms ) ) );
+		} finally {
+			remove_filter( 'query', $watch );
+		}
+		$this->assertTrue( true === $r2['ok'], Wp::detail( $r2 ) );
+		$this->assertSame( array( 2, 2, 2 ), $counts() );
+		$this->assertSame( 2, $recounts, 'core counts the category and the tag once each' );
+
+		$r3 = Wp::run( Wp::op( Wp::base() + 145, array( 'post' => array( 'post_status' => 'draft' ), 'terms' => $terms ) ) );
+		$this->assertTrue( true === $r3['ok'] && false === $r3['created'], Wp::detail( $r3 ) );
+		$this->assertSame( array( 1, 1, 1 ), $counts() );
 	}
 
 	/**
@@ -468,7 +514,7 @@ final class Upsert_PostTest extends TestCase {
 	public function test_settled_term_deleted_meanwhile(): void {
 		$tag  = 'Vanishing tag ' . Wp::run_id();
 		$keep = 'Kept tag ' . Wp::run_id();
-		$made = Wp::run( Wp::op( Wp::base() + 42, array( 'terms' => array( 'post_tag' => array( array( 'name' => $tag ), array( 'name' => $keep ) ) ) ) ) );
+		$made = Wp::run( Wp::op( Wp::base() + 142, array( 'terms' => array( 'post_tag' => array( array( 'name' => $tag ), array( 'name' => $keep ) ) ) ) ) );
 		$this->assertTrue( true === $made['ok'], Wp::detail( $made ) );
 		$gone   = (int) get_term_by( 'name', $tag, 'post_tag' )->term_id;
 		$delete = static function ( string $what ) use ( $gone ): void {
@@ -478,7 +524,7 @@ final class Upsert_PostTest extends TestCase {
 		};
 		add_action( 'igny8_bridge_transaction', $delete );
 		try {
-			$r = Wp::run( Wp::op( Wp::base() + 43, array( 'terms' => array( 'post_tag' => array( array( 'name' => $tag ), array( 'name' => $keep ) ) ) ) ) );
+			$r = Wp::run( Wp::op( Wp::base() + 143, array( 'terms' => array( 'post_tag' => array( array( 'name' => $tag ), array( 'name' => $keep ) ) ) ) ) );
 		} finally {
 			remove_action( 'igny8_bridge_transaction', $delete );
 		}
