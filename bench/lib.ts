@@ -190,12 +190,17 @@ function stackGroups( stack: Stack ): Set< number > {
 	return groups;
 }
 
+/** Which part of the instance a process is: the sidecar, PHP (php -S, php-fpm), the web server, the database. */
+export type ProcessKind = 'sidecar' | 'php' | 'web' | 'db';
+const kindOf = ( comm: string ): ProcessKind => ( /^php/.test( comm ) ? 'php' : /^(mysqld|mariadbd)/.test( comm ) ? 'db' : 'web' );
+const noKinds = (): Record< ProcessKind, number > => ( { sidecar: 0, php: 0, web: 0, db: 0 } );
+
 export interface StackCpu {
 	/**
 	 * Nanoseconds on a CPU and waiting on a run queue, summed over every thread of the instance's processes;
-	 * `sidecarNs`: the sidecar's share of cpuNs.
+	 * `sidecarNs`: the sidecar's share of cpuNs; `byProcess`: cpuNs by process kind (sidecar, php, web, db).
 	 */
-	read(): { cpuNs: number; waitNs: number; sidecarNs: number };
+	read(): { cpuNs: number; waitNs: number; sidecarNs: number; byProcess: Record< ProcessKind, number > };
 	/**
 	 * Waits at least `minMs`, then until the instance has been quiet for a poll (less than `QUIET_CPU_MS` of CPU
 	 * in `QUIET_POLL_MS`: the work a request left behind, e.g. the sidecar's delivery, is over), at most `capMs`.
@@ -216,6 +221,7 @@ export function stackCpu( stack: Stack ): StackCpu {
 	let pids: number[] = [];
 	let sidecarGroup: number | undefined;
 	const pgidOf = new Map< number, number >();
+	const kind = new Map< number, ProcessKind >();
 	const scan = () => {
 		const groups = stackGroups( stack );
 		sidecarGroup = stack.sidecarPid();
@@ -223,13 +229,25 @@ export function stackCpu( stack: Stack ): StackCpu {
 		pids = found.map( ( p ) => p.pid );
 		pgidOf.clear();
 		found.forEach( ( p ) => pgidOf.set( p.pid, p.pgid ) );
+		kind.clear();
+		for ( const p of found ) {
+			let comm = '';
+			try {
+				comm = fs.readFileSync( `/proc/${ p.pid }/comm`, 'utf8' ).trim();
+			} catch {
+				// Gone; the next read rescans.
+			}
+			kind.set( p.pid, p.pgid === sidecarGroup ? 'sidecar' : kindOf( comm ) );
+		}
 	};
-	const sum = (): { cpuNs: number; waitNs: number; sidecarNs: number } | undefined => {
+	const sum = (): { cpuNs: number; waitNs: number; sidecarNs: number; byProcess: Record< ProcessKind, number > } | undefined => {
 		let cpuNs = 0;
 		let waitNs = 0;
 		let sidecarNs = 0;
+		const byProcess = noKinds();
 		for ( const pid of pids ) {
 			const ofSidecar = pgidOf.get( pid ) === sidecarGroup;
+			const k = kind.get( pid ) ?? 'web';
 			let tids: string[];
 			try {
 				tids = fs.readdirSync( `/proc/${ pid }/task` );
@@ -241,6 +259,7 @@ export function stackCpu( stack: Stack ): StackCpu {
 					const [ on, wait ] = fs.readFileSync( `/proc/${ pid }/task/${ tid }/schedstat`, 'utf8' ).split( ' ' );
 					cpuNs += Number( on );
 					waitNs += Number( wait );
+					byProcess[ k ] += Number( on );
 					if ( ofSidecar ) {
 						sidecarNs += Number( on );
 					}
@@ -249,7 +268,7 @@ export function stackCpu( stack: Stack ): StackCpu {
 				}
 			}
 		}
-		return { cpuNs, waitNs, sidecarNs };
+		return { cpuNs, waitNs, sidecarNs, byProcess };
 	};
 	scan();
 	const read = () => {
@@ -258,7 +277,7 @@ export function stackCpu( stack: Stack ): StackCpu {
 			return got;
 		}
 		scan();
-		return sum() ?? { cpuNs: Number.NaN, waitNs: Number.NaN, sidecarNs: Number.NaN };
+		return sum() ?? { cpuNs: Number.NaN, waitNs: Number.NaN, sidecarNs: Number.NaN, byProcess: { sidecar: Number.NaN, php: Number.NaN, web: Number.NaN, db: Number.NaN } };
 	};
 	return {
 		read,

@@ -24,7 +24,9 @@ import {
 	timed,
 	trimmedLogMean,
 	wpJson,
+	type ProcessKind,
 	type Spread,
+	type StackCpu,
 	type Timed,
 } from './lib.js';
 
@@ -627,6 +629,16 @@ export interface LookupResult {
 	baseline: { p50: number; errors: number };
 	ratio: Spread;
 	queries: { ours: number; baseline: number };
+	/**
+	 * The instance's CPU per lookup (ms, mean over the timed lookups; each window ends when the instance is quiet
+	 * again), in all and by process kind: what a lookup costs the machine, which its wall time under load does not say.
+	 */
+	cpu?: { ours: LookupCpu; baseline: LookupCpu };
+}
+export interface LookupCpu {
+	totalMs: number;
+	totalP50Ms: number;
+	byProcessMs: Record< ProcessKind, number >;
 }
 
 /**
@@ -650,12 +662,24 @@ export async function lookups( stack: Stack, rounds: number, pairs: number, log:
 	const from = logSize( timingLogOf( stack ) );
 	const all = { ours: [] as Timed[], baseline: [] as Timed[] };
 	const ratios: number[] = [];
+	const cpu = stackCpu( stack );
+	const spent = { ours: [] as Array< ReturnType< StackCpu[ 'read' ] > >, baseline: [] as Array< ReturnType< StackCpu[ 'read' ] > > };
+	await cpu.settle( 0 );
 	for ( let round = 0; round < rounds; round++ ) {
 		const got = { ours: [] as Timed[], baseline: [] as Timed[] };
 		for ( let i = 0; i < pairs; i++ ) {
 			const order = i % 2 === 0 ? ( [ 'ours', 'baseline' ] as const ) : ( [ 'baseline', 'ours' ] as const );
 			for ( const side of order ) {
+				const before = cpu.read();
 				got[ side ].push( await get( side, i ) );
+				await cpu.settle( 0, 1000 );
+				const after = cpu.read();
+				spent[ side ].push( {
+					cpuNs: after.cpuNs - before.cpuNs,
+					waitNs: after.waitNs - before.waitNs,
+					sidecarNs: after.sidecarNs - before.sidecarNs,
+					byProcess: { sidecar: after.byProcess.sidecar - before.byProcess.sidecar, php: after.byProcess.php - before.byProcess.php, web: after.byProcess.web - before.byProcess.web, db: after.byProcess.db - before.byProcess.db },
+				} );
 			}
 		}
 		ratios.push( median( got.ours.filter( ok ).map( ( r ) => r.ms ) ) / median( got.baseline.filter( ok ).map( ( r ) => r.ms ) ) );
@@ -672,6 +696,17 @@ export async function lookups( stack: Stack, rounds: number, pairs: number, log:
 		baseline: { p50: median( all.baseline.filter( ok ).map( ( r ) => r.ms ) ), errors: all.baseline.filter( ( r ) => ! ok( r ) ).length },
 		ratio: spread( ratios ),
 		queries: { ours: q( 'ours' ), baseline: q( 'baseline' ) },
+		cpu: { ours: lookupCpu( spent.ours ), baseline: lookupCpu( spent.baseline ) },
+	};
+}
+
+function lookupCpu( reads: Array< ReturnType< StackCpu[ 'read' ] > > ): LookupCpu {
+	const ok = reads.filter( ( r ) => Number.isFinite( r.cpuNs ) );
+	const mean = ( f: ( r: ( typeof ok )[ number ] ) => number ) => ok.reduce( ( sum, r ) => sum + f( r ), 0 ) / Math.max( 1, ok.length ) / 1e6;
+	return {
+		totalMs: mean( ( r ) => r.cpuNs ),
+		totalP50Ms: median( ok.map( ( r ) => r.cpuNs / 1e6 ) ),
+		byProcessMs: { sidecar: mean( ( r ) => r.byProcess.sidecar ), php: mean( ( r ) => r.byProcess.php ), web: mean( ( r ) => r.byProcess.web ), db: mean( ( r ) => r.byProcess.db ) },
 	};
 }
 

@@ -97,7 +97,9 @@ if ( fromRelease && stackNeeded ) {
 	const installed = await installSidecarTarball( tgz );
 	sidecarPrefix = installed.prefix;
 	// What the systemd unit gives it: NODE_OPTIONS as flags of plain node, MALLOC_ARENA_MAX=2 (through sidecarEnv below).
-	sidecarCommand = [ process.execPath, '--max-semi-space-size=1', installed.entry, 'start' ];
+	// BENCH_SIDECAR_CPU_PROF=DIR: the sidecar writes a V8 CPU profile there when it stops (node --cpu-prof).
+	const prof = process.env.BENCH_SIDECAR_CPU_PROF ? [ '--cpu-prof', `--cpu-prof-dir=${ path.resolve( process.env.BENCH_SIDECAR_CPU_PROF ) }` ] : [];
+	sidecarCommand = [ process.execPath, '--max-semi-space-size=1', ...prof, installed.entry, 'start' ];
 	log( `[bench] sidecar from ${ path.relative( ROOT, tgz ) } (installed in ${ installed.seconds.toFixed( 1 ) } s), run with plain node` );
 }
 // Only the `hosted` scenario asked for: it brings its own sidecars, PostgreSQL and simulator, no WordPress.
@@ -293,6 +295,11 @@ const lk = results.lookups;
 if ( lk ) {
 	rows.push( [ `lookup p50 ours | baseline (${ lk.perSide } each, by content id + status)`, `${ fmtMs( lk.ours.p50 ) } | ${ fmtMs( lk.baseline.p50 ) }; errors ${ lk.ours.errors } | ${ lk.baseline.errors }; queries ${ lk.queries.ours } | ${ lk.queries.baseline }` ] );
 	rows.push( [ 'lookup p50 ours / baseline (median of rounds)', fmtSpread( lk.ratio ), target( 'lookup p50 ours / baseline', fmtRatio( lk.ratio.median ), '≤ 1.05', lk.ratio.median <= 1.05 ) ] );
+	if ( lk.cpu ) {
+		const side = ( c: NonNullable< typeof lk.cpu >[ 'ours' ] ) =>
+			`${ c.totalMs.toFixed( 2 ) } ms (sidecar ${ c.byProcessMs.sidecar.toFixed( 2 ) }, PHP ${ c.byProcessMs.php.toFixed( 2 ) }, web ${ c.byProcessMs.web.toFixed( 2 ) }, DB ${ c.byProcessMs.db.toFixed( 2 ) })`;
+		rows.push( [ 'lookup CPU per request ours | baseline (mean)', `${ side( lk.cpu.ours ) } | ${ side( lk.cpu.baseline ) } = ${ fmtRatio( lk.cpu.ours.totalMs / lk.cpu.baseline.totalMs ) }` ] );
+	}
 }
 const c = results.concurrency;
 if ( c ) {
