@@ -6,7 +6,7 @@ import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { WordPressUnavailableError } from '../src/adapters/wp-internal-client.ts';
-import { createLogCapture, findCanaries } from '../src/logger.ts';
+import { createLogCapture, findCanaries, REDACTED, SECRET_KEYS, scalarLineLogger } from '../src/logger.ts';
 import { KeyRing } from '../src/protocol/keys.ts';
 import { createSync } from '../src/sync/create-sync.ts';
 import { FakeIgny8 } from './helpers/fake-igny8.ts';
@@ -86,6 +86,24 @@ describe('log canaries', () => {
     const line = h.logs.lines().find((entry) => entry.msg === 'request');
     expect(line).toMatchObject({ method: 'GET', path: '/igny8/v1/status', status: 200, request_id: 'req-log-1', route_id: 'status' });
     expect(typeof line?.ms).toBe('number');
+  });
+
+  it('the request line logger (top-level paths only) writes a scalar line exactly as the redacting logger does', () => {
+    const full = createLogCapture('info');
+    const scalar = createLogCapture('info');
+    const line: Record<string, unknown> = { method: 'GET', path: '/igny8/v1/post-status/42', status: 200, ms: 1.3, request_id: 'r', route_id: 'post_status', sid: 's' };
+    // Every secret key at the top level, with a scalar value: both censor it.
+    for (const key of SECRET_KEYS) {
+      line[key] = CANARY_PASSWORD;
+    }
+    full.logger.info(line, 'request');
+    scalarLineLogger(scalar.logger).info(line, 'request');
+    const [a] = full.lines();
+    const [b] = scalar.lines();
+    expect({ ...b, time: a?.time }).toEqual(a);
+    expect(b?.authorization).toBe(REDACTED);
+    expect(b?.['x-igny8-api-key']).toBe(REDACTED);
+    expect(findCanaries(scalar.text(), [CANARY_PASSWORD])).toEqual([]);
   });
 
   it('findCanaries finds raw and encoded canaries (the helper itself works)', () => {

@@ -1,12 +1,14 @@
 /**
- * One log line per request: method, path (no query), status, duration, request_id and route. Never bodies,
- * headers, query strings or tokens.
+ * One log line per request: method, path (no query), status, duration, request_id and route, all scalars. Never
+ * bodies, headers, query strings or tokens.
  */
 import type { RequestHandler } from 'express';
 
-import type { Logger } from '../logger.ts';
+import { scalarLineLogger, type Logger } from '../logger.ts';
 
-export function logRequests(logger: Logger): RequestHandler {
+export function logRequests(parent: Logger): RequestHandler {
+  // Every field below is a scalar: the top-level secret keys are redacted as on any line, and no deeper path can match.
+  const logger = scalarLineLogger(parent);
   return (req, res, next) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
