@@ -672,7 +672,8 @@ export async function lookups( stack: Stack, rounds: number, pairs: number, log:
 			for ( const side of order ) {
 				const before = cpu.read();
 				got[ side ].push( await get( side, i ) );
-				await cpu.settle( 0, 1000 );
+				// At least 150 ms: the sidecar writes a lookup's activity row 100 ms after the reply (FLUSH_DELAY_MS).
+				await cpu.settle( 150, 1000 );
 				const after = cpu.read();
 				spent[ side ].push( {
 					cpuNs: after.cpuNs - before.cpuNs,
