@@ -63,9 +63,9 @@ export function readmeTable( r: BenchResults, instance: { db: string; server: st
 	if ( lk ) {
 		row(
 			`lookup p50 (by content id + status, ${ lk.perSide } each)`,
-			`${ fmtMs( lk.ours.p50 ) }, ${ lk.queries.ours } queries`,
-			`${ fmtMs( lk.baseline.p50 ) }, ${ lk.queries.baseline } queries`,
-			range( lk.ratio ),
+			`${ fmtMs( lk.ours.p50 ) }, ${ lk.queries.ours } queries${ lk.cpu ? `; CPU ${ fmtMs( lk.cpu.ours.totalMs ) } (sidecar ${ fmtMs( lk.cpu.ours.byProcessMs.sidecar ) })` : '' }`,
+			`${ fmtMs( lk.baseline.p50 ) }, ${ lk.queries.baseline } queries${ lk.cpu ? `; CPU ${ fmtMs( lk.cpu.baseline.totalMs ) }` : '' }`,
+			`${ range( lk.ratio ) }${ lk.cpu ? `; CPU ${ ( lk.cpu.ours.totalMs / lk.cpu.baseline.totalMs ).toFixed( 2 ) }` : '' }`,
 			verdict( '≤ 1.05', lk.ratio.median <= 1.05 )
 		);
 	}
