@@ -630,8 +630,9 @@ export interface LookupResult {
 	ratio: Spread;
 	queries: { ours: number; baseline: number };
 	/**
-	 * The instance's CPU per lookup (ms, mean over the timed lookups; each window ends when the instance is quiet
-	 * again), in all and by process kind: what a lookup costs the machine, which its wall time under load does not say.
+	 * The instance's CPU per lookup (ms, mean over a pass of its own after the timed rounds, one lookup at a time, each
+	 * window until the instance is quiet again), in all and by process kind: what a lookup costs the machine, which its
+	 * wall time under load does not say.
 	 */
 	cpu?: { ours: LookupCpu; baseline: LookupCpu };
 }
@@ -662,25 +663,12 @@ export async function lookups( stack: Stack, rounds: number, pairs: number, log:
 	const from = logSize( timingLogOf( stack ) );
 	const all = { ours: [] as Timed[], baseline: [] as Timed[] };
 	const ratios: number[] = [];
-	const cpu = stackCpu( stack );
-	const spent = { ours: [] as Array< ReturnType< StackCpu[ 'read' ] > >, baseline: [] as Array< ReturnType< StackCpu[ 'read' ] > > };
-	await cpu.settle( 0 );
 	for ( let round = 0; round < rounds; round++ ) {
 		const got = { ours: [] as Timed[], baseline: [] as Timed[] };
 		for ( let i = 0; i < pairs; i++ ) {
 			const order = i % 2 === 0 ? ( [ 'ours', 'baseline' ] as const ) : ( [ 'baseline', 'ours' ] as const );
 			for ( const side of order ) {
-				const before = cpu.read();
 				got[ side ].push( await get( side, i ) );
-				// At least 150 ms: the sidecar writes a lookup's activity row 100 ms after the reply (FLUSH_DELAY_MS).
-				await cpu.settle( 150, 1000 );
-				const after = cpu.read();
-				spent[ side ].push( {
-					cpuNs: after.cpuNs - before.cpuNs,
-					waitNs: after.waitNs - before.waitNs,
-					sidecarNs: after.sidecarNs - before.sidecarNs,
-					byProcess: { sidecar: after.byProcess.sidecar - before.byProcess.sidecar, php: after.byProcess.php - before.byProcess.php, web: after.byProcess.web - before.byProcess.web, db: after.byProcess.db - before.byProcess.db },
-				} );
 			}
 		}
 		ratios.push( median( got.ours.filter( ok ).map( ( r ) => r.ms ) ) / median( got.baseline.filter( ok ).map( ( r ) => r.ms ) ) );
@@ -688,7 +676,26 @@ export async function lookups( stack: Stack, rounds: number, pairs: number, log:
 		all.baseline.push( ...got.baseline );
 		log( `  lookup round ${ round + 1 }/${ rounds }: ratio ${ ratios.at( -1 )!.toFixed( 2 ) }` );
 	}
-	await sleep( 300 );
+	// The CPU of each lookup, in a pass of its own after the timed rounds (those stay back to back): one lookup at a
+	// time, each window until the instance is quiet again and at least 150 ms, since the sidecar writes a lookup's
+	// activity row 100 ms after the reply (FLUSH_DELAY_MS).
+	const cpu = stackCpu( stack );
+	const spent = { ours: [] as Array< ReturnType< StackCpu[ 'read' ] > >, baseline: [] as Array< ReturnType< StackCpu[ 'read' ] > > };
+	await cpu.settle( 150, 1000 );
+	for ( let i = 0; i < 2 * pairs; i++ ) {
+		for ( const side of i % 2 === 0 ? ( [ 'ours', 'baseline' ] as const ) : ( [ 'baseline', 'ours' ] as const ) ) {
+			const before = cpu.read();
+			await get( side, i );
+			await cpu.settle( 150, 1000 );
+			const after = cpu.read();
+			spent[ side ].push( {
+				cpuNs: after.cpuNs - before.cpuNs,
+				waitNs: after.waitNs - before.waitNs,
+				sidecarNs: after.sidecarNs - before.sidecarNs,
+				byProcess: { sidecar: after.byProcess.sidecar - before.byProcess.sidecar, php: after.byProcess.php - before.byProcess.php, web: after.byProcess.web - before.byProcess.web, db: after.byProcess.db - before.byProcess.db },
+			} );
+		}
+	}
 	const lines = readTimings( timingLogOf( stack ), from );
 	const q = ( side: string ) => median( lines.filter( ( t ) => t.bench_id === `lookup:${ side }` ).map( ( t ) => t.queries ) );
 	return {
