@@ -574,7 +574,11 @@ export class SyncWorker {
   /** store.retryLater; the next due time moved (the timer is armed for it at the end of the drain). */
   private async retry(postId: number, error: string, nextAttemptAt: number, maxAttempts: number): Promise<SyncState> {
     this.dueMoved = true;
-    return this.store.retryLater(postId, error, nextAttemptAt, maxAttempts);
+    const state = await this.store.retryLater(postId, error, nextAttemptAt, maxAttempts);
+    // Again once written: a drain that read the next due time meanwhile (and took the flag) read it before this row
+    // moved, and the drain after this delivery must read it again (skipIdleClaims), or the retry waits for a kick.
+    this.dueMoved = true;
+    return state;
   }
 
   private async fail(job: SyncJob, error: unknown): Promise<void> {
