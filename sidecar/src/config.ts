@@ -54,6 +54,11 @@ export interface SyncConfig {
    * killed replica held is delivered by another one after this. Longer than the slowest IGNY8 call (its timeout).
    */
   leaseMs?: number;
+  /**
+   * Least time between two write-back calls to WordPress under a steady flow of deliveries
+   * (SIDECAR_SYNC_WRITEBACK_INTERVAL_MS, default 500): each is a WordPress bootstrap.
+   */
+  writebackIntervalMs?: number;
   httpTimeoutMs: number;
   /** Overrides of the IGNY8 path candidates per endpoint (IGNY8_API_PATHS, JSON). */
   paths: Record<string, string[]>;
@@ -144,6 +149,7 @@ const EnvSchema = z.object({
   SIDECAR_RECONCILE_INTERVAL_MS: positiveInt('60000'),
   SIDECAR_STRUCTURE_MIN_INTERVAL_MS: positiveInt('86400000'),
   SIDECAR_SYNC_LEASE_MS: positiveInt('120000'),
+  SIDECAR_SYNC_WRITEBACK_INTERVAL_MS: positiveInt('500'),
   IGNY8_HTTP_TIMEOUT_MS: positiveInt('15000'),
   IGNY8_API_PATHS: optionalText,
   IGNY8_SIDECAR_CREDENTIALS_KEY: optionalText,
@@ -422,6 +428,7 @@ function commonConfig(e: ParsedEnv, problems: string[]): CommonConfig {
       reconcileIntervalMs: e.SIDECAR_RECONCILE_INTERVAL_MS,
       structureMinIntervalMs: e.SIDECAR_STRUCTURE_MIN_INTERVAL_MS,
       leaseMs: e.SIDECAR_SYNC_LEASE_MS,
+      writebackIntervalMs: e.SIDECAR_SYNC_WRITEBACK_INTERVAL_MS,
       httpTimeoutMs: e.IGNY8_HTTP_TIMEOUT_MS,
       paths,
       credentialsKey,

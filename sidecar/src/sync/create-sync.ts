@@ -183,6 +183,7 @@ export async function createSync(options: CreateSyncOptions): Promise<SyncRuntim
       // A freed slot claims only after something woke the worker (skipIdleClaims: an empty fetch is a statement). A
       // write-back batch waits 250 ms there (50 on SQLite): each is a store read, a WordPress call over the network and
       // a store write per site, so the deliveries of a site's backlog share fewer of them.
+      ...(config.sync.writebackIntervalMs === undefined ? {} : { writebackIntervalMs: config.sync.writebackIntervalMs }),
       ...(isSharedStore(store) ? { recoverLeasesWhenIdle: false, prefetch: 3 * config.sync.concurrency, writebackDelayMs: 250, skipIdleClaims: true } : {}),
     });
     structure.kick = () => worker.kick();

@@ -8,7 +8,9 @@
  * - Other 4xx park the job as `failed` with the error, visible in the editor.
  * - An auth failure that survives a re-login pauses the whole target (circuit breaker): every waiting job is
  *   parked with one clear error, and nothing more is sent until new credentials are saved.
- * - Results are written back to WordPress (sync meta + compare-and-clear of the marker) in batches.
+ * - Results are written back to WordPress (sync meta + compare-and-clear of the marker) in batches, and so are the task
+ *   briefs to cache: one internal call carries both, and under a steady flow of deliveries the calls are spaced by
+ *   `writebackIntervalMs`, so the extra WordPress bootstraps per delivered job fall with the rate (issue #15).
  * - A post whose snapshot carries a WordPress edit also sends the content update (issue #13 §4) in the same delivery:
  *   coalesced with its status, retried with it, and cleared in WordPress only with the marker.
  */
@@ -45,6 +47,15 @@ export const DEFAULT_WORKER_POLICY: WorkerPolicy = {
 
 export const PAUSE_KEY = 'target_paused';
 const WRITEBACK_BATCH = 200;
+/** Queued writes (task briefs, up to MAX_BRIEF_CHARS each) per write-back call: the body stays far under `max_body_bytes`. */
+const QUEUED_WRITES_PER_CALL = 16;
+
+/** A write a delivery waits on that goes out with the next write-back call (a task brief to cache). */
+interface QueuedWrite {
+  op: InternalOp;
+  resolve: (result: unknown) => void;
+  reject: (error: unknown) => void;
+}
 
 interface Pause {
   reason: string;
@@ -58,6 +69,12 @@ export interface SyncWorkerOptions extends SyncParts {
   structure?: StructureSync;
   /** Delay before a write-back batch goes out (lets deliveries finishing together share one WordPress call). */
   writebackDelayMs?: number;
+  /**
+   * Least time from one write-back call to the next (default 500 ms). Each call is a WordPress bootstrap (a PHP worker,
+   * the database); one per delivery was the largest part of the CPU a publish cost beyond the all-PHP plugin on
+   * nginx + PHP-FPM + MariaDB. A first result after a quiet spell still goes out after `writebackDelayMs`.
+   */
+  writebackIntervalMs?: number;
   /** The activity log: one row per delivery attempt. */
   activity?: ActivitySink;
   /**
@@ -95,6 +112,7 @@ export class SyncWorker {
   private readonly clock: () => number;
   private readonly random: () => number;
   private readonly writebackDelayMs: number;
+  private readonly writebackIntervalMs: number;
   private readonly structure: StructureSync | undefined;
   private readonly activity: ActivitySink;
   private readonly recoverLeasesWhenIdle: boolean;
@@ -123,6 +141,12 @@ export class SyncWorker {
   private writebackRunning: Promise<void> | undefined;
   private writebackAgain = false;
   private writebackFailures = 0;
+  /** When the last write-back call went out (Date.now(), like the timers that space them). */
+  private lastWritebackAt = Number.NEGATIVE_INFINITY;
+  /** Writes waiting for the next write-back call. */
+  private readonly queuedWrites: QueuedWrite[] = [];
+  /** Deliveries that gave their slot back and wait for their queued write (task briefs). */
+  private readonly settling = new Set<Promise<void>>();
 
   constructor(options: SyncWorkerOptions) {
     this.store = options.store;
@@ -136,6 +160,7 @@ export class SyncWorker {
     this.random = options.random ?? Math.random;
     this.policy = { ...DEFAULT_WORKER_POLICY, ...options.policy };
     this.writebackDelayMs = options.writebackDelayMs ?? 50;
+    this.writebackIntervalMs = Math.max(0, options.writebackIntervalMs ?? 500);
     this.structure = options.structure;
     this.activity = options.activity ?? noActivity;
     this.recoverLeasesWhenIdle = options.recoverLeasesWhenIdle ?? true;
@@ -228,26 +253,36 @@ export class SyncWorker {
     this.stopped = true;
     clearTimeout(this.timer);
     clearTimeout(this.writebackTimer);
+    this.writebackTimer = undefined;
     if (!this.draining) {
       await this.releaseReady().catch(() => undefined); // else the drain in progress releases them
     }
     const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
     await Promise.race([Promise.allSettled([...this.running]), grace]);
+    if (this.queuedWrites.length > 0 && this.writebackRunning === undefined) {
+      // Deliveries wait on these writes: send them now rather than leave the jobs leased until a restart.
+      this.writebackRunning = this.flushWritebacks()
+        .catch(() => undefined)
+        .finally(() => {
+          this.writebackRunning = undefined;
+        });
+    }
     await Promise.race([this.writebackRunning ?? Promise.resolve(), grace]);
+    await Promise.race([Promise.allSettled([...this.settling]), grace]);
   }
 
   /** Resolves when nothing is in flight and nothing is due now (tests, benchmarks). */
   async idle(): Promise<void> {
     for (;;) {
       await new Promise((resolve) => setImmediate(resolve));
-      if (this.running.size === 0 && this.ready.length === 0 && !this.scheduled && !this.draining) {
+      if (this.running.size === 0 && this.settling.size === 0 && this.ready.length === 0 && !this.scheduled && !this.draining) {
         const due = await this.store.nextDueAt();
         if (due === undefined || due > this.clock()) {
           await (this.writebackRunning ?? Promise.resolve());
           return;
         }
       }
-      await Promise.race([...this.running, new Promise((resolve) => setTimeout(resolve, 5))]);
+      await Promise.race([...this.running, ...this.settling, new Promise((resolve) => setTimeout(resolve, 5))]);
     }
   }
 
@@ -483,6 +518,8 @@ export class SyncWorker {
   /**
    * A task-brief fetch (issue #13 §5): read the brief from IGNY8, then cache it in the post's meta through the
    * internal route (asynchronous: no PHP worker waits on it). IGNY8 down and WordPress down are both retried.
+   * The write goes with the next write-back call (one WordPress bootstrap for both); meanwhile the job stays leased
+   * but its delivery slot is free for the next job.
    */
   private async deliverBrief(job: SyncJob, baseUrl: string): Promise<void> {
     const payload = job.payload as Partial<BriefJobPayload> | null;
@@ -502,10 +539,30 @@ export class SyncWorker {
       return;
     }
     const cachedAt = new Date(this.clock());
+    const written = this.writeLater(briefWriteOp(payload.post_id, json, cachedAt));
+    const startedAt = this.attemptStarted.get(job.postId);
+    const settled: Promise<void> = this.cacheBrief(job, { post_id: payload.post_id, task_id: payload.task_id }, json.length, cachedAt, written, startedAt)
+      .catch(async (error: unknown) => {
+        this.logger.error({ post_id: job.postId, err: error }, 'sync delivery crashed');
+        this.dueMoved = true;
+        await this.store.release(job.postId, this.clock() + this.policy.baseMs);
+      })
+      .catch((error: unknown) => {
+        this.logger.error({ post_id: job.postId, err: error }, 'releasing a crashed delivery failed');
+      })
+      .finally(() => {
+        this.settling.delete(settled);
+        this.drainSoon();
+      });
+    this.settling.add(settled);
+  }
+
+  /** The rest of a brief's delivery, once its write went out with a write-back call. */
+  private async cacheBrief(job: SyncJob, payload: BriefJobPayload, chars: number, cachedAt: Date, written: Promise<unknown>, startedAt: number | undefined): Promise<void> {
     try {
-      const [result] = await this.wordpress.run([briefWriteOp(payload.post_id, json, cachedAt)]);
+      const result = await written;
       if ((result as { ok?: unknown } | null)?.ok !== true) {
-        await this.parkJob(job, `WordPress refused to cache the brief (${resultCode(result)}).`, 'not_found');
+        await this.parkJob(job, `WordPress refused to cache the brief (${resultCode(result)}).`, 'not_found', startedAt);
         return;
       }
     } catch (error) {
@@ -516,8 +573,8 @@ export class SyncWorker {
       return;
     }
     await this.completed(job.postId, cachedAt.toISOString(), 'cached');
-    this.recordAttempt(job, 'delivered');
-    this.logger.info({ kind: 'brief', post_id: payload.post_id, task_id: payload.task_id, chars: json.length }, 'task brief cached');
+    this.recordAttempt(job, 'delivered', { startedAt });
+    this.logger.info({ kind: 'brief', post_id: payload.post_id, task_id: payload.task_id, chars }, 'task brief cached');
   }
 
   /** A `structure` push or a `term` change: same retries, parking and circuit breaker as posts. */
@@ -609,9 +666,9 @@ export class SyncWorker {
     }
   }
 
-  private async parkJob(job: SyncJob, message: string, kind: string): Promise<void> {
+  private async parkJob(job: SyncJob, message: string, kind: string, startedAt?: number): Promise<void> {
     await this.store.park(job.postId, message, kind);
-    this.recordAttempt(job, 'parked', { code: kind, error: message });
+    this.recordAttempt(job, 'parked', { code: kind, error: message, startedAt });
     this.logger.warn({ post_id: job.postId, kind }, 'sync job parked');
     this.kickWriteback();
   }
@@ -620,9 +677,9 @@ export class SyncWorker {
   private recordAttempt(
     job: SyncJob,
     outcome: 'delivered' | 'failed' | 'parked' | 'dead',
-    extra: { kind?: string; target?: string; code?: string | null; error?: string; nextRetryAt?: number | null } = {},
+    extra: { kind?: string; target?: string; code?: string | null; error?: string; nextRetryAt?: number | null; startedAt?: number } = {},
   ): void {
-    const started = this.attemptStarted.get(job.postId);
+    const started = extra.startedAt ?? this.attemptStarted.get(job.postId);
     const post = job.kind === 'post';
     const webhook = this.site.target() === 'webhook';
     const kind = extra.kind ?? (post ? 'status' : job.kind);
@@ -674,6 +731,7 @@ export class SyncWorker {
     if (this.writebackTimer !== undefined) {
       return;
     }
+    const wait = Math.max(delayMs, this.lastWritebackAt + this.writebackIntervalMs - Date.now());
     this.writebackTimer = setTimeout(() => {
       this.writebackTimer = undefined;
       this.writebackRunning = this.flushWritebacks()
@@ -683,30 +741,53 @@ export class SyncWorker {
         })
         .finally(() => {
           this.writebackRunning = undefined;
-          if (this.writebackAgain) {
+          if (this.writebackAgain || this.queuedWrites.length > 0) {
             this.writebackAgain = false;
             this.kickWriteback();
           }
         });
-    }, delayMs);
+    }, wait);
     this.writebackTimer.unref();
   }
 
-  /** Sends owed results to WordPress in batches; a WordPress outage is retried with backoff. */
+  /** Sends `op` with the next write-back call; its result, or the call's failure. */
+  private writeLater(op: InternalOp): Promise<unknown> {
+    if (this.stopped) {
+      return Promise.reject(new WordPressUnavailableError('The sidecar is stopping.'));
+    }
+    return new Promise((resolve, reject) => {
+      this.queuedWrites.push({ op, resolve, reject });
+      this.kickWriteback();
+    });
+  }
+
+  /**
+   * Sends owed results to WordPress in batches, with the queued writes; a WordPress outage is retried with backoff
+   * (a queued write's delivery is told, and retries on its own schedule).
+   */
   async flushWritebacks(): Promise<void> {
     for (;;) {
-      const jobs = await this.store.owedWritebacks(WRITEBACK_BATCH);
-      if (jobs.length === 0) {
+      const writes = this.queuedWrites.splice(0, QUEUED_WRITES_PER_CALL);
+      let jobs: SyncJob[];
+      try {
+        jobs = await this.store.owedWritebacks(WRITEBACK_BATCH);
+      } catch (error) {
+        writes.forEach((write) => write.reject(error));
+        throw error;
+      }
+      if (jobs.length === 0 && writes.length === 0) {
         this.writebackFailures = 0;
         return;
       }
       const plan = jobs.map((job) => ({ job, ops: writebackOps(job) }));
-      const ops = plan.flatMap((entry) => entry.ops);
+      const ops = [...writes.map((write) => write.op), ...plan.flatMap((entry) => entry.ops)];
       let results: unknown[] = [];
       if (ops.length > 0) {
         try {
+          this.lastWritebackAt = Date.now();
           results = await this.wordpress.run(ops);
         } catch (error) {
+          writes.forEach((write) => write.reject(error));
           this.writebackFailures += 1;
           const delay = Math.min(60_000, 1_000 * 2 ** Math.min(this.writebackFailures, 6));
           this.logger.warn({ owed: jobs.length, retry_in_ms: delay, reason: error instanceof WordPressUnavailableError ? error.message : 'error' }, 'sync write-back to WordPress failed');
@@ -715,7 +796,8 @@ export class SyncWorker {
           return;
         }
       }
-      let index = 0;
+      writes.forEach((write, i) => write.resolve(results[i]));
+      let index = writes.length;
       const done: Array<{ postId: number; writeback: Writeback; seq: string }> = [];
       for (const { job, ops: jobOps } of plan) {
         const jobResults = results.slice(index, index + jobOps.length);
@@ -732,7 +814,7 @@ export class SyncWorker {
       // One statement for the batch (it was one per job).
       await this.store.writebacksDone(done);
       this.writebackFailures = 0;
-      if (jobs.length < WRITEBACK_BATCH) {
+      if (jobs.length < WRITEBACK_BATCH && this.queuedWrites.length === 0) {
         return;
       }
     }

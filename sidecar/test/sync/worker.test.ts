@@ -247,6 +247,50 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       expect(wordpress.meta.get(8)?._igny8_task_brief).toBeUndefined();
     });
 
+    it('publishes delivered together write their results and cache their briefs in shared WordPress calls (issue #15)', async () => {
+      await start();
+      const posts = [11, 12, 13, 14, 15, 16];
+      for (const post of posts) {
+        igny8.briefs.set(String(500 + post), { notes: `brief ${post}` });
+      }
+      await Promise.all(
+        posts.map((post) =>
+          sync.service.recordPublished({ post_id: post, wordpress_status: 'publish', post_url: `https://wp.test/p${post}`, post_type: 'post', title: '', content_id: 1000 + post, task_id: 500 + post, keyword_ids: [] }),
+        ),
+      );
+      const deadline = Date.now() + 10_000;
+      while (!(await Promise.all(posts.map((post) => sync.service.briefFetch(post)))).every((view) => view?.state === 'synced') && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await settle();
+      for (const post of posts) {
+        expect(wordpress.meta.get(post)).toMatchObject({ _igny8_sync_state: 'synced', _igny8_wordpress_status: 'publish' });
+        expect(JSON.parse(wordpress.meta.get(post)?._igny8_task_brief ?? 'null')).toEqual({ notes: `brief ${post}` });
+      }
+      // 6 results and 6 briefs: one call each was 7 or more WordPress bootstraps.
+      expect(wordpress.batches.length).toBeLessThanOrEqual(3);
+      expect(wordpress.batches.some((ops) => ops.some((op) => op.op === 'write_sync_meta' && '_igny8_task_brief' in op.meta) && ops.some((op) => op.op === 'clear_pending_marker'))).toBe(true);
+    });
+
+    it('a brief whose cache write finds WordPress down is retried and cached once WordPress is back', async () => {
+      await start({ backoffBaseMs: 20 });
+      igny8.briefs.set('521', { notes: 'kept' });
+      wordpress.down = true;
+      await sync.service.requestBrief(21, 521);
+      const deadline = Date.now() + 10_000;
+      while (!((await sync.service.briefFetch(21))?.last_error ?? '').includes('down') && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect((await sync.service.briefFetch(21))?.last_error).toContain('down');
+      expect(wordpress.meta.get(21)).toBeUndefined();
+      wordpress.down = false;
+      while ((await sync.service.briefFetch(21))?.state !== 'synced' && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect((await sync.service.briefFetch(21))).toMatchObject({ state: 'synced', last_error: null });
+      expect(JSON.parse(wordpress.meta.get(21)?._igny8_task_brief ?? 'null')).toEqual({ notes: 'kept' });
+    });
+
     it('coalesces: many changes of one post while IGNY8 is down become one delivery of the latest state', async () => {
       await start();
       igny8.script.push(...Array.from({ length: 3 }, () => ({ match: 'PUT /api/v1/writer/tasks/', reply: { status: 503 } as const })));
