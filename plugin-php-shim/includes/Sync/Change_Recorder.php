@@ -21,7 +21,8 @@ if ( ! defined( 'ABSPATH' ) ) {
  * untrash all end there, after meta and terms are saved). Revisions, autosaves, auto-drafts, posts IGNY8 does not
  * manage and the plugin's own writes (Sync_Guard: IGNY8's publish, sidecar write-backs) are skipped. Each change
  * is first made durable as the pending marker in post meta; the post ids of the request are collected, and the
- * sidecar is told once, at `shutdown`, with snapshots read then. A permanent delete goes to an outbox option.
+ * sidecar is told once, at `shutdown`, with snapshots read then, after the client has its response where the
+ * SAPI allows (Event_Notifier::finish_response). A permanent delete goes to an outbox option.
  */
 final class Change_Recorder implements Feature {
 
@@ -88,7 +89,7 @@ final class Change_Recorder implements Feature {
 				// REST reply of the block editor's save read them from the cache instead of one query per taxonomy.
 				update_object_term_cache( array( (int) $post->ID ), $post->post_type );
 			}
-			if ( $recorded && defined( 'REST_REQUEST' ) && REST_REQUEST ) {
+			if ( $recorded && ! Event_Notifier::hold_response() && defined( 'REST_REQUEST' ) && REST_REQUEST ) {
 				self::notify_early( $post );
 			}
 		} catch ( \Throwable $error ) {
@@ -99,10 +100,10 @@ final class Change_Recorder implements Feature {
 	}
 
 	/**
-	 * The block editor's save (a REST request): the post, its meta and terms are final once wp_after_insert_post
-	 * ran, so its snapshot goes out now, and the sidecar records it while WordPress builds the REST response (under
-	 * php -S the client used to wait for the whole notify after it). The first change of a request only; shutdown
-	 * sends the others, and this one again only if it changed since (another seq).
+	 * The block editor's save (a REST request) where the response can neither be finished early nor held
+	 * (Event_Notifier::hold_response): the post, its meta and terms are final once wp_after_insert_post ran, so its
+	 * snapshot goes out now, and the sidecar records it while WordPress builds the REST response. The first change
+	 * of a request only; shutdown sends the others, and this one again only if it changed since (another seq).
 	 *
 	 * @param \WP_Post $post Post (recorded).
 	 */
@@ -153,6 +154,8 @@ final class Change_Recorder implements Feature {
 	 * Reads the snapshots of the changed posts now and tells the sidecar once.
 	 */
 	public static function notify(): void {
+		// The client has its reply first (where the SAPI allows): the snapshots and the notify are the sync's work.
+		Event_Notifier::finish_response();
 		$events = array_values( self::$deleted );
 		foreach ( array_keys( self::$changed ) as $post_id ) {
 			// From the caches: every write since the save went through WordPress's API (or Support\Post_Meta_Batch),

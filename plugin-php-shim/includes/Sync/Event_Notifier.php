@@ -37,6 +37,40 @@ final class Event_Notifier {
 	private static ?Client $early = null;
 
 	/**
+	 * Whether finish_response() ended the client's response in this request.
+	 *
+	 * @var bool
+	 */
+	private static bool $finished = false;
+
+	/**
+	 * The output buffer level hold_response() started (0: none).
+	 *
+	 * @var int
+	 */
+	private static int $held = 0;
+
+	/**
+	 * Under `php -S` (no fastcgi_finish_request): holds the rest of this request's output in a buffer, so that at
+	 * `shutdown` (priority 0, before core flushes the buffers at 1) it goes out whole with its Content-Length. The
+	 * client then has its reply before the sync's work: the snapshots, the notify and the sidecar recording it (the
+	 * client waited for all of it, as a connection close ended the reply). True when held (or already held).
+	 */
+	public static function hold_response(): bool {
+		if ( self::$held > 0 ) {
+			return true;
+		}
+		// phpcs:ignore WordPress.Security.ValidatedSanitizedInput -- only compared.
+		if ( 'cli-server' !== PHP_SAPI || headers_sent() || 'HEAD' === ( $_SERVER['REQUEST_METHOD'] ?? '' ) ) {
+			return false;
+		}
+		ob_start();
+		self::$held = ob_get_level();
+		add_action( 'shutdown', array( self::class, 'finish_response' ), 0 );
+		return true;
+	}
+
+	/**
 	 * Starts the notify of these events now without waiting for the sidecar (a REST save: its reply arrives while
 	 * WordPress builds the response, instead of after it, at shutdown); settle() collects it at shutdown. Only where
 	 * the client would otherwise wait for the notify (no fastcgi_finish_request / litespeed_finish_request), for a
@@ -141,19 +175,46 @@ final class Event_Notifier {
 	}
 
 	/**
-	 * Ends the HTTP response first when the SAPI allows it, so the notify never delays the client.
+	 * Ends the HTTP response first when the SAPI allows it (or hold_response() held it), so the sync's work never
+	 * delays the client. Once per request; true when the client has its whole response.
 	 */
-	private static function finish_response(): bool {
-		if ( 'cli' === PHP_SAPI ) {
-			return false;
+	public static function finish_response(): bool {
+		if ( self::$finished || 'cli' === PHP_SAPI ) {
+			return self::$finished;
 		}
 		if ( function_exists( 'fastcgi_finish_request' ) ) {
-			return (bool) fastcgi_finish_request();
+			self::$finished = (bool) fastcgi_finish_request();
+		} elseif ( function_exists( 'litespeed_finish_request' ) ) {
+			self::$finished = (bool) litespeed_finish_request();
+		} elseif ( self::$held > 0 ) {
+			self::$finished = self::end_held_response();
+			self::$held     = 0;
 		}
-		if ( function_exists( 'litespeed_finish_request' ) ) {
-			return (bool) litespeed_finish_request();
+		return self::$finished;
+	}
+
+	/**
+	 * Sends the held output with its Content-Length. Only when nothing was sent yet and every buffer is a plain
+	 * one (no compression or other handler whose output would differ from its contents); otherwise core flushes
+	 * the buffers as usual and the reply ends with the request.
+	 */
+	private static function end_held_response(): bool {
+		if ( headers_sent() || ob_get_level() < self::$held ) {
+			return false;
 		}
-		return false;
+		foreach ( ob_get_status( true ) as $buffer ) {
+			if ( 'default output handler' !== ( $buffer['name'] ?? '' ) || 0 === ( (int) ( $buffer['flags'] ?? 0 ) & PHP_OUTPUT_HANDLER_REMOVABLE ) ) {
+				return false;
+			}
+		}
+		$body = '';
+		while ( ob_get_level() > 0 ) {
+			$body = (string) ob_get_clean() . $body;
+		}
+		header( 'Content-Length: ' . strlen( $body ) );
+		echo $body; // phpcs:ignore WordPress.Security.EscapeOutput -- the response as already built, unchanged.
+		flush();
+		return true;
 	}
 
 	/**
