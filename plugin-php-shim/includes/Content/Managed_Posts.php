@@ -57,7 +57,9 @@ final class Managed_Posts {
 	 * @param \WP_Post $post Post.
 	 */
 	public static function is_managed( \WP_Post $post ): bool {
-		return in_array( $post->post_type, self::post_types(), true ) && self::carries_a_managed_key( (int) $post->ID );
+		// The meta first: a save has the post's meta cached, while the first settings read of a request is a query
+		// (an editor save of a post IGNY8 does not manage reads no setting).
+		return self::carries_a_managed_key( (int) $post->ID ) && in_array( $post->post_type, self::post_types(), true );
 	}
 
 	/**

@@ -36,10 +36,12 @@ final class Core_Meta_Query implements Feature {
 	}
 
 	/**
-	 * Adds the query filter and the documented parameters for each allowed post type.
+	 * Adds the query filter and the documented parameters for each contract post type. Every REST request runs
+	 * this, so it reads no setting (the first settings read of a request is a query): whether the type is allowed
+	 * is checked when a lookup is made (refuse_unsupported_meta_queries), before the query filter can run.
 	 */
 	public function hook_post_types(): void {
-		foreach ( Settings::allowed_post_types() as $type ) {
+		foreach ( Contract::post_types() as $type ) {
 			add_filter( "rest_{$type}_query", array( $this, 'apply_meta_query' ), 10, 2 );
 			add_filter( "rest_{$type}_collection_params", array( $this, 'add_collection_params' ) );
 		}

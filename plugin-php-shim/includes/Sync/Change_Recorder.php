@@ -10,6 +10,7 @@ declare( strict_types=1 );
 namespace Igny8\Bridge\Sync;
 
 use Igny8\Bridge\Content\Managed_Posts;
+use Igny8\Bridge\Contract;
 use Igny8\Bridge\Feature;
 
 if ( ! defined( 'ABSPATH' ) ) {
@@ -75,7 +76,14 @@ final class Change_Recorder implements Feature {
 		if ( ! $post instanceof \WP_Post || 'revision' === $post->post_type || 'auto-draft' === $post->post_status ) {
 			return;
 		}
-		if ( wp_is_post_revision( $post ) || wp_is_post_autosave( $post ) || ! Managed_Posts::is_managed( $post ) ) {
+		if ( wp_is_post_revision( $post ) || wp_is_post_autosave( $post ) ) {
+			return;
+		}
+		if ( ! Managed_Posts::is_managed( $post ) ) {
+			if ( defined( 'REST_REQUEST' ) && REST_REQUEST && array_intersect( array_keys( Contract::registered_taxonomies() ), get_object_taxonomies( $post->post_type ) ) ) {
+				// The REST reply reads every taxonomy of the post, ours too: all of them in one query (as below).
+				update_object_term_cache( array( (int) $post->ID ), $post->post_type );
+			}
 			return;
 		}
 		try {
