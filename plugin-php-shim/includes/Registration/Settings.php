@@ -74,6 +74,15 @@ final class Settings implements Feature {
 	}
 
 	/**
+	 * Loads every option the plugin reads (the contract's, the API key and its pepper, the site id, the keys), in one
+	 * query the first time in a request. The first settings read does it; an IGNY8 route does it before its
+	 * authentication reads the key options (Rest\Proxy_Controller).
+	 */
+	public static function prime(): void {
+		Option_Cache::prime( array_merge( array_keys( Contract::options() ), array( Structure_Revision::OPTION, Api_Key::OPTION, Api_Key::PEPPER_OPTION, Site_Id::OPTION, Keys::OPTION, Keys::PREVIOUS_OPTION ) ) );
+	}
+
+	/**
 	 * Typed value of one contract option (the contract default when unset or unusable).
 	 *
 	 * @param string $name Option name.
@@ -84,8 +93,7 @@ final class Settings implements Feature {
 		if ( null === $definition ) {
 			return null;
 		}
-		// The first read of a request loads every option the plugin reads, in one query.
-		Option_Cache::prime( array_merge( array_keys( Contract::options() ), array( Structure_Revision::OPTION, Api_Key::OPTION, Api_Key::PEPPER_OPTION, Site_Id::OPTION, Keys::OPTION, Keys::PREVIOUS_OPTION ) ) );
+		self::prime();
 		$raw = get_option( $name, $definition['default'] );
 		switch ( $definition['type'] ) {
 			case 'boolean':

@@ -102,6 +102,8 @@ final class Proxy_Controller implements Feature {
 		$route_id   = (string) ( $route['id'] ?? '' );
 		$request_id = Request_Id::for_request( $request );
 		$started    = microtime( true );
+		// Every route reads the plugin's options (the key, the settings it sends the sidecar): one query for all.
+		Settings::prime();
 		try {
 			$response = $this->respond( $request, $route, $request_id );
 		} catch ( Bridge_Error $error ) {
