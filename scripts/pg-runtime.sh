@@ -69,7 +69,7 @@ start() {
   as_pg "$BIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 \
     -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -k $SOCK -c max_connections=200 -c fsync=on ${PG_SERVER_OPTS:-}" start >/dev/null 9>&- \
     || { tail -n 20 "$LOG" >&2; die "postgres did not start (log: $LOG)"; }
-  if ! PGPASSWORD="$(cat "$PWFILE")" "$BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U igny8 -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'igny8'" | grep -q 1; then
+  if ! PGPASSWORD="$(cat "$PWFILE")" "$BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U igny8 -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'igny8'" | grep 1 >/dev/null; then
     PGPASSWORD="$(cat "$PWFILE")" "$BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U igny8 igny8
   fi
   say "postgres on 127.0.0.1:$PG_PORT (data $DATA)"
