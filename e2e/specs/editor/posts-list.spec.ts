@@ -14,6 +14,12 @@ test( 'the posts list shows each post\'s IGNY8 sync state', async ( { admin, pag
 		method: 'POST',
 		data: { title: 'Column plain post', status: 'draft' },
 	} ) ) as { id: number };
+	// Each publish's synced state is written back by the sidecar in batches, some time after the publish (up to ~0.5 s
+	// under a flow of deliveries since 4077662, more under load): the states below go in once those have landed, or
+	// a late write-back overwrites them (CI at 6648d87: "Synced 1 second ago" where "Pending" was set).
+	await expect
+		.poll( () => wpEval( `echo implode( ',', array_map( static fn ( $id ) => (string) get_post_meta( $id, '_igny8_sync_state', true ), array( ${ synced }, ${ failed }, ${ pending } ) ) );` ).trim(), { timeout: 30_000 } )
+		.toBe( 'synced,synced,synced' );
 	// Sync states as the sync mirrors them into post meta; the error carries markup that must stay text.
 	wpEval(
 		`update_post_meta( ${ failed }, '_igny8_sync_state', 'failed' );` +
