@@ -350,9 +350,9 @@ export class SyncWorker {
     }
   }
 
-  private start(job: SyncJob): void {
-    this.active += 1;
-    const delivery: Promise<void> = this.deliver(job)
+  /** A delivery that threw: logged, and its job released to retry after the base backoff. */
+  private releaseIfCrashed(job: SyncJob, work: Promise<void>): Promise<void> {
+    return work
       .catch(async (error: unknown) => {
         this.logger.error({ post_id: job.postId, err: error }, 'sync delivery crashed');
         this.dueMoved = true;
@@ -361,7 +361,12 @@ export class SyncWorker {
       .catch((error: unknown) => {
         // The lease runs out and recoverLeases makes the job pending again.
         this.logger.error({ post_id: job.postId, err: error }, 'releasing a crashed delivery failed');
-      })
+      });
+  }
+
+  private start(job: SyncJob): void {
+    this.active += 1;
+    const delivery: Promise<void> = this.releaseIfCrashed(job, this.deliver(job))
       .finally(() => {
         this.attemptStarted.delete(job.postId);
         this.active -= 1;
@@ -541,15 +546,7 @@ export class SyncWorker {
     const cachedAt = new Date(this.clock());
     const written = this.writeLater(briefWriteOp(payload.post_id, json, cachedAt));
     const startedAt = this.attemptStarted.get(job.postId);
-    const settled: Promise<void> = this.cacheBrief(job, { post_id: payload.post_id, task_id: payload.task_id }, json.length, cachedAt, written, startedAt)
-      .catch(async (error: unknown) => {
-        this.logger.error({ post_id: job.postId, err: error }, 'sync delivery crashed');
-        this.dueMoved = true;
-        await this.store.release(job.postId, this.clock() + this.policy.baseMs);
-      })
-      .catch((error: unknown) => {
-        this.logger.error({ post_id: job.postId, err: error }, 'releasing a crashed delivery failed');
-      })
+    const settled: Promise<void> = this.releaseIfCrashed(job, this.cacheBrief(job, { post_id: payload.post_id, task_id: payload.task_id }, json.length, cachedAt, written, startedAt))
       .finally(() => {
         this.settling.delete(settled);
         this.drainSoon();
