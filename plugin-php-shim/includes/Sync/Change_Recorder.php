@@ -116,7 +116,7 @@ final class Change_Recorder implements Feature {
 	 * @param \WP_Post $post Post (recorded).
 	 */
 	private static function notify_early( \WP_Post $post ): void {
-		if ( self::$sent_early || self::$deleted ) {
+		if ( self::$sent_early || self::$deleted || ! Event_Notifier::can_start() ) {
 			return;
 		}
 		$snapshot = Sync_Posts::snapshot( $post );

@@ -79,7 +79,7 @@ final class Event_Notifier {
 	 * @param array<int,array<string,mixed>> $events Snapshots (already durable).
 	 */
 	public static function start( array $events ): bool {
-		if ( ! $events || null !== self::$early || 'cli' === PHP_SAPI || function_exists( 'fastcgi_finish_request' ) || function_exists( 'litespeed_finish_request' ) ) {
+		if ( ! $events || ! self::can_start() ) {
 			return false;
 		}
 		$sync   = (array) ( Contract::get()['sync'] ?? array() );
@@ -97,6 +97,16 @@ final class Event_Notifier {
 		}
 		self::$early = $client;
 		return true;
+	}
+
+	/**
+	 * Whether start() may send a notify early in this request: not where the client gets its reply first anyway
+	 * (fastcgi_finish_request / litespeed_finish_request: PHP-FPM sends the notify after the reply), not in the CLI,
+	 * and once per request. The caller checks it before it reads the snapshot (an editor save under PHP-FPM read one
+	 * before its reply for nothing: the post's terms, their meta query and the encoding).
+	 */
+	public static function can_start(): bool {
+		return null === self::$early && 'cli' !== PHP_SAPI && ! function_exists( 'fastcgi_finish_request' ) && ! function_exists( 'litespeed_finish_request' );
 	}
 
 	/**
