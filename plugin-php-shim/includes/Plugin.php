@@ -100,13 +100,16 @@ final class Plugin {
 	 * The REST features, on the first `rest_api_init` (priority 0: before the routes they add on the same action).
 	 */
 	public static function load_rest(): void {
+		self::register( array( Registration\Meta::class, Rest\Core_Meta_Query::class ) );
+		if ( Support\Rest_Scope::is_posts_request() ) {
+			// An editor save (`/wp/v2/posts/<id>`) reaches none of the plugin's routes: not built on every save.
+			return;
+		}
 		self::register(
 			array(
-				Registration\Meta::class,
 				Rest\Proxy_Controller::class,
 				Rest\Internal_Controller::class,
 				Rest\Namespace_Errors::class,
-				Rest\Core_Meta_Query::class,
 				Admin\Sidecar_Pairing::class,
 				Health\Site_Health::class,
 			)

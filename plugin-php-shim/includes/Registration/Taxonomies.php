@@ -183,6 +183,7 @@ final class Taxonomies implements Feature {
 					'show_in_nav_menus'  => false,
 					'show_admin_column'  => true,
 					'show_in_rest'       => true,
+					'rest_controller_class' => Terms_Rest_Controller::class,
 					'update_count_callback' => array( self::class, 'update_count' ),
 				)
 			);

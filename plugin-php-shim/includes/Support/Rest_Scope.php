@@ -1,0 +1,52 @@
+<?php
+/**
+ * What the REST request being served can reach.
+ *
+ * @package Igny8\Bridge
+ */
+
+declare( strict_types=1 );
+
+namespace Igny8\Bridge\Support;
+
+use Igny8\Bridge\Contract;
+
+if ( ! defined( 'ABSPATH' ) ) {
+	exit;
+}
+
+/**
+ * An editor save is `POST /wp/v2/posts/<id>`: core's posts controller serves it and dispatches no other route. The
+ * routes nothing in such a request can reach (the plugin's own, its taxonomies' term routes) need not be registered
+ * in it: registering them built their argument schemas on every save (issue #15).
+ */
+final class Rest_Scope {
+
+	/**
+	 * Whether this is an HTTP REST request for a contract post type's collection or item route (`/wp/v2/posts`,
+	 * `/wp/v2/posts/<id>`), which dispatches no other route: not embedding (`_embed`), not a batch, not an index.
+	 * False outside the HTTP REST request (an internal `rest_do_request`, a REST call in wp-admin or the CLI), so
+	 * those still see every route. Read on `rest_api_init`, which core fires once the route is known.
+	 */
+	public static function is_posts_request(): bool {
+		static $answer = null;
+		if ( null !== $answer ) {
+			return $answer;
+		}
+		$route = ( defined( 'REST_REQUEST' ) && REST_REQUEST && isset( $GLOBALS['wp'] ) && $GLOBALS['wp'] instanceof \WP ) ? ( $GLOBALS['wp']->query_vars['rest_route'] ?? null ) : null;
+		// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- only tested for presence.
+		if ( ! is_string( $route ) || isset( $_GET['_embed'] ) || ! preg_match( '#^/wp/v2/([A-Za-z0-9_-]+)(?:/\d+)?/?$#', $route, $match ) ) {
+			$answer = false;
+			return $answer;
+		}
+		$answer = false;
+		foreach ( Contract::post_types() as $post_type ) {
+			$object = get_post_type_object( (string) $post_type );
+			if ( $object instanceof \WP_Post_Type && $object->show_in_rest && ( $object->rest_base ? $object->rest_base : $object->name ) === $match[1] ) {
+				$answer = true;
+				break;
+			}
+		}
+		return $answer;
+	}
+}
