@@ -11,6 +11,7 @@ namespace Igny8\Bridge\Registration;
 
 use Igny8\Bridge\Contract;
 use Igny8\Bridge\Feature;
+use Igny8\Bridge\Support\Rest_Scope;
 
 if ( ! defined( 'ABSPATH' ) ) {
 	exit;
@@ -32,8 +33,9 @@ final class Meta implements Feature {
 			// other key, and for those the registration was only the auth callback of `edit_post_meta`, which no core
 			// REST path asks for an unregistered key (an unregistered `_*` key is protected: refused all the same).
 			// ~40 register_meta calls fewer on every REST request, an editor save included. wp-admin, XML-RPC and
-			// WP-CLI (the custom-fields box, the meta capabilities) register every key on init (Plugin::load).
-			$this->register_post_meta_keys( true );
+			// WP-CLI (the custom-fields box, the meta capabilities) register every key on init (Plugin::load). A posts
+			// request (an editor save: Support\Rest_Scope) reaches the routes of its own post type only.
+			$this->register_post_meta_keys( true, Rest_Scope::posts_request_type() );
 		} else {
 			add_action( 'init', array( $this, 'register_post_meta' ), 20 );
 			add_action( 'init', array( $this, 'register_term_meta' ), 20 );
@@ -90,13 +92,14 @@ final class Meta implements Feature {
 	/**
 	 * Registers the contract's post meta keys, all of them or only those shown in REST.
 	 *
-	 * @param bool $rest_only Only the keys flagged `rest`.
+	 * @param bool        $rest_only Only the keys flagged `rest`.
+	 * @param string|null $post_type Only for this post type (null: every contract post type the site has).
 	 */
-	private function register_post_meta_keys( bool $rest_only ): void {
+	private function register_post_meta_keys( bool $rest_only, ?string $post_type = null ): void {
 		// Only the post types this site has (init 20 or later: WooCommerce registered `product` on init 5): ~37 keys
 		// per type in wp-admin, XML-RPC and WP-CLI requests, the 18 REST ones in REST requests (never on a page view:
 		// Plugin::load).
-		$post_types = array_values( array_filter( Contract::post_types(), 'post_type_exists' ) );
+		$post_types = null !== $post_type ? array( $post_type ) : array_values( array_filter( Contract::post_types(), 'post_type_exists' ) );
 		foreach ( Contract::post_meta() as $key => $flags ) {
 			if ( $rest_only && empty( $flags['rest'] ) ) {
 				continue;

@@ -29,21 +29,27 @@ final class Rest_Scope {
 	 * those still see every route. Read on `rest_api_init`, which core fires once the route is known.
 	 */
 	public static function is_posts_request(): bool {
-		static $answer = null;
-		if ( null !== $answer ) {
+		return null !== self::posts_request_type();
+	}
+
+	/**
+	 * The post type of such a posts request (is_posts_request()), or null.
+	 */
+	public static function posts_request_type(): ?string {
+		static $answer = false;
+		if ( false !== $answer ) {
 			return $answer;
 		}
-		$route = ( defined( 'REST_REQUEST' ) && REST_REQUEST && isset( $GLOBALS['wp'] ) && $GLOBALS['wp'] instanceof \WP ) ? ( $GLOBALS['wp']->query_vars['rest_route'] ?? null ) : null;
+		$answer = null;
+		$route  = ( defined( 'REST_REQUEST' ) && REST_REQUEST && isset( $GLOBALS['wp'] ) && $GLOBALS['wp'] instanceof \WP ) ? ( $GLOBALS['wp']->query_vars['rest_route'] ?? null ) : null;
 		// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- only tested for presence.
 		if ( ! is_string( $route ) || isset( $_GET['_embed'] ) || ! preg_match( '#^/wp/v2/([A-Za-z0-9_-]+)(?:/\d+)?/?$#', $route, $match ) ) {
-			$answer = false;
 			return $answer;
 		}
-		$answer = false;
 		foreach ( Contract::post_types() as $post_type ) {
 			$object = get_post_type_object( (string) $post_type );
 			if ( $object instanceof \WP_Post_Type && $object->show_in_rest && ( $object->rest_base ? $object->rest_base : $object->name ) === $match[1] ) {
-				$answer = true;
+				$answer = $object->name;
 				break;
 			}
 		}
