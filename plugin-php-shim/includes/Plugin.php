@@ -21,7 +21,8 @@ if ( ! defined( 'ABSPATH' ) ) {
  * origin need (taxonomies, the sync and structure recorders, settings sanitizing, the integration account guard,
  * the Authorization probe); the REST ones (routes, the namespace's errors, meta registration and its REST filters)
  * on the request's first `rest_api_init`, which core fires before any REST dispatch, also for a REST request made
- * inside an admin page or a CLI command; the admin screens' ones in wp-admin only. Classes load when a feature is
+ * inside an admin page or a CLI command (an HTTP request for a posts route, an editor save, gets only the meta and
+ * the meta queries: Support\Rest_Scope); the admin screens' ones in wp-admin only. Classes load when a feature is
  * registered, so a page view loads none of the REST or admin code.
  */
 final class Plugin {
