@@ -75,8 +75,19 @@ Igny8\Bridge\Autoloader::register();
 // As early as a plugin can: keep PHP notices and stray output out of this plugin's JSON replies.
 Igny8\Bridge\Rest\Output_Guard::begin_if_ours();
 
+// On every load, not only when activate_plugin() includes the file: on a network, activating the plugin on another
+// site (switch_to_blog) finds the file already included.
 register_activation_hook( __FILE__, array( Igny8\Bridge\Install\Activator::class, 'activate' ) );
-register_deactivation_hook( __FILE__, array( Igny8\Bridge\Install\Activator::class, 'deactivate' ) );
+// deactivate_plugins() fires `deactivate_plugin` just before the plugin's own deactivation hook; registering that
+// hook from there spares every request its plugin_basename().
+add_action(
+	'deactivate_plugin',
+	static function ( $plugin ): void {
+		if ( plugin_basename( __FILE__ ) === $plugin ) {
+			register_deactivation_hook( __FILE__, array( Igny8\Bridge\Install\Activator::class, 'deactivate' ) );
+		}
+	}
+);
 
 add_action(
 	'plugins_loaded',

@@ -32,10 +32,25 @@ final class Settings implements Feature {
 	private const MAX_STRING_LENGTH = 2048;
 
 	/**
+	 * Whether register_settings() ran in this request.
+	 *
+	 * @var bool
+	 */
+	private static bool $registered = false;
+
+	/**
 	 * {@inheritDoc}
 	 */
 	public function register(): void {
-		add_action( 'init', array( $this, 'register_settings' ) );
+		// The settings registry (the options' defaults for get_option() without one, the admin's allowed options)
+		// serves wp-admin, cron, WP-CLI, XML-RPC and REST (the request's first rest_api_init, before any dispatch);
+		// the plugin's own reads pass the contract default (get()), so a page view skips the 15 registrations. The
+		// sanitize filters stay on every request: they guard the stored values whatever code path writes them.
+		if ( is_admin() || wp_doing_cron() || ( defined( 'WP_CLI' ) && WP_CLI ) || ( defined( 'XMLRPC_REQUEST' ) && XMLRPC_REQUEST ) ) {
+			add_action( 'init', array( $this, 'register_settings' ) );
+		} else {
+			add_action( 'rest_api_init', array( $this, 'register_settings' ), 0 );
+		}
 		foreach ( array_keys( Contract::options() ) as $name ) {
 			add_filter( "sanitize_option_{$name}", array( $this, 'sanitize_option' ), 10, 2 );
 		}
@@ -45,6 +60,10 @@ final class Settings implements Feature {
 	 * Registers the options.
 	 */
 	public function register_settings(): void {
+		if ( self::$registered ) {
+			return;
+		}
+		self::$registered = true;
 		foreach ( Contract::options() as $name => $definition ) {
 			register_setting(
 				self::GROUP,

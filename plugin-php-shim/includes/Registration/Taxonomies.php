@@ -35,7 +35,6 @@ final class Taxonomies implements Feature {
 		// changes, both taxonomies in one lookup and one UPDATE.
 		add_action( 'transition_post_status', array( $this, 'open_recount_window' ), 9, 3 );
 		add_action( 'transition_post_status', array( $this, 'close_recount_window' ), 11, 0 );
-		add_filter( 'terms_pre_query', array( $this, 'skip_needless_recount' ), 10, 2 );
 		add_filter( 'wp_get_object_terms_args', array( $this, 'no_meta_for_recount' ), 10, 3 );
 	}
 
@@ -58,6 +57,8 @@ final class Taxonomies implements Feature {
 	 */
 	public function open_recount_window( $new_status, $old_status, $post ): void {
 		self::$recount_post = $post instanceof \WP_Post ? (int) $post->ID : 0;
+		// Only while the window is open: every term query runs this filter (about ten on a front page).
+		add_filter( 'terms_pre_query', array( $this, 'skip_needless_recount' ), 10, 2 );
 		if ( $new_status !== $old_status && $post instanceof \WP_Post ) {
 			self::recount_post_terms( $post );
 		}
@@ -68,6 +69,7 @@ final class Taxonomies implements Feature {
 	 */
 	public function close_recount_window(): void {
 		self::$recount_post = 0;
+		remove_filter( 'terms_pre_query', array( $this, 'skip_needless_recount' ), 10 );
 	}
 
 	/**
