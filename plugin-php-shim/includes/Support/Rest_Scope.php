@@ -24,7 +24,7 @@ final class Rest_Scope {
 
 	/**
 	 * Whether this is an HTTP REST request for a contract post type's collection or item route (`/wp/v2/posts`,
-	 * `/wp/v2/posts/<id>`), which dispatches no other route: not embedding (`_embed`), not a batch, not an index.
+	 * `/wp/v2/posts/<id>`; core's rest_get_route_for_post_type_items()), which dispatches no other route: not embedding (`_embed`), not a batch, not an index.
 	 * False outside the HTTP REST request (an internal `rest_do_request`, a REST call in wp-admin or the CLI), so
 	 * those still see every route. Read on `rest_api_init`, which core fires once the route is known.
 	 */
@@ -43,13 +43,15 @@ final class Rest_Scope {
 		$answer = null;
 		$route  = ( defined( 'REST_REQUEST' ) && REST_REQUEST && isset( $GLOBALS['wp'] ) && $GLOBALS['wp'] instanceof \WP ) ? ( $GLOBALS['wp']->query_vars['rest_route'] ?? null ) : null;
 		// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- only tested for presence.
-		if ( ! is_string( $route ) || isset( $_GET['_embed'] ) || ! preg_match( '#^/wp/v2/([A-Za-z0-9_-]+)(?:/\d+)?/?$#', $route, $match ) ) {
+		if ( ! is_string( $route ) || isset( $_GET['_embed'] ) ) {
 			return $answer;
 		}
 		foreach ( Contract::post_types() as $post_type ) {
-			$object = get_post_type_object( (string) $post_type );
-			if ( $object instanceof \WP_Post_Type && $object->show_in_rest && ( $object->rest_base ? $object->rest_base : $object->name ) === $match[1] ) {
-				$answer = $object->name;
+			// Core's own route of the type's posts controller ('' when the type is missing or not in REST): its
+			// rest_namespace and rest_base, as the controller registers them.
+			$items = rest_get_route_for_post_type_items( (string) $post_type );
+			if ( '' !== $items && preg_match( '#^' . preg_quote( $items, '#' ) . '(?:/\d+)?/?$#', $route ) ) {
+				$answer = (string) $post_type;
 				break;
 			}
 		}
