@@ -81,25 +81,32 @@ export function readPinnedHeader(token: string): { kid: string } {
 }
 
 /**
- * The `sid` claim of a token whose signature is not checked yet: the keys are derived per site, so the verifier
- * needs it to pick the key. Nothing else of the unverified payload is read.
+ * The claims of a token whose signature is not checked yet, and its `sid`: the keys are derived per site, so the
+ * verifier needs the sid to pick the key. Nothing else of the unverified payload may be trusted; verifyJwt() takes
+ * these claims back once the signature over the same bytes verified, so the payload is decoded once.
  */
-export function readUnverifiedSid(token: string): string {
+export function readUnverifiedClaims(token: string): { sid: string; claims: Record<string, unknown> } {
   const claims = decodeJsonSegment(token.split('.')[1] ?? '', 'claims');
   const sid = isPlainObject(claims) ? claims.sid : undefined;
-  if (typeof sid !== 'string' || sid.length === 0 || sid.length > 100) {
+  if (!isPlainObject(claims) || typeof sid !== 'string' || sid.length === 0 || sid.length > 100) {
     throw new JwtError('claim sid missing or invalid');
   }
-  return sid;
+  return { sid, claims };
+}
+
+export function readUnverifiedSid(token: string): string {
+  return readUnverifiedClaims(token).sid;
 }
 
 /**
  * Verifies header and signature, and only then decodes the claims. `keyFor` picks the key by kid; returning
- * undefined means the kid is unknown.
+ * undefined means the kid is unknown. `decoded`: what readUnverifiedClaims() read from this same token, returned
+ * as the claims once the signature verified instead of decoding the payload again.
  */
 export async function verifyJwt<K extends { readonly kid: string }>(
   token: string,
   keyFor: (kid: string) => { keys: K; key: Uint8Array } | undefined,
+  decoded?: Record<string, unknown>,
 ): Promise<{ keys: K; claims: Record<string, unknown> }> {
   const { kid } = readPinnedHeader(token);
   const found = keyFor(kid);
@@ -113,6 +120,9 @@ export async function verifyJwt<K extends { readonly kid: string }>(
   // Compared as canonical base64url text of equal length: a non-canonical encoding of the right bytes is refused too.
   if (payload === undefined || found.key.byteLength === 0 || given.byteLength !== expected.byteLength || !timingSafeEqual(given, expected)) {
     throw new JwtError('signature does not verify');
+  }
+  if (decoded !== undefined) {
+    return { keys: found.keys, claims: decoded };
   }
   let claims: unknown;
   try {

@@ -28,7 +28,13 @@ export function phpObject<T extends z.ZodType>(schema: T) {
   return z.preprocess((value) => (Array.isArray(value) && value.length === 0 ? {} : value), schema);
 }
 
-export const JsonObject = phpObject(z.record(z.string(), z.unknown()));
+const isJsonObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * A JSON object (or PHP's `[]` for an empty one), its members unchecked: a plain-object test, not a record schema
+ * that visits and copies every member (this schema reads the settings, query and state of every shim message).
+ */
+export const JsonObject = phpObject(z.custom<Record<string, unknown>>(isJsonObject, 'expected an object'));
 export type JsonObject = Record<string, unknown>;
 
 // ---------------------------------------------------------------- JWT claims

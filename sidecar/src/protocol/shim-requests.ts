@@ -2,11 +2,11 @@
  * The sidecar's side of the signed exchange: verify a shim request, sign a reply.
  * Verification order follows architecture.md §2 exactly.
  */
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 import { jwtParams } from '../contract/contract.ts';
 import { AppError } from '../contract/errors.ts';
-import { JwtError, readUnverifiedSid, signJwt, verifyJwt } from './jwt.ts';
+import { JwtError, readUnverifiedClaims, signJwt, verifyJwt } from './jwt.ts';
 import { bodyHash, type KeyRing, type SiteKeys } from './keys.ts';
 import { ShimRequestClaims, type SidecarReplyClaims } from './messages.ts';
 import { ReplayCacheFullError, type ReplayLedger } from './replay-cache.ts';
@@ -28,8 +28,18 @@ export interface VerifiedShimRequest {
   claims: ShimRequestClaims;
 }
 
+/** CSPRNG bytes drawn 512 at a time, each 16 used for one jti only (one randomFillSync per 32 tokens, not per token). */
+const jtiPool = Buffer.alloc(512);
+let jtiPoolUsed = jtiPool.length;
+
 export function newJti(): string {
-  return randomBytes(16).toString('hex');
+  if (jtiPoolUsed === jtiPool.length) {
+    randomFillSync(jtiPool);
+    jtiPoolUsed = 0;
+  }
+  const jti = jtiPool.toString('hex', jtiPoolUsed, jtiPoolUsed + 16);
+  jtiPoolUsed += 16;
+  return jti;
 }
 
 function safeDecodePath(path: string): string | undefined {
@@ -77,7 +87,7 @@ export class ShimRequestVerifier {
     let verified: { keys: SiteKeys; claims: Record<string, unknown> };
     try {
       // The keys are bound to the site id; a sidecar serves one site (site-pin.ts), so another id is refused outright.
-      const sid = readUnverifiedSid(token);
+      const { sid, claims: unverified } = readUnverifiedClaims(token);
       const pinned = this.keyRing.site.get();
       if (pinned !== undefined && sid !== pinned) {
         throw new AppError(
@@ -89,7 +99,7 @@ export class ShimRequestVerifier {
       verified = await verifyJwt(token, (kid) => {
         const keys = this.keyRing.find(kid, sid, this.clock());
         return keys === undefined ? undefined : { keys, key: keys.shimToSidecar };
-      });
+      }, unverified);
     } catch (error) {
       if (error instanceof AppError) {
         throw error;
