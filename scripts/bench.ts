@@ -24,7 +24,9 @@
  * confidence half-width of its CPU ratio is ±4% or less; 0 = exactly the counts above), BENCH_TOGGLE_CI_CLIENT (0:
  * when > 0, the client-time ratio must be that tight too), BENCH_TOGGLE_MAX_PAIRS / BENCH_VIEW_MAX_PAIRS (4 × the
  * least: the caps), BENCH_TOGGLE_WARMUP (2 pairs per kind and round, discarded),
- * BENCH_SAVE_GAP_MS (250: at least this after a save, then until the instance's CPU is quiet),
+ * BENCH_SAVE_GAP_MS (250: at least this after a save, then until the instance's CPU is quiet), BENCH_VIEW_IGNY8_POSTS (7
+ * IGNY8 posts published before the toggle rounds, so that the front page lists 9 IGNY8 posts and 1 other whatever ran
+ * before; 0–8),
  * BENCH_SYNC_SAMPLES (40), BENCH_SYNC_DRAIN (1000), BENCH_START_RUNS (3: one cold, two warm),
  * BENCH_IDLE_SETTLE_MS (20000: the idle RSS is sampled 3 s after start and again this much later), BENCH_ACTIVITY_ROWS (100000), BENCH_ACTIVITY_SAMPLES (20),
  * BENCH_HOSTED_SITES (1000), BENCH_HOSTED_CHANGES (10 per site), BENCH_HOSTED_NOISY (5000), BENCH_HOSTED_PORT_BASE (9400: +0…+6,
@@ -201,6 +203,7 @@ if ( stack ) try {
 				maxViewPairs: num( 'BENCH_VIEW_MAX_PAIRS', 4 * num( 'BENCH_VIEW_PAIRS', 48 ) ),
 				ci: Number( process.env.BENCH_TOGGLE_CI ?? 0.04 ) || 0,
 				ciClient: Number( process.env.BENCH_TOGGLE_CI_CLIENT ?? 0 ) || 0,
+				frontPagePosts: Number( process.env.BENCH_VIEW_IGNY8_POSTS ?? 7 ),
 			},
 			log
 		);
