@@ -36,9 +36,8 @@ export class AppError extends Error {
   }
 }
 
-/** Errors raised by body-parser / the router carry `type` and `status`; map them to contract codes. */
+/** Errors raised by the router (a malformed path) carry `status`; map them to contract codes. */
 interface HttpLibraryError {
-  type?: unknown;
   status?: unknown;
   statusCode?: unknown;
 }
@@ -49,9 +48,6 @@ export function toAppError(error: unknown): AppError {
   }
   if (typeof error === 'object' && error !== null) {
     const httpError = error as HttpLibraryError;
-    if (httpError.type === 'entity.too.large') {
-      return new AppError('PAYLOAD_TOO_LARGE', 'Request body is larger than the contract allows.', { cause: error });
-    }
     const status = typeof httpError.status === 'number' ? httpError.status : httpError.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return new AppError('BAD_REQUEST', 'Malformed request.', { cause: error });

@@ -92,7 +92,7 @@ export function operatorApi(options: { token: string | undefined; desk: Operator
     }
     answer(res, 200, siteJson(site));
   });
-  router.post('/enrolments', ...captureRawBody(), async (_req: Request, res: Response) => {
+  router.post('/enrolments', captureRawBody(), async (_req: Request, res: Response) => {
     const parsed = EnrolmentBody.safeParse(parseJsonBody(res.locals.rawBody ?? Buffer.alloc(0)));
     if (!parsed.success) {
       const field = parsed.error.issues[0]?.path.join('.') || 'body';

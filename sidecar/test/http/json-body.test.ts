@@ -1,7 +1,11 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import express, { type ErrorRequestHandler } from 'express';
 import { describe, expect, it } from 'vitest';
 
-import { AppError } from '../../src/contract/errors.ts';
-import { jsonNestingExceeds, parseJsonBody } from '../../src/http/json-body.ts';
+import { AppError, toAppError } from '../../src/contract/errors.ts';
+import { captureRawBody, jsonNestingExceeds, parseJsonBody } from '../../src/http/json-body.ts';
 
 const bytes = (text: string) => Buffer.from(text, 'utf8');
 const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
@@ -71,5 +75,71 @@ describe('parseJsonBody', () => {
 
   it('keeps paired surrogates (emoji) and other unicode', () => {
     expect(parseJsonBody(bytes('{"t":"\\ud83d\\ude00 \\u202e \\u0000 é"}'))).toEqual({ t: '\u{1F600} \u202e \u0000 é' });
+  });
+});
+
+describe('captureRawBody (the bytes the bh claim hashes)', () => {
+  const serve = async (limit: number) => {
+    const app = express();
+    app.use(captureRawBody(limit));
+    app.use((_req, res) => {
+      res.json({ bytes: (res.locals.rawBody as Buffer).toString('base64') });
+    });
+    app.use(((error, _req, res, _next) => {
+      const appError = toAppError(error);
+      res.status(appError.status).json({ code: appError.code });
+    }) as ErrorRequestHandler);
+    const server = createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}/`,
+      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    };
+  };
+
+  it('reads the exact bytes, an empty buffer without a body, and chunked bodies', async () => {
+    const s = await serve(64);
+    try {
+      const bytes = Buffer.from([0x7b, 0x22, 0xc3, 0xa9, 0x22, 0x7d, 0x00, 0xff]);
+      const sent = await fetch(s.url, { method: 'POST', body: bytes, headers: { 'Content-Type': 'text/plain' } });
+      expect(Buffer.from(((await sent.json()) as { bytes: string }).bytes, 'base64').equals(bytes)).toBe(true);
+      const none = await fetch(s.url);
+      expect(await none.json()).toEqual({ bytes: '' });
+      const stream = new ReadableStream({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('{"a":'));
+          controller.enqueue(new TextEncoder().encode('1}'));
+          controller.close();
+        },
+      });
+      const chunked = await fetch(s.url, { method: 'POST', body: stream, duplex: 'half' } as RequestInit);
+      expect(Buffer.from(((await chunked.json()) as { bytes: string }).bytes, 'base64').toString()).toBe('{"a":1}');
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('refuses more than the limit (declared or streamed) with 413 and any Content-Encoding with 400', async () => {
+    const s = await serve(8);
+    try {
+      const declared = await fetch(s.url, { method: 'POST', body: '0123456789' });
+      expect([declared.status, await declared.json()]).toEqual([413, { code: 'PAYLOAD_TOO_LARGE' }]);
+      const stream = new ReadableStream({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('01234'));
+          controller.enqueue(new TextEncoder().encode('56789'));
+          controller.close();
+        },
+      });
+      const streamed = await fetch(s.url, { method: 'POST', body: stream, duplex: 'half' } as RequestInit);
+      expect([streamed.status, await streamed.json()]).toEqual([413, { code: 'PAYLOAD_TOO_LARGE' }]);
+      const gzip = await fetch(s.url, { method: 'POST', body: 'x', headers: { 'Content-Encoding': 'gzip' } });
+      expect([gzip.status, await gzip.json()]).toEqual([400, { code: 'BAD_REQUEST' }]);
+      const exact = await fetch(s.url, { method: 'POST', body: '01234567' });
+      expect(exact.status).toBe(200);
+    } finally {
+      await s.close();
+    }
   });
 });
