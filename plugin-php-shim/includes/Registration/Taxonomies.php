@@ -66,6 +66,38 @@ final class Taxonomies implements Feature {
 	private static int $recount_post = 0;
 
 	/**
+	 * Whether the terms of the post in the window (every taxonomy) were put in the object term cache when it opened.
+	 *
+	 * @var bool
+	 */
+	private static bool $recount_cached = false;
+
+	/**
+	 * WP_Term_Query arguments that leave out some of the terms a lookup by object would return.
+	 *
+	 * @var string[]
+	 */
+	private const NARROWING_VARS = array(
+		'include',
+		'exclude',
+		'exclude_tree',
+		'number',
+		'offset',
+		'search',
+		'name',
+		'slug',
+		'term_taxonomy_id',
+		'parent',
+		'child_of',
+		'childless',
+		'name__like',
+		'description__like',
+		'meta_query',
+		'meta_key',
+		'meta_value',
+	);
+
+	/**
 	 * Before core's recount (priority 10). A save that keeps the status leaves every term count of the post as it
 	 * was: term changes are counted where they happen (wp_set_object_terms(), wp_remove_object_terms()), and a
 	 * count counts posts of a status, so only a status change moves the counts of terms the post keeps. On a
@@ -76,7 +108,8 @@ final class Taxonomies implements Feature {
 	 * @param \WP_Post $post       Post.
 	 */
 	public function open_recount_window( $new_status, $old_status, $post ): void {
-		self::$recount_post = $post instanceof \WP_Post ? (int) $post->ID : 0;
+		self::$recount_post   = $post instanceof \WP_Post ? (int) $post->ID : 0;
+		self::$recount_cached = $post instanceof \WP_Post && self::prime_post_terms( $post );
 		// Only while the window is open: every term query runs this filter (about ten on a front page).
 		add_filter( 'terms_pre_query', array( $this, 'skip_needless_recount' ), 10, 2 );
 		if ( $new_status !== $old_status && $post instanceof \WP_Post ) {
@@ -88,8 +121,35 @@ final class Taxonomies implements Feature {
 	 * After core's recount.
 	 */
 	public function close_recount_window(): void {
-		self::$recount_post = 0;
+		self::$recount_post   = 0;
+		self::$recount_cached = false;
 		remove_filter( 'terms_pre_query', array( $this, 'skip_needless_recount' ), 10 );
+	}
+
+	/**
+	 * Core's recount (priority 10) asks for the post's terms one taxonomy at a time, a term query each (3 for a
+	 * post: category, post_tag, post_format; ours are answered by skip_needless_recount()). The terms of all its
+	 * taxonomies are read here in one query instead (update_object_term_cache(), as core's get_the_terms() fills
+	 * it), and the recount's lookups are answered from that cache: in a REST save, whose reply reads every
+	 * taxonomy of the post (Sync\Change_Recorder primed it after the save), the query only moves earlier; elsewhere
+	 * only where it replaces two term queries or more. wp_insert_post() cleaned the post's term cache just before
+	 * (clean_post_cache()), so it is read from the database, after the post's terms were written.
+	 *
+	 * @param \WP_Post $post Post.
+	 * @return bool Whether the post's terms of every taxonomy are in the cache now.
+	 */
+	private static function prime_post_terms( \WP_Post $post ): bool {
+		$taxonomies = get_object_taxonomies( $post->post_type );
+		if ( ! $taxonomies ) {
+			return false;
+		}
+		$others = array_diff( $taxonomies, array_keys( Contract::registered_taxonomies() ) );
+		$rest   = defined( 'REST_REQUEST' ) && REST_REQUEST && count( $others ) < count( $taxonomies );
+		if ( ! $rest && count( $others ) < 2 ) {
+			return false;
+		}
+		update_object_term_cache( array( (int) $post->ID ), $post->post_type );
+		return true;
 	}
 
 	/**
@@ -109,12 +169,15 @@ final class Taxonomies implements Feature {
 		if ( ! $ours ) {
 			return;
 		}
-		$in = implode( ',', array_fill( 0, count( $ours ), '%s' ) );
-		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- one lookup for both taxonomies; $in is only placeholders.
-		$rows = $wpdb->get_results( $wpdb->prepare( "SELECT tt.term_taxonomy_id, tt.term_id, tt.taxonomy FROM {$wpdb->term_relationships} AS tr INNER JOIN {$wpdb->term_taxonomy} AS tt ON tt.term_taxonomy_id = tr.term_taxonomy_id WHERE tr.object_id = %d AND tt.taxonomy IN ( {$in} )", array_merge( array( (int) $post->ID ), $ours ) ) );
-		$found = array();
-		foreach ( (array) $rows as $row ) {
-			$found[ (string) $row->taxonomy ][ (int) $row->term_taxonomy_id ] = (int) $row->term_id;
+		$found = self::cached_terms( (int) $post->ID, $ours );
+		if ( null === $found ) {
+			$in = implode( ',', array_fill( 0, count( $ours ), '%s' ) );
+			// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- one lookup for both taxonomies; $in is only placeholders.
+			$rows  = $wpdb->get_results( $wpdb->prepare( "SELECT tt.term_taxonomy_id, tt.term_id, tt.taxonomy FROM {$wpdb->term_relationships} AS tr INNER JOIN {$wpdb->term_taxonomy} AS tt ON tt.term_taxonomy_id = tr.term_taxonomy_id WHERE tr.object_id = %d AND tt.taxonomy IN ( {$in} )", array_merge( array( (int) $post->ID ), $ours ) ) );
+			$found = array();
+			foreach ( (array) $rows as $row ) {
+				$found[ (string) $row->taxonomy ][ (int) $row->term_taxonomy_id ] = (int) $row->term_id;
+			}
 		}
 		if ( wp_defer_term_counting() ) {
 			// Deferred (an import): core counts them when counting resumes.
@@ -127,6 +190,32 @@ final class Taxonomies implements Feature {
 		foreach ( $found as $taxonomy => $terms ) {
 			clean_term_cache( array_values( $terms ), $taxonomy, false );
 		}
+	}
+
+	/**
+	 * The post's terms of these taxonomies from the object term cache, primed when the window opened
+	 * (prime_post_terms()): taxonomy => [ term taxonomy id => term id ] (a taxonomy without terms left out, as the
+	 * lookup's rows do). Null when the window did not prime it or a taxonomy is not cached (the lookup runs).
+	 *
+	 * @param int      $post_id    Post id.
+	 * @param string[] $taxonomies Taxonomies.
+	 * @return array<string,array<int,int>>|null
+	 */
+	private static function cached_terms( int $post_id, array $taxonomies ): ?array {
+		if ( ! self::$recount_cached || self::$recount_post !== $post_id ) {
+			return null;
+		}
+		$found = array();
+		foreach ( $taxonomies as $taxonomy ) {
+			$terms = get_object_term_cache( $post_id, (string) $taxonomy );
+			if ( ! is_array( $terms ) ) {
+				return null;
+			}
+			foreach ( $terms as $term ) {
+				$found[ (string) $taxonomy ][ (int) $term->term_taxonomy_id ] = (int) $term->term_id;
+			}
+		}
+		return $found;
 	}
 
 	/**
@@ -145,7 +234,26 @@ final class Taxonomies implements Feature {
 		if ( 'tt_ids' !== ( $vars['fields'] ?? '' ) || wp_parse_id_list( $vars['object_ids'] ?? array() ) !== array( self::$recount_post ) ) {
 			return $terms;
 		}
-		return self::only_ours( (array) ( $vars['taxonomy'] ?? array() ) ) ? array() : $terms;
+		$taxonomies = array_map( 'strval', (array) ( $vars['taxonomy'] ?? array() ) );
+		if ( self::only_ours( $taxonomies ) ) {
+			return array();
+		}
+		// Core's lookup for another taxonomy (no argument that narrows the terms): from the cache primed at the
+		// window's start, the same ids its query would return (the order does not matter to a count).
+		foreach ( self::NARROWING_VARS as $narrowing ) {
+			if ( ! empty( $vars[ $narrowing ] ) ) {
+				return $terms;
+			}
+		}
+		$found = $taxonomies ? self::cached_terms( self::$recount_post, $taxonomies ) : null;
+		if ( null === $found ) {
+			return $terms;
+		}
+		$tt_ids = array();
+		foreach ( $found as $ids ) {
+			$tt_ids = array_merge( $tt_ids, array_keys( $ids ) );
+		}
+		return $tt_ids;
 	}
 
 	/**

@@ -204,4 +204,63 @@ final class Save_CostTest extends TestCase {
 		$this->assertSame( 0, self::db_count( $tt ) );
 		wp_delete_term( (int) $term['term_id'], 'igny8_clusters' );
 	}
+
+	/**
+	 * @testdox core's recount of a post's categories and tags reads their terms from one cached lookup of every taxonomy, and the counts stay right
+	 */
+	public function test_core_recount_from_the_cache(): void {
+		global $wpdb;
+		$category = wp_insert_term( 'Recount category ' . Wp::run_id(), 'category' );
+		$tag      = wp_insert_term( 'Recount tag ' . Wp::run_id(), 'post_tag' );
+		$cluster  = wp_insert_term( 'Recount cluster ' . Wp::run_id(), 'igny8_clusters' );
+		$id       = (int) wp_insert_post( array( 'post_title' => 'Recount ' . Wp::run_id(), 'post_status' => 'publish', 'post_category' => array( (int) $category['term_id'] ) ) );
+		wp_set_object_terms( $id, array( (int) $tag['term_id'] ), 'post_tag' );
+		wp_set_object_terms( $id, array( (int) $cluster['term_id'] ), 'igny8_clusters' );
+		$counts = fn () => array( self::db_count( (int) $category['term_taxonomy_id'] ), self::db_count( (int) $tag['term_taxonomy_id'] ), self::db_count( (int) $cluster['term_taxonomy_id'] ) );
+		$this->assertSame( array( 1, 1, 1 ), $counts() );
+		// The post's term lookups (by object) during the recount (transition_post_status, around core's priority 10):
+		// one for every taxonomy, none per taxonomy. (wp_update_post() reads the categories and tags before the write.)
+		$in_recount = false;
+		$open       = function () use ( &$in_recount ) {
+			$in_recount = true;
+		};
+		$close      = function () use ( &$in_recount ) {
+			$in_recount = false;
+		};
+		$recounting = function ( callable $fn ) use ( $open, $close, &$in_recount ) {
+			$seen  = array();
+			$watch = function ( $sql ) use ( &$seen, &$in_recount ) {
+				if ( $in_recount ) {
+					$seen[] = (string) $sql;
+				}
+				return $sql;
+			};
+			add_action( 'transition_post_status', $open, 8, 0 );
+			add_action( 'transition_post_status', $close, 12, 0 );
+			add_filter( 'query', $watch );
+			try {
+				$fn();
+			} finally {
+				remove_action( 'transition_post_status', $open, 8 );
+				remove_action( 'transition_post_status', $close, 12 );
+				remove_filter( 'query', $watch );
+			}
+			return $seen;
+		};
+		$lookups = fn ( array $queries ) => array_values( array_filter( $queries, fn ( $q ) => 1 === preg_match( '/tr\.object_id\s+IN\s*\(\s*' . $id . '\s*\)|tr\.object_id\s*=\s*' . $id . '\b/i', $q ) ) );
+		foreach ( array( 'draft' => array( 0, 0, 0 ), 'publish' => array( 1, 1, 1 ) ) as $status => $want ) {
+			$queries = $recounting( fn () => wp_update_post( array( 'ID' => $id, 'post_status' => $status ) ) );
+			$this->assertSame( $want, $counts(), $status );
+			$this->assertCount( 1, $lookups( $queries ), $status . ': ' . Wp::detail( $lookups( $queries ) ) );
+		}
+		$queries = $recounting( fn () => wp_update_post( array( 'ID' => $id, 'post_title' => 'Same status' ) ) );
+		$this->assertSame( array( 1, 1, 1 ), $counts() );
+		$this->assertCount( 1, $lookups( $queries ), Wp::detail( $lookups( $queries ) ) );
+		$this->assertSame( 1, (int) get_term( (int) $category['term_id'], 'category' )->count, 'the term cache follows' );
+		wp_delete_post( $id, true );
+		$this->assertSame( array( 0, 0, 0 ), $counts() );
+		wp_delete_term( (int) $category['term_id'], 'category' );
+		wp_delete_term( (int) $tag['term_id'], 'post_tag' );
+		wp_delete_term( (int) $cluster['term_id'], 'igny8_clusters' );
+	}
 }
