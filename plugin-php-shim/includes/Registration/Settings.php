@@ -16,6 +16,7 @@ use Igny8\Bridge\Security\Api_Key;
 use Igny8\Bridge\Security\Keys;
 use Igny8\Bridge\Security\Site_Id;
 use Igny8\Bridge\Support\Option_Cache;
+use Igny8\Bridge\Support\Rest_Scope;
 
 if ( ! defined( 'ABSPATH' ) ) {
 	exit;
@@ -49,10 +50,21 @@ final class Settings implements Feature {
 		if ( is_admin() || wp_doing_cron() || ( defined( 'WP_CLI' ) && WP_CLI ) || ( defined( 'XMLRPC_REQUEST' ) && XMLRPC_REQUEST ) ) {
 			add_action( 'init', array( $this, 'register_settings' ) );
 		} else {
-			add_action( 'rest_api_init', array( $this, 'register_settings' ), 0 );
+			add_action( 'rest_api_init', array( $this, 'register_rest_settings' ), 0 );
 		}
 		foreach ( array_keys( Contract::options() ) as $name ) {
 			add_filter( "sanitize_option_{$name}", array( $this, 'sanitize_option' ), 10, 2 );
+		}
+	}
+
+	/**
+	 * On the request's first `rest_api_init`: the registry for REST requests, but for a posts request (an editor
+	 * save, Support\Rest_Scope), which dispatches none of the plugin's routes, reads the plugin's options only through
+	 * get() (the contract default passed) and registers none of them for core's settings route (show_in_rest false).
+	 */
+	public function register_rest_settings(): void {
+		if ( ! Rest_Scope::is_posts_request() ) {
+			$this->register_settings();
 		}
 	}
 
