@@ -109,7 +109,7 @@ final class Taxonomies implements Feature {
 	 */
 	public function open_recount_window( $new_status, $old_status, $post ): void {
 		self::$recount_post   = $post instanceof \WP_Post ? (int) $post->ID : 0;
-		self::$recount_cached = $post instanceof \WP_Post && self::prime_post_terms( $post );
+		self::$recount_cached = false;
 		// Only while the window is open: every term query runs this filter (about ten on a front page).
 		add_filter( 'terms_pre_query', array( $this, 'skip_needless_recount' ), 10, 2 );
 		if ( $new_status !== $old_status && $post instanceof \WP_Post ) {
@@ -128,27 +128,33 @@ final class Taxonomies implements Feature {
 
 	/**
 	 * Core's recount (priority 10) asks for the post's terms one taxonomy at a time, a term query each (3 for a
-	 * post: category, post_tag, post_format; ours are answered by skip_needless_recount()). The terms of all its
-	 * taxonomies are read here in one query instead (update_object_term_cache(), as core's get_the_terms() fills
-	 * it), and the recount's lookups are answered from that cache: in a REST save, whose reply reads every
-	 * taxonomy of the post (Sync\Change_Recorder primed it after the save), the query only moves earlier; elsewhere
-	 * only where it replaces two term queries or more. wp_insert_post() cleaned the post's term cache just before
-	 * (clean_post_cache()), so it is read from the database, after the post's terms were written.
+	 * post: category, post_tag, post_format; ours are answered by skip_needless_recount()), and a status change
+	 * looked ours up once more (recount_post_terms()). At the first of those lookups the terms of all the post's
+	 * taxonomies are read in one query instead (update_object_term_cache(), as core's get_the_terms() fills it) and
+	 * every lookup of the window is answered from that cache: in a REST save, whose reply reads every taxonomy of
+	 * the post (Sync\Change_Recorder primed it after the save), the query only moves earlier; elsewhere only where
+	 * it replaces two of core's lookups or more (not for a page). wp_insert_post() cleaned the post's
+	 * term cache just before (clean_post_cache()), so it is read from the database after the post's terms were
+	 * written. Nothing is read when no lookup comes (a core that skips the recount when the status stays).
 	 *
-	 * @param \WP_Post $post Post.
 	 * @return bool Whether the post's terms of every taxonomy are in the cache now.
 	 */
-	private static function prime_post_terms( \WP_Post $post ): bool {
-		$taxonomies = get_object_taxonomies( $post->post_type );
-		if ( ! $taxonomies ) {
+	private static function prime_post_terms(): bool {
+		if ( self::$recount_cached ) {
+			return true;
+		}
+		$post = 0 === self::$recount_post ? null : get_post( self::$recount_post );
+		if ( ! $post instanceof \WP_Post ) {
 			return false;
 		}
-		$others = array_diff( $taxonomies, array_keys( Contract::registered_taxonomies() ) );
-		$rest   = defined( 'REST_REQUEST' ) && REST_REQUEST && count( $others ) < count( $taxonomies );
+		$taxonomies = get_object_taxonomies( $post->post_type );
+		$others     = array_diff( $taxonomies, array_keys( Contract::registered_taxonomies() ) );
+		$rest       = defined( 'REST_REQUEST' ) && REST_REQUEST && count( $others ) < count( $taxonomies );
 		if ( ! $rest && count( $others ) < 2 ) {
 			return false;
 		}
 		update_object_term_cache( array( (int) $post->ID ), $post->post_type );
+		self::$recount_cached = true;
 		return true;
 	}
 
@@ -193,16 +199,16 @@ final class Taxonomies implements Feature {
 	}
 
 	/**
-	 * The post's terms of these taxonomies from the object term cache, primed when the window opened
+	 * The post's terms of these taxonomies from the object term cache, primed at the window's first lookup
 	 * (prime_post_terms()): taxonomy => [ term taxonomy id => term id ] (a taxonomy without terms left out, as the
-	 * lookup's rows do). Null when the window did not prime it or a taxonomy is not cached (the lookup runs).
+	 * lookup's rows do). Null when it is not primed or a taxonomy is not cached (the lookup runs).
 	 *
 	 * @param int      $post_id    Post id.
 	 * @param string[] $taxonomies Taxonomies.
 	 * @return array<string,array<int,int>>|null
 	 */
 	private static function cached_terms( int $post_id, array $taxonomies ): ?array {
-		if ( ! self::$recount_cached || self::$recount_post !== $post_id ) {
+		if ( self::$recount_post !== $post_id || ! self::prime_post_terms() ) {
 			return null;
 		}
 		$found = array();
@@ -239,7 +245,7 @@ final class Taxonomies implements Feature {
 			return array();
 		}
 		// Core's lookup for another taxonomy (no argument that narrows the terms): from the cache primed at the
-		// window's start, the same ids its query would return (the order does not matter to a count).
+		// window's first lookup, the same ids its query would return (the order does not matter to a count).
 		foreach ( self::NARROWING_VARS as $narrowing ) {
 			if ( ! empty( $vars[ $narrowing ] ) ) {
 				return $terms;
