@@ -72,6 +72,21 @@ test.describe( 'IGNY8 sidebar', () => {
 		await page.screenshot( { path: testInfo.outputPath( 'editor-with-sidebar.png' ) } );
 	} );
 
+	test( 'term names WordPress stores HTML-escaped show as written (Food & drink, not Food &amp; drink)', async ( { admin, page } ) => {
+		const contentId = freshContentId();
+		// A fresh IGNY8 id, so the names are this test's own terms and not one an earlier test created.
+		const postId = await publishSample( contentId, {
+			cluster: { id: 900_000 + ( contentId % 100_000 ), name: `Beans & brews ${ contentId }` },
+			sector: { id: 900_000 + ( contentId % 100_000 ), name: `Food & drink ${ contentId }` },
+		} );
+		await openPublishedPost( admin, page, postId );
+		const sidebar = await openIgny8Sidebar( page );
+		const row = ( label: string ) => sidebar.locator( '.igny8-details__row' ).filter( { has: page.locator( 'dt', { hasText: new RegExp( `^${ label }$` ) } ) } );
+		await expect( row( 'Cluster' ) ).toContainText( `Beans & brews ${ contentId }` );
+		await expect( row( 'Sector' ) ).toContainText( `Food & drink ${ contentId }` );
+		await expect( row( 'Sector' ) ).not.toContainText( '&amp;' );
+	} );
+
 	test( 'a post IGNY8 does not manage says so, in the sidebar and the document panel', async ( { admin, page } ) => {
 		await admin.createNewPost();
 		const sidebar = await openIgny8Sidebar( page );

@@ -5,6 +5,7 @@ import { store as coreStore } from '@wordpress/core-data';
 import { useSelect } from '@wordpress/data';
 import { store as editorStore } from '@wordpress/editor';
 import { useMemo } from '@wordpress/element';
+import { decodeEntities } from '@wordpress/html-entities';
 
 /**
  * Internal dependencies
@@ -168,7 +169,8 @@ export function useIgny8Post(): Igny8Post {
 								} >
 							 ).find( ( r ) => r.id === id )
 						)
-						.map( ( r ) => r?.name ?? '' )
+						// WordPress stores term names HTML-escaped (`Food &amp; drink`); core's panels decode them too.
+						.map( ( r ) => decodeEntities( r?.name ?? '' ) )
 						.filter( Boolean )
 				: [],
 		} );
