@@ -66,7 +66,7 @@ final class Taxonomies implements Feature {
 	private static int $recount_post = 0;
 
 	/**
-	 * Whether the terms of the post in the window (every taxonomy) were put in the object term cache when it opened.
+	 * Whether the terms of the post in the window (every taxonomy) are in the object term cache (prime_post_terms()).
 	 *
 	 * @var bool
 	 */
