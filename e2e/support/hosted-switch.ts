@@ -141,7 +141,7 @@ export async function switchToHosted( options: { dir: string; pgPort: number; po
 		pg( 'stop' );
 	};
 	try {
-		await waitFor( 'the hosted sidecar', async () => ( await fetch( `${ url }/healthz` ) ).ok, 30_000, log );
+		await waitFor( 'the hosted sidecar', async () => ( await fetch( `${ url }/healthz` ) ).ok, 60_000, log );
 		await options.ready?.();
 		const code = last( sitesCli( 'enroll', '--url', stack.wpUrl ) );
 		// And the site keeps its secret in the option, as a site configured in the settings screen does: the stack's
