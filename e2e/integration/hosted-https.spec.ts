@@ -173,7 +173,8 @@ test.describe( 'the CA no longer trusted', () => {
 		const r = await publish( stack.wpUrl, stack.apiKey, payloadA( sampleContent( 900_000 + Math.floor( Math.random() * 50_000 ) ) ) );
 		expect( r.status, JSON.stringify( r.body ) ).toBe( 503 );
 		expect( r.body ).toMatchObject( { success: false, code: 'SIDECAR_TLS_FAILED', reason: 'untrusted' } );
-		expect( accessLog() ).toBe( before );
+		// Nothing of this publish reached the front (a late line of the test before, its events call, may still come).
+		expect( accessLog().slice( before.length ) ).not.toMatch( /publish-content/ );
 
 		await admin.visitAdminPage( 'options-general.php', 'page=igny8-bridge' );
 		const shown = page.locator( '[data-igny8="sidecar-card"]' );
