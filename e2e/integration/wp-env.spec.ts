@@ -22,13 +22,33 @@ interface WpEnvConfig {
 }
 type LoadConfig = ( dir: string ) => Promise< WpEnvConfig >;
 
-/** @wordpress/env's lib/config, from the npm package (installed on first use). */
+/**
+ * @wordpress/env's lib/config, from the npm package (installed on first use). Instances of the test matrix run side by
+ * side and share the prefix, so the install goes to a folder of its own that is renamed into place once complete: a
+ * second instance never reads, or reinstalls over, a half-written tree (it did, and found no lib/config).
+ */
 function wpEnvLoader(): { loadConfig: LoadConfig; ValidationError: new () => Error; md5: ( s: string ) => string } {
 	const pkg = path.join( prefix, 'node_modules/@wordpress/env/package.json' );
 	if ( ! fs.existsSync( pkg ) ) {
-		fs.mkdirSync( prefix, { recursive: true } );
-		fs.writeFileSync( path.join( prefix, 'package.json' ), '{"private":true}\n' );
-		execFileSync( 'npm', [ 'install', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', `@wordpress/env@${ WP_ENV_VERSION }` ], { cwd: prefix, stdio: 'inherit' } );
+		fs.mkdirSync( path.dirname( prefix ), { recursive: true } );
+		const staging = fs.mkdtempSync( `${ prefix }.installing-` );
+		try {
+			fs.writeFileSync( path.join( staging, 'package.json' ), '{"private":true}\n' );
+			execFileSync( 'npm', [ 'install', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', `@wordpress/env@${ WP_ENV_VERSION }` ], { cwd: staging, stdio: 'inherit' } );
+			if ( ! fs.existsSync( pkg ) ) {
+				fs.rmSync( prefix, { recursive: true, force: true } ); // a partial tree from before this rule
+			}
+			try {
+				fs.renameSync( staging, prefix );
+			} catch ( error ) {
+				// Another instance renamed its complete install into place first: use that one.
+				if ( ! fs.existsSync( pkg ) ) {
+					throw error;
+				}
+			}
+		} finally {
+			fs.rmSync( staging, { recursive: true, force: true } );
+		}
 	}
 	const require = createRequire( pkg );
 	return { ...( require( './lib/config' ) as { loadConfig: LoadConfig; ValidationError: new () => Error } ), md5: require( './lib/md5' ) as ( s: string ) => string };
