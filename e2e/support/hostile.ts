@@ -208,10 +208,22 @@ export function expectRawRefusal( reply: RawReply ): void {
 	}
 }
 
-/** A client IP for X-Forwarded-For that no other test uses (the test site trusts 127.0.0.1 as a proxy). */
+let clientIpsIssued = 0;
+const CLIENT_IPS_PER_WORKER = 4096;
+
+/**
+ * A client IP for X-Forwarded-For that no other test of the run uses (the test site trusts 127.0.0.1 as a proxy):
+ * 198.18.0.0/15 (RFC 2544), a block of 4096 per worker process (TEST_WORKER_INDEX is unique within a run, a worker
+ * started after a failure gets a new one), then counted. Random addresses from a /16 collided: the rate-limit test
+ * drew an address an earlier test had already failed with, and got its 429 one failure early.
+ */
 export function uniqueClientIp(): string {
-	const r = () => Math.floor( Math.random() * 254 ) + 1;
-	return `198.51.${ r() }.${ r() }`;
+	const worker = Number( process.env.TEST_WORKER_INDEX ?? 0 );
+	if ( clientIpsIssued >= CLIENT_IPS_PER_WORKER || ( worker + 1 ) * CLIENT_IPS_PER_WORKER > 2 ** 17 ) {
+		throw new Error( `uniqueClientIp: no address left for worker ${ worker } (${ clientIpsIssued } issued)` );
+	}
+	const n = worker * CLIENT_IPS_PER_WORKER + clientIpsIssued++;
+	return `198.${ 18 + ( n >> 16 ) }.${ ( n >> 8 ) & 255 }.${ n & 255 }`;
 }
 
 /** Forgets the recorded API-key failures of these client IPs (the rate limiter's table). */
